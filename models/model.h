@@ -1,0 +1,60 @@
+/* model: the customer-behaviour interface.
+ *
+ * A customer model is a const table of functions, like gsl_rng_type: the
+ * engine owns time, money and counting, the model owns what goes on in a
+ * customer's head (what they spend, how the visit felt, whether and when
+ * they come back).  A model knows nothing of files, threads or plots; it
+ * reads its parameters from the scenario once, in prepare(). */
+#ifndef RETSIM_MODEL_H
+#define RETSIM_MODEL_H
+
+#include <gsl/gsl_rng.h>
+
+#include "../sim/scenario.h"
+
+/* Per-customer state a model may keep (traits drawn once, expectation...). */
+#define MODEL_STATE_MAX 6
+
+/* One visit, as the engine and the model see it. */
+typedef struct visit_ctx {
+    double t;              /* day of the visit, fractional */
+    int purchase_no;       /* 1 for the first purchase */
+    double bill;           /* list price of what was bought (draw_bill) */
+    double discount;       /* money off the bill (promotions) */
+    /* filled by experience(): */
+    double benefit;        /* perceived benefit, currency */
+    double cost;           /* perceived cost: price paid plus non-money cost */
+    double value;          /* benefit - cost */
+    double expectation;    /* what the customer expected the value to be */
+    double satisfaction;   /* value - expectation */
+    double churn;          /* probability of never coming back after this visit */
+} visit_ctx;
+
+typedef struct model_type {
+    const char *name;
+    const char *summary;
+    /* The model's own scenario sections (NULL-terminated). */
+    const scen_section *const *sections;
+    /* Digests the scenario into read-only parameters shared by all threads;
+     * NULL with d set on error. */
+    void *(*prepare)(const scenario *sc, diag *d);
+    void (*release)(void *params);
+    /* A new customer's traits, drawn once from r. */
+    void (*customer_init)(const void *params, double *state, gsl_rng *r);
+    /* The bill of this visit, before any promotion. */
+    double (*draw_bill)(const void *params, const double *state,
+                        const visit_ctx *v, gsl_rng *r);
+    /* How the visit felt, given what was paid; sets benefit to churn in v and
+     * may update state (e.g. expectation learns from experience). */
+    void (*experience)(const void *params, double *state, visit_ctx *v,
+                       gsl_rng *r);
+    /* Days until the next visit, for a customer who returns. */
+    double (*draw_interval)(const void *params, const double *state,
+                            gsl_rng *r);
+} model_type;
+
+/* The NULL-terminated registry, and lookup by the [customer] model index. */
+extern const model_type *const model_registry[];
+const model_type *model_by_index(int index);
+
+#endif

@@ -1,0 +1,33 @@
+/* The registry: every customer model (and, later, promotion) retsim knows.
+ * Adding one is its own file plus a line in each list here. */
+#include <stddef.h>
+
+#include "../sim/sections.h"
+#include "model.h"
+#include "satisfaction.h"
+
+const model_type *const model_registry[] = { &model_satisfaction, NULL };
+
+/* Names for the [customer] model key, in registry order. */
+const char *const registry_model_names[] = { "satisfaction", NULL };
+
+const model_type *model_by_index(int index)
+{
+    return model_registry[index];
+}
+
+const scen_section *const *scen_all_sections(void)
+{
+    /* engine sections, then every model's, gathered once */
+    static const scen_section *all[64];
+    if (!all[0]) {
+        int n = 0;
+        for (int i = 0; engine_sections[i]; i++)
+            all[n++] = engine_sections[i];
+        for (int m = 0; model_registry[m]; m++)
+            for (int i = 0; model_registry[m]->sections[i]; i++)
+                all[n++] = model_registry[m]->sections[i];
+        all[n] = NULL;
+    }
+    return all;
+}

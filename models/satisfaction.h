@@ -1,0 +1,77 @@
+/* Parameters of the satisfaction-driven customer model, exposed so that
+ * tests and `retsim explain` can quote the model's own functions. */
+#ifndef RETSIM_SATISFACTION_H
+#define RETSIM_SATISFACTION_H
+
+#include "model.h"
+
+typedef struct sat_churn_params {
+    double mean, polarisation, beta_a, beta_b;
+    double a, b;            /* derived Beta parameters */
+    int heterogeneous;      /* derived: draw theta from Beta(a, b) */
+} sat_churn_params;
+
+typedef struct sat_loyalty_params {
+    double mean, polarisation;
+} sat_loyalty_params;
+
+typedef struct sat_experience_params {
+    double product_value, staff_value, service_value, image_value;
+    double taste_sd, benefit_sd;
+    double waiting_cost, hassle_cost, travel_cost;
+    double promise, expectation_learning;
+} sat_experience_params;
+
+typedef struct sat_response_params {
+    int enabled;
+    double trap_low, trap_high, dissatisfied_scale, delighted_scale;
+    double delighted_churn_factor;
+    int new_customer_rule;
+    double negative_value_loss, hesitation_band, hesitation_loss;
+} sat_response_params;
+
+typedef struct sat_stickiness_params {
+    int enabled;
+    double max, knee;
+} sat_stickiness_params;
+
+enum { INTERVAL_GAMMA, INTERVAL_EXPONENTIAL, INTERVAL_FIXED };
+
+typedef struct sat_visits_params {
+    double cycle_days;
+    int distribution;
+    double shape;
+} sat_visits_params;
+
+enum { SPEND_LOGNORMAL, SPEND_GAMMA, SPEND_FIXED };
+
+typedef struct sat_spend_params {
+    int distribution;
+    double mean, sd, log_mu, log_sigma;
+    double mu, sigma;       /* derived lognormal parameters */
+} sat_spend_params;
+
+typedef struct sat_params {
+    sat_churn_params churn;
+    sat_loyalty_params loyalty;
+    sat_experience_params experience;
+    sat_response_params response;
+    sat_stickiness_params stickiness;
+    sat_visits_params visits;
+    sat_spend_params spend;
+    double benefit_at_mean_bill, nonmoney_cost;
+    double loyalty_a, loyalty_b;
+} sat_params;
+
+extern const scen_section sat_section_churn, sat_section_loyalty,
+    sat_section_experience, sat_section_response, sat_section_stickiness,
+    sat_section_visits, sat_section_spend;
+
+extern const model_type model_satisfaction;
+
+/* The churn multiplier g(satisfaction) of the response curve. */
+double sat_churn_multiplier(const sat_response_params *r, double satisfaction);
+/* Share of churn removed after this many purchases. */
+double sat_stickiness(const sat_stickiness_params *s, int purchases);
+
+#endif

@@ -1,0 +1,1093 @@
+/* plots/plot.c - CSV series -> gnuplot script -> picture.
+ *
+ * The same text is produced twice by emit_script(): once into NAME.gp for a
+ * human to re-run later from inside outdir, once down a pipe to gnuplot for
+ * the actual rendering.  The two differ only in their first line (a comment
+ * versus a `cd` into outdir) and the output file name (final versus .tmp), so
+ * a failure reported from the pipe can be reproduced by running NAME.gp.
+ *
+ * Empty data policy: a CSV with a header but no data rows is rejected with
+ * PLOT_ERROR "no data rows in X.csv" before anything is written, because an
+ * empty retention chart is almost always an upstream bug worth surfacing,
+ * and gnuplot itself would fail on it with a less helpful message.
+ */
+#include "plot.h"
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Okabe-Ito: distinguishable for colour-blind readers and in greyscale print. */
+static const char *const series_colours[] = {
+    "#0072B2", "#D55E00", "#009E73", "#CC79A7",
+    "#E69F00", "#56B4E9", "#000000", "#999999",
+};
+#define N_COLOURS ((int)(sizeof series_colours / sizeof series_colours[0]))
+
+#define BAND_ALPHA "0.25"
+#define HBARS_DOWN_COLOUR "#D55E00"
+#define HBARS_UP_COLOUR "#0072B2"
+#define HEAT_LOW_COLOUR "#FFFFFF"
+#define HEAT_HIGH_COLOUR "#08306B"
+#define HEAT_MISSING_COLOUR "#E0E0E0"
+#define HEAT_MAX_SVG_CELLS 10000L
+
+typedef enum {
+    TERM_PORTABLE, /* terminal unknown (no gnuplot here): let the script decide */
+    TERM_PNGCAIRO,
+    TERM_PNG,
+    TERM_SVG
+} term_choice;
+
+/* The only mutable global: spawning gnuplot per plot just to ask what it can
+   do would double the cost of every render. */
+static struct {
+    int checked;
+    int available;
+    int has_pngcairo, has_png, has_svg;
+} gp_cache;
+
+typedef struct csv_info {
+    int nfields;      /* fields in the header row */
+    int nrows;        /* data rows (non-blank, non-comment lines after the header) */
+    char **header;    /* heat map only: all header fields */
+    char **rowlabels; /* heat map and tornado: label field of each data row */
+} csv_info;
+
+typedef struct render_ctx {
+    const plot_spec *spec;
+    const csv_info *info; /* one per series */
+    term_choice term;
+} render_ctx;
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!err || errlen == 0)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+static char *path_of(const char *dir, const char *name, const char *suffix)
+{
+    size_t n = strlen(dir) + 1 + strlen(name) + strlen(suffix) + 1;
+    char *p = malloc(n);
+
+    if (p)
+        snprintf(p, n, "%s/%s%s", dir, name, suffix);
+    return p;
+}
+
+static char *concat(const char *a, const char *b)
+{
+    size_t n = strlen(a) + strlen(b) + 1;
+    char *p = malloc(n);
+
+    if (p)
+        snprintf(p, n, "%s%s", a, b);
+    return p;
+}
+
+/* A raw newline would end a gnuplot command mid-string, so control characters
+   are refused rather than escaped. */
+static int text_ok(const char *s)
+{
+    if (!s || !*s)
+        return 0;
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
+            return 0;
+    return 1;
+}
+
+/* Paths go into shell and gnuplot single quotes, where a quote cannot be
+   escaped portably in both languages at once. */
+static int path_text_ok(const char *s)
+{
+    return text_ok(s) && !strchr(s, '\'');
+}
+
+/* ---------------------------------------------------------------- gnuplot check */
+
+static int on_path(const char *prog)
+{
+    const char *p = getenv("PATH");
+    char buf[4096];
+
+    if (!p)
+        p = "/usr/bin:/bin"; /* what sh falls back to when PATH is unset */
+    for (;;) {
+        const char *end = strchr(p, ':');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        struct stat st;
+        int ok = 0;
+
+        if (len == 0) /* POSIX: an empty PATH entry means the current directory */
+            ok = snprintf(buf, sizeof buf, "%s", prog) < (int)sizeof buf;
+        else if (len + 1 + strlen(prog) < sizeof buf)
+            ok = snprintf(buf, sizeof buf, "%.*s/%s", (int)len, p, prog) < (int)sizeof buf;
+        if (ok && stat(buf, &st) == 0 && S_ISREG(st.st_mode) && access(buf, X_OK) == 0)
+            return 1;
+        if (!end)
+            return 0;
+        p = end + 1;
+    }
+}
+
+int plot_gnuplot_available(void)
+{
+    FILE *p;
+    char line[8192];
+    int st, pngcairo = 0, png = 0, svg = 0;
+
+    if (gp_cache.checked)
+        return gp_cache.available;
+    gp_cache.checked = 1;
+    /* Searching PATH ourselves first keeps the shell's "not found" message
+       off the user's terminal. */
+    if (!on_path("gnuplot"))
+        return 0;
+    /* GPVAL_TERMINALS is the same list `set terminal` shows, but on one line
+       and without the interactive "Press return for more" pager. */
+    p = popen("gnuplot -e 'print GPVAL_TERMINALS' 2>&1 </dev/null", "r");
+    if (!p)
+        return 0;
+    while (fgets(line, sizeof line, p)) {
+        char *save = NULL;
+        for (char *t = strtok_r(line, " \t\r\n", &save); t; t = strtok_r(NULL, " \t\r\n", &save)) {
+            if (!strcmp(t, "pngcairo"))
+                pngcairo = 1;
+            else if (!strcmp(t, "png"))
+                png = 1;
+            else if (!strcmp(t, "svg"))
+                svg = 1;
+        }
+    }
+    st = pclose(p);
+    if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        return 0;
+    gp_cache.has_pngcairo = pngcairo;
+    gp_cache.has_png = png;
+    gp_cache.has_svg = svg;
+    gp_cache.available = pngcairo || png || svg;
+    return gp_cache.available;
+}
+
+/* ---------------------------------------------------------------- CSV reading */
+
+static void free_strv(char **v, int n)
+{
+    if (!v)
+        return;
+    for (int i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+static void csv_info_free(csv_info *ci)
+{
+    free_strv(ci->header, ci->nfields);
+    free_strv(ci->rowlabels, ci->nrows);
+    memset(ci, 0, sizeof *ci);
+}
+
+static void chomp(char *s)
+{
+    size_t n = strlen(s);
+
+    while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+        s[--n] = '\0';
+}
+
+/* Splits one CSV line, honouring double quotes the way gnuplot does, so that
+   column numbers we validate are the column numbers gnuplot will see.  When
+   out is NULL only counts.  Returns the field count, -1 on allocation failure. */
+static int csv_split(const char *line, char ***out)
+{
+    int n = 0, cap = 0;
+    char **v = NULL;
+    const char *p = line;
+
+    for (;;) {
+        size_t len = strlen(p);
+        char *f = out ? malloc(len + 1) : NULL;
+        size_t k = 0;
+
+        if (out && !f)
+            goto fail;
+        if (*p == '"') {
+            p++;
+            while (*p) {
+                if (*p == '"' && p[1] == '"') {
+                    if (f)
+                        f[k++] = '"';
+                    p += 2;
+                } else if (*p == '"') {
+                    p++;
+                    break;
+                } else {
+                    if (f)
+                        f[k++] = *p;
+                    p++;
+                }
+            }
+        }
+        while (*p && *p != ',') {
+            if (f)
+                f[k++] = *p;
+            p++;
+        }
+        if (out) {
+            f[k] = '\0';
+            if (n == cap) {
+                int ncap = cap ? 2 * cap : 16;
+                char **nv = realloc(v, (size_t)ncap * sizeof *nv);
+                if (!nv) {
+                    free(f);
+                    goto fail;
+                }
+                v = nv;
+                cap = ncap;
+            }
+            v[n] = f;
+        }
+        n++;
+        if (*p != ',')
+            break;
+        p++;
+    }
+    if (out)
+        *out = v;
+    return n;
+fail:
+    free_strv(v, n);
+    return -1;
+}
+
+static int is_data_line(const char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    return *s != '\0' && *s != '#';
+}
+
+/* want_header keeps the header fields; labelcol (1-based, 0 = none) keeps
+   that field of every data row. */
+static int read_csv(const char *plot, const char *outdir, const char *csv, int want_header, int labelcol,
+                    csv_info *ci, char *err, size_t errlen)
+{
+    char *path = path_of(outdir, csv, "");
+    FILE *f;
+    char *line = NULL;
+    size_t cap = 0;
+    int rc = -1, rowcap = 0;
+
+    memset(ci, 0, sizeof *ci);
+    if (!path) {
+        set_err(err, errlen, "out of memory");
+        return -1;
+    }
+    f = fopen(path, "r");
+    if (!f) {
+        set_err(err, errlen, "%s: cannot open %s: %s", plot, path, strerror(errno));
+        free(path);
+        return -1;
+    }
+    if (getline(&line, &cap, f) < 0) {
+        set_err(err, errlen, "%s: %s is empty (a header row is required)", plot, csv);
+        goto out;
+    }
+    chomp(line);
+    ci->nfields = csv_split(line, want_header ? &ci->header : NULL);
+    if (ci->nfields < 0) {
+        ci->nfields = 0;
+        set_err(err, errlen, "out of memory");
+        goto out;
+    }
+    while (getline(&line, &cap, f) >= 0) {
+        chomp(line);
+        if (!is_data_line(line))
+            continue;
+        if (labelcol > 0) {
+            char **fields = NULL;
+            int nf = csv_split(line, &fields);
+            if (nf < 0) {
+                set_err(err, errlen, "out of memory");
+                goto out;
+            }
+            if (ci->nrows == rowcap) {
+                int ncap = rowcap ? 2 * rowcap : 64;
+                char **nv = realloc(ci->rowlabels, (size_t)ncap * sizeof *nv);
+                if (!nv) {
+                    free_strv(fields, nf);
+                    set_err(err, errlen, "out of memory");
+                    goto out;
+                }
+                ci->rowlabels = nv;
+                rowcap = ncap;
+            }
+            if (labelcol <= nf) {
+                ci->rowlabels[ci->nrows] = fields[labelcol - 1];
+                fields[labelcol - 1] = NULL;
+            } else {
+                ci->rowlabels[ci->nrows] = NULL; /* short row: unlabelled */
+            }
+            free_strv(fields, nf);
+        }
+        ci->nrows++;
+    }
+    if (ferror(f)) {
+        set_err(err, errlen, "%s: error reading %s", plot, path);
+        goto out;
+    }
+    if (ci->nrows == 0) {
+        set_err(err, errlen, "%s: no data rows in %s", plot, csv);
+        goto out;
+    }
+    rc = 0;
+out:
+    free(line);
+    fclose(f);
+    free(path);
+    if (rc != 0)
+        csv_info_free(ci);
+    return rc;
+}
+
+static int check_col(const char *plot, const char *what, int col, const plot_series *s, const csv_info *ci,
+                     char *err, size_t errlen)
+{
+    if (col > ci->nfields) {
+        set_err(err, errlen, "%s: %s column %d of series '%s' is out of range: %s has %d column%s",
+                plot, what, col, s->legend, s->csv, ci->nfields, ci->nfields == 1 ? "" : "s");
+        return -1;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- validation */
+
+static int validate_spec(const char *outdir, const plot_spec *sp, char *err, size_t errlen)
+{
+    if (!outdir || !*outdir) {
+        set_err(err, errlen, "output directory is empty");
+        return -1;
+    }
+    if (!path_text_ok(outdir)) {
+        set_err(err, errlen, "output directory '%s' contains a single quote or control character", outdir);
+        return -1;
+    }
+    if (!sp) {
+        set_err(err, errlen, "plot spec is NULL");
+        return -1;
+    }
+    if (!text_ok(sp->name)) {
+        set_err(err, errlen, "plot name is empty or contains a control character");
+        return -1;
+    }
+    if (strchr(sp->name, '\'') || strchr(sp->name, '/') || !strcmp(sp->name, ".") || !strcmp(sp->name, "..")) {
+        set_err(err, errlen, "plot name '%s' must be a plain file name without quotes or '/'", sp->name);
+        return -1;
+    }
+    if ((int)sp->kind < PLOT_LINES_BANDS || (int)sp->kind > PLOT_STACKED) {
+        set_err(err, errlen, "%s: unknown plot kind %d", sp->name, (int)sp->kind);
+        return -1;
+    }
+    if (sp->format != PLOT_PNG && sp->format != PLOT_SVG) {
+        set_err(err, errlen, "%s: unknown plot format %d", sp->name, (int)sp->format);
+        return -1;
+    }
+    if (!text_ok(sp->title) || !text_ok(sp->xlabel) || !text_ok(sp->ylabel)) {
+        set_err(err, errlen, "%s: title, x label and y label are required (non-empty, single line)", sp->name);
+        return -1;
+    }
+    if (sp->yformat && *sp->yformat && !text_ok(sp->yformat)) {
+        set_err(err, errlen, "%s: y format contains a control character", sp->name);
+        return -1;
+    }
+    if (sp->ylog != 0 && sp->ylog != 1) {
+        set_err(err, errlen, "%s: ylog must be 0 or 1", sp->name);
+        return -1;
+    }
+    if (sp->ylog && (sp->kind == PLOT_HBARS || sp->kind == PLOT_STACKED)) {
+        set_err(err, errlen, "%s: a log scale is not supported for %s plots", sp->name,
+                sp->kind == PLOT_HBARS ? "tornado" : "stacked");
+        return -1;
+    }
+    if (sp->ylog && isfinite(sp->ymin) && isfinite(sp->ymax) && sp->ymin < sp->ymax && sp->ymin <= 0) {
+        set_err(err, errlen, "%s: log scale needs ymin > 0 (got %g)", sp->name, sp->ymin);
+        return -1;
+    }
+    if (sp->nseries < 1 || !sp->series) {
+        set_err(err, errlen, "%s: at least one series is required", sp->name);
+        return -1;
+    }
+    if ((sp->kind == PLOT_HEATMAP || sp->kind == PLOT_HBARS) && sp->nseries != 1) {
+        set_err(err, errlen, "%s: %s plots take exactly one series (got %d)", sp->name,
+                sp->kind == PLOT_HEATMAP ? "heat map" : "tornado", sp->nseries);
+        return -1;
+    }
+    for (int i = 0; i < sp->nseries; i++) {
+        const plot_series *s = &sp->series[i];
+        if (!text_ok(s->legend)) {
+            set_err(err, errlen, "%s: series %d needs a non-empty single-line legend", sp->name, i + 1);
+            return -1;
+        }
+        if (!path_text_ok(s->csv)) {
+            set_err(err, errlen, "%s: series '%s' has an empty CSV name or one with a quote or control character",
+                    sp->name, s->legend);
+            return -1;
+        }
+        if (s->xcol < 1 || s->ycol < 1 || s->lowcol < 0 || s->highcol < 0) {
+            set_err(err, errlen, "%s: series '%s' has a column number below 1 (columns are 1-based)",
+                    sp->name, s->legend);
+            return -1;
+        }
+        if (sp->kind == PLOT_LINES_BANDS && (s->lowcol == 0) != (s->highcol == 0)) {
+            set_err(err, errlen, "%s: series '%s' gives only one of the band columns (low %d, high %d)",
+                    sp->name, s->legend, s->lowcol, s->highcol);
+            return -1;
+        }
+        if (sp->kind == PLOT_HBARS && (s->lowcol < 1 || s->highcol < 1)) {
+            set_err(err, errlen, "%s: tornado series '%s' needs lowcol (down swing) and highcol (up swing)",
+                    sp->name, s->legend);
+            return -1;
+        }
+        if (sp->kind == PLOT_STACKED &&
+            (strcmp(s->csv, sp->series[0].csv) != 0 || s->xcol != sp->series[0].xcol)) {
+            set_err(err, errlen, "%s: stacked series must share one CSV and x column ('%s' differs from '%s')",
+                    sp->name, s->legend, sp->series[0].legend);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Also validates column numbers against the real files, which is what turns a
+   cryptic gnuplot "all points undefined" into a message naming the column. */
+static int load_series_data(const char *outdir, const plot_spec *sp, csv_info *info,
+                            char *err, size_t errlen)
+{
+    for (int i = 0; i < sp->nseries; i++) {
+        const plot_series *s = &sp->series[i];
+        csv_info *ci = &info[i];
+
+        int labelcol = sp->kind == PLOT_HEATMAP ? 1 : sp->kind == PLOT_HBARS ? s->xcol : 0;
+
+        if (read_csv(sp->name, outdir, s->csv, sp->kind == PLOT_HEATMAP, labelcol, ci, err, errlen) != 0)
+            return -1;
+        if (sp->kind == PLOT_HEATMAP) {
+            if (ci->nfields < 2) {
+                set_err(err, errlen, "%s: heat map %s needs a label column and at least one value column",
+                        sp->name, s->csv);
+                return -1;
+            }
+            continue;
+        }
+        if (check_col(sp->name, "x", s->xcol, s, ci, err, errlen) ||
+            check_col(sp->name, "y", s->ycol, s, ci, err, errlen) ||
+            (s->lowcol && check_col(sp->name, "low", s->lowcol, s, ci, err, errlen)) ||
+            (s->highcol && check_col(sp->name, "high", s->highcol, s, ci, err, errlen)))
+            return -1;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- script emission */
+
+/* gnuplot single-quoted strings take no backslash escapes; a quote is doubled. */
+static void emit_quoted(FILE *f, const char *s)
+{
+    fputc('\'', f);
+    for (; *s; s++) {
+        if (*s == '\'')
+            fputc('\'', f);
+        fputc(*s, f);
+    }
+    fputc('\'', f);
+}
+
+static int needs_literal(const char *s)
+{
+    /* gnuplot 5.4's svg terminal writes '&' in enhanced text unescaped,
+       producing invalid XML; only its noenhanced path escapes it. */
+    return strchr(s, '&') != NULL;
+}
+
+/* Enhanced-text escapes rather than `noenhanced` wherever possible: gnuplot
+   sizes margins and the key by parsing text as enhanced even when it is
+   flagged noenhanced, so "2024_W01" would be measured as if '_' began a
+   subscript and tic labels end up under the axis label. */
+static void emit_escaped(FILE *f, const char *s)
+{
+    fputc('\'', f);
+    for (; *s; s++) {
+        if (*s == '\'')
+            fputc('\'', f);
+        else if (strchr("^_@&~{}\\", *s))
+            fputc('\\', f);
+        fputc(*s, f);
+    }
+    fputc('\'', f);
+}
+
+/* User text, drawn literally: '_' in "churn_rate" must not become a subscript. */
+static void emit_text(FILE *f, const char *s)
+{
+    if (needs_literal(s)) {
+        emit_quoted(f, s);
+        fputs(" noenhanced", f);
+    } else {
+        emit_escaped(f, s);
+    }
+}
+
+static void emit_terminal(FILE *f, term_choice t)
+{
+    static const char common[] = "size 1000,600 enhanced font 'Sans,11'";
+
+    switch (t) {
+    case TERM_SVG:
+        /* An explicit background keeps the chart legible in dark-mode viewers. */
+        fprintf(f, "set terminal svg %s dynamic background rgb 'white'\n", common);
+        break;
+    case TERM_PNGCAIRO:
+        fprintf(f, "set terminal pngcairo %s\n", common);
+        break;
+    case TERM_PNG:
+        /* libgd needs truecolor for the transparent confidence bands. */
+        fprintf(f, "set terminal png %s truecolor\n", common);
+        break;
+    case TERM_PORTABLE:
+        /* Written where no gnuplot could be asked, so the script picks the
+           better PNG terminal wherever it is eventually run. */
+        fprintf(f,
+                "if (strstrt(GPVAL_TERMINALS, ' pngcairo ') > 0) {\n"
+                "    set terminal pngcairo %s\n"
+                "} else {\n"
+                "    set terminal png %s truecolor\n"
+                "}\n",
+                common, common);
+        break;
+    }
+}
+
+static int range_given(const plot_spec *sp)
+{
+    return isfinite(sp->ymin) && isfinite(sp->ymax) && sp->ymin < sp->ymax;
+}
+
+/* Value-axis settings go to whichever axis carries the values for this kind. */
+static void emit_value_axis(FILE *f, const plot_spec *sp, const char *axis)
+{
+    if (sp->ylog)
+        fprintf(f, "set logscale %s\n", axis);
+    if (sp->yformat && *sp->yformat) {
+        fprintf(f, "set format %s ", axis);
+        emit_quoted(f, sp->yformat);
+        fputc('\n', f);
+    }
+    if (range_given(sp))
+        fprintf(f, "set %srange [%.17g:%.17g]\n", axis, sp->ymin, sp->ymax);
+}
+
+static const char *colour_of(int i)
+{
+    return series_colours[i % N_COLOURS];
+}
+
+static void emit_lines_bands(FILE *f, const plot_spec *sp)
+{
+    int any_band = 0;
+    const char *sep = "plot ";
+
+    fprintf(f, "set key top right opaque box\n");
+    fprintf(f, "set autoscale xfix\n");
+    emit_value_axis(f, sp, "y");
+    /* Bands first so every line is drawn on top of every band. */
+    for (int i = 0; i < sp->nseries; i++) {
+        const plot_series *s = &sp->series[i];
+        if (!s->lowcol)
+            continue;
+        any_band = 1;
+        fputs(sep, f);
+        emit_quoted(f, s->csv);
+        fprintf(f, " skip 1 using %d:%d:%d with filledcurves fillstyle transparent solid " BAND_ALPHA
+                   " noborder lc rgb '%s' notitle",
+                s->xcol, s->lowcol, s->highcol, colour_of(i));
+        sep = ", \\\n     ";
+    }
+    for (int i = 0; i < sp->nseries; i++) {
+        const plot_series *s = &sp->series[i];
+        fputs(sep, f);
+        emit_quoted(f, s->csv);
+        fprintf(f, " skip 1 using %d:%d with lines linewidth 2 lc rgb '%s' title ", s->xcol, s->ycol,
+                colour_of(i));
+        emit_text(f, s->legend);
+        sep = ", \\\n     ";
+    }
+    /* One neutral key entry explains all bands; per-band entries would
+       double the legend and tie the meaning to one series' colour. */
+    if (any_band)
+        fprintf(f, "%skeyentry with filledcurves fillstyle transparent solid " BAND_ALPHA
+                   " noborder lc rgb '#808080' title '95 %% CI'",
+                sep);
+    fputc('\n', f);
+}
+
+static void emit_stacked(FILE *f, const plot_spec *sp)
+{
+    const char *sep = "plot ";
+
+    /* Outside, because stacked areas usually fill the whole plot; inverted so
+       the key lists layers in the order they appear, top layer first. */
+    fprintf(f, "set key outside right top box invert\n");
+    fprintf(f, "set autoscale xfix\n");
+    emit_value_axis(f, sp, "y");
+    for (int i = 0; i < sp->nseries; i++) {
+        const plot_series *s = &sp->series[i];
+        fputs(sep, f);
+        emit_quoted(f, s->csv);
+        fprintf(f, " skip 1 using %d:(", s->xcol);
+        for (int j = 0; j <= i; j++)
+            fprintf(f, "%scolumn(%d)", j ? "+" : "", sp->series[j].ycol);
+        fputs("):(", f);
+        if (i == 0)
+            fputc('0', f);
+        for (int j = 0; j < i; j++)
+            fprintf(f, "%scolumn(%d)", j ? "+" : "", sp->series[j].ycol);
+        fprintf(f, ") with filledcurves fillstyle solid 0.85 noborder lc rgb '%s' title ", colour_of(i));
+        emit_text(f, s->legend);
+        sep = ", \\\n     ";
+    }
+    fputc('\n', f);
+}
+
+static size_t max_label_len(char **labels, int from, int n)
+{
+    size_t m = 1;
+
+    for (int i = from; i < n; i++)
+        if (labels[i] && strlen(labels[i]) > m)
+            m = strlen(labels[i]);
+    return m;
+}
+
+/* 1, 2, 5, 10, 20, 50, ...: label every 10th week, not every 9th. */
+static int nice_step(int step)
+{
+    int base = 1;
+
+    if (step <= 1)
+        return 1;
+    for (;;) {
+        if (step <= base)
+            return base;
+        if (step <= 2 * base)
+            return 2 * base;
+        if (step <= 5 * base)
+            return 5 * base;
+        if (base > 100000000)
+            return step;
+        base *= 10;
+    }
+}
+
+/* Explicit tic lists from the labels we read: gnuplot's own matrix header
+   tics label every column, which turns a year of daily ages into an
+   unreadable smear, and explicit lists can be escaped (see emit_escaped).
+   maxlabels 0 = label every row. */
+static void emit_tics(FILE *f, const char *axis, const char *opts, char **labels, int from, int n,
+                      int maxlabels)
+{
+    int count = n - from;
+    int step = maxlabels > 0 ? nice_step((count + maxlabels - 1) / maxlabels) : 1;
+    int literal = 0;
+    const char *sep = "";
+
+    for (int i = from; i < n; i++)
+        if (labels[i] && needs_literal(labels[i]))
+            literal = 1;
+    /* noenhanced is per axis, so one '&' makes the whole list literal. */
+    fprintf(f, "set %stics %s%s (", axis, opts, literal ? " noenhanced" : "");
+    for (int i = from; i < n; i += step) {
+        const char *lab = labels[i] ? labels[i] : "";
+        fputs(sep, f);
+        if (literal)
+            emit_quoted(f, lab);
+        else
+            emit_escaped(f, lab);
+        fprintf(f, " %d", i - from);
+        sep = ", ";
+    }
+    fputs(")\n", f);
+}
+
+static void emit_heatmap(FILE *f, const plot_spec *sp, const csv_info *ci)
+{
+    const plot_series *s = &sp->series[0];
+    int ncols = ci->nfields - 1;
+    /* Roughly 7 px per character at 11 pt plus a gap, across ~800 px of plot. */
+    int maxx = (int)(800 / (7 * max_label_len(ci->header, 1, ci->nfields) + 16));
+    int maxy = 24; /* ~22 px per row label over ~530 px of plot height */
+
+    if (maxx < 2)
+        maxx = 2;
+    fprintf(f, "unset key\n");
+    fprintf(f, "set palette defined (0 '" HEAT_LOW_COLOUR "', 1 '" HEAT_HIGH_COLOUR "')\n");
+    fprintf(f, "set cblabel ");
+    emit_text(f, s->legend);
+    fputc('\n', f);
+    emit_value_axis(f, sp, "cb");
+    /* First data row on top, like the table it came from. */
+    fprintf(f, "set xrange [-0.5:%d.5]\n", ncols - 1);
+    fprintf(f, "set yrange [%d.5:-0.5]\n", ci->nrows - 1);
+    emit_tics(f, "x", "out nomirror", ci->header, 1, ci->nfields, maxx);
+    emit_tics(f, "y", "out nomirror", ci->rowlabels, 0, ci->nrows, maxy);
+    /* NaN cells are not drawn; a grey backdrop keeps "no data" (e.g. cohorts
+       too young for that age) distinct from the white of the lowest value. */
+    fprintf(f, "set object 1 rectangle from graph 0,0 to graph 1,1 behind "
+               "fillcolor rgb '" HEAT_MISSING_COLOUR "' fillstyle solid noborder\n");
+    fputs("plot ", f);
+    emit_quoted(f, s->csv);
+    /* every ::1:1 skips the label column and header row; indices are shifted
+       so cell (0,0) is the first value, matching the tic positions above.
+       SVG embeds `image` as a bitmap that browsers blur when scaling, so small
+       matrices are drawn as one rectangle per cell there; in PNG that same
+       mode leaves anti-aliasing seams, and huge matrices would bloat the SVG. */
+    fprintf(f, " matrix every ::1:1 using ($1-1):($2-1):3 with image%s notitle\n",
+            sp->format == PLOT_SVG && (long)ncols * ci->nrows <= HEAT_MAX_SVG_CELLS ? " pixels" : "");
+}
+
+static void emit_hbars(FILE *f, const plot_spec *sp, const csv_info *ci)
+{
+    const plot_series *s = &sp->series[0];
+
+    /* Below the plot: the top rows hold the largest bars and the bottom rows
+       may be wide too when there are only a few parameters.  gnuplot 5.4
+       does not reserve room for a boxed key under the x label, hence the
+       margin (in character heights, so it follows the font size). */
+    fprintf(f, "set key below center horizontal box\n");
+    fprintf(f, "set bmargin 6\n");
+    fprintf(f, "set grid xtics\n");
+    fprintf(f, "set yzeroaxis linetype -1 linewidth 1.5\n");
+    emit_tics(f, "y", "nomirror", ci->rowlabels, 0, ci->nrows, 0);
+    fprintf(f, "set style fill solid 0.85 noborder\n");
+    if (!range_given(sp)) {
+        /* Symmetric range so the baseline sits in the middle; computed by
+           gnuplot so the script stays right if the CSV is regenerated.
+           Done before any range is set because stats honours ranges. */
+        fputs("stats ", f);
+        emit_quoted(f, s->csv);
+        fprintf(f, " skip 1 using (abs(column(%d))) name 'DOWN' nooutput\n", s->lowcol);
+        fputs("stats ", f);
+        emit_quoted(f, s->csv);
+        fprintf(f, " skip 1 using (abs(column(%d))) name 'UP' nooutput\n", s->highcol);
+        fputs("swing = (DOWN_max > UP_max) ? DOWN_max : UP_max\n"
+              "if (swing <= 0) { swing = 1 }\n"
+              "set xrange [-1.1*swing:1.1*swing]\n",
+              f);
+    }
+    emit_value_axis(f, sp, "x");
+    fprintf(f, "set yrange [%d.5:-0.5]\n", ci->nrows - 1);
+    /* Each row gets two half-height bars (down above, up below) so a swing
+       is never hidden when both go the same way. */
+    fputs("plot ", f);
+    emit_quoted(f, s->csv);
+    fprintf(f, " skip 1 using (0):0:(0):%d:($0-0.4):($0-0.02) with boxxyerror lc rgb '"
+               HBARS_DOWN_COLOUR "' title 'parameter down', \\\n     ",
+            s->lowcol);
+    emit_quoted(f, s->csv);
+    fprintf(f, " skip 1 using (0):0:(0):%d:($0+0.02):($0+0.4) with boxxyerror lc rgb '"
+               HBARS_UP_COLOUR "' title 'parameter up'\n",
+            s->highcol);
+}
+
+/* cd_dir NULL: the file a user re-runs from inside outdir (first line a
+   comment).  Otherwise: the pipe text, whose first line moves gnuplot into
+   outdir so the relative CSV names resolve.  Keeping everything else
+   identical means what failed in the pipe fails the same way in NAME.gp. */
+static void emit_script(FILE *f, const render_ctx *c, const char *output, const char *cd_dir)
+{
+    const plot_spec *sp = c->spec;
+
+    if (cd_dir) {
+        fputs("cd ", f);
+        emit_quoted(f, cd_dir);
+        fputc('\n', f);
+    } else {
+        fprintf(f, "# generated by retsim plots/plot.c; from this directory run: gnuplot %s.gp\n", sp->name);
+    }
+    fputs("set encoding utf8\n", f);
+    emit_terminal(f, c->term);
+    fputs("set output ", f);
+    emit_quoted(f, output);
+    fputc('\n', f);
+    fputs("set datafile separator ','\n", f);
+    fputs("set title ", f);
+    emit_text(f, sp->title);
+    fputs("\nset xlabel ", f);
+    emit_text(f, sp->xlabel);
+    fputs("\nset ylabel ", f);
+    emit_text(f, sp->ylabel);
+    fputc('\n', f);
+    if (sp->kind != PLOT_HBARS) /* tornado: vertical grid lines only */
+        fputs("set grid\n", f);
+    switch (sp->kind) {
+    case PLOT_LINES_BANDS:
+        emit_lines_bands(f, sp);
+        break;
+    case PLOT_HEATMAP:
+        emit_heatmap(f, sp, &c->info[0]);
+        break;
+    case PLOT_HBARS:
+        emit_hbars(f, sp, &c->info[0]);
+        break;
+    case PLOT_STACKED:
+        emit_stacked(f, sp);
+        break;
+    }
+    /* Closing the output flushes it before gnuplot exits. */
+    fputs("set output\n", f);
+}
+
+/* ---------------------------------------------------------------- files and the pipe */
+
+static int write_script(const char *outdir, const render_ctx *c, const char *image,
+                        char *err, size_t errlen)
+{
+    char *final = path_of(outdir, c->spec->name, ".gp");
+    char *tmp = path_of(outdir, c->spec->name, ".gp.tmp");
+    FILE *f;
+    int rc = -1;
+
+    if (!final || !tmp) {
+        set_err(err, errlen, "out of memory");
+        goto out;
+    }
+    f = fopen(tmp, "w");
+    if (!f) {
+        set_err(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
+        goto out;
+    }
+    emit_script(f, c, image, NULL);
+    if (ferror(f) | (fclose(f) != 0)) {
+        set_err(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+        unlink(tmp);
+        goto out;
+    }
+    if (rename(tmp, final) != 0) {
+        set_err(err, errlen, "cannot rename %s to %s: %s", tmp, final, strerror(errno));
+        unlink(tmp);
+        goto out;
+    }
+    rc = 0;
+out:
+    free(final);
+    free(tmp);
+    return rc;
+}
+
+/* The first line of the log is often gnuplot echoing the failing command;
+   the line that says what went wrong is the first non-warning "line N:".
+   N is always 0 when reading a pipe, so the prefix is dropped as noise. */
+static void log_reason(const char *logpath, char *buf, size_t buflen)
+{
+    FILE *f = fopen(logpath, "r");
+    char *line = NULL;
+    size_t cap = 0;
+    char first[512] = "", warn[512] = "", msg[512] = "";
+
+    snprintf(buf, buflen, "(no message from gnuplot)");
+    if (!f)
+        return;
+    while (getline(&line, &cap, f) >= 0) {
+        char *p = line, *ln;
+        chomp(line);
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (!*p || *p == '^')
+            continue;
+        if (!first[0])
+            snprintf(first, sizeof first, "%s", p);
+        ln = strstr(p, "line ");
+        if (ln && strchr(ln, ':')) {
+            char *colon = strchr(ln, ':');
+            if (strspn(ln + 5, "0123456789") == (size_t)(colon - ln - 5))
+                for (ln = colon + 1; *ln == ' '; ln++)
+                    ;
+            if (strstr(ln, "warning:")) {
+                if (!warn[0])
+                    snprintf(warn, sizeof warn, "%s", ln);
+            } else {
+                snprintf(msg, sizeof msg, "%s", ln);
+                break;
+            }
+        }
+    }
+    free(line);
+    fclose(f);
+    if (msg[0])
+        snprintf(buf, buflen, "%s", msg);
+    else if (warn[0])
+        snprintf(buf, buflen, "%s", warn);
+    else if (first[0])
+        snprintf(buf, buflen, "%s", first);
+}
+
+static plot_status run_gnuplot(const char *outdir, const render_ctx *c, const char *image,
+                               char *err, size_t errlen)
+{
+    const char *name = c->spec->name;
+    char *tmpimg = concat(image, ".tmp");
+    char *tmppath = tmpimg ? path_of(outdir, tmpimg, "") : NULL;
+    char *imgpath = path_of(outdir, image, "");
+    char *logpath = path_of(outdir, name, ".gp.log");
+    char *cmd = NULL;
+    struct sigaction ign, old;
+    struct stat st;
+    FILE *p;
+    int status;
+    plot_status rc = PLOT_ERROR;
+
+    if (!tmpimg || !tmppath || !imgpath || !logpath)
+        goto oom;
+    cmd = malloc(strlen(logpath) + 32);
+    if (!cmd)
+        goto oom;
+    /* Quoting is safe: validation refused single quotes in outdir and name. */
+    sprintf(cmd, "gnuplot >'%s' 2>&1", logpath);
+    /* A stale temp from a crashed run must not pass for fresh output. */
+    unlink(tmppath);
+
+    /* gnuplot quits at its first error while we may still be writing; without
+       this the resulting SIGPIPE would kill the whole simulator. */
+    memset(&ign, 0, sizeof ign);
+    ign.sa_handler = SIG_IGN;
+    sigemptyset(&ign.sa_mask);
+    sigaction(SIGPIPE, &ign, &old);
+    fflush(NULL); /* the child must not inherit and re-flush our buffers */
+    p = popen(cmd, "w");
+    if (!p) {
+        sigaction(SIGPIPE, &old, NULL);
+        set_err(err, errlen, "cannot start gnuplot: %s", strerror(errno));
+        goto out;
+    }
+    emit_script(p, c, tmpimg, outdir);
+    status = pclose(p);
+    sigaction(SIGPIPE, &old, NULL);
+
+    if (status == -1) {
+        set_err(err, errlen, "cannot wait for gnuplot while drawing %s: %s", image, strerror(errno));
+        unlink(tmppath);
+        goto out;
+    }
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
+        /* The shell could not find gnuplot after all (PATH changed since the check). */
+        unlink(tmppath);
+        unlink(logpath);
+        rc = PLOT_NO_GNUPLOT;
+        goto out;
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        char reason[512];
+        log_reason(logpath, reason, sizeof reason);
+        if (WIFEXITED(status))
+            set_err(err, errlen, "gnuplot exited with status %d while drawing %s: %s (script %s.gp, log %s)",
+                    WEXITSTATUS(status), image, reason, name, logpath);
+        else
+            set_err(err, errlen, "gnuplot was killed by signal %d while drawing %s (log %s)",
+                    WIFSIGNALED(status) ? WTERMSIG(status) : -1, image, logpath);
+        unlink(tmppath);
+        goto out;
+    }
+    if (stat(tmppath, &st) != 0 || st.st_size == 0) {
+        set_err(err, errlen, "gnuplot exited normally but wrote no %s (log %s)", image, logpath);
+        unlink(tmppath);
+        goto out;
+    }
+    if (rename(tmppath, imgpath) != 0) {
+        set_err(err, errlen, "cannot rename %s to %s: %s", tmppath, imgpath, strerror(errno));
+        unlink(tmppath);
+        goto out;
+    }
+    unlink(logpath);
+    rc = PLOT_OK;
+    goto out;
+oom:
+    set_err(err, errlen, "out of memory");
+out:
+    free(cmd);
+    free(tmpimg);
+    free(tmppath);
+    free(imgpath);
+    free(logpath);
+    return rc;
+}
+
+plot_status plot_render(const char *outdir, const plot_spec *spec, char *err, size_t errlen)
+{
+    csv_info *info = NULL;
+    char *image = NULL;
+    render_ctx ctx;
+    int avail;
+    plot_status rc = PLOT_ERROR;
+
+    if (err && errlen)
+        err[0] = '\0';
+    if (validate_spec(outdir, spec, err, errlen) != 0)
+        return PLOT_ERROR;
+    info = calloc((size_t)spec->nseries, sizeof *info);
+    image = concat(spec->name, spec->format == PLOT_SVG ? ".svg" : ".png");
+    if (!info || !image) {
+        set_err(err, errlen, "out of memory");
+        goto out;
+    }
+    if (load_series_data(outdir, spec, info, err, errlen) != 0)
+        goto out;
+
+    ctx.spec = spec;
+    ctx.info = info;
+    avail = plot_gnuplot_available();
+    if (!avail)
+        ctx.term = spec->format == PLOT_SVG ? TERM_SVG : TERM_PORTABLE;
+    else if (spec->format == PLOT_SVG)
+        ctx.term = TERM_SVG;
+    else
+        ctx.term = gp_cache.has_pngcairo ? TERM_PNGCAIRO : TERM_PNG;
+    if (avail && ((spec->format == PLOT_SVG && !gp_cache.has_svg) ||
+                  (spec->format == PLOT_PNG && !gp_cache.has_pngcairo && !gp_cache.has_png))) {
+        set_err(err, errlen, "this gnuplot has no %s terminal, cannot draw %s",
+                spec->format == PLOT_SVG ? "svg" : "png", image);
+        goto out;
+    }
+
+    if (write_script(outdir, &ctx, image, err, errlen) != 0)
+        goto out;
+    if (!avail) {
+        rc = PLOT_NO_GNUPLOT;
+        goto out;
+    }
+    rc = run_gnuplot(outdir, &ctx, image, err, errlen);
+out:
+    if (info)
+        for (int i = 0; i < spec->nseries; i++)
+            csv_info_free(&info[i]);
+    free(info);
+    free(image);
+    return rc;
+}

@@ -1,0 +1,71 @@
+/* plots/plot.h - turns CSV data series into gnuplot pictures.
+ *
+ * Deliberately ignorant of the simulator: it only knows CSV files, column
+ * numbers and labels, so it can be tested and reused on its own.
+ *
+ * CSV layout expected by each kind (all files: header row first, ',' separated,
+ * names relative to outdir):
+ *   PLOT_LINES_BANDS  any columns; per series xcol/ycol, optional lowcol+highcol
+ *                     (both or neither) for the shaded 95 % band.
+ *   PLOT_HEATMAP      exactly one series; a matrix: header = corner label then
+ *                     column labels, each row = row label then numeric cells.
+ *                     Empty / NaN cells are drawn grey ("no data").  xcol/ycol
+ *                     are ignored (must still be >= 1); legend labels the colour
+ *                     box.  ylog/yformat/ymin/ymax apply to the colour scale.
+ *   PLOT_HBARS        exactly one series; xcol = label column, lowcol = swing of
+ *                     the output when the parameter goes down, highcol = swing
+ *                     when it goes up, both relative to the baseline (0).  Row
+ *                     order is kept: first row on top.  ycol is ignored (>= 1).
+ *                     yformat/ymin/ymax apply to the value (horizontal) axis;
+ *                     ylog is rejected.
+ *   PLOT_STACKED      all series share one csv and one xcol; series[0] is the
+ *                     bottom layer.  ylog is rejected.
+ * Empty data (header only) is rejected with PLOT_ERROR "no data rows in X.csv".
+ */
+#ifndef RETSIM_PLOT_H
+#define RETSIM_PLOT_H
+
+#include <stddef.h>
+
+typedef enum { PLOT_PNG = 0, PLOT_SVG = 1 } plot_format;
+
+typedef enum {
+    PLOT_LINES_BANDS = 0, /* each series: a line (mean) with a shaded confidence band (low/high columns) */
+    PLOT_HEATMAP     = 1, /* a matrix CSV (first column = row label, header = column labels) drawn as a heat map, e.g. cohort retention */
+    PLOT_HBARS       = 2, /* horizontal bars from a baseline: a tornado chart; each CSV row: label, low-swing value, high-swing value */
+    PLOT_STACKED     = 3  /* stacked areas of several series sharing one x column (e.g. active / silent / dormant customers) */
+} plot_kind;
+
+typedef struct plot_series {
+    const char *csv;      /* CSV file name, relative to the output directory; header row first */
+    int xcol;             /* 1-based column numbers */
+    int ycol;
+    int lowcol, highcol;  /* band columns, 0 = no band */
+    const char *legend;   /* legend entry; must be non-empty */
+} plot_series;
+
+typedef struct plot_spec {
+    const char *name;     /* base name: writes NAME.gp and NAME.png (or NAME.svg) in outdir */
+    plot_kind kind;
+    plot_format format;
+    const char *title, *xlabel, *ylabel;  /* required non-empty; labels carry units, e.g. "customer age (days)" */
+    const plot_series *series;
+    int nseries;
+    int ylog;             /* 0/1 */
+    const char *yformat;  /* optional gnuplot format for y tics, e.g. "%.0f%%", NULL = default */
+    double ymin, ymax;    /* used only when ymin < ymax */
+} plot_spec;
+
+typedef enum { PLOT_OK = 0, PLOT_NO_GNUPLOT = 1, PLOT_ERROR = -1 } plot_status;
+
+/* Writes outdir/NAME.gp (always, atomically: write NAME.gp.tmp then rename) and, when gnuplot is on PATH, runs it
+   through a pipe so that it renders into NAME.png.tmp (or .svg.tmp), then renames it into place only if gnuplot exited 0.
+   Returns PLOT_NO_GNUPLOT (script written, no picture) when gnuplot is missing; PLOT_ERROR with a message in err
+   (e.g. "gnuplot exited with status 1 while drawing retention.png") on failure. Never leaves a half-written NAME.png.
+   On a gnuplot failure its output is kept in outdir/NAME.gp.log; on success that log is removed. */
+plot_status plot_render(const char *outdir, const plot_spec *spec, char *err, size_t errlen);
+
+/* 1 if a usable gnuplot is on PATH (checked once and cached; no stdout noise). */
+int plot_gnuplot_available(void);
+
+#endif /* RETSIM_PLOT_H */

@@ -1,0 +1,340 @@
+/* plots/test_plot.c - standalone check of the plot layer.
+ *
+ * Build and run (from the repo root):
+ *   gcc -std=c11 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L -O2 \
+ *       plots/plot.c plots/test_plot.c -o /tmp/test_plot && /tmp/test_plot [outdir]
+ * Without gnuplot (expects scripts only):  PATH=/nonexistent /tmp/test_plot
+ * Outputs go to /tmp/plottest by default; look at the PNGs there by eye.
+ */
+#include "plot.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int failures, checks;
+
+#define CHECK(cond, ...)                                           \
+    do {                                                           \
+        checks++;                                                  \
+        if (!(cond)) {                                             \
+            failures++;                                            \
+            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);   \
+            fprintf(stderr, __VA_ARGS__);                          \
+            fputc('\n', stderr);                                   \
+        }                                                          \
+    } while (0)
+
+static const char *outdir = "/tmp/plottest";
+
+static char *in_out(const char *name, const char *suffix)
+{
+    static char buf[4][1024];
+    static int k;
+    char *b = buf[k++ % 4];
+    snprintf(b, sizeof buf[0], "%s/%s%s", outdir, name, suffix);
+    return b;
+}
+
+static int exists(const char *name, const char *suffix)
+{
+    struct stat st;
+    return stat(in_out(name, suffix), &st) == 0 && st.st_size > 0;
+}
+
+static FILE *open_csv(const char *name)
+{
+    FILE *f = fopen(in_out(name, ""), "w");
+    if (!f) {
+        perror(name);
+        exit(2);
+    }
+    return f;
+}
+
+static void write_csvs(void)
+{
+    FILE *f;
+
+    /* Two retention curves with bands, in percent. */
+    f = open_csv("retention.csv");
+    fprintf(f, "age_days,base_mean,base_lo,base_hi,promo_mean,promo_lo,promo_hi\n");
+    for (int d = 0; d <= 365; d += 5) {
+        double a = 100 * exp(-d / 150.0), b = 100 * (0.15 + 0.85 * exp(-d / 90.0));
+        double wa = 2 + d / 40.0, wb = 3 + d / 30.0;
+        fprintf(f, "%d,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f\n", d, a, a - wa, a + wa, b, b - wb, b + wb);
+    }
+    fclose(f);
+
+    /* Cohort triangle: 14 monthly cohorts x 12 ages; young cohorts lack late ages. */
+    f = open_csv("cohorts.csv");
+    fprintf(f, "cohort");
+    for (int m = 0; m < 12; m++)
+        fprintf(f, ",month %d", m);
+    fputc('\n', f);
+    for (int c = 0; c < 14; c++) {
+        fprintf(f, "%d-%02d", 2023 + (c / 12), c % 12 + 1);
+        for (int m = 0; m < 12; m++) {
+            if (m < 14 - c)
+                fprintf(f, ",%.1f", 100 * exp(-m * (0.08 + 0.005 * c)));
+            else
+                fputc(',', f);
+        }
+        fputc('\n', f);
+    }
+    fclose(f);
+
+    /* Weekly cohorts x 100 weekly ages: tic labels must be thinned. */
+    f = open_csv("cohorts_weekly.csv");
+    fprintf(f, "cohort");
+    for (int a = 0; a < 100; a++)
+        fprintf(f, ",week %d", a);
+    fputc('\n', f);
+    for (int c = 0; c < 52; c++) {
+        fprintf(f, "2024_W%02d", c + 1);
+        for (int a = 0; a < 100; a++) {
+            if (a < 100 - c)
+                fprintf(f, ",%.2f", 100 * exp(-a * 0.03));
+            else
+                fputc(',', f);
+        }
+        fputc('\n', f);
+    }
+    fclose(f);
+
+    /* Tornado, sorted by total swing, largest first; one same-sign pair. */
+    f = open_csv("tornado.csv");
+    fprintf(f, "parameter,down,up\n");
+    fprintf(f, "churn_rate,1850,-1620\n");
+    fprintf(f, "avg_order_value,-1200,1200\n");
+    fprintf(f, "\"reactivation: e-mail & sms\",-400,650\n");
+    fprintf(f, "discount rate,300,-250\n");
+    fprintf(f, "silent_threshold_days,-90,-40\n");
+    fclose(f);
+
+    /* Customer states over time. */
+    f = open_csv("states.csv");
+    fprintf(f, "day,active,silent,dormant\n");
+    for (int d = 0; d <= 720; d += 10) {
+        double act = 10000 * exp(-d / 300.0) + 500;
+        double sil = 3000 * (1 - exp(-d / 60.0)) * exp(-d / 500.0);
+        double dor = 10500 - act - sil;
+        fprintf(f, "%d,%.0f,%.0f,%.0f\n", d, act, sil, dor < 0 ? 0 : dor);
+    }
+    fclose(f);
+
+    f = open_csv("empty.csv");
+    fprintf(f, "age_days,mean\n");
+    fclose(f);
+
+    /* Parses fine for us (right column count) but has no numbers for gnuplot. */
+    f = open_csv("text.csv");
+    fprintf(f, "age_days,mean\n");
+    fprintf(f, "a,b\nc,d\n");
+    fclose(f);
+}
+
+static void expect_render(const plot_spec *sp, int avail)
+{
+    char err[512];
+    const char *ext = sp->format == PLOT_SVG ? ".svg" : ".png";
+    char tmp[64];
+    plot_status st;
+
+    unlink(in_out(sp->name, ext));
+    st = plot_render(outdir, sp, err, sizeof err);
+    CHECK(st == (avail ? PLOT_OK : PLOT_NO_GNUPLOT), "%s%s: status %d err '%s'", sp->name, ext, (int)st, err);
+    CHECK(exists(sp->name, ".gp"), "%s.gp missing", sp->name);
+    CHECK(!exists(sp->name, ".gp.tmp"), "%s.gp.tmp left behind", sp->name);
+    CHECK(!exists(sp->name, ".gp.log"), "%s.gp.log left behind", sp->name);
+    snprintf(tmp, sizeof tmp, "%s.tmp", ext);
+    CHECK(!exists(sp->name, tmp), "%s%s left behind", sp->name, tmp);
+    CHECK(exists(sp->name, ext) == avail, "%s%s: picture %s", sp->name, ext, avail ? "missing" : "unexpected");
+    if (st == PLOT_OK)
+        printf("ok   %s%s\n", sp->name, ext);
+}
+
+static void expect_error(const char *what, const char *dir, const plot_spec *sp, const char *needle)
+{
+    char err[512] = "";
+    plot_status st = plot_render(dir, sp, err, sizeof err);
+
+    CHECK(st == PLOT_ERROR, "%s: expected PLOT_ERROR, got %d", what, (int)st);
+    CHECK(err[0] != '\0', "%s: empty error message", what);
+    CHECK(!needle || strstr(err, needle), "%s: message '%s' lacks '%s'", what, err, needle);
+    printf("ok   error path %-28s -> %s\n", what, err);
+}
+
+/* The .gp file must work on its own, from inside outdir, with nothing but gnuplot. */
+static void expect_script_runs(const char *name, const char *ext)
+{
+    char cmd[1024];
+    int rc;
+
+    unlink(in_out(name, ext));
+    snprintf(cmd, sizeof cmd, "cd '%s' && gnuplot '%s.gp' 2>/dev/null", outdir, name);
+    rc = system(cmd);
+    CHECK(rc == 0, "re-running %s.gp by hand failed (%d)", name, rc);
+    CHECK(exists(name, ext), "re-running %s.gp produced no %s", name, ext);
+}
+
+int main(int argc, char **argv)
+{
+    int avail;
+
+    if (argc > 1)
+        outdir = argv[1];
+    if (mkdir(outdir, 0777) != 0 && errno != EEXIST) {
+        perror(outdir);
+        return 2;
+    }
+    write_csvs();
+    avail = plot_gnuplot_available();
+    CHECK(avail == plot_gnuplot_available(), "availability not stable");
+    printf("gnuplot available: %s\n", avail ? "yes" : "no");
+
+    const plot_series ret[] = {
+        {"retention.csv", 1, 2, 3, 4, "baseline"},
+        {"retention.csv", 1, 5, 6, 7, "promo_2024 (10 % off)"},
+    };
+    const plot_series ret_noband[] = {
+        {"retention.csv", 1, 2, 0, 0, "baseline"},
+        {"retention.csv", 1, 5, 0, 0, "promo"},
+    };
+    const plot_series cohort[] = {{"cohorts.csv", 1, 1, 0, 0, "customers still active (%)"}};
+    const plot_series cohort_w[] = {{"cohorts_weekly.csv", 1, 1, 0, 0, "retention (%)"}};
+    const plot_series torn[] = {{"tornado.csv", 1, 2, 2, 3, "CLV swing"}};
+    const plot_series states[] = {
+        {"states.csv", 1, 2, 0, 0, "active"},
+        {"states.csv", 1, 3, 0, 0, "silent"},
+        {"states.csv", 1, 4, 0, 0, "dormant"},
+    };
+
+    plot_spec specs[] = {
+        {"retention", PLOT_LINES_BANDS, PLOT_PNG, "Customer retention by scenario", "customer age (days)",
+         "customers retained (%)", ret, 2, 0, "%.0f%%", 0, 110},
+        {"retention_log", PLOT_LINES_BANDS, PLOT_PNG, "Customer's retention, log scale {x_1^2 @ \\ ~}", "customer age (days)",
+         "customers retained (%)", ret_noband, 2, 1, NULL, 0, 0},
+        {"cohorts", PLOT_HEATMAP, PLOT_PNG, "Cohort retention", "months since first order (months)",
+         "acquisition cohort (month)", cohort, 1, 0, "%.0f%%", 0, 100},
+        {"cohorts_weekly", PLOT_HEATMAP, PLOT_PNG, "Weekly cohort retention", "customer age (weeks)",
+         "acquisition cohort (week)", cohort_w, 1, 0, NULL, 0, 0},
+        {"tornado", PLOT_HBARS, PLOT_PNG, "Sensitivity of 1-year CLV", "change in 1-year CLV vs baseline (EUR)",
+         "parameter (varied +/- 20 %)", torn, 1, 0, NULL, 0, 0},
+        {"states", PLOT_STACKED, PLOT_PNG, "Customer states over time", "simulation day (days)",
+         "customers (count)", states, 3, 0, NULL, 0, 0},
+    };
+    int nspecs = (int)(sizeof specs / sizeof specs[0]);
+
+    for (int fmt = PLOT_PNG; fmt <= PLOT_SVG; fmt++) {
+        for (int i = 0; i < nspecs; i++) {
+            plot_spec sp = specs[i];
+            char name[64];
+            sp.format = (plot_format)fmt;
+            if (fmt == PLOT_SVG) {
+                snprintf(name, sizeof name, "%s_svg", specs[i].name);
+                sp.name = name;
+            }
+            expect_render(&sp, avail);
+        }
+    }
+    if (avail)
+        expect_script_runs("retention", ".png");
+    else
+        printf("no gnuplot: scripts written, PLOT_NO_GNUPLOT returned\n");
+
+    /* ---- error paths that never reach gnuplot */
+    plot_spec bad;
+    plot_series s1[1];
+
+    bad = specs[0];
+    bad.title = "";
+    expect_error("empty title", outdir, &bad, "title");
+    bad = specs[0];
+    bad.ylabel = NULL;
+    expect_error("missing y label", outdir, &bad, "y label");
+    bad = specs[0];
+    bad.nseries = 0;
+    expect_error("no series", outdir, &bad, "series");
+    bad = specs[0];
+    s1[0] = ret[0];
+    s1[0].legend = "";
+    bad.series = s1;
+    bad.nseries = 1;
+    expect_error("empty legend", outdir, &bad, "legend");
+    s1[0] = ret[0];
+    s1[0].xcol = 0;
+    expect_error("column 0", outdir, &bad, "1-based");
+    s1[0] = ret[0];
+    s1[0].highcol = 0;
+    expect_error("half a band", outdir, &bad, "band");
+    s1[0] = ret[0];
+    s1[0].ycol = 9;
+    expect_error("column out of range", outdir, &bad, "out of range");
+    s1[0] = ret[0];
+    s1[0].csv = "nope.csv";
+    expect_error("missing csv", outdir, &bad, "cannot open");
+    s1[0] = (plot_series){"empty.csv", 1, 2, 0, 0, "mean"};
+    unlink(in_out("empty_case", ".gp"));
+    bad.name = "empty_case";
+    expect_error("header-only csv", outdir, &bad, "no data rows in empty.csv");
+    CHECK(!exists("empty_case", ".gp"), "script written for empty data");
+    bad = specs[0];
+    bad.name = "a'b";
+    expect_error("quote in name", outdir, &bad, "name");
+    bad = specs[0];
+    bad.name = "sub/dir";
+    expect_error("slash in name", outdir, &bad, "name");
+    expect_error("quote in outdir", "/tmp/it's", &specs[0], "single quote");
+    bad = specs[0];
+    bad.title = "two\nlines";
+    expect_error("newline in title", outdir, &bad, "title");
+    bad = specs[4];
+    bad.ylog = 1;
+    expect_error("log tornado", outdir, &bad, "log");
+    bad = specs[5];
+    {
+        plot_series mixed[2] = {states[0], {"retention.csv", 1, 2, 0, 0, "other"}};
+        bad.series = mixed;
+        bad.nseries = 2;
+        expect_error("stacked, two csvs", outdir, &bad, "share");
+    }
+    bad = specs[2];
+    bad.nseries = 2;
+    bad.series = ret;
+    expect_error("heatmap, two series", outdir, &bad, "exactly one");
+
+    /* ---- gnuplot itself fails: reported, picture never half-written, old one kept */
+    if (avail) {
+        plot_spec g = specs[0];
+        plot_series ts[1] = {{"text.csv", 1, 2, 0, 0, "mean"}};
+        struct stat before, after;
+        char err[512];
+
+        g.name = "gpfail";
+        g.series = ts;
+        g.nseries = 1;
+        g.ymin = g.ymax = 0;
+        /* Plant a previous good picture to prove a failed run leaves it alone. */
+        {
+            plot_spec ok = specs[0];
+            ok.name = "gpfail";
+            CHECK(plot_render(outdir, &ok, err, sizeof err) == PLOT_OK, "setup: %s", err);
+        }
+        CHECK(stat(in_out("gpfail", ".png"), &before) == 0, "setup picture missing");
+        expect_error("gnuplot runtime failure", outdir, &g, "gnuplot exited with status");
+        CHECK(stat(in_out("gpfail", ".png"), &after) == 0 && after.st_size == before.st_size &&
+                  after.st_mtime == before.st_mtime,
+              "previous gpfail.png was touched");
+        CHECK(!exists("gpfail", ".png.tmp"), "gpfail.png.tmp left behind");
+        CHECK(exists("gpfail", ".gp.log"), "gpfail.gp.log not kept for diagnosis");
+        CHECK(exists("gpfail", ".gp"), "gpfail.gp not written");
+    }
+
+    printf("%d checks, %d failures\n", checks, failures);
+    return failures ? 1 : 0;
+}

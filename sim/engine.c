@@ -1,0 +1,672 @@
+#include "engine.h"
+
+#include <gsl/gsl_randist.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../models/model.h"
+#include "rng.h"
+#include "sections.h"
+
+#define MAX_CHANNELS 16
+/* Ages and times are compared with this slack so that a fixed 30-day cycle
+ * counted in floating point still lands on day 30, 60, ... */
+#define TIME_SLACK 1e-9
+#define DAYS_PER_MONTH (365.25 / 12.0)
+
+struct engine {
+    const scenario *sc;
+    const model_type *model;
+    void *mparams;
+    int horizon;
+    int nchannels;
+    channel_params channel[MAX_CHANNELS];
+    double acq_cost_per_customer[MAX_CHANNELS];
+    economics_params econ;
+    lifecycle_params life;
+    int recall_on;
+    recall_params recall;
+    int wom_on;
+    wom_params wom;
+    int referral_channel;
+    double discount_per_day;     /* continuous rate: ln(1 + yearly) / 365 */
+};
+
+typedef struct customer {
+    uint64_t id;
+    double t_first, t_last;
+    double revenue;
+    double value;                /* discounted to t_first: margin - costs */
+    int visits;
+    int channel;
+    int last_month;              /* last calendar month counted in the cohort table */
+    double state[MODEL_STATE_MAX];
+} customer;
+
+enum { EV_VISIT = 0, EV_PROSPECT = 1 };
+
+typedef struct event {
+    double t;
+    uint32_t who;                /* customer index, or prospect index */
+    uint32_t kind;
+} event;
+
+typedef struct prospect {
+    uint64_t id;
+    int channel;
+} prospect;
+
+struct engine_work {
+    int horizon;
+    customer *cust;
+    size_t ncust, capcust;
+    event *heap;
+    size_t nheap, capheap;
+    prospect *pros;
+    size_t npros, cappros;
+    double *suppress_diff;       /* lost organic prospects per day, as differences */
+    double *ret_num, *ret_den;   /* retention by age, as differences */
+    double *active_diff, *silent_diff, *dormant_diff;
+    double *margin;              /* per day */
+    double *sortbuf;
+    size_t capsort;
+    double cohort_count[COHORT_CELLS];
+    double cohort_size[COHORT_MONTHS];
+};
+
+/* per-replication context, so helpers take one pointer */
+typedef struct rep_ctx {
+    const engine *e;
+    engine_work *w;
+    rep_result *out;
+    uint64_t seed;
+    uint64_t rep;
+    double satisfaction_sum;
+    double first_negative;
+    int oom;
+} rep_ctx;
+
+engine *engine_prepare(const scenario *sc, diag *d)
+{
+    engine *e = calloc(1, sizeof *e);
+    if (!e) {
+        diag_set(d, DIAG_RUNTIME, "out of memory");
+        return NULL;
+    }
+    e->sc = sc;
+    const scenario_params *sp = scen_get(sc, &section_scenario);
+    e->horizon = sp->horizon_days;
+    const customer_params *cp = scen_get(sc, &section_customer);
+    e->model = model_by_index(cp->model);
+    e->nchannels = scen_count(sc, &section_channel);
+    if (e->nchannels > MAX_CHANNELS) {
+        free(e);
+        diag_set(d, DIAG_USAGE, "%s: at most %d channels", sc->path, MAX_CHANNELS);
+        return NULL;
+    }
+    e->referral_channel = -1;
+    e->wom = *(const wom_params *)scen_get(sc, &section_wom);
+    e->wom_on = e->wom.enabled && scen_present(sc, &section_wom);
+    for (int i = 0; i < e->nchannels; i++) {
+        const char *label;
+        e->channel[i] = *(const channel_params *)scen_nth(sc, &section_channel, i, &label);
+        const channel_params *c = &e->channel[i];
+        /* what it costs, on average, to win one customer through this channel */
+        e->acq_cost_per_customer[i] = c->conversion > 0 ? c->cost_per_prospect / c->conversion : 0;
+        if (e->wom_on && !strcmp(label, e->wom.into_channel))
+            e->referral_channel = i;
+    }
+    e->econ = *(const economics_params *)scen_get(sc, &section_economics);
+    e->life = *(const lifecycle_params *)scen_get(sc, &section_lifecycle);
+    e->recall = *(const recall_params *)scen_get(sc, &section_recall);
+    e->recall_on = e->recall.enabled && scen_present(sc, &section_recall);
+    e->discount_per_day = log1p(e->econ.discount_rate) / 365.0;
+    e->mparams = e->model->prepare(sc, d);
+    if (!e->mparams) {
+        free(e);
+        return NULL;
+    }
+    return e;
+}
+
+void engine_free(engine *e)
+{
+    if (!e)
+        return;
+    e->model->release(e->mparams);
+    free(e);
+}
+
+int engine_horizon(const engine *e)
+{
+    return e->horizon;
+}
+
+engine_work *engine_work_alloc(const engine *e)
+{
+    engine_work *w = calloc(1, sizeof *w);
+    if (!w)
+        return NULL;
+    size_t n = (size_t)e->horizon + 2;
+    w->horizon = e->horizon;
+    w->suppress_diff = calloc(n, sizeof(double));
+    w->ret_num = calloc(n, sizeof(double));
+    w->ret_den = calloc(n, sizeof(double));
+    w->active_diff = calloc(n, sizeof(double));
+    w->silent_diff = calloc(n, sizeof(double));
+    w->dormant_diff = calloc(n, sizeof(double));
+    w->margin = calloc(n, sizeof(double));
+    if (!w->suppress_diff || !w->ret_num || !w->ret_den || !w->active_diff
+        || !w->silent_diff || !w->dormant_diff || !w->margin) {
+        engine_work_free(w);
+        return NULL;
+    }
+    return w;
+}
+
+void engine_work_free(engine_work *w)
+{
+    if (!w)
+        return;
+    free(w->cust);
+    free(w->heap);
+    free(w->pros);
+    free(w->suppress_diff);
+    free(w->ret_num);
+    free(w->ret_den);
+    free(w->active_diff);
+    free(w->silent_diff);
+    free(w->dormant_diff);
+    free(w->margin);
+    free(w->sortbuf);
+    free(w);
+}
+
+/* ---- the calendar: a binary min-heap on time ---- */
+
+static int event_before(const event *a, const event *b)
+{
+    if (a->t != b->t)
+        return a->t < b->t;
+    if (a->kind != b->kind)
+        return a->kind < b->kind;
+    return a->who < b->who;
+}
+
+static int heap_push(engine_work *w, event ev)
+{
+    if (w->nheap == w->capheap) {
+        size_t cap = w->capheap ? 2 * w->capheap : 1024;
+        event *h = realloc(w->heap, cap * sizeof *h);
+        if (!h)
+            return -1;
+        w->heap = h;
+        w->capheap = cap;
+    }
+    size_t i = w->nheap++;
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (!event_before(&ev, &w->heap[parent]))
+            break;
+        w->heap[i] = w->heap[parent];
+        i = parent;
+    }
+    w->heap[i] = ev;
+    return 0;
+}
+
+static event heap_pop(engine_work *w)
+{
+    event top = w->heap[0];
+    event last = w->heap[--w->nheap];
+    size_t i = 0, n = w->nheap;
+    for (;;) {
+        size_t child = 2 * i + 1;
+        if (child >= n)
+            break;
+        if (child + 1 < n && event_before(&w->heap[child + 1], &w->heap[child]))
+            child++;
+        if (!event_before(&w->heap[child], &last))
+            break;
+        w->heap[i] = w->heap[child];
+        i = child;
+    }
+    if (n)
+        w->heap[i] = last;
+    return top;
+}
+
+/* ---- helpers ---- */
+
+static double discount(const engine *e, double days)
+{
+    return exp(-e->discount_per_day * days);
+}
+
+static int day_of(const engine *e, double t)
+{
+    int d = (int)t;
+    return d < e->horizon ? d : e->horizon - 1;
+}
+
+/* Adds 1 to days i with a <= i < b (snapshot at the start of day i), within
+ * the horizon, as differences. */
+static void add_days(double *diff, int horizon, double a, double b)
+{
+    double lo = ceil(a), hi = ceil(b);
+    if (lo < 0)
+        lo = 0;
+    if (hi > horizon)
+        hi = horizon;
+    if (lo >= hi)
+        return;
+    diff[(int)lo] += 1.0;
+    diff[(int)hi] -= 1.0;
+}
+
+static void add_cost(rep_ctx *c, double t, double amount, double *metric)
+{
+    int d = day_of(c->e, t);
+    c->out->curve[CUR_COSTS][d] += amount;
+    *metric += amount;
+}
+
+static customer *new_customer(rep_ctx *c, uint64_t id, int channel, double t)
+{
+    engine_work *w = c->w;
+    if (w->ncust == w->capcust) {
+        size_t cap = w->capcust ? 2 * w->capcust : 4096;
+        customer *p = realloc(w->cust, cap * sizeof *p);
+        if (!p) {
+            c->oom = 1;
+            return NULL;
+        }
+        w->cust = p;
+        w->capcust = cap;
+    }
+    customer *cu = &w->cust[w->ncust++];
+    memset(cu, 0, sizeof *cu);
+    cu->id = id;
+    cu->t_first = cu->t_last = t;
+    cu->channel = channel;
+    cu->last_month = -1;
+    cu->value = -c->e->acq_cost_per_customer[channel];
+    return cu;
+}
+
+static void schedule(rep_ctx *c, double t, uint32_t who, uint32_t kind)
+{
+    if (t >= c->e->horizon)
+        return;
+    event ev = { t, who, kind };
+    if (heap_push(c->w, ev))
+        c->oom = 1;
+}
+
+static void word_of_mouth(rep_ctx *c, const customer *cu, const visit_ctx *v)
+{
+    const engine *e = c->e;
+    const wom_params *wp = &e->wom;
+    if (v->satisfaction >= wp->promoter_threshold) {
+        c->out->metric[MET_PROMOTER_VISITS] += 1;
+        rng_stream s;
+        rng_stream_init(&s, c->seed, c->rep, cu->id, (uint64_t)v->purchase_no,
+                        RNG_WORD_OF_MOUTH);
+        unsigned int n = gsl_ran_poisson(&s.rng, wp->referrals_per_promoter);
+        for (unsigned int k = 0; k < n; k++) {
+            double t = v->t + wp->delay_days * gsl_rng_uniform(&s.rng);
+            if (t >= e->horizon)
+                continue;
+            engine_work *w = c->w;
+            if (w->npros == w->cappros) {
+                size_t cap = w->cappros ? 2 * w->cappros : 1024;
+                prospect *p = realloc(w->pros, cap * sizeof *p);
+                if (!p) {
+                    c->oom = 1;
+                    return;
+                }
+                w->pros = p;
+                w->cappros = cap;
+            }
+            /* a referred prospect's id derives from the referrer, so other
+             * customers' streams do not move when referrals change */
+            w->pros[w->npros] = (prospect){
+                rng_mix(cu->id ^ rng_mix(((uint64_t)v->purchase_no << 20) | k)),
+                e->referral_channel
+            };
+            schedule(c, t, (uint32_t)w->npros, EV_PROSPECT);
+            w->npros++;
+        }
+    } else if (v->satisfaction <= wp->detractor_threshold) {
+        c->out->metric[MET_DETRACTOR_VISITS] += 1;
+        /* a detractor costs detractor_weight promoters' worth of prospects,
+         * spread over the following delay_days */
+        double per_day = wp->detractor_weight * wp->referrals_per_promoter / wp->delay_days;
+        int from = (int)v->t + 1;
+        int to = from + wp->delay_days;
+        if (from < e->horizon) {
+            c->w->suppress_diff[from] += per_day;
+            c->w->suppress_diff[to < e->horizon ? to : e->horizon] -= per_day;
+        }
+    }
+}
+
+static void visit(rep_ctx *c, uint32_t who, double t)
+{
+    const engine *e = c->e;
+    engine_work *w = c->w;
+    rep_result *out = c->out;
+    customer *cu = &w->cust[who];
+    visit_ctx v = { 0 };
+    v.t = t;
+    v.purchase_no = ++cu->visits;
+
+    rng_stream s;
+    rng_stream_init(&s, c->seed, c->rep, cu->id, (uint64_t)v.purchase_no, RNG_VISIT);
+    v.bill = e->model->draw_bill(e->mparams, cu->state, &v, &s.rng);
+    rng_stream_init(&s, c->seed, c->rep, cu->id, (uint64_t)v.purchase_no, RNG_EXPERIENCE);
+    e->model->experience(e->mparams, cu->state, &v, &s.rng);
+
+    double paid = v.bill - v.discount;
+    double margin = e->econ.gross_margin * paid;
+    int day = day_of(e, t);
+    out->curve[CUR_REVENUE][day] += paid;
+    out->curve[CUR_VISITS][day] += 1;
+    w->margin[day] += margin;
+    out->metric[MET_REVENUE] += paid;
+    out->metric[MET_VISITS] += 1;
+    cu->revenue += paid;
+    cu->value += margin * discount(e, t - cu->t_first);
+    cu->t_last = t;
+    c->satisfaction_sum += v.satisfaction;
+    if (v.purchase_no == 1 && v.value < 0)
+        c->first_negative += 1;
+
+    int month = (int)(t / DAYS_PER_MONTH);
+    int cohort = (int)(cu->t_first / DAYS_PER_MONTH);
+    if (month != cu->last_month && cohort < COHORT_MONTHS && month - cohort < COHORT_MONTHS) {
+        w->cohort_count[cohort * COHORT_MONTHS + (month - cohort)] += 1;
+        cu->last_month = month;
+    }
+
+    rng_stream_init(&s, c->seed, c->rep, cu->id, (uint64_t)v.purchase_no, RNG_DECISION);
+    int stays = gsl_rng_uniform(&s.rng) >= v.churn;
+    double next = INFINITY;
+    if (stays) {
+        rng_stream_init(&s, c->seed, c->rep, cu->id, (uint64_t)v.purchase_no, RNG_INTERVAL);
+        next = t + e->model->draw_interval(e->mparams, cu->state, &s.rng);
+    }
+    if (e->recall_on && next - t > e->recall.day && t + e->recall.day < e->horizon) {
+        double when = t + e->recall.day;
+        add_cost(c, when, e->recall.cost, &out->metric[MET_TOUCH_COST]);
+        out->metric[MET_REMINDERS] += 1;
+        cu->value -= e->recall.cost * discount(e, when - cu->t_first);
+        if (!stays) {
+            rng_stream_init(&s, c->seed, c->rep, cu->id, (uint64_t)v.purchase_no, RNG_RECALL);
+            if (gsl_rng_uniform(&s.rng) < e->recall.lift) {
+                next = when + e->recall.response_days * gsl_rng_uniform(&s.rng);
+                out->metric[MET_RECALLED] += 1;
+            }
+        }
+    }
+    /* how the business sees the customer until the next visit */
+    double silent = t + e->life.silent_after, dormant = t + e->life.dormant_after;
+    double lost = t + e->life.lost_after;
+    add_days(w->active_diff, e->horizon, t, fmin(next, silent));
+    add_days(w->silent_diff, e->horizon, silent, fmin(next, dormant));
+    add_days(w->dormant_diff, e->horizon, dormant, fmin(next, lost));
+
+    if (e->wom_on)
+        word_of_mouth(c, cu, &v);
+    schedule(c, next, who, EV_VISIT);
+}
+
+static void prospect_arrives(rep_ctx *c, uint64_t id, int channel, double t)
+{
+    const engine *e = c->e;
+    const channel_params *ch = &e->channel[channel];
+    c->out->metric[MET_PROSPECTS] += 1;
+    if (ch->cost_per_prospect > 0)
+        add_cost(c, t, ch->cost_per_prospect, &c->out->metric[MET_ACQUISITION_COST]);
+    rng_stream s;
+    rng_stream_init(&s, c->seed, c->rep, id, 0, RNG_CUSTOMER);
+    if (gsl_rng_uniform(&s.rng) >= ch->conversion) {
+        c->out->metric[MET_NEVER_BOUGHT] += 1;
+        return;
+    }
+    customer *cu = new_customer(c, id, channel, t);
+    if (!cu)
+        return;
+    e->model->customer_init(e->mparams, cu->state, &s.rng);
+    c->out->metric[MET_NEW_CUSTOMERS] += 1;
+    c->out->curve[CUR_NEW_CUSTOMERS][day_of(e, t)] += 1;
+    int cohort = (int)(t / DAYS_PER_MONTH);
+    if (cohort < COHORT_MONTHS)
+        c->w->cohort_size[cohort] += 1;
+    visit(c, (uint32_t)(cu - c->w->cust), t);
+}
+
+static double channel_rate(const channel_params *ch, int day)
+{
+    return day >= ch->start_day && day < ch->stop_day ? ch->prospects_per_day : 0.0;
+}
+
+static void arrivals(rep_ctx *c, int day, double suppressed)
+{
+    const engine *e = c->e;
+    double organic = 0;
+    for (int ch = 0; ch < e->nchannels; ch++)
+        organic += channel_rate(&e->channel[ch], day);
+    double keep = 1.0;
+    if (suppressed > 0 && organic > 0) {
+        double lost = suppressed < organic ? suppressed : organic;
+        keep = 1.0 - lost / organic;
+        c->out->metric[MET_LOST_PROSPECTS] += lost;
+    }
+    for (int ch = 0; ch < e->nchannels; ch++) {
+        double rate = channel_rate(&e->channel[ch], day) * keep;
+        if (rate <= 0)
+            continue;
+        rng_stream s;
+        rng_stream_init(&s, c->seed, c->rep, (uint64_t)day, (uint64_t)ch, RNG_ARRIVALS);
+        unsigned int n = gsl_ran_poisson(&s.rng, rate);
+        for (unsigned int k = 0; k < n && !c->oom; k++) {
+            double t = day + gsl_rng_uniform(&s.rng);
+            uint64_t id = rng_mix(((uint64_t)day << 40) ^ ((uint64_t)ch << 32) ^ k);
+            prospect_arrives(c, id, ch, t);
+        }
+    }
+}
+
+static void reset_work(engine_work *w)
+{
+    size_t n = (size_t)w->horizon + 2;
+    w->ncust = w->nheap = w->npros = 0;
+    memset(w->suppress_diff, 0, n * sizeof(double));
+    memset(w->ret_num, 0, n * sizeof(double));
+    memset(w->ret_den, 0, n * sizeof(double));
+    memset(w->active_diff, 0, n * sizeof(double));
+    memset(w->silent_diff, 0, n * sizeof(double));
+    memset(w->dormant_diff, 0, n * sizeof(double));
+    memset(w->margin, 0, n * sizeof(double));
+    memset(w->cohort_count, 0, sizeof w->cohort_count);
+    memset(w->cohort_size, 0, sizeof w->cohort_size);
+}
+
+static void reset_result(rep_result *out)
+{
+    for (int m = 0; m < MET_COUNT; m++)
+        out->metric[m] = 0;
+    for (int cidx = 0; cidx < CUR_COUNT; cidx++)
+        memset(out->curve[cidx], 0, ((size_t)out->horizon + 1) * sizeof(double));
+    memset(out->rfm, 0, sizeof out->rfm);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static int ensure_sortbuf(engine_work *w)
+{
+    if (w->capsort >= w->ncust)
+        return 0;
+    double *p = realloc(w->sortbuf, w->ncust * sizeof *p);
+    if (!p)
+        return -1;
+    w->sortbuf = p;
+    w->capsort = w->ncust;
+    return 0;
+}
+
+/* Per-customer summaries, once the horizon is reached. */
+static int finish(rep_ctx *c)
+{
+    const engine *e = c->e;
+    engine_work *w = c->w;
+    rep_result *out = c->out;
+    int H = e->horizon;
+    size_t n = w->ncust;
+    double repeaters = 0, funnel3 = 0, funnel5 = 0, clv_sum = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        const customer *cu = &w->cust[i];
+        /* retention by age: counted at ages 0..(H - t_first); buying again
+         * at age >= a for ages 0..(t_last - t_first) */
+        double max_age = H - cu->t_first + TIME_SLACK;
+        w->ret_den[0] += 1;
+        w->ret_den[(int)max_age + 1] -= 1;
+        if (cu->visits >= 2) {
+            double last_age = cu->t_last - cu->t_first + TIME_SLACK;
+            w->ret_num[0] += 1;
+            w->ret_num[(int)last_age + 1] -= 1;
+            repeaters += 1;
+        }
+        funnel3 += cu->visits >= 3;
+        funnel5 += cu->visits >= 5;
+        clv_sum += cu->value;
+
+        double since = H - cu->t_last;
+        int r = since < e->life.silent_after ? 0
+                : since < e->life.dormant_after ? 1
+                : since < e->life.lost_after ? 2 : 3;
+        int f = cu->visits == 1 ? 0 : cu->visits == 2 ? 1 : cu->visits <= 4 ? 2 : 3;
+        out->rfm[r * RFM_FREQUENCY + f] += 1;
+    }
+
+    double num = 0, den = 0, active = 0, silent = 0, dormant = 0;
+    double cum_rev = 0, cum_profit = 0, cum_npv = 0;
+    for (int d = 0; d <= H; d++) {
+        num += w->ret_num[d];
+        den += w->ret_den[d];
+        out->curve[CUR_RETENTION][d] = den > 0 ? num / den : NAN;
+        if (d == H) {
+            /* the curves below are per day 0..H-1; day H repeats the end state */
+            out->curve[CUR_ACTIVE][d] = out->curve[CUR_ACTIVE][d - 1];
+            out->curve[CUR_SILENT][d] = out->curve[CUR_SILENT][d - 1];
+            out->curve[CUR_DORMANT][d] = out->curve[CUR_DORMANT][d - 1];
+            out->curve[CUR_CUM_REVENUE][d] = cum_rev;
+            out->curve[CUR_CUM_PROFIT][d] = cum_profit;
+            out->curve[CUR_CUM_PROFIT_NPV][d] = cum_npv;
+            break;
+        }
+        active += w->active_diff[d];
+        silent += w->silent_diff[d];
+        dormant += w->dormant_diff[d];
+        out->curve[CUR_ACTIVE][d] = active;
+        out->curve[CUR_SILENT][d] = silent;
+        out->curve[CUR_DORMANT][d] = dormant;
+        double profit = w->margin[d] - out->curve[CUR_COSTS][d];
+        out->curve[CUR_PROFIT][d] = profit;
+        cum_rev += out->curve[CUR_REVENUE][d];
+        cum_profit += profit;
+        cum_npv += profit * discount(e, d + 0.5);
+        out->curve[CUR_CUM_REVENUE][d] = cum_rev;
+        out->curve[CUR_CUM_PROFIT][d] = cum_profit;
+        out->curve[CUR_CUM_PROFIT_NPV][d] = cum_npv;
+        out->metric[MET_GROSS_MARGIN] += w->margin[d];
+    }
+
+    double *m = out->metric;
+    m[MET_PROFIT] = cum_profit;
+    m[MET_PROFIT_NPV] = cum_npv;
+    m[MET_ACTIVE_END] = out->curve[CUR_ACTIVE][H];
+    static const int ages[] = { 30, 90, 180, 365 };
+    static const metric_id ids[] = { MET_RETENTION_30, MET_RETENTION_90,
+                                     MET_RETENTION_180, MET_RETENTION_365 };
+    for (int k = 0; k < 4; k++)
+        m[ids[k]] = ages[k] <= H ? out->curve[CUR_RETENTION][ages[k]] : NAN;
+    m[MET_REPEAT_RATE] = n ? repeaters / n : NAN;
+    m[MET_CLV] = n ? clv_sum / n : NAN;
+    m[MET_PURCHASES_PER_CUSTOMER] = n ? m[MET_VISITS] / n : NAN;
+    m[MET_FUNNEL_2ND] = repeaters;
+    m[MET_FUNNEL_3RD] = funnel3;
+    m[MET_FUNNEL_5TH] = funnel5;
+    m[MET_MEAN_SATISFACTION] = m[MET_VISITS] > 0 ? c->satisfaction_sum / m[MET_VISITS] : NAN;
+    m[MET_FIRST_VISIT_NEGATIVE] = n ? c->first_negative / n : NAN;
+
+    for (int a = 0; a < COHORT_MONTHS; a++)
+        for (int b = 0; b < COHORT_MONTHS; b++) {
+            double size = w->cohort_size[a];
+            /* a cell exists only if that month is (at least partly) inside the horizon */
+            int inside = (a + b) * DAYS_PER_MONTH < H;
+            out->cohort[a * COHORT_MONTHS + b] =
+                (size > 0 && inside) ? w->cohort_count[a * COHORT_MONTHS + b] / size : NAN;
+        }
+
+    if (ensure_sortbuf(w))
+        return -1;
+    if (n > 0) {
+        for (size_t i = 0; i < n; i++)
+            w->sortbuf[i] = w->cust[i].value;
+        qsort(w->sortbuf, n, sizeof(double), cmp_double);
+        for (int q = 0; q < CLV_QUANTILES; q++) {
+            double pos = clv_quantile_levels[q] * (double)(n - 1);
+            size_t lo = (size_t)pos;
+            size_t hi = lo + 1 < n ? lo + 1 : lo;
+            out->clv_quantile[q] = w->sortbuf[lo] + (pos - lo) * (w->sortbuf[hi] - w->sortbuf[lo]);
+        }
+        for (size_t i = 0; i < n; i++)
+            w->sortbuf[i] = w->cust[i].revenue;
+        qsort(w->sortbuf, n, sizeof(double), cmp_double);
+        size_t top = (n + 4) / 5;
+        double top_sum = 0, all = 0;
+        for (size_t i = 0; i < n; i++) {
+            all += w->sortbuf[i];
+            if (i >= n - top)
+                top_sum += w->sortbuf[i];
+        }
+        m[MET_TOP20_SHARE] = all > 0 ? top_sum / all : NAN;
+    } else {
+        for (int q = 0; q < CLV_QUANTILES; q++)
+            out->clv_quantile[q] = NAN;
+        m[MET_TOP20_SHARE] = NAN;
+    }
+    return 0;
+}
+
+int engine_replicate(const engine *e, engine_work *w, uint64_t seed, int rep,
+                     rep_result *out, diag *d)
+{
+    rep_ctx c = { e, w, out, seed, (uint64_t)rep, 0, 0, 0 };
+    reset_work(w);
+    reset_result(out);
+    double suppressed = 0;
+    for (int day = 0; day < e->horizon && !c.oom; day++) {
+        suppressed += w->suppress_diff[day];
+        arrivals(&c, day, suppressed);
+        while (w->nheap > 0 && w->heap[0].t < day + 1 && !c.oom) {
+            event ev = heap_pop(w);
+            if (ev.kind == EV_VISIT)
+                visit(&c, ev.who, ev.t);
+            else
+                prospect_arrives(&c, w->pros[ev.who].id, w->pros[ev.who].channel, ev.t);
+        }
+    }
+    if (c.oom || finish(&c))
+        return diag_set(d, DIAG_RUNTIME, "out of memory in replication %d", rep);
+    out->metric[MET_REFERRED_PROSPECTS] = (double)w->npros;
+    return 0;
+}

@@ -1,0 +1,32 @@
+/* engine: one replication of a scenario, event by event.
+ *
+ * Prospects arrive per day and channel; each visit is an event in a
+ * calendar (a binary heap of next visits), so the cost grows with visits,
+ * not with customers times days.  Every random draw comes from a stream
+ * keyed by what it is for (rng.h), so a replication's result depends only on
+ * (scenario, seed, replication), never on threads or on other customers. */
+#ifndef RETSIM_ENGINE_H
+#define RETSIM_ENGINE_H
+
+#include <stdint.h>
+
+#include "diag.h"
+#include "metrics.h"
+#include "scenario.h"
+
+typedef struct engine engine;           /* read-only once prepared: shared by threads */
+typedef struct engine_work engine_work; /* one per thread */
+
+engine *engine_prepare(const scenario *sc, diag *d);
+void engine_free(engine *e);
+int engine_horizon(const engine *e);
+
+engine_work *engine_work_alloc(const engine *e);
+void engine_work_free(engine_work *w);
+
+/* Simulates replication rep into out (allocated with rep_alloc for this
+ * horizon).  Returns 0, or DIAG_RUNTIME with d set (out of memory). */
+int engine_replicate(const engine *e, engine_work *w, uint64_t seed, int rep,
+                     rep_result *out, diag *d);
+
+#endif

@@ -1,0 +1,64 @@
+/* retsim: a Monte Carlo what-if simulator for customer retention.
+ * main only dispatches the verb and turns its status into the exit code:
+ * 0 success, 1 runtime failure, 2 usage or scenario error. */
+#include <gsl/gsl_errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+static const command *const commands[] = { &cmd_run, &cmd_keys, NULL };
+
+static void usage(FILE *f)
+{
+    fprintf(f, "retsim: try a retention idea on a simulated copy of your customers.\n"
+               "\n"
+               "usage: retsim COMMAND [options]\n"
+               "\n"
+               "commands:\n");
+    for (int i = 0; commands[i]; i++)
+        fprintf(f, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
+    fprintf(f, "\n"
+               "  retsim COMMAND --help   options of a command\n"
+               "  retsim --version\n"
+               "\n"
+               "example: retsim run scenarios/clinic.ini --reps 200 --seed 7\n");
+}
+
+int main(int argc, char **argv)
+{
+    /* GSL's default handler aborts; we check results ourselves.  Set once,
+     * before any parallel region. */
+    gsl_set_error_handler_off();
+    diag d = { 0 };
+    if (argc < 2) {
+        usage(stderr);
+        return DIAG_USAGE;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("retsim 0.1.0\n");
+        return 0;
+    }
+    for (int i = 0; commands[i]; i++)
+        if (!strcmp(argv[1], commands[i]->name)) {
+            int status = commands[i]->run(argc - 1, argv + 1, &d);
+            if (status)
+                fprintf(stderr, "retsim %s: %s\n", commands[i]->name, d.msg);
+            return status;
+        }
+    const char *names[16];
+    int n = 0;
+    for (int i = 0; commands[i]; i++)
+        names[n++] = commands[i]->name;
+    names[n] = NULL;
+    const char *near = diag_nearest(argv[1], names);
+    if (near)
+        fprintf(stderr, "retsim: unknown command '%s' (did you mean '%s'?)\n", argv[1], near);
+    else
+        fprintf(stderr, "retsim: unknown command '%s'; see retsim --help\n", argv[1]);
+    return DIAG_USAGE;
+}

@@ -1,0 +1,98 @@
+/* metrics: what one replication measures.
+ *
+ * Scalars and curves are declared once here, with names, units and
+ * meanings; the engine fills them, the statistics layer aggregates them and
+ * the writers name them from these tables. */
+#ifndef RETSIM_METRICS_H
+#define RETSIM_METRICS_H
+
+typedef enum {
+    MET_PROFIT,
+    MET_PROFIT_NPV,
+    MET_REVENUE,
+    MET_GROSS_MARGIN,
+    MET_ACQUISITION_COST,
+    MET_TOUCH_COST,
+    MET_PROSPECTS,
+    MET_NEW_CUSTOMERS,
+    MET_NEVER_BOUGHT,
+    MET_VISITS,
+    MET_ACTIVE_END,
+    MET_RETENTION_30,
+    MET_RETENTION_90,
+    MET_RETENTION_180,
+    MET_RETENTION_365,
+    MET_REPEAT_RATE,
+    MET_CLV,
+    MET_TOP20_SHARE,
+    MET_PURCHASES_PER_CUSTOMER,
+    MET_FUNNEL_2ND,
+    MET_FUNNEL_3RD,
+    MET_FUNNEL_5TH,
+    MET_REFERRED_PROSPECTS,
+    MET_LOST_PROSPECTS,
+    MET_PROMOTER_VISITS,
+    MET_DETRACTOR_VISITS,
+    MET_REMINDERS,
+    MET_RECALLED,
+    MET_MEAN_SATISFACTION,
+    MET_FIRST_VISIT_NEGATIVE,
+    MET_COUNT
+} metric_id;
+
+typedef struct metric_info {
+    const char *name;    /* JSON and CSV key */
+    const char *unit;
+    const char *meaning;
+} metric_info;
+
+extern const metric_info metric_table[MET_COUNT];
+
+/* Daily (or by-age) series.  All have horizon_days + 1 points, index = day
+ * (or customer age in days for CUR_RETENTION). */
+typedef enum {
+    CUR_RETENTION,       /* share of customers old enough who buy again at age >= a */
+    CUR_ACTIVE,          /* customers with a purchase within silent_after days */
+    CUR_SILENT,
+    CUR_DORMANT,
+    CUR_REVENUE,
+    CUR_COSTS,           /* acquisition + touches */
+    CUR_PROFIT,          /* margin - costs, per day */
+    CUR_CUM_REVENUE,
+    CUR_CUM_PROFIT,
+    CUR_CUM_PROFIT_NPV,
+    CUR_NEW_CUSTOMERS,
+    CUR_VISITS,
+    CUR_COUNT
+} curve_id;
+
+extern const metric_info curve_table[CUR_COUNT];
+
+/* Cohort retention: share of a first-purchase month's cohort buying in each
+ * later month; months capped so memory stays bounded on long horizons. */
+#define COHORT_MONTHS 24
+#define COHORT_CELLS (COHORT_MONTHS * COHORT_MONTHS)
+
+/* Recency status x purchase-count tiers at the horizon. */
+enum { RFM_RECENCY = 4, RFM_FREQUENCY = 4, RFM_CELLS = RFM_RECENCY * RFM_FREQUENCY };
+extern const char *const rfm_recency_names[RFM_RECENCY];
+extern const char *const rfm_frequency_names[RFM_FREQUENCY];
+
+/* Quantiles of the lifetime value distribution. */
+#define CLV_QUANTILES 7
+extern const double clv_quantile_levels[CLV_QUANTILES];
+
+/* One replication's results; arrays owned by the caller (see rep_alloc). */
+typedef struct rep_result {
+    int horizon;                         /* days */
+    double metric[MET_COUNT];            /* NAN where undefined */
+    double *curve[CUR_COUNT];            /* horizon + 1 points each */
+    double cohort[COHORT_CELLS];         /* [cohort month][months since], NAN if no cohort */
+    double rfm[RFM_CELLS];               /* customers per [recency][frequency] */
+    double clv_quantile[CLV_QUANTILES];
+} rep_result;
+
+rep_result *rep_alloc(int horizon);
+void rep_free(rep_result *r);
+
+#endif

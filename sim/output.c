@@ -1,0 +1,405 @@
+#include "output.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../plots/plot.h"
+#include "sections.h"
+
+#define RETSIM_VERSION "0.1.0"
+
+int out_mkdirs(const char *dir, diag *d)
+{
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path)
+        return diag_set(d, DIAG_USAGE, "output directory name too long: %s", dir);
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(path, 0777) && errno != EEXIST)
+            return diag_set(d, DIAG_RUNTIME, "cannot create directory %s: %s", path,
+                            strerror(errno));
+        *p = '/';
+    }
+    if (mkdir(path, 0777) && errno != EEXIST)
+        return diag_set(d, DIAG_RUNTIME, "cannot create directory %s: %s", path,
+                        strerror(errno));
+    struct stat st;
+    if (stat(path, &st) || !S_ISDIR(st.st_mode))
+        return diag_set(d, DIAG_RUNTIME, "%s exists and is not a directory", path);
+    return 0;
+}
+
+FILE *out_open(const char *dir, const char *name, char *tmp, size_t cap, diag *d)
+{
+    snprintf(tmp, cap, "%s/%s.tmp", dir, name);
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        diag_set(d, DIAG_RUNTIME, "cannot write %s: %s", tmp, strerror(errno));
+    return f;
+}
+
+int out_commit(FILE *f, const char *tmp, const char *dir, const char *name, diag *d)
+{
+    char final[4200];
+    snprintf(final, sizeof final, "%s/%s", dir, name);
+    int failed = ferror(f);
+    failed |= fflush(f) != 0;
+    failed |= fsync(fileno(f)) != 0 && errno != EINVAL;
+    failed |= fclose(f) != 0;
+    if (failed || rename(tmp, final)) {
+        int err = errno;
+        remove(tmp);
+        return diag_set(d, DIAG_RUNTIME, "cannot write %s: %s", final, strerror(err));
+    }
+    return 0;
+}
+
+/* ---- CSV ---- */
+
+static void csv_number(FILE *f, double x)
+{
+    if (isnan(x))
+        fputs(",", f);
+    else
+        fprintf(f, ",%.10g", x);
+}
+
+/* day (or age) column plus mean, sd, ci_low, ci_high of each curve */
+static int write_curves(const char *dir, const char *name, const char *xname,
+                        const scen_stats *s, const curve_id *ids, int n, int from,
+                        diag *d)
+{
+    char tmp[4200];
+    FILE *f = out_open(dir, name, tmp, sizeof tmp, d);
+    if (!f)
+        return d->status;
+    fputs(xname, f);
+    for (int i = 0; i < n; i++) {
+        const char *c = curve_table[ids[i]].name;
+        fprintf(f, ",%s_mean,%s_sd,%s_ci_low,%s_ci_high", c, c, c, c);
+    }
+    fputc('\n', f);
+    for (int t = from; t <= s->horizon; t++) {
+        fprintf(f, "%d", t);
+        for (int i = 0; i < n; i++) {
+            stat_summary st = stat_vec_get(s->curve[ids[i]], (size_t)t);
+            csv_number(f, st.mean);
+            csv_number(f, st.sd);
+            csv_number(f, st.ci_low);
+            csv_number(f, st.ci_high);
+        }
+        fputc('\n', f);
+    }
+    return out_commit(f, tmp, dir, name, d);
+}
+
+static int write_metrics_csv(const char *dir, const scen_stats *s, diag *d)
+{
+    char tmp[4200];
+    FILE *f = out_open(dir, "metrics.csv", tmp, sizeof tmp, d);
+    if (!f)
+        return d->status;
+    fputs("metric,unit,mean,sd,ci_low,ci_high,replications\n", f);
+    for (int m = 0; m < MET_COUNT; m++) {
+        stat_summary st = stat_vec_get(s->metric, (size_t)m);
+        fprintf(f, "%s,%s", metric_table[m].name, metric_table[m].unit);
+        csv_number(f, st.mean);
+        csv_number(f, st.sd);
+        csv_number(f, st.ci_low);
+        csv_number(f, st.ci_high);
+        fprintf(f, ",%ld\n", st.n);
+    }
+    return out_commit(f, tmp, dir, "metrics.csv", d);
+}
+
+static int write_funnel_csv(const char *dir, const scen_stats *s, diag *d)
+{
+    static const metric_id steps[] = { MET_PROSPECTS, MET_NEW_CUSTOMERS, MET_FUNNEL_2ND,
+                                       MET_FUNNEL_3RD, MET_FUNNEL_5TH };
+    static const char *const labels[] = { "prospects", "1st purchase", "2nd purchase",
+                                          "3rd purchase", "5th purchase" };
+    char tmp[4200];
+    FILE *f = out_open(dir, "funnel.csv", tmp, sizeof tmp, d);
+    if (!f)
+        return d->status;
+    fputs("step,mean,sd,ci_low,ci_high\n", f);
+    for (int i = 0; i < 5; i++) {
+        stat_summary st = stat_vec_get(s->metric, (size_t)steps[i]);
+        fprintf(f, "%s", labels[i]);
+        csv_number(f, st.mean);
+        csv_number(f, st.sd);
+        csv_number(f, st.ci_low);
+        csv_number(f, st.ci_high);
+        fputc('\n', f);
+    }
+    return out_commit(f, tmp, dir, "funnel.csv", d);
+}
+
+static int write_rfm_csv(const char *dir, const scen_stats *s, diag *d)
+{
+    char tmp[4200];
+    FILE *f = out_open(dir, "rfm.csv", tmp, sizeof tmp, d);
+    if (!f)
+        return d->status;
+    fputs("recency,frequency,mean,sd,ci_low,ci_high\n", f);
+    for (int r = 0; r < RFM_RECENCY; r++)
+        for (int q = 0; q < RFM_FREQUENCY; q++) {
+            stat_summary st = stat_vec_get(s->rfm, (size_t)(r * RFM_FREQUENCY + q));
+            fprintf(f, "%s,%s", rfm_recency_names[r], rfm_frequency_names[q]);
+            csv_number(f, st.mean);
+            csv_number(f, st.sd);
+            csv_number(f, st.ci_low);
+            csv_number(f, st.ci_high);
+            fputc('\n', f);
+        }
+    return out_commit(f, tmp, dir, "rfm.csv", d);
+}
+
+static int write_clv_csv(const char *dir, const scen_stats *s, diag *d)
+{
+    char tmp[4200];
+    FILE *f = out_open(dir, "clv.csv", tmp, sizeof tmp, d);
+    if (!f)
+        return d->status;
+    fputs("quantile,mean,sd,ci_low,ci_high\n", f);
+    for (int q = 0; q < CLV_QUANTILES; q++) {
+        stat_summary st = stat_vec_get(s->clv_quantile, (size_t)q);
+        fprintf(f, "%g", clv_quantile_levels[q]);
+        csv_number(f, st.mean);
+        csv_number(f, st.sd);
+        csv_number(f, st.ci_low);
+        csv_number(f, st.ci_high);
+        fputc('\n', f);
+    }
+    return out_commit(f, tmp, dir, "clv.csv", d);
+}
+
+/* A matrix: first column the cohort, header the months since; mean shares. */
+static int write_cohorts_csv(const char *dir, const scen_stats *s, diag *d)
+{
+    int months = (int)ceil(s->horizon / (365.25 / 12.0));
+    if (months > COHORT_MONTHS)
+        months = COHORT_MONTHS;
+    char tmp[4200];
+    FILE *f = out_open(dir, "cohorts.csv", tmp, sizeof tmp, d);
+    if (!f)
+        return d->status;
+    fputs("cohort_month", f);
+    for (int b = 0; b < months; b++)
+        fprintf(f, ",%d", b);
+    fputc('\n', f);
+    for (int a = 0; a < months; a++) {
+        fprintf(f, "%d", a);
+        for (int b = 0; b < months; b++) {
+            stat_summary st = stat_vec_get(s->cohort, (size_t)(a * COHORT_MONTHS + b));
+            if (isnan(st.mean))
+                fputs(",NaN", f);
+            else
+                fprintf(f, ",%.6g", st.mean);
+        }
+        fputc('\n', f);
+    }
+    return out_commit(f, tmp, dir, "cohorts.csv", d);
+}
+
+/* ---- JSON ---- */
+
+static json_t *summary_json(const stat_summary *st, const char *unit)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "mean", isnan(st->mean) ? json_null() : json_real(st->mean));
+    json_object_set_new(o, "sd", isnan(st->sd) ? json_null() : json_real(st->sd));
+    json_object_set_new(o, "ci_low", isnan(st->ci_low) ? json_null() : json_real(st->ci_low));
+    json_object_set_new(o, "ci_high", isnan(st->ci_high) ? json_null() : json_real(st->ci_high));
+    if (unit)
+        json_object_set_new(o, "unit", json_string(unit));
+    return o;
+}
+
+static int write_summary_json(const char *dir, const scenario *sc, const run_opts *o,
+                              const run_result *res, int k, diag *d)
+{
+    const scen_stats *s = &res->scen[k];
+    const scenario_params *sp = scen_get(sc, &section_scenario);
+    json_t *root = json_object();
+    json_object_set_new(root, "retsim_version", json_string(RETSIM_VERSION));
+    json_object_set_new(root, "scenario", json_string(scen_name(sc)));
+    json_object_set_new(root, "file", json_string(sc->path));
+    json_object_set_new(root, "seed", json_integer((json_int_t)o->seed));
+    json_object_set_new(root, "replications", json_integer(res->reps));
+    json_object_set_new(root, "threads", json_integer(res->threads));
+    json_object_set_new(root, "horizon_days", json_integer(s->horizon));
+    json_object_set_new(root, "currency", json_string(sp->currency[0] ? sp->currency : "yuan"));
+    json_object_set_new(root, "confidence", json_real(0.95));
+    json_t *metrics = json_object();
+    for (int m = 0; m < MET_COUNT; m++) {
+        stat_summary st = stat_vec_get(s->metric, (size_t)m);
+        json_object_set_new(metrics, metric_table[m].name, summary_json(&st, metric_table[m].unit));
+    }
+    json_object_set_new(root, "metrics", metrics);
+    json_t *clv = json_object();
+    for (int q = 0; q < CLV_QUANTILES; q++) {
+        char key[16];
+        snprintf(key, sizeof key, "p%02.0f", clv_quantile_levels[q] * 100);
+        stat_summary st = stat_vec_get(s->clv_quantile, (size_t)q);
+        json_object_set_new(clv, key, summary_json(&st, NULL));
+    }
+    json_object_set_new(root, "clv_quantiles", clv);
+    json_t *rfm = json_object();
+    for (int r = 0; r < RFM_RECENCY; r++) {
+        json_t *row = json_object();
+        for (int q = 0; q < RFM_FREQUENCY; q++) {
+            stat_summary st = stat_vec_get(s->rfm, (size_t)(r * RFM_FREQUENCY + q));
+            json_object_set_new(row, rfm_frequency_names[q], summary_json(&st, NULL));
+        }
+        json_object_set_new(rfm, rfm_recency_names[r], row);
+    }
+    json_object_set_new(root, "rfm_at_horizon", rfm);
+
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s/summary.json.tmp", dir);
+    int rc = json_dump_file(root, tmp, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+    json_decref(root);
+    char final[4200];
+    snprintf(final, sizeof final, "%s/summary.json", dir);
+    if (rc || rename(tmp, final)) {
+        remove(tmp);
+        return diag_set(d, DIAG_RUNTIME, "cannot write %s", final);
+    }
+    return 0;
+}
+
+/* ---- plots ---- */
+
+static int render(const char *dir, const plot_spec *spec, int *warned, diag *d)
+{
+    char err[512] = "";
+    plot_status st = plot_render(dir, spec, err, sizeof err);
+    if (st == PLOT_NO_GNUPLOT) {
+        if (!*warned)
+            fprintf(stderr, "retsim: warning: gnuplot not found; wrote the CSV files and %s/*.gp "
+                            "scripts but no pictures (install gnuplot-nox)\n", dir);
+        *warned = 1;
+        return 0;
+    }
+    if (st == PLOT_ERROR)
+        return diag_set(d, DIAG_RUNTIME, "plot %s: %s", spec->name, err);
+    return 0;
+}
+
+static int write_plots(const char *dir, const scenario *sc, diag *d)
+{
+    const scenario_params *sp = scen_get(sc, &section_scenario);
+    const char *cur = sp->currency[0] ? sp->currency : "yuan";
+    const char *name = scen_name(sc);
+    char title[512], ylabel[256];
+    int warned = 0;
+
+    /* retention.csv columns: age, retention mean, sd, low, high */
+    plot_series ret = { "retention.csv", 1, 2, 4, 5, "buying again at this age or later" };
+    snprintf(title, sizeof title, "%s: retention by customer age (mean and 95 %% CI)", name);
+    plot_spec pr = { "retention", PLOT_LINES_BANDS, PLOT_PNG, title, "customer age (days since first purchase)",
+                     "share of customers (0-1)", &ret, 1, 0, NULL, 0, 1 };
+    if (render(dir, &pr, &warned, d))
+        return d->status;
+
+    /* profit.csv: day, then per curve mean sd low high:
+     * revenue(2-5) costs(6-9) profit(10-13) cum_revenue(14-17) cum_profit(18-21) cum_npv(22-25) */
+    plot_series prof[] = {
+        { "profit.csv", 1, 14, 16, 17, "cumulative revenue" },
+        { "profit.csv", 1, 18, 20, 21, "cumulative profit" },
+        { "profit.csv", 1, 22, 24, 25, "cumulative profit, discounted" },
+    };
+    snprintf(title, sizeof title, "%s: cumulative revenue and profit (mean and 95 %% CI)", name);
+    snprintf(ylabel, sizeof ylabel, "%s", cur);
+    plot_spec pp = { "profit", PLOT_LINES_BANDS, PLOT_PNG, title, "day", ylabel, prof, 3,
+                     0, NULL, 0, 0 };
+    if (render(dir, &pp, &warned, d))
+        return d->status;
+
+    /* active.csv: day, active(2-5) silent(6-9) dormant(10-13) */
+    plot_series act[] = {
+        { "active.csv", 1, 2, 4, 5, "active" },
+        { "active.csv", 1, 6, 8, 9, "silent" },
+        { "active.csv", 1, 10, 12, 13, "dormant" },
+    };
+    snprintf(title, sizeof title, "%s: customers by status (mean and 95 %% CI)", name);
+    plot_spec pa = { "customers", PLOT_LINES_BANDS, PLOT_PNG, title, "day", "customers (people)",
+                     act, 3, 0, NULL, 0, 0 };
+    if (render(dir, &pa, &warned, d))
+        return d->status;
+
+    plot_series coh = { "cohorts.csv", 1, 2, 0, 0, "share of cohort buying" };
+    snprintf(title, sizeof title, "%s: cohort retention (share of each month's new customers buying)", name);
+    plot_spec pc = { "cohorts", PLOT_HEATMAP, PLOT_PNG, title, "months since first purchase",
+                     "month of first purchase", &coh, 1, 0, NULL, 0, 0 };
+    return render(dir, &pc, &warned, d);
+}
+
+int out_write_run(const char *dir, const scenario *sc, const run_opts *o,
+                  const run_result *res, int k, diag *d)
+{
+    const scen_stats *s = &res->scen[k];
+    static const curve_id retention[] = { CUR_RETENTION };
+    static const curve_id profit[] = { CUR_REVENUE, CUR_COSTS, CUR_PROFIT, CUR_CUM_REVENUE,
+                                       CUR_CUM_PROFIT, CUR_CUM_PROFIT_NPV };
+    static const curve_id active[] = { CUR_ACTIVE, CUR_SILENT, CUR_DORMANT, CUR_NEW_CUSTOMERS,
+                                       CUR_VISITS };
+    if (out_mkdirs(dir, d)
+        || write_summary_json(dir, sc, o, res, k, d)
+        || write_metrics_csv(dir, s, d)
+        || write_curves(dir, "retention.csv", "age_days", s, retention, 1, 0, d)
+        || write_curves(dir, "profit.csv", "day", s, profit, 6, 0, d)
+        || write_curves(dir, "active.csv", "day", s, active, 5, 0, d)
+        || write_funnel_csv(dir, s, d)
+        || write_rfm_csv(dir, s, d)
+        || write_clv_csv(dir, s, d)
+        || write_cohorts_csv(dir, s, d))
+        return d->status;
+    /* the scenario as run, so the output can be reproduced */
+    char tmp[4200];
+    FILE *f = out_open(dir, "scenario.ini", tmp, sizeof tmp, d);
+    if (!f)
+        return d->status;
+    fputs(sc->text, f);
+    if (out_commit(f, tmp, dir, "scenario.ini", d))
+        return d->status;
+    return write_plots(dir, sc, d);
+}
+
+static void print_metric(FILE *f, const scen_stats *s, metric_id m, const char *label,
+                         const char *unit, int percent)
+{
+    stat_summary st = stat_vec_get(s->metric, (size_t)m);
+    if (isnan(st.mean)) {
+        fprintf(f, "  %-28s n/a (horizon too short)\n", label);
+        return;
+    }
+    double k = percent ? 100.0 : 1.0;
+    const char *u = percent ? "%" : unit;
+    fprintf(f, "  %-28s %12.*f %-5s 95%% CI [%.*f, %.*f]\n", label, percent ? 1 : 0,
+            st.mean * k, u, percent ? 1 : 0, st.ci_low * k, percent ? 1 : 0, st.ci_high * k);
+}
+
+void out_print_summary(FILE *f, const scenario *sc, const run_result *res, int k)
+{
+    const scen_stats *s = &res->scen[k];
+    const scenario_params *sp = scen_get(sc, &section_scenario);
+    const char *cur = sp->currency[0] ? sp->currency : "yuan";
+    fprintf(f, "%s: %d replications over %d days\n", scen_name(sc), res->reps, s->horizon);
+    print_metric(f, s, MET_PROFIT, "profit", cur, 0);
+    print_metric(f, s, MET_REVENUE, "revenue", cur, 0);
+    print_metric(f, s, MET_NEW_CUSTOMERS, "new customers", "", 0);
+    print_metric(f, s, MET_RETENTION_90, "retention at 90 days", "", 1);
+    print_metric(f, s, MET_RETENTION_365, "retention at 365 days", "", 1);
+    print_metric(f, s, MET_REPEAT_RATE, "customers buying twice", "", 1);
+    print_metric(f, s, MET_CLV, "lifetime value per customer", cur, 0);
+}

@@ -1,0 +1,28 @@
+/* output: files a run leaves behind, each written to NAME.tmp and renamed
+ * into place, so an interrupted run never leaves a half-written file. */
+#ifndef RETSIM_OUTPUT_H
+#define RETSIM_OUTPUT_H
+
+#include <stdio.h>
+
+#include "diag.h"
+#include "runner.h"
+#include "scenario.h"
+
+/* mkdir -p */
+int out_mkdirs(const char *dir, diag *d);
+
+/* Opens dir/name.tmp for writing; tmp receives its path. */
+FILE *out_open(const char *dir, const char *name, char *tmp, size_t cap, diag *d);
+/* Flushes, closes and renames tmp to dir/name; on failure removes tmp. */
+int out_commit(FILE *f, const char *tmp, const char *dir, const char *name, diag *d);
+
+/* Everything `retsim run` writes for scenario k of res: summary.json, the
+ * CSV files and the plots.  Returns 0 or a DIAG_ status. */
+int out_write_run(const char *dir, const scenario *sc, const run_opts *o,
+                  const run_result *res, int k, diag *d);
+
+/* The short summary `retsim run` prints: key metrics with 95 % CIs. */
+void out_print_summary(FILE *f, const scenario *sc, const run_result *res, int k);
+
+#endif

@@ -1,0 +1,74 @@
+#include "rng.h"
+
+static inline uint64_t rotl(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
+
+uint64_t rng_mix(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+static inline uint64_t next64(uint64_t *s)
+{
+    uint64_t result = rotl(s[1] * 5, 7) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return result;
+}
+
+static void seed_state(uint64_t *s, uint64_t key)
+{
+    for (int i = 0; i < 4; i++) {
+        key += 0x9e3779b97f4a7c15ULL;
+        s[i] = rng_mix(key);
+    }
+    if (!(s[0] | s[1] | s[2] | s[3]))
+        s[0] = 1;
+}
+
+static void xo_set(void *state, unsigned long seed)
+{
+    seed_state(state, (uint64_t)seed);
+}
+
+/* 32-bit integers keep GSL's integer routines on their tested path. */
+static unsigned long xo_get(void *state)
+{
+    return (unsigned long)(next64(state) >> 32);
+}
+
+/* 53 bits: the full double mantissa, in [0, 1). */
+static double xo_get_double(void *state)
+{
+    return (double)(next64(state) >> 11) * 0x1.0p-53;
+}
+
+static const gsl_rng_type xoshiro_type = {
+    "xoshiro256**", 0xffffffffUL, 0, sizeof(uint64_t[4]),
+    xo_set, xo_get, xo_get_double
+};
+
+const gsl_rng_type *rng_xoshiro256 = &xoshiro_type;
+
+void rng_stream_init(rng_stream *s, uint64_t seed, uint64_t a, uint64_t b,
+                     uint64_t c, uint64_t purpose)
+{
+    uint64_t key = rng_mix(seed ^ 0x52657473696dULL);
+    key = rng_mix(key ^ a);
+    key = rng_mix(key ^ b);
+    key = rng_mix(key ^ c);
+    key = rng_mix(key ^ purpose);
+    seed_state(s->state, key);
+    s->rng.type = &xoshiro_type;
+    s->rng.state = s->state;
+}

@@ -1,0 +1,50 @@
+/* rng: counter-keyed random streams.
+ *
+ * Common random numbers need every random draw to be tied to *what* it is
+ * for, not to the order in which a thread happens to reach it.  So there is
+ * no long-lived generator per thread or per replication: each draw site
+ * derives a fresh stream from a key (seed, replication, customer, visit,
+ * purpose).  A promotion that changes how many numbers one visit consumes
+ * then cannot shift the numbers of any other visit or customer, and results
+ * are the same for any number of threads.
+ *
+ * The generator is xoshiro256** (Blackman and Vigna, 2018), seeded through
+ * splitmix64, wrapped as a gsl_rng_type so that all of GSL's distributions
+ * draw from it.  Deriving a stream costs a handful of integer operations,
+ * which is what makes one stream per visit affordable. */
+#ifndef RETSIM_RNG_H
+#define RETSIM_RNG_H
+
+#include <gsl/gsl_rng.h>
+#include <stdint.h>
+
+extern const gsl_rng_type *rng_xoshiro256;
+
+/* What a stream is for.  Each purpose gets an independent stream, so adding
+ * draws for one purpose never moves another's. */
+typedef enum {
+    RNG_ARRIVALS = 1,   /* prospects arriving on a day, per channel */
+    RNG_CUSTOMER,       /* a customer's own traits, drawn once */
+    RNG_VISIT,          /* the bill at one visit */
+    RNG_EXPERIENCE,     /* how one visit felt */
+    RNG_DECISION,       /* whether the customer returns after a visit */
+    RNG_INTERVAL,       /* days until the next visit */
+    RNG_RECALL,         /* the response to a reminder */
+    RNG_WORD_OF_MOUTH,  /* referrals and detractor effects of a visit */
+    RNG_PROMOTION       /* promotions; add the promotion's index to it */
+} rng_purpose;
+
+/* A stream that lives on the caller's stack: no allocation per draw site. */
+typedef struct rng_stream {
+    gsl_rng rng;        /* pass &s.rng to gsl_ran_* */
+    uint64_t state[4];
+} rng_stream;
+
+/* Mixes a 64-bit value (splitmix64 finaliser); also used to make ids. */
+uint64_t rng_mix(uint64_t x);
+
+/* Points s at a stream keyed by the five words.  Never all-zero state. */
+void rng_stream_init(rng_stream *s, uint64_t seed, uint64_t a, uint64_t b,
+                     uint64_t c, uint64_t purpose);
+
+#endif

@@ -1,0 +1,190 @@
+#include "runner.h"
+
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define BLOCK_REPS 32
+
+static int stats_alloc(scen_stats *s, int horizon, int paired)
+{
+    size_t npts = (size_t)horizon + 1;
+    s->horizon = horizon;
+    s->metric = stat_vec_alloc(MET_COUNT);
+    s->cohort = stat_vec_alloc(COHORT_CELLS);
+    s->rfm = stat_vec_alloc(RFM_CELLS);
+    s->clv_quantile = stat_vec_alloc(CLV_QUANTILES);
+    int ok = s->metric && s->cohort && s->rfm && s->clv_quantile;
+    for (int c = 0; c < CUR_COUNT; c++) {
+        s->curve[c] = stat_vec_alloc(npts);
+        ok = ok && s->curve[c];
+        if (paired) {
+            s->diff_curve[c] = stat_vec_alloc(npts);
+            ok = ok && s->diff_curve[c];
+        }
+    }
+    if (paired) {
+        s->diff = stat_vec_alloc(MET_COUNT);
+        ok = ok && s->diff;
+    }
+    return ok ? 0 : -1;
+}
+
+static void stats_free(scen_stats *s)
+{
+    stat_vec_free(s->metric);
+    stat_vec_free(s->cohort);
+    stat_vec_free(s->rfm);
+    stat_vec_free(s->clv_quantile);
+    stat_vec_free(s->diff);
+    for (int c = 0; c < CUR_COUNT; c++) {
+        stat_vec_free(s->curve[c]);
+        stat_vec_free(s->diff_curve[c]);
+    }
+}
+
+void run_result_free(run_result *r)
+{
+    if (!r)
+        return;
+    for (int i = 0; i < r->nscen; i++)
+        stats_free(&r->scen[i]);
+    free(r->scen);
+    free(r);
+}
+
+static void accumulate(run_result *res, rep_result *const *reps, double *scratch)
+{
+    const rep_result *base = reps[0];
+    for (int k = 0; k < res->nscen; k++) {
+        scen_stats *s = &res->scen[k];
+        const rep_result *r = reps[k];
+        stat_vec_add(s->metric, r->metric);
+        for (int c = 0; c < CUR_COUNT; c++)
+            stat_vec_add(s->curve[c], r->curve[c]);
+        stat_vec_add(s->cohort, r->cohort);
+        stat_vec_add(s->rfm, r->rfm);
+        stat_vec_add(s->clv_quantile, r->clv_quantile);
+        if (!s->diff)
+            continue;
+        for (int m = 0; m < MET_COUNT; m++)
+            scratch[m] = r->metric[m] - base->metric[m];
+        stat_vec_add(s->diff, scratch);
+        for (int c = 0; c < CUR_COUNT; c++) {
+            for (int t = 0; t <= s->horizon; t++)
+                scratch[t] = r->curve[c][t] - base->curve[c][t];
+            stat_vec_add(s->diff_curve[c], scratch);
+        }
+    }
+}
+
+static void draw_progress(int done, int total, double started)
+{
+    int width = 40;
+    int filled = (int)((double)width * done / total);
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    double secs = now.tv_sec + now.tv_nsec * 1e-9 - started;
+    double eta = done > 0 ? secs * (total - done) / done : 0;
+    fprintf(stderr, "\r  [%.*s%*s] %d/%d replications, %.1fs elapsed, ~%.0fs left ",
+            filled, "########################################", width - filled, "",
+            done, total, secs, eta);
+    if (done == total)
+        fputc('\n', stderr);
+    fflush(stderr);
+}
+
+int sim_run(engine *const *engines, int nscen, const run_opts *o,
+            run_result **out, diag *d)
+{
+    int threads = o->threads > 0 ? o->threads : omp_get_max_threads();
+    int horizon = engine_horizon(engines[0]);
+    for (int k = 1; k < nscen; k++)
+        if (engine_horizon(engines[k]) != horizon)
+            return diag_set(d, DIAG_USAGE,
+                            "scenarios to compare must share the horizon: %d days against %d",
+                            engine_horizon(engines[k]), horizon);
+
+    run_result *res = calloc(1, sizeof *res);
+    rep_result **block = calloc((size_t)BLOCK_REPS * nscen, sizeof *block);
+    engine_work **work = calloc((size_t)threads * nscen, sizeof *work);
+    double *scratch = malloc(((size_t)horizon + 1 + MET_COUNT) * sizeof(double));
+    int status = 0;
+    if (!res || !block || !work || !scratch)
+        goto oom;
+    res->nscen = nscen;
+    res->reps = o->reps;
+    res->threads = threads;
+    res->scen = calloc((size_t)nscen, sizeof *res->scen);
+    if (!res->scen)
+        goto oom;
+    for (int k = 0; k < nscen; k++)
+        if (stats_alloc(&res->scen[k], horizon, k > 0))
+            goto oom;
+    for (int i = 0; i < BLOCK_REPS * nscen; i++)
+        if (!(block[i] = rep_alloc(horizon)))
+            goto oom;
+    for (int t = 0; t < threads; t++)
+        for (int k = 0; k < nscen; k++)
+            if (!(work[t * nscen + k] = engine_work_alloc(engines[k])))
+                goto oom;
+
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    double started = start.tv_sec + start.tv_nsec * 1e-9;
+    int done = 0;
+    diag thread_diag = { 0 };
+    for (int first = 0; first < o->reps && !status; first += BLOCK_REPS) {
+        int count = o->reps - first < BLOCK_REPS ? o->reps - first : BLOCK_REPS;
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+        for (int i = 0; i < count; i++) {
+            int t = omp_get_thread_num();
+            for (int k = 0; k < nscen; k++) {
+                diag local = { 0 };
+                if (engine_replicate(engines[k], work[t * nscen + k], o->seed,
+                                     first + i, block[i * nscen + k], &local)) {
+#pragma omp critical(runner_error)
+                    diag_set(&thread_diag, local.status, "%s", local.msg);
+                }
+            }
+            if (o->progress) {
+#pragma omp critical(runner_progress)
+                draw_progress(++done, o->reps, started);
+            }
+        }
+        if (thread_diag.status) {
+            status = diag_set(d, thread_diag.status, "%s", thread_diag.msg);
+            break;
+        }
+        for (int i = 0; i < count; i++)
+            accumulate(res, &block[i * nscen], scratch);
+    }
+    for (int i = 0; i < BLOCK_REPS * nscen; i++)
+        rep_free(block[i]);
+    for (int i = 0; i < threads * nscen; i++)
+        engine_work_free(work[i]);
+    free(block);
+    free(work);
+    free(scratch);
+    if (status) {
+        run_result_free(res);
+        return status;
+    }
+    *out = res;
+    return 0;
+oom:
+    if (block)
+        for (int i = 0; i < BLOCK_REPS * nscen; i++)
+            rep_free(block[i]);
+    if (work)
+        for (int i = 0; i < threads * nscen; i++)
+            engine_work_free(work[i]);
+    free(block);
+    free(work);
+    free(scratch);
+    run_result_free(res);
+    return diag_set(d, DIAG_RUNTIME, "out of memory setting up %d replications", o->reps);
+}

@@ -1,0 +1,49 @@
+/* runner: replications in parallel, aggregated in order.
+ *
+ * Replications run in blocks; inside a block OpenMP spreads them over
+ * threads, each replication running every scenario of the comparison with
+ * the same (seed, replication) streams, so scenario k's result in
+ * replication r is paired with the base's (common random numbers).  After
+ * each block one thread feeds the results to the accumulators in
+ * replication order: the output is the same for any thread count. */
+#ifndef RETSIM_RUNNER_H
+#define RETSIM_RUNNER_H
+
+#include <stdint.h>
+
+#include "engine.h"
+#include "metrics.h"
+#include "stats.h"
+
+typedef struct run_opts {
+    uint64_t seed;
+    int reps;
+    int threads;        /* 0: OpenMP's default */
+    int progress;       /* draw a progress bar on stderr */
+} run_opts;
+
+typedef struct scen_stats {
+    int horizon;
+    stat_vec *metric;               /* MET_COUNT */
+    stat_vec *curve[CUR_COUNT];     /* horizon + 1 points each */
+    stat_vec *cohort;               /* COHORT_CELLS */
+    stat_vec *rfm;                  /* RFM_CELLS */
+    stat_vec *clv_quantile;         /* CLV_QUANTILES */
+    stat_vec *diff;                 /* metric minus the base's, paired; NULL for the base */
+    stat_vec *diff_curve[CUR_COUNT];/* curve minus the base's; NULL for the base */
+} scen_stats;
+
+typedef struct run_result {
+    int nscen;
+    int reps;
+    int threads;
+    scen_stats *scen;
+} run_result;
+
+/* Runs o->reps replications of every engine (engines[0] is the base).
+ * Returns 0, or a DIAG_ status with d set. */
+int sim_run(engine *const *engines, int nscen, const run_opts *o,
+            run_result **out, diag *d);
+void run_result_free(run_result *r);
+
+#endif

@@ -1,0 +1,765 @@
+/* Scenario loading.  iniparser does the INI syntax; everything it would
+ * silently accept (atof's "abc" -> 0, base-0 "042" -> 34, unknown keys,
+ * duplicates) is checked here against the key tables. */
+#include "scenario.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <iniparser/iniparser.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- where things are in the file: iniparser keeps no line numbers ---- */
+
+typedef struct line_entry {
+    char section[SCEN_TEXT_MAX];
+    char key[SCEN_TEXT_MAX];       /* "" for a [section] header */
+    int line;
+} line_entry;
+
+typedef struct line_map {
+    line_entry *e;
+    int n, cap;
+} line_map;
+
+static void trim_lower(char *dst, size_t cap, const char *begin, const char *end)
+{
+    while (begin < end && isspace((unsigned char)*begin))
+        begin++;
+    while (end > begin && isspace((unsigned char)end[-1]))
+        end--;
+    size_t n = (size_t)(end - begin);
+    if (n >= cap)
+        n = cap - 1;
+    for (size_t i = 0; i < n; i++)
+        dst[i] = (char)tolower((unsigned char)begin[i]);
+    dst[n] = '\0';
+}
+
+static int map_add(line_map *m, const char *sec, const char *key, int line)
+{
+    if (m->n == m->cap) {
+        int cap = m->cap ? 2 * m->cap : 64;
+        line_entry *e = realloc(m->e, (size_t)cap * sizeof *e);
+        if (!e)
+            return -1;
+        m->e = e;
+        m->cap = cap;
+    }
+    line_entry *le = &m->e[m->n++];
+    snprintf(le->section, sizeof le->section, "%s", sec);
+    snprintf(le->key, sizeof le->key, "%s", key);
+    le->line = line;
+    return 0;
+}
+
+static int map_build(line_map *m, const char *text)
+{
+    char section[SCEN_TEXT_MAX] = "";
+    int line = 0;
+    for (const char *p = text; *p;) {
+        const char *eol = strchr(p, '\n');
+        if (!eol)
+            eol = p + strlen(p);
+        line++;
+        const char *s = p;
+        while (s < eol && isspace((unsigned char)*s))
+            s++;
+        if (s < eol && *s == '[') {
+            const char *close = memchr(s, ']', (size_t)(eol - s));
+            if (close) {
+                trim_lower(section, sizeof section, s + 1, close);
+                if (map_add(m, section, "", line))
+                    return -1;
+            }
+        } else if (s < eol && *s != ';' && *s != '#') {
+            const char *eq = memchr(s, '=', (size_t)(eol - s));
+            if (eq) {
+                char key[SCEN_TEXT_MAX];
+                trim_lower(key, sizeof key, s, eq);
+                if (map_add(m, section, key, line))
+                    return -1;
+            }
+        }
+        p = *eol ? eol + 1 : eol;
+    }
+    return 0;
+}
+
+static int map_line(const line_map *m, const char *sec, const char *key)
+{
+    for (int i = 0; i < m->n; i++)
+        if (!strcmp(m->e[i].section, sec) && !strcmp(m->e[i].key, key))
+            return m->e[i].line;
+    return 0;
+}
+
+/* ---- iniparser's syntax errors arrive through a printf-like callback ---- */
+
+static char ini_error[512];
+
+static int capture_ini_error(const char *fmt, ...)
+{
+    if (ini_error[0])
+        return 0;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ini_error, sizeof ini_error, fmt, ap);
+    va_end(ap);
+    return 0;
+}
+
+/* ---- the key tables ---- */
+
+static const scen_section *find_section(const char *name, char *label,
+                                        size_t label_cap)
+{
+    const scen_section *const *all = scen_all_sections();
+    for (int i = 0; all[i]; i++) {
+        const scen_section *s = all[i];
+        size_t n = strlen(s->name);
+        if (s->max_instances == 1 && !strcmp(name, s->name)) {
+            label[0] = '\0';
+            return s;
+        }
+        if (s->max_instances > 1 && !strncmp(name, s->name, n) && name[n] == '.'
+            && name[n + 1]) {
+            snprintf(label, label_cap, "%s", name + n + 1);
+            return s;
+        }
+    }
+    return NULL;
+}
+
+static const scen_key *find_key(const scen_section *s, const char *name)
+{
+    for (const scen_key *k = s->keys; k->name; k++)
+        if (!strcmp(k->name, name))
+            return k;
+    return NULL;
+}
+
+static const char *kind_name(const scen_key *k)
+{
+    switch (k->kind) {
+    case KEY_REAL: return "number";
+    case KEY_INT: return "whole number";
+    case KEY_BOOL: return "true or false";
+    case KEY_CHOICE: return "one of";
+    case KEY_TEXT: return "text";
+    }
+    return "?";
+}
+
+static void format_number(char *buf, size_t len, double x)
+{
+    if (isinf(x))
+        snprintf(buf, len, "%s", x > 0 ? "inf" : "-inf");
+    else
+        snprintf(buf, len, "%.10g", x);
+}
+
+void scen_key_range(const scen_key *k, char *buf, size_t len)
+{
+    char lo[32], hi[32];
+    buf[0] = '\0';
+    if (k->kind == KEY_CHOICE) {
+        size_t used = 0;
+        for (const char *const *c = k->choices; *c && used < len; c++)
+            used += (size_t)snprintf(buf + used, len - used, "%s%s",
+                                     c == k->choices ? "" : ", ", *c);
+        return;
+    }
+    if (k->kind == KEY_BOOL) {
+        snprintf(buf, len, "true, false");
+        return;
+    }
+    if (k->kind == KEY_TEXT) {
+        snprintf(buf, len, "up to %d characters", SCEN_TEXT_MAX - 1);
+        return;
+    }
+    format_number(lo, sizeof lo, k->min);
+    format_number(hi, sizeof hi, k->max);
+    int open_lo = k->flags & KEY_MIN_OPEN, open_hi = k->flags & KEY_MAX_OPEN;
+    if (isinf(k->max))
+        snprintf(buf, len, "%s %s", open_lo ? ">" : ">=", lo);
+    else
+        snprintf(buf, len, "%s%s to %s%s", open_lo ? "above " : "", lo,
+                 open_hi ? "below " : "", hi);
+}
+
+static void format_default(const scen_key *k, char *buf, size_t len)
+{
+    switch (k->kind) {
+    case KEY_REAL:
+        if (k->flags & KEY_OPTIONAL)
+            snprintf(buf, len, "(unset)");
+        else
+            format_number(buf, len, k->def);
+        break;
+    case KEY_INT:
+        snprintf(buf, len, "%.0f", k->def);
+        break;
+    case KEY_BOOL:
+        snprintf(buf, len, "%s", k->def != 0 ? "true" : "false");
+        break;
+    case KEY_CHOICE:
+        snprintf(buf, len, "%s", k->choices[(int)k->def]);
+        break;
+    case KEY_TEXT:
+        snprintf(buf, len, "(empty)");
+        break;
+    }
+}
+
+static void set_defaults(const scen_section *s, void *params)
+{
+    memset(params, 0, s->size);
+    for (const scen_key *k = s->keys; k->name; k++) {
+        char *field = (char *)params + k->offset;
+        switch (k->kind) {
+        case KEY_REAL:
+            *(double *)field = (k->flags & KEY_OPTIONAL) ? NAN : k->def;
+            break;
+        case KEY_INT:
+        case KEY_BOOL:
+        case KEY_CHOICE:
+            *(int *)field = (int)k->def;
+            break;
+        case KEY_TEXT:
+            field[0] = '\0';
+            break;
+        }
+    }
+}
+
+/* where: "file:line: [section]" prefix for messages. */
+static int parse_value(const scen_key *k, const char *value, void *params,
+                       const char *where, const char *secname, diag *d)
+{
+    char *field = (char *)params + k->offset;
+    char range[256];
+    scen_key_range(k, range, sizeof range);
+    const char *unit = k->unit && *k->unit ? k->unit : "";
+    while (isspace((unsigned char)*value))
+        value++;
+
+    if (k->kind == KEY_REAL || k->kind == KEY_INT) {
+        char *end;
+        errno = 0;
+        double x;
+        if (k->kind == KEY_REAL) {
+            x = strtod(value, &end);
+        } else {
+            long v = strtol(value, &end, 10);
+            x = (double)v;
+        }
+        while (end && isspace((unsigned char)*end))
+            end++;
+        if (!*value || end == value || *end || errno == ERANGE || !isfinite(x)) {
+            const char *hint = "";
+            if (strchr(value, '%'))
+                hint = " (write percentages as fractions: 5% is 0.05)";
+            else if (k->kind == KEY_INT && strchr(value, '.'))
+                hint = " (no decimals here)";
+            return diag_set(d, DIAG_USAGE,
+                            "%s %s = '%s': expected a %s from %s%s%s%s", where,
+                            k->name, value, kind_name(k), range,
+                            *unit ? " " : "", unit, hint);
+        }
+        int below = (k->flags & KEY_MIN_OPEN) ? x <= k->min : x < k->min;
+        int above = (k->flags & KEY_MAX_OPEN) ? x >= k->max : x > k->max;
+        if (below || above)
+            return diag_set(d, DIAG_USAGE,
+                            "%s %s = %s is out of range: allowed %s%s%s", where,
+                            k->name, value, range, *unit ? " " : "", unit);
+        if (k->kind == KEY_REAL)
+            *(double *)field = x;
+        else
+            *(int *)field = (int)x;
+        return 0;
+    }
+    if (k->kind == KEY_BOOL) {
+        static const char *const yes[] = { "true", "yes", "on", "1", NULL };
+        static const char *const no[] = { "false", "no", "off", "0", NULL };
+        for (int i = 0; yes[i]; i++) {
+            if (!strcasecmp(value, yes[i])) {
+                *(int *)field = 1;
+                return 0;
+            }
+            if (!strcasecmp(value, no[i])) {
+                *(int *)field = 0;
+                return 0;
+            }
+        }
+        return diag_set(d, DIAG_USAGE, "%s %s = '%s': expected true or false",
+                        where, k->name, value);
+    }
+    if (k->kind == KEY_CHOICE) {
+        for (int i = 0; k->choices[i]; i++)
+            if (!strcasecmp(value, k->choices[i])) {
+                *(int *)field = i;
+                return 0;
+            }
+        const char *near = diag_nearest(value, k->choices);
+        char suggestion[160] = "";
+        if (near)
+            snprintf(suggestion, sizeof suggestion, " (did you mean '%s'?)", near);
+        return diag_set(d, DIAG_USAGE, "%s %s = '%s': expected one of %s%s",
+                        where, k->name, value, range, suggestion);
+    }
+    /* KEY_TEXT */
+    if (strlen(value) >= SCEN_TEXT_MAX)
+        return diag_set(d, DIAG_USAGE, "%s %s: text longer than %d characters",
+                        where, k->name, SCEN_TEXT_MAX - 1);
+    snprintf(field, SCEN_TEXT_MAX, "%s", value);
+    (void)secname;
+    return 0;
+}
+
+static scen_instance *find_instance(scenario *sc, const scen_section *s,
+                                    const char *label)
+{
+    for (int i = 0; i < sc->ninst; i++)
+        if (sc->inst[i].section == s && !strcmp(sc->inst[i].label, label))
+            return &sc->inst[i];
+    return NULL;
+}
+
+static scen_instance *add_instance(scenario *sc, const scen_section *s,
+                                   const char *label, diag *d)
+{
+    int count = 0;
+    for (int i = 0; i < sc->ninst; i++)
+        count += sc->inst[i].section == s;
+    if (count >= s->max_instances || sc->ninst >= SCEN_MAX_INSTANCES) {
+        diag_set(d, DIAG_USAGE, "%s: too many [%s.*] sections (at most %d)",
+                 sc->path, s->name, s->max_instances);
+        return NULL;
+    }
+    scen_instance *in = &sc->inst[sc->ninst];
+    in->params = malloc(s->size);
+    if (!in->params) {
+        diag_set(d, DIAG_RUNTIME, "out of memory");
+        return NULL;
+    }
+    sc->ninst++;
+    in->section = s;
+    snprintf(in->label, sizeof in->label, "%s", label);
+    set_defaults(s, in->params);
+    in->present = 0;
+    in->line = 0;
+    return in;
+}
+
+static void section_names(const char **names, int cap)
+{
+    const scen_section *const *all = scen_all_sections();
+    int n = 0;
+    for (int i = 0; all[i] && n < cap - 1; i++)
+        names[n++] = all[i]->name;
+    names[n] = NULL;
+}
+
+static int unknown_section(const char *path, int line, const char *name, diag *d)
+{
+    const char *names[128];
+    section_names(names, 128);
+    /* compare the part before any '.' label with repeatable names too */
+    const char *near = diag_nearest(name, names);
+    char tmp[SCEN_TEXT_MAX];
+    if (!near) {
+        snprintf(tmp, sizeof tmp, "%s", name);
+        char *dot = strchr(tmp, '.');
+        if (dot) {
+            *dot = '\0';
+            near = diag_nearest(tmp, names);
+        }
+    }
+    char list[1024] = "";
+    size_t used = 0;
+    for (int i = 0; names[i] && used < sizeof list; i++)
+        used += (size_t)snprintf(list + used, sizeof list - used, "%s%s",
+                                 i ? ", " : "", names[i]);
+    if (near)
+        return diag_set(d, DIAG_USAGE,
+                        "%s:%d: unknown section [%s] (did you mean [%s]?)",
+                        path, line, name, near);
+    return diag_set(d, DIAG_USAGE,
+                    "%s:%d: unknown section [%s]; known sections: %s", path,
+                    line, name, list);
+}
+
+static int unknown_key(const char *where, const scen_section *s,
+                       const char *key, diag *d)
+{
+    const char *names[64];
+    int n = 0;
+    for (const scen_key *k = s->keys; k->name && n < 63; k++)
+        names[n++] = k->name;
+    names[n] = NULL;
+    const char *near = diag_nearest(key, names);
+    char list[1024] = "";
+    size_t used = 0;
+    for (int i = 0; i < n && used < sizeof list; i++)
+        used += (size_t)snprintf(list + used, sizeof list - used, "%s%s",
+                                 i ? ", " : "", names[i]);
+    if (near)
+        return diag_set(d, DIAG_USAGE, "%s unknown key '%s' (did you mean '%s'?)",
+                        where, key, near);
+    return diag_set(d, DIAG_USAGE, "%s unknown key '%s'; this section takes: %s",
+                    where, key, list);
+}
+
+static char *read_text(const char *path, diag *d)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        diag_set(d, DIAG_USAGE, "%s: cannot open scenario: %s", path,
+                 strerror(errno));
+        return NULL;
+    }
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        size_t got = fread(buf + n, 1, cap - n - 1, f);
+        n += got;
+        if (n + 1 < cap)
+            break;
+        cap *= 2;
+        char *grown = realloc(buf, cap);
+        if (!grown) {
+            free(buf);
+            buf = NULL;
+        }
+        buf = grown;
+    }
+    int failed = ferror(f);
+    fclose(f);
+    if (!buf) {
+        diag_set(d, DIAG_RUNTIME, "out of memory reading %s", path);
+        return NULL;
+    }
+    if (failed) {
+        free(buf);
+        diag_set(d, DIAG_USAGE, "%s: cannot read scenario", path);
+        return NULL;
+    }
+    buf[n] = '\0';
+    if (memchr(buf, '\0', n)) {
+        free(buf);
+        diag_set(d, DIAG_USAGE, "%s: not a text file (it contains NUL bytes)",
+                 path);
+        return NULL;
+    }
+    return buf;
+}
+
+/* Keys that iniparser files outside any section look like ":key" or "key";
+ * we reject them rather than guess which section was meant. */
+static int load_dictionary(scenario *sc, dictionary *ini, const line_map *map,
+                           diag *d)
+{
+    int nsec = iniparser_getnsec(ini);
+    /* Duplicate keys or sections: iniparser keeps the last silently, which
+     * hides a contradiction the user did not mean. */
+    for (int i = 0; i < map->n; i++)
+        for (int j = 0; j < i; j++)
+            if (!strcmp(map->e[i].section, map->e[j].section)
+                && !strcmp(map->e[i].key, map->e[j].key)) {
+                if (map->e[i].key[0])
+                    return diag_set(d, DIAG_USAGE,
+                                    "%s:%d: [%s] %s is set twice (first on line %d)",
+                                    sc->path, map->e[i].line, map->e[i].section,
+                                    map->e[i].key, map->e[j].line);
+                return diag_set(d, DIAG_USAGE,
+                                "%s:%d: section [%s] appears twice (first on line %d); merge them",
+                                sc->path, map->e[i].line, map->e[i].section,
+                                map->e[j].line);
+            }
+    for (int i = 0; i < map->n; i++)
+        if (!map->e[i].section[0])
+            return diag_set(d, DIAG_USAGE,
+                            "%s:%d: '%s' is outside any section; put it under a [section] header",
+                            sc->path, map->e[i].line, map->e[i].key);
+
+    for (int i = 0; i < nsec; i++) {
+        const char *secname = iniparser_getsecname(ini, i);
+        int line = map_line(map, secname, "");
+        char label[SCEN_TEXT_MAX];
+        const scen_section *s = find_section(secname, label, sizeof label);
+        if (!s)
+            return unknown_section(sc->path, line, secname, d);
+        scen_instance *in = add_instance(sc, s, label, d);
+        if (!in)
+            return d->status;
+        in->present = 1;
+        in->line = line;
+        int nkeys = iniparser_getsecnkeys(ini, secname);
+        if (nkeys <= 0)
+            continue;
+        const char **keys = malloc((size_t)nkeys * sizeof *keys);
+        if (!keys)
+            return diag_set(d, DIAG_RUNTIME, "out of memory");
+        iniparser_getseckeys(ini, secname, keys);
+        for (int j = 0; j < nkeys; j++) {
+            const char *full = keys[j];
+            const char *keyname = full + strlen(secname) + 1;
+            int kline = map_line(map, secname, keyname);
+            char where[4400];
+            snprintf(where, sizeof where, "%s:%d: [%s]", sc->path, kline, secname);
+            const scen_key *k = find_key(s, keyname);
+            if (!k) {
+                unknown_key(where, s, keyname, d);
+                free(keys);
+                return d->status;
+            }
+            const char *value = iniparser_getstring(ini, full, "");
+            if (parse_value(k, value, in->params, where, secname, d)) {
+                free(keys);
+                return d->status;
+            }
+            in->set_mask |= 1ULL << (k - s->keys);
+        }
+        free(keys);
+    }
+    return 0;
+}
+
+static int apply_override(scenario *sc, const char *ov, diag *d)
+{
+    char buf[512];
+    if (strlen(ov) >= sizeof buf)
+        return diag_set(d, DIAG_USAGE, "--set %.40s...: too long", ov);
+    snprintf(buf, sizeof buf, "%s", ov);
+    char *eq = strchr(buf, '=');
+    if (!eq)
+        return diag_set(d, DIAG_USAGE,
+                        "--set %s: expected section.key=value (e.g. --set economics.gross_margin=0.6)",
+                        ov);
+    *eq = '\0';
+    const char *value = eq + 1;
+    for (char *p = buf; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    char *dot = strrchr(buf, '.');
+    if (!dot || dot == buf || !dot[1])
+        return diag_set(d, DIAG_USAGE,
+                        "--set %s: expected section.key=value (e.g. --set economics.gross_margin=0.6)",
+                        ov);
+    *dot = '\0';
+    const char *secname = buf, *keyname = dot + 1;
+    char label[SCEN_TEXT_MAX];
+    const scen_section *s = find_section(secname, label, sizeof label);
+    char where[600];
+    snprintf(where, sizeof where, "--set [%s]", secname);
+    if (!s) {
+        const char *names[128];
+        section_names(names, 128);
+        const char *near = diag_nearest(secname, names);
+        if (near)
+            return diag_set(d, DIAG_USAGE, "--set %s: unknown section [%s] (did you mean [%s]?)",
+                            ov, secname, near);
+        return diag_set(d, DIAG_USAGE, "--set %s: unknown section [%s]", ov, secname);
+    }
+    const scen_key *k = find_key(s, keyname);
+    if (!k)
+        return unknown_key(where, s, keyname, d);
+    scen_instance *in = find_instance(sc, s, label);
+    if (!in) {
+        if (s->max_instances > 1)
+            return diag_set(d, DIAG_USAGE,
+                            "--set %s: the scenario has no [%s.%s] section to change",
+                            ov, s->name, label);
+        in = add_instance(sc, s, label, d);
+        if (!in)
+            return d->status;
+    }
+    in->present = 1;
+    in->set_mask |= 1ULL << (k - s->keys);
+    return parse_value(k, value, in->params, where, secname, d);
+}
+
+scenario *scen_load(const char *path, const char *const *overrides,
+                    int noverrides, diag *d)
+{
+    scenario *sc = calloc(1, sizeof *sc);
+    line_map map = { 0 };
+    dictionary *ini = NULL;
+    if (!sc) {
+        diag_set(d, DIAG_RUNTIME, "out of memory");
+        return NULL;
+    }
+    snprintf(sc->path, sizeof sc->path, "%s", path);
+    sc->text = read_text(path, d);
+    if (!sc->text)
+        goto fail;
+    if (map_build(&map, sc->text)) {
+        diag_set(d, DIAG_RUNTIME, "out of memory");
+        goto fail;
+    }
+    ini_error[0] = '\0';
+    iniparser_set_error_callback(capture_ini_error);
+    ini = iniparser_load(path);
+    iniparser_set_error_callback(NULL);
+    if (!ini || ini_error[0]) {
+        /* iniparser says "iniparser: syntax error in FILE (LINE):\n-> TEXT" */
+        int line = 0;
+        char text[256] = "";
+        const char *paren = strrchr(ini_error, '(');
+        if (paren)
+            line = atoi(paren + 1);
+        const char *arrow = strstr(ini_error, "-> ");
+        if (arrow) {
+            snprintf(text, sizeof text, "%s", arrow + 3);
+            text[strcspn(text, "\r\n")] = '\0';
+        }
+        if (line)
+            diag_set(d, DIAG_USAGE,
+                     "%s:%d: INI syntax error near '%s': expected [section], key = value, or a ; comment",
+                     path, line, text);
+        else
+            diag_set(d, DIAG_USAGE, "%s: cannot be read as an INI file", path);
+        goto fail;
+    }
+    if (load_dictionary(sc, ini, &map, d))
+        goto fail;
+    for (int i = 0; i < noverrides; i++)
+        if (apply_override(sc, overrides[i], d))
+            goto fail;
+    /* Plain sections the file leaves out still exist, with their defaults. */
+    const scen_section *const *all = scen_all_sections();
+    for (int i = 0; all[i]; i++)
+        if (all[i]->max_instances == 1 && !find_instance(sc, all[i], "")
+            && !add_instance(sc, all[i], "", d))
+            goto fail;
+    for (int i = 0; i < sc->ninst; i++) {
+        scen_instance *in = &sc->inst[i];
+        if (in->section->check
+            && in->section->check(in->params, in->label[0] ? in->label : NULL,
+                                  sc, d)) {
+            /* prefix the location when the check did not */
+            if (in->line && strncmp(d->msg, sc->path, strlen(sc->path))) {
+                char msg[sizeof d->msg];
+                snprintf(msg, sizeof msg, "%.900s:%d: %.1100s", sc->path, in->line, d->msg);
+                snprintf(d->msg, sizeof d->msg, "%s", msg);
+            } else if (!in->line && strncmp(d->msg, sc->path, strlen(sc->path))) {
+                char msg[sizeof d->msg];
+                snprintf(msg, sizeof msg, "%.900s: %.1100s", sc->path, d->msg);
+                snprintf(d->msg, sizeof d->msg, "%s", msg);
+            }
+            goto fail;
+        }
+    }
+    iniparser_freedict(ini);
+    free(map.e);
+    return sc;
+fail:
+    if (ini)
+        iniparser_freedict(ini);
+    free(map.e);
+    scen_free(sc);
+    return NULL;
+}
+
+void scen_free(scenario *sc)
+{
+    if (!sc)
+        return;
+    for (int i = 0; i < sc->ninst; i++)
+        free(sc->inst[i].params);
+    free(sc->text);
+    free(sc);
+}
+
+const void *scen_get(const scenario *sc, const scen_section *sec)
+{
+    for (int i = 0; i < sc->ninst; i++)
+        if (sc->inst[i].section == sec)
+            return sc->inst[i].params;
+    return NULL;
+}
+
+int scen_present(const scenario *sc, const scen_section *sec)
+{
+    for (int i = 0; i < sc->ninst; i++)
+        if (sc->inst[i].section == sec && sc->inst[i].present)
+            return 1;
+    return 0;
+}
+
+int scen_is_set(const scenario *sc, const scen_section *sec, const char *label,
+                const char *key)
+{
+    const scen_key *k = find_key(sec, key);
+    for (int i = 0; k && i < sc->ninst; i++)
+        if (sc->inst[i].section == sec && !strcmp(sc->inst[i].label, label ? label : ""))
+            return (int)((sc->inst[i].set_mask >> (k - sec->keys)) & 1);
+    return 0;
+}
+
+int scen_count(const scenario *sc, const scen_section *sec)
+{
+    int n = 0;
+    for (int i = 0; i < sc->ninst; i++)
+        n += sc->inst[i].section == sec;
+    return n;
+}
+
+const void *scen_nth(const scenario *sc, const scen_section *sec, int k,
+                     const char **label)
+{
+    for (int i = 0; i < sc->ninst; i++)
+        if (sc->inst[i].section == sec && k-- == 0) {
+            if (label)
+                *label = sc->inst[i].label;
+            return sc->inst[i].params;
+        }
+    return NULL;
+}
+
+void scen_write_reference(FILE *f, int markdown)
+{
+    const scen_section *const *all = scen_all_sections();
+    if (markdown)
+        fprintf(f, "# Scenario reference\n\n"
+                   "Generated by `retsim keys --markdown` from the key tables in the code; "
+                   "do not edit by hand.\n\n"
+                   "A scenario is an INI file. Sections and keys are case-insensitive; a "
+                   "section left out takes its defaults. Money is in the scenario's currency, "
+                   "time in days, probabilities and shares as fractions (5 %% is 0.05).\n\n");
+    for (int i = 0; all[i]; i++) {
+        const scen_section *s = all[i];
+        if (markdown) {
+            if (s->max_instances > 1)
+                fprintf(f, "## [%s.NAME] (up to %d)\n\n%s\n\n", s->name,
+                        s->max_instances, s->help);
+            else
+                fprintf(f, "## [%s]\n\n%s\n\n", s->name, s->help);
+            fprintf(f, "| key | type | default | allowed | unit | meaning |\n"
+                       "|---|---|---|---|---|---|\n");
+        } else {
+            if (s->max_instances > 1)
+                fprintf(f, "[%s.NAME]  (up to %d)\n  %s\n", s->name,
+                        s->max_instances, s->help);
+            else
+                fprintf(f, "[%s]\n  %s\n", s->name, s->help);
+        }
+        for (const scen_key *k = s->keys; k->name; k++) {
+            char range[256], def[64];
+            scen_key_range(k, range, sizeof range);
+            format_default(k, def, sizeof def);
+            const char *type = k->kind == KEY_CHOICE ? "choice" : kind_name(k);
+            if (markdown)
+                fprintf(f, "| `%s` | %s | %s | %s | %s | %s |\n", k->name, type,
+                        def, range, k->unit ? k->unit : "", k->help);
+            else
+                fprintf(f, "  %-24s %s (default %s; allowed %s%s%s)\n      %s\n",
+                        k->name, type, def, range, k->unit && *k->unit ? "; " : "",
+                        k->unit ? k->unit : "", k->help);
+        }
+        fprintf(f, "\n");
+    }
+}

@@ -1,0 +1,105 @@
+/* scenario: the typed, validated form of an INI scenario file.
+ *
+ * Every key a scenario may hold is declared once, in a scen_section table
+ * owned by the module that uses it (the engine's own sections live in
+ * sim/sections.c, each customer model and promotion declares its own).  That
+ * one table drives parsing, range checks, defaults, `retsim keys`, --help and
+ * docs/scenarios.md, so they cannot disagree. */
+#ifndef RETSIM_SCENARIO_H
+#define RETSIM_SCENARIO_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "diag.h"
+
+typedef enum { KEY_REAL, KEY_INT, KEY_BOOL, KEY_CHOICE, KEY_TEXT } scen_key_kind;
+
+/* Bounds are inclusive unless one of these flags opens them. */
+enum { KEY_MIN_OPEN = 1, KEY_MAX_OPEN = 2, KEY_OPTIONAL = 4 };
+
+typedef struct scen_key {
+    const char *name;
+    scen_key_kind kind;
+    size_t offset;                 /* into the section's params struct */
+    double def;                    /* REAL/INT/BOOL value; CHOICE index */
+    double min, max;
+    int flags;
+    const char *unit;              /* e.g. "days", "currency", "probability" */
+    const char *const *choices;    /* CHOICE: NULL-terminated */
+    const char *help;
+} scen_key;
+
+/* KEY_TEXT fields are fixed buffers of this size in params structs. */
+#define SCEN_TEXT_MAX 128
+
+/* KEY_OPTIONAL reals are NAN when absent; the section's check() decides what
+ * absence means (e.g. "give either mean and polarisation or beta_a, beta_b"). */
+
+struct scenario;
+
+typedef struct scen_section {
+    const char *name;              /* [name], or [name.LABEL] when repeatable */
+    const char *help;
+    size_t size;                   /* sizeof the params struct */
+    int max_instances;             /* 1: plain section; >1: [name.LABEL] */
+    const scen_key *keys;          /* terminated by an entry with name NULL */
+    /* Cross-key checks (contradictions, derived values).  May fill derived
+     * fields of params.  label is the instance label or NULL. */
+    int (*check)(void *params, const char *label, const struct scenario *sc,
+                 diag *d);
+} scen_section;
+
+#define SCEN_MAX_INSTANCES 64
+
+typedef struct scen_instance {
+    const scen_section *section;
+    char label[SCEN_TEXT_MAX];     /* "" for plain sections */
+    void *params;
+    int present;                   /* written in the file (or by --set) */
+    int line;                      /* line of the [header] in its file */
+    unsigned long long set_mask;   /* bit i: keys[i] was written */
+} scen_instance;
+
+typedef struct scenario {
+    char path[4096];               /* the file it was loaded from */
+    char *text;                    /* the file's text, for reports */
+    int ninst;
+    scen_instance inst[SCEN_MAX_INSTANCES];
+} scenario;
+
+/* The NULL-terminated list of every known section: the engine's, then each
+ * registered model's and promotion's.  Provided by models/registry.c. */
+const scen_section *const *scen_all_sections(void);
+
+/* Loads, validates and fills defaults.  overrides are "section.key=value"
+ * strings (from --set), applied after the file and validated the same way.
+ * On error returns NULL with d set (status DIAG_USAGE). */
+scenario *scen_load(const char *path, const char *const *overrides,
+                    int noverrides, diag *d);
+void scen_free(scenario *sc);
+
+/* Params of a plain section (its defaults when absent from the file). */
+const void *scen_get(const scenario *sc, const scen_section *sec);
+/* 1 if the section was written in the file or set on the command line. */
+int scen_present(const scenario *sc, const scen_section *sec);
+/* 1 if the key was written (file or --set), not just defaulted; lets a
+ * check() tell a contradiction from a default. */
+int scen_is_set(const scenario *sc, const scen_section *sec, const char *label,
+                const char *key);
+/* Instances of a repeatable section, in file order. */
+int scen_count(const scenario *sc, const scen_section *sec);
+const void *scen_nth(const scenario *sc, const scen_section *sec, int i,
+                     const char **label);
+
+/* The scenario's display name ([scenario] name, or the file's base name). */
+const char *scen_name(const scenario *sc);
+
+/* Reference of every section and key, as Markdown (docs/scenarios.md) or as
+ * plain text (retsim keys). */
+void scen_write_reference(FILE *f, int markdown);
+
+/* Formats a key's allowed range, e.g. "0 to 1" or "> 0". */
+void scen_key_range(const scen_key *k, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,257 @@
+#include "sections.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#define NO_CHOICES NULL
+
+static int check_scenario(void *params, const char *label,
+                          const struct scenario *sc, diag *d)
+{
+    (void)params;
+    (void)label;
+    if (scen_count(sc, &section_channel) == 0)
+        return diag_set(d, DIAG_USAGE,
+                        "no [channel.NAME] section: customers need a way in; add e.g.\n"
+                        "  [channel.walkin]\n  prospects_per_day = 10\n  step_conversion = 0.3");
+    return 0;
+}
+
+static const scen_key scenario_keys[] = {
+    { "name", KEY_TEXT, offsetof(scenario_params, name), 0, 0, 0, 0, "",
+      NO_CHOICES, "Display name in reports and plots (default: the file name)." },
+    { "description", KEY_TEXT, offsetof(scenario_params, description), 0, 0, 0,
+      0, "", NO_CHOICES, "One line saying what the scenario is about." },
+    { "currency", KEY_TEXT, offsetof(scenario_params, currency), 0, 0, 0, 0, "",
+      NO_CHOICES, "Currency label for money in reports (default: yuan)." },
+    { "horizon_days", KEY_INT, offsetof(scenario_params, horizon_days), 730, 1,
+      3650, 0, "days", NO_CHOICES, "How long the business is simulated." },
+    { 0 }
+};
+
+const scen_section section_scenario = {
+    "scenario", "What is simulated and for how long.", sizeof(scenario_params),
+    1, scenario_keys, check_scenario
+};
+
+static const char *const path_names[] = { "need_first", "touch_first",
+                                          "referral", NULL };
+
+static int check_channel(void *params, const char *label,
+                         const struct scenario *sc, diag *d)
+{
+    (void)sc;
+    (void)label;
+    channel_params *c = params;
+    c->conversion = pow(c->step_conversion, c->funnel_steps);
+    if (c->start_day >= c->stop_day)
+        return diag_set(d, DIAG_USAGE,
+                        "[channel.%s] start_day (%d) must be before stop_day (%d)",
+                        label, c->start_day, c->stop_day);
+    return 0;
+}
+
+static const scen_key channel_keys[] = {
+    { "prospects_per_day", KEY_REAL, offsetof(channel_params, prospects_per_day),
+      10, 0, 1e6, 0, "prospects/day", NO_CHOICES,
+      "Mean prospects arriving per day (Poisson); 0 for a channel fed only by referrals." },
+    { "cost_per_prospect", KEY_REAL, offsetof(channel_params, cost_per_prospect),
+      0, 0, 1e9, 0, "currency", NO_CHOICES,
+      "Acquisition cost of each prospect, whether or not they buy." },
+    { "path", KEY_CHOICE, offsetof(channel_params, path), PATH_NEED_FIRST, 0, 0,
+      0, "", path_names,
+      "Decision path: need_first (need, touchpoint, trust), touch_first (touchpoint, need, trust), "
+      "referral (need, trust from a friend, touchpoint). Word of mouth feeds the first referral channel." },
+    { "funnel_steps", KEY_INT, offsetof(channel_params, funnel_steps), 1, 1, 20,
+      0, "steps", NO_CHOICES,
+      "Steps between first contact and the deal (e.g. chat, booking, visit, second talk, deal = 5)." },
+    { "step_conversion", KEY_REAL, offsetof(channel_params, step_conversion),
+      0.3, 0, 1, 0, "probability", NO_CHOICES,
+      "Share of prospects passing each funnel step; conversion to a first purchase is this to the power funnel_steps." },
+    { "start_day", KEY_INT, offsetof(channel_params, start_day), 0, 0, 3650, 0,
+      "day", NO_CHOICES, "First day prospects arrive through this channel (e.g. a campaign's launch)." },
+    { "stop_day", KEY_INT, offsetof(channel_params, stop_day), 3650, 1, 3650, 0,
+      "day", NO_CHOICES, "Prospects stop arriving on this day (a campaign's end); default: never." },
+    { 0 }
+};
+
+const scen_section section_channel = {
+    "channel", "An acquisition channel; name it after the dot, e.g. [channel.douyin].",
+    sizeof(channel_params), 16, channel_keys, check_channel
+};
+
+extern const char *const registry_model_names[];
+
+static const scen_key customer_keys[] = {
+    { "model", KEY_CHOICE, offsetof(customer_params, model), 0, 0, 0, 0, "",
+      registry_model_names,
+      "Customer behaviour model; its own sections set its parameters." },
+    { 0 }
+};
+
+const scen_section section_customer = {
+    "customer", "Which model of customer behaviour drives the simulation.",
+    sizeof(customer_params), 1, customer_keys, NULL
+};
+
+static const scen_key economics_keys[] = {
+    { "gross_margin", KEY_REAL, offsetof(economics_params, gross_margin), 0.6,
+      0, 1, 0, "share of revenue", NO_CHOICES,
+      "Gross margin on revenue, before acquisition and marketing costs." },
+    { "discount_rate", KEY_REAL, offsetof(economics_params, discount_rate), 0.1,
+      0, 1, 0, "per year", NO_CHOICES,
+      "Yearly discount rate for lifetime value and discounted profit." },
+    { 0 }
+};
+
+const scen_section section_economics = {
+    "economics", "Margins and the time value of money.",
+    sizeof(economics_params), 1, economics_keys, NULL
+};
+
+static int check_lifecycle(void *params, const char *label,
+                           const struct scenario *sc, diag *d)
+{
+    (void)label;
+    (void)sc;
+    lifecycle_params *l = params;
+    if (!(l->silent_after < l->dormant_after && l->dormant_after < l->lost_after))
+        return diag_set(d, DIAG_USAGE,
+                        "[lifecycle] silent_after (%d) < dormant_after (%d) < lost_after (%d) must hold: "
+                        "a customer goes silent, then dormant, then is given up",
+                        l->silent_after, l->dormant_after, l->lost_after);
+    return 0;
+}
+
+static const scen_key lifecycle_keys[] = {
+    { "silent_after", KEY_INT, offsetof(lifecycle_params, silent_after), 60, 1,
+      3650, 0, "days", NO_CHOICES,
+      "Days without a purchase after which a customer counts as silent (no longer active)." },
+    { "dormant_after", KEY_INT, offsetof(lifecycle_params, dormant_after), 180,
+      1, 3650, 0, "days", NO_CHOICES, "Days without a purchase after which a customer is dormant." },
+    { "lost_after", KEY_INT, offsetof(lifecycle_params, lost_after), 365, 1,
+      3650, 0, "days", NO_CHOICES,
+      "Days without a purchase after which the business gives the customer up (no more touches)." },
+    { 0 }
+};
+
+const scen_section section_lifecycle = {
+    "lifecycle", "How the business sees a customer fade: active, silent, dormant, lost.",
+    sizeof(lifecycle_params), 1, lifecycle_keys, check_lifecycle
+};
+
+static int check_recall(void *params, const char *label,
+                        const struct scenario *sc, diag *d)
+{
+    (void)label;
+    recall_params *r = params;
+    const lifecycle_params *l = scen_get(sc, &section_lifecycle);
+    if (l && r->enabled && scen_present(sc, &section_recall) && r->day >= l->lost_after)
+        return diag_set(d, DIAG_USAGE,
+                        "[recall] day = %d is not before [lifecycle] lost_after = %d: "
+                        "the customer would already be given up",
+                        r->day, l->lost_after);
+    return 0;
+}
+
+static const scen_key recall_keys[] = {
+    { "enabled", KEY_BOOL, offsetof(recall_params, enabled), 1, 0, 1, 0, "",
+      NO_CHOICES, "Recall is on when this section is present, unless this is false." },
+    { "day", KEY_INT, offsetof(recall_params, day), 20, 1, 3650, 0, "days",
+      NO_CHOICES, "A reminder goes out this many days after the last visit, if the customer has not come back." },
+    { "cost", KEY_REAL, offsetof(recall_params, cost), 0.5, 0, 1e6, 0,
+      "currency", NO_CHOICES, "Cost of one reminder." },
+    { "lift", KEY_REAL, offsetof(recall_params, lift), 0.1, 0, 1, 0,
+      "probability", NO_CHOICES,
+      "Chance that a reminder brings back a customer who would otherwise never return." },
+    { "response_days", KEY_INT, offsetof(recall_params, response_days), 7, 1,
+      365, 0, "days", NO_CHOICES, "A recalled customer comes back within this many days of the reminder (uniformly)." },
+    { 0 }
+};
+
+const scen_section section_recall = {
+    "recall", "A reminder a fixed number of days after the last visit (e.g. day 20 for a 20-30 day haircut cycle).",
+    sizeof(recall_params), 1, recall_keys, check_recall
+};
+
+static int check_wom(void *params, const char *label, const struct scenario *sc,
+                     diag *d)
+{
+    (void)label;
+    wom_params *w = params;
+    if (!w->enabled || !scen_present(sc, &section_wom))
+        return 0;
+    if (w->detractor_threshold >= w->promoter_threshold)
+        return diag_set(d, DIAG_USAGE,
+                        "[word_of_mouth] detractor_threshold (%g) must be below promoter_threshold (%g)",
+                        w->detractor_threshold, w->promoter_threshold);
+    int n = scen_count(sc, &section_channel);
+    if (w->into_channel[0]) {
+        const char *names[SCEN_MAX_INSTANCES + 1];
+        for (int i = 0; i < n; i++) {
+            scen_nth(sc, &section_channel, i, &names[i]);
+            if (!strcmp(names[i], w->into_channel))
+                return 0;
+        }
+        names[n] = NULL;
+        const char *near = diag_nearest(w->into_channel, names);
+        return diag_set(d, DIAG_USAGE,
+                        "[word_of_mouth] into_channel = '%s' names no [channel.%s] section%s%s%s",
+                        w->into_channel, w->into_channel, near ? " (did you mean '" : "",
+                        near ? near : "", near ? "'?)" : "");
+    }
+    for (int i = 0; i < n; i++) {
+        const char *lab;
+        const channel_params *c = scen_nth(sc, &section_channel, i, &lab);
+        if (c->path == PATH_REFERRAL) {
+            snprintf(w->into_channel, sizeof w->into_channel, "%s", lab);
+            return 0;
+        }
+    }
+    return diag_set(d, DIAG_USAGE,
+                    "[word_of_mouth] needs a channel for referred prospects: add a [channel.NAME] "
+                    "with path = referral, or set into_channel");
+}
+
+static const scen_key wom_keys[] = {
+    { "enabled", KEY_BOOL, offsetof(wom_params, enabled), 1, 0, 1, 0, "",
+      NO_CHOICES, "Word of mouth is on when this section is present, unless this is false." },
+    { "promoter_threshold", KEY_REAL, offsetof(wom_params, promoter_threshold),
+      20, -1e9, 1e9, 0, "currency", NO_CHOICES,
+      "A visit whose satisfaction (value minus expectation) reaches this makes the customer a promoter." },
+    { "detractor_threshold", KEY_REAL, offsetof(wom_params, detractor_threshold),
+      -20, -1e9, 1e9, 0, "currency", NO_CHOICES,
+      "A visit whose satisfaction falls to this or below makes the customer a detractor." },
+    { "referrals_per_promoter", KEY_REAL,
+      offsetof(wom_params, referrals_per_promoter), 0.1, 0, 100, 0,
+      "prospects/visit", NO_CHOICES, "Mean referred prospects per promoter visit (Poisson)." },
+    { "detractor_weight", KEY_REAL, offsetof(wom_params, detractor_weight), 5, 0,
+      1000, 0, "promoters", NO_CHOICES,
+      "A detractor's visit removes this many promoters' worth of prospects from the organic channels." },
+    { "delay_days", KEY_INT, offsetof(wom_params, delay_days), 30, 1, 3650, 0,
+      "days", NO_CHOICES, "Referrals and lost prospects spread uniformly over this many days after the visit." },
+    { "into_channel", KEY_TEXT, offsetof(wom_params, into_channel), 0, 0, 0, 0,
+      "", NO_CHOICES, "Channel (label) that referred prospects enter through; default: the first with path = referral." },
+    { 0 }
+};
+
+const scen_section section_wom = {
+    "word_of_mouth", "Promoters bring referred prospects; detractors cost prospects.",
+    sizeof(wom_params), 1, wom_keys, check_wom
+};
+
+const scen_section *const engine_sections[] = {
+    &section_scenario, &section_customer, &section_channel, &section_economics,
+    &section_lifecycle, &section_recall, &section_wom, NULL
+};
+
+const char *scen_name(const scenario *sc)
+{
+    const scenario_params *p = scen_get(sc, &section_scenario);
+    if (p && p->name[0])
+        return p->name;
+    const char *base = strrchr(sc->path, '/');
+    return base ? base + 1 : sc->path;
+}

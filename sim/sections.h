@@ -1,0 +1,67 @@
+/* The engine's own scenario sections: the business around the customers
+ * (horizon, channels, economics, lifecycle, recall, word of mouth).  The
+ * customer's mind lives in models/. */
+#ifndef RETSIM_SECTIONS_H
+#define RETSIM_SECTIONS_H
+
+#include "scenario.h"
+
+typedef struct scenario_params {
+    char name[SCEN_TEXT_MAX];
+    char description[SCEN_TEXT_MAX];
+    char currency[SCEN_TEXT_MAX];
+    int horizon_days;
+} scenario_params;
+
+enum { PATH_NEED_FIRST, PATH_TOUCH_FIRST, PATH_REFERRAL };
+
+typedef struct channel_params {
+    double prospects_per_day;
+    double cost_per_prospect;
+    int path;
+    int funnel_steps;
+    double step_conversion;
+    int start_day, stop_day;
+    double conversion;             /* derived: step_conversion ^ funnel_steps */
+} channel_params;
+
+typedef struct customer_params {
+    int model;                     /* index into the model registry */
+} customer_params;
+
+typedef struct economics_params {
+    double gross_margin;
+    double discount_rate;          /* yearly */
+} economics_params;
+
+typedef struct lifecycle_params {
+    int silent_after;
+    int dormant_after;
+    int lost_after;
+} lifecycle_params;
+
+typedef struct recall_params {
+    int enabled;
+    int day;
+    double cost;
+    double lift;
+    int response_days;
+} recall_params;
+
+typedef struct wom_params {
+    int enabled;
+    double promoter_threshold;
+    double detractor_threshold;
+    double referrals_per_promoter;
+    double detractor_weight;
+    int delay_days;
+    char into_channel[SCEN_TEXT_MAX];
+} wom_params;
+
+extern const scen_section section_scenario, section_channel, section_customer,
+    section_economics, section_lifecycle, section_recall, section_wom;
+
+/* NULL-terminated, in reference order. */
+extern const scen_section *const engine_sections[];
+
+#endif
