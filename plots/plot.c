@@ -66,6 +66,7 @@ typedef struct render_ctx {
     const plot_spec *spec;
     const csv_info *info; /* one per series */
     term_choice term;
+    const char *key_pos;  /* lines: corner for the key, NULL = outside the plot */
 } render_ctx;
 
 #if defined(__GNUC__)
@@ -507,6 +508,166 @@ static int load_series_data(const char *outdir, const plot_spec *sp, csv_info *i
     return 0;
 }
 
+/* ---------------------------------------------------------------- key placement */
+
+static int range_given(const plot_spec *sp)
+{
+    return isfinite(sp->ymin) && isfinite(sp->ymax) && sp->ymin < sp->ymax;
+}
+
+
+typedef struct key_pt {
+    double x, lo, hi; /* lo == hi for a line point; a band spans lo..hi */
+} key_pt;
+
+static int parse_num(const char *s, double *v)
+{
+    char *end;
+
+    while (*s == ' ' || *s == '\t')
+        s++;
+    if (!*s)
+        return 0;
+    *v = strtod(s, &end);
+    while (*end == ' ' || *end == '\t')
+        end++;
+    return *end == '\0' && isfinite(*v);
+}
+
+static int push_pt(key_pt **v, size_t *n, size_t *cap, double x, double lo, double hi)
+{
+    if (*n == *cap) {
+        size_t ncap = *cap ? 2 * *cap : 1024;
+        key_pt *nv = realloc(*v, ncap * sizeof *nv);
+        if (!nv)
+            return -1;
+        *v = nv;
+        *cap = ncap;
+    }
+    (*v)[(*n)++] = (key_pt){x, lo < hi ? lo : hi, lo < hi ? hi : lo};
+    return 0;
+}
+
+/* Every drawn point of a lines plot, in axis units (log10 when ylog). */
+static int collect_points(const char *outdir, const plot_spec *sp, key_pt **pts, size_t *npts)
+{
+    size_t cap = 0;
+
+    *pts = NULL;
+    *npts = 0;
+    for (int i = 0; i < sp->nseries; i++) {
+        const plot_series *s = &sp->series[i];
+        char *path = path_of(outdir, s->csv, "");
+        FILE *f = path ? fopen(path, "r") : NULL;
+        char *line = NULL;
+        size_t lcap = 0;
+        int first = 1;
+
+        free(path);
+        if (!f)
+            return -1;
+        while (getline(&line, &lcap, f) >= 0) {
+            char **fl = NULL;
+            int nf;
+            double x, y, lo, hi;
+
+            chomp(line);
+            if (first || !is_data_line(line)) {
+                first = 0;
+                continue;
+            }
+            nf = csv_split(line, &fl);
+            if (nf < 0) {
+                free(line);
+                fclose(f);
+                return -1;
+            }
+            if (s->xcol <= nf && s->ycol <= nf && parse_num(fl[s->xcol - 1], &x)) {
+                int ok = 0;
+                if (parse_num(fl[s->ycol - 1], &y) && (!sp->ylog || y > 0)) {
+                    y = sp->ylog ? log10(y) : y;
+                    ok = push_pt(pts, npts, &cap, x, y, y) == 0;
+                } else {
+                    ok = 1;
+                }
+                if (ok && s->lowcol && s->lowcol <= nf && s->highcol <= nf &&
+                    parse_num(fl[s->lowcol - 1], &lo) && parse_num(fl[s->highcol - 1], &hi)) {
+                    if (sp->ylog) {
+                        lo = lo > 0 ? log10(lo) : -HUGE_VAL;
+                        hi = hi > 0 ? log10(hi) : -HUGE_VAL;
+                    }
+                    if (isfinite(lo) && isfinite(hi))
+                        ok = push_pt(pts, npts, &cap, x, lo, hi) == 0;
+                }
+                if (!ok) {
+                    free_strv(fl, nf);
+                    free(line);
+                    fclose(f);
+                    return -1;
+                }
+            }
+            free_strv(fl, nf);
+        }
+        free(line);
+        fclose(f);
+    }
+    return 0;
+}
+
+/* A fixed top-right key hides the newest, most interesting part of every
+   rising curve (cumulative profit, customer counts).  So: the first corner
+   whose key-sized area holds no data, trying top right first, else outside.
+   The key's size is estimated from the 1000x600 canvas and an 11 pt font. */
+static const char *lines_key_position(const char *outdir, const plot_spec *sp)
+{
+    static const struct { const char *name; int right, top; } corners[] = {
+        {"top right", 1, 1}, {"top left", 0, 1}, {"bottom right", 1, 0}, {"bottom left", 0, 0},
+    };
+    key_pt *pts;
+    size_t npts, maxlen = 8; /* "95 % CI" */
+    int entries = sp->nseries;
+    double xmin = HUGE_VAL, xmax = -HUGE_VAL, ymin = HUGE_VAL, ymax = -HUGE_VAL, wf, hf;
+    const char *pos = NULL;
+
+    if (collect_points(outdir, sp, &pts, &npts) != 0 || npts == 0) {
+        free(pts);
+        return "top right";
+    }
+    for (size_t i = 0; i < npts; i++) {
+        xmin = fmin(xmin, pts[i].x);
+        xmax = fmax(xmax, pts[i].x);
+        ymin = fmin(ymin, pts[i].lo);
+        ymax = fmax(ymax, pts[i].hi);
+    }
+    if (range_given(sp)) {
+        ymin = sp->ylog ? log10(sp->ymin) : sp->ymin;
+        ymax = sp->ylog ? log10(sp->ymax) : sp->ymax;
+    }
+    for (int i = 0; i < sp->nseries; i++) {
+        if (strlen(sp->series[i].legend) > maxlen)
+            maxlen = strlen(sp->series[i].legend);
+        if (sp->series[i].lowcol)
+            entries = sp->nseries + 1;
+    }
+    /* ~870 x 480 px of plot area; 7 px per character plus the line sample;
+       18 px per entry; 4 % slack so a curve does not graze the box. */
+    wf = fmin(1.0, (7.0 * (double)maxlen + 75.0) / 870.0 + 0.04);
+    hf = fmin(1.0, (18.0 * entries + 14.0) / 480.0 + 0.04);
+    for (size_t c = 0; c < sizeof corners / sizeof corners[0] && !pos; c++) {
+        double dx = xmax - xmin, dy = ymax - ymin;
+        double x0 = corners[c].right ? xmax - wf * dx : xmin, x1 = x0 + wf * dx;
+        double y0 = corners[c].top ? ymax - hf * dy : ymin, y1 = y0 + hf * dy;
+        int crowded = 0;
+
+        for (size_t i = 0; i < npts && !crowded; i++)
+            crowded = pts[i].x >= x0 && pts[i].x <= x1 && pts[i].hi >= y0 && pts[i].lo <= y1;
+        if (!crowded)
+            pos = corners[c].name;
+    }
+    free(pts);
+    return pos; /* NULL: every corner has data; the key goes outside */
+}
+
 /* ---------------------------------------------------------------- script emission */
 
 /* gnuplot single-quoted strings take no backslash escapes; a quote is doubled. */
@@ -586,9 +747,14 @@ static void emit_terminal(FILE *f, term_choice t)
     }
 }
 
-static int range_given(const plot_spec *sp)
+/* A caller's setlocale(LC_NUMERIC, ...) must not turn 0.5 into "0,5",
+   which gnuplot would read as two arguments. */
+static void fmt_number(char *buf, size_t len, double v)
 {
-    return isfinite(sp->ymin) && isfinite(sp->ymax) && sp->ymin < sp->ymax;
+    snprintf(buf, len, "%.15g", v);
+    for (char *p = buf; *p; p++)
+        if (*p == ',')
+            *p = '.';
 }
 
 /* Value-axis settings go to whichever axis carries the values for this kind. */
@@ -601,8 +767,12 @@ static void emit_value_axis(FILE *f, const plot_spec *sp, const char *axis)
         emit_quoted(f, sp->yformat);
         fputc('\n', f);
     }
-    if (range_given(sp))
-        fprintf(f, "set %srange [%.17g:%.17g]\n", axis, sp->ymin, sp->ymax);
+    if (range_given(sp)) {
+        char lo[64], hi[64];
+        fmt_number(lo, sizeof lo, sp->ymin);
+        fmt_number(hi, sizeof hi, sp->ymax);
+        fprintf(f, "set %srange [%s:%s]\n", axis, lo, hi);
+    }
 }
 
 static const char *colour_of(int i)
@@ -610,12 +780,18 @@ static const char *colour_of(int i)
     return series_colours[i % N_COLOURS];
 }
 
-static void emit_lines_bands(FILE *f, const plot_spec *sp)
+static void emit_lines_bands(FILE *f, const plot_spec *sp, const char *key_pos)
 {
     int any_band = 0;
     const char *sep = "plot ";
 
-    fprintf(f, "set key top right opaque box\n");
+    if (key_pos) {
+        fprintf(f, "set key %s opaque box\n", key_pos);
+        fprintf(f, "set rmargin 5\n"); /* room for the last x tic label, see emit_hbars */
+    } else {
+        /* gnuplot sizes the right margin for an outside key itself. */
+        fprintf(f, "set key outside right top box\n");
+    }
     fprintf(f, "set autoscale xfix\n");
     emit_value_axis(f, sp, "y");
     /* Bands first so every line is drawn on top of every band. */
@@ -783,6 +959,9 @@ static void emit_hbars(FILE *f, const plot_spec *sp, const csv_info *ci)
        margin (in character heights, so it follows the font size). */
     fprintf(f, "set key below center horizontal box\n");
     fprintf(f, "set bmargin 6\n");
+    /* gnuplot 5.4 leaves no room for a tic label centred on the right edge
+       ("+3000 EUR" gets clipped when the range is given explicitly). */
+    fprintf(f, "set rmargin 7\n");
     fprintf(f, "set grid xtics\n");
     fprintf(f, "set yzeroaxis linetype -1 linewidth 1.5\n");
     emit_tics(f, "y", "nomirror", ci->rowlabels, 0, ci->nrows, 0);
@@ -849,7 +1028,7 @@ static void emit_script(FILE *f, const render_ctx *c, const char *output, const 
         fputs("set grid\n", f);
     switch (sp->kind) {
     case PLOT_LINES_BANDS:
-        emit_lines_bands(f, sp);
+        emit_lines_bands(f, sp, c->key_pos);
         break;
     case PLOT_HEATMAP:
         emit_heatmap(f, sp, &c->info[0]);
@@ -902,8 +1081,9 @@ out:
     return rc;
 }
 
-/* The first line of the log is often gnuplot echoing the failing command;
-   the line that says what went wrong is the first non-warning "line N:".
+/* The first lines of the log are often gnuplot echoing the failing command
+   ("gnuplot> plot ..." and a caret); the line that says what went wrong is
+   the first non-warning one starting "line N:" (or "\"file\" line N:").
    N is always 0 when reading a pipe, so the prefix is dropped as noise. */
 static void log_reason(const char *logpath, char *buf, size_t buflen)
 {
@@ -920,11 +1100,13 @@ static void log_reason(const char *logpath, char *buf, size_t buflen)
         chomp(line);
         while (*p == ' ' || *p == '\t')
             p++;
-        if (!*p || *p == '^')
+        if (!*p || *p == '^' || !strncmp(p, "gnuplot>", 8))
             continue;
         if (!first[0])
             snprintf(first, sizeof first, "%s", p);
-        ln = strstr(p, "line ");
+        ln = !strncmp(p, "line ", 5) ? p : *p == '"' ? strstr(p, "\" line ") : NULL;
+        if (ln && *ln == '"')
+            ln += 2;
         if (ln && strchr(ln, ':')) {
             char *colon = strchr(ln, ':');
             if (strspn(ln + 5, "0123456789") == (size_t)(colon - ln - 5))
@@ -980,7 +1162,6 @@ static plot_status run_gnuplot(const char *outdir, const render_ctx *c, const ch
     ign.sa_handler = SIG_IGN;
     sigemptyset(&ign.sa_mask);
     sigaction(SIGPIPE, &ign, &old);
-    fflush(NULL); /* the child must not inherit and re-flush our buffers */
     p = popen(cmd, "w");
     if (!p) {
         sigaction(SIGPIPE, &old, NULL);
@@ -1062,6 +1243,7 @@ plot_status plot_render(const char *outdir, const plot_spec *spec, char *err, si
 
     ctx.spec = spec;
     ctx.info = info;
+    ctx.key_pos = spec->kind == PLOT_LINES_BANDS ? lines_key_position(outdir, spec) : NULL;
     avail = plot_gnuplot_available();
     if (!avail)
         ctx.term = spec->format == PLOT_SVG ? TERM_SVG : TERM_PORTABLE;

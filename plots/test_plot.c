@@ -127,6 +127,13 @@ static void write_csvs(void)
     }
     fclose(f);
 
+    /* Data along both the top and the bottom edge: no free corner for the key. */
+    f = open_csv("crowded.csv");
+    fprintf(f, "x,top,bottom\n");
+    for (int x = 0; x <= 100; x++)
+        fprintf(f, "%d,10,%d\n", x, x % 2);
+    fclose(f);
+
     f = open_csv("empty.csv");
     fprintf(f, "age_days,mean\n");
     fclose(f);
@@ -156,6 +163,20 @@ static void expect_render(const plot_spec *sp, int avail)
     CHECK(exists(sp->name, ext) == avail, "%s%s: picture %s", sp->name, ext, avail ? "missing" : "unexpected");
     if (st == PLOT_OK)
         printf("ok   %s%s\n", sp->name, ext);
+}
+
+static int file_contains(const char *name, const char *suffix, const char *needle)
+{
+    FILE *f = fopen(in_out(name, suffix), "r");
+    char line[4096];
+    int found = 0;
+
+    if (!f)
+        return 0;
+    while (!found && fgets(line, sizeof line, f))
+        found = strstr(line, needle) != NULL;
+    fclose(f);
+    return found;
 }
 
 static void expect_error(const char *what, const char *dir, const plot_spec *sp, const char *needle)
@@ -227,6 +248,14 @@ int main(int argc, char **argv)
          "parameter (varied +/- 20 %)", torn, 1, 0, NULL, 0, 0},
         {"states", PLOT_STACKED, PLOT_PNG, "Customer states over time", "simulation day (days)",
          "customers (count)", states, 3, 0, NULL, 0, 0},
+        /* Less common options: fixed value range and format on the tornado's
+           horizontal axis, a log colour scale, a fixed range on stacked areas. */
+        {"tornado_fixed", PLOT_HBARS, PLOT_PNG, "Sensitivity, fixed range", "change in CLV (EUR)",
+         "parameter", torn, 1, 0, "%+.0f EUR", -3000, 3000},
+        {"cohorts_log", PLOT_HEATMAP, PLOT_PNG, "Cohort retention, log colour scale",
+         "months since first order (months)", "acquisition cohort (month)", cohort, 1, 1, NULL, 10, 100},
+        {"states_fixed", PLOT_STACKED, PLOT_PNG, "Customer states, fixed range", "simulation day (days)",
+         "customers (count)", states, 3, 0, "%.0f", 0, 15000},
     };
     int nspecs = (int)(sizeof specs / sizeof specs[0]);
 
@@ -242,6 +271,24 @@ int main(int argc, char **argv)
             expect_render(&sp, avail);
         }
     }
+    /* Key placement for line plots: the first corner free of data. */
+    {
+        const plot_series rising[] = {{"states.csv", 1, 4, 0, 0, "dormant customers"}};
+        const plot_series crowded[] = {
+            {"crowded.csv", 1, 2, 0, 0, "always ten"},
+            {"crowded.csv", 1, 3, 0, 0, "zero or one"},
+        };
+        plot_spec k1 = {"key_rising", PLOT_LINES_BANDS, PLOT_PNG, "Rising curve", "day (days)",
+                        "customers (count)", rising, 1, 0, NULL, 0, 0};
+        plot_spec k2 = {"key_crowded", PLOT_LINES_BANDS, PLOT_PNG, "No free corner", "x (units)",
+                        "y (units)", crowded, 2, 0, NULL, 0, 0};
+        expect_render(&k1, avail);
+        expect_render(&k2, avail);
+        CHECK(file_contains("retention", ".gp", "set key top right"), "decaying curves: key not top right");
+        CHECK(file_contains("key_rising", ".gp", "set key top left"), "rising curve: key not top left");
+        CHECK(file_contains("key_crowded", ".gp", "set key outside"), "crowded plot: key not outside");
+    }
+
     if (avail)
         expect_script_runs("retention", ".png");
     else

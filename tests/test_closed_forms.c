@@ -1,0 +1,140 @@
+/* The model reduced to textbook cases must give their closed forms.
+ * Tolerances are 4 standard errors of the Monte Carlo mean (fixed seeds):
+ * a wrong formula fails by far more, a right one passes with certainty
+ * short of a 1-in-15,000 draw, and the seeds are fixed so it never flakes. */
+#include <criterion/criterion.h>
+#include <gsl/gsl_sf_gamma.h>
+#include <math.h>
+
+#include "../sim/metrics.h"
+#include "util.h"
+
+/* Everything but the churn draw switched off; the bill and interval fixed. */
+#define TEXTBOOK_BASE                                                        \
+    "[scenario]\nhorizon_days = 730\n"                                       \
+    "[channel.all]\nprospects_per_day = 40\nstep_conversion = 1\n"           \
+    "[response]\nenabled = false\n"                                          \
+    "[stickiness]\nenabled = false\n"                                        \
+    "[visits]\ndistribution = fixed\ncycle_days = 30\n"                      \
+    "[spend]\ndistribution = fixed\nmean = 100\n"
+
+/* The same with arrivals stopping on day 300 of 730. */
+#define RECALL_BASE                                                          \
+    "[scenario]\nhorizon_days = 730\n"                                       \
+    "[channel.all]\nprospects_per_day = 40\nstep_conversion = 1\nstop_day = 300\n" \
+    "[response]\nenabled = false\n"                                          \
+    "[stickiness]\nenabled = false\n"                                        \
+    "[visits]\ndistribution = fixed\ncycle_days = 30\n"                      \
+    "[spend]\ndistribution = fixed\nmean = 100\n"
+
+static void expect_within(double got, double se, double want, const char *what)
+{
+    cr_expect(se > 0, "%s: zero standard error, the check would be vacuous", what);
+    cr_expect(fabs(got - want) <= 4 * se,
+              "%s: simulated %.6f, closed form %.6f, |diff| = %.2f SE (SE %.2g)", what, got,
+              want, fabs(got - want) / se, se);
+}
+
+Test(closed_form, constant_return_probability_gives_p_to_the_k)
+{
+    scenario *sc = tu_scenario(TEXTBOOK_BASE "[churn]\nmean = 0.3\npolarisation = 0\n");
+    run_result *r = tu_run(sc, 24, 11, 2);
+    double p = 0.7;
+    for (int k = 1; k <= 8; k++) {
+        double mean, se;
+        tu_curve(r, CUR_RETENTION, 30 * k, &mean, &se);
+        char what[64];
+        snprintf(what, sizeof what, "retention after %d cycles", k);
+        expect_within(mean, se, pow(p, k), what);
+    }
+    run_result_free(r);
+    scen_free(sc);
+}
+
+Test(closed_form, beta_churn_gives_shifted_beta_geometric_survival)
+{
+    /* Fader and Hardie (2007), the "regular" cohort: a = 0.704, b = 1.182 */
+    double a = 0.704, b = 1.182;
+    scenario *sc = tu_scenario(TEXTBOOK_BASE "[churn]\nbeta_a = 0.704\nbeta_b = 1.182\n");
+    run_result *r = tu_run(sc, 24, 12, 2);
+    for (int k = 1; k <= 12; k++) {
+        double mean, se;
+        tu_curve(r, CUR_RETENTION, 30 * k, &mean, &se);
+        double survival = exp(gsl_sf_lnbeta(a, b + k) - gsl_sf_lnbeta(a, b));
+        char what[64];
+        snprintf(what, sizeof what, "sBG survival after %d cycles", k);
+        expect_within(mean, se, survival, what);
+    }
+    run_result_free(r);
+    scen_free(sc);
+}
+
+Test(closed_form, lifetime_value_of_constant_retention)
+{
+    /* One day of arrivals, followed for ten years: CLV = m + m r / (1 + d - r),
+     * the first purchase plus the textbook m r / (1 + d - r) of the repeats,
+     * with d the discount rate per 30-day period. */
+    scenario *sc = tu_scenario(
+        "[scenario]\nhorizon_days = 3650\n"
+        "[channel.once]\nprospects_per_day = 3000\nstep_conversion = 1\nstop_day = 1\n"
+        "[response]\nenabled = false\n[stickiness]\nenabled = false\n"
+        "[visits]\ndistribution = fixed\ncycle_days = 30\n"
+        "[spend]\ndistribution = fixed\nmean = 100\n"
+        "[economics]\ngross_margin = 0.5\ndiscount_rate = 0.1\n"
+        "[churn]\nmean = 0.2\npolarisation = 0\n");
+    run_result *r = tu_run(sc, 24, 13, 2);
+    double m = 50, retention = 0.8, d = pow(1.1, 30.0 / 365.0) - 1;
+    double mean, se;
+    tu_metric(r, MET_CLV, &mean, &se);
+    expect_within(mean - m, se, m * retention / (1 + d - retention), "CLV of the repeats");
+    run_result_free(r);
+    scen_free(sc);
+}
+
+Test(closed_form, acquisition_is_poisson_through_the_funnel)
+{
+    /* 20 prospects a day, 3 steps at 0.5: 2.5 new customers a day */
+    scenario *sc = tu_scenario(
+        "[scenario]\nhorizon_days = 365\n"
+        "[channel.ads]\nprospects_per_day = 20\nfunnel_steps = 3\nstep_conversion = 0.5\n"
+        "cost_per_prospect = 2\n");
+    run_result *r = tu_run(sc, 40, 14, 2);
+    double mean, se;
+    tu_metric(r, MET_NEW_CUSTOMERS, &mean, &se);
+    expect_within(mean, se, 365 * 20 * 0.125, "new customers");
+    tu_metric(r, MET_PROSPECTS, &mean, &se);
+    expect_within(mean, se, 365 * 20, "prospects");
+    /* cost is exact per prospect, so its mean is 2 x prospects' mean */
+    double cost, cost_se;
+    tu_metric(r, MET_ACQUISITION_COST, &cost, &cost_se);
+    cr_expect(fabs(cost - 2 * mean) < 1e-6 * cost, "acquisition cost %.3f != 2 x %.3f", cost, mean);
+    run_result_free(r);
+    scen_free(sc);
+}
+
+Test(closed_form, recall_brings_back_a_share_of_the_lost)
+{
+    /* churn 0.6, a reminder on day 20 of a fixed 30-day cycle that wins back
+     * 25 % of those who would not return: a second purchase happens with
+     * probability 0.4 + 0.6 x 0.25 = 0.55.  Arrivals stop long before the
+     * horizon so every customer has had the time to come back. */
+    scenario *sc = tu_scenario(RECALL_BASE "[churn]\nmean = 0.6\npolarisation = 0\n"
+                                             "[recall]\nday = 20\nlift = 0.25\ncost = 1\n"
+                                             "response_days = 5\n");
+    run_result *r = tu_run(sc, 24, 15, 2);
+    double mean, se;
+    tu_metric(r, MET_REPEAT_RATE, &mean, &se);
+    /* every visit whose next one is more than 20 days away gets one reminder
+     * (unless it would fall after the horizon): all visits, here */
+    double reminders, visits, rse, vse;
+    tu_metric(r, MET_REMINDERS, &reminders, &rse);
+    tu_metric(r, MET_VISITS, &visits, &vse);
+    cr_expect(reminders <= visits && reminders > 0.95 * visits,
+              "reminders %.1f for %.1f visits", reminders, visits);
+    double touch, tse;
+    tu_metric(r, MET_TOUCH_COST, &touch, &tse);
+    cr_expect(fabs(touch - reminders) < 1e-6 * touch, "touch cost %.2f for %.2f reminders at 1 each",
+              touch, reminders);
+    run_result_free(r);
+    scen_free(sc);
+}

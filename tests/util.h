@@ -1,0 +1,23 @@
+/* Helpers shared by the engine and model tests. */
+#ifndef RETSIM_TEST_UTIL_H
+#define RETSIM_TEST_UTIL_H
+
+#include <stdint.h>
+
+#include "../sim/engine.h"
+#include "../sim/runner.h"
+#include "../sim/scenario.h"
+
+/* Loads a scenario from INI text (written to a temp file); aborts the test
+ * with the loader's message on failure. */
+scenario *tu_scenario(const char *ini_text);
+
+/* Runs reps replications of one scenario with the given seed and threads. */
+run_result *tu_run(const scenario *sc, int reps, uint64_t seed, int threads);
+
+/* Mean and standard error of the mean of scalar metric m. */
+void tu_metric(const run_result *r, int m, double *mean, double *se);
+/* The same for point t of curve c. */
+void tu_curve(const run_result *r, int c, int t, double *mean, double *se);
+
+#endif
