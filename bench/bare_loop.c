@@ -26,6 +26,8 @@
  * Prints one line of KEY=VALUE pairs that bench/run.sh reads, e.g.
  *   bare_loop: reps=100 customers=100010.1 visits=42345400 seconds=5.2 visits_per_second=8.1e6
  * (customers is the mean per replication, visits the total over all). */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime under -std=c11 */
+
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <math.h>

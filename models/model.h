@@ -19,8 +19,14 @@
 typedef struct visit_ctx {
     double t;              /* day of the visit, fractional */
     int purchase_no;       /* 1 for the first purchase */
+    int referred;          /* the customer came through word of mouth */
     double bill;           /* list price of what was bought (draw_bill) */
-    double discount;       /* money off the bill (promotions) */
+    double discount;       /* money off the bill, as the customer feels it */
+    /* money, set by the engine to "paid the bill less the discount in
+     * cash" and changed by promotions (see promotion.h): */
+    double cash;           /* money received at this visit */
+    double revenue;        /* revenue recognised at this visit */
+    double promo_cost;     /* cost of goods or rewards given away, beyond the discount */
     /* filled by experience(): */
     double benefit;        /* perceived benefit, currency */
     double cost;           /* perceived cost: price paid plus non-money cost */
@@ -39,6 +45,8 @@ typedef struct model_type {
      * NULL with d set on error. */
     void *(*prepare)(const scenario *sc, diag *d);
     void (*release)(void *params);
+    /* The average bill, which promotions scale with. */
+    double (*mean_bill)(const void *params);
     /* A new customer's traits, drawn once from r. */
     void (*customer_init)(const void *params, double *state, gsl_rng *r);
     /* The bill of this visit, before any promotion. */

@@ -4,12 +4,25 @@
 
 #include "../sim/sections.h"
 #include "model.h"
+#include "promotion.h"
 #include "satisfaction.h"
+
+extern const promo_type promo_recharge, promo_stored_value, promo_bundle, promo_package,
+    promo_stamp_card, promo_welcome_vouchers, promo_referral_programme, promo_points_mall,
+    promo_expectation_management, promo_churn_reduction;
 
 const model_type *const model_registry[] = { &model_satisfaction, NULL };
 
 /* Names for the [customer] model key, in registry order. */
 const char *const registry_model_names[] = { "satisfaction", NULL };
+
+/* Hooks run in this order; churn_reduction stays last so that it cuts the
+ * churn every other promotion has already shaped. */
+const promo_type *const promo_registry[] = {
+    &promo_recharge, &promo_stored_value, &promo_bundle, &promo_package, &promo_stamp_card,
+    &promo_welcome_vouchers, &promo_referral_programme, &promo_points_mall,
+    &promo_expectation_management, &promo_churn_reduction, NULL
+};
 
 const model_type *model_by_index(int index)
 {
@@ -27,6 +40,8 @@ const scen_section *const *scen_all_sections(void)
         for (int m = 0; model_registry[m]; m++)
             for (int i = 0; model_registry[m]->sections[i]; i++)
                 all[n++] = model_registry[m]->sections[i];
+        for (int p = 0; promo_registry[p]; p++)
+            all[n++] = promo_registry[p]->section;
         all[n] = NULL;
     }
     return all;

@@ -435,6 +435,11 @@ static double sat_draw_interval(const void *params, const double *state, gsl_rng
     }
 }
 
+static double sat_mean_bill(const void *params)
+{
+    return ((const sat_params *)params)->spend.mean;
+}
+
 static const scen_section *const sat_sections[] = {
     &sat_section_churn, &sat_section_loyalty, &sat_section_experience,
     &sat_section_response, &sat_section_stickiness, &sat_section_visits,
@@ -445,6 +450,6 @@ const model_type model_satisfaction = {
     "satisfaction",
     "Perceived value against expectation drives churn, with the satisfaction trap, "
     "stickiness from repeat purchases and attitudinal loyalty.",
-    sat_sections, sat_prepare, sat_release, sat_customer_init, sat_draw_bill,
+    sat_sections, sat_prepare, sat_release, sat_mean_bill, sat_customer_init, sat_draw_bill,
     sat_experience, sat_draw_interval
 };

@@ -20,7 +20,15 @@
  *                     ylog is rejected.
  *   PLOT_STACKED      all series share one csv and one xcol; series[0] is the
  *                     bottom layer.  ylog is rejected.
- * Empty data (header only) is rejected with PLOT_ERROR "no data rows in X.csv".
+ * Empty data (header only) is rejected with PLOT_ERROR "NAME: no data rows in X.csv".
+ * Rows are non-blank lines not starting with '#'; keep blank lines out of the data.
+ *
+ * Keys: LINES_BANDS puts its key (one entry per series, plus one grey "95 % CI"
+ * entry when any series has a band) in the first corner free of data, trying
+ * top right, top left, bottom right, bottom left, else outside on the right;
+ * STACKED outside on the right (top layer listed first); HBARS below the plot;
+ * HEATMAP has no key, the colour box is labelled with the series legend.
+ * Text (title, labels, legends, CSV row/column labels) is drawn literally.
  */
 #ifndef RETSIM_PLOT_H
 #define RETSIM_PLOT_H

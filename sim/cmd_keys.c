@@ -30,11 +30,11 @@ static int keys_run(int argc, char **argv, diag *d)
             keys_usage();
             return 0;
         } else
-            return diag_set(d, DIAG_USAGE, "keys: unknown option '%s' (see retsim keys --help)",
+            return diag_set(d, DIAG_USAGE, "unknown option '%s' (see retsim keys --help)",
                             argv[optind - 1]);
     }
     if (optind < argc)
-        return diag_set(d, DIAG_USAGE, "keys: unexpected argument '%s'", argv[optind]);
+        return diag_set(d, DIAG_USAGE, "unexpected argument '%s'", argv[optind]);
     scen_write_reference(stdout, markdown);
     return 0;
 }

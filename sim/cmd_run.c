@@ -60,7 +60,7 @@ static int run_run(int argc, char **argv, diag *d)
     long v;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "r:s:t:o:qh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":r:s:t:o:qh", opts, NULL)) != -1) {
         switch (c) {
         case 'r':
             if (cli_parse_int("--reps", optarg, 2, 1000000, &v, d))
@@ -91,18 +91,18 @@ static int run_run(int argc, char **argv, diag *d)
             run_usage();
             return 0;
         case ':':
-            return diag_set(d, DIAG_USAGE, "run: %s needs a value (see retsim run --help)",
+            return diag_set(d, DIAG_USAGE, "%s needs a value (see retsim run --help)",
                             argv[optind - 1]);
         default:
-            return diag_set(d, DIAG_USAGE, "run: unknown option '%s' (see retsim run --help)",
+            return diag_set(d, DIAG_USAGE, "unknown option '%s' (see retsim run --help)",
                             argv[optind - 1]);
         }
     }
     if (optind >= argc)
-        return diag_set(d, DIAG_USAGE, "run: which scenario? usage: retsim run FILE.ini "
+        return diag_set(d, DIAG_USAGE, "which scenario? usage: retsim run FILE.ini "
                                        "(e.g. retsim run scenarios/clinic.ini)");
     if (optind + 1 < argc)
-        return diag_set(d, DIAG_USAGE, "run: one scenario at a time; unexpected '%s'",
+        return diag_set(d, DIAG_USAGE, "one scenario at a time; unexpected '%s'",
                         argv[optind + 1]);
     const char *path = argv[optind];
     char outbuf[4096];

@@ -6,10 +6,12 @@
 #include <string.h>
 
 #include "../models/model.h"
+#include "../models/promotion.h"
 #include "rng.h"
 #include "sections.h"
 
 #define MAX_CHANNELS 16
+#define MAX_PROMOS 16
 /* Ages and times are compared with this slack so that a fixed 30-day cycle
  * counted in floating point still lands on day 30, 60, ... */
 #define TIME_SLACK 1e-9
@@ -31,6 +33,12 @@ struct engine {
     wom_params wom;
     int referral_channel;
     double discount_per_day;     /* continuous rate: ln(1 + yearly) / 365 */
+    int npromo;
+    const promo_type *promo[MAX_PROMOS];
+    void *pparams[MAX_PROMOS];
+    int poffset[MAX_PROMOS];     /* where each promotion's state starts in customer.pstate */
+    double referral_rate;        /* referrals per promoter visit, after programmes */
+    double referral_reward;      /* paid per referred prospect who buys */
 };
 
 typedef struct customer {
@@ -41,7 +49,9 @@ typedef struct customer {
     int visits;
     int channel;
     int last_month;              /* last calendar month counted in the cohort table */
+    int referred;
     double state[MODEL_STATE_MAX];
+    double pstate[PROMO_STATE_MAX];
 } customer;
 
 enum { EV_VISIT = 0, EV_PROSPECT = 1 };
@@ -55,6 +65,7 @@ typedef struct event {
 typedef struct prospect {
     uint64_t id;
     int channel;
+    int referred;
 } prospect;
 
 struct engine_work {
@@ -127,14 +138,57 @@ engine *engine_prepare(const scenario *sc, diag *d)
         free(e);
         return NULL;
     }
+    promo_env env = { e->model->mean_bill(e->mparams), e->econ.gross_margin };
+    e->referral_rate = e->wom.referrals_per_promoter;
+    int slots = 0;
+    for (int i = 0; promo_registry[i]; i++) {
+        const promo_type *pt = promo_registry[i];
+        if (!scen_present(sc, pt->section))
+            continue;
+        if (slots + pt->state_slots > PROMO_STATE_MAX || e->npromo == MAX_PROMOS) {
+            diag_set(d, DIAG_USAGE, "%s: too many promotions at once", sc->path);
+            engine_free(e);
+            return NULL;
+        }
+        void *pp = pt->prepare(sc, &env, d);
+        if (!pp) {
+            engine_free(e);
+            return NULL;
+        }
+        e->promo[e->npromo] = pt;
+        e->pparams[e->npromo] = pp;
+        e->poffset[e->npromo] = slots;
+        e->npromo++;
+        slots += pt->state_slots;
+        if (pt->referral) {
+            double reward = 0;
+            e->referral_rate = pt->referral(pp, e->referral_rate, &reward);
+            e->referral_reward += reward;
+        }
+    }
     return e;
+}
+
+int engine_promotions(const engine *e, const char **names, char descriptions[][256], int max)
+{
+    int n = 0;
+    for (int i = 0; i < e->npromo && n < max; i++, n++) {
+        names[n] = e->promo[i]->name;
+        descriptions[n][0] = '\0';
+        if (e->promo[i]->describe)
+            e->promo[i]->describe(e->pparams[i], descriptions[n], 256);
+    }
+    return n;
 }
 
 void engine_free(engine *e)
 {
     if (!e)
         return;
-    e->model->release(e->mparams);
+    for (int i = 0; i < e->npromo; i++)
+        e->promo[i]->release(e->pparams[i]);
+    if (e->mparams)
+        e->model->release(e->mparams);
     free(e);
 }
 
@@ -313,7 +367,7 @@ static void word_of_mouth(rep_ctx *c, const customer *cu, const visit_ctx *v)
         rng_stream s;
         rng_stream_init(&s, c->seed, c->rep, cu->id, (uint64_t)v->purchase_no,
                         RNG_WORD_OF_MOUTH);
-        unsigned int n = gsl_ran_poisson(&s.rng, wp->referrals_per_promoter);
+        unsigned int n = gsl_ran_poisson(&s.rng, e->referral_rate);
         for (unsigned int k = 0; k < n; k++) {
             double t = v->t + wp->delay_days * gsl_rng_uniform(&s.rng);
             if (t >= e->horizon)
@@ -333,7 +387,7 @@ static void word_of_mouth(rep_ctx *c, const customer *cu, const visit_ctx *v)
              * customers' streams do not move when referrals change */
             w->pros[w->npros] = (prospect){
                 rng_mix(cu->id ^ rng_mix(((uint64_t)v->purchase_no << 20) | k)),
-                e->referral_channel
+                e->referral_channel, 1
             };
             schedule(c, t, (uint32_t)w->npros, EV_PROSPECT);
             w->npros++;
@@ -362,21 +416,43 @@ static void visit(rep_ctx *c, uint32_t who, double t)
     v.t = t;
     v.purchase_no = ++cu->visits;
 
+    v.referred = cu->referred;
+
     rng_stream s;
     rng_stream_init(&s, c->seed, c->rep, cu->id, (uint64_t)v.purchase_no, RNG_VISIT);
     v.bill = e->model->draw_bill(e->mparams, cu->state, &v, &s.rng);
+    v.cash = v.revenue = v.bill;
+    for (int i = 0; i < e->npromo; i++)
+        if (e->promo[i]->at_till) {
+            rng_stream_init(&s, c->seed, c->rep, cu->id, (uint64_t)v.purchase_no,
+                            RNG_PROMOTION + (uint64_t)i);
+            e->promo[i]->at_till(e->pparams[i], cu->pstate + e->poffset[i], &v, &s.rng);
+        }
     rng_stream_init(&s, c->seed, c->rep, cu->id, (uint64_t)v.purchase_no, RNG_EXPERIENCE);
     e->model->experience(e->mparams, cu->state, &v, &s.rng);
+    for (int i = 0; i < e->npromo; i++)
+        if (e->promo[i]->after_visit) {
+            rng_stream_init(&s, c->seed, c->rep, cu->id, (uint64_t)v.purchase_no,
+                            RNG_PROMOTION + 64 + (uint64_t)i);
+            e->promo[i]->after_visit(e->pparams[i], cu->pstate + e->poffset[i], &v, &s.rng);
+        }
+    if (v.churn > 1)
+        v.churn = 1;
+    if (v.churn < 0)
+        v.churn = 0;
 
-    double paid = v.bill - v.discount;
-    double margin = e->econ.gross_margin * paid;
+    /* cost of goods follows what was served (the bill), whatever was paid */
+    double margin = v.revenue - (1.0 - e->econ.gross_margin) * v.bill - v.promo_cost;
     int day = day_of(e, t);
-    out->curve[CUR_REVENUE][day] += paid;
+    out->curve[CUR_REVENUE][day] += v.revenue;
     out->curve[CUR_VISITS][day] += 1;
     w->margin[day] += margin;
-    out->metric[MET_REVENUE] += paid;
+    out->metric[MET_REVENUE] += v.revenue;
+    out->metric[MET_CASH_IN] += v.cash;
+    out->metric[MET_DISCOUNTS] += v.discount;
+    out->metric[MET_PROMO_COST] += v.promo_cost;
     out->metric[MET_VISITS] += 1;
-    cu->revenue += paid;
+    cu->revenue += v.revenue;
     cu->value += margin * discount(e, t - cu->t_first);
     cu->t_last = t;
     c->satisfaction_sum += v.satisfaction;
@@ -422,22 +498,33 @@ static void visit(rep_ctx *c, uint32_t who, double t)
     schedule(c, next, who, EV_VISIT);
 }
 
-static void prospect_arrives(rep_ctx *c, uint64_t id, int channel, double t)
+static void prospect_arrives(rep_ctx *c, uint64_t id, int channel, int referred, double t)
 {
     const engine *e = c->e;
     const channel_params *ch = &e->channel[channel];
     c->out->metric[MET_PROSPECTS] += 1;
     if (ch->cost_per_prospect > 0)
         add_cost(c, t, ch->cost_per_prospect, &c->out->metric[MET_ACQUISITION_COST]);
+    double conversion = ch->conversion;
+    for (int i = 0; i < e->npromo; i++)
+        if (e->promo[i]->conversion)
+            conversion = e->promo[i]->conversion(e->pparams[i], conversion, referred);
     rng_stream s;
     rng_stream_init(&s, c->seed, c->rep, id, 0, RNG_CUSTOMER);
-    if (gsl_rng_uniform(&s.rng) >= ch->conversion) {
+    /* one uniform against the conversion: a variant that converts more
+     * converts a superset of the same prospects (common random numbers) */
+    if (gsl_rng_uniform(&s.rng) >= conversion) {
         c->out->metric[MET_NEVER_BOUGHT] += 1;
         return;
     }
     customer *cu = new_customer(c, id, channel, t);
     if (!cu)
         return;
+    cu->referred = referred;
+    if (referred && e->referral_reward > 0) {
+        add_cost(c, t, e->referral_reward, &c->out->metric[MET_PROMO_COST]);
+        cu->value -= e->referral_reward;
+    }
     e->model->customer_init(e->mparams, cu->state, &s.rng);
     c->out->metric[MET_NEW_CUSTOMERS] += 1;
     c->out->curve[CUR_NEW_CUSTOMERS][day_of(e, t)] += 1;
@@ -474,7 +561,7 @@ static void arrivals(rep_ctx *c, int day, double suppressed)
         for (unsigned int k = 0; k < n && !c->oom; k++) {
             double t = day + gsl_rng_uniform(&s.rng);
             uint64_t id = rng_mix(((uint64_t)day << 40) ^ ((uint64_t)ch << 32) ^ k);
-            prospect_arrives(c, id, ch, t);
+            prospect_arrives(c, id, ch, 0, t);
         }
     }
 }
@@ -529,7 +616,7 @@ static int finish(rep_ctx *c)
     rep_result *out = c->out;
     int H = e->horizon;
     size_t n = w->ncust;
-    double repeaters = 0, funnel3 = 0, funnel5 = 0, clv_sum = 0;
+    double repeaters = 0, funnel3 = 0, funnel5 = 0, clv_sum = 0, liability = 0;
 
     for (size_t i = 0; i < n; i++) {
         const customer *cu = &w->cust[i];
@@ -544,6 +631,9 @@ static int finish(rep_ctx *c)
             w->ret_num[(int)last_age + 1] -= 1;
             repeaters += 1;
         }
+        for (int p = 0; p < e->npromo; p++)
+            if (e->promo[p]->liability)
+                liability += e->promo[p]->liability(e->pparams[p], cu->pstate + e->poffset[p]);
         funnel3 += cu->visits >= 3;
         funnel5 += cu->visits >= 5;
         clv_sum += cu->value;
@@ -591,6 +681,7 @@ static int finish(rep_ctx *c)
 
     double *m = out->metric;
     m[MET_PROFIT] = cum_profit;
+    m[MET_LIABILITY_END] = liability;
     m[MET_PROFIT_NPV] = cum_npv;
     m[MET_ACTIVE_END] = out->curve[CUR_ACTIVE][H];
     static const int ages[] = { 30, 90, 180, 365 };
@@ -662,7 +753,8 @@ int engine_replicate(const engine *e, engine_work *w, uint64_t seed, int rep,
             if (ev.kind == EV_VISIT)
                 visit(&c, ev.who, ev.t);
             else
-                prospect_arrives(&c, w->pros[ev.who].id, w->pros[ev.who].channel, ev.t);
+                prospect_arrives(&c, w->pros[ev.who].id, w->pros[ev.who].channel,
+                                 w->pros[ev.who].referred, ev.t);
         }
     }
     if (c.oom || finish(&c))

@@ -21,6 +21,9 @@ engine *engine_prepare(const scenario *sc, diag *d);
 void engine_free(engine *e);
 int engine_horizon(const engine *e);
 
+/* The active promotions' names and one-line descriptions; returns how many. */
+int engine_promotions(const engine *e, const char **names, char descriptions[][256], int max);
+
 engine_work *engine_work_alloc(const engine *e);
 void engine_work_free(engine_work *w);
 

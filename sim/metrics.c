@@ -3,10 +3,10 @@
 #include <stdlib.h>
 
 const metric_info metric_table[MET_COUNT] = {
-    [MET_PROFIT] = { "profit", "currency", "Gross margin minus acquisition and touch costs over the horizon." },
+    [MET_PROFIT] = { "profit", "currency", "Recognised revenue minus cost of goods, promotion costs, acquisition and touch costs." },
     [MET_PROFIT_NPV] = { "profit_npv", "currency", "Profit discounted to day 0 at the yearly discount rate." },
-    [MET_REVENUE] = { "revenue", "currency", "Money taken for purchases over the horizon." },
-    [MET_GROSS_MARGIN] = { "gross_margin", "currency", "Revenue times the gross margin." },
+    [MET_REVENUE] = { "revenue", "currency", "Revenue recognised for purchases over the horizon (prepaid balances count when spent)." },
+    [MET_GROSS_MARGIN] = { "gross_margin", "currency", "Recognised revenue minus cost of goods and promotion costs." },
     [MET_ACQUISITION_COST] = { "acquisition_cost", "currency", "Cost of all prospects, bought or not." },
     [MET_TOUCH_COST] = { "touch_cost", "currency", "Cost of reminders and other touches." },
     [MET_PROSPECTS] = { "prospects", "people", "Prospects who came into contact through any channel." },
@@ -32,6 +32,10 @@ const metric_info metric_table[MET_COUNT] = {
     [MET_REMINDERS] = { "reminders_sent", "touches", "Recall reminders sent." },
     [MET_RECALLED] = { "customers_recalled", "visits", "Returns brought by a reminder from customers who would not have come back." },
     [MET_MEAN_SATISFACTION] = { "mean_satisfaction", "currency", "Mean satisfaction (value minus expectation) over all visits." },
+    [MET_CASH_IN] = { "cash_in", "currency", "Money received, including prepaid balances not yet spent." },
+    [MET_DISCOUNTS] = { "discounts", "currency", "Money taken off bills by promotions (free meals, vouchers, bonuses, points)." },
+    [MET_PROMO_COST] = { "promotion_cost", "currency", "Cost of goods and rewards given away by promotions, beyond discounts." },
+    [MET_LIABILITY_END] = { "liability_end", "currency", "Prepaid value still owed to customers at the horizon; not in profit." },
     [MET_FIRST_VISIT_NEGATIVE] = { "first_visit_negative_value_share", "share", "Share of first visits whose perceived value was negative." },
 };
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ---- where things are in the file: iniparser keeps no line numbers ---- */
 
@@ -113,6 +114,10 @@ static int capture_ini_error(const char *fmt, ...)
 }
 
 /* ---- the key tables ---- */
+
+/* [scenario] is the one section the loader itself reads (its base key). */
+extern const scen_section section_scenario;
+#define section_scenario_ref section_scenario
 
 static const scen_section *find_section(const char *name, char *label,
                                         size_t label_cap)
@@ -253,6 +258,9 @@ static int parse_value(const scen_key *k, const char *value, void *params,
         double x;
         if (k->kind == KEY_REAL) {
             x = strtod(value, &end);
+            /* strtod also reads hexadecimal ("0x1p-1"): no one means that here */
+            if (strpbrk(value, "xX"))
+                end = (char *)value;
         } else {
             long v = strtol(value, &end, 10);
             x = (double)v;
@@ -364,8 +372,26 @@ static void section_names(const char **names, int cap)
     names[n] = NULL;
 }
 
+/* [channel] or [channel.] : a repeatable section without its label. */
+static const scen_section *bare_repeatable(const char *name)
+{
+    const scen_section *const *all = scen_all_sections();
+    for (int i = 0; all[i]; i++) {
+        size_t n = strlen(all[i]->name);
+        if (all[i]->max_instances > 1 && !strncmp(name, all[i]->name, n)
+            && (name[n] == '\0' || (name[n] == '.' && name[n + 1] == '\0')))
+            return all[i];
+    }
+    return NULL;
+}
+
 static int unknown_section(const char *path, int line, const char *name, diag *d)
 {
+    const scen_section *bare = bare_repeatable(name);
+    if (bare)
+        return diag_set(d, DIAG_USAGE,
+                        "%s:%d: [%s] needs a name after a dot: [%s.NAME], e.g. [%s.walkin]", path,
+                        line, name, bare->name, bare->name);
     const char *names[128];
     section_names(names, 128);
     /* compare the part before any '.' label with repeatable names too */
@@ -460,8 +486,8 @@ static char *read_text(const char *path, diag *d)
 
 /* Keys that iniparser files outside any section look like ":key" or "key";
  * we reject them rather than guess which section was meant. */
-static int load_dictionary(scenario *sc, dictionary *ini, const line_map *map,
-                           diag *d)
+static int load_dictionary(scenario *sc, const char *path, dictionary *ini,
+                           const line_map *map, diag *d)
 {
     int nsec = iniparser_getnsec(ini);
     /* Duplicate keys or sections: iniparser keeps the last silently, which
@@ -473,18 +499,18 @@ static int load_dictionary(scenario *sc, dictionary *ini, const line_map *map,
                 if (map->e[i].key[0])
                     return diag_set(d, DIAG_USAGE,
                                     "%s:%d: [%s] %s is set twice (first on line %d)",
-                                    sc->path, map->e[i].line, map->e[i].section,
+                                    path, map->e[i].line, map->e[i].section,
                                     map->e[i].key, map->e[j].line);
                 return diag_set(d, DIAG_USAGE,
                                 "%s:%d: section [%s] appears twice (first on line %d); merge them",
-                                sc->path, map->e[i].line, map->e[i].section,
+                                path, map->e[i].line, map->e[i].section,
                                 map->e[j].line);
             }
     for (int i = 0; i < map->n; i++)
         if (!map->e[i].section[0])
             return diag_set(d, DIAG_USAGE,
                             "%s:%d: '%s' is outside any section; put it under a [section] header",
-                            sc->path, map->e[i].line, map->e[i].key);
+                            path, map->e[i].line, map->e[i].key);
 
     for (int i = 0; i < nsec; i++) {
         const char *secname = iniparser_getsecname(ini, i);
@@ -492,9 +518,10 @@ static int load_dictionary(scenario *sc, dictionary *ini, const line_map *map,
         char label[SCEN_TEXT_MAX];
         const scen_section *s = find_section(secname, label, sizeof label);
         if (!s)
-            return unknown_section(sc->path, line, secname, d);
-        scen_instance *in = add_instance(sc, s, label, d);
-        if (!in)
+            return unknown_section(path, line, secname, d);
+        /* a variant's section adds to its base's */
+        scen_instance *in = find_instance(sc, s, label);
+        if (!in && !(in = add_instance(sc, s, label, d)))
             return d->status;
         in->present = 1;
         in->line = line;
@@ -510,7 +537,7 @@ static int load_dictionary(scenario *sc, dictionary *ini, const line_map *map,
             const char *keyname = full + strlen(secname) + 1;
             int kline = map_line(map, secname, keyname);
             char where[4400];
-            snprintf(where, sizeof where, "%s:%d: [%s]", sc->path, kline, secname);
+            snprintf(where, sizeof where, "%s:%d: [%s]", path, kline, secname);
             const scen_key *k = find_key(s, keyname);
             if (!k) {
                 unknown_key(where, s, keyname, d);
@@ -558,6 +585,11 @@ static int apply_override(scenario *sc, const char *ov, diag *d)
     if (!s) {
         const char *names[128];
         section_names(names, 128);
+        const scen_section *bare = bare_repeatable(secname);
+        if (bare)
+            return diag_set(d, DIAG_USAGE,
+                            "--set %s: name the %s: --set %s.NAME.%s=%s (NAME as in [%s.NAME])",
+                            ov, bare->name, bare->name, keyname, value, bare->name);
         const char *near = diag_nearest(secname, names);
         if (near)
             return diag_set(d, DIAG_USAGE, "--set %s: unknown section [%s] (did you mean [%s]?)",
@@ -582,23 +614,67 @@ static int apply_override(scenario *sc, const char *ov, diag *d)
     return parse_value(k, value, in->params, where, secname, d);
 }
 
-scenario *scen_load(const char *path, const char *const *overrides,
-                    int noverrides, diag *d)
+#define MAX_BASE_DEPTH 8
+/* iniparser reads lines of at most this many characters */
+#define INI_LINE_MAX 1024
+
+/* What iniparser would report badly: lines too long, empty [] headers. */
+static int check_lines(const char *text, const char *path, diag *d)
 {
-    scenario *sc = calloc(1, sizeof *sc);
+    int line = 0;
+    for (const char *p = text; *p;) {
+        const char *eol = strchr(p, '\n');
+        if (!eol)
+            eol = p + strlen(p);
+        line++;
+        if (eol - p >= INI_LINE_MAX - 1)
+            return diag_set(d, DIAG_USAGE, "%s:%d: line too long: more than %d characters; shorten it",
+                            path, line, INI_LINE_MAX - 2);
+        const char *s = p;
+        while (s < eol && isspace((unsigned char)*s))
+            s++;
+        if (s < eol && *s == '[') {
+            const char *q = s + 1;
+            while (q < eol && isspace((unsigned char)*q))
+                q++;
+            if (q < eol && *q == ']')
+                return diag_set(d, DIAG_USAGE, "%s:%d: empty section name []; write e.g. [churn]",
+                                path, line);
+        }
+        p = *eol ? eol + 1 : eol;
+    }
+    return 0;
+}
+
+/* Loads one file into sc, its base first: a variant is its base with some
+ * keys changed.  chain holds the real paths being loaded, to catch a file
+ * that includes itself. */
+static int load_file(scenario *sc, const char *path, char chain[][4096], int depth, diag *d)
+{
     line_map map = { 0 };
     dictionary *ini = NULL;
-    if (!sc) {
-        diag_set(d, DIAG_RUNTIME, "out of memory");
-        return NULL;
+    char *text = read_text(path, d);
+    int status = DIAG_USAGE;
+    if (!text)
+        return d->status;
+    if (!realpath(path, chain[depth]))
+        snprintf(chain[depth], 4096, "%s", path);
+    for (int k = 0; k < depth; k++)
+        if (!strcmp(chain[k], chain[depth])) {
+            diag_set(d, DIAG_USAGE, "%s: base scenarios loop back to %s (a scenario cannot include itself)",
+                     sc->path, path);
+            goto done;
+        }
+    if (!strncmp(text, "\xEF\xBB\xBF", 3)) {
+        diag_set(d, DIAG_USAGE, "%s: starts with a UTF-8 byte-order mark, which the INI reader "
+                                "cannot take; save the file as UTF-8 without BOM", path);
+        goto done;
     }
-    snprintf(sc->path, sizeof sc->path, "%s", path);
-    sc->text = read_text(path, d);
-    if (!sc->text)
-        goto fail;
-    if (map_build(&map, sc->text)) {
-        diag_set(d, DIAG_RUNTIME, "out of memory");
-        goto fail;
+    if (check_lines(text, path, d))
+        goto done;
+    if (map_build(&map, text)) {
+        status = diag_set(d, DIAG_RUNTIME, "out of memory");
+        goto done;
     }
     ini_error[0] = '\0';
     iniparser_set_error_callback(capture_ini_error);
@@ -607,24 +683,84 @@ scenario *scen_load(const char *path, const char *const *overrides,
     if (!ini || ini_error[0]) {
         /* iniparser says "iniparser: syntax error in FILE (LINE):\n-> TEXT" */
         int line = 0;
-        char text[256] = "";
-        const char *paren = strrchr(ini_error, '(');
+        char bad[256] = "";
+        /* the line number follows the path; the quoted text may hold '(' too */
+        const char *at = strstr(ini_error, path);
+        const char *paren = at ? strchr(at + strlen(path), '(') : NULL;
         if (paren)
             line = atoi(paren + 1);
         const char *arrow = strstr(ini_error, "-> ");
         if (arrow) {
-            snprintf(text, sizeof text, "%s", arrow + 3);
-            text[strcspn(text, "\r\n")] = '\0';
+            snprintf(bad, sizeof bad, "%s", arrow + 3);
+            bad[strcspn(bad, "\r\n")] = '\0';
         }
         if (line)
             diag_set(d, DIAG_USAGE,
                      "%s:%d: INI syntax error near '%s': expected [section], key = value, or a ; comment",
-                     path, line, text);
+                     path, line, bad);
         else
             diag_set(d, DIAG_USAGE, "%s: cannot be read as an INI file", path);
-        goto fail;
+        goto done;
     }
-    if (load_dictionary(sc, ini, &map, d))
+    const char *base = iniparser_getstring(ini, "scenario:base", NULL);
+    if (base && *base) {
+        if (depth + 1 >= MAX_BASE_DEPTH) {
+            diag_set(d, DIAG_USAGE, "%s: base scenarios nested more than %d deep", path,
+                     MAX_BASE_DEPTH);
+            goto done;
+        }
+        /* a relative base is relative to the file that names it */
+        char base_path[4096];
+        const char *slash = strrchr(path, '/');
+        if (base[0] == '/' || !slash)
+            snprintf(base_path, sizeof base_path, "%s", base);
+        else
+            snprintf(base_path, sizeof base_path, "%.*s/%s", (int)(slash - path), path, base);
+        if (access(base_path, R_OK)) {
+            int line = map_line(&map, "scenario", "base");
+            diag_set(d, DIAG_USAGE, "%s:%d: [scenario] base = %s: cannot open %s: %s", path, line,
+                     base, base_path, strerror(errno));
+            goto done;
+        }
+        if (load_file(sc, base_path, chain, depth + 1, d))
+            goto done;
+        /* the variant is named after itself unless it says otherwise */
+        scen_instance *in = find_instance(sc, &section_scenario_ref, "");
+        const scen_key *name = find_key(&section_scenario_ref, "name");
+        if (in && name) {
+            ((char *)in->params)[name->offset] = '\0';
+            in->set_mask &= ~(1ULL << (name - section_scenario_ref.keys));
+        }
+    }
+    if (load_dictionary(sc, path, ini, &map, d))
+        goto done;
+    status = 0;
+done:
+    if (ini)
+        iniparser_freedict(ini);
+    free(map.e);
+    if (depth == 0 && !status)
+        sc->text = text;
+    else
+        free(text);
+    return status;
+}
+
+scenario *scen_load(const char *path, const char *const *overrides,
+                    int noverrides, diag *d)
+{
+    scenario *sc = calloc(1, sizeof *sc);
+    char (*chain)[4096] = calloc(MAX_BASE_DEPTH, 4096);
+    if (!sc || !chain) {
+        free(sc);
+        free(chain);
+        diag_set(d, DIAG_RUNTIME, "out of memory");
+        return NULL;
+    }
+    snprintf(sc->path, sizeof sc->path, "%s", path);
+    int status = load_file(sc, path, chain, 0, d);
+    free(chain);
+    if (status)
         goto fail;
     for (int i = 0; i < noverrides; i++)
         if (apply_override(sc, overrides[i], d))
@@ -653,13 +789,8 @@ scenario *scen_load(const char *path, const char *const *overrides,
             goto fail;
         }
     }
-    iniparser_freedict(ini);
-    free(map.e);
     return sc;
 fail:
-    if (ini)
-        iniparser_freedict(ini);
-    free(map.e);
     scen_free(sc);
     return NULL;
 }

@@ -1,5 +1,6 @@
 #include "sections.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -28,6 +29,8 @@ static const scen_key scenario_keys[] = {
       NO_CHOICES, "Currency label for money in reports (default: yuan)." },
     { "horizon_days", KEY_INT, offsetof(scenario_params, horizon_days), 730, 1,
       3650, 0, "days", NO_CHOICES, "How long the business is simulated." },
+    { "base", KEY_TEXT, offsetof(scenario_params, base), 0, 0, 0, 0, "", NO_CHOICES,
+      "A scenario this one starts from (path relative to this file); this file's keys override its keys." },
     { 0 }
 };
 
@@ -188,6 +191,9 @@ static int check_wom(void *params, const char *label, const struct scenario *sc,
                         "[word_of_mouth] detractor_threshold (%g) must be below promoter_threshold (%g)",
                         w->detractor_threshold, w->promoter_threshold);
     int n = scen_count(sc, &section_channel);
+    /* channel labels are lower case (as iniparser reads them): match so */
+    for (char *p = w->into_channel; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
     if (w->into_channel[0]) {
         const char *names[SCEN_MAX_INSTANCES + 1];
         for (int i = 0; i < n; i++) {

@@ -11,6 +11,7 @@ typedef struct scenario_params {
     char description[SCEN_TEXT_MAX];
     char currency[SCEN_TEXT_MAX];
     int horizon_days;
+    char base[SCEN_TEXT_MAX];
 } scenario_params;
 
 enum { PATH_NEED_FIRST, PATH_TOUCH_FIRST, PATH_REFERRAL };

@@ -1,0 +1,230 @@
+/* Prepaid balances: recharge-for-a-free-meal and stored value with a bonus
+ * (seeds 001 and 003).
+ *
+ * Recharge for a free meal (霸王餐): at the till the customer may recharge k
+ * times today's bill, and today's bill is free.  They pay k B for goods
+ * worth (k + 1) B: an effective discount of 1 / (k + 1), 25 % for k = 3.
+ * Revenue is front-loaded in cash but recognised only as the balance is
+ * spent; the unspent balance is a liability, and while it lasts it pulls
+ * the customer back (lock-in).  Stored value with a bonus works the same
+ * way, except that the customer pays X for a balance of X + Y and the
+ * bonus share of every spend is a discount.
+ *
+ * Accounting, per visit: cash = recognised revenue + change in liability,
+ * where the liability is the cash value of the unspent balance. */
+#include <gsl/gsl_randist.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "promotion.h"
+
+#define NO_CHOICES NULL
+
+enum { ST_BALANCE, ST_LAST_SATISFACTION, ST_TIMES };
+
+/* ---- recharge for a free meal ---- */
+
+typedef struct recharge_params {
+    double multiple;
+    double take_up;
+    double take_up_per_bill;
+    double take_up_per_satisfaction;
+    double free_meal_inflation;
+    double lock_in;
+    int offer_again;
+    double mean_bill;           /* from the customer model */
+} recharge_params;
+
+static const scen_key recharge_keys[] = {
+    { "multiple", KEY_REAL, offsetof(recharge_params, multiple), 3, 0, 100, KEY_MIN_OPEN,
+      "x bill", NO_CHOICES, "Recharge this many times today's bill and today's bill is free (k)." },
+    { "take_up", KEY_REAL, offsetof(recharge_params, take_up), 0.2, 0, 1, 0, "probability",
+      NO_CHOICES, "Chance an average customer with an average bill accepts the offer at the till." },
+    { "take_up_per_bill", KEY_REAL, offsetof(recharge_params, take_up_per_bill), 0, -1, 1, 0,
+      "per mean bill", NO_CHOICES,
+      "Change in take-up per average bill above the average (negative: big bills make k x bill too much)." },
+    { "take_up_per_satisfaction", KEY_REAL,
+      offsetof(recharge_params, take_up_per_satisfaction), 0, -10, 10, 0, "per mean bill",
+      NO_CHOICES, "Change in take-up per average bill of satisfaction at the previous visit." },
+    { "free_meal_inflation", KEY_REAL, offsetof(recharge_params, free_meal_inflation), 0.1, 0,
+      5, 0, "share", NO_CHOICES, "How much bigger the bill gets when it is free (customers order more)." },
+    { "lock_in", KEY_REAL, offsetof(recharge_params, lock_in), 0.5, 0, 1, 0, "share", NO_CHOICES,
+      "Share of churn removed while an unspent balance remains (the customer would lose it)." },
+    { "offer_again", KEY_BOOL, offsetof(recharge_params, offer_again), 1, 0, 1, 0, "",
+      NO_CHOICES, "Offer again once the balance is spent (false: once per customer)." },
+    { 0 }
+};
+
+const scen_section promo_section_recharge = {
+    "recharge", "Recharge for a free meal: recharge k times the bill, today's bill is free.",
+    sizeof(recharge_params), 1, recharge_keys, NULL
+};
+
+static double clamp01(double x)
+{
+    return x < 0 ? 0 : x > 1 ? 1 : x;
+}
+
+static void *recharge_prepare(const scenario *sc, const promo_env *env, diag *d)
+{
+    recharge_params *p = malloc(sizeof *p);
+    if (!p) {
+        diag_set(d, DIAG_RUNTIME, "out of memory");
+        return NULL;
+    }
+    *p = *(const recharge_params *)scen_get(sc, &promo_section_recharge);
+    p->mean_bill = env->mean_bill;
+    return p;
+}
+
+/* Spends the balance on today's bill: paid from the balance, not in cash;
+ * revenue is recognised now at the share of the balance that was cash. */
+static void spend_balance(double *balance, double cash_share, visit_ctx *v)
+{
+    double spent = fmin(*balance, v->bill - v->discount);
+    if (spent <= 0)
+        return;
+    *balance -= spent;
+    double bonus_part = spent * (1.0 - cash_share);
+    v->cash -= spent;
+    v->discount += bonus_part;
+    v->revenue -= bonus_part;
+}
+
+static void recharge_at_till(const void *params, double *st, visit_ctx *v, gsl_rng *r)
+{
+    const recharge_params *p = params;
+    if (st[ST_BALANCE] > 0) {
+        spend_balance(&st[ST_BALANCE], 1.0, v);
+        return;
+    }
+    if (!p->offer_again && st[ST_TIMES] > 0)
+        return;
+    double chance = p->take_up + p->take_up_per_bill * (v->bill / p->mean_bill - 1.0)
+                    + p->take_up_per_satisfaction * st[ST_LAST_SATISFACTION] / p->mean_bill;
+    if (gsl_rng_uniform(r) >= clamp01(chance))
+        return;
+    v->bill *= 1.0 + p->free_meal_inflation;
+    v->discount = v->bill;          /* today's meal is free */
+    v->revenue = 0;
+    v->cash = p->multiple * v->bill;
+    st[ST_BALANCE] = p->multiple * v->bill;
+    st[ST_TIMES] += 1;
+}
+
+static void lock_in_after(double balance, double lock_in, visit_ctx *v)
+{
+    if (balance > 0)
+        v->churn *= 1.0 - lock_in;
+}
+
+static void recharge_after_visit(const void *params, double *st, visit_ctx *v, gsl_rng *r)
+{
+    (void)r;
+    const recharge_params *p = params;
+    st[ST_LAST_SATISFACTION] = v->satisfaction;
+    lock_in_after(st[ST_BALANCE], p->lock_in, v);
+}
+
+static double recharge_liability(const void *params, const double *st)
+{
+    (void)params;
+    return st[ST_BALANCE];
+}
+
+static void recharge_describe(const void *params, char *buf, size_t len)
+{
+    const recharge_params *p = params;
+    snprintf(buf, len, "recharge %g x the bill and this meal is free (effective discount %.1f %%), "
+                       "take-up %.0f %%", p->multiple, 100.0 / (p->multiple + 1), 100 * p->take_up);
+}
+
+static void release(void *params)
+{
+    free(params);
+}
+
+const promo_type promo_recharge = {
+    "recharge", "Recharge k x the bill, this meal free", &promo_section_recharge, 3,
+    recharge_prepare, release, NULL, recharge_at_till, recharge_after_visit, NULL,
+    recharge_liability, recharge_describe
+};
+
+/* ---- stored value with a bonus ---- */
+
+typedef struct stored_params {
+    double amount, bonus, take_up, lock_in;
+    int offer_again;
+} stored_params;
+
+static const scen_key stored_keys[] = {
+    { "amount", KEY_REAL, offsetof(stored_params, amount), 1000, 0, 1e9, KEY_MIN_OPEN,
+      "currency", NO_CHOICES, "What the customer pays in (X)." },
+    { "bonus", KEY_REAL, offsetof(stored_params, bonus), 200, 0, 1e9, 0, "currency", NO_CHOICES,
+      "Extra balance the business adds (Y): the customer can spend X + Y." },
+    { "take_up", KEY_REAL, offsetof(stored_params, take_up), 0.1, 0, 1, 0, "probability",
+      NO_CHOICES, "Chance a customer without a balance accepts at the till." },
+    { "lock_in", KEY_REAL, offsetof(stored_params, lock_in), 0.5, 0, 1, 0, "share", NO_CHOICES,
+      "Share of churn removed while an unspent balance remains." },
+    { "offer_again", KEY_BOOL, offsetof(stored_params, offer_again), 1, 0, 1, 0, "", NO_CHOICES,
+      "Offer again once the balance is spent." },
+    { 0 }
+};
+
+const scen_section promo_section_stored_value = {
+    "stored_value", "Stored value with a bonus: pay X, get a balance of X + Y.",
+    sizeof(stored_params), 1, stored_keys, NULL
+};
+
+static void *stored_prepare(const scenario *sc, const promo_env *env, diag *d)
+{
+    (void)env;
+    stored_params *p = malloc(sizeof *p);
+    if (!p) {
+        diag_set(d, DIAG_RUNTIME, "out of memory");
+        return NULL;
+    }
+    *p = *(const stored_params *)scen_get(sc, &promo_section_stored_value);
+    return p;
+}
+
+static void stored_at_till(const void *params, double *st, visit_ctx *v, gsl_rng *r)
+{
+    const stored_params *p = params;
+    if (st[ST_BALANCE] <= 0 && (p->offer_again || st[ST_TIMES] == 0)
+        && gsl_rng_uniform(r) < p->take_up) {
+        v->cash += p->amount;
+        st[ST_BALANCE] = p->amount + p->bonus;
+        st[ST_TIMES] += 1;
+    }
+    if (st[ST_BALANCE] > 0)
+        spend_balance(&st[ST_BALANCE], p->amount / (p->amount + p->bonus), v);
+}
+
+static void stored_after_visit(const void *params, double *st, visit_ctx *v, gsl_rng *r)
+{
+    (void)r;
+    lock_in_after(st[ST_BALANCE], ((const stored_params *)params)->lock_in, v);
+}
+
+static double stored_liability(const void *params, const double *st)
+{
+    const stored_params *p = params;
+    return st[ST_BALANCE] * p->amount / (p->amount + p->bonus);
+}
+
+static void stored_describe(const void *params, char *buf, size_t len)
+{
+    const stored_params *p = params;
+    snprintf(buf, len, "stored value: pay %g, spend %g (bonus %.1f %% of spend), take-up %.0f %%",
+             p->amount, p->amount + p->bonus, 100 * p->bonus / (p->amount + p->bonus),
+             100 * p->take_up);
+}
+
+const promo_type promo_stored_value = {
+    "stored_value", "Stored value with a bonus", &promo_section_stored_value, 3,
+    stored_prepare, release, NULL, stored_at_till, stored_after_visit, NULL, stored_liability,
+    stored_describe
+};
