@@ -1,26 +1,73 @@
-/* SKELETON, to be written: Expectation management: the promise trades conversion for satisfaction. */
+/* Expectation management (seeds 003 and 000): what marketing promises sells
+ * the first purchase and sets the bar every visit is judged against.
+ *
+ * Seed 003: "if you can deliver 100, promise only 99; the trouble is to
+ * promise 100 and deliver 99" - a visit below expectation disappoints and
+ * the bad word spreads.  The promise itself is the satisfaction model's
+ * [experience] promise: a new customer's expectation, so a bigger promise
+ * lowers satisfaction (and, through the response curve and word of mouth,
+ * retention).  This section adds the other side of the trade, the sale:
+ * every channel's conversion to a first purchase is multiplied by
+ *
+ *   max(0, 1 + conversion_per_promise x (promise - reference_promise) / mean bill)
+ *
+ * and capped at 1, where reference_promise is the promise under which the
+ * channels' step_conversion was measured.  A promise one average bill above
+ * the reference raises conversion by conversion_per_promise (relative); at
+ * the reference the channels convert exactly as written.  Sweeping
+ * [experience] promise with this section present shows where over-promising
+ * stops paying.  The effect is linear, an assumption: the seeds name the
+ * trade, not its shape.
+ *
+ * Accounting: no money changes hands; it moves who buys and how the visits
+ * feel. */
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "promotion.h"
+#include "satisfaction.h"
+
+#define NO_CHOICES NULL
 
 typedef struct expectation_management_params {
-    double unused;
+    double reference_promise;
+    double conversion_per_promise;
+    double promise;             /* [experience] promise, in prepare */
+    double factor;              /* derived in prepare */
 } expectation_management_params;
 
-static const scen_key expectation_management_keys[] = { { 0 } };
+static const scen_key expectation_management_keys[] = {
+    { "reference_promise", KEY_REAL,
+      offsetof(expectation_management_params, reference_promise), 5, -1e9, 1e9, 0, "currency",
+      NO_CHOICES,
+      "The [experience] promise under which the channels' conversion was measured (default: its default)." },
+    { "conversion_per_promise", KEY_REAL,
+      offsetof(expectation_management_params, conversion_per_promise), 1, 0, 100, 0,
+      "per mean bill", NO_CHOICES,
+      "Relative rise in conversion per average bill promised above the reference (fall below it)." },
+    { 0 }
+};
 
 const scen_section promo_section_expectation_management = {
-    "expectation_management", "Expectation management: the promise trades conversion for satisfaction.", sizeof(expectation_management_params), 1, expectation_management_keys, NULL
+    "expectation_management",
+    "Expectation management: a bigger [experience] promise converts more prospects and disappoints more customers.",
+    sizeof(expectation_management_params), 1, expectation_management_keys, NULL
 };
 
 static void *expectation_management_prepare(const scenario *sc, const promo_env *env, diag *d)
 {
-    (void)sc;
-    (void)env;
-    void *p = calloc(1, sizeof(expectation_management_params));
-    if (!p)
+    expectation_management_params *p = malloc(sizeof *p);
+    if (!p) {
         diag_set(d, DIAG_RUNTIME, "out of memory");
+        return NULL;
+    }
+    *p = *(const expectation_management_params *)scen_get(
+        sc, &promo_section_expectation_management);
+    p->promise = ((const sat_experience_params *)scen_get(sc, &sat_section_experience))->promise;
+    double f = 1.0 + p->conversion_per_promise * (p->promise - p->reference_promise)
+                         / env->mean_bill;
+    p->factor = f > 0 ? f : 0;
     return p;
 }
 
@@ -29,7 +76,27 @@ static void expectation_management_release(void *p)
     free(p);
 }
 
+static double expectation_management_conversion(const void *params, double conversion,
+                                                int referred)
+{
+    (void)referred;
+    const expectation_management_params *p = params;
+    double c = conversion * p->factor;
+    return c < 1 ? c : 1;
+}
+
+static void expectation_management_describe(const void *params, char *buf, size_t len)
+{
+    const expectation_management_params *p = params;
+    snprintf(buf, len,
+             "expectation management: promise %g against a reference of %g, conversion x %g "
+             "(capped at 1)",
+             p->promise, p->reference_promise, p->factor);
+}
+
 const promo_type promo_expectation_management = {
-    "expectation_management", "Expectation management: the promise trades conversion for satisfaction", &promo_section_expectation_management, 0, expectation_management_prepare, expectation_management_release,
-    NULL, NULL, NULL, NULL, NULL, NULL
+    "expectation_management", "Expectation management: the promise trades conversion for satisfaction",
+    &promo_section_expectation_management, 0, expectation_management_prepare,
+    expectation_management_release, expectation_management_conversion, NULL, NULL, NULL, NULL,
+    expectation_management_describe
 };

@@ -1,26 +1,92 @@
-/* SKELETON, to be written: Stamp card: N purchases within W days earn a coupon. */
+/* Stamp card, collect-and-win (集满送红包, seed 003): N purchases within W
+ * days earn a coupon worth V off a later bill.
+ *
+ * Ele.me's new-customer programme asks for 3 to 5 orders "within a period"
+ * (about a month when the natural cycle is unknown) and pays a red packet;
+ * the tea shop's paper card is the same logic.  The point, in the seed, is
+ * to carry a new customer through the 3 to 5 purchases where stickiness
+ * forms.  Defaults: N = 4, W = 30 days.
+ *
+ * The first purchase of a collecting customer opens a card; each purchase
+ * stamps it.  The window runs from the card's first stamp: a purchase after
+ * day start + W finds the card expired and opens a new one.  The N-th stamp
+ * completes the card and issues a coupon, which the next visit uses if it
+ * comes within the coupon's validity (otherwise it lapses).  While a card is
+ * in progress and can still be completed in time, a share of churn is
+ * removed (the goal-gradient effect: customers close to a reward come back);
+ * while a coupon is held, another share is.
+ *
+ * Accounting: a redeemed coupon is a discount of min(V, what is left of the
+ * bill) through promo_discount, so it costs exactly what it takes off.  An
+ * unredeemed coupon is a promise of a discount, not prepaid cash: it carries
+ * no liability.  With a fixed bill above V, coupons redeemed = discounts / V. */
+#include <math.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "promotion.h"
 
+#define NO_CHOICES NULL
+/* A fixed 30-day cycle summed in floating point must still land on the
+ * last day of a 30-day window or validity. */
+#define STAMP_TIME_SLACK 1e-6
+
+/* ST_CARD: 0 before the first visit, -1 for a customer who does not collect,
+ * otherwise 1 + the number of cards completed.  ST_COUPON_EXPIRY: 0 when no
+ * coupon is held (a held coupon's expiry is always after day 0). */
+enum { ST_CARD, ST_STAMPS, ST_CARD_START, ST_COUPON_EXPIRY };
+
 typedef struct stamp_card_params {
-    double unused;
+    int purchases;
+    double window_days;
+    double coupon_value;
+    double coupon_validity_days;
+    double goal_gradient;
+    double coupon_pull;
+    double participation;
+    int cards;
 } stamp_card_params;
 
-static const scen_key stamp_card_keys[] = { { 0 } };
+static const scen_key stamp_card_keys[] = {
+    { "purchases", KEY_INT, offsetof(stamp_card_params, purchases), 4, 2, 100, 0, "purchases",
+      NO_CHOICES, "Stamps that complete a card (N); Ele.me asks for 3 to 5 orders." },
+    { "window_days", KEY_REAL, offsetof(stamp_card_params, window_days), 30, 0, 3650,
+      KEY_MIN_OPEN, "days", NO_CHOICES,
+      "The N stamps must fall within this many days of the card's first stamp (W), else the card starts over." },
+    { "coupon_value", KEY_REAL, offsetof(stamp_card_params, coupon_value), 10, 0, 1e9,
+      KEY_MIN_OPEN, "currency", NO_CHOICES,
+      "Money off the next bill that a completed card earns (V); never more than the bill." },
+    { "coupon_validity_days", KEY_REAL, offsetof(stamp_card_params, coupon_validity_days), 30, 0,
+      3650, KEY_MIN_OPEN, "days", NO_CHOICES,
+      "The coupon is used at the next visit if it comes within this many days of the card's completion." },
+    { "goal_gradient", KEY_REAL, offsetof(stamp_card_params, goal_gradient), 0.2, 0, 1, 0,
+      "share", NO_CHOICES,
+      "Share of churn removed while a card is in progress and can still be completed in time." },
+    { "coupon_pull", KEY_REAL, offsetof(stamp_card_params, coupon_pull), 0.2, 0, 1, 0, "share",
+      NO_CHOICES, "Share of churn removed while the customer holds a valid coupon." },
+    { "participation", KEY_REAL, offsetof(stamp_card_params, participation), 1, 0, 1, 0,
+      "share", NO_CHOICES,
+      "Share of new customers who collect (1: the app stamps every order, as Ele.me's does)." },
+    { "cards", KEY_INT, offsetof(stamp_card_params, cards), 0, 0, 1000, 0, "cards", NO_CHOICES,
+      "Cards a customer may complete (1: a new-customer programme like Ele.me's; 0: no limit)." },
+    { 0 }
+};
 
 const scen_section promo_section_stamp_card = {
-    "stamp_card", "Stamp card: N purchases within W days earn a coupon.", sizeof(stamp_card_params), 1, stamp_card_keys, NULL
+    "stamp_card", "Stamp card: N purchases within W days earn a coupon.", sizeof(stamp_card_params),
+    1, stamp_card_keys, NULL
 };
 
 static void *stamp_card_prepare(const scenario *sc, const promo_env *env, diag *d)
 {
-    (void)sc;
     (void)env;
-    void *p = calloc(1, sizeof(stamp_card_params));
-    if (!p)
+    stamp_card_params *p = malloc(sizeof *p);
+    if (!p) {
         diag_set(d, DIAG_RUNTIME, "out of memory");
+        return NULL;
+    }
+    *p = *(const stamp_card_params *)scen_get(sc, &promo_section_stamp_card);
     return p;
 }
 
@@ -29,7 +95,87 @@ static void stamp_card_release(void *p)
     free(p);
 }
 
+static int stamp_collects(const stamp_card_params *p, const double *st)
+{
+    return st[ST_CARD] > 0 && (p->cards == 0 || st[ST_CARD] - 1 < p->cards);
+}
+
+static void stamp_card_at_till(const void *params, double *st, visit_ctx *v, gsl_rng *r)
+{
+    const stamp_card_params *p = params;
+    if (st[ST_CARD] == 0)
+        st[ST_CARD] = gsl_rng_uniform(r) < p->participation ? 1 : -1;
+    if (st[ST_CARD] < 0)
+        return;
+
+    /* the coupon goes before the stamp: it was earned by an earlier card */
+    if (st[ST_COUPON_EXPIRY] > 0) {
+        if (v->t <= st[ST_COUPON_EXPIRY] + STAMP_TIME_SLACK) {
+            double amount = fmin(p->coupon_value, v->bill - v->discount);
+            if (amount > 0) {
+                promo_discount(v, amount);
+                st[ST_COUPON_EXPIRY] = 0;
+            }
+        } else {
+            st[ST_COUPON_EXPIRY] = 0;
+        }
+    }
+
+    if (!stamp_collects(p, st))
+        return;
+    if (st[ST_STAMPS] > 0 && v->t > st[ST_CARD_START] + p->window_days + STAMP_TIME_SLACK)
+        st[ST_STAMPS] = 0;
+    if (st[ST_STAMPS] == 0)
+        st[ST_CARD_START] = v->t;
+    st[ST_STAMPS] += 1;
+    if (st[ST_STAMPS] >= p->purchases) {
+        st[ST_STAMPS] = 0;
+        st[ST_CARD] += 1;
+        st[ST_COUPON_EXPIRY] = v->t + p->coupon_validity_days;
+    }
+}
+
+/* In time: the remaining stamps, at the pace this card has been filled so
+ * far, land inside the window.  After one stamp there is no pace yet and the
+ * customer is given the benefit of the doubt while the window is open. */
+static int stamp_in_time(const stamp_card_params *p, const double *st, double t)
+{
+    double deadline = st[ST_CARD_START] + p->window_days + STAMP_TIME_SLACK;
+    if (t >= deadline)
+        return 0;
+    if (st[ST_STAMPS] < 2)
+        return 1;
+    double pace = (t - st[ST_CARD_START]) / (st[ST_STAMPS] - 1);
+    return t + pace * (p->purchases - st[ST_STAMPS]) <= deadline;
+}
+
+static void stamp_card_after_visit(const void *params, double *st, visit_ctx *v, gsl_rng *r)
+{
+    (void)r;
+    const stamp_card_params *p = params;
+    if (st[ST_CARD] < 0)
+        return;
+    if (st[ST_STAMPS] > 0 && stamp_in_time(p, st, v->t))
+        v->churn *= 1.0 - p->goal_gradient;
+    if (st[ST_COUPON_EXPIRY] > v->t + STAMP_TIME_SLACK)
+        v->churn *= 1.0 - p->coupon_pull;
+}
+
+static void stamp_card_describe(const void *params, char *buf, size_t len)
+{
+    const stamp_card_params *p = params;
+    char limit[48] = "no limit of cards";
+    if (p->cards > 0)
+        snprintf(limit, sizeof limit, "at most %d card%s", p->cards, p->cards > 1 ? "s" : "");
+    snprintf(buf, len,
+             "stamp card: %d purchases within %g days earn a coupon of %g valid %g days, "
+             "%.0f %% collect, %s; churn x %g while a card can be completed, x %g with a coupon",
+             p->purchases, p->window_days, p->coupon_value, p->coupon_validity_days,
+             100 * p->participation, limit, 1 - p->goal_gradient, 1 - p->coupon_pull);
+}
+
 const promo_type promo_stamp_card = {
-    "stamp_card", "Stamp card: N purchases within W days earn a coupon", &promo_section_stamp_card, 0, stamp_card_prepare, stamp_card_release,
-    NULL, NULL, NULL, NULL, NULL, NULL
+    "stamp_card", "Stamp card: N purchases within W days earn a coupon", &promo_section_stamp_card,
+    4, stamp_card_prepare, stamp_card_release, NULL, stamp_card_at_till, stamp_card_after_visit,
+    NULL, NULL, stamp_card_describe
 };

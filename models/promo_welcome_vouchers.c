@@ -1,26 +1,79 @@
-/* SKELETON, to be written: Vouchers given on registration for later visits. */
+/* Member welcome vouchers (注册会员, 百元见面礼, seed 003): a new customer who
+ * registers as a member is given vouchers for later visits.
+ *
+ * The seed's restaurant gives 2 vouchers on registration, a "100-yuan
+ * welcome gift" (2 x 50), to be used at the following meals, so that the
+ * customer reaches the 3 visits where stickiness starts to form.  Defaults:
+ * count 2, value 50, valid 60 days (two visits of a monthly customer).
+ *
+ * Vouchers are issued at the first visit, to the share of new customers who
+ * register.  Each later visit within the validity uses one voucher, if the
+ * bill reaches min_bill; past the validity the rest expire.  While a valid
+ * voucher is held, a share of churn is removed (the customer has something
+ * to come back for).  With a fixed 30-day cycle, constant churn p and
+ * count 2 within the validity, a registered customer redeems (1 - p) +
+ * (1 - p)^2 vouchers on average (with the pull, p x (1 - pull) for p).
+ *
+ * Accounting: a redeemed voucher is a discount of min(value, what is left of
+ * the bill) through promo_discount.  A voucher is not prepaid cash: an
+ * unredeemed one costs nothing and leaves no liability. */
+#include <math.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "promotion.h"
 
+#define NO_CHOICES NULL
+/* A fixed 30-day cycle summed in floating point must still land on the
+ * last day of the validity. */
+#define WELCOME_TIME_SLACK 1e-6
+
+enum { ST_LEFT, ST_EXPIRY };
+
 typedef struct welcome_vouchers_params {
-    double unused;
+    int count;
+    double value;
+    double validity_days;
+    double registration;
+    double min_bill;
+    double pull;
 } welcome_vouchers_params;
 
-static const scen_key welcome_vouchers_keys[] = { { 0 } };
+static const scen_key welcome_vouchers_keys[] = {
+    { "count", KEY_INT, offsetof(welcome_vouchers_params, count), 2, 1, 100, 0, "vouchers",
+      NO_CHOICES, "Vouchers given on registration, one usable per later visit (seed: 2)." },
+    { "value", KEY_REAL, offsetof(welcome_vouchers_params, value), 50, 0, 1e9, KEY_MIN_OPEN,
+      "currency", NO_CHOICES,
+      "Money off the bill per voucher, never more than the bill (seed: 2 x 50, a 100-yuan gift)." },
+    { "validity_days", KEY_REAL, offsetof(welcome_vouchers_params, validity_days), 60, 0, 3650,
+      KEY_MIN_OPEN, "days", NO_CHOICES,
+      "Vouchers can be used until this many days after the first visit; then the rest expire." },
+    { "registration", KEY_REAL, offsetof(welcome_vouchers_params, registration), 0.8, 0, 1, 0,
+      "share", NO_CHOICES,
+      "Share of new customers who register as members at the first visit and get the vouchers." },
+    { "min_bill", KEY_REAL, offsetof(welcome_vouchers_params, min_bill), 0, 0, 1e9, 0,
+      "currency", NO_CHOICES,
+      "A voucher applies only to a bill (list price) of at least this much; 0: any bill." },
+    { "pull", KEY_REAL, offsetof(welcome_vouchers_params, pull), 0.2, 0, 1, 0, "share",
+      NO_CHOICES, "Share of churn removed while the customer holds a valid voucher." },
+    { 0 }
+};
 
 const scen_section promo_section_welcome_vouchers = {
-    "welcome_vouchers", "Vouchers given on registration for later visits.", sizeof(welcome_vouchers_params), 1, welcome_vouchers_keys, NULL
+    "welcome_vouchers", "Vouchers given on registration for later visits.",
+    sizeof(welcome_vouchers_params), 1, welcome_vouchers_keys, NULL
 };
 
 static void *welcome_vouchers_prepare(const scenario *sc, const promo_env *env, diag *d)
 {
-    (void)sc;
     (void)env;
-    void *p = calloc(1, sizeof(welcome_vouchers_params));
-    if (!p)
+    welcome_vouchers_params *p = malloc(sizeof *p);
+    if (!p) {
         diag_set(d, DIAG_RUNTIME, "out of memory");
+        return NULL;
+    }
+    *p = *(const welcome_vouchers_params *)scen_get(sc, &promo_section_welcome_vouchers);
     return p;
 }
 
@@ -29,7 +82,56 @@ static void welcome_vouchers_release(void *p)
     free(p);
 }
 
+static void welcome_vouchers_at_till(const void *params, double *st, visit_ctx *v, gsl_rng *r)
+{
+    const welcome_vouchers_params *p = params;
+    if (v->purchase_no == 1) {
+        /* the vouchers are for later visits, not the one that earns them */
+        if (gsl_rng_uniform(r) < p->registration) {
+            st[ST_LEFT] = p->count;
+            st[ST_EXPIRY] = v->t + p->validity_days;
+        }
+        return;
+    }
+    if (st[ST_LEFT] <= 0)
+        return;
+    if (v->t > st[ST_EXPIRY] + WELCOME_TIME_SLACK) {
+        st[ST_LEFT] = 0;
+        return;
+    }
+    if (v->bill < p->min_bill)
+        return;
+    double amount = fmin(p->value, v->bill - v->discount);
+    if (amount <= 0)
+        return;
+    promo_discount(v, amount);
+    st[ST_LEFT] -= 1;
+}
+
+static void welcome_vouchers_after_visit(const void *params, double *st, visit_ctx *v,
+                                         gsl_rng *r)
+{
+    (void)r;
+    const welcome_vouchers_params *p = params;
+    if (st[ST_LEFT] > 0 && st[ST_EXPIRY] > v->t + WELCOME_TIME_SLACK)
+        v->churn *= 1.0 - p->pull;
+}
+
+static void welcome_vouchers_describe(const void *params, char *buf, size_t len)
+{
+    const welcome_vouchers_params *p = params;
+    char threshold[64] = "";
+    if (p->min_bill > 0)
+        snprintf(threshold, sizeof threshold, " on bills of %g or more", p->min_bill);
+    snprintf(buf, len,
+             "welcome vouchers: %d x %g (%g in all) valid %g days%s, %.0f %% register; "
+             "churn x %g while a voucher is held",
+             p->count, p->value, p->count * p->value, p->validity_days, threshold,
+             100 * p->registration, 1 - p->pull);
+}
+
 const promo_type promo_welcome_vouchers = {
-    "welcome_vouchers", "Vouchers given on registration for later visits", &promo_section_welcome_vouchers, 0, welcome_vouchers_prepare, welcome_vouchers_release,
-    NULL, NULL, NULL, NULL, NULL, NULL
+    "welcome_vouchers", "Vouchers given on registration for later visits",
+    &promo_section_welcome_vouchers, 2, welcome_vouchers_prepare, welcome_vouchers_release, NULL,
+    welcome_vouchers_at_till, welcome_vouchers_after_visit, NULL, NULL, welcome_vouchers_describe
 };

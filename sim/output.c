@@ -369,7 +369,7 @@ int out_write_run(const char *dir, const scenario *sc, const run_opts *o,
     FILE *f = out_open(dir, "scenario.ini", tmp, sizeof tmp, d);
     if (!f)
         return d->status;
-    fputs(sc->text, f);
+    scen_write_resolved(f, sc);
     if (out_commit(f, tmp, dir, "scenario.ini", d))
         return d->status;
     return write_plots(dir, sc, d);

@@ -81,6 +81,21 @@ static void accumulate(run_result *res, rep_result *const *reps, double *scratch
     }
 }
 
+/* --precision: profit (or every variant's paired difference in profit) is
+ * known to within the share p of the base's mean profit. */
+static int precise_enough(const run_result *res, double p)
+{
+    stat_summary base = stat_vec_get(res->scen[0].metric, MET_PROFIT);
+    if (res->nscen == 1)
+        return stat_rel_halfwidth(&base) <= p;
+    for (int k = 1; k < res->nscen; k++) {
+        stat_summary diff = stat_vec_get(res->scen[k].diff, MET_PROFIT);
+        if (isnan(diff.ci_high) || diff.ci_high - diff.mean > p * fabs(base.mean))
+            return 0;
+    }
+    return 1;
+}
+
 static void draw_progress(int done, int total, double started)
 {
     int width = 40;
@@ -161,6 +176,13 @@ int sim_run(engine *const *engines, int nscen, const run_opts *o,
         }
         for (int i = 0; i < count; i++)
             accumulate(res, &block[i * nscen], scratch);
+        res->reps = first + count;
+        if (o->precision > 0 && precise_enough(res, o->precision)) {
+            res->precision_reached = 1;
+            if (o->progress)
+                fprintf(stderr, "\n");
+            break;
+        }
     }
     for (int i = 0; i < BLOCK_REPS * nscen; i++)
         rep_free(block[i]);

@@ -20,6 +20,9 @@ typedef struct run_opts {
     int reps;
     int threads;        /* 0: OpenMP's default */
     int progress;       /* draw a progress bar on stderr */
+    double precision;   /* >0: stop once profit's 95 % CI half-width (of the paired
+                           difference, for comparisons) is within this share of the
+                           base's mean profit; reps is then the cap */
 } run_opts;
 
 typedef struct scen_stats {
@@ -35,8 +38,9 @@ typedef struct scen_stats {
 
 typedef struct run_result {
     int nscen;
-    int reps;
+    int reps;                       /* replications actually run */
     int threads;
+    int precision_reached;          /* with run_opts.precision: 1 if reached before the cap */
     scen_stats *scen;
 } run_result;
 

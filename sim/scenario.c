@@ -894,3 +894,48 @@ void scen_write_reference(FILE *f, int markdown)
         fprintf(f, "\n");
     }
 }
+
+void scen_write_resolved(FILE *f, const scenario *sc)
+{
+    fprintf(f, "; %s as run by retsim (bases and --set overrides resolved)\n", sc->path);
+    for (int i = 0; i < sc->ninst; i++) {
+        const scen_instance *in = &sc->inst[i];
+        if (!in->present)
+            continue;
+        if (in->label[0])
+            fprintf(f, "\n[%s.%s]\n", in->section->name, in->label);
+        else
+            fprintf(f, "\n[%s]\n", in->section->name);
+        for (const scen_key *k = in->section->keys; k->name; k++) {
+            if (!((in->set_mask >> (k - in->section->keys)) & 1) || !strcmp(k->name, "base"))
+                continue;
+            const char *field = (const char *)in->params + k->offset;
+            switch (k->kind) {
+            case KEY_REAL: {
+                /* the shortest text that reads back as the same double */
+                double x = *(const double *)field;
+                char num[40];
+                for (int digits = 15; digits <= 17; digits++) {
+                    snprintf(num, sizeof num, "%.*g", digits, x);
+                    if (strtod(num, NULL) == x)
+                        break;
+                }
+                fprintf(f, "%s = %s\n", k->name, num);
+                break;
+            }
+            case KEY_INT:
+                fprintf(f, "%s = %d\n", k->name, *(const int *)field);
+                break;
+            case KEY_BOOL:
+                fprintf(f, "%s = %s\n", k->name, *(const int *)field ? "true" : "false");
+                break;
+            case KEY_CHOICE:
+                fprintf(f, "%s = %s\n", k->name, k->choices[*(const int *)field]);
+                break;
+            case KEY_TEXT:
+                fprintf(f, "%s = \"%s\"\n", k->name, field);
+                break;
+            }
+        }
+    }
+}

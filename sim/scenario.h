@@ -95,6 +95,10 @@ const void *scen_nth(const scenario *sc, const scen_section *sec, int i,
 /* The scenario's display name ([scenario] name, or the file's base name). */
 const char *scen_name(const scenario *sc);
 
+/* The scenario as run: every section and key that was written, with bases
+ * and overrides applied; loading it gives the same scenario. */
+void scen_write_resolved(FILE *f, const scenario *sc);
+
 /* Reference of every section and key, as Markdown (docs/scenarios.md) or as
  * plain text (retsim keys). */
 void scen_write_reference(FILE *f, int markdown);

@@ -1,0 +1,50 @@
+#include "batch.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+
+int batch_add(batch *b, const char *path, const char *const *sets, int nsets, const char *extra,
+              diag *d)
+{
+    if (b->n == BATCH_MAX)
+        return diag_set(d, DIAG_USAGE, "at most %d scenarios at once", BATCH_MAX);
+    const char *all[CLI_MAX_SETS + 1];
+    for (int i = 0; i < nsets; i++)
+        all[i] = sets[i];
+    if (extra)
+        all[nsets++] = extra;
+    scenario *sc = scen_load(path, all, nsets, d);
+    if (!sc)
+        return d->status;
+    engine *e = engine_prepare(sc, d);
+    if (!e) {
+        scen_free(sc);
+        return d->status;
+    }
+    b->sc[b->n] = sc;
+    b->e[b->n] = e;
+    b->n++;
+    return 0;
+}
+
+void batch_free(batch *b)
+{
+    for (int i = 0; i < b->n; i++) {
+        engine_free(b->e[i]);
+        scen_free(b->sc[i]);
+    }
+    b->n = 0;
+}
+
+void batch_safe_name(const char *name, char *out, size_t cap)
+{
+    size_t j = 0;
+    for (size_t i = 0; name[i] && j + 1 < cap; i++) {
+        unsigned char ch = (unsigned char)name[i];
+        out[j++] = (isalnum(ch) || ch == '-' || ch == '_') ? (char)ch : '_';
+    }
+    out[j] = '\0';
+}

@@ -1,0 +1,29 @@
+/* batch: several scenarios loaded and prepared together, for the commands
+ * that compare (compare, sweep, sensitivity).  Every scenario is loaded and
+ * validated before anything runs, so a bad one costs no simulation time and
+ * touches no output. */
+#ifndef RETSIM_BATCH_H
+#define RETSIM_BATCH_H
+
+#include "diag.h"
+#include "engine.h"
+#include "scenario.h"
+
+#define BATCH_MAX 512
+
+typedef struct batch {
+    int n;
+    scenario *sc[BATCH_MAX];
+    engine *e[BATCH_MAX];
+} batch;
+
+/* Loads path with the overrides (and one more, extra, when not NULL) and
+ * prepares its engine. */
+int batch_add(batch *b, const char *path, const char *const *sets, int nsets, const char *extra,
+              diag *d);
+void batch_free(batch *b);
+
+/* A name safe for file names: letters, digits, '-' and '_'. */
+void batch_safe_name(const char *name, char *out, size_t cap);
+
+#endif

@@ -1,0 +1,51 @@
+/* cli: the options the simulation commands share, parsed once.
+ * Every number typed is checked (range, junk, sign) with a message naming
+ * the option, the value and what was expected. */
+#ifndef RETSIM_CLI_H
+#define RETSIM_CLI_H
+
+#include "diag.h"
+#include "runner.h"
+
+#define CLI_MAX_SETS 256
+#define CLI_MAX_FILES 32
+
+/* which options a command takes */
+enum {
+    CLI_PRECISION = 1,
+    CLI_INDEPENDENT = 2,
+    CLI_PARAM = 4,
+    CLI_DELTA = 8,
+    CLI_METRIC = 16
+};
+
+typedef struct cli_opts {
+    run_opts run;
+    const char *out;
+    const char *sets[CLI_MAX_SETS];
+    int nsets;
+    int quiet;
+    int help;
+    double precision;        /* relative CI half-width to reach; 0 = fixed reps */
+    int independent;
+    const char *param;       /* sweep: section.key=FROM:TO:STEP */
+    double delta;            /* sensitivity: relative move, e.g. 0.1 */
+    const char *metric;      /* sensitivity: second metric */
+    const char *files[CLI_MAX_FILES];
+    int nfiles;
+} cli_opts;
+
+/* Parses argv (argv[0] is the command name) into o; defaults: seed 1,
+ * 200 replications, all threads, delta 0.1.  Returns 0 or DIAG_USAGE. */
+int cli_parse(const char *verb, int argc, char **argv, int allowed, cli_opts *o, diag *d);
+
+/* out/NAME for FILE.ini or a/b/NAME.ini */
+void cli_default_out(const char *path, char *out, size_t cap);
+
+/* The standard option lines for --help. */
+void cli_print_common_help(int allowed);
+
+/* Index of a metric by name, or -1 with d set (and a suggestion). */
+int cli_metric_index(const char *name, diag *d);
+
+#endif

@@ -1,0 +1,306 @@
+#include "compare.h"
+
+#include <gsl/gsl_cdf.h>
+#include <jansson.h>
+#include <math.h>
+#include <string.h>
+
+#include "../plots/plot.h"
+#include "output.h"
+#include "sections.h"
+
+void compare_from_paired(compare_table *t, const run_result *res)
+{
+    t->nscen = res->nscen;
+    t->paired = 1;
+    t->reps = res->reps;
+    for (int k = 0; k < res->nscen; k++)
+        for (int m = 0; m < MET_COUNT; m++) {
+            t->value[k][m] = stat_vec_get(res->scen[k].metric, (size_t)m);
+            if (k > 0)
+                t->diff[k][m] = stat_vec_get(res->scen[k].diff, (size_t)m);
+        }
+}
+
+/* Welch's interval for the difference of two independent means. */
+static stat_summary welch(const stat_summary *a, const stat_summary *b)
+{
+    stat_summary r = { NAN, NAN, NAN, NAN, a->n < b->n ? a->n : b->n };
+    if (a->n < 2 || b->n < 2 || isnan(a->mean) || isnan(b->mean))
+        return r;
+    double va = a->sd * a->sd / a->n, vb = b->sd * b->sd / b->n;
+    r.mean = a->mean - b->mean;
+    r.sd = sqrt(va + vb);
+    double df = (va + vb) * (va + vb)
+                / (va * va / (a->n - 1) + vb * vb / (b->n - 1));
+    double half = (va + vb) > 0 ? gsl_cdf_tdist_Pinv(0.975, df) * r.sd : 0;
+    r.ci_low = r.mean - half;
+    r.ci_high = r.mean + half;
+    return r;
+}
+
+void compare_from_independent(compare_table *t, run_result *const *res, int n)
+{
+    t->nscen = n;
+    t->paired = 0;
+    t->reps = res[0]->reps;
+    for (int k = 0; k < n; k++)
+        for (int m = 0; m < MET_COUNT; m++) {
+            t->value[k][m] = stat_vec_get(res[k]->scen[0].metric, (size_t)m);
+            if (k > 0)
+                t->diff[k][m] = welch(&t->value[k][m], &t->value[0][m]);
+        }
+}
+
+void compare_relative(const compare_table *t, int k, int m, double *rel, double *lo, double *hi)
+{
+    double base = fabs(t->value[0][m].mean);
+    const stat_summary *d = &t->diff[k][m];
+    if (!(base > 0) || isnan(d->mean)) {
+        *rel = *lo = *hi = NAN;
+        return;
+    }
+    *rel = d->mean / base;
+    *lo = d->ci_low / base;
+    *hi = d->ci_high / base;
+}
+
+static json_t *num(double x)
+{
+    return isnan(x) ? json_null() : json_real(x);
+}
+
+static void csv_num(FILE *f, double x)
+{
+    if (isnan(x))
+        fputs(",", f);
+    else
+        fprintf(f, ",%.10g", x);
+}
+
+static int write_tables(const char *dir, const batch *b, const compare_table *t, diag *d)
+{
+    char tmp[4200];
+    FILE *f = out_open(dir, "compare.csv", tmp, sizeof tmp, d);
+    if (!f)
+        return d->status;
+    fputs("metric,scenario,file,mean,ci_low,ci_high,diff_mean,diff_ci_low,diff_ci_high,"
+          "rel_change,rel_ci_low,rel_ci_high\n", f);
+    for (int m = 0; m < MET_COUNT; m++)
+        for (int k = 0; k < t->nscen; k++) {
+            const stat_summary *v = &t->value[k][m];
+            fprintf(f, "%s,%s,%s", metric_table[m].name, scen_name(b->sc[k]), b->sc[k]->path);
+            csv_num(f, v->mean);
+            csv_num(f, v->ci_low);
+            csv_num(f, v->ci_high);
+            if (k == 0) {
+                fputs(",,,,,,\n", f);
+                continue;
+            }
+            double rel, lo, hi;
+            compare_relative(t, k, m, &rel, &lo, &hi);
+            csv_num(f, t->diff[k][m].mean);
+            csv_num(f, t->diff[k][m].ci_low);
+            csv_num(f, t->diff[k][m].ci_high);
+            csv_num(f, rel);
+            csv_num(f, lo);
+            csv_num(f, hi);
+            fputc('\n', f);
+        }
+    if (out_commit(f, tmp, dir, "compare.csv", d))
+        return d->status;
+
+    json_t *root = json_object();
+    json_object_set_new(root, "base", json_string(b->sc[0]->path));
+    json_object_set_new(root, "base_name", json_string(scen_name(b->sc[0])));
+    json_object_set_new(root, "seed", json_integer((json_int_t)t->seed));
+    json_object_set_new(root, "replications", json_integer(t->reps));
+    json_object_set_new(root, "paired", json_boolean(t->paired));
+    json_object_set_new(root, "method", json_string(
+        t->paired ? "common random numbers: differences taken replication by replication"
+                  : "independent seeds: Welch interval for the difference of means"));
+    json_t *bm = json_object();
+    for (int m = 0; m < MET_COUNT; m++) {
+        json_t *o = json_object();
+        json_object_set_new(o, "mean", num(t->value[0][m].mean));
+        json_object_set_new(o, "ci_low", num(t->value[0][m].ci_low));
+        json_object_set_new(o, "ci_high", num(t->value[0][m].ci_high));
+        json_object_set_new(bm, metric_table[m].name, o);
+    }
+    json_object_set_new(root, "base_metrics", bm);
+    json_t *variants = json_array();
+    for (int k = 1; k < t->nscen; k++) {
+        json_t *v = json_object();
+        json_object_set_new(v, "file", json_string(b->sc[k]->path));
+        json_object_set_new(v, "name", json_string(scen_name(b->sc[k])));
+        const char *names[16];
+        char desc[16][256];
+        int np = engine_promotions(b->e[k], names, desc, 16);
+        json_t *promos = json_array();
+        for (int i = 0; i < np; i++) {
+            json_t *p = json_object();
+            json_object_set_new(p, "name", json_string(names[i]));
+            json_object_set_new(p, "applied", json_string(desc[i]));
+            json_array_append_new(promos, p);
+        }
+        json_object_set_new(v, "promotions", promos);
+        json_t *ms = json_object();
+        for (int m = 0; m < MET_COUNT; m++) {
+            double rel, lo, hi;
+            compare_relative(t, k, m, &rel, &lo, &hi);
+            json_t *o = json_object();
+            json_object_set_new(o, "mean", num(t->value[k][m].mean));
+            json_object_set_new(o, "ci_low", num(t->value[k][m].ci_low));
+            json_object_set_new(o, "ci_high", num(t->value[k][m].ci_high));
+            json_object_set_new(o, "diff_mean", num(t->diff[k][m].mean));
+            json_object_set_new(o, "diff_ci_low", num(t->diff[k][m].ci_low));
+            json_object_set_new(o, "diff_ci_high", num(t->diff[k][m].ci_high));
+            json_object_set_new(o, "rel_change", num(rel));
+            json_object_set_new(o, "rel_ci_low", num(lo));
+            json_object_set_new(o, "rel_ci_high", num(hi));
+            json_object_set_new(ms, metric_table[m].name, o);
+        }
+        json_object_set_new(v, "metrics", ms);
+        json_array_append_new(variants, v);
+    }
+    json_object_set_new(root, "variants", variants);
+    snprintf(tmp, sizeof tmp, "%s/compare.json.tmp", dir);
+    char final[4200];
+    snprintf(final, sizeof final, "%s/compare.json", dir);
+    int rc = json_dump_file(root, tmp, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+    json_decref(root);
+    if (rc || rename(tmp, final)) {
+        remove(tmp);
+        return diag_set(d, DIAG_RUNTIME, "cannot write %s", final);
+    }
+    return 0;
+}
+
+/* Differences of the cumulative profit and active customers from the base. */
+static int write_diff_curves(const char *dir, const run_result *res, diag *d)
+{
+    char tmp[4200];
+    FILE *f = out_open(dir, "diff.csv", tmp, sizeof tmp, d);
+    if (!f)
+        return d->status;
+    fputs("day", f);
+    for (int k = 1; k < res->nscen; k++)
+        fprintf(f, ",v%d_cum_profit_diff,v%d_cum_profit_diff_ci_low,v%d_cum_profit_diff_ci_high",
+                k, k, k);
+    fputc('\n', f);
+    int H = res->scen[0].horizon;
+    for (int t = 0; t <= H; t++) {
+        fprintf(f, "%d", t);
+        for (int k = 1; k < res->nscen; k++) {
+            stat_summary s = stat_vec_get(res->scen[k].diff_curve[CUR_CUM_PROFIT], (size_t)t);
+            csv_num(f, s.mean);
+            csv_num(f, s.ci_low);
+            csv_num(f, s.ci_high);
+        }
+        fputc('\n', f);
+    }
+    return out_commit(f, tmp, dir, "diff.csv", d);
+}
+
+static int render(const char *dir, const plot_spec *spec, diag *d)
+{
+    char err[512] = "";
+    plot_status st = plot_render(dir, spec, err, sizeof err);
+    if (st == PLOT_ERROR)
+        return diag_set(d, DIAG_RUNTIME, "plot %s: %s", spec->name, err);
+    return 0;
+}
+
+int compare_write(const char *dir, const batch *b, const compare_table *t,
+                  const char subdirs[][160], const run_result *paired, diag *d)
+{
+    if (write_tables(dir, b, t, d))
+        return d->status;
+    int n = t->nscen > 8 ? 8 : t->nscen; /* beyond 8 lines an overlay is unreadable */
+    static char csv[3][8][200];
+    static char legend[8][200];
+    plot_series ret[8], prof[8], act[8];
+    for (int k = 0; k < n; k++) {
+        snprintf(csv[0][k], sizeof csv[0][k], "%s/retention.csv", subdirs[k]);
+        snprintf(csv[1][k], sizeof csv[1][k], "%s/profit.csv", subdirs[k]);
+        snprintf(csv[2][k], sizeof csv[2][k], "%s/active.csv", subdirs[k]);
+        snprintf(legend[k], sizeof legend[k], "%s%s", scen_name(b->sc[k]), k == 0 ? " (base)" : "");
+        ret[k] = (plot_series){ csv[0][k], 1, 2, 4, 5, legend[k] };
+        prof[k] = (plot_series){ csv[1][k], 1, 18, 20, 21, legend[k] };
+        act[k] = (plot_series){ csv[2][k], 1, 2, 4, 5, legend[k] };
+    }
+    const scenario_params *sp = scen_get(b->sc[0], &section_scenario);
+    char ylabel[200];
+    snprintf(ylabel, sizeof ylabel, "cumulative profit (%s)", sp->currency[0] ? sp->currency : "yuan");
+    plot_spec specs[] = {
+        { "retention", PLOT_LINES_BANDS, PLOT_PNG, "Retention by customer age: base against variants (95 % CI)",
+          "customer age (days since first purchase)", "share of customers buying again (0-1)", ret, n,
+          0, NULL, 0, 1 },
+        { "profit", PLOT_LINES_BANDS, PLOT_PNG, "Cumulative profit: base against variants (95 % CI)",
+          "day", ylabel, prof, n, 0, NULL, 0, 0 },
+        { "customers", PLOT_LINES_BANDS, PLOT_PNG, "Active customers: base against variants (95 % CI)",
+          "day", "active customers (people)", act, n, 0, NULL, 0, 0 },
+    };
+    for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++)
+        if (render(dir, &specs[i], d))
+            return d->status;
+    if (!paired)
+        return 0;
+    if (write_diff_curves(dir, paired, d))
+        return d->status;
+    plot_series diff[8];
+    static char dlegend[8][200];
+    for (int k = 1; k < n; k++) {
+        snprintf(dlegend[k], sizeof dlegend[k], "%s minus %s", scen_name(b->sc[k]), scen_name(b->sc[0]));
+        diff[k - 1] = (plot_series){ "diff.csv", 1, 2 + 3 * (k - 1), 3 + 3 * (k - 1), 4 + 3 * (k - 1),
+                                     dlegend[k] };
+    }
+    snprintf(ylabel, sizeof ylabel, "difference in cumulative profit (%s)",
+             sp->currency[0] ? sp->currency : "yuan");
+    plot_spec ds = { "profit_difference", PLOT_LINES_BANDS, PLOT_PNG,
+                     "Cumulative profit gained against the base (paired, 95 % CI)", "day", ylabel,
+                     diff, n - 1, 0, NULL, 0, 0 };
+    return render(dir, &ds, d);
+}
+
+void compare_print_verdicts(FILE *f, const batch *b, const compare_table *t)
+{
+    const scenario_params *sp = scen_get(b->sc[0], &section_scenario);
+    int ret = sp->horizon_days >= 365 ? MET_RETENTION_365 : MET_RETENTION_90;
+    const int key[] = { MET_PROFIT, MET_REVENUE, MET_NEW_CUSTOMERS, ret, MET_REPEAT_RATE, MET_CLV };
+    fprintf(f, "%s against %s, %d replications%s:\n", "variants", scen_name(b->sc[0]), t->reps,
+            t->paired ? ", paired (common random numbers)" : ", independent seeds");
+    for (int k = 1; k < t->nscen; k++) {
+        fprintf(f, "%s:\n", scen_name(b->sc[k]));
+        const char *names[16];
+        char desc[16][256];
+        int np = engine_promotions(b->e[k], names, desc, 16);
+        for (int i = 0; i < np; i++)
+            fprintf(f, "  applied: %s\n", desc[i]);
+        for (size_t i = 0; i < sizeof key / sizeof key[0]; i++) {
+            int m = key[i];
+            double rel, lo, hi;
+            compare_relative(t, k, m, &rel, &lo, &hi);
+            const stat_summary *dd = &t->diff[k][m];
+            if (isnan(rel)) {
+                fprintf(f, "  %-24s n/a\n", metric_table[m].name);
+                continue;
+            }
+            const char *verdict = dd->ci_low > 0 ? "up" : dd->ci_high < 0 ? "down"
+                                  : dd->ci_low == 0 && dd->ci_high == 0 ? "no change"
+                                  : "no clear difference";
+            if (!strcmp(metric_table[m].unit, "share"))
+                /* a share's change reads best in percentage points */
+                fprintf(f, "  %-24s %+7.1f pp [%+.1f pp, %+.1f pp]  (%+.1f %% relative)  %s\n",
+                        metric_table[m].name, 100 * dd->mean, 100 * dd->ci_low, 100 * dd->ci_high,
+                        100 * rel, verdict);
+            else
+                fprintf(f, "  %-24s %+7.1f %%  [%+.1f %%, %+.1f %%]   %s\n", metric_table[m].name,
+                        100 * rel, 100 * lo, 100 * hi, verdict);
+        }
+        const stat_summary *liab = &t->value[k][MET_LIABILITY_END];
+        if (liab->mean > 0)
+            fprintf(f, "  %-24s %.0f %s still owed to customers at the horizon (not in profit)\n",
+                    "liability_end", liab->mean, sp->currency[0] ? sp->currency : "yuan");
+    }
+}
