@@ -57,11 +57,23 @@ tests/run_tests: $(LIB_OBJ) $(TEST_OBJ) | $(TDEPS_STAMP)
 tests/run_tests-asan: $(ALIB_OBJ) $(ATEST_OBJ)
 	$(CC) $(ASANFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
 
-# The main job on the shipped default scenario.
+# The main job on the shipped default scenario, then the what-if questions
+# of the README: recharge-for-a-free-meal, 5 % less churn, and the recharge
+# multiple swept from 1 to 6.
 demo: retsim
 	@echo "retsim: simulating scenarios/clinic.ini (a medical-aesthetics clinic) into out/clinic/"
 	./retsim run scenarios/clinic.ini --out out/clinic
-	@echo "retsim: plots in out/clinic/: retention.png profit.png customers.png cohorts.png"
+	@echo
+	@echo "retsim: recharge 3x the bill and this meal is free, against doing nothing (out/restaurant_recharge/)"
+	./retsim compare scenarios/restaurant.ini scenarios/restaurant_recharge.ini --out out/restaurant_recharge
+	@echo
+	@echo "retsim: what is a 5 % cut in churn worth to the clinic? (out/clinic_churn/)"
+	./retsim compare scenarios/clinic.ini scenarios/clinic_churn_minus5.ini --out out/clinic_churn
+	@echo
+	@echo "retsim: the recharge multiple k from 1 to 6 (out/restaurant_sweep/)"
+	./retsim sweep scenarios/restaurant_recharge.ini --param recharge.multiple=1:6:1 --reps 100 --out out/restaurant_sweep
+	@echo
+	@echo "retsim: done; the pictures are the .png files in out/clinic/, out/restaurant_recharge/, out/clinic_churn/, out/restaurant_sweep/"
 
 # The test suite; the CLI tests run the freshly built ./retsim.
 test: retsim tests/run_tests check-docs

@@ -7,7 +7,7 @@
 
 #include "commands.h"
 
-static const command *const commands[] = { &cmd_run, &cmd_compare, &cmd_keys, NULL };
+static const command *const commands[] = { &cmd_run, &cmd_compare, &cmd_sweep, &cmd_sensitivity, &cmd_keys, NULL };
 
 static void usage(FILE *f)
 {

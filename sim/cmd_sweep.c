@@ -1,0 +1,231 @@
+/* retsim sweep: every metric against one parameter, on common random
+ * numbers, so the curve is smooth where the model is and the differences
+ * between neighbouring values are measured on the same customers. */
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../plots/plot.h"
+#include "batch.h"
+#include "cli.h"
+#include "commands.h"
+#include "output.h"
+
+#define SWEEP_MAX 200
+
+static void sweep_usage(void)
+{
+    printf("usage: retsim sweep FILE.ini --param SECTION.KEY=FROM:TO:STEP [options]\n"
+           "\n"
+           "Runs the scenario at every value of one key (paired, on the same simulated\n"
+           "customers) and reports every metric against it, with 95 %% CIs.\n"
+           "e.g.  retsim sweep scenarios/restaurant_recharge.ini --param recharge.multiple=1:6:1\n"
+           "\n"
+           "options:\n"
+           "      --param S.K=A:B:C  the key and its values A, A+C, ... up to B (at most %d values)\n",
+           SWEEP_MAX);
+    cli_print_common_help(CLI_PARAM);
+    printf("\n"
+           "writes (default DIR: out/NAME_sweep): sweep.csv (one row per value), sweep.json,\n"
+           "  sweep.png (profit against the value) and sweep_retention.png\n");
+}
+
+static int parse_number(const char *text, size_t len, double *out)
+{
+    char buf[64];
+    if (len == 0 || len >= sizeof buf)
+        return -1;
+    memcpy(buf, text, len);
+    buf[len] = '\0';
+    char *end;
+    errno = 0;
+    *out = strtod(buf, &end);
+    return (*end || errno || !isfinite(*out) || strpbrk(buf, "xX")) ? -1 : 0;
+}
+
+/* "recharge.multiple=1:6:1" -> key "recharge.multiple", values */
+static int parse_param(const char *param, char *key, size_t keycap, double *values, int *n,
+                       diag *d)
+{
+    const char *eq = strchr(param, '=');
+    const char *hint = "expected SECTION.KEY=FROM:TO:STEP, e.g. --param recharge.multiple=1:6:1";
+    if (!eq || eq == param || (size_t)(eq - param) >= keycap)
+        return diag_set(d, DIAG_USAGE, "--param %s: %s", param, hint);
+    snprintf(key, keycap, "%.*s", (int)(eq - param), param);
+    const char *a = eq + 1, *c1 = strchr(a, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+    double from, to, step;
+    if (!c1 || !c2 || strchr(c2 + 1, ':') || parse_number(a, (size_t)(c1 - a), &from)
+        || parse_number(c1 + 1, (size_t)(c2 - c1 - 1), &to) || parse_number(c2 + 1, strlen(c2 + 1), &step))
+        return diag_set(d, DIAG_USAGE, "--param %s: %s", param, hint);
+    if (step <= 0)
+        return diag_set(d, DIAG_USAGE, "--param %s: STEP must be above 0", param);
+    if (to < from)
+        return diag_set(d, DIAG_USAGE, "--param %s: the range is empty (FROM %g is above TO %g)",
+                        param, from, to);
+    double count = floor((to - from) / step + 1e-9) + 1;
+    if (count > SWEEP_MAX)
+        return diag_set(d, DIAG_USAGE, "--param %s: %.0f values; at most %d (use a larger STEP)",
+                        param, count, SWEEP_MAX);
+    if (count < 2)
+        return diag_set(d, DIAG_USAGE, "--param %s: only one value; a sweep needs at least two",
+                        param);
+    *n = (int)count;
+    for (int i = 0; i < *n; i++)
+        values[i] = from + i * step;
+    return 0;
+}
+
+static json_t *num(double x)
+{
+    return isnan(x) ? json_null() : json_real(x);
+}
+
+static int write_sweep(const char *dir, const char *key, const double *values, int n,
+                       const run_result *res, const char *name, diag *d)
+{
+    if (out_mkdirs(dir, d))
+        return d->status;
+    char tmp[4200];
+    FILE *f = out_open(dir, "sweep.csv", tmp, sizeof tmp, d);
+    if (!f)
+        return d->status;
+    fprintf(f, "%s", key);
+    for (int m = 0; m < MET_COUNT; m++)
+        fprintf(f, ",%s_mean,%s_ci_low,%s_ci_high", metric_table[m].name, metric_table[m].name,
+                metric_table[m].name);
+    fputc('\n', f);
+    json_t *root = json_object(), *vals = json_array(), *metrics = json_object();
+    json_object_set_new(root, "scenario", json_string(name));
+    json_object_set_new(root, "param", json_string(key));
+    json_object_set_new(root, "replications", json_integer(res->reps));
+    for (int i = 0; i < n; i++) {
+        fprintf(f, "%.10g", values[i]);
+        json_array_append_new(vals, json_real(values[i]));
+        for (int m = 0; m < MET_COUNT; m++) {
+            stat_summary s = stat_vec_get(res->scen[i].metric, (size_t)m);
+            if (isnan(s.mean))
+                fputs(",,,", f);
+            else
+                fprintf(f, ",%.10g,%.10g,%.10g", s.mean, s.ci_low, s.ci_high);
+        }
+        fputc('\n', f);
+    }
+    for (int m = 0; m < MET_COUNT; m++) {
+        json_t *o = json_object(), *mean = json_array(), *lo = json_array(), *hi = json_array();
+        for (int i = 0; i < n; i++) {
+            stat_summary s = stat_vec_get(res->scen[i].metric, (size_t)m);
+            json_array_append_new(mean, num(s.mean));
+            json_array_append_new(lo, num(s.ci_low));
+            json_array_append_new(hi, num(s.ci_high));
+        }
+        json_object_set_new(o, "mean", mean);
+        json_object_set_new(o, "ci_low", lo);
+        json_object_set_new(o, "ci_high", hi);
+        json_object_set_new(metrics, metric_table[m].name, o);
+    }
+    json_object_set_new(root, "values", vals);
+    json_object_set_new(root, "metrics", metrics);
+    if (out_commit(f, tmp, dir, "sweep.csv", d)) {
+        json_decref(root);
+        return d->status;
+    }
+    snprintf(tmp, sizeof tmp, "%s/sweep.json.tmp", dir);
+    char final[4200];
+    snprintf(final, sizeof final, "%s/sweep.json", dir);
+    int rc = json_dump_file(root, tmp, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+    json_decref(root);
+    if (rc || rename(tmp, final)) {
+        remove(tmp);
+        return diag_set(d, DIAG_RUNTIME, "cannot write %s", final);
+    }
+    /* sweep.csv: column 1 the value, then 3 columns per metric */
+    int pc = 2 + 3 * MET_PROFIT, rc365 = 2 + 3 * MET_RETENTION_365, rc90 = 2 + 3 * MET_RETENTION_90;
+    int retcol = res->scen[0].horizon >= 365 ? rc365 : rc90;
+    char title[512], xlabel[256];
+    snprintf(title, sizeof title, "%s: profit against %s (mean and 95 %% CI)", name, key);
+    snprintf(xlabel, sizeof xlabel, "%s", key);
+    plot_series ps = { "sweep.csv", 1, pc, pc + 1, pc + 2, "profit over the horizon" };
+    plot_spec sp = { "sweep", PLOT_LINES_BANDS, PLOT_PNG, title, xlabel, "profit (currency)", &ps, 1,
+                     0, NULL, 0, 0 };
+    char err[512] = "";
+    if (plot_render(dir, &sp, err, sizeof err) == PLOT_ERROR)
+        return diag_set(d, DIAG_RUNTIME, "plot sweep: %s", err);
+    snprintf(title, sizeof title, "%s: retention against %s (mean and 95 %% CI)", name, key);
+    plot_series rs = { "sweep.csv", 1, retcol, retcol + 1, retcol + 2,
+                       retcol == rc365 ? "retention at 365 days" : "retention at 90 days" };
+    plot_spec rsp = { "sweep_retention", PLOT_LINES_BANDS, PLOT_PNG, title, xlabel,
+                      "share of customers buying again (0-1)", &rs, 1, 0, NULL, 0, 0 };
+    if (plot_render(dir, &rsp, err, sizeof err) == PLOT_ERROR)
+        return diag_set(d, DIAG_RUNTIME, "plot sweep_retention: %s", err);
+    return 0;
+}
+
+static int sweep_run(int argc, char **argv, diag *d)
+{
+    cli_opts o;
+    if (cli_parse("sweep", argc, argv, CLI_PARAM, &o, d))
+        return d->status;
+    if (o.help) {
+        sweep_usage();
+        return 0;
+    }
+    if (o.nfiles != 1)
+        return diag_set(d, DIAG_USAGE, "sweep takes one scenario: retsim sweep FILE.ini --param "
+                                       "SECTION.KEY=FROM:TO:STEP");
+    if (!o.param)
+        return diag_set(d, DIAG_USAGE, "sweep needs --param SECTION.KEY=FROM:TO:STEP, e.g. "
+                                       "--param recharge.multiple=1:6:1");
+    char key[256];
+    double values[SWEEP_MAX];
+    int n = 0;
+    if (parse_param(o.param, key, sizeof key, values, &n, d))
+        return d->status;
+    batch *b = calloc(1, sizeof *b);
+    if (!b)
+        return diag_set(d, DIAG_RUNTIME, "out of memory");
+    run_result *res = NULL;
+    int status = 0;
+    for (int i = 0; i < n && !status; i++) {
+        char set[400];
+        snprintf(set, sizeof set, "%s=%.15g", key, values[i]);
+        diag inner = { 0 };
+        if (batch_add(b, o.files[0], o.sets, o.nsets, set, &inner))
+            status = diag_set(d, inner.status, "sweep value %s = %.15g: %s", key, values[i], inner.msg);
+    }
+    if (status)
+        goto done;
+    char outbuf[4096];
+    const char *outdir = o.out;
+    if (!outdir) {
+        cli_default_out(o.files[0], outbuf, sizeof outbuf);
+        strncat(outbuf, "_sweep", sizeof outbuf - strlen(outbuf) - 1);
+        outdir = outbuf;
+    }
+    if ((status = sim_run(b->e, b->n, &o.run, &res, d)))
+        goto done;
+    if ((status = write_sweep(outdir, key, values, n, res, scen_name(b->sc[0]), d)))
+        goto done;
+    if (!o.quiet) {
+        printf("%s: %s from %g to %g, %d replications each (paired)\n", scen_name(b->sc[0]), key,
+               values[0], values[n - 1], res->reps);
+        printf("  %12s  %28s  %22s\n", key, "profit [95% CI]", "retention_365 [95% CI]");
+        for (int i = 0; i < n; i++) {
+            stat_summary p = stat_vec_get(res->scen[i].metric, MET_PROFIT);
+            stat_summary r = stat_vec_get(res->scen[i].metric, MET_RETENTION_365);
+            printf("  %12g  %10.0f [%7.0f, %7.0f]  %6.1f %% [%4.1f, %4.1f]\n", values[i], p.mean,
+                   p.ci_low, p.ci_high, 100 * r.mean, 100 * r.ci_low, 100 * r.ci_high);
+        }
+        printf("  wrote %s/ (sweep.csv, sweep.json, sweep.png, sweep_retention.png)\n", outdir);
+    }
+done:
+    run_result_free(res);
+    batch_free(b);
+    free(b);
+    return status;
+}
+
+const command cmd_sweep = { "sweep", "every metric against one parameter (e.g. the recharge multiple)",
+                            sweep_run, sweep_usage };
