@@ -34,6 +34,8 @@ typedef struct recharge_params {
     double free_meal_inflation;
     double lock_in;
     int offer_again;
+    double reference_multiple;
+    double multiple_elasticity;
     double mean_bill;           /* from the customer model */
 } recharge_params;
 
@@ -41,7 +43,13 @@ static const scen_key recharge_keys[] = {
     { "multiple", KEY_REAL, offsetof(recharge_params, multiple), 3, 0, 100, KEY_MIN_OPEN,
       "x bill", NO_CHOICES, "Recharge this many times today's bill and today's bill is free (k)." },
     { "take_up", KEY_REAL, offsetof(recharge_params, take_up), 0.2, 0, 1, 0, "probability",
-      NO_CHOICES, "Chance an average customer with an average bill accepts the offer at the till." },
+      NO_CHOICES,
+      "Chance an average customer with an average bill accepts the offer at the till, when the multiple is reference_multiple." },
+    { "reference_multiple", KEY_REAL, offsetof(recharge_params, reference_multiple), 3, 0, 100,
+      KEY_MIN_OPEN, "x bill", NO_CHOICES, "The multiple at which take_up was observed or guessed." },
+    { "multiple_elasticity", KEY_REAL, offsetof(recharge_params, multiple_elasticity), 1, 0, 10, 0,
+      "", NO_CHOICES,
+      "Take-up scales as (reference_multiple / multiple) to this power: asking more cash up front finds fewer takers." },
     { "take_up_per_bill", KEY_REAL, offsetof(recharge_params, take_up_per_bill), 0, -1, 1, 0,
       "per mean bill", NO_CHOICES,
       "Change in take-up per average bill above the average (negative: big bills make k x bill too much)." },
@@ -102,7 +110,8 @@ static void recharge_at_till(const void *params, double *st, visit_ctx *v, gsl_r
     }
     if (!p->offer_again && st[ST_TIMES] > 0)
         return;
-    double chance = p->take_up + p->take_up_per_bill * (v->bill / p->mean_bill - 1.0)
+    double chance = p->take_up * pow(p->reference_multiple / p->multiple, p->multiple_elasticity)
+                    + p->take_up_per_bill * (v->bill / p->mean_bill - 1.0)
                     + p->take_up_per_satisfaction * st[ST_LAST_SATISFACTION] / p->mean_bill;
     if (gsl_rng_uniform(r) >= clamp01(chance))
         return;
@@ -137,8 +146,10 @@ static double recharge_liability(const void *params, const double *st)
 static void recharge_describe(const void *params, char *buf, size_t len)
 {
     const recharge_params *p = params;
+    double take_up = p->take_up * pow(p->reference_multiple / p->multiple, p->multiple_elasticity);
     snprintf(buf, len, "recharge %g x the bill and this meal is free (effective discount %.1f %%), "
-                       "take-up %.0f %%", p->multiple, 100.0 / (p->multiple + 1), 100 * p->take_up);
+                       "take-up about %.0f %%", p->multiple, 100.0 / (p->multiple + 1),
+             100 * (take_up < 1 ? take_up : 1));
 }
 
 static void release(void *params)

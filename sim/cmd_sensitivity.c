@@ -109,10 +109,10 @@ static int write_outputs(const char *dir, const char *name, const sens_param *p,
     char title[512], xlabel[200];
     snprintf(title, sizeof title, "%s: change in profit when each parameter moves %g %% down or up",
              name, 100 * delta);
-    snprintf(xlabel, sizeof xlabel, "change in profit over the horizon (currency)");
+    snprintf(xlabel, sizeof xlabel, "change in profit over the horizon (currency; k = thousand, M = million)");
     plot_series s = { "tornado.csv", 1, 2, 2, 3, "change in profit" };
-    plot_spec spec = { "tornado", PLOT_HBARS, PLOT_PNG, title, xlabel, "parameter", &s, 1, 0, NULL,
-                       0, 0 };
+    plot_spec spec = { "tornado", PLOT_HBARS, PLOT_PNG, title, xlabel, "parameter", &s, 1, 0,
+                       "%.1s %c", 0, 0 };
     char err[512] = "";
     if (plot_render(dir, &spec, err, sizeof err) == PLOT_ERROR)
         return diag_set(d, DIAG_RUNTIME, "plot tornado: %s", err);

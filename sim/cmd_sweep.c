@@ -148,8 +148,9 @@ static int write_sweep(const char *dir, const char *key, const double *values, i
     snprintf(title, sizeof title, "%s: profit against %s (mean and 95 %% CI)", name, key);
     snprintf(xlabel, sizeof xlabel, "%s", key);
     plot_series ps = { "sweep.csv", 1, pc, pc + 1, pc + 2, "profit over the horizon" };
-    plot_spec sp = { "sweep", PLOT_LINES_BANDS, PLOT_PNG, title, xlabel, "profit (currency)", &ps, 1,
-                     0, NULL, 0, 0 };
+    plot_spec sp = { "sweep", PLOT_LINES_BANDS, PLOT_PNG, title, xlabel,
+                     "profit over the horizon (currency; k = thousand, M = million)", &ps, 1, 0,
+                     "%.1s %c", 0, 0 };
     char err[512] = "";
     if (plot_render(dir, &sp, err, sizeof err) == PLOT_ERROR)
         return diag_set(d, DIAG_RUNTIME, "plot sweep: %s", err);

@@ -231,13 +231,14 @@ int compare_write(const char *dir, const batch *b, const compare_table *t,
     }
     const scenario_params *sp = scen_get(b->sc[0], &section_scenario);
     char ylabel[200];
-    snprintf(ylabel, sizeof ylabel, "cumulative profit (%s)", sp->currency[0] ? sp->currency : "yuan");
+    snprintf(ylabel, sizeof ylabel, "cumulative profit (%s; k = thousand, M = million)",
+             sp->currency[0] ? sp->currency : "yuan");
     plot_spec specs[] = {
         { "retention", PLOT_LINES_BANDS, PLOT_PNG, "Retention by customer age: base against variants (95 % CI)",
           "customer age (days since first purchase)", "share of customers buying again (0-1)", ret, n,
           0, NULL, 0, 1 },
         { "profit", PLOT_LINES_BANDS, PLOT_PNG, "Cumulative profit: base against variants (95 % CI)",
-          "day", ylabel, prof, n, 0, NULL, 0, 0 },
+          "day", ylabel, prof, n, 0, "%.1s %c", 0, 0 },
         { "customers", PLOT_LINES_BANDS, PLOT_PNG, "Active customers: base against variants (95 % CI)",
           "day", "active customers (people)", act, n, 0, NULL, 0, 0 },
     };
@@ -255,11 +256,11 @@ int compare_write(const char *dir, const batch *b, const compare_table *t,
         diff[k - 1] = (plot_series){ "diff.csv", 1, 2 + 3 * (k - 1), 3 + 3 * (k - 1), 4 + 3 * (k - 1),
                                      dlegend[k] };
     }
-    snprintf(ylabel, sizeof ylabel, "difference in cumulative profit (%s)",
+    snprintf(ylabel, sizeof ylabel, "difference in cumulative profit (%s; k = thousand, M = million)",
              sp->currency[0] ? sp->currency : "yuan");
     plot_spec ds = { "profit_difference", PLOT_LINES_BANDS, PLOT_PNG,
                      "Cumulative profit gained against the base (paired, 95 % CI)", "day", ylabel,
-                     diff, n - 1, 0, NULL, 0, 0 };
+                     diff, n - 1, 0, "%.1s %c", 0, 0 };
     return render(dir, &ds, d);
 }
 

@@ -13,6 +13,8 @@
 #include "sections.h"
 
 #define RETSIM_VERSION "0.1.0"
+/* money axes read best with SI prefixes: 5.2 M rather than 5.2x10^6 */
+#define MONEY_FORMAT "%.1s %c"
 
 int out_mkdirs(const char *dir, diag *d)
 {
@@ -319,9 +321,9 @@ static int write_plots(const char *dir, const scenario *sc, diag *d)
         { "profit.csv", 1, 22, 24, 25, "cumulative profit, discounted" },
     };
     snprintf(title, sizeof title, "%s: cumulative revenue and profit (mean and 95 %% CI)", name);
-    snprintf(ylabel, sizeof ylabel, "%s", cur);
+    snprintf(ylabel, sizeof ylabel, "%s (k = thousand, M = million)", cur);
     plot_spec pp = { "profit", PLOT_LINES_BANDS, PLOT_PNG, title, "day", ylabel, prof, 3,
-                     0, NULL, 0, 0 };
+                     0, MONEY_FORMAT, 0, 0 };
     if (render(dir, &pp, &warned, d))
         return d->status;
 

@@ -37,7 +37,7 @@ Test(whatif, recharge_effective_discount_is_one_over_k_plus_one)
                  "[churn]\nmean = 0\npolarisation = 0\n[response]\nenabled = false\n"
                  "[visits]\ndistribution = fixed\ncycle_days = 10\n"
                  "[spend]\ndistribution = fixed\nmean = 100\n"
-                 "[recharge]\nmultiple = %d\ntake_up = 1\nfree_meal_inflation = 0\noffer_again = false\n",
+                 "[recharge]\nmultiple = %d\ntake_up = 1\nmultiple_elasticity = 0\nfree_meal_inflation = 0\noffer_again = false\n",
                  10 * k + 5, k);
         scenario *sc = tu_scenario(text);
         run_result *r = tu_run(sc, 4, 3, 2);
