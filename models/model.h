@@ -27,6 +27,7 @@ typedef struct visit_ctx {
     double cash;           /* money received at this visit */
     double revenue;        /* revenue recognised at this visit */
     double promo_cost;     /* cost of goods or rewards given away, beyond the discount */
+    double extra_benefit;  /* perceived worth of what a promotion gives beyond the bill's goods */
     /* filled by experience(): */
     double benefit;        /* perceived benefit, currency */
     double cost;           /* perceived cost: price paid plus non-money cost */

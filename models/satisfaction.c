@@ -398,7 +398,7 @@ static void sat_experience(const void *params, double *state, visit_ctx *v,
                        ? gsl_ran_gaussian_ziggurat(r, p->experience.benefit_sd)
                        : 0.0;
     v->benefit = p->benefit_at_mean_bill * (v->bill / p->spend.mean) * state[ST_TASTE]
-                 + noise;
+                 + noise + v->extra_benefit;
     v->cost = (v->bill - v->discount) + p->nonmoney_cost;
     v->value = v->benefit - v->cost;
     v->expectation = state[ST_EXPECTATION];
