@@ -53,9 +53,9 @@ static int run_run(int argc, char **argv, diag *d)
     run_result *res = NULL;
     int status = sim_run(b.e, 1, &o.run, &res, d);
     if (!status)
-        status = out_write_run(outdir, b.sc[0], &o.run, res, 0, d);
+        status = out_write_run(outdir, b.sc[0], b.e[0], &o.run, res, 0, d);
     if (!status && !o.quiet) {
-        out_print_summary(stdout, b.sc[0], res, 0);
+        out_print_summary(stdout, b.sc[0], b.e[0], res, 0);
         if (o.precision > 0)
             printf("  precision %g %s after %d replications\n", o.precision,
                    res->precision_reached ? "reached" : "NOT reached (cap)", res->reps);

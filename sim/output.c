@@ -226,8 +226,8 @@ static json_t *summary_json(const stat_summary *st, const char *unit)
     return o;
 }
 
-static int write_summary_json(const char *dir, const scenario *sc, const run_opts *o,
-                              const run_result *res, int k, diag *d)
+static int write_summary_json(const char *dir, const scenario *sc, const engine *e,
+                              const run_opts *o, const run_result *res, int k, diag *d)
 {
     const scen_stats *s = &res->scen[k];
     const scenario_params *sp = scen_get(sc, &section_scenario);
@@ -241,6 +241,17 @@ static int write_summary_json(const char *dir, const scenario *sc, const run_opt
     json_object_set_new(root, "horizon_days", json_integer(s->horizon));
     json_object_set_new(root, "currency", json_string(sp->currency[0] ? sp->currency : "yuan"));
     json_object_set_new(root, "confidence", json_real(0.95));
+    const char *names[16];
+    char desc[16][256];
+    int np = engine_promotions(e, names, desc, 16);
+    json_t *promos = json_array();
+    for (int i = 0; i < np; i++) {
+        json_t *p = json_object();
+        json_object_set_new(p, "name", json_string(names[i]));
+        json_object_set_new(p, "applied", json_string(desc[i]));
+        json_array_append_new(promos, p);
+    }
+    json_object_set_new(root, "promotions", promos);
     json_t *metrics = json_object();
     for (int m = 0; m < MET_COUNT; m++) {
         stat_summary st = stat_vec_get(s->metric, (size_t)m);
@@ -346,7 +357,7 @@ static int write_plots(const char *dir, const scenario *sc, diag *d)
     return render(dir, &pc, &warned, d);
 }
 
-int out_write_run(const char *dir, const scenario *sc, const run_opts *o,
+int out_write_run(const char *dir, const scenario *sc, const engine *e, const run_opts *o,
                   const run_result *res, int k, diag *d)
 {
     const scen_stats *s = &res->scen[k];
@@ -356,7 +367,7 @@ int out_write_run(const char *dir, const scenario *sc, const run_opts *o,
     static const curve_id active[] = { CUR_ACTIVE, CUR_SILENT, CUR_DORMANT, CUR_NEW_CUSTOMERS,
                                        CUR_VISITS };
     if (out_mkdirs(dir, d)
-        || write_summary_json(dir, sc, o, res, k, d)
+        || write_summary_json(dir, sc, e, o, res, k, d)
         || write_metrics_csv(dir, s, d)
         || write_curves(dir, "retention.csv", "age_days", s, retention, 1, 0, d)
         || write_curves(dir, "profit.csv", "day", s, profit, 6, 0, d)
@@ -391,12 +402,17 @@ static void print_metric(FILE *f, const scen_stats *s, metric_id m, const char *
             st.mean * k, u, percent ? 1 : 0, st.ci_low * k, percent ? 1 : 0, st.ci_high * k);
 }
 
-void out_print_summary(FILE *f, const scenario *sc, const run_result *res, int k)
+void out_print_summary(FILE *f, const scenario *sc, const engine *e, const run_result *res, int k)
 {
     const scen_stats *s = &res->scen[k];
     const scenario_params *sp = scen_get(sc, &section_scenario);
     const char *cur = sp->currency[0] ? sp->currency : "yuan";
     fprintf(f, "%s: %d replications over %d days\n", scen_name(sc), res->reps, s->horizon);
+    const char *names[16];
+    char desc[16][256];
+    int np = engine_promotions(e, names, desc, 16);
+    for (int i = 0; i < np; i++)
+        fprintf(f, "  applied: %s\n", desc[i]);
     print_metric(f, s, MET_PROFIT, "profit", cur, 0);
     print_metric(f, s, MET_REVENUE, "revenue", cur, 0);
     print_metric(f, s, MET_NEW_CUSTOMERS, "new customers", "", 0);
@@ -404,4 +420,7 @@ void out_print_summary(FILE *f, const scenario *sc, const run_result *res, int k
     print_metric(f, s, MET_RETENTION_365, "retention at 365 days", "", 1);
     print_metric(f, s, MET_REPEAT_RATE, "customers buying twice", "", 1);
     print_metric(f, s, MET_CLV, "lifetime value per customer", cur, 0);
+    stat_summary liab = stat_vec_get(s->metric, MET_LIABILITY_END);
+    if (liab.mean > 0)
+        print_metric(f, s, MET_LIABILITY_END, "owed to customers at the end", cur, 0);
 }

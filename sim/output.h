@@ -19,10 +19,10 @@ int out_commit(FILE *f, const char *tmp, const char *dir, const char *name, diag
 
 /* Everything `retsim run` writes for scenario k of res: summary.json, the
  * CSV files and the plots.  Returns 0 or a DIAG_ status. */
-int out_write_run(const char *dir, const scenario *sc, const run_opts *o,
+int out_write_run(const char *dir, const scenario *sc, const engine *e, const run_opts *o,
                   const run_result *res, int k, diag *d);
 
 /* The short summary `retsim run` prints: key metrics with 95 % CIs. */
-void out_print_summary(FILE *f, const scenario *sc, const run_result *res, int k);
+void out_print_summary(FILE *f, const scenario *sc, const engine *e, const run_result *res, int k);
 
 #endif
