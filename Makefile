@@ -25,7 +25,7 @@ ATEST_OBJ:= $(TEST_SRC:%.c=$(BUILD)/asan/%.o)
 DEPS_STAMP := $(BUILD)/.deps-build
 TDEPS_STAMP := $(BUILD)/.deps-test
 
-.PHONY: all demo test asan bench docs check-docs valgrind clean deps
+.PHONY: all demo test test-plots asan bench docs check-docs valgrind clean deps
 
 all: retsim
 
@@ -75,8 +75,17 @@ demo: retsim
 	@echo
 	@echo "retsim: done; the pictures are the .png files in out/clinic/, out/restaurant_recharge/, out/clinic_churn/, out/restaurant_sweep/"
 
+# The plot layer's own checks (every plot kind, with and without gnuplot).
+$(BUILD)/test_plot: plots/plot.c plots/test_plot.c plots/plot.h | $(DEPS_STAMP)
+	$(CC) $(CSTD) $(WARN) -O2 -o $@ plots/plot.c plots/test_plot.c -lm
+test-plots: $(BUILD)/test_plot
+	@echo "retsim: checking the plot layer (with gnuplot, then without)"
+	@rm -rf $(BUILD)/plottest $(BUILD)/plottest-nognuplot
+	$(BUILD)/test_plot $(BUILD)/plottest
+	PATH=/nonexistent $(BUILD)/test_plot $(BUILD)/plottest-nognuplot
+
 # The test suite; the CLI tests run the freshly built ./retsim.
-test: retsim tests/run_tests check-docs
+test: retsim tests/run_tests check-docs test-plots
 	@echo "retsim: running the test suite (Criterion)"
 	RETSIM_BIN=./retsim ./tests/run_tests -j2
 
