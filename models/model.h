@@ -46,8 +46,9 @@ typedef struct model_type {
      * NULL with d set on error. */
     void *(*prepare)(const scenario *sc, diag *d);
     void (*release)(void *params);
-    /* The average bill, which promotions scale with. */
+    /* The average bill and days between visits, which promotions scale with. */
     double (*mean_bill)(const void *params);
+    double (*mean_interval)(const void *params);
     /* A new customer's traits, drawn once from r. */
     void (*customer_init)(const void *params, double *state, gsl_rng *r);
     /* The bill of this visit, before any promotion. */

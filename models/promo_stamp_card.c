@@ -14,7 +14,11 @@
  * comes within the coupon's validity (otherwise it lapses).  While a card is
  * in progress and can still be completed in time, a share of churn is
  * removed (the goal-gradient effect: customers close to a reward come back);
- * while a coupon is held, another share is.
+ * while a coupon is held, another share is.  "In time" is judged at the
+ * customer's own pace, their last interval between visits, so a customer
+ * whose rhythm cannot fill the card is not pulled by it; at the very first
+ * visit there is no interval yet and the card is given the benefit of the
+ * doubt.
  *
  * Accounting: a redeemed coupon is a discount of min(V, what is left of the
  * bill) through promo_discount, so it costs exactly what it takes off.  An
@@ -32,10 +36,11 @@
  * last day of a 30-day window or validity. */
 #define STAMP_TIME_SLACK 1e-6
 
-/* ST_CARD: 0 before the first visit, -1 for a customer who does not collect,
- * otherwise 1 + the number of cards completed.  ST_COUPON_EXPIRY: 0 when no
- * coupon is held (a held coupon's expiry is always after day 0). */
-enum { ST_CARD, ST_STAMPS, ST_CARD_START, ST_COUPON_EXPIRY };
+/* ST_PROGRESS: -1 for a customer who does not collect (drawn at the first
+ * visit), otherwise the stamps that count: N per completed card plus those on
+ * the open card, so both fit in one slot.  ST_COUPON_EXPIRY: 0 when no coupon
+ * is held (a held coupon's expiry is always after day 0). */
+enum { ST_PROGRESS, ST_CARD_START, ST_COUPON_EXPIRY, ST_LAST_VISIT };
 
 typedef struct stamp_card_params {
     int purchases;
@@ -46,6 +51,7 @@ typedef struct stamp_card_params {
     double coupon_pull;
     double participation;
     int cards;
+    double mean_interval;       /* from the customer model: the pace before a customer shows theirs */
 } stamp_card_params;
 
 static const scen_key stamp_card_keys[] = {
@@ -80,13 +86,13 @@ const scen_section promo_section_stamp_card = {
 
 static void *stamp_card_prepare(const scenario *sc, const promo_env *env, diag *d)
 {
-    (void)env;
     stamp_card_params *p = malloc(sizeof *p);
     if (!p) {
         diag_set(d, DIAG_RUNTIME, "out of memory");
         return NULL;
     }
     *p = *(const stamp_card_params *)scen_get(sc, &promo_section_stamp_card);
+    p->mean_interval = env->mean_interval;
     return p;
 }
 
@@ -95,17 +101,22 @@ static void stamp_card_release(void *p)
     free(p);
 }
 
-static int stamp_collects(const stamp_card_params *p, const double *st)
+static double stamp_cards_done(const stamp_card_params *p, const double *st)
 {
-    return st[ST_CARD] > 0 && (p->cards == 0 || st[ST_CARD] - 1 < p->cards);
+    return floor(st[ST_PROGRESS] / p->purchases);
+}
+
+static double stamp_open_stamps(const stamp_card_params *p, const double *st)
+{
+    return st[ST_PROGRESS] - p->purchases * stamp_cards_done(p, st);
 }
 
 static void stamp_card_at_till(const void *params, double *st, visit_ctx *v, gsl_rng *r)
 {
     const stamp_card_params *p = params;
-    if (st[ST_CARD] == 0)
-        st[ST_CARD] = gsl_rng_uniform(r) < p->participation ? 1 : -1;
-    if (st[ST_CARD] < 0)
+    if (v->purchase_no == 1 && gsl_rng_uniform(r) >= p->participation)
+        st[ST_PROGRESS] = -1;
+    if (st[ST_PROGRESS] < 0)
         return;
 
     /* the coupon goes before the stamp: it was earned by an earlier card */
@@ -121,41 +132,43 @@ static void stamp_card_at_till(const void *params, double *st, visit_ctx *v, gsl
         }
     }
 
-    if (!stamp_collects(p, st))
+    if (p->cards > 0 && stamp_cards_done(p, st) >= p->cards)
         return;
-    if (st[ST_STAMPS] > 0 && v->t > st[ST_CARD_START] + p->window_days + STAMP_TIME_SLACK)
-        st[ST_STAMPS] = 0;
-    if (st[ST_STAMPS] == 0)
-        st[ST_CARD_START] = v->t;
-    st[ST_STAMPS] += 1;
-    if (st[ST_STAMPS] >= p->purchases) {
-        st[ST_STAMPS] = 0;
-        st[ST_CARD] += 1;
-        st[ST_COUPON_EXPIRY] = v->t + p->coupon_validity_days;
+    double open = stamp_open_stamps(p, st);
+    if (open > 0 && v->t > st[ST_CARD_START] + p->window_days + STAMP_TIME_SLACK) {
+        st[ST_PROGRESS] -= open;
+        open = 0;
     }
+    if (open == 0)
+        st[ST_CARD_START] = v->t;
+    st[ST_PROGRESS] += 1;
+    if (open + 1 >= p->purchases)
+        st[ST_COUPON_EXPIRY] = v->t + p->coupon_validity_days;
 }
 
-/* In time: the remaining stamps, at the pace this card has been filled so
- * far, land inside the window.  After one stamp there is no pace yet and the
- * customer is given the benefit of the doubt while the window is open. */
-static int stamp_in_time(const stamp_card_params *p, const double *st, double t)
+/* In time: the stamps still missing, one per interval at the pace of the
+ * customer's last interval (gap), land inside the window.  gap < 0: no
+ * interval yet; the business's usual pace stands in for the customer's, so
+ * a card nobody can fill in time pulls nobody back. */
+static int stamp_in_time(const stamp_card_params *p, const double *st, double t, double gap)
 {
     double deadline = st[ST_CARD_START] + p->window_days + STAMP_TIME_SLACK;
     if (t >= deadline)
         return 0;
-    if (st[ST_STAMPS] < 2)
-        return 1;
-    double pace = (t - st[ST_CARD_START]) / (st[ST_STAMPS] - 1);
-    return t + pace * (p->purchases - st[ST_STAMPS]) <= deadline;
+    if (gap < 0)
+        gap = p->mean_interval;
+    return t + gap * (p->purchases - stamp_open_stamps(p, st)) <= deadline;
 }
 
 static void stamp_card_after_visit(const void *params, double *st, visit_ctx *v, gsl_rng *r)
 {
     (void)r;
     const stamp_card_params *p = params;
-    if (st[ST_CARD] < 0)
+    if (st[ST_PROGRESS] < 0)
         return;
-    if (st[ST_STAMPS] > 0 && stamp_in_time(p, st, v->t))
+    double gap = v->purchase_no > 1 ? v->t - st[ST_LAST_VISIT] : -1;
+    st[ST_LAST_VISIT] = v->t;
+    if (stamp_open_stamps(p, st) > 0 && stamp_in_time(p, st, v->t, gap))
         v->churn *= 1.0 - p->goal_gradient;
     if (st[ST_COUPON_EXPIRY] > v->t + STAMP_TIME_SLACK)
         v->churn *= 1.0 - p->coupon_pull;

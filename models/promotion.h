@@ -34,6 +34,7 @@
 /* What every promotion may know of the business, filled by the engine. */
 typedef struct promo_env {
     double mean_bill;       /* the customer model's average bill */
+    double mean_interval;   /* the customer model's average days between visits */
     double gross_margin;
 } promo_env;
 

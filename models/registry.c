@@ -16,11 +16,13 @@ const model_type *const model_registry[] = { &model_satisfaction, NULL };
 /* Names for the [customer] model key, in registry order. */
 const char *const registry_model_names[] = { "satisfaction", NULL };
 
-/* Hooks run in this order; churn_reduction stays last so that it cuts the
- * churn every other promotion has already shaped. */
+/* Hooks run in this order.  Money off the bill comes first (referee
+ * discount, vouchers, coupons, points), then a package that covers what is
+ * left, then prepaid balances that pay what is still left; churn_reduction
+ * stays last so that it cuts the churn every other promotion has shaped. */
 const promo_type *const promo_registry[] = {
-    &promo_recharge, &promo_stored_value, &promo_bundle, &promo_package, &promo_stamp_card,
-    &promo_welcome_vouchers, &promo_referral_programme, &promo_points_mall,
+    &promo_referral_programme, &promo_welcome_vouchers, &promo_stamp_card, &promo_points_mall,
+    &promo_package, &promo_recharge, &promo_stored_value, &promo_bundle,
     &promo_expectation_management, &promo_churn_reduction, NULL
 };
 

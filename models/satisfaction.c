@@ -445,6 +445,11 @@ static double sat_mean_bill(const void *params)
     return ((const sat_params *)params)->spend.mean;
 }
 
+static double sat_mean_interval(const void *params)
+{
+    return ((const sat_params *)params)->visits.cycle_days;
+}
+
 static const scen_section *const sat_sections[] = {
     &sat_section_churn, &sat_section_loyalty, &sat_section_experience,
     &sat_section_response, &sat_section_stickiness, &sat_section_visits,
@@ -455,6 +460,6 @@ const model_type model_satisfaction = {
     "satisfaction",
     "Perceived value against expectation drives churn, with the satisfaction trap, "
     "stickiness from repeat purchases and attitudinal loyalty.",
-    sat_sections, sat_prepare, sat_release, sat_mean_bill, sat_customer_init, sat_draw_bill,
+    sat_sections, sat_prepare, sat_release, sat_mean_bill, sat_mean_interval, sat_customer_init, sat_draw_bill,
     sat_experience, sat_draw_interval
 };

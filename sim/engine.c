@@ -138,7 +138,8 @@ engine *engine_prepare(const scenario *sc, diag *d)
         free(e);
         return NULL;
     }
-    promo_env env = { e->model->mean_bill(e->mparams), e->econ.gross_margin };
+    promo_env env = { e->model->mean_bill(e->mparams), e->model->mean_interval(e->mparams),
+                      e->econ.gross_margin };
     e->referral_rate = e->wom.referrals_per_promoter;
     int slots = 0;
     for (int i = 0; promo_registry[i]; i++) {

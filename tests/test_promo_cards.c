@@ -9,7 +9,9 @@
  * taken per replication: given the number of customers n, customers are
  * independent and alike, so E[sum / n] is the per-customer expectation
  * exactly, and the tolerance is 4 standard errors of the mean over
- * replications (fixed seeds). */
+ * replications (fixed seeds).  The rules at their edges (window, pace,
+ * validity, minimum bill, card limit) are checked exactly by scripting one
+ * customer's visits through the hooks. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
@@ -17,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../models/promotion.h"
 #include "../sim/metrics.h"
 #include "../sim/scenario.h"
 #include "util.h"
@@ -55,31 +58,54 @@ static void expect_within(double got, double se, double want, const char *what)
               want, fabs(got - want) / se, se);
 }
 
-/* Mean and standard error over replications of metric num / (den x scale),
- * taken per replication. */
-static void per_customer(const scenario *sc, int reps, uint64_t seed, int num, int den,
-                         double scale, double *mean, double *se)
+/* Every metric of each of reps replications, run on one thread:
+ * reps x MET_COUNT values, to be freed by the caller. */
+static double *per_replication(const scenario *sc, int reps, uint64_t seed)
 {
     diag d = { 0 };
     engine *e = engine_prepare(sc, &d);
     cr_assert(e != NULL, "engine_prepare: %s", d.msg);
     engine_work *w = engine_work_alloc(e);
     rep_result *out = rep_alloc(engine_horizon(e));
-    cr_assert(w && out, "out of memory");
-    double m = 0, m2 = 0;
+    double *all = malloc((size_t)reps * MET_COUNT * sizeof *all);
+    cr_assert(w && out && all, "out of memory");
     for (int r = 0; r < reps; r++) {
         cr_assert(engine_replicate(e, w, seed, r, out, &d) == 0, "replicate: %s", d.msg);
-        cr_assert(out->metric[den] > 0, "replication %d has no customers", r);
-        double x = out->metric[num] / (out->metric[den] * scale);
-        double delta = x - m;
-        m += delta / (r + 1);
-        m2 += delta * (x - m);
+        cr_assert(out->metric[MET_NEW_CUSTOMERS] > 0, "replication %d has no customers", r);
+        memcpy(all + (size_t)r * MET_COUNT, out->metric, MET_COUNT * sizeof *all);
     }
-    *mean = m;
-    *se = sqrt(m2 / (reps - 1) / reps);
     rep_free(out);
     engine_work_free(w);
     engine_free(e);
+    return all;
+}
+
+/* The same from INI text, with the number of replications the closed-form
+ * tests use. */
+#define CLOSED_FORM_REPS 16
+static double *reps_of(const char *ini, uint64_t seed)
+{
+    scenario *sc = tu_scenario(ini);
+    double *all = per_replication(sc, CLOSED_FORM_REPS, seed);
+    scen_free(sc);
+    return all;
+}
+
+/* Mean and standard error over replications of metric m / (new customers x
+ * scale), taken per replication. */
+static void per_customer(const double *all, int reps, int m, double scale, double *mean,
+                         double *se)
+{
+    double mu = 0, m2 = 0;
+    for (int r = 0; r < reps; r++) {
+        const double *x = all + (size_t)r * MET_COUNT;
+        double v = x[m] / (x[MET_NEW_CUSTOMERS] * scale);
+        double delta = v - mu;
+        mu += delta / (r + 1);
+        m2 += delta * (v - mu);
+    }
+    *mean = mu;
+    *se = sqrt(m2 / (reps - 1) / reps);
 }
 
 /* Redeemed coupons per customer when every replication must give exactly
@@ -129,7 +155,8 @@ static void expect_money_identity(const char *ini, const char *what)
 
 /* Paired difference variant - base of metric m (same seed, same prospects),
  * required to be positive by more than 4 standard errors. */
-static void expect_raises(const char *base_ini, const char *variant_ini, int m, const char *what)
+/* The paired difference variant - base of metric m over 12 replications. */
+static stat_summary paired_diff(const char *base_ini, const char *variant_ini, int m)
 {
     scenario *sb = tu_scenario(base_ini), *sv = tu_scenario(variant_ini);
     diag d = { 0 };
@@ -141,15 +168,30 @@ static void expect_raises(const char *base_ini, const char *variant_ini, int m, 
     run_result *r = NULL;
     cr_assert(sim_run(e, 2, &o, &r, &d) == 0, "sim_run: %s", d.msg);
     stat_summary s = stat_vec_get(r->scen[1].diff, (size_t)m);
-    double se = s.sd / sqrt((double)s.n);
-    cr_expect(se > 0, "%s: zero standard error of the difference", what);
-    cr_expect(s.mean > 4 * se, "%s: %s changed by %.5f (SE %.2g), expected a rise", what,
-              metric_table[m].name, s.mean, se);
     run_result_free(r);
     engine_free(e[0]);
     engine_free(e[1]);
     scen_free(sb);
     scen_free(sv);
+    return s;
+}
+
+static void expect_raises(const char *base_ini, const char *variant_ini, int m, const char *what)
+{
+    stat_summary s = paired_diff(base_ini, variant_ini, m);
+    double se = s.sd / sqrt((double)s.n);
+    cr_expect(se > 0, "%s: zero standard error of the difference", what);
+    cr_expect(s.mean > 4 * se, "%s: %s changed by %.5f (SE %.2g), expected a rise", what,
+              metric_table[m].name, s.mean, se);
+}
+
+/* Common random numbers: a promotion that never acts leaves every draw,
+ * and so the metric, exactly as it was. */
+static void expect_no_change(const char *base_ini, const char *variant_ini, int m)
+{
+    stat_summary s = paired_diff(base_ini, variant_ini, m);
+    cr_expect(s.mean == 0 && s.sd == 0, "%s changed by %g (sd %g)", metric_table[m].name, s.mean,
+              s.sd);
 }
 
 /* The section must be rejected as a usage error whose message names every
@@ -171,6 +213,55 @@ static void expect_rejected(const char *ini, const char *frag1, const char *frag
     cr_expect(strstr(d.msg, frag1) != NULL, "message '%s' lacks '%s'", d.msg, frag1);
     if (frag2)
         cr_expect(strstr(d.msg, frag2) != NULL, "message '%s' lacks '%s'", d.msg, frag2);
+}
+
+/* One visit through a promotion's hooks, as the engine runs them: the bill
+ * paid in cash, then at_till, then after_visit on a churn of 0.5. */
+typedef struct scripted {
+    const promo_type *type;
+    void *params;
+    double state[PROMO_STATE_MAX];
+    int purchases;
+    gsl_rng *rng;
+    scenario *sc;
+} scripted;
+
+static scripted script_start(const promo_type *type, const char *ini)
+{
+    scripted s = { type, NULL, { 0 }, 0, gsl_rng_alloc(gsl_rng_mt19937), tu_scenario(ini) };
+    promo_env env = { 100, 0.6 };
+    diag d = { 0 };
+    s.params = type->prepare(s.sc, &env, &d);
+    cr_assert(s.params && s.rng, "prepare: %s", d.msg);
+    return s;
+}
+
+static visit_ctx script_visit(scripted *s, double t, double bill)
+{
+    visit_ctx v = { 0 };
+    v.t = t;
+    v.purchase_no = ++s->purchases;
+    v.bill = v.cash = v.revenue = bill;
+    s->type->at_till(s->params, s->state, &v, s->rng);
+    v.churn = 0.5;
+    s->type->after_visit(s->params, s->state, &v, s->rng);
+    return v;
+}
+
+static void script_end(scripted *s)
+{
+    s->type->release(s->params);
+    gsl_rng_free(s->rng);
+    scen_free(s->sc);
+}
+
+static void expect_visit(visit_ctx v, double discount, double churn, const char *what)
+{
+    cr_expect(v.discount == discount && v.cash == v.bill - discount
+                  && v.revenue == v.bill - discount,
+              "%s: discount %g, cash %g, revenue %g on a bill of %g; expected a discount of %g",
+              what, v.discount, v.cash, v.revenue, v.bill, discount);
+    cr_expect(fabs(v.churn - churn) < 1e-12, "%s: churn %g, expected %g", what, v.churn, churn);
 }
 
 /* ---- stamp card ---- */
@@ -210,50 +301,90 @@ Test(stamp_card, exact_coupons_on_a_fixed_cycle)
                           10, 0, "no participation");
 }
 
+Test(stamp_card, scripted_visits)
+{
+    extern const promo_type promo_stamp_card;
+    scripted s = script_start(&promo_stamp_card,
+                              "[channel.a]\n[stamp_card]\npurchases = 3\nwindow_days = 30\n"
+                              "coupon_value = 10\ncoupon_validity_days = 20\n"
+                              "goal_gradient = 0.5\ncoupon_pull = 0.4\ncards = 2\n");
+    /* day 0 opens a card (no pace yet: pulled); at a 25-day pace the third
+     * stamp would come on day 50, after the window */
+    expect_visit(script_visit(&s, 0, 100), 0, 0.25, "day 0, first stamp");
+    expect_visit(script_visit(&s, 25, 100), 0, 0.5, "day 25, second stamp, too slow");
+    /* day 40 is past the window: a new card, and a 15-day pace fills it by day 70 */
+    expect_visit(script_visit(&s, 40, 100), 0, 0.25, "day 40, new card");
+    expect_visit(script_visit(&s, 50, 100), 0, 0.25, "day 50, second stamp");
+    expect_visit(script_visit(&s, 55, 100), 0, 0.5 * 0.6, "day 55, card complete, coupon held");
+    /* the coupon pays on day 70 and the second card opens */
+    expect_visit(script_visit(&s, 70, 6), 6, 0.25, "day 70, coupon on a bill of 6");
+    expect_visit(script_visit(&s, 71, 100), 0, 0.25, "day 71");
+    expect_visit(script_visit(&s, 72, 100), 0, 0.3, "day 72, second card complete");
+    /* the coupon lapsed on day 92; the limit of 2 cards stops the stamps */
+    expect_visit(script_visit(&s, 93, 100), 0, 0.5, "day 93, coupon lapsed");
+    expect_visit(script_visit(&s, 94, 100), 0, 0.5, "day 94, no more cards");
+    expect_visit(script_visit(&s, 95, 100), 0, 0.5, "day 95, no more cards");
+    expect_visit(script_visit(&s, 96, 100), 0, 0.5, "day 96, no coupon");
+    script_end(&s);
+}
+
 Test(stamp_card, goal_gradient_and_coupon_pull_in_closed_form)
 {
     /* churn p; a card of 3 in 90 days keeps churn at p (1 - g) after
      * visits 1 and 2 (in progress, in time), p (1 - c) after visit 3 (coupon
      * held), p after visit 4 (the only card is used up). */
     double p = 0.3, g = 0.5, c = 0.4, q = 1 - p * (1 - g);
-    scenario *sc = tu_scenario(CARD_LONG "[churn]\nmean = 0.3\npolarisation = 0\n"
-                                         "[stamp_card]\npurchases = 3\nwindow_days = 90\n"
-                                         "coupon_value = 10\ngoal_gradient = 0.5\n"
-                                         "coupon_pull = 0.4\ncards = 1\n");
+    double *all = reps_of(CARD_LONG "[churn]\nmean = 0.3\npolarisation = 0\n"
+                          "[stamp_card]\npurchases = 3\nwindow_days = 90\n"
+                          "coupon_value = 10\ngoal_gradient = 0.5\n"
+                          "coupon_pull = 0.4\ncards = 1\n", 51);
     double mean, se;
-    per_customer(sc, 16, 51, MET_FUNNEL_2ND, MET_NEW_CUSTOMERS, 1, &mean, &se);
+    per_customer(all, CLOSED_FORM_REPS, MET_FUNNEL_2ND, 1, &mean, &se);
     expect_within(mean, se, q, "share with a 2nd purchase");
-    per_customer(sc, 16, 51, MET_DISCOUNTS, MET_NEW_CUSTOMERS, 10, &mean, &se);
+    per_customer(all, CLOSED_FORM_REPS, MET_DISCOUNTS, 10, &mean, &se);
     expect_within(mean, se, q * q * (1 - p * (1 - c)), "coupons redeemed per customer");
-    per_customer(sc, 16, 51, MET_FUNNEL_5TH, MET_NEW_CUSTOMERS, 1, &mean, &se);
+    per_customer(all, CLOSED_FORM_REPS, MET_FUNNEL_5TH, 1, &mean, &se);
     expect_within(mean, se, q * q * (1 - p * (1 - c)) * (1 - p), "share with a 5th purchase");
-    scen_free(sc);
+    free(all);
 }
 
 Test(stamp_card, no_pull_once_the_card_cannot_be_completed)
 {
-    /* 3 in 59 days on a 30-day cycle: after the first stamp the customer
-     * cannot know, after the second their pace misses the window by a day */
-    double p = 0.3, g = 0.5, q = 1 - p * (1 - g);
-    scenario *sc = tu_scenario(CARD_LONG "[churn]\nmean = 0.3\npolarisation = 0\n"
-                                         "[stamp_card]\npurchases = 3\nwindow_days = 59\n"
-                                         "goal_gradient = 0.5\ncoupon_pull = 0\n");
+    /* 3 in 59 days on a 30-day cycle: at the business's usual 30-day pace
+     * (the first visit) and at the customer's own (later), every window is
+     * missed by a day, the new cards opened on days 60 and 90 included: the
+     * goal gradient never acts */
+    double p = 0.3;
+    double *all = reps_of(CARD_LONG "[churn]\nmean = 0.3\npolarisation = 0\n"
+                          "[stamp_card]\npurchases = 3\nwindow_days = 59\n"
+                          "goal_gradient = 0.5\ncoupon_pull = 0\n", 52);
     double mean, se;
-    per_customer(sc, 16, 52, MET_FUNNEL_3RD, MET_NEW_CUSTOMERS, 1, &mean, &se);
-    expect_within(mean, se, q * (1 - p), "share with a 3rd purchase");
-    per_customer(sc, 16, 52, MET_DISCOUNTS, MET_NEW_CUSTOMERS, 1, &mean, &se);
+    per_customer(all, CLOSED_FORM_REPS, MET_FUNNEL_3RD, 1, &mean, &se);
+    expect_within(mean, se, pow(1 - p, 2), "share with a 3rd purchase");
+    per_customer(all, CLOSED_FORM_REPS, MET_FUNNEL_5TH, 1, &mean, &se);
+    expect_within(mean, se, pow(1 - p, 4), "share with a 5th purchase");
+    per_customer(all, CLOSED_FORM_REPS, MET_DISCOUNTS, 1, &mean, &se);
     cr_expect(mean == 0, "a card that cannot be completed paid %g per customer", mean);
-    scen_free(sc);
+    free(all);
 }
+
+/* a weekly takeaway habit: 4 orders in 30 days can be done */
+#define CARD_WEEKLY CARD_REALISTIC "[visits]\ncycle_days = 7\n"
 
 Test(stamp_card, goal_gradient_raises_repeat_purchases)
 {
-    expect_raises(CARD_REALISTIC "[stamp_card]\ngoal_gradient = 0\ncoupon_pull = 0\n",
-                  CARD_REALISTIC "[stamp_card]\ngoal_gradient = 0.3\ncoupon_pull = 0\n",
+    expect_raises(CARD_WEEKLY "[stamp_card]\ngoal_gradient = 0\ncoupon_pull = 0\n",
+                  CARD_WEEKLY "[stamp_card]\ngoal_gradient = 0.3\ncoupon_pull = 0\n",
                   MET_REPEAT_RATE, "goal gradient");
     /* the seed's aim: more customers reach the 3 purchases where stickiness forms */
-    expect_raises(CARD_REALISTIC, CARD_REALISTIC "[stamp_card]\n", MET_FUNNEL_3RD,
+    expect_raises(CARD_WEEKLY, CARD_WEEKLY "[stamp_card]\n", MET_FUNNEL_3RD,
                   "stamp card against none");
+}
+
+Test(stamp_card, a_card_nobody_can_fill_changes_nothing)
+{
+    /* 4 stamps in 30 days for monthly customers: the card never pulls */
+    expect_no_change(CARD_REALISTIC, CARD_REALISTIC "[stamp_card]\n", MET_REPEAT_RATE);
 }
 
 Test(stamp_card, malformed_section_is_rejected)
@@ -316,31 +447,65 @@ Test(welcome_vouchers, exact_count_on_a_fixed_cycle)
     expect_exact_redeemed(ini, 100, 2, "voucher above the bill");
 }
 
+Test(welcome_vouchers, scripted_visits)
+{
+    extern const promo_type promo_welcome_vouchers;
+    scripted s = script_start(&promo_welcome_vouchers,
+                              "[channel.a]\n[welcome_vouchers]\nregistration = 1\ncount = 2\n"
+                              "value = 50\nvalidity_days = 60\nmin_bill = 80\npull = 0.5\n");
+    /* issued at the first visit, for later ones */
+    expect_visit(script_visit(&s, 0, 100), 0, 0.25, "day 0, registration");
+    expect_visit(script_visit(&s, 10, 79), 0, 0.25, "day 10, bill below min_bill");
+    expect_visit(script_visit(&s, 20, 80), 50, 0.25, "day 20, first voucher");
+    expect_visit(script_visit(&s, 59.5, 100), 50, 0.5, "day 59.5, second voucher");
+    expect_visit(script_visit(&s, 60, 100), 0, 0.5, "day 60, none left");
+    script_end(&s);
+    s = script_start(&promo_welcome_vouchers,
+                     "[channel.a]\n[welcome_vouchers]\nregistration = 1\ncount = 3\n"
+                     "value = 50\nvalidity_days = 60\npull = 0.5\n");
+    expect_visit(script_visit(&s, 0, 100), 0, 0.25, "day 0, registration");
+    expect_visit(script_visit(&s, 30, 30), 30, 0.25, "day 30, voucher above the bill");
+    /* day 60 is the last day of validity: a voucher is used, and the one
+     * left cannot be used at any later visit, so it no longer pulls */
+    expect_visit(script_visit(&s, 60, 100), 50, 0.5, "day 60, last day");
+    expect_visit(script_visit(&s, 60 + 1e-3, 100), 0, 0.5, "day 60.001, expired");
+    script_end(&s);
+}
+
 Test(welcome_vouchers, expected_count_with_churn)
 {
     /* churn p: (1 - p) + (1 - p)^2 vouchers per customer; with the pull,
      * p (1 - pull) in place of p, as both visits happen holding a voucher */
     double p = 0.3, q = 1 - p * (1 - 0.5);
     double mean, se;
-    scenario *sc = tu_scenario(CARD_LONG "[churn]\nmean = 0.3\npolarisation = 0\n"
-                                         "[welcome_vouchers]\nregistration = 1\npull = 0\n");
-    per_customer(sc, 16, 61, MET_DISCOUNTS, MET_NEW_CUSTOMERS, 50, &mean, &se);
+    double *all = reps_of(CARD_LONG "[churn]\nmean = 0.3\npolarisation = 0\n"
+                          "[welcome_vouchers]\nregistration = 1\npull = 0\n", 61);
+    per_customer(all, CLOSED_FORM_REPS, MET_DISCOUNTS, 50, &mean, &se);
     expect_within(mean, se, (1 - p) + (1 - p) * (1 - p), "vouchers per customer, no pull");
-    scen_free(sc);
-    sc = tu_scenario(CARD_LONG "[churn]\nmean = 0.3\npolarisation = 0\n"
-                               "[welcome_vouchers]\nregistration = 1\npull = 0.5\n");
-    per_customer(sc, 16, 62, MET_DISCOUNTS, MET_NEW_CUSTOMERS, 50, &mean, &se);
+    free(all);
+    all = reps_of(CARD_LONG "[churn]\nmean = 0.3\npolarisation = 0\n"
+                  "[welcome_vouchers]\nregistration = 1\npull = 0.5\n", 62);
+    per_customer(all, CLOSED_FORM_REPS, MET_DISCOUNTS, 50, &mean, &se);
     expect_within(mean, se, q + q * q, "vouchers per customer, pull 0.5");
     /* after the vouchers are gone, churn is p again */
-    per_customer(sc, 16, 62, MET_FUNNEL_5TH, MET_NEW_CUSTOMERS, 1, &mean, &se);
+    per_customer(all, CLOSED_FORM_REPS, MET_FUNNEL_5TH, 1, &mean, &se);
     expect_within(mean, se, q * q * (1 - p) * (1 - p), "share with a 5th purchase, pull 0.5");
-    scen_free(sc);
+    free(all);
+    /* one voucher valid a year: the pull ends with the voucher, not the validity */
+    all = reps_of(CARD_LONG "[churn]\nmean = 0.3\npolarisation = 0\n"
+                  "[welcome_vouchers]\nregistration = 1\npull = 0.5\ncount = 1\n"
+                  "validity_days = 365\n", 64);
+    per_customer(all, CLOSED_FORM_REPS, MET_DISCOUNTS, 50, &mean, &se);
+    expect_within(mean, se, q, "one voucher per customer, pull 0.5");
+    per_customer(all, CLOSED_FORM_REPS, MET_FUNNEL_3RD, 1, &mean, &se);
+    expect_within(mean, se, q * (1 - p), "share with a 3rd purchase, one voucher");
+    free(all);
     /* half register: 2 x 0.5 vouchers per customer with churn 0 */
-    sc = tu_scenario(CARD_LONG "[churn]\nmean = 0\npolarisation = 0\n"
-                               "[welcome_vouchers]\nregistration = 0.5\n");
-    per_customer(sc, 16, 63, MET_DISCOUNTS, MET_NEW_CUSTOMERS, 50, &mean, &se);
+    all = reps_of(CARD_LONG "[churn]\nmean = 0\npolarisation = 0\n"
+                  "[welcome_vouchers]\nregistration = 0.5\n", 63);
+    per_customer(all, CLOSED_FORM_REPS, MET_DISCOUNTS, 50, &mean, &se);
     expect_within(mean, se, 1.0, "vouchers per customer, half register");
-    scen_free(sc);
+    free(all);
 }
 
 Test(welcome_vouchers, vouchers_pull_customers_to_a_third_visit)
