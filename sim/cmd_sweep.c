@@ -78,10 +78,6 @@ static int parse_param(const char *param, char *key, size_t keycap, double *valu
     return 0;
 }
 
-static json_t *num(double x)
-{
-    return isnan(x) ? json_null() : json_real(x);
-}
 
 static int write_sweep(const char *dir, const char *key, const double *values, int n,
                        const run_result *res, const char *name, diag *d)
@@ -117,9 +113,9 @@ static int write_sweep(const char *dir, const char *key, const double *values, i
         json_t *o = json_object(), *mean = json_array(), *lo = json_array(), *hi = json_array();
         for (int i = 0; i < n; i++) {
             stat_summary s = stat_vec_get(res->scen[i].metric, (size_t)m);
-            json_array_append_new(mean, num(s.mean));
-            json_array_append_new(lo, num(s.ci_low));
-            json_array_append_new(hi, num(s.ci_high));
+            json_array_append_new(mean, out_json_number(s.mean));
+            json_array_append_new(lo, out_json_number(s.ci_low));
+            json_array_append_new(hi, out_json_number(s.ci_high));
         }
         json_object_set_new(o, "mean", mean);
         json_object_set_new(o, "ci_low", lo);
@@ -132,15 +128,8 @@ static int write_sweep(const char *dir, const char *key, const double *values, i
         json_decref(root);
         return d->status;
     }
-    snprintf(tmp, sizeof tmp, "%s/sweep.json.tmp", dir);
-    char final[4200];
-    snprintf(final, sizeof final, "%s/sweep.json", dir);
-    int rc = json_dump_file(root, tmp, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
-    json_decref(root);
-    if (rc || rename(tmp, final)) {
-        remove(tmp);
-        return diag_set(d, DIAG_RUNTIME, "cannot write %s", final);
-    }
+    if (out_json_commit(root, dir, "sweep.json", d))
+        return d->status;
     /* sweep.csv: column 1 the value, then 3 columns per metric */
     int pc = 2 + 3 * MET_PROFIT, rc365 = 2 + 3 * MET_RETENTION_365, rc90 = 2 + 3 * MET_RETENTION_90;
     int retcol = res->scen[0].horizon >= 365 ? rc365 : rc90;

@@ -65,18 +65,6 @@ void compare_relative(const compare_table *t, int k, int m, double *rel, double 
     *hi = d->ci_high / base;
 }
 
-static json_t *num(double x)
-{
-    return isnan(x) ? json_null() : json_real(x);
-}
-
-static void csv_num(FILE *f, double x)
-{
-    if (isnan(x))
-        fputs(",", f);
-    else
-        fprintf(f, ",%.10g", x);
-}
 
 static int write_tables(const char *dir, const batch *b, const compare_table *t, diag *d)
 {
@@ -90,21 +78,21 @@ static int write_tables(const char *dir, const batch *b, const compare_table *t,
         for (int k = 0; k < t->nscen; k++) {
             const stat_summary *v = &t->value[k][m];
             fprintf(f, "%s,%s,%s", metric_table[m].name, scen_name(b->sc[k]), b->sc[k]->path);
-            csv_num(f, v->mean);
-            csv_num(f, v->ci_low);
-            csv_num(f, v->ci_high);
+            out_csv_number(f, v->mean);
+            out_csv_number(f, v->ci_low);
+            out_csv_number(f, v->ci_high);
             if (k == 0) {
                 fputs(",,,,,,\n", f);
                 continue;
             }
             double rel, lo, hi;
             compare_relative(t, k, m, &rel, &lo, &hi);
-            csv_num(f, t->diff[k][m].mean);
-            csv_num(f, t->diff[k][m].ci_low);
-            csv_num(f, t->diff[k][m].ci_high);
-            csv_num(f, rel);
-            csv_num(f, lo);
-            csv_num(f, hi);
+            out_csv_number(f, t->diff[k][m].mean);
+            out_csv_number(f, t->diff[k][m].ci_low);
+            out_csv_number(f, t->diff[k][m].ci_high);
+            out_csv_number(f, rel);
+            out_csv_number(f, lo);
+            out_csv_number(f, hi);
             fputc('\n', f);
         }
     if (out_commit(f, tmp, dir, "compare.csv", d))
@@ -122,9 +110,9 @@ static int write_tables(const char *dir, const batch *b, const compare_table *t,
     json_t *bm = json_object();
     for (int m = 0; m < MET_COUNT; m++) {
         json_t *o = json_object();
-        json_object_set_new(o, "mean", num(t->value[0][m].mean));
-        json_object_set_new(o, "ci_low", num(t->value[0][m].ci_low));
-        json_object_set_new(o, "ci_high", num(t->value[0][m].ci_high));
+        json_object_set_new(o, "mean", out_json_number(t->value[0][m].mean));
+        json_object_set_new(o, "ci_low", out_json_number(t->value[0][m].ci_low));
+        json_object_set_new(o, "ci_high", out_json_number(t->value[0][m].ci_high));
         json_object_set_new(bm, metric_table[m].name, o);
     }
     json_object_set_new(root, "base_metrics", bm);
@@ -149,31 +137,22 @@ static int write_tables(const char *dir, const batch *b, const compare_table *t,
             double rel, lo, hi;
             compare_relative(t, k, m, &rel, &lo, &hi);
             json_t *o = json_object();
-            json_object_set_new(o, "mean", num(t->value[k][m].mean));
-            json_object_set_new(o, "ci_low", num(t->value[k][m].ci_low));
-            json_object_set_new(o, "ci_high", num(t->value[k][m].ci_high));
-            json_object_set_new(o, "diff_mean", num(t->diff[k][m].mean));
-            json_object_set_new(o, "diff_ci_low", num(t->diff[k][m].ci_low));
-            json_object_set_new(o, "diff_ci_high", num(t->diff[k][m].ci_high));
-            json_object_set_new(o, "rel_change", num(rel));
-            json_object_set_new(o, "rel_ci_low", num(lo));
-            json_object_set_new(o, "rel_ci_high", num(hi));
+            json_object_set_new(o, "mean", out_json_number(t->value[k][m].mean));
+            json_object_set_new(o, "ci_low", out_json_number(t->value[k][m].ci_low));
+            json_object_set_new(o, "ci_high", out_json_number(t->value[k][m].ci_high));
+            json_object_set_new(o, "diff_mean", out_json_number(t->diff[k][m].mean));
+            json_object_set_new(o, "diff_ci_low", out_json_number(t->diff[k][m].ci_low));
+            json_object_set_new(o, "diff_ci_high", out_json_number(t->diff[k][m].ci_high));
+            json_object_set_new(o, "rel_change", out_json_number(rel));
+            json_object_set_new(o, "rel_ci_low", out_json_number(lo));
+            json_object_set_new(o, "rel_ci_high", out_json_number(hi));
             json_object_set_new(ms, metric_table[m].name, o);
         }
         json_object_set_new(v, "metrics", ms);
         json_array_append_new(variants, v);
     }
     json_object_set_new(root, "variants", variants);
-    snprintf(tmp, sizeof tmp, "%s/compare.json.tmp", dir);
-    char final[4200];
-    snprintf(final, sizeof final, "%s/compare.json", dir);
-    int rc = json_dump_file(root, tmp, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
-    json_decref(root);
-    if (rc || rename(tmp, final)) {
-        remove(tmp);
-        return diag_set(d, DIAG_RUNTIME, "cannot write %s", final);
-    }
-    return 0;
+    return out_json_commit(root, dir, "compare.json", d);
 }
 
 /* Differences of the cumulative profit and active customers from the base. */
@@ -193,9 +172,9 @@ static int write_diff_curves(const char *dir, const run_result *res, diag *d)
         fprintf(f, "%d", t);
         for (int k = 1; k < res->nscen; k++) {
             stat_summary s = stat_vec_get(res->scen[k].diff_curve[CUR_CUM_PROFIT], (size_t)t);
-            csv_num(f, s.mean);
-            csv_num(f, s.ci_low);
-            csv_num(f, s.ci_high);
+            out_csv_number(f, s.mean);
+            out_csv_number(f, s.ci_low);
+            out_csv_number(f, s.ci_high);
         }
         fputc('\n', f);
     }

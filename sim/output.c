@@ -66,12 +66,40 @@ int out_commit(FILE *f, const char *tmp, const char *dir, const char *name, diag
 
 /* ---- CSV ---- */
 
-static void csv_number(FILE *f, double x)
+void out_csv_number(FILE *f, double x)
 {
     if (isnan(x))
         fputs(",", f);
     else
         fprintf(f, ",%.10g", x);
+}
+
+void out_csv_summary(FILE *f, const stat_summary *s)
+{
+    out_csv_number(f, s->mean);
+    out_csv_number(f, s->sd);
+    out_csv_number(f, s->ci_low);
+    out_csv_number(f, s->ci_high);
+}
+
+json_t *out_json_number(double x)
+{
+    return isnan(x) ? json_null() : json_real(x);
+}
+
+int out_json_commit(json_t *root, const char *dir, const char *name, diag *d)
+{
+    char tmp[4200], final[4200];
+    snprintf(tmp, sizeof tmp, "%s/%s.tmp", dir, name);
+    snprintf(final, sizeof final, "%s/%s", dir, name);
+    /* 17 digits: every double reads back exactly */
+    int rc = json_dump_file(root, tmp, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+    json_decref(root);
+    if (rc || rename(tmp, final)) {
+        remove(tmp);
+        return diag_set(d, DIAG_RUNTIME, "cannot write %s", final);
+    }
+    return 0;
 }
 
 /* day (or age) column plus mean, sd, ci_low, ci_high of each curve */
@@ -93,10 +121,7 @@ static int write_curves(const char *dir, const char *name, const char *xname,
         fprintf(f, "%d", t);
         for (int i = 0; i < n; i++) {
             stat_summary st = stat_vec_get(s->curve[ids[i]], (size_t)t);
-            csv_number(f, st.mean);
-            csv_number(f, st.sd);
-            csv_number(f, st.ci_low);
-            csv_number(f, st.ci_high);
+            out_csv_summary(f, &st);
         }
         fputc('\n', f);
     }
@@ -113,10 +138,7 @@ static int write_metrics_csv(const char *dir, const scen_stats *s, diag *d)
     for (int m = 0; m < MET_COUNT; m++) {
         stat_summary st = stat_vec_get(s->metric, (size_t)m);
         fprintf(f, "%s,%s", metric_table[m].name, metric_table[m].unit);
-        csv_number(f, st.mean);
-        csv_number(f, st.sd);
-        csv_number(f, st.ci_low);
-        csv_number(f, st.ci_high);
+        out_csv_summary(f, &st);
         fprintf(f, ",%ld\n", st.n);
     }
     return out_commit(f, tmp, dir, "metrics.csv", d);
@@ -136,10 +158,7 @@ static int write_funnel_csv(const char *dir, const scen_stats *s, diag *d)
     for (int i = 0; i < 5; i++) {
         stat_summary st = stat_vec_get(s->metric, (size_t)steps[i]);
         fprintf(f, "%s", labels[i]);
-        csv_number(f, st.mean);
-        csv_number(f, st.sd);
-        csv_number(f, st.ci_low);
-        csv_number(f, st.ci_high);
+        out_csv_summary(f, &st);
         fputc('\n', f);
     }
     return out_commit(f, tmp, dir, "funnel.csv", d);
@@ -156,10 +175,7 @@ static int write_rfm_csv(const char *dir, const scen_stats *s, diag *d)
         for (int q = 0; q < RFM_FREQUENCY; q++) {
             stat_summary st = stat_vec_get(s->rfm, (size_t)(r * RFM_FREQUENCY + q));
             fprintf(f, "%s,%s", rfm_recency_names[r], rfm_frequency_names[q]);
-            csv_number(f, st.mean);
-            csv_number(f, st.sd);
-            csv_number(f, st.ci_low);
-            csv_number(f, st.ci_high);
+            out_csv_summary(f, &st);
             fputc('\n', f);
         }
     return out_commit(f, tmp, dir, "rfm.csv", d);
@@ -175,10 +191,7 @@ static int write_clv_csv(const char *dir, const scen_stats *s, diag *d)
     for (int q = 0; q < CLV_QUANTILES; q++) {
         stat_summary st = stat_vec_get(s->clv_quantile, (size_t)q);
         fprintf(f, "%g", clv_quantile_levels[q]);
-        csv_number(f, st.mean);
-        csv_number(f, st.sd);
-        csv_number(f, st.ci_low);
-        csv_number(f, st.ci_high);
+        out_csv_summary(f, &st);
         fputc('\n', f);
     }
     return out_commit(f, tmp, dir, "clv.csv", d);
@@ -217,10 +230,10 @@ static int write_cohorts_csv(const char *dir, const scen_stats *s, diag *d)
 static json_t *summary_json(const stat_summary *st, const char *unit)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "mean", isnan(st->mean) ? json_null() : json_real(st->mean));
-    json_object_set_new(o, "sd", isnan(st->sd) ? json_null() : json_real(st->sd));
-    json_object_set_new(o, "ci_low", isnan(st->ci_low) ? json_null() : json_real(st->ci_low));
-    json_object_set_new(o, "ci_high", isnan(st->ci_high) ? json_null() : json_real(st->ci_high));
+    json_object_set_new(o, "mean", out_json_number(st->mean));
+    json_object_set_new(o, "sd", out_json_number(st->sd));
+    json_object_set_new(o, "ci_low", out_json_number(st->ci_low));
+    json_object_set_new(o, "ci_high", out_json_number(st->ci_high));
     if (unit)
         json_object_set_new(o, "unit", json_string(unit));
     return o;
@@ -276,18 +289,7 @@ static int write_summary_json(const char *dir, const scenario *sc, const engine 
         json_object_set_new(rfm, rfm_recency_names[r], row);
     }
     json_object_set_new(root, "rfm_at_horizon", rfm);
-
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s/summary.json.tmp", dir);
-    int rc = json_dump_file(root, tmp, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
-    json_decref(root);
-    char final[4200];
-    snprintf(final, sizeof final, "%s/summary.json", dir);
-    if (rc || rename(tmp, final)) {
-        remove(tmp);
-        return diag_set(d, DIAG_RUNTIME, "cannot write %s", final);
-    }
-    return 0;
+    return out_json_commit(root, dir, "summary.json", d);
 }
 
 /* ---- plots ---- */

@@ -17,6 +17,16 @@ FILE *out_open(const char *dir, const char *name, char *tmp, size_t cap, diag *d
 /* Flushes, closes and renames tmp to dir/name; on failure removes tmp. */
 int out_commit(FILE *f, const char *tmp, const char *dir, const char *name, diag *d);
 
+/* A number in a CSV row: ",x", or "," when undefined. */
+void out_csv_number(FILE *f, double x);
+/* ",mean,sd,ci_low,ci_high" */
+void out_csv_summary(FILE *f, const stat_summary *s);
+/* Writes a jansson value to dir/name through a temporary file, and frees it. */
+struct json_t;
+int out_json_commit(struct json_t *root, const char *dir, const char *name, diag *d);
+/* A number for JSON: null when undefined. */
+struct json_t *out_json_number(double x);
+
 /* Everything `retsim run` writes for scenario k of res: summary.json, the
  * CSV files and the plots.  Returns 0 or a DIAG_ status. */
 int out_write_run(const char *dir, const scenario *sc, const engine *e, const run_opts *o,
