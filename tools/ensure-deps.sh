@@ -15,6 +15,7 @@ need make
 need libgsl-dev
 need libiniparser-dev
 need libjansson-dev
+need libcsv-dev
 need gnuplot-nox
 case "$want" in
   test|all) need libcriterion-dev; need valgrind ;;
