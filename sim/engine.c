@@ -84,6 +84,8 @@ struct engine_work {
     size_t capsort;
     double cohort_count[COHORT_CELLS];
     double cohort_size[COHORT_MONTHS];
+    engine_visit_observer observer;
+    void *observer_ctx;
 };
 
 /* per-replication context, so helpers take one pointer */
@@ -218,6 +220,12 @@ engine_work *engine_work_alloc(const engine *e)
         return NULL;
     }
     return w;
+}
+
+void engine_work_observe(engine_work *w, engine_visit_observer fn, void *ctx)
+{
+    w->observer = fn;
+    w->observer_ctx = ctx;
 }
 
 void engine_work_free(engine_work *w)
@@ -455,6 +463,8 @@ static void visit(rep_ctx *c, uint32_t who, double t)
     out->metric[MET_VISITS] += 1;
     cu->revenue += v.revenue;
     cu->value += margin * discount(e, t - cu->t_first);
+    if (w->observer)
+        w->observer(w->observer_ctx, cu->id, t, v.bill);
     cu->t_last = t;
     c->satisfaction_sum += v.satisfaction;
     if (v.purchase_no == 1 && v.value < 0)

@@ -27,6 +27,11 @@ int engine_promotions(const engine *e, const char **names, char descriptions[][2
 engine_work *engine_work_alloc(const engine *e);
 void engine_work_free(engine_work *w);
 
+/* Called for every purchase, in time order within a replication: for
+ * exporting a simulated transaction log (and the fitting tests). */
+typedef void (*engine_visit_observer)(void *ctx, uint64_t customer, double day, double bill);
+void engine_work_observe(engine_work *w, engine_visit_observer fn, void *ctx);
+
 /* Simulates replication rep into out (allocated with rep_alloc for this
  * horizon).  Returns 0, or DIAG_RUNTIME with d set (out of memory). */
 int engine_replicate(const engine *e, engine_work *w, uint64_t seed, int rep,
