@@ -112,6 +112,25 @@ engine *engine_prepare(const scenario *sc, diag *d)
     e->horizon = sp->horizon_days;
     const customer_params *cp = scen_get(sc, &section_customer);
     e->model = model_by_index(cp->model);
+    /* a section of another customer model would be silently ignored: say so */
+    for (int m = 0; model_registry[m]; m++) {
+        if (model_registry[m] == e->model)
+            continue;
+        for (int i = 0; model_registry[m]->sections[i]; i++) {
+            const scen_section *other = model_registry[m]->sections[i];
+            int shared = 0;
+            for (int j = 0; e->model->sections[j]; j++)
+                shared |= e->model->sections[j] == other;
+            if (!shared && scen_present(sc, other)) {
+                diag_set(d, DIAG_USAGE,
+                         "%s: [%s] belongs to the %s customer model, but [customer] model = %s; "
+                         "remove the section or change the model",
+                         sc->path, other->name, model_registry[m]->name, e->model->name);
+                free(e);
+                return NULL;
+            }
+        }
+    }
     e->nchannels = scen_count(sc, &section_channel);
     if (e->nchannels > MAX_CHANNELS) {
         free(e);
