@@ -39,9 +39,16 @@ const scen_section *const *scen_all_sections(void)
         int n = 0;
         for (int i = 0; engine_sections[i]; i++)
             all[n++] = engine_sections[i];
+        /* models may share a section (e.g. [spend]): list it once */
         for (int m = 0; model_registry[m]; m++)
-            for (int i = 0; model_registry[m]->sections[i]; i++)
-                all[n++] = model_registry[m]->sections[i];
+            for (int i = 0; model_registry[m]->sections[i]; i++) {
+                const scen_section *sec = model_registry[m]->sections[i];
+                int seen = 0;
+                for (int k = 0; k < n; k++)
+                    seen |= all[k] == sec;
+                if (!seen)
+                    all[n++] = sec;
+            }
         for (int p = 0; promo_registry[p]; p++)
             all[n++] = promo_registry[p]->section;
         all[n] = NULL;
