@@ -22,6 +22,9 @@ typedef struct visit_ctx {
     int referred;          /* the customer came through word of mouth */
     double bill;           /* list price of what was bought (draw_bill) */
     double discount;       /* money off the bill, as the customer feels it */
+    double windfall;       /* the part of the discount that is a one-off gift (a free
+                              meal, a voucher), which pleases without resetting what
+                              the customer expects of the next visit */
     /* money, set by the engine to "paid the bill less the discount in
      * cash" and changed by promotions (see promotion.h): */
     double cash;           /* money received at this visit */

@@ -152,7 +152,7 @@ static void package_at_till(const void *params, double *st, visit_ctx *v, gsl_rn
     double saving = p->visits_included > 0
                         ? (p->list_price - p->price) / p->visits_included
                         : v->bill * (1.0 - p->price / p->list_price);
-    promo_discount(v, saving);
+    promo_discount_standing(v, saving);
     /* the package pays the rest of the bill: no cash now, revenue as earned */
     double rest = v->bill - v->discount;
     v->cash -= rest;

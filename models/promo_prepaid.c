@@ -116,7 +116,8 @@ static void recharge_at_till(const void *params, double *st, visit_ctx *v, gsl_r
     if (gsl_rng_uniform(r) >= clamp01(chance))
         return;
     v->bill *= 1.0 + p->free_meal_inflation;
-    v->discount = v->bill;          /* today's meal is free */
+    v->discount = v->bill;          /* today's meal is free: a one-off gift */
+    v->windfall = v->bill;
     v->revenue = 0;
     v->cash = p->multiple * v->bill;
     st[ST_BALANCE] = p->multiple * v->bill;

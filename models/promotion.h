@@ -59,8 +59,20 @@ typedef struct promo_type {
 
 #define PROMO_STATE_MAX 24
 
-/* Money off the bill: the customer pays less and the business earns less. */
+/* Money off the bill: the customer pays less and the business earns less.
+ * A one-off gift (voucher, coupon, points, a referee's welcome): it pleases
+ * this visit without teaching the customer to expect it next time. */
 static inline void promo_discount(visit_ctx *v, double amount)
+{
+    v->discount += amount;
+    v->windfall += amount;
+    v->cash -= amount;
+    v->revenue -= amount;
+}
+
+/* The same for a standing price (a package or a stored-value bonus): the
+ * customer gets used to it, so expectation learns it. */
+static inline void promo_discount_standing(visit_ctx *v, double amount)
 {
     v->discount += amount;
     v->cash -= amount;

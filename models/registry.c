@@ -10,11 +10,12 @@
 extern const promo_type promo_recharge, promo_stored_value, promo_bundle, promo_package,
     promo_stamp_card, promo_welcome_vouchers, promo_referral_programme, promo_points_mall,
     promo_expectation_management, promo_churn_reduction;
+extern const model_type model_bgnbd, model_sbg;
 
-const model_type *const model_registry[] = { &model_satisfaction, NULL };
+const model_type *const model_registry[] = { &model_satisfaction, &model_bgnbd, &model_sbg, NULL };
 
 /* Names for the [customer] model key, in registry order. */
-const char *const registry_model_names[] = { "satisfaction", NULL };
+const char *const registry_model_names[] = { "satisfaction", "bgnbd", "sbg", NULL };
 
 /* Hooks run in this order.  Money off the bill comes first (referee
  * discount, vouchers, coupons, points), then a package that covers what is

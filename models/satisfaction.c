@@ -16,7 +16,7 @@
  * knee).  New customers whose perceived value is negative are mostly lost
  * (seed 000: about 95 %).  Expectation starts at what marketing promised and
  * then learns from each visit, so a great visit raises the bar for the next
- * (a discount does not: expectation learns the value at the list price).
+ * (a one-off gift does not: expectation learns the value without it).
  *
  * With the response, the new-customer rule, stickiness and loyalty off,
  * churn is theta: retention after k cycles is (1 - theta)^k, or
@@ -403,11 +403,12 @@ static void sat_experience(const void *params, double *state, visit_ctx *v,
     v->value = v->benefit - v->cost;
     v->expectation = state[ST_EXPECTATION];
     v->satisfaction = v->value - v->expectation;
-    /* Expectation learns from the experience at the list price: a discount
-     * or a free meal pleases this once but does not teach the customer to
-     * expect the next meal free. */
-    double value_at_list = v->value - v->discount;
-    state[ST_EXPECTATION] += p->experience.expectation_learning * (value_at_list - v->expectation);
+    /* Expectation learns from the experience without its one-off gifts: a
+     * free meal or a voucher pleases this once but does not teach the
+     * customer to expect the next meal free; a standing price (a package)
+     * is learnt like any other part of the offer. */
+    double value_learnt = v->value - v->windfall;
+    state[ST_EXPECTATION] += p->experience.expectation_learning * (value_learnt - v->expectation);
 
     double churn = state[ST_THETA] * sat_churn_multiplier(&p->response, v->satisfaction)
                    * (1.0 - sat_stickiness(&p->stickiness, v->purchase_no))

@@ -2,6 +2,7 @@
 
 #include <gsl/gsl_randist.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -194,6 +195,14 @@ engine *engine_prepare(const scenario *sc, diag *d)
 int engine_promotions(const engine *e, const char **names, char descriptions[][256], int max)
 {
     int n = 0;
+    if (e->recall_on && n < max) {
+        names[n] = "recall";
+        snprintf(descriptions[n], 256,
+                 "recall: a reminder %d days after the last visit, %g each, wins back %.0f %% of those "
+                 "who would not return",
+                 e->recall.day, e->recall.cost, 100 * e->recall.lift);
+        n++;
+    }
     for (int i = 0; i < e->npromo && n < max; i++, n++) {
         names[n] = e->promo[i]->name;
         descriptions[n][0] = '\0';
@@ -470,7 +479,8 @@ static void visit(rep_ctx *c, uint32_t who, double t)
         v.churn = 0;
 
     /* cost of goods follows what was served (the bill), whatever was paid */
-    double margin = v.revenue - (1.0 - e->econ.gross_margin) * v.bill - v.promo_cost;
+    double margin = v.revenue - (1.0 - e->econ.gross_margin) * v.bill - v.promo_cost
+                    - e->econ.cost_per_visit;
     int day = day_of(e, t);
     out->curve[CUR_REVENUE][day] += v.revenue;
     out->curve[CUR_VISITS][day] += 1;

@@ -3,10 +3,10 @@
 #include <stdlib.h>
 
 const metric_info metric_table[MET_COUNT] = {
-    [MET_PROFIT] = { "profit", "currency", "Recognised revenue minus cost of goods, promotion costs, acquisition and touch costs." },
+    [MET_PROFIT] = { "profit", "currency", "Recognised revenue minus cost of goods, service cost per visit, promotion costs, acquisition and touch costs." },
     [MET_PROFIT_NPV] = { "profit_npv", "currency", "Profit discounted to day 0 at the yearly discount rate." },
     [MET_REVENUE] = { "revenue", "currency", "Revenue recognised for purchases over the horizon (prepaid balances count when spent)." },
-    [MET_GROSS_MARGIN] = { "gross_margin", "currency", "Recognised revenue minus cost of goods and promotion costs." },
+    [MET_GROSS_MARGIN] = { "gross_margin", "currency", "Recognised revenue minus cost of goods, service cost per visit and promotion costs." },
     [MET_ACQUISITION_COST] = { "acquisition_cost", "currency", "Cost of all prospects, bought or not." },
     [MET_TOUCH_COST] = { "touch_cost", "currency", "Cost of reminders and other touches." },
     [MET_PROSPECTS] = { "prospects", "people", "Prospects who came into contact through any channel." },

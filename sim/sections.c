@@ -106,6 +106,9 @@ static const scen_key economics_keys[] = {
     { "discount_rate", KEY_REAL, offsetof(economics_params, discount_rate), 0.1,
       0, 1, 0, "per year", NO_CHOICES,
       "Yearly discount rate for lifetime value and discounted profit." },
+    { "cost_per_visit", KEY_REAL, offsetof(economics_params, cost_per_visit), 0, 0, 1e9, 0,
+      "currency", NO_CHOICES,
+      "Service cost of each visit beyond the cost of goods (advisor time, follow-up calls): the price of a better experience." },
     { 0 }
 };
 

@@ -33,6 +33,7 @@ typedef struct customer_params {
 typedef struct economics_params {
     double gross_margin;
     double discount_rate;          /* yearly */
+    double cost_per_visit;
 } economics_params;
 
 typedef struct lifecycle_params {

@@ -1,0 +1,189 @@
+/* The BG/NBD customer with Gamma-Gamma spend: the fitted statistical model
+ * of a non-contractual business (Fader, Hardie and Lee 2005, "Counting your
+ * customers the easy way" and "RFM and CLV").
+ *
+ *   while alive, a customer buys as a Poisson process of rate lambda
+ *   (purchases per period), lambda ~ Gamma(shape r, rate alpha);
+ *   after each repeat purchase the customer drops out for good with
+ *   probability P, P ~ Beta(a, b);
+ *   each purchase is worth Gamma(shape p, rate nu), nu ~ Gamma(shape q, rate gamma);
+ *   lambda, P and nu are independent across and within customers.
+ *
+ * Time: the fit counts time in periods of period_days days (1 for days, 7
+ * for weeks, 30.4375 for months), so lambda is per period and alpha is in
+ * periods; a customer's rate per day is lambda / period_days, and the days
+ * between purchases are exponential with mean period_days / lambda.
+ *
+ * The engine's first purchase is BG/NBD's time 0: a customer cannot drop
+ * out there (in the likelihood, x = 0 customers are alive), so churn is 0
+ * at purchase 1 and P after every later purchase.  E[X(t)], the expected
+ * repeat purchases by t periods after the first, is then
+ *   (a+b-1)/(a-1) [1 - (alpha/(alpha+t))^r 2F1(r, b; a+b-1; t/(alpha+t))]
+ * (tests/test_btyd_model.c proves it).
+ *
+ * No psychology: a statistical model has no perceived benefit, cost,
+ * expectation or satisfaction, so experience() sets them all to 0.  What
+ * reads them sees a neutral customer: word of mouth's promoter and
+ * detractor thresholds are not reached with their defaults (+20 / -20), no
+ * first visit counts as negative, a recharge's take-up does not move with
+ * satisfaction.  Promotions that act on churn, the bill or conversion
+ * (after the model, in the engine's order) work as on any customer. */
+#include <gsl/gsl_randist.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+
+#include "bgnbd.h"
+#include "model.h"
+
+enum { ST_INTERVAL, ST_DROPOUT, ST_NU };
+
+#define NO_CHOICES NULL
+
+/* ---- [bgnbd] ---- */
+
+/* Defaults: the CDNOW fit of Fader, Hardie and Lee (2005), in weeks. */
+static const scen_key bgnbd_keys[] = {
+    { "r", KEY_REAL, offsetof(bgnbd_params, r), 0.243, 0, 1e6, KEY_MIN_OPEN, "", NO_CHOICES,
+      "BG/NBD: shape of the Gamma spread of purchase rates across customers (small = very unequal)." },
+    { "alpha", KEY_REAL, offsetof(bgnbd_params, alpha), 4.414, 0, 1e9, KEY_MIN_OPEN, "periods",
+      NO_CHOICES,
+      "BG/NBD: rate parameter of that Gamma; the average customer buys r/alpha times per period while alive." },
+    { "a", KEY_REAL, offsetof(bgnbd_params, a), 0.793, 0, 1e6, KEY_MIN_OPEN, "", NO_CHOICES,
+      "BG/NBD: first Beta parameter of the chance P of dropping out after a repeat purchase (mean a/(a+b))." },
+    { "b", KEY_REAL, offsetof(bgnbd_params, b), 2.426, 0, 1e6, KEY_MIN_OPEN, "", NO_CHOICES,
+      "BG/NBD: second Beta parameter of P." },
+    { "period_days", KEY_REAL, offsetof(bgnbd_params, period_days), 7, 0, 3650, KEY_MIN_OPEN,
+      "days", NO_CHOICES,
+      "The fit's unit of time in days (1 = days, 7 = weeks, 30.4375 = months): r/alpha is purchases per such period." },
+    { 0 }
+};
+
+const scen_section bgnbd_section_bgnbd = {
+    "bgnbd",
+    "Purchase rates and dropout of the fitted BG/NBD customer (bgnbd model); defaults: the CDNOW fit, in weeks.",
+    sizeof(bgnbd_params), 1, bgnbd_keys, NULL
+};
+
+/* ---- [gamma_gamma] ---- */
+
+double gamma_gamma_mean(const gamma_gamma_params *g)
+{
+    return g->p * g->gamma / (g->q - 1.0);
+}
+
+static int check_gamma_gamma(void *params, const char *label, const scenario *sc, diag *d)
+{
+    (void)label;
+    (void)sc;
+    const gamma_gamma_params *g = params;
+    if (g->q <= 1.0)
+        return diag_set(d, DIAG_USAGE,
+                        "[gamma_gamma] q = %g: the mean value of a purchase, p gamma / (q - 1), is infinite "
+                        "for q <= 1, so there is no average bill to simulate; q must be above 1 "
+                        "(a fit this heavy-tailed is usually driven by a few huge orders: check the data)",
+                        g->q);
+    return 0;
+}
+
+/* Defaults: the CDNOW fit of Fader, Hardie and Lee (2005): mean 35.8 */
+static const scen_key gamma_gamma_keys[] = {
+    { "p", KEY_REAL, offsetof(gamma_gamma_params, p), 6.25, 0, 1e6, KEY_MIN_OPEN, "", NO_CHOICES,
+      "Gamma-Gamma: shape of the value of one purchase around the customer's own average." },
+    { "q", KEY_REAL, offsetof(gamma_gamma_params, q), 3.74, 0, 1e6, KEY_MIN_OPEN, "", NO_CHOICES,
+      "Gamma-Gamma: shape of the spread of customers' averages; must be above 1 (the mean bill is p gamma/(q-1))." },
+    { "gamma", KEY_REAL, offsetof(gamma_gamma_params, gamma), 15.44, 0, 1e12, KEY_MIN_OPEN,
+      "currency", NO_CHOICES, "Gamma-Gamma: scale of the spread of customers' averages." },
+    { 0 }
+};
+
+const scen_section bgnbd_section_gamma_gamma = {
+    "gamma_gamma",
+    "Value of each purchase of the fitted customer (bgnbd model); defaults: the CDNOW fit.",
+    sizeof(gamma_gamma_params), 1, gamma_gamma_keys, check_gamma_gamma
+};
+
+/* ---- the model ---- */
+
+typedef struct bgnbd_model {
+    bgnbd_params bg;
+    gamma_gamma_params gg;
+} bgnbd_model;
+
+static void *bgnbd_prepare(const scenario *sc, diag *d)
+{
+    bgnbd_model *m = malloc(sizeof *m);
+    if (!m) {
+        diag_set(d, DIAG_RUNTIME, "out of memory");
+        return NULL;
+    }
+    m->bg = *(const bgnbd_params *)scen_get(sc, &bgnbd_section_bgnbd);
+    m->gg = *(const gamma_gamma_params *)scen_get(sc, &bgnbd_section_gamma_gamma);
+    return m;
+}
+
+static void bgnbd_release(void *params)
+{
+    free(params);
+}
+
+static double bgnbd_mean_bill(const void *params)
+{
+    return gamma_gamma_mean(&((const bgnbd_model *)params)->gg);
+}
+
+/* E[1/lambda] is infinite for r <= 1, so the mean gap of a random customer
+ * is no use.  1/E[lambda] = alpha/r periods is instead the mean of the gaps
+ * the business sees, every purchase counted once: a customer of rate lambda
+ * contributes gaps in proportion to lambda, each of mean 1/lambda. */
+static double bgnbd_mean_interval(const void *params)
+{
+    const bgnbd_params *bg = &((const bgnbd_model *)params)->bg;
+    return bg->alpha / bg->r * bg->period_days;
+}
+
+static void bgnbd_customer_init(const void *params, double *state, gsl_rng *r)
+{
+    const bgnbd_model *m = params;
+    double lambda = gsl_ran_gamma(r, m->bg.r, 1.0 / m->bg.alpha);
+    state[ST_INTERVAL] = lambda > 0 ? m->bg.period_days / lambda : INFINITY;
+    state[ST_DROPOUT] = gsl_ran_beta(r, m->bg.a, m->bg.b);
+    state[ST_NU] = gsl_ran_gamma(r, m->gg.q, 1.0 / m->gg.gamma);
+}
+
+static double bgnbd_draw_bill(const void *params, const double *state, const visit_ctx *v,
+                              gsl_rng *r)
+{
+    (void)v;
+    const bgnbd_model *m = params;
+    return gsl_ran_gamma(r, m->gg.p, 1.0 / state[ST_NU]);
+}
+
+static void bgnbd_experience(const void *params, double *state, visit_ctx *v, gsl_rng *r)
+{
+    (void)params;
+    (void)r;
+    v->benefit = v->cost = v->value = 0;
+    v->expectation = v->satisfaction = 0;
+    v->churn = v->purchase_no > 1 ? state[ST_DROPOUT] : 0.0;
+}
+
+static double bgnbd_draw_interval(const void *params, const double *state, gsl_rng *r)
+{
+    (void)params;
+    if (isinf(state[ST_INTERVAL]))
+        return INFINITY;
+    return gsl_ran_exponential(r, state[ST_INTERVAL]);
+}
+
+static const scen_section *const bgnbd_sections[] = {
+    &bgnbd_section_bgnbd, &bgnbd_section_gamma_gamma, NULL
+};
+
+const model_type model_bgnbd = {
+    "bgnbd",
+    "Fitted BG/NBD customer with Gamma-Gamma spend (non-contractual): Poisson purchases while alive, "
+    "dropout after each repeat purchase; no satisfaction.",
+    bgnbd_sections, bgnbd_prepare, bgnbd_release, bgnbd_mean_bill, bgnbd_mean_interval,
+    bgnbd_customer_init, bgnbd_draw_bill, bgnbd_experience, bgnbd_draw_interval
+};
