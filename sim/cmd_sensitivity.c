@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../plots/plot.h"
+#include "figures.h"
 #include "batch.h"
 #include "cli.h"
 #include "commands.h"
@@ -73,8 +73,8 @@ static int cmp_swing(const void *a, const void *b)
     return (x < y) - (x > y);
 }
 
-static int write_outputs(const char *dir, const char *name, const sens_param *p, int n,
-                         const char *metric, double delta, diag *d)
+static int write_outputs(const char *dir, const char *name, const char *currency,
+                         const sens_param *p, int n, const char *metric, double delta, diag *d)
 {
     if (out_mkdirs(dir, d))
         return d->status;
@@ -106,17 +106,7 @@ static int write_outputs(const char *dir, const char *name, const sens_param *p,
                 isnan(p[i].profit_high.mean) ? 0 : p[i].profit_high.mean);
     if (out_commit(f, tmp, dir, "tornado.csv", d))
         return d->status;
-    char title[512], xlabel[200];
-    snprintf(title, sizeof title, "%s: change in profit when each parameter moves %g %% down or up",
-             name, 100 * delta);
-    snprintf(xlabel, sizeof xlabel, "change in profit over the horizon (currency; k = thousand, M = million)");
-    plot_series s = { "tornado.csv", 1, 2, 2, 3, "change in profit" };
-    plot_spec spec = { "tornado", PLOT_HBARS, PLOT_PNG, title, xlabel, "parameter", &s, 1, 0,
-                       "%.1s %c", 0, 0 };
-    char err[512] = "";
-    if (plot_render(dir, &spec, err, sizeof err) == PLOT_ERROR)
-        return diag_set(d, DIAG_RUNTIME, "plot tornado: %s", err);
-    return 0;
+    return figures_tornado(dir, name, delta, currency, LANG_EN, PLOT_PNG, d);
 }
 
 static int sensitivity_run(int argc, char **argv, diag *d)
@@ -219,7 +209,7 @@ static int sensitivity_run(int argc, char **argv, diag *d)
         strncat(outbuf, "_sensitivity", sizeof outbuf - strlen(outbuf) - 1);
         outdir = outbuf;
     }
-    if ((status = write_outputs(outdir, scen_name(sc), p, np, metric_table[metric].name, o.delta, d)))
+    if ((status = write_outputs(outdir, scen_name(sc), scen_currency(sc), p, np, metric_table[metric].name, o.delta, d)))
         goto done;
     if (!o.quiet) {
         stat_summary base = stat_vec_get(res->scen[0].metric, MET_PROFIT);

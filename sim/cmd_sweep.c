@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../plots/plot.h"
+#include "figures.h"
 #include "batch.h"
 #include "cli.h"
 #include "commands.h"
@@ -80,7 +80,7 @@ static int parse_param(const char *param, char *key, size_t keycap, double *valu
 
 
 static int write_sweep(const char *dir, const char *key, const double *values, int n,
-                       const run_result *res, const char *name, diag *d)
+                       const run_result *res, const char *name, const char *currency, diag *d)
 {
     if (out_mkdirs(dir, d))
         return d->status;
@@ -131,26 +131,10 @@ static int write_sweep(const char *dir, const char *key, const double *values, i
     if (out_json_commit(root, dir, "sweep.json", d))
         return d->status;
     /* sweep.csv: column 1 the value, then 3 columns per metric */
-    int pc = 2 + 3 * MET_PROFIT, rc365 = 2 + 3 * MET_RETENTION_365, rc90 = 2 + 3 * MET_RETENTION_90;
-    int retcol = res->scen[0].horizon >= 365 ? rc365 : rc90;
-    char title[512], xlabel[256];
-    snprintf(title, sizeof title, "%s: profit against %s (mean and 95 %% CI)", name, key);
-    snprintf(xlabel, sizeof xlabel, "%s", key);
-    plot_series ps = { "sweep.csv", 1, pc, pc + 1, pc + 2, "profit over the horizon" };
-    plot_spec sp = { "sweep", PLOT_LINES_BANDS, PLOT_PNG, title, xlabel,
-                     "profit over the horizon (currency; k = thousand, M = million)", &ps, 1, 0,
-                     "%.1s %c", 0, 0 };
-    char err[512] = "";
-    if (plot_render(dir, &sp, err, sizeof err) == PLOT_ERROR)
-        return diag_set(d, DIAG_RUNTIME, "plot sweep: %s", err);
-    snprintf(title, sizeof title, "%s: retention against %s (mean and 95 %% CI)", name, key);
-    plot_series rs = { "sweep.csv", 1, retcol, retcol + 1, retcol + 2,
-                       retcol == rc365 ? "retention at 365 days" : "retention at 90 days" };
-    plot_spec rsp = { "sweep_retention", PLOT_LINES_BANDS, PLOT_PNG, title, xlabel,
-                      "share of customers buying again (0-1)", &rs, 1, 0, NULL, 0, 0 };
-    if (plot_render(dir, &rsp, err, sizeof err) == PLOT_ERROR)
-        return diag_set(d, DIAG_RUNTIME, "plot sweep_retention: %s", err);
-    return 0;
+    int long_horizon = res->scen[0].horizon >= 365;
+    int retention = long_horizon ? MET_RETENTION_365 : MET_RETENTION_90;
+    return figures_sweep(dir, name, key, 2 + 3 * MET_PROFIT, 2 + 3 * retention, long_horizon ? 365 : 90,
+                         currency, LANG_EN, PLOT_PNG, d);
 }
 
 static int sweep_run(int argc, char **argv, diag *d)
@@ -196,7 +180,7 @@ static int sweep_run(int argc, char **argv, diag *d)
     }
     if ((status = sim_run(b->e, b->n, &o.run, &res, d)))
         goto done;
-    if ((status = write_sweep(outdir, key, values, n, res, scen_name(b->sc[0]), d)))
+    if ((status = write_sweep(outdir, key, values, n, res, scen_name(b->sc[0]), scen_currency(b->sc[0]), d)))
         goto done;
     if (!o.quiet) {
         printf("%s: %s from %g to %g, %d replications each (paired)\n", scen_name(b->sc[0]), key,

@@ -5,7 +5,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "../plots/plot.h"
+#include "figures.h"
 #include "output.h"
 #include "sections.h"
 
@@ -181,66 +181,18 @@ static int write_diff_curves(const char *dir, const run_result *res, diag *d)
     return out_commit(f, tmp, dir, "diff.csv", d);
 }
 
-static int render(const char *dir, const plot_spec *spec, diag *d)
-{
-    char err[512] = "";
-    plot_status st = plot_render(dir, spec, err, sizeof err);
-    if (st == PLOT_ERROR)
-        return diag_set(d, DIAG_RUNTIME, "plot %s: %s", spec->name, err);
-    return 0;
-}
-
 int compare_write(const char *dir, const batch *b, const compare_table *t,
                   const char subdirs[][160], const run_result *paired, diag *d)
 {
     if (write_tables(dir, b, t, d))
         return d->status;
-    int n = t->nscen > 8 ? 8 : t->nscen; /* beyond 8 lines an overlay is unreadable */
-    static char csv[3][8][200];
-    static char legend[8][200];
-    plot_series ret[8], prof[8], act[8];
-    for (int k = 0; k < n; k++) {
-        snprintf(csv[0][k], sizeof csv[0][k], "%s/retention.csv", subdirs[k]);
-        snprintf(csv[1][k], sizeof csv[1][k], "%s/profit.csv", subdirs[k]);
-        snprintf(csv[2][k], sizeof csv[2][k], "%s/active.csv", subdirs[k]);
-        snprintf(legend[k], sizeof legend[k], "%s%s", scen_name(b->sc[k]), k == 0 ? " (base)" : "");
-        ret[k] = (plot_series){ csv[0][k], 1, 2, 4, 5, legend[k] };
-        prof[k] = (plot_series){ csv[1][k], 1, 18, 20, 21, legend[k] };
-        act[k] = (plot_series){ csv[2][k], 1, 2, 4, 5, legend[k] };
-    }
-    const scenario_params *sp = scen_get(b->sc[0], &section_scenario);
-    char ylabel[200];
-    snprintf(ylabel, sizeof ylabel, "cumulative profit (%s; k = thousand, M = million)",
-             sp->currency[0] ? sp->currency : "yuan");
-    plot_spec specs[] = {
-        { "retention", PLOT_LINES_BANDS, PLOT_PNG, "Retention by customer age: base against variants (95 % CI)",
-          "customer age (days since first purchase)", "share of customers buying again (0-1)", ret, n,
-          0, NULL, 0, 1 },
-        { "profit", PLOT_LINES_BANDS, PLOT_PNG, "Cumulative profit: base against variants (95 % CI)",
-          "day", ylabel, prof, n, 0, "%.1s %c", 0, 0 },
-        { "customers", PLOT_LINES_BANDS, PLOT_PNG, "Active customers: base against variants (95 % CI)",
-          "day", "active customers (people)", act, n, 0, NULL, 0, 0 },
-    };
-    for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++)
-        if (render(dir, &specs[i], d))
-            return d->status;
-    if (!paired)
-        return 0;
-    if (write_diff_curves(dir, paired, d))
+    if (paired && write_diff_curves(dir, paired, d))
         return d->status;
-    plot_series diff[8];
-    static char dlegend[8][200];
-    for (int k = 1; k < n; k++) {
-        snprintf(dlegend[k], sizeof dlegend[k], "%s minus %s", scen_name(b->sc[k]), scen_name(b->sc[0]));
-        diff[k - 1] = (plot_series){ "diff.csv", 1, 2 + 3 * (k - 1), 3 + 3 * (k - 1), 4 + 3 * (k - 1),
-                                     dlegend[k] };
-    }
-    snprintf(ylabel, sizeof ylabel, "difference in cumulative profit (%s; k = thousand, M = million)",
-             sp->currency[0] ? sp->currency : "yuan");
-    plot_spec ds = { "profit_difference", PLOT_LINES_BANDS, PLOT_PNG,
-                     "Cumulative profit gained against the base (paired, 95 % CI)", "day", ylabel,
-                     diff, n - 1, 0, "%.1s %c", 0, 0 };
-    return render(dir, &ds, d);
+    const char *names[BATCH_MAX];
+    for (int k = 0; k < t->nscen; k++)
+        names[k] = scen_name(b->sc[k]);
+    return figures_compare(dir, names, subdirs, t->nscen, paired != NULL, scen_currency(b->sc[0]),
+                           LANG_EN, PLOT_PNG, d);
 }
 
 void compare_print_verdicts(FILE *f, const batch *b, const compare_table *t)
@@ -281,6 +233,6 @@ void compare_print_verdicts(FILE *f, const batch *b, const compare_table *t)
         const stat_summary *liab = &t->value[k][MET_LIABILITY_END];
         if (liab->mean > 0)
             fprintf(f, "  %-24s %.0f %s still owed to customers at the horizon (not in profit)\n",
-                    "liability_end", liab->mean, sp->currency[0] ? sp->currency : "yuan");
+                    "liability_end", liab->mean, scen_currency(b->sc[0]));
     }
 }

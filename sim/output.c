@@ -9,12 +9,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../plots/plot.h"
+#include "figures.h"
 #include "sections.h"
 
 #define RETSIM_VERSION "0.1.0"
-/* money axes read best with SI prefixes: 5.2 M rather than 5.2x10^6 */
-#define MONEY_FORMAT "%.1s %c"
+
 
 int out_mkdirs(const char *dir, diag *d)
 {
@@ -243,7 +242,6 @@ static int write_summary_json(const char *dir, const scenario *sc, const engine 
                               const run_opts *o, const run_result *res, int k, diag *d)
 {
     const scen_stats *s = &res->scen[k];
-    const scenario_params *sp = scen_get(sc, &section_scenario);
     json_t *root = json_object();
     json_object_set_new(root, "retsim_version", json_string(RETSIM_VERSION));
     json_object_set_new(root, "scenario", json_string(scen_name(sc)));
@@ -252,7 +250,7 @@ static int write_summary_json(const char *dir, const scenario *sc, const engine 
     json_object_set_new(root, "replications", json_integer(res->reps));
     json_object_set_new(root, "threads", json_integer(res->threads));
     json_object_set_new(root, "horizon_days", json_integer(s->horizon));
-    json_object_set_new(root, "currency", json_string(sp->currency[0] ? sp->currency : "yuan"));
+    json_object_set_new(root, "currency", json_string(scen_currency(sc)));
     json_object_set_new(root, "confidence", json_real(0.95));
     const char *names[16];
     char desc[16][256];
@@ -292,73 +290,6 @@ static int write_summary_json(const char *dir, const scenario *sc, const engine 
     return out_json_commit(root, dir, "summary.json", d);
 }
 
-/* ---- plots ---- */
-
-static int render(const char *dir, const plot_spec *spec, int *warned, diag *d)
-{
-    char err[512] = "";
-    plot_status st = plot_render(dir, spec, err, sizeof err);
-    if (st == PLOT_NO_GNUPLOT) {
-        if (!*warned)
-            fprintf(stderr, "retsim: warning: gnuplot not found; wrote the CSV files and %s/*.gp "
-                            "scripts but no pictures (install gnuplot-nox)\n", dir);
-        *warned = 1;
-        return 0;
-    }
-    if (st == PLOT_ERROR)
-        return diag_set(d, DIAG_RUNTIME, "plot %s: %s", spec->name, err);
-    return 0;
-}
-
-static int write_plots(const char *dir, const scenario *sc, diag *d)
-{
-    const scenario_params *sp = scen_get(sc, &section_scenario);
-    const char *cur = sp->currency[0] ? sp->currency : "yuan";
-    const char *name = scen_name(sc);
-    char title[512], ylabel[256];
-    int warned = 0;
-
-    /* retention.csv columns: age, retention mean, sd, low, high */
-    plot_series ret = { "retention.csv", 1, 2, 4, 5, "buying again at this age or later" };
-    snprintf(title, sizeof title, "%s: retention by customer age (mean and 95 %% CI)", name);
-    plot_spec pr = { "retention", PLOT_LINES_BANDS, PLOT_PNG, title, "customer age (days since first purchase)",
-                     "share of customers (0-1)", &ret, 1, 0, NULL, 0, 1 };
-    if (render(dir, &pr, &warned, d))
-        return d->status;
-
-    /* profit.csv: day, then per curve mean sd low high:
-     * revenue(2-5) costs(6-9) profit(10-13) cum_revenue(14-17) cum_profit(18-21) cum_npv(22-25) */
-    plot_series prof[] = {
-        { "profit.csv", 1, 14, 16, 17, "cumulative revenue" },
-        { "profit.csv", 1, 18, 20, 21, "cumulative profit" },
-        { "profit.csv", 1, 22, 24, 25, "cumulative profit, discounted" },
-    };
-    snprintf(title, sizeof title, "%s: cumulative revenue and profit (mean and 95 %% CI)", name);
-    snprintf(ylabel, sizeof ylabel, "%s (k = thousand, M = million)", cur);
-    plot_spec pp = { "profit", PLOT_LINES_BANDS, PLOT_PNG, title, "day", ylabel, prof, 3,
-                     0, MONEY_FORMAT, 0, 0 };
-    if (render(dir, &pp, &warned, d))
-        return d->status;
-
-    /* active.csv: day, active(2-5) silent(6-9) dormant(10-13) */
-    plot_series act[] = {
-        { "active.csv", 1, 2, 4, 5, "active" },
-        { "active.csv", 1, 6, 8, 9, "silent" },
-        { "active.csv", 1, 10, 12, 13, "dormant" },
-    };
-    snprintf(title, sizeof title, "%s: customers by status (mean and 95 %% CI)", name);
-    plot_spec pa = { "customers", PLOT_LINES_BANDS, PLOT_PNG, title, "day", "customers (people)",
-                     act, 3, 0, NULL, 0, 0 };
-    if (render(dir, &pa, &warned, d))
-        return d->status;
-
-    plot_series coh = { "cohorts.csv", 1, 2, 0, 0, "share of cohort buying" };
-    snprintf(title, sizeof title, "%s: cohort retention (share of each month's new customers buying)", name);
-    plot_spec pc = { "cohorts", PLOT_HEATMAP, PLOT_PNG, title, "months since first purchase",
-                     "month of first purchase", &coh, 1, 0, NULL, 0, 0 };
-    return render(dir, &pc, &warned, d);
-}
-
 int out_write_run(const char *dir, const scenario *sc, const engine *e, const run_opts *o,
                   const run_result *res, int k, diag *d)
 {
@@ -387,7 +318,8 @@ int out_write_run(const char *dir, const scenario *sc, const engine *e, const ru
     scen_write_resolved(f, sc);
     if (out_commit(f, tmp, dir, "scenario.ini", d))
         return d->status;
-    return write_plots(dir, sc, d);
+    return figures_run(dir, scen_name(sc), scen_currency(sc), LANG_EN, PLOT_PNG,
+                       d);
 }
 
 static void print_metric(FILE *f, const scen_stats *s, metric_id m, const char *label,
@@ -407,8 +339,7 @@ static void print_metric(FILE *f, const scen_stats *s, metric_id m, const char *
 void out_print_summary(FILE *f, const scenario *sc, const engine *e, const run_result *res, int k)
 {
     const scen_stats *s = &res->scen[k];
-    const scenario_params *sp = scen_get(sc, &section_scenario);
-    const char *cur = sp->currency[0] ? sp->currency : "yuan";
+    const char *cur = scen_currency(sc);
     fprintf(f, "%s: %d replications over %d days\n", scen_name(sc), res->reps, s->horizon);
     const char *names[16];
     char desc[16][256];

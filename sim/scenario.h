@@ -94,6 +94,8 @@ const void *scen_nth(const scenario *sc, const scen_section *sec, int i,
 
 /* The scenario's display name ([scenario] name, or the file's base name). */
 const char *scen_name(const scenario *sc);
+/* Its currency label ([scenario] currency, default yuan). */
+const char *scen_currency(const scenario *sc);
 
 /* The scenario as run: every section and key that was written, with bases
  * and overrides applied; loading it gives the same scenario. */

@@ -264,3 +264,9 @@ const char *scen_name(const scenario *sc)
     const char *base = strrchr(sc->path, '/');
     return base ? base + 1 : sc->path;
 }
+
+const char *scen_currency(const scenario *sc)
+{
+    const scenario_params *p = scen_get(sc, &section_scenario);
+    return p && p->currency[0] ? p->currency : "yuan";
+}

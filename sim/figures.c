@@ -1,0 +1,190 @@
+#include "figures.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* money axes read best with SI prefixes: 5.2 M rather than 5.2x10^6 */
+#define MONEY_FORMAT "%.1s %c"
+
+int lang_parse(const char *text, lang_id *out, diag *d)
+{
+    if (!strcmp(text, "en"))
+        *out = LANG_EN;
+    else if (!strcmp(text, "zh"))
+        *out = LANG_ZH;
+    else
+        return diag_set(d, DIAG_USAGE, "--lang %s: supported languages are en and zh", text);
+    return 0;
+}
+
+/* Draws one figure; a missing gnuplot is a warning (once), not an error:
+ * the CSV files and the .gp scripts are still there. */
+static int render(const char *dir, plot_spec *spec, plot_format fmt, diag *d)
+{
+    static int warned;
+    char err[512] = "";
+    spec->format = fmt;
+    plot_status st = plot_render(dir, spec, err, sizeof err);
+    if (st == PLOT_NO_GNUPLOT) {
+        if (!warned)
+            fprintf(stderr, "retsim: warning: gnuplot not found; wrote the CSV files and %s/*.gp "
+                            "scripts but no pictures (install gnuplot-nox)\n", dir);
+        warned = 1;
+        return 0;
+    }
+    if (st == PLOT_ERROR)
+        return diag_set(d, DIAG_RUNTIME, "plot %s: %s", spec->name, err);
+    return 0;
+}
+
+static const char *money_label(char *buf, size_t cap, const char *what_en, const char *what_zh,
+                               const char *currency, lang_id lang)
+{
+    if (lang == LANG_ZH)
+        snprintf(buf, cap, "%s（%s；k = 千，M = 百万）", what_zh, currency);
+    else
+        snprintf(buf, cap, "%s (%s; k = thousand, M = million)", what_en, currency);
+    return buf;
+}
+
+int figures_run(const char *dir, const char *name, const char *currency, lang_id lang,
+                plot_format fmt, diag *d)
+{
+    char title[512], ylabel[256];
+    /* retention.csv: age, retention mean, sd, low, high */
+    plot_series ret = { "retention.csv", 1, 2, 4, 5,
+                        L(lang, "buying again at this age or later", "在此客龄及以后再次购买") };
+    snprintf(title, sizeof title, "%s: %s", name,
+             L(lang, "retention by customer age (mean and 95 % CI)", "按客龄的留存率（均值与95%置信区间）"));
+    plot_spec pr = { "retention", PLOT_LINES_BANDS, fmt, title,
+                     L(lang, "customer age (days since first purchase)", "客龄（首次购买后的天数）"),
+                     L(lang, "share of customers (0-1)", "顾客占比（0-1）"), &ret, 1, 0, NULL, 0, 1 };
+    if (render(dir, &pr, fmt, d))
+        return d->status;
+
+    /* profit.csv: day, then per curve mean sd low high: revenue(2-5)
+     * costs(6-9) profit(10-13) cum_revenue(14-17) cum_profit(18-21) cum_npv(22-25) */
+    plot_series prof[] = {
+        { "profit.csv", 1, 14, 16, 17, L(lang, "cumulative revenue", "累计收入") },
+        { "profit.csv", 1, 18, 20, 21, L(lang, "cumulative profit", "累计利润") },
+        { "profit.csv", 1, 22, 24, 25, L(lang, "cumulative profit, discounted", "累计利润（折现）") },
+    };
+    snprintf(title, sizeof title, "%s: %s", name,
+             L(lang, "cumulative revenue and profit (mean and 95 % CI)", "累计收入与利润（均值与95%置信区间）"));
+    plot_spec pp = { "profit", PLOT_LINES_BANDS, fmt, title, L(lang, "day", "天"),
+                     money_label(ylabel, sizeof ylabel, "money", "金额", currency, lang), prof, 3, 0,
+                     MONEY_FORMAT, 0, 0 };
+    if (render(dir, &pp, fmt, d))
+        return d->status;
+
+    /* active.csv: day, active(2-5) silent(6-9) dormant(10-13) */
+    plot_series act[] = {
+        { "active.csv", 1, 2, 4, 5, L(lang, "active", "活跃") },
+        { "active.csv", 1, 6, 8, 9, L(lang, "silent", "沉默") },
+        { "active.csv", 1, 10, 12, 13, L(lang, "dormant", "休眠") },
+    };
+    snprintf(title, sizeof title, "%s: %s", name,
+             L(lang, "customers by status (mean and 95 % CI)", "各状态顾客数（均值与95%置信区间）"));
+    plot_spec pa = { "customers", PLOT_LINES_BANDS, fmt, title, L(lang, "day", "天"),
+                     L(lang, "customers (people)", "顾客（人）"), act, 3, 0, NULL, 0, 0 };
+    if (render(dir, &pa, fmt, d))
+        return d->status;
+
+    plot_series coh = { "cohorts.csv", 1, 2, 0, 0, L(lang, "share of cohort buying", "同期群购买占比") };
+    snprintf(title, sizeof title, "%s: %s", name,
+             L(lang, "cohort retention (share of each month's new customers buying)",
+               "同期群留存（每月新客在之后各月的购买占比）"));
+    plot_spec pc = { "cohorts", PLOT_HEATMAP, fmt, title,
+                     L(lang, "months since first purchase", "首次购买后的月数"),
+                     L(lang, "month of first purchase", "首次购买月份"), &coh, 1, 0, NULL, 0, 0 };
+    return render(dir, &pc, fmt, d);
+}
+
+int figures_compare(const char *dir, const char *const *names, const char subdirs[][160], int n,
+                    int paired, const char *currency, lang_id lang, plot_format fmt, diag *d)
+{
+    if (n > 8)
+        n = 8; /* beyond 8 lines an overlay is unreadable */
+    char csv[3][8][200], legend[8][200], dlegend[8][200], ylabel[256];
+    plot_series ret[8], prof[8], act[8], diff[8];
+    for (int k = 0; k < n; k++) {
+        snprintf(csv[0][k], sizeof csv[0][k], "%s/retention.csv", subdirs[k]);
+        snprintf(csv[1][k], sizeof csv[1][k], "%s/profit.csv", subdirs[k]);
+        snprintf(csv[2][k], sizeof csv[2][k], "%s/active.csv", subdirs[k]);
+        snprintf(legend[k], sizeof legend[k], "%s%s", names[k],
+                 k == 0 ? L(lang, " (base)", "（基准）") : "");
+        ret[k] = (plot_series){ csv[0][k], 1, 2, 4, 5, legend[k] };
+        prof[k] = (plot_series){ csv[1][k], 1, 18, 20, 21, legend[k] };
+        act[k] = (plot_series){ csv[2][k], 1, 2, 4, 5, legend[k] };
+    }
+    plot_spec specs[] = {
+        { "retention", PLOT_LINES_BANDS, fmt,
+          L(lang, "Retention by customer age: base against variants (95 % CI)", "按客龄的留存率：基准与方案对比（95%置信区间）"),
+          L(lang, "customer age (days since first purchase)", "客龄（首次购买后的天数）"),
+          L(lang, "share of customers buying again (0-1)", "再次购买的顾客占比（0-1）"), ret, n, 0, NULL, 0, 1 },
+        { "profit", PLOT_LINES_BANDS, fmt,
+          L(lang, "Cumulative profit: base against variants (95 % CI)", "累计利润：基准与方案对比（95%置信区间）"),
+          L(lang, "day", "天"), money_label(ylabel, sizeof ylabel, "cumulative profit", "累计利润", currency, lang),
+          prof, n, 0, MONEY_FORMAT, 0, 0 },
+        { "customers", PLOT_LINES_BANDS, fmt,
+          L(lang, "Active customers: base against variants (95 % CI)", "活跃顾客：基准与方案对比（95%置信区间）"),
+          L(lang, "day", "天"), L(lang, "active customers (people)", "活跃顾客（人）"), act, n, 0, NULL, 0, 0 },
+    };
+    for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++)
+        if (render(dir, &specs[i], fmt, d))
+            return d->status;
+    if (!paired || n < 2)
+        return 0;
+    for (int k = 1; k < n; k++) {
+        snprintf(dlegend[k], sizeof dlegend[k], L(lang, "%s minus %s", "%s 减 %s"), names[k], names[0]);
+        diff[k - 1] = (plot_series){ "diff.csv", 1, 2 + 3 * (k - 1), 3 + 3 * (k - 1), 4 + 3 * (k - 1),
+                                     dlegend[k] };
+    }
+    plot_spec ds = { "profit_difference", PLOT_LINES_BANDS, fmt,
+                     L(lang, "Cumulative profit gained against the base (paired, 95 % CI)",
+                       "相对基准的累计利润增量（配对，95%置信区间）"),
+                     L(lang, "day", "天"),
+                     money_label(ylabel, sizeof ylabel, "difference in cumulative profit", "累计利润差",
+                                 currency, lang),
+                     diff, n - 1, 0, MONEY_FORMAT, 0, 0 };
+    return render(dir, &ds, fmt, d);
+}
+
+int figures_sweep(const char *dir, const char *name, const char *key, int profit_col,
+                  int retention_col, int retention_days, const char *currency, lang_id lang,
+                  plot_format fmt, diag *d)
+{
+    char title[512], ylabel[256], rlegend[128];
+    snprintf(title, sizeof title, L(lang, "%s: profit against %s (mean and 95 %% CI)",
+                                    "%s：利润随 %s 的变化（均值与95%%置信区间）"), name, key);
+    plot_series ps = { "sweep.csv", 1, profit_col, profit_col + 1, profit_col + 2,
+                       L(lang, "profit over the horizon", "模拟期内利润") };
+    plot_spec sp = { "sweep", PLOT_LINES_BANDS, fmt, title, key,
+                     money_label(ylabel, sizeof ylabel, "profit over the horizon", "模拟期内利润", currency, lang),
+                     &ps, 1, 0, MONEY_FORMAT, 0, 0 };
+    if (render(dir, &sp, fmt, d))
+        return d->status;
+    snprintf(title, sizeof title, L(lang, "%s: retention against %s (mean and 95 %% CI)",
+                                    "%s：留存率随 %s 的变化（均值与95%%置信区间）"), name, key);
+    snprintf(rlegend, sizeof rlegend, L(lang, "retention at %d days", "%d天留存率"), retention_days);
+    plot_series rs = { "sweep.csv", 1, retention_col, retention_col + 1, retention_col + 2, rlegend };
+    plot_spec rsp = { "sweep_retention", PLOT_LINES_BANDS, fmt, title, key,
+                      L(lang, "share of customers buying again (0-1)", "再次购买的顾客占比（0-1）"), &rs, 1, 0,
+                      NULL, 0, 0 };
+    return render(dir, &rsp, fmt, d);
+}
+
+int figures_tornado(const char *dir, const char *name, double delta, const char *currency,
+                    lang_id lang, plot_format fmt, diag *d)
+{
+    char title[512], xlabel[256];
+    snprintf(title, sizeof title,
+             L(lang, "%s: change in profit when each parameter moves %g %% down or up",
+               "%s：各参数下调或上调 %g%% 时利润的变化"), name, 100 * delta);
+    plot_series s = { "tornado.csv", 1, 2, 2, 3, L(lang, "change in profit", "利润变化") };
+    plot_spec spec = { "tornado", PLOT_HBARS, fmt, title,
+                       money_label(xlabel, sizeof xlabel, "change in profit over the horizon", "模拟期内利润变化",
+                                   currency, lang),
+                       L(lang, "parameter", "参数"), &s, 1, 0, MONEY_FORMAT, 0, 0 };
+    return render(dir, &spec, fmt, d);
+}

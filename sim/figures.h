@@ -1,0 +1,35 @@
+/* figures: every picture retsim draws, defined once, in English or Chinese,
+ * as PNG (for people) or SVG (for the HTML report).  The writers of run,
+ * compare, sweep and sensitivity and the report all draw through here, so a
+ * plot's title, axes, units and legend cannot differ between them. */
+#ifndef RETSIM_FIGURES_H
+#define RETSIM_FIGURES_H
+
+#include "../plots/plot.h"
+#include "diag.h"
+
+typedef enum { LANG_EN = 0, LANG_ZH = 1 } lang_id;
+
+/* "en" or "zh"; DIAG_USAGE naming the supported ones otherwise. */
+int lang_parse(const char *text, lang_id *out, diag *d);
+
+/* Picks the string of the language. */
+#define L(lang, en, zh) ((lang) == LANG_ZH ? (zh) : (en))
+
+/* retention, profit, customers, cohorts from a run's CSV files in dir. */
+int figures_run(const char *dir, const char *name, const char *currency, lang_id lang,
+                plot_format fmt, diag *d);
+/* Overlays of n scenarios whose run outputs are in dir/subdirs[k]; and, for
+ * paired runs, profit_difference from dir/diff.csv. */
+int figures_compare(const char *dir, const char *const *names, const char subdirs[][160], int n,
+                    int paired, const char *currency, lang_id lang, plot_format fmt, diag *d);
+/* sweep and sweep_retention from dir/sweep.csv (retention_col: the CSV
+ * column of the retention metric's mean; its CI follows). */
+int figures_sweep(const char *dir, const char *name, const char *key, int profit_col,
+                  int retention_col, int retention_days, const char *currency, lang_id lang,
+                  plot_format fmt, diag *d);
+/* tornado from dir/tornado.csv */
+int figures_tornado(const char *dir, const char *name, double delta, const char *currency,
+                    lang_id lang, plot_format fmt, diag *d);
+
+#endif
