@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "figures.h"
 #include "metrics.h"
 
 int cli_parse_int(const char *opt, const char *text, long min, long max, long *out, diag *d)
@@ -102,6 +103,9 @@ void cli_print_common_help(int allowed)
         printf("      --independent    run each scenario on its own seed instead of common random numbers\n");
     if (allowed & CLI_DELTA)
         printf("      --delta D        relative move of each parameter, down and up (default 10%%)\n");
+    if (allowed & CLI_REPORT)
+        printf("      --report         also write report.html (one self-contained page)\n"
+               "      --lang L         language of the report: en (default) or zh\n");
     if (allowed & CLI_METRIC)
         printf("      --metric NAME    a second metric to report the swing of (default retention_365)\n");
     printf("  -q, --quiet          no progress bar, no summary\n"
@@ -117,6 +121,7 @@ int cli_parse(const char *verb, int argc, char **argv, int allowed, cli_opts *o,
         { "help", no_argument, 0, 'h' },           { "precision", required_argument, 0, 'P' },
         { "independent", no_argument, 0, 'I' },    { "param", required_argument, 0, 'A' },
         { "delta", required_argument, 0, 'D' },    { "metric", required_argument, 0, 'M' },
+        { "report", no_argument, 0, 'R' },         { "lang", required_argument, 0, 'L' },
         { 0, 0, 0, 0 }
     };
     memset(o, 0, sizeof *o);
@@ -129,7 +134,8 @@ int cli_parse(const char *verb, int argc, char **argv, int allowed, cli_opts *o,
     optind = 1;
     while ((c = getopt_long(argc, argv, ":r:s:t:o:qh", opts, NULL)) != -1) {
         int needs = c == 'P' ? CLI_PRECISION : c == 'I' ? CLI_INDEPENDENT : c == 'A' ? CLI_PARAM
-                    : c == 'D' ? CLI_DELTA : c == 'M' ? CLI_METRIC : 0;
+                    : c == 'D' ? CLI_DELTA : c == 'M' ? CLI_METRIC
+                    : (c == 'R' || c == 'L') ? CLI_REPORT : 0;
         if (needs && !(allowed & needs))
             return diag_set(d, DIAG_USAGE, "%s does not take %s (see retsim %s --help)", verb,
                             argv[optind - 1], verb);
@@ -182,6 +188,16 @@ int cli_parse(const char *verb, int argc, char **argv, int allowed, cli_opts *o,
         case 'M':
             o->metric = optarg;
             break;
+        case 'R':
+            o->report = 1;
+            break;
+        case 'L': {
+            lang_id lang;
+            if (lang_parse(optarg, &lang, d))
+                return d->status;
+            o->lang = (int)lang;
+            break;
+        }
         case ':':
             return diag_set(d, DIAG_USAGE, "%s needs a value (see retsim %s --help)",
                             argv[optind - 1], verb);

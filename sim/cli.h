@@ -16,7 +16,8 @@ enum {
     CLI_INDEPENDENT = 2,
     CLI_PARAM = 4,
     CLI_DELTA = 8,
-    CLI_METRIC = 16
+    CLI_METRIC = 16,
+    CLI_REPORT = 32       /* --report and --lang */
 };
 
 typedef struct cli_opts {
@@ -31,6 +32,8 @@ typedef struct cli_opts {
     const char *param;       /* sweep: section.key=FROM:TO:STEP */
     double delta;            /* sensitivity: relative move, e.g. 0.1 */
     const char *metric;      /* sensitivity: second metric */
+    int report;              /* also write report.html */
+    int lang;                /* lang_id of the report */
     const char *files[CLI_MAX_FILES];
     int nfiles;
 } cli_opts;

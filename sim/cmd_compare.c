@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "compare.h"
 #include "output.h"
+#include "report.h"
 #include "rng.h"
 
 static void compare_usage(void)
@@ -21,7 +22,7 @@ static void compare_usage(void)
            "reports each metric's difference from the base with its 95 %% CI.\n"
            "\n"
            "options:\n");
-    cli_print_common_help(CLI_PRECISION | CLI_INDEPENDENT);
+    cli_print_common_help(CLI_PRECISION | CLI_INDEPENDENT | CLI_REPORT);
     printf("\n"
            "writes (default DIR: out/NAME of the last variant): compare.csv, compare.json,\n"
            "  retention.png, profit.png, customers.png (overlays with bands),\n"
@@ -32,7 +33,7 @@ static void compare_usage(void)
 static int compare_run(int argc, char **argv, diag *d)
 {
     cli_opts o;
-    if (cli_parse("compare", argc, argv, CLI_PRECISION | CLI_INDEPENDENT, &o, d))
+    if (cli_parse("compare", argc, argv, CLI_PRECISION | CLI_INDEPENDENT | CLI_REPORT, &o, d))
         return d->status;
     if (o.help) {
         compare_usage();
@@ -101,6 +102,8 @@ static int compare_run(int argc, char **argv, diag *d)
     }
     if ((status = compare_write(outdir, b, t, (const char(*)[160])subdirs,
                                 o.independent ? NULL : res[0], d)))
+        goto done;
+    if (o.report && (status = report_write(outdir, (lang_id)o.lang, d)))
         goto done;
     if (!o.quiet) {
         compare_print_verdicts(stdout, b, t);

@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "output.h"
+#include "report.h"
 
 static void run_usage(void)
 {
@@ -15,7 +16,7 @@ static void run_usage(void)
            "writes retention and profit curves with 95 %% confidence bands.\n"
            "\n"
            "options:\n");
-    cli_print_common_help(CLI_PRECISION);
+    cli_print_common_help(CLI_PRECISION | CLI_REPORT);
     printf("\n"
            "writes (default DIR: out/NAME for NAME.ini): summary.json, metrics.csv,\n"
            "  retention.csv, profit.csv, active.csv, funnel.csv, rfm.csv, clv.csv,\n"
@@ -28,7 +29,7 @@ static void run_usage(void)
 static int run_run(int argc, char **argv, diag *d)
 {
     cli_opts o;
-    if (cli_parse("run", argc, argv, CLI_PRECISION, &o, d))
+    if (cli_parse("run", argc, argv, CLI_PRECISION | CLI_REPORT, &o, d))
         return d->status;
     if (o.help) {
         run_usage();
@@ -54,6 +55,8 @@ static int run_run(int argc, char **argv, diag *d)
     int status = sim_run(b.e, 1, &o.run, &res, d);
     if (!status)
         status = out_write_run(outdir, b.sc[0], b.e[0], &o.run, res, 0, d);
+    if (!status && o.report)
+        status = report_write(outdir, (lang_id)o.lang, d);
     if (!status && !o.quiet) {
         out_print_summary(stdout, b.sc[0], b.e[0], res, 0);
         if (o.precision > 0)

@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "output.h"
+#include "report.h"
 
 #define SWEEP_MAX 200
 
@@ -27,7 +28,7 @@ static void sweep_usage(void)
            "options:\n"
            "      --param S.K=A:B:C  the key and its values A, A+C, ... up to B (at most %d values)\n",
            SWEEP_MAX);
-    cli_print_common_help(CLI_PARAM);
+    cli_print_common_help(CLI_PARAM | CLI_REPORT);
     printf("\n"
            "writes (default DIR: out/NAME_sweep): sweep.csv (one row per value), sweep.json,\n"
            "  sweep.png (profit against the value) and sweep_retention.png\n");
@@ -140,7 +141,7 @@ static int write_sweep(const char *dir, const char *key, const double *values, i
 static int sweep_run(int argc, char **argv, diag *d)
 {
     cli_opts o;
-    if (cli_parse("sweep", argc, argv, CLI_PARAM, &o, d))
+    if (cli_parse("sweep", argc, argv, CLI_PARAM | CLI_REPORT, &o, d))
         return d->status;
     if (o.help) {
         sweep_usage();
@@ -181,6 +182,8 @@ static int sweep_run(int argc, char **argv, diag *d)
     if ((status = sim_run(b->e, b->n, &o.run, &res, d)))
         goto done;
     if ((status = write_sweep(outdir, key, values, n, res, scen_name(b->sc[0]), scen_currency(b->sc[0]), d)))
+        goto done;
+    if (o.report && (status = report_write(outdir, (lang_id)o.lang, d)))
         goto done;
     if (!o.quiet) {
         printf("%s: %s from %g to %g, %d replications each (paired)\n", scen_name(b->sc[0]), key,

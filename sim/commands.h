@@ -14,7 +14,8 @@ typedef struct command {
     void (*usage)(void);
 } command;
 
-extern const command cmd_run, cmd_compare, cmd_sweep, cmd_sensitivity, cmd_keys;
+extern const command cmd_run, cmd_compare, cmd_sweep, cmd_sensitivity, cmd_fit, cmd_explain,
+    cmd_lesson, cmd_report, cmd_keys;
 
 /* Shared option parsing for numbers typed on the command line. */
 int cli_parse_int(const char *opt, const char *text, long min, long max, long *out, diag *d);

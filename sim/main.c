@@ -7,7 +7,9 @@
 
 #include "commands.h"
 
-static const command *const commands[] = { &cmd_run, &cmd_compare, &cmd_sweep, &cmd_sensitivity, &cmd_keys, NULL };
+static const command *const commands[] = { &cmd_run, &cmd_compare, &cmd_sweep, &cmd_sensitivity,
+                                           &cmd_explain, &cmd_lesson, &cmd_report, &cmd_keys,
+                                           NULL };
 
 static void usage(FILE *f)
 {

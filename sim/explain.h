@@ -1,0 +1,17 @@
+/* explain: the causal chain of a scenario in plain language, with the
+ * scenario's own numbers, computed by the model's own code. */
+#ifndef RETSIM_EXPLAIN_H
+#define RETSIM_EXPLAIN_H
+
+#include <stdio.h>
+
+#include "diag.h"
+#include "engine.h"
+#include "figures.h"
+#include "scenario.h"
+
+/* Writes the explanation as text (html = 0) or as an HTML fragment
+ * (html = 1, for the report). */
+int explain_write(FILE *f, const scenario *sc, const engine *e, lang_id lang, int html, diag *d);
+
+#endif
