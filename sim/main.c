@@ -7,7 +7,7 @@
 
 #include "commands.h"
 
-static const command *const commands[] = { &cmd_run, &cmd_compare, &cmd_sweep, &cmd_sensitivity,
+static const command *const commands[] = { &cmd_run, &cmd_compare, &cmd_sweep, &cmd_sensitivity, &cmd_fit,
                                            &cmd_explain, &cmd_lesson, &cmd_report, &cmd_keys,
                                            NULL };
 

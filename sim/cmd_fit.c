@@ -1,0 +1,774 @@
+/* retsim fit: a baseline scenario from the business's own transactions.
+ *
+ * Reads a till or CRM export, describes it (RFM, cohorts, the stickiness
+ * curve), fits the BG/NBD purchase process and Gamma-Gamma spend by maximum
+ * likelihood, scores every customer (probability still alive, expected
+ * purchases and value), lists those slipping away, checks the fit against a
+ * holdout, and writes fitted.ini: a scenario that every what-if can start
+ * from.  With --survivors it fits the shifted-beta-geometric model to
+ * contractual cohorts instead. */
+#include <csv.h>
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../fit/btyd.h"
+#include "../fit/describe.h"
+#include "../fit/translog.h"
+#include "../plots/plot.h"
+#include "cli.h"
+#include "commands.h"
+#include "output.h"
+
+typedef struct fit_opts {
+    translog_opts log;
+    const char *holdout_from;
+    double period_days;
+    const char *period_name;
+    const char *out;
+    const char *survivors;
+    const char *file;
+    int quiet;
+} fit_opts;
+
+static void fit_usage(void)
+{
+    printf("usage: retsim fit FILE.csv [options]\n"
+           "       retsim fit --survivors FILE.csv [--out DIR]\n"
+           "\n"
+           "Turns a transaction export (one row per purchase: customer, date, amount)\n"
+           "into a baseline scenario. Describes the data, fits the BG/NBD purchase model\n"
+           "and Gamma-Gamma spend by maximum likelihood, scores each customer and lists\n"
+           "those slipping away. With --survivors, fits the shifted-beta-geometric model\n"
+           "to contractual cohorts (a CSV: period, then customers still subscribed per cohort).\n"
+           "\n"
+           "options:\n"
+           "      --customer COL     customer id column (default: detected, e.g. id, customer, 客户编号)\n"
+           "      --date COL         purchase date column (default: detected)\n"
+           "      --amount COL       amount column (default: detected)\n"
+           "      --date-format FMT  e.g. %%Y-%%m-%%d, %%d/%%m/%%Y (default: detected)\n"
+           "      --holdout-from D   fit on purchases before date D, check predictions on the rest\n"
+           "      --period P         day, week or month: the time unit of the fit (default week)\n"
+           "      --max-bad S        refuse when more than this share of rows is unreadable (default 5%%)\n"
+           "  -o, --out DIR          output directory (default out/NAME_fit)\n"
+           "  -q, --quiet            no summary on stdout\n"
+           "\n"
+           "writes: summary.json, customers.csv, at_risk.csv, rfm.csv, cohorts.csv/.png,\n"
+           "  interpurchase.csv, stickiness.csv/.png, tracking.csv/.png, holdout.csv/.png\n"
+           "  (with --holdout-from) and fitted.ini (run it: retsim run DIR/fitted.ini)\n");
+}
+
+static int parse_fit_opts(int argc, char **argv, fit_opts *o, int *help, diag *d)
+{
+    static const struct option opts[] = {
+        { "customer", required_argument, 0, 'C' }, { "date", required_argument, 0, 'D' },
+        { "amount", required_argument, 0, 'A' },   { "date-format", required_argument, 0, 'F' },
+        { "holdout-from", required_argument, 0, 'H' }, { "period", required_argument, 0, 'P' },
+        { "max-bad", required_argument, 0, 'B' }, { "out", required_argument, 0, 'o' },
+        { "survivors", required_argument, 0, 'S' }, { "quiet", no_argument, 0, 'q' },
+        { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 }
+    };
+    memset(o, 0, sizeof *o);
+    o->period_days = 7;
+    o->period_name = "week";
+    o->log.max_bad_share = 0.05;
+    *help = 0;
+    int c;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":o:qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'C': o->log.customer_col = optarg; break;
+        case 'D': o->log.date_col = optarg; break;
+        case 'A': o->log.amount_col = optarg; break;
+        case 'F': o->log.date_format = optarg; break;
+        case 'H': o->holdout_from = optarg; break;
+        case 'o': o->out = optarg; break;
+        case 'S': o->survivors = optarg; break;
+        case 'q': o->quiet = 1; break;
+        case 'h': *help = 1; return 0;
+        case 'P':
+            if (!strcmp(optarg, "day"))
+                o->period_days = 1;
+            else if (!strcmp(optarg, "week"))
+                o->period_days = 7;
+            else if (!strcmp(optarg, "month"))
+                o->period_days = 365.25 / 12;
+            else
+                return diag_set(d, DIAG_USAGE, "--period %s: expected day, week or month", optarg);
+            o->period_name = optarg;
+            break;
+        case 'B': {
+            char *end;
+            errno = 0;
+            double v = strtod(optarg, &end);
+            int pct = *end == '%';
+            if (pct)
+                end++;
+            if (*end || errno || !(v >= 0) || (pct ? v > 100 : v > 1))
+                return diag_set(d, DIAG_USAGE, "--max-bad %s: expected a share such as 0.05 or 5%%",
+                                optarg);
+            o->log.max_bad_share = pct ? v / 100 : v;
+            break;
+        }
+        case ':':
+            return diag_set(d, DIAG_USAGE, "%s needs a value (see retsim fit --help)", argv[optind - 1]);
+        default:
+            return diag_set(d, DIAG_USAGE, "unknown option '%s' (see retsim fit --help)",
+                            argv[optind - 1]);
+        }
+    }
+    if (o->survivors) {
+        if (optind < argc)
+            return diag_set(d, DIAG_USAGE, "with --survivors, no transaction file: unexpected '%s'",
+                            argv[optind]);
+        return 0;
+    }
+    if (optind >= argc)
+        return diag_set(d, DIAG_USAGE, "which file? usage: retsim fit FILE.csv (one row per purchase: "
+                                       "customer, date, amount)");
+    if (optind + 1 < argc)
+        return diag_set(d, DIAG_USAGE, "one file at a time; unexpected '%s'", argv[optind + 1]);
+    o->file = argv[optind];
+    return 0;
+}
+
+static const char *csv_quote(const char *s, char *buf, size_t cap)
+{
+    if (!strpbrk(s, ",\"\n\r")) {
+        snprintf(buf, cap, "%s", s);
+        return buf;
+    }
+    size_t j = 0;
+    buf[j++] = '"';
+    for (; *s && j + 3 < cap; s++) {
+        if (*s == '"')
+            buf[j++] = '"';
+        buf[j++] = *s;
+    }
+    buf[j++] = '"';
+    buf[j] = '\0';
+    return buf;
+}
+
+/* ---- transaction mode ---- */
+
+typedef struct fit_state {
+    const fit_opts *o;
+    translog *log;
+    cust_summary *cs;
+    int n;                    /* customers with a first purchase in the calibration span */
+    int cal_end;              /* last day of the calibration span */
+    int holdout_days;         /* 0 without a holdout */
+    double horizon_periods;   /* for expected purchases */
+    bgnbd_fit bg;
+    gg_fit gg;
+    double top20;
+    double holdout_error;     /* relative error of total holdout repeat purchases */
+    double holdout_actual, holdout_predicted;
+} fit_state;
+
+static int write_customers(const char *dir, fit_state *s, diag *d)
+{
+    char tmp[4200], q[512];
+    FILE *f = out_open(dir, "customers.csv", tmp, sizeof tmp, d);
+    if (!f)
+        return d->status;
+    fprintf(f, "customer_id,frequency,recency,age,monetary,p_alive,expected_purchases,expected_value\n");
+    for (int i = 0; i < s->log->ncust; i++) {
+        const cust_summary *c = &s->cs[i];
+        if (c->T <= 0)
+            continue;
+        double pa = bgnbd_p_alive(&s->bg, c->x, c->t_x, c->T);
+        double ep = bgnbd_expected_conditional(&s->bg, c->x, c->t_x, c->T, s->horizon_periods);
+        double value = c->x > 0 ? gg_expected_value(&s->gg, c->x, c->zbar)
+                                : s->gg.p * s->gg.gamma / (s->gg.q - 1);
+        fprintf(f, "%s,%g,%.4f,%.4f,%.4f,%.6f,%.6f,%.4f\n", csv_quote(s->log->ids[i], q, sizeof q), c->x,
+                c->t_x, c->T, c->zbar, pa, ep, ep * value);
+    }
+    return out_commit(f, tmp, dir, "customers.csv", d);
+}
+
+typedef struct risk_row {
+    int i;
+    double p_alive, p_alive_then, score, expected;
+} risk_row;
+
+static int cmp_risk(const void *a, const void *b)
+{
+    double x = ((const risk_row *)a)->score, y = ((const risk_row *)b)->score;
+    return (x < y) - (x > y);
+}
+
+/* Valuable repeat customers whose chance of still being a customer has
+ * fallen since their last purchase, most to lose first: the recall list. */
+static int write_at_risk(const char *dir, fit_state *s, int *listed, diag *d)
+{
+    risk_row *rows = malloc((size_t)s->log->ncust * sizeof *rows);
+    if (!rows)
+        return diag_set(d, DIAG_RUNTIME, "out of memory");
+    int n = 0;
+    for (int i = 0; i < s->log->ncust; i++) {
+        const cust_summary *c = &s->cs[i];
+        if (c->T <= 0 || c->x < 1)
+            continue;
+        double now = bgnbd_p_alive(&s->bg, c->x, c->t_x, c->T);
+        double then = bgnbd_p_alive(&s->bg, c->x, c->t_x, c->t_x);
+        if (now >= then - 1e-12)
+            continue;
+        rows[n++] = (risk_row){ i, now, then, c->total * (1 - now),
+                                bgnbd_expected_conditional(&s->bg, c->x, c->t_x, c->T, s->horizon_periods) };
+    }
+    qsort(rows, (size_t)n, sizeof *rows, cmp_risk);
+    char tmp[4200], q[512];
+    FILE *f = out_open(dir, "at_risk.csv", tmp, sizeof tmp, d);
+    if (!f) {
+        free(rows);
+        return d->status;
+    }
+    fprintf(f, "rank,customer_id,p_alive,p_alive_at_last_purchase,days_since_last_purchase,"
+               "purchases,total_value,value_at_risk,expected_purchases\n");
+    for (int k = 0; k < n; k++) {
+        const cust_summary *c = &s->cs[rows[k].i];
+        fprintf(f, "%d,%s,%.6f,%.6f,%.0f,%g,%.2f,%.2f,%.6f\n", k + 1,
+                csv_quote(s->log->ids[rows[k].i], q, sizeof q), rows[k].p_alive, rows[k].p_alive_then,
+                (c->T - c->t_x) * s->o->period_days, c->x + 1, c->total, rows[k].score,
+                rows[k].expected);
+    }
+    free(rows);
+    *listed = n;
+    return out_commit(f, tmp, dir, "at_risk.csv", d);
+}
+
+/* Cumulative repeat purchases over the whole span, actual against the
+ * fitted model's expectation for customers with the same first-purchase
+ * days: the classic tracking plot. */
+static int write_tracking(const char *dir, fit_state *s, diag *d)
+{
+    const translog *t = s->log;
+    double P = s->o->period_days;
+    int span_days = t->max_day - t->min_day + 1;
+    int W = (int)ceil(span_days / P);
+    double *actual = calloc((size_t)W + 1, sizeof *actual);
+    /* customers by first-purchase day (within calibration), so the model is
+     * evaluated once per distinct day, not once per customer */
+    int ndays = s->cal_end - t->min_day + 1;
+    double *first_count = calloc((size_t)(ndays > 0 ? ndays : 1), sizeof *first_count);
+    if (!actual || !first_count) {
+        free(actual);
+        free(first_count);
+        return diag_set(d, DIAG_RUNTIME, "out of memory");
+    }
+    for (int i = 0; i < t->ncust; i++) {
+        int f0 = t->day[t->first[i]];
+        if (f0 > s->cal_end)
+            continue;
+        first_count[f0 - t->min_day] += 1;
+        for (int k = t->first[i] + 1; k < t->first[i + 1]; k++) {
+            int w = (int)ceil((t->day[k] - t->min_day + 1) / P);
+            if (w > W)
+                w = W;
+            actual[w] += 1;
+        }
+    }
+    char tmp[4200];
+    FILE *f = out_open(dir, "tracking.csv", tmp, sizeof tmp, d);
+    if (!f) {
+        free(actual);
+        free(first_count);
+        return d->status;
+    }
+    fprintf(f, "period,day,actual_cumulative_repeat_purchases,expected_cumulative_repeat_purchases\n");
+    double cum = 0;
+    for (int w = 1; w <= W; w++) {
+        cum += actual[w];
+        double end = t->min_day + w * P; /* end of period w, in days */
+        double expected = 0;
+        for (int k = 0; k < ndays; k++)
+            if (first_count[k] > 0) {
+                double age = (end - (t->min_day + k)) / P;
+                if (age > 0)
+                    expected += first_count[k] * bgnbd_expected_unconditional(&s->bg, age);
+            }
+        fprintf(f, "%d,%.0f,%.0f,%.3f\n", w, end - t->min_day, cum, expected);
+    }
+    free(actual);
+    free(first_count);
+    if (out_commit(f, tmp, dir, "tracking.csv", d))
+        return d->status;
+    char xlabel[64];
+    snprintf(xlabel, sizeof xlabel, "%ss since the first purchase in the data", s->o->period_name);
+    plot_series ser[] = { { "tracking.csv", 1, 3, 0, 0, "actual" },
+                          { "tracking.csv", 1, 4, 0, 0, "BG/NBD expectation" } };
+    plot_spec sp = { "tracking", PLOT_LINES_BANDS, PLOT_PNG,
+                     s->holdout_days ? "Cumulative repeat purchases: actual against the fitted model (holdout after the fit span)"
+                                     : "Cumulative repeat purchases: actual against the fitted model",
+                     xlabel, "repeat purchases (count)", ser, 2, 0, NULL, 0, 0 };
+    char err[512] = "";
+    if (plot_render(dir, &sp, err, sizeof err) == PLOT_ERROR)
+        return diag_set(d, DIAG_RUNTIME, "plot tracking: %s", err);
+    return 0;
+}
+
+/* Predicted against actual repeat purchases in the holdout, per period. */
+static int write_holdout(const char *dir, fit_state *s, diag *d)
+{
+    const translog *t = s->log;
+    double P = s->o->period_days;
+    int L = (int)ceil(s->holdout_days / P);
+    double *actual = calloc((size_t)L + 1, sizeof *actual);
+    if (!actual)
+        return diag_set(d, DIAG_RUNTIME, "out of memory");
+    for (int i = 0; i < t->ncust; i++) {
+        if (t->day[t->first[i]] > s->cal_end)
+            continue;
+        for (int k = t->first[i] + 1; k < t->first[i + 1]; k++)
+            if (t->day[k] > s->cal_end) {
+                int w = (int)ceil((t->day[k] - s->cal_end) / P);
+                actual[w > L ? L : w] += 1;
+            }
+    }
+    char tmp[4200];
+    FILE *f = out_open(dir, "holdout.csv", tmp, sizeof tmp, d);
+    if (!f) {
+        free(actual);
+        return d->status;
+    }
+    fprintf(f, "period,actual,predicted,actual_cumulative,predicted_cumulative\n");
+    double cum_a = 0, prev_p = 0, abs_err = 0;
+    for (int w = 1; w <= L; w++) {
+        double pred = 0;
+        double horizon = fmin(w * P, (double)s->holdout_days) / P;
+        for (int i = 0; i < t->ncust; i++) {
+            const cust_summary *c = &s->cs[i];
+            if (c->T > 0)
+                pred += bgnbd_expected_conditional(&s->bg, c->x, c->t_x, c->T, horizon);
+        }
+        cum_a += actual[w];
+        fprintf(f, "%d,%.0f,%.3f,%.0f,%.3f\n", w, actual[w], pred - prev_p, cum_a, pred);
+        abs_err += fabs(pred - cum_a);
+        prev_p = pred;
+    }
+    free(actual);
+    s->holdout_actual = cum_a;
+    s->holdout_predicted = prev_p;
+    s->holdout_error = cum_a > 0 ? (prev_p - cum_a) / cum_a : NAN;
+    (void)abs_err;
+    if (out_commit(f, tmp, dir, "holdout.csv", d))
+        return d->status;
+    char xlabel[64];
+    snprintf(xlabel, sizeof xlabel, "%ss into the holdout", s->o->period_name);
+    plot_series ser[] = { { "holdout.csv", 1, 4, 0, 0, "actual" },
+                          { "holdout.csv", 1, 5, 0, 0, "predicted by the fit" } };
+    plot_spec sp = { "holdout", PLOT_LINES_BANDS, PLOT_PNG,
+                     "Holdout: cumulative repeat purchases predicted against actual", xlabel,
+                     "repeat purchases (count)", ser, 2, 0, NULL, 0, 0 };
+    char err[512] = "";
+    if (plot_render(dir, &sp, err, sizeof err) == PLOT_ERROR)
+        return diag_set(d, DIAG_RUNTIME, "plot holdout: %s", err);
+    return 0;
+}
+
+static int write_fitted_ini(const char *dir, fit_state *s, diag *d)
+{
+    const translog *t = s->log;
+    /* acquisition as observed: the first purchases' days in the calibration span */
+    int first_lo = t->max_day, first_hi = t->min_day;
+    for (int i = 0; i < t->ncust; i++) {
+        int f0 = t->day[t->first[i]];
+        if (f0 > s->cal_end)
+            continue;
+        first_lo = f0 < first_lo ? f0 : first_lo;
+        first_hi = f0 > first_hi ? f0 : first_hi;
+    }
+    int acq_days = first_hi - first_lo + 1;
+    int horizon = t->max_day - t->min_day + 1;
+    char tmp[4200];
+    FILE *f = out_open(dir, "fitted.ini", tmp, sizeof tmp, d);
+    if (!f)
+        return d->status;
+    fprintf(f, "; Fitted by `retsim fit %s` (BG/NBD and Gamma-Gamma by maximum likelihood).\n"
+               "; %d customers, first purchases over %d days; the fit's time unit is the %s.\n"
+               "; Set [economics] to your margins, then try promotions on it:\n"
+               ";   retsim run fitted.ini; retsim compare fitted.ini my_idea.ini (base = fitted.ini)\n\n",
+            s->o->file, s->n, acq_days, s->o->period_name);
+    fprintf(f, "[scenario]\nname = fitted\ndescription = \"Baseline fitted to %s\"\nhorizon_days = %d\n\n",
+            s->o->file, horizon > 3650 ? 3650 : horizon);
+    fprintf(f, "[customer]\nmodel = bgnbd\n\n");
+    fprintf(f, "; customers arrived at this rate over these days in the data\n"
+               "[channel.observed]\nprospects_per_day = %.6g\nstep_conversion = 1\nstart_day = 0\nstop_day = %d\n\n",
+            s->n / (double)acq_days, acq_days);
+    fprintf(f, "[bgnbd]\nr = %.6g\nalpha = %.6g\na = %.6g\nb = %.6g\nperiod_days = %.6g\n\n", s->bg.r,
+            s->bg.alpha, s->bg.a, s->bg.b, s->o->period_days);
+    fprintf(f, "[gamma_gamma]\np = %.6g\nq = %.6g\ngamma = %.6g\n\n", s->gg.p, s->gg.q, s->gg.gamma);
+    fprintf(f, "[economics]\ngross_margin = 0.6\ndiscount_rate = 0.1\n");
+    return out_commit(f, tmp, dir, "fitted.ini", d);
+}
+
+static int write_fit_summary(const char *dir, fit_state *s, int at_risk, diag *d)
+{
+    const translog *t = s->log;
+    json_t *root = json_object();
+    json_object_set_new(root, "file", json_string(s->o->file));
+    json_t *data = json_object();
+    json_object_set_new(data, "customers", json_integer(t->ncust));
+    json_object_set_new(data, "customers_in_fit", json_integer(s->n));
+    json_object_set_new(data, "transactions", json_integer(t->ntx));
+    json_object_set_new(data, "rows", json_integer(t->rows));
+    json_object_set_new(data, "bad_rows", json_integer(t->bad_rows));
+    json_object_set_new(data, "same_day_rows_merged", json_integer(t->merged_rows));
+    json_object_set_new(data, "first_day", json_integer(t->min_day));
+    json_object_set_new(data, "last_day", json_integer(t->max_day));
+    json_object_set_new(data, "calibration_end_day", json_integer(s->cal_end));
+    json_object_set_new(data, "period_days", json_real(s->o->period_days));
+    json_object_set_new(data, "top20_revenue_share", out_json_number(s->top20));
+    json_object_set_new(data, "customer_column", json_string(t->columns[0]));
+    json_object_set_new(data, "date_column", json_string(t->columns[1]));
+    json_object_set_new(data, "amount_column", json_string(t->columns[2]));
+    json_object_set_new(data, "date_format", json_string(t->date_format));
+    json_object_set_new(root, "data", data);
+    json_t *bg = json_object();
+    const double bgv[4] = { s->bg.r, s->bg.alpha, s->bg.a, s->bg.b };
+    const char *bgn[4] = { "r", "alpha", "a", "b" };
+    for (int k = 0; k < 4; k++) {
+        char name[16];
+        json_object_set_new(bg, bgn[k], out_json_number(bgv[k]));
+        snprintf(name, sizeof name, "%s_se", bgn[k]);
+        json_object_set_new(bg, name, out_json_number(s->bg.se[k]));
+    }
+    json_object_set_new(bg, "loglik", out_json_number(s->bg.loglik));
+    json_object_set_new(bg, "customers", json_integer(s->bg.n));
+    json_object_set_new(bg, "starts", json_integer(s->bg.starts));
+    json_object_set_new(root, "bgnbd", bg);
+    json_t *gg = json_object();
+    const double ggv[3] = { s->gg.p, s->gg.q, s->gg.gamma };
+    const char *ggn[3] = { "p", "q", "gamma" };
+    for (int k = 0; k < 3; k++) {
+        char name[16];
+        json_object_set_new(gg, ggn[k], out_json_number(ggv[k]));
+        snprintf(name, sizeof name, "%s_se", ggn[k]);
+        json_object_set_new(gg, name, out_json_number(s->gg.se[k]));
+    }
+    json_object_set_new(gg, "loglik", out_json_number(s->gg.loglik));
+    json_object_set_new(gg, "repeat_buyers", json_integer(s->gg.n));
+    json_object_set_new(root, "gamma_gamma", gg);
+    json_object_set_new(root, "at_risk_customers", json_integer(at_risk));
+    if (s->holdout_days) {
+        json_t *v = json_object();
+        json_object_set_new(v, "holdout_days", json_integer(s->holdout_days));
+        json_object_set_new(v, "actual_repeat_purchases", json_real(s->holdout_actual));
+        json_object_set_new(v, "predicted_repeat_purchases", json_real(s->holdout_predicted));
+        json_object_set_new(v, "relative_error", out_json_number(s->holdout_error));
+        json_object_set_new(root, "validation", v);
+    }
+    return out_json_commit(root, dir, "summary.json", d);
+}
+
+static int fit_transactions(const fit_opts *o, const char *outdir, diag *d)
+{
+    fit_state s = { 0 };
+    s.o = o;
+    int status = 0, at_risk = 0;
+    s.log = translog_read(o->file, &o->log, d);
+    if (!s.log)
+        return d->status;
+    s.cal_end = s.log->max_day;
+    if (o->holdout_from) {
+        int day;
+        const char *fmt = o->log.date_format ? o->log.date_format : "%Y-%m-%d";
+        if (translog_parse_date(o->holdout_from, fmt, &day)) {
+            status = diag_set(d, DIAG_USAGE, "--holdout-from %s: expected a date like 1997-10-01 (format %s)",
+                              o->holdout_from, fmt);
+            goto done;
+        }
+        if (day <= s.log->min_day || day > s.log->max_day) {
+            status = diag_set(d, DIAG_USAGE,
+                              "--holdout-from %s is outside the data's span: it must fall after the first "
+                              "day and on or before the last",
+                              o->holdout_from);
+            goto done;
+        }
+        s.cal_end = day - 1;
+        s.holdout_days = s.log->max_day - s.cal_end;
+    }
+    s.horizon_periods = (s.holdout_days ? s.holdout_days : s.log->max_day - s.log->min_day + 1)
+                        / o->period_days;
+    s.cs = calloc((size_t)s.log->ncust, sizeof *s.cs);
+    if (!s.cs) {
+        status = diag_set(d, DIAG_RUNTIME, "out of memory");
+        goto done;
+    }
+    describe_summarise(s.log, s.cal_end, o->period_days, s.cs);
+    cust_summary *fit_cs = malloc((size_t)s.log->ncust * sizeof *fit_cs);
+    if (!fit_cs) {
+        status = diag_set(d, DIAG_RUNTIME, "out of memory");
+        goto done;
+    }
+    for (int i = 0; i < s.log->ncust; i++)
+        if (s.cs[i].T > 0)
+            fit_cs[s.n++] = s.cs[i];
+    status = bgnbd_fit_run(fit_cs, s.n, &s.bg, d);
+    if (!status)
+        status = gg_fit_run(fit_cs, s.n, &s.gg, d);
+    free(fit_cs);
+    if (status)
+        goto done;
+    /* all fitted: only now is anything written */
+    if ((status = out_mkdirs(outdir, d))
+        || (status = describe_write(outdir, s.log, s.cal_end, &s.top20, d))
+        || (status = write_customers(outdir, &s, d))
+        || (status = write_at_risk(outdir, &s, &at_risk, d))
+        || (status = write_tracking(outdir, &s, d))
+        || (s.holdout_days && (status = write_holdout(outdir, &s, d)))
+        || (status = write_fitted_ini(outdir, &s, d))
+        || (status = write_fit_summary(outdir, &s, at_risk, d)))
+        goto done;
+    if (!o->quiet) {
+        const translog *t = s.log;
+        printf("%s: %d customers, %d transactions over %d days (%ld same-day purchases merged into one; "
+               "%ld unreadable rows skipped)\n",
+               o->file, t->ncust, t->ntx, t->max_day - t->min_day + 1, t->merged_rows, t->bad_rows);
+        printf("  BG/NBD (per %s): r = %.4g (%.2g), alpha = %.4g (%.2g), a = %.4g (%.2g), b = %.4g (%.2g), "
+               "log-likelihood %.1f\n",
+               o->period_name, s.bg.r, s.bg.se[0], s.bg.alpha, s.bg.se[1], s.bg.a, s.bg.se[2], s.bg.b,
+               s.bg.se[3], s.bg.loglik);
+        printf("  Gamma-Gamma: p = %.4g (%.2g), q = %.4g (%.2g), gamma = %.4g (%.2g), %d repeat buyers\n",
+               s.gg.p, s.gg.se[0], s.gg.q, s.gg.se[1], s.gg.gamma, s.gg.se[2], s.gg.n);
+        printf("  top 20 %% of customers bring %.1f %% of revenue; %d valuable customers at risk "
+               "(at_risk.csv)\n", 100 * s.top20, at_risk);
+        if (s.holdout_days)
+            printf("  holdout (%d days): %.0f repeat purchases predicted, %.0f actual (%+.1f %%)\n",
+                   s.holdout_days, s.holdout_predicted, s.holdout_actual, 100 * s.holdout_error);
+        printf("  wrote %s/ (summary.json, customers.csv, at_risk.csv, fitted.ini, plots); "
+               "next: retsim run %s/fitted.ini\n", outdir, outdir);
+    }
+done:
+    free(s.cs);
+    translog_free(s.log);
+    return status;
+}
+
+/* ---- survivors mode ---- */
+
+#define SURV_MAX_COHORTS 16
+#define SURV_MAX_PERIODS 400
+
+typedef struct surv_table {
+    int cols, rows, line, field;
+    char names[SURV_MAX_COHORTS + 1][64];
+    double v[SURV_MAX_PERIODS][SURV_MAX_COHORTS + 1];
+    int bad_line, bad_col;
+    char bad_text[64];
+} surv_table;
+
+static void surv_field(void *s, size_t len, void *data)
+{
+    surv_table *t = data;
+    char buf[64];
+    snprintf(buf, sizeof buf, "%.*s", (int)(len < 63 ? len : 63), s ? (const char *)s : "");
+    if (t->line == 0) {
+        if (t->field <= SURV_MAX_COHORTS)
+            snprintf(t->names[t->field], sizeof t->names[0], "%s", buf);
+    } else if (t->rows < SURV_MAX_PERIODS && t->field <= SURV_MAX_COHORTS) {
+        char *end;
+        errno = 0;
+        double x = strtod(buf, &end);
+        if (!*buf || *end || errno || !(x >= 0)) {
+            if (!t->bad_line) {
+                t->bad_line = t->line + 1;
+                t->bad_col = t->field + 1;
+                snprintf(t->bad_text, sizeof t->bad_text, "%s", buf);
+            }
+        } else
+            t->v[t->rows][t->field] = x;
+    }
+    t->field++;
+}
+
+static void surv_row(int c, void *data)
+{
+    (void)c;
+    surv_table *t = data;
+    if (t->line == 0)
+        t->cols = t->field;
+    else if (t->field > 0)
+        t->rows++;
+    t->line++;
+    t->field = 0;
+}
+
+static int fit_survivors(const fit_opts *o, const char *outdir, diag *d)
+{
+    FILE *in = fopen(o->survivors, "rb");
+    if (!in)
+        return diag_set(d, DIAG_USAGE, "%s: cannot open: %s", o->survivors, strerror(errno));
+    surv_table *t = calloc(1, sizeof *t);
+    struct csv_parser p;
+    if (!t || csv_init(&p, CSV_APPEND_NULL)) {
+        fclose(in);
+        free(t);
+        return diag_set(d, DIAG_RUNTIME, "out of memory");
+    }
+    char buf[4096];
+    size_t got;
+    int status = 0;
+    while ((got = fread(buf, 1, sizeof buf, in)) > 0)
+        if (csv_parse(&p, buf, got, surv_field, surv_row, t) != got) {
+            status = diag_set(d, DIAG_USAGE, "%s: not a CSV file: %s", o->survivors,
+                              csv_strerror(csv_error(&p)));
+            break;
+        }
+    csv_fini(&p, surv_field, surv_row, t);
+    csv_free(&p);
+    fclose(in);
+    sbg_fit fits[SURV_MAX_COHORTS];
+    int ncoh = t->cols - 1;
+    if (!status && (ncoh < 1 || t->rows < 3))
+        status = diag_set(d, DIAG_USAGE,
+                          "%s: expected a header (period, then one column per cohort) and at least 3 "
+                          "periods of customers still subscribed; found %d columns and %d rows",
+                          o->survivors, t->cols, t->rows);
+    if (!status && t->bad_line)
+        status = diag_set(d, DIAG_USAGE, "%s:%d: column %d = '%s': expected a count of customers (>= 0)",
+                          o->survivors, t->bad_line, t->bad_col, t->bad_text);
+    for (int c = 1; !status && c <= ncoh; c++) {
+        double surv[SURV_MAX_PERIODS];
+        for (int r = 0; r < t->rows; r++) {
+            surv[r] = t->v[r][c];
+            if (r > 0 && surv[r] > surv[r - 1])
+                status = diag_set(d, DIAG_USAGE,
+                                  "%s:%d: cohort '%s' grows from %g to %g: survivors can only fall",
+                                  o->survivors, r + 2, t->names[c], surv[r - 1], surv[r]);
+        }
+        if (!status) {
+            diag inner = { 0 };
+            if (sbg_fit_run(surv, t->rows - 1, &fits[c - 1], &inner))
+                status = diag_set(d, inner.status, "cohort '%s': %s", t->names[c], inner.msg);
+        }
+    }
+    if (status) {
+        free(t);
+        return status;
+    }
+    if ((status = out_mkdirs(outdir, d))) {
+        free(t);
+        return status;
+    }
+    /* fitted survival for the data's periods and as many again */
+    char tmp[4200];
+    FILE *f = out_open(outdir, "sbg.csv", tmp, sizeof tmp, d);
+    if (!f) {
+        free(t);
+        return d->status;
+    }
+    fprintf(f, "period");
+    for (int c = 1; c <= ncoh; c++)
+        fprintf(f, ",%s_actual,%s_fitted", t->names[c], t->names[c]);
+    fputc('\n', f);
+    int T = 2 * (t->rows - 1);
+    for (int r = 0; r <= T; r++) {
+        fprintf(f, "%d", r);
+        for (int c = 1; c <= ncoh; c++) {
+            if (r < t->rows)
+                fprintf(f, ",%g", t->v[r][c]);
+            else
+                fputs(",", f);
+            fprintf(f, ",%.3f", t->v[0][c] * sbg_survival(&fits[c - 1], r));
+        }
+        fputc('\n', f);
+    }
+    if ((status = out_commit(f, tmp, outdir, "sbg.csv", d))) {
+        free(t);
+        return status;
+    }
+    plot_series ser[2 * SURV_MAX_COHORTS];
+    static char legends[2 * SURV_MAX_COHORTS][96];
+    int ns = 0;
+    for (int c = 1; c <= ncoh && ns + 1 < 2 * SURV_MAX_COHORTS && c <= 4; c++) {
+        snprintf(legends[ns], sizeof legends[0], "%s, actual", t->names[c]);
+        ser[ns] = (plot_series){ "sbg.csv", 1, 2 * c, 0, 0, legends[ns] };
+        ns++;
+        snprintf(legends[ns], sizeof legends[0], "%s, sBG fit and projection", t->names[c]);
+        ser[ns] = (plot_series){ "sbg.csv", 1, 2 * c + 1, 0, 0, legends[ns] };
+        ns++;
+    }
+    plot_spec sp = { "sbg", PLOT_LINES_BANDS, PLOT_PNG, "Customers still subscribed: data and sBG projection",
+                     "period since the cohort started", "customers still subscribed (count)", ser, ns, 0,
+                     NULL, 0, 0 };
+    char err[512] = "";
+    if (plot_render(outdir, &sp, err, sizeof err) == PLOT_ERROR) {
+        free(t);
+        return diag_set(d, DIAG_RUNTIME, "plot sbg: %s", err);
+    }
+    json_t *root = json_object();
+    json_object_set_new(root, "file", json_string(o->survivors));
+    json_t *cohorts = json_array();
+    for (int c = 1; c <= ncoh; c++) {
+        json_t *x = json_object();
+        const sbg_fit *s = &fits[c - 1];
+        json_object_set_new(x, "cohort", json_string(t->names[c]));
+        json_object_set_new(x, "alpha", out_json_number(s->alpha));
+        json_object_set_new(x, "alpha_se", out_json_number(s->se[0]));
+        json_object_set_new(x, "beta", out_json_number(s->beta));
+        json_object_set_new(x, "beta_se", out_json_number(s->se[1]));
+        json_object_set_new(x, "loglik", out_json_number(s->loglik));
+        json_object_set_new(x, "dert_new_customer_10pct", out_json_number(sbg_dert(s, 0.1, 0)));
+        json_array_append_new(cohorts, x);
+        if (c == 1)
+            json_object_set_new(root, "sbg", json_deep_copy(x));
+    }
+    json_object_set_new(root, "cohorts", cohorts);
+    if ((status = out_json_commit(root, outdir, "summary.json", d))) {
+        free(t);
+        return status;
+    }
+    f = out_open(outdir, "fitted.ini", tmp, sizeof tmp, d);
+    if (!f) {
+        free(t);
+        return d->status;
+    }
+    fprintf(f, "; Fitted by `retsim fit --survivors %s` (shifted-beta-geometric, cohort '%s').\n"
+               "; Set period_days to the length of one period and price to the fee per period.\n\n"
+               "[scenario]\nname = fitted_contract\nhorizon_days = 3650\n\n[customer]\nmodel = sbg\n\n"
+               "[channel.cohort]\nprospects_per_day = %g\nstep_conversion = 1\nstop_day = 1\n\n"
+               "[sbg]\nalpha = %.6g\nbeta = %.6g\nperiod_days = 365\nprice = 100\n",
+            o->survivors, t->names[1], t->v[0][1], fits[0].alpha, fits[0].beta);
+    status = out_commit(f, tmp, outdir, "fitted.ini", d);
+    if (!status && !o->quiet) {
+        for (int c = 1; c <= ncoh; c++)
+            printf("%s: sBG alpha = %.4g (%.2g), beta = %.4g (%.2g), log-likelihood %.2f\n", t->names[c],
+                   fits[c - 1].alpha, fits[c - 1].se[0], fits[c - 1].beta, fits[c - 1].se[1],
+                   fits[c - 1].loglik);
+        printf("  wrote %s/ (summary.json, sbg.csv, sbg.png, fitted.ini)\n", outdir);
+    }
+    free(t);
+    return status;
+}
+
+static int fit_run(int argc, char **argv, diag *d)
+{
+    fit_opts o;
+    int help;
+    if (parse_fit_opts(argc, argv, &o, &help, d))
+        return d->status;
+    if (help) {
+        fit_usage();
+        return 0;
+    }
+    char outbuf[4096];
+    const char *outdir = o.out;
+    if (!outdir) {
+        cli_default_out(o.survivors ? o.survivors : o.file, outbuf, sizeof outbuf);
+        strncat(outbuf, "_fit", sizeof outbuf - strlen(outbuf) - 1);
+        outdir = outbuf;
+    }
+    return o.survivors ? fit_survivors(&o, outdir, d) : fit_transactions(&o, outdir, d);
+}
+
+const command cmd_fit = { "fit", "fit a baseline to a transaction log; list customers at risk",
+                          fit_run, fit_usage };
