@@ -717,7 +717,10 @@ static int fit_survivors(const fit_opts *o, const char *outdir, diag *d)
         json_object_set_new(x, "beta", out_json_number(s->beta));
         json_object_set_new(x, "beta_se", out_json_number(s->se[1]));
         json_object_set_new(x, "loglik", out_json_number(s->loglik));
-        json_object_set_new(x, "dert_new_customer_10pct", out_json_number(sbg_dert(s, 0.1, 0)));
+        /* a new customer's expected payments at 10 % a period: the first,
+         * then the discounted residual lifetime after it */
+        json_object_set_new(x, "expected_payments_new_customer_discounted_10pct",
+                            out_json_number(1 + sbg_dert(s, 0.1, 0) / 1.1));
         json_array_append_new(cohorts, x);
         if (c == 1)
             json_object_set_new(root, "sbg", json_deep_copy(x));
