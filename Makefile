@@ -92,7 +92,7 @@ test: retsim tests/run_tests check-docs test-plots
 # The same suite under AddressSanitizer and UndefinedBehaviorSanitizer.
 asan: retsim-asan tests/run_tests-asan
 	@echo "retsim: running the test suite under ASan + UBSan"
-	ASAN_OPTIONS=detect_leaks=1 RETSIM_BIN=./retsim-asan ./tests/run_tests-asan -j2
+	ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=tests/lsan.supp RETSIM_BIN=./retsim-asan ./tests/run_tests-asan -j2
 
 bench: retsim
 	@sh bench/run.sh
