@@ -96,6 +96,7 @@ asan: retsim-asan tests/run_tests-asan
 
 bench: retsim
 	@sh bench/run.sh
+	@sh bench/extra.sh
 
 # docs/scenarios.md is generated from the key tables; check-docs fails when it is stale.
 docs: retsim
