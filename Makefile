@@ -62,18 +62,19 @@ tests/run_tests-asan: $(ALIB_OBJ) $(ATEST_OBJ)
 # multiple swept from 1 to 6.
 demo: retsim
 	@echo "retsim: simulating scenarios/clinic.ini (a medical-aesthetics clinic) into out/clinic/"
-	./retsim run scenarios/clinic.ini --out out/clinic
+	./retsim run scenarios/clinic.ini --out out/clinic --report
 	@echo
 	@echo "retsim: recharge 3x the bill and this meal is free, against doing nothing (out/restaurant_recharge/)"
-	./retsim compare scenarios/restaurant.ini scenarios/restaurant_recharge.ini --out out/restaurant_recharge
+	./retsim compare scenarios/restaurant.ini scenarios/restaurant_recharge.ini --out out/restaurant_recharge --report
 	@echo
 	@echo "retsim: what is a 5 % cut in churn worth to the clinic? (out/clinic_churn/)"
-	./retsim compare scenarios/clinic.ini scenarios/clinic_churn_minus5.ini --out out/clinic_churn
+	./retsim compare scenarios/clinic.ini scenarios/clinic_churn_minus5.ini --out out/clinic_churn --report
 	@echo
 	@echo "retsim: the recharge multiple k from 1 to 6 (out/restaurant_sweep/)"
-	./retsim sweep scenarios/restaurant_recharge.ini --param recharge.multiple=1:6:1 --reps 100 --out out/restaurant_sweep
+	./retsim sweep scenarios/restaurant_recharge.ini --param recharge.multiple=1:6:1 --reps 100 --out out/restaurant_sweep --report
 	@echo
-	@echo "retsim: done; the pictures are the .png files in out/clinic/, out/restaurant_recharge/, out/clinic_churn/, out/restaurant_sweep/"
+	@echo "retsim: done; open out/clinic/report.html and out/restaurant_recharge/report.html in a browser"
+	@echo "        (the pictures are also the .png files in out/clinic/, out/restaurant_recharge/, out/clinic_churn/, out/restaurant_sweep/)"
 
 # The plot layer's own checks (every plot kind, with and without gnuplot).
 $(BUILD)/test_plot: plots/plot.c plots/test_plot.c plots/plot.h | $(DEPS_STAMP)

@@ -818,10 +818,12 @@ static void emit_lines_bands(FILE *f, const plot_spec *sp, const char *key_pos)
     }
     /* One neutral key entry explains all bands; per-band entries would
        double the legend and tie the meaning to one series' colour. */
-    if (any_band)
+    if (any_band) {
         fprintf(f, "%skeyentry with filledcurves fillstyle transparent solid " BAND_ALPHA
-                   " noborder lc rgb '#808080' title '95 %% CI'",
+                   " noborder lc rgb '#808080' title ",
                 sep);
+        emit_text(f, sp->band_legend ? sp->band_legend : "95 % CI");
+    }
     fputc('\n', f);
 }
 

@@ -62,6 +62,7 @@ typedef struct plot_spec {
     int ylog;             /* 0/1 */
     const char *yformat;  /* optional gnuplot format for y tics, e.g. "%.0f%%", NULL = default */
     double ymin, ymax;    /* used only when ymin < ymax */
+    const char *band_legend; /* key entry explaining the bands; NULL: "95 % CI" */
 } plot_spec;
 
 typedef enum { PLOT_OK = 0, PLOT_NO_GNUPLOT = 1, PLOT_ERROR = -1 } plot_status;

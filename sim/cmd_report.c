@@ -1,15 +1,68 @@
-/* SKELETON, to be written: retsim report. */
+/* retsim report: one self-contained report.html for an output directory of
+ * run, compare or sweep. */
+#include <stdio.h>
+#include <string.h>
+
 #include "commands.h"
+#include "figures.h"
+#include "report.h"
 
 static void report_usage(void)
 {
+    printf("usage: retsim report DIR [--lang en|zh]\n"
+           "\n"
+           "Writes DIR/report.html: one self-contained page (inline CSS and SVG plots,\n"
+           "no network needed) with the verdicts, the key metrics and their 95 %% CIs,\n"
+           "the plots, the explanation of the scenario, and the exact scenario text and\n"
+           "seed that reproduce it.  It prints cleanly and reads on a phone.\n"
+           "\n"
+           "DIR is what `retsim run`, `retsim compare` or `retsim sweep` wrote (it holds\n"
+           "summary.json, compare.json or sweep.json); the same page comes from --report\n"
+           "on those commands.\n"
+           "\n"
+           "options:\n"
+           "      --lang L         language of the page and its plots: en (default) or zh\n"
+           "  -q, --quiet          do not say where the report was written\n"
+           "  -h, --help           this help\n"
+           "\n"
+           "e.g.  retsim run scenarios/clinic.ini --out out/clinic && retsim report out/clinic --lang zh\n");
 }
 
 static int report_run(int argc, char **argv, diag *d)
 {
-    (void)argc;
-    (void)argv;
-    return diag_set(d, DIAG_RUNTIME, "report is not written yet");
+    const char *dir = NULL;
+    lang_id lang = LANG_EN;
+    int quiet = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            report_usage();
+            return 0;
+        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+            quiet = 1;
+        } else if (!strcmp(a, "--lang") || !strncmp(a, "--lang=", 7)) {
+            const char *v = a[6] == '=' ? a + 7 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!v)
+                return diag_set(d, DIAG_USAGE, "--lang needs a value: en or zh");
+            if (lang_parse(v, &lang, d))
+                return d->status;
+        } else if (a[0] == '-' && a[1]) {
+            return diag_set(d, DIAG_USAGE, "unknown option '%s' (see retsim report --help)", a);
+        } else if (dir) {
+            return diag_set(d, DIAG_USAGE, "one directory at a time; unexpected '%s'", a);
+        } else {
+            dir = a;
+        }
+    }
+    if (!dir)
+        return diag_set(d, DIAG_USAGE, "which directory? usage: retsim report DIR [--lang en|zh] "
+                                       "(DIR: the output of retsim run, compare or sweep, e.g. out/clinic)");
+    if (report_write(dir, lang, d))
+        return d->status;
+    if (!quiet)
+        printf("wrote %s/report.html\n", dir);
+    return 0;
 }
 
-const command cmd_report = { "report", "(not yet available)", report_run, report_usage };
+const command cmd_report = { "report", "one self-contained HTML page for a run, compare or sweep output",
+                             report_run, report_usage };

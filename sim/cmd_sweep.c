@@ -81,12 +81,20 @@ static int parse_param(const char *param, char *key, size_t keycap, double *valu
 
 
 static int write_sweep(const char *dir, const char *key, const double *values, int n,
-                       const run_result *res, const char *name, const char *currency, diag *d)
+                       const run_result *res, const scenario *sc, uint64_t seed, diag *d)
 {
+    const char *name = scen_name(sc), *currency = scen_currency(sc);
     if (out_mkdirs(dir, d))
         return d->status;
     char tmp[4200];
-    FILE *f = out_open(dir, "sweep.csv", tmp, sizeof tmp, d);
+    /* the scenario as run at the first value, for the report and a re-run */
+    FILE *f = out_open(dir, "scenario.ini", tmp, sizeof tmp, d);
+    if (!f)
+        return d->status;
+    scen_write_resolved(f, sc);
+    if (out_commit(f, tmp, dir, "scenario.ini", d))
+        return d->status;
+    f = out_open(dir, "sweep.csv", tmp, sizeof tmp, d);
     if (!f)
         return d->status;
     fprintf(f, "%s", key);
@@ -98,6 +106,10 @@ static int write_sweep(const char *dir, const char *key, const double *values, i
     json_object_set_new(root, "scenario", json_string(name));
     json_object_set_new(root, "param", json_string(key));
     json_object_set_new(root, "replications", json_integer(res->reps));
+    json_object_set_new(root, "seed", json_integer((json_int_t)seed));
+    json_object_set_new(root, "file", json_string(sc->path));
+    json_object_set_new(root, "currency", json_string(currency));
+    json_object_set_new(root, "retsim_version", json_string(RETSIM_VERSION));
     for (int i = 0; i < n; i++) {
         fprintf(f, "%.10g", values[i]);
         json_array_append_new(vals, json_real(values[i]));
@@ -181,7 +193,7 @@ static int sweep_run(int argc, char **argv, diag *d)
     }
     if ((status = sim_run(b->e, b->n, &o.run, &res, d)))
         goto done;
-    if ((status = write_sweep(outdir, key, values, n, res, scen_name(b->sc[0]), scen_currency(b->sc[0]), d)))
+    if ((status = write_sweep(outdir, key, values, n, res, b->sc[0], o.run.seed, d)))
         goto done;
     if (o.report && (status = report_write(outdir, (lang_id)o.lang, d)))
         goto done;

@@ -14,4 +14,9 @@
  * (html = 1, for the report). */
 int explain_write(FILE *f, const scenario *sc, const engine *e, lang_id lang, int html, diag *d);
 
+/* Writes text wrapped to 80 columns, as explain_write does: breaks at spaces
+ * or between Chinese characters; continuation lines keep the indent (and
+ * hang under "1. " or "- "). */
+void explain_wrap(FILE *f, const char *text);
+
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "output.h"
 
 static const command *const commands[] = { &cmd_run, &cmd_compare, &cmd_sweep, &cmd_sensitivity, &cmd_fit,
                                            &cmd_explain, &cmd_lesson, &cmd_report, &cmd_keys,
@@ -42,7 +43,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (!strcmp(argv[1], "--version")) {
-        printf("retsim 0.1.0\n");
+        printf("retsim %s\n", RETSIM_VERSION);
         return 0;
     }
     for (int i = 0; commands[i]; i++)

@@ -12,7 +12,6 @@
 #include "figures.h"
 #include "sections.h"
 
-#define RETSIM_VERSION "0.1.0"
 
 
 int out_mkdirs(const char *dir, diag *d)

@@ -9,6 +9,8 @@
 #include "runner.h"
 #include "scenario.h"
 
+#define RETSIM_VERSION "0.1.0"
+
 /* mkdir -p */
 int out_mkdirs(const char *dir, diag *d);
 

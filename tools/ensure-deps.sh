@@ -1,8 +1,10 @@
 #!/bin/sh
 # Installs the Debian packages retsim needs, only those missing, and says so.
 # Usage: tools/ensure-deps.sh [build|test|all]
-#   build: compiler, GSL, iniparser, jansson, gnuplot (for the plots)
-#   test:  build + Criterion (the test framework)
+#   build: compiler, GSL, iniparser, jansson, gnuplot (for the plots), a CJK
+#          font (for the Chinese labels of --lang zh plots)
+#   test:  build + Criterion (the test framework), valgrind, and Chromium
+#          (the report test renders report.html headless)
 set -eu
 want=${1:-build}
 
@@ -17,8 +19,9 @@ need libiniparser-dev
 need libjansson-dev
 need libcsv-dev
 need gnuplot-nox
+need fonts-noto-cjk
 case "$want" in
-  test|all) need libcriterion-dev; need valgrind ;;
+  test|all) need libcriterion-dev; need valgrind; need chromium ;;
 esac
 
 [ -z "$need_pkgs" ] && exit 0
