@@ -9,6 +9,7 @@
 #define RETSIM_MODEL_H
 
 #include <gsl/gsl_rng.h>
+#include <stdio.h>
 
 #include "../sim/scenario.h"
 
@@ -40,6 +41,16 @@ typedef struct visit_ctx {
     double churn;          /* probability of never coming back after this visit */
 } visit_ctx;
 
+/* What explain() may know of the business around the customer (the
+ * engine's [economics] and [scenario]), for lifetime value. */
+typedef struct model_explain_env {
+    double gross_margin;
+    double discount_rate;  /* yearly */
+    double cost_per_visit;
+    int horizon_days;
+    const char *currency;
+} model_explain_env;
+
 typedef struct model_type {
     const char *name;
     const char *summary;
@@ -64,6 +75,12 @@ typedef struct model_type {
     /* Days until the next visit, for a customer who returns. */
     double (*draw_interval)(const void *params, const double *state,
                             gsl_rng *r);
+    /* Optional (NULL: `retsim explain` lists the model's parameters): the
+     * causal chain in plain language, every number computed by the model's
+     * own functions; lang is a lang_id (sim/figures.h), html 1 for an HTML
+     * fragment.  Returns 0, or -1 when it could not write. */
+    int (*explain)(const void *params, const struct model_explain_env *env, FILE *f,
+                   int lang, int html);
 } model_type;
 
 /* The NULL-terminated registry, and lookup by the [customer] model index. */

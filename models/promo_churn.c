@@ -69,7 +69,65 @@ static void cut_describe(const void *params, char *buf, size_t len)
                  100 * p->amount, p->amount);
 }
 
+
+/* ---- explain ---- */
+
+/* One paragraph of `retsim explain`: a line of text, or <p> with the text escaped. */
+static void cut_explain_para(FILE *f, int html, const char *text)
+{
+    if (!html) {
+        fprintf(f, "%s\n\n", text);
+        return;
+    }
+    fputs("<p>", f);
+    for (; *text; text++)
+        switch (*text) {
+        case '&': fputs("&amp;", f); break;
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        default: fputc(*text, f);
+        }
+    fputs("</p>\n", f);
+}
+
+static void cut_explain(const void *params, FILE *f, int lang, int html)
+{
+    const churn_cut_params *p = params;
+    /* what the promotion's own after_visit does to a churn of 40 % and of 10 % */
+    visit_ctx a = { 0 }, b = { 0 };
+    a.churn = 0.4;
+    b.churn = 0.1;
+    cut_after_visit(p, NULL, &a, NULL);
+    cut_after_visit(p, NULL, &b, NULL);
+    char how[256];
+    if (p->mode == CUT_RELATIVE)
+        snprintf(how, sizeof how,
+                 lang == 1 ? "流失按比例减少 %g%%（流失 ×%g）" : "churn is cut by %g %% of itself (churn x %g)",
+                 100 * p->amount, 1 - p->amount);
+    else
+        snprintf(how, sizeof how,
+                 lang == 1 ? "回头率提高 %g 个百分点（流失 − %g）" : "retention rises by %g percentage points (churn - %g)",
+                 100 * p->amount, p->amount);
+    char buf[2048];
+    snprintf(buf, sizeof buf,
+             lang == 1
+                 ? "每次消费之后，在其他因素都起完作用之后，%s：本来 40%% 不再回来的，变成 %.1f%%；本来 "
+                   "10%% 的，变成 %.1f%%。它不说明用什么办法做到，只回答“流失少这么多值多少钱”。"
+                 : "After every visit, once everything else has acted, %s: a churn of 40 %% becomes "
+                   "%.1f %%, one of 10 %% becomes %.1f %%. It does not say how; it answers what that much "
+                   "less churn is worth.",
+             how, 100 * a.churn, 100 * b.churn);
+    cut_explain_para(f, html, buf);
+    cut_explain_para(f, html,
+                     lang == 1
+                         ? "成本：模拟里它不花钱，所以利润的增加就是为达到这个效果最多能花的钱。\"5% 流失换 "
+                           "20-40% 利润\"是别人的数字；这里算的是你自己的生意。"
+                         : "What it costs: nothing in the simulation, so the rise in profit is the most "
+                           "you could spend to achieve it. \"5 % less churn, 20-40 % more profit\" is "
+                           "someone else's number; this measures yours.");
+}
+
 const promo_type promo_churn_reduction = {
     "churn_reduction", "Cut churn (relative or percentage points)", &promo_section_churn_reduction,
-    0, cut_prepare, cut_release, NULL, NULL, cut_after_visit, NULL, NULL, cut_describe
+    0, cut_prepare, cut_release, NULL, NULL, cut_after_visit, NULL, NULL, cut_describe, cut_explain
 };

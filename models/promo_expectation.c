@@ -94,9 +94,58 @@ static void expectation_management_describe(const void *params, char *buf, size_
              p->promise, p->reference_promise, p->factor);
 }
 
+
+/* ---- explain ---- */
+
+/* One paragraph of `retsim explain`: a line of text, or <p> with the text escaped. */
+static void expectation_explain_para(FILE *f, int html, const char *text)
+{
+    if (!html) {
+        fprintf(f, "%s\n\n", text);
+        return;
+    }
+    fputs("<p>", f);
+    for (; *text; text++)
+        switch (*text) {
+        case '&': fputs("&amp;", f); break;
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        default: fputc(*text, f);
+        }
+    fputs("</p>\n", f);
+}
+
+static void expectation_management_explain(const void *params, FILE *f, int lang, int html)
+{
+    const expectation_management_params *p = params;
+    /* a channel converting 10 % and one converting 50 %, through the promotion's own hook */
+    double low = expectation_management_conversion(p, 0.1, 0);
+    double high = expectation_management_conversion(p, 0.5, 0);
+    char buf[2048];
+    snprintf(buf, sizeof buf,
+             lang == 1
+                 ? "营销承诺的价值是 %g，而渠道转化率是在承诺 %g 时测得的。承诺会卖货：每个渠道的首单转化"
+                   "率 ×%.2f（最多 100%%）：本来 10%% 的变成 %.1f%%，本来 50%% 的变成 %.1f%%。但承诺也"
+                   "就是新顾客的期望（见上面第 2 步）：同样的体验，承诺越高，满意度越低，回头的人越少，口碑"
+                   "也越差。“能做到 100，只承诺 99”。"
+                 : "Marketing promises a value of %g, against %g when the channels' conversion was "
+                   "measured. The promise sells: every channel's conversion to a first purchase is "
+                   "multiplied by %.2f (at most 100 %%): 10 %% becomes %.1f %%, 50 %% becomes %.1f %%. "
+                   "But the promise is also what a new customer expects (step 2 above): the same visit "
+                   "satisfies less, fewer come back, and word of mouth suffers. \"Able to deliver 100, "
+                   "promise 99.\"",
+             p->promise, p->reference_promise, p->factor, 100 * low, 100 * high);
+    expectation_explain_para(f, html, buf);
+    expectation_explain_para(f, html,
+                             lang == 1
+                                 ? "成本：不花钱；它用更多的第一次，换来更低的满意度和更少的第二次。"
+                                 : "What it costs: no money; it trades more first visits for less "
+                                   "satisfaction and fewer second ones.");
+}
+
 const promo_type promo_expectation_management = {
     "expectation_management", "Expectation management: the promise trades conversion for satisfaction",
     &promo_section_expectation_management, 0, expectation_management_prepare,
     expectation_management_release, expectation_management_conversion, NULL, NULL, NULL, NULL,
-    expectation_management_describe
+    expectation_management_describe, expectation_management_explain
 };

@@ -153,6 +153,88 @@ static void recharge_describe(const void *params, char *buf, size_t len)
              100 * (take_up < 1 ? take_up : 1));
 }
 
+
+/* ---- explain ---- */
+
+/* One paragraph of `retsim explain`: a line of text, or <p> with the text escaped. */
+static void prepaid_explain_para(FILE *f, int html, const char *text)
+{
+    if (!html) {
+        fprintf(f, "%s\n\n", text);
+        return;
+    }
+    fputs("<p>", f);
+    for (; *text; text++)
+        switch (*text) {
+        case '&': fputs("&amp;", f); break;
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        default: fputc(*text, f);
+        }
+    fputs("</p>\n", f);
+}
+
+#define RECHARGE_EXPLAIN_TRIALS 20000
+
+static void recharge_explain(const void *params, FILE *f, int lang, int html)
+{
+    const recharge_params *p = params;
+    char buf[2048];
+    /* the offer made by the promotion's own at_till to customers with the
+     * average bill and nothing on their card: who accepts, what they get */
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    if (!r) {
+        recharge_describe(p, buf, sizeof buf);
+        prepaid_explain_para(f, html, buf);
+        return;
+    }
+    gsl_rng_set(r, 1);
+    int accepted = 0;
+    double discount_share = 0, inflation = 0, balance_bills = 0;
+    for (int i = 0; i < RECHARGE_EXPLAIN_TRIALS; i++) {
+        double st[3] = { 0 };
+        visit_ctx v = { 0 };
+        v.purchase_no = 1;
+        v.bill = v.cash = v.revenue = p->mean_bill;
+        recharge_at_till(p, st, &v, r);
+        if (st[ST_TIMES] > 0) {
+            accepted++;
+            discount_share = v.discount / (v.cash + v.discount);
+            inflation = v.bill / p->mean_bill - 1;
+            balance_bills = st[ST_BALANCE] / p->mean_bill;
+        }
+    }
+    gsl_rng_free(r);
+    double st[3] = { 1, 0, 0 };
+    visit_ctx w = { 0 };
+    w.churn = 1;
+    recharge_after_visit(p, st, &w, NULL);
+    snprintf(buf, sizeof buf,
+             lang == 1
+                 ? "在收银台，服务员会问：充值今天账单的 %g 倍，今天这顿就免单。按平均账单，约 %.0f%% "
+                   "的客人会答应（倍数越高、账单越大，答应的人越少）。答应的客人免单时会多点 %.0f%%，用 %g "
+                   "份账单的现金换到 %g 份的东西：相当于打了 %.1f%% 的折扣。免单是送的：这一次感觉特别值，"
+                   "但不会抬高下次的期望。余额大约够 %.1f 次平均消费，只要余额没用完，流失 ×%.2f：不来就亏"
+                   "了。"
+                 : "At the till, the customer is offered: recharge %g times today's bill and today's "
+                   "bill is free. At the average bill about %.0f %% accept (fewer when the multiple is "
+                   "higher or the bill bigger). Those who accept order %.0f %% more when it is free, and "
+                   "pay %g bills in cash for %g bills' worth: an effective discount of %.1f %%. The free "
+                   "meal is a gift: this visit feels worth much more, without raising what they expect "
+                   "next time. The balance pays for about %.1f average bills, and while some remains, "
+                   "churn x %.2f: they would lose it by not coming back.",
+             p->multiple, 100.0 * accepted / RECHARGE_EXPLAIN_TRIALS, 100 * inflation, p->multiple,
+             p->multiple + 1, 100 * discount_share, balance_bills, w.churn);
+    prepaid_explain_para(f, html, buf);
+    prepaid_explain_para(f, html,
+                         lang == 1
+                             ? "成本：免单就是把整张账单打折掉。现金一次收进来，但要等客人吃掉才算收入；"
+                               "到期末还没用完的余额仍欠着客人（是负债，不是利润）。"
+                             : "What it costs: the free meal is a discount of its whole bill. The cash "
+                               "comes in at once but is revenue only as it is eaten; what is unspent at "
+                               "the end is still owed to the customer (a liability, not profit).");
+}
+
 static void release(void *params)
 {
     free(params);
@@ -161,7 +243,7 @@ static void release(void *params)
 const promo_type promo_recharge = {
     "recharge", "Recharge k x the bill, this meal free", &promo_section_recharge, 3,
     recharge_prepare, release, NULL, recharge_at_till, recharge_after_visit, NULL,
-    recharge_liability, recharge_describe
+    recharge_liability, recharge_describe, recharge_explain
 };
 
 /* ---- stored value with a bonus ---- */

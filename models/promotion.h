@@ -27,6 +27,7 @@
 #define RETSIM_PROMOTION_H
 
 #include <gsl/gsl_rng.h>
+#include <stdio.h>
 
 #include "../sim/scenario.h"
 #include "model.h"
@@ -55,6 +56,11 @@ typedef struct promo_type {
     double (*liability)(const void *p, const double *state);
     /* One line for reports: what was applied, e.g. "churn x 0.95". */
     void (*describe)(const void *p, char *buf, size_t len);
+    /* Optional, for `retsim explain` (NULL: describe() and a sentence per
+     * hook): what the promotion changes in the causal chain and what it
+     * costs, in plain language; lang is a lang_id (sim/figures.h), html 1
+     * for an HTML fragment. */
+    void (*explain)(const void *p, FILE *f, int lang, int html);
 } promo_type;
 
 #define PROMO_STATE_MAX 24
