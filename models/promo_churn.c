@@ -120,8 +120,8 @@ static void cut_explain(const void *params, FILE *f, int lang, int html)
     cut_explain_para(f, html, buf);
     cut_explain_para(f, html,
                      lang == 1
-                         ? "成本：模拟里它不花钱，所以利润的增加就是为达到这个效果最多能花的钱。\"5% 流失换 "
-                           "20-40% 利润\"是别人的数字；这里算的是你自己的生意。"
+                         ? "成本：模拟里它不花钱，所以利润的增加就是为达到这个效果最多能花的钱。“流失降 5%，"
+                           "利润涨 20-40%”是别人的数字；这里算的是你自己的生意。"
                          : "What it costs: nothing in the simulation, so the rise in profit is the most "
                            "you could spend to achieve it. \"5 % less churn, 20-40 % more profit\" is "
                            "someone else's number; this measures yours.");

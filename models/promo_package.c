@@ -197,8 +197,64 @@ static void package_describe(const void *params, char *buf, size_t len)
              p->installments == 1 ? "" : "s", 100 * p->take_up, 100 * p->lock_in);
 }
 
+
+/* ---- explain ---- */
+
+/* One paragraph of `retsim explain`: a line of text, or <p> with the text escaped. */
+static void package_explain_para(FILE *f, int html, const char *text)
+{
+    if (!html) {
+        fprintf(f, "%s\n\n", text);
+        return;
+    }
+    fputs("<p>", f);
+    for (; *text; text++)
+        switch (*text) {
+        case '&': fputs("&amp;", f); break;
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        default: fputc(*text, f);
+        }
+    fputs("</p>\n", f);
+}
+
+static void package_explain(const void *params, FILE *f, int lang, int html)
+{
+    const package_params *p = params;
+    double st[4] = { 0 };
+    st[ST_END] = 1e18;
+    visit_ctx v = { 0 };
+    v.churn = 1;
+    package_after_visit(p, st, &v, NULL);
+    char covers[128];
+    if (p->visits_included > 0)
+        snprintf(covers, sizeof covers, lang == 1 ? " %d 次消费" : "%d visits", p->visits_included);
+    else
+        snprintf(covers, sizeof covers, "%s", lang == 1 ? "期内的每一次消费" : "every visit");
+    char buf[2048];
+    snprintf(buf, sizeof buf,
+             lang == 1
+                 ? "套餐：第一次消费时，%.0f%% 的新顾客买下 %g 的套餐（原价 %g），覆盖%s（%g 天内），分 %d "
+                   "次付清。每次用套餐时，顾客感到省了钱，而且这是“长期价格”，会被计入期望。套餐期内，流失"
+                   " ×%.2f：钱已经付了，顾客被锁定，有时间建立信任。"
+                 : "Package: at the first visit, %.0f %% of new customers buy a package for %g (list %g) "
+                   "covering %s within %g days, paid in %d instalment(s). Each covered visit feels like a "
+                   "saving, a standing price the customer gets used to (expectation learns it). During the "
+                   "term, churn x %.2f: the money is paid, the customer is locked in, and trust has time "
+                   "to grow.",
+             100 * p->take_up, p->price, p->list_price,
+             covers, p->term_days, p->installments, v.churn);
+    package_explain_para(f, html, buf);
+    package_explain_para(f, html,
+                         lang == 1 ? "成本：相对原价让掉的钱；预收的款要等服务做了才算收入，期末没用完的部分"
+                                     "仍欠着顾客（负债，不是利润）。"
+                                   : "What it costs: the saving against the list price. Money paid in "
+                                     "advance is revenue only as the visits are used; what is unused at "
+                                     "the end is owed to the customer (a liability, not profit).");
+}
+
 const promo_type promo_package = {
     "package", "Package or contract binding future consumption", &promo_section_package, 4,
     package_prepare, package_release, NULL, package_at_till, package_after_visit, NULL,
-    package_liability, package_describe
+    package_liability, package_describe, package_explain
 };

@@ -206,8 +206,68 @@ static void points_mall_describe(const void *params, char *buf, size_t len)
              p->tier3_churn, p->tier4_churn);
 }
 
+
+/* ---- explain ---- */
+
+/* One paragraph of `retsim explain`: a line of text, or <p> with the text escaped. */
+static void points_explain_para(FILE *f, int html, const char *text)
+{
+    if (!html) {
+        fprintf(f, "%s\n\n", text);
+        return;
+    }
+    fputs("<p>", f);
+    for (; *text; text++)
+        switch (*text) {
+        case '&': fputs("&amp;", f); break;
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        default: fputc(*text, f);
+        }
+    fputs("</p>\n", f);
+}
+
+static void points_mall_explain(const void *params, FILE *f, int lang, int html)
+{
+    const points_mall_params *p = params;
+    /* the tier multipliers as the mall's own after_visit applies them */
+    double tiers[4], earned[4] = { 0, p->tier2_points, p->tier3_points, p->tier4_points };
+    for (int i = 0; i < 4; i++) {
+        double st[3] = { 0 };
+        st[ST_MEMBER] = 1;
+        st[ST_EARNED] = earned[i];
+        visit_ctx v = { 0 };
+        v.churn = 1;
+        points_mall_after_visit(p, st, &v, NULL);
+        tiers[i] = v.churn;
+    }
+    char buf[2048];
+    snprintf(buf, sizeof buf,
+             lang == 1
+                 ? "积分商城：%.0f%% 的新顾客入会。每消费 1 元得 %g 分，每来一次另得 %g 分；每 %g 分可以在"
+                   "账单上抵 %g（每次有 %.0f%% 的可能去兑换）。兑换是送的，让那一次更值，但不抬高期望。"
+                   "累计积分越多，等级越高，流失越少：×%.2f、×%.2f（%g 分起）、×%.2f（%g 分起）、×%.2f"
+                   "（%g 分起）。它在两次消费之间保持联系，医疗这种低频生意尤其需要。"
+                 : "Points mall: %.0f %% of new customers join. Members earn %g points per unit paid and "
+                   "%g per visit; every %g points take %g off a bill (redeemed with a chance of %.0f %% at "
+                   "each visit). A redemption is a gift: it makes that visit worth more without raising "
+                   "expectation. The more points earned, the higher the tier and the lower the churn: "
+                   "x %.2f, x %.2f (from %g points), x %.2f (from %g), x %.2f (from %g). It keeps contact "
+                   "between visits, which low-frequency businesses such as clinics need.",
+             100 * p->membership, p->points_per_currency, p->points_per_visit, p->redemption_points,
+             p->redemption_value, 100 * p->redeem_chance, tiers[0], tiers[1], p->tier2_points,
+             tiers[2], p->tier3_points, tiers[3], p->tier4_points);
+    points_explain_para(f, html, buf);
+    snprintf(buf, sizeof buf,
+             lang == 1 ? "成本：每次兑换减掉的钱（抵扣 %g），加上兑换商品的成本 %g。"
+                       : "What it costs: what each redemption takes off the bill (%g), plus %g of goods "
+                         "per redemption.",
+             p->redemption_value, p->redemption_cost);
+    points_explain_para(f, html, buf);
+}
+
 const promo_type promo_points_mall = {
     "points_mall", "Points mall: points for spending, tiers, redemptions", &promo_section_points_mall,
     3, points_mall_prepare, points_mall_release, NULL, points_mall_at_till,
-    points_mall_after_visit, NULL, NULL, points_mall_describe
+    points_mall_after_visit, NULL, NULL, points_mall_describe, points_mall_explain
 };

@@ -317,8 +317,36 @@ static void stored_describe(const void *params, char *buf, size_t len)
              100 * p->take_up);
 }
 
+
+static void stored_explain(const void *params, FILE *f, int lang, int html)
+{
+    const stored_params *p = params;
+    double st[3] = { 1, 0, 0 };
+    visit_ctx w = { 0 };
+    w.churn = 1;
+    stored_after_visit(p, st, &w, NULL);
+    char buf[2048];
+    snprintf(buf, sizeof buf,
+             lang == 1
+                 ? "在收银台，手里没有余额的客人有 %.0f%% 的可能储值：付 %g，得到 %g 的余额（多送 %g）。之后"
+                   "每次消费都从余额里扣，其中赠送的那部分相当于折扣，而且客人会习惯这个价格（它会被计入"
+                   "期望）。只要余额没用完，流失 ×%.2f：不来就亏了。"
+                 : "At the till, a customer with no balance stores value with a chance of %.0f %%: pays "
+                   "%g for a balance of %g (a bonus of %g). Later bills are paid from it, and the bonus "
+                   "share of each is a discount the customer gets used to (expectation learns it). While "
+                   "a balance remains, churn x %.2f: they would lose it by not coming back.",
+             100 * p->take_up, p->amount, p->amount + p->bonus, p->bonus, w.churn);
+    prepaid_explain_para(f, html, buf);
+    prepaid_explain_para(f, html,
+                         lang == 1 ? "成本：赠送的余额在被用掉时算作折扣；储值的现金先到手，要等消费时才算"
+                                     "收入，期末没用完的部分仍欠着客人（是负债，不是利润）。"
+                                   : "What it costs: the bonus, as a discount when it is spent. The cash "
+                                     "comes in up front but is revenue only when spent; what is unspent at "
+                                     "the end is owed to the customer (a liability, not profit).");
+}
+
 const promo_type promo_stored_value = {
     "stored_value", "Stored value with a bonus", &promo_section_stored_value, 3,
     stored_prepare, release, NULL, stored_at_till, stored_after_visit, NULL, stored_liability,
-    stored_describe
+    stored_describe, stored_explain
 };

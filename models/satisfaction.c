@@ -479,8 +479,7 @@ static void sx_escape(FILE *f, const char *s)
         }
 }
 
-/* One paragraph: a line of text (the caller wraps it) or <p>; html 2 is a
- * paragraph that belongs to the numbered step above it (indented as text). */
+/* One paragraph: a line of text (explain wraps it to 80 columns) or <p>. */
 static void sx_para(FILE *f, int html, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void sx_para(FILE *f, int html, const char *fmt, ...)
@@ -499,6 +498,7 @@ static void sx_para(FILE *f, int html, const char *fmt, ...)
     }
 }
 
+/* The same for a paragraph that belongs to the numbered step above it. */
 static void sx_sub(FILE *f, int html, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void sx_sub(FILE *f, int html, const char *fmt, ...)
 {
@@ -558,7 +558,7 @@ static const char *sx_money(char *buf, size_t cap, double x, int digits)
 static const char *sx_zone(const sat_response_params *r, double satisfaction, int lang)
 {
     if (!r->enabled)
-        return L(lang, "off", "不起作用");
+        return L(lang, "off", "关闭");
     if (satisfaction < r->trap_low)
         return L(lang, "below", "低于");
     if (satisfaction > r->trap_high)
@@ -824,21 +824,25 @@ static int sat_explain(const void *params, const model_explain_env *env, FILE *f
         snprintf(visits_txt, sizeof visits_txt, L(lang, "more than %.0f", "超过 %.0f"), visits);
     else
         snprintf(visits_txt, sizeof visits_txt, "%.2f", visits);
+    char service[128] = "";
+    if (env && env->cost_per_visit > 0)
+        snprintf(service, sizeof service, L(lang, " - %s of service cost", " − 每次服务成本 %s"),
+                 sx_money(m5, sizeof m5, env->cost_per_visit, digits));
     if (env)
         sx_para(f, html,
                 L(lang,
                   "5. What the typical customer is worth. Multiplying the chances of coming back visit "
                   "after visit, they make %s visits in a lifetime on average, %.2f of them within %d days "
                   "of the first (at one visit every %g days). At %s %s of margin per visit (bill %s x "
-                  "gross margin %.0f %% - %g of service cost), discounted at %.0f %% a year, their "
+                  "gross margin %.0f %%%s), discounted at %.0f %% a year, their "
                   "lifetime value is %s %s (%s within %d days), before what it cost to win them.",
                   "5. 典型顾客值多少钱。把每一次的回头率连乘起来，他一生平均来 %1$s 次，其中第一次后 %3$d "
-                  "天内（按每 %4$g 天来一次）来 %2$.2f 次。每次毛利 %5$s %6$s（客单价 %7$s × 毛利率 %8$.0f%% "
-                  "− 每次服务成本 %9$g），按每年 %10$.0f%% 折现，终身价值约 %11$s %12$s（%14$d 天内 %13$s），"
+                  "天内（按每 %4$g 天来一次）来 %2$.2f 次。每次毛利 %5$s %6$s（客单价 %7$s × 毛利率 %8$.0f%%"
+                  "%9$s），按每年 %10$.0f%% 折现，终身价值约 %11$s %12$s（%14$d 天内 %13$s），"
                   "这还没扣掉获客成本。"),
                 visits_txt, visits_h, horizon, cycle, sx_money(m1, sizeof m1, margin, digits), cur,
-                sx_money(m2, sizeof m2, p->spend.mean, digits), 100 * env->gross_margin,
-                env->cost_per_visit, 100 * env->discount_rate, sx_money(m3, sizeof m3, ltv, digits),
+                sx_money(m2, sizeof m2, p->spend.mean, digits), 100 * env->gross_margin, service,
+                100 * env->discount_rate, sx_money(m3, sizeof m3, ltv, digits),
                 cur, sx_money(m4, sizeof m4, ltv_h, digits), horizon);
 
     /* 6. the typical customer is not the average one */

@@ -500,11 +500,12 @@ static void print_metric(const lesson *ls, const batch *b, const compare_table *
             if (!strcmp(metric_table[m].unit, "share"))
                 printf(lang == LANG_ZH ? "  %+.1f 个百分点 [%+.1f, %+.1f]" : "  %+.1f pp [%+.1f, %+.1f]",
                        100 * dd->mean, 100 * dd->ci_low, 100 * dd->ci_high);
-            else if (!isnan(rel))
+            else if (!isnan(rel) && fabs(rel) <= 2)
                 printf(lang == LANG_ZH ? "  %+.1f%% [%+.1f%%, %+.1f%%]" : "  %+.1f %% [%+.1f %%, %+.1f %%]",
                        100 * rel, 100 * lo, 100 * hi);
             else if (!isnan(dd->mean)) {
-                /* nothing in the base to be relative to: the difference itself */
+                /* nothing in the base to be relative to (or a level near 0, such as
+                 * satisfaction, where a relative change means little): the difference */
                 char a[64], lo_s[64], hi_s[64];
                 format_value(a, sizeof a, m, dd->mean, currency, lang);
                 format_value(lo_s, sizeof lo_s, m, dd->ci_low, currency, lang);

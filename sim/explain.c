@@ -319,10 +319,8 @@ static void explain_channels(FILE *f, const scenario *sc, lang_id lang, int html
         char cost[256] = "";
         if (c->cost_per_prospect > 0)
             snprintf(cost, sizeof cost,
-                     L(lang, ", at %g %s per prospect: about %.0f %s per new customer",
-                       "；每位潜在顾客花 %g %s，折合每位新顾客约 %.0f %s"),
-                     c->cost_per_prospect, currency,
-                     c->conversion > 0 ? c->cost_per_prospect / c->conversion : 0.0, currency);
+                     L(lang, ", at %g %s per prospect, bought or not", "；每位潜在顾客花 %g %s，不管买不买"),
+                     c->cost_per_prospect, currency);
         if (c->funnel_steps == 1)
             para(f, html,
                  L(lang, "- %s: %g prospects a day; %.1f %% of them buy%s.",
