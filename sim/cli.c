@@ -94,7 +94,8 @@ void cli_print_common_help(int allowed)
     printf("  -s, --seed S         random seed (default 1); same seed, same output\n"
            "  -t, --threads T      threads (1 to 256; default: all cores); never changes results\n"
            "  -o, --out DIR        output directory\n"
-           "      --set S.K=V      override key K of section S (repeatable), e.g.\n"
+           "      --set S.K=V      override key K of section S (repeatable; in compare, sweep and\n"
+           "                       sensitivity it applies to every scenario, base included), e.g.\n"
            "                       --set churn.mean=0.5, --set channel.walkin.step_conversion=0.4\n");
     if (allowed & CLI_PRECISION)
         printf("      --precision P    add replications (in blocks of 32, up to --reps) until the 95 %%\n"
