@@ -3,7 +3,7 @@
  * What it does: the random draws that retsim's engine makes for the textbook
  * case (bench/textbook.ini), in the same number and with the same GSL
  * routines, and nothing else - no event calendar, no customer records, no
- * curves, no metrics, no per-draw stream derivation.  Per replication:
+ * curves, no metrics.  Per replication:
  *
  *   per day (730):   a Poisson(137) number of prospects
  *   per prospect:    a uniform arrival time within the day, a uniform for
@@ -19,20 +19,33 @@
  * so the number of customers and the draws per visit match the engine's,
  * and what is left over in the engine's time is the model's own logic.  The
  * customers are simulated one after another (each to the horizon), which is
- * the cheapest order: no calendar is needed.  One thread, one generator:
- * GSL's taus2 (fast, small state) unless GSL_RNG_TYPE names another.
+ * the cheapest order: no calendar is needed.  One thread.
  *
- * Usage: bare_loop [REPS [SEED]]   (default 100 replications, seed 1)
+ * Two modes:
+ *   plain (the default, the yardstick): one generator for everything, GSL's
+ *       taus2 (fast, small state), or whatever GSL_RNG_TYPE names;
+ *   keyed: the engine's common-random-numbers scheme (sim/rng.c, copied
+ *       here so that this file stands alone): every draw site gets its own
+ *       xoshiro256** stream keyed by (seed, replication, customer, visit,
+ *       purpose) through splitmix64, four per visit (bill, experience - which
+ *       draws nothing in this case -, decision, interval).  It draws exactly
+ *       the engine's numbers, so its visit count equals retsim's for the
+ *       same seed; the gap between the modes is the price of the keyed
+ *       streams, the gap between keyed and retsim the rest of the engine.
+ *
+ * Usage: bare_loop [REPS [SEED [plain|keyed]]]   (default 100, 1, plain)
  * Prints one line of KEY=VALUE pairs that bench/run.sh reads, e.g.
- *   bare_loop: reps=100 customers=100010.1 visits=42345400 seconds=5.2 visits_per_second=8.1e6
+ *   bare_loop: generator=taus2 reps=100 customers=100018.8 visits=42454707 seconds=1.6 ...
  * (customers is the mean per replication, visits the total over all). */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime under -std=c11 */
 
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #define HORIZON 730
@@ -52,51 +65,181 @@ static double now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+typedef struct tally {
+    double customers, visits, revenue;
+} tally;
+
+/* ---- plain: one generator --------------------------------------------------- */
+
+static void plain_rep(gsl_rng *r, tally *n)
+{
+    const double scale = CYCLE_DAYS / GAMMA_SHAPE;
+    for (int day = 0; day < HORIZON; day++) {
+        unsigned int np = gsl_ran_poisson(r, PROSPECTS_PER_DAY);
+        for (unsigned int k = 0; k < np; k++) {
+            double t = day + gsl_rng_uniform(r);
+            if (gsl_rng_uniform(r) >= CONVERSION)
+                continue;
+            double theta = gsl_ran_beta(r, BETA_A, BETA_B);
+            n->customers += 1;
+            for (;;) {
+                n->revenue += exp(LOG_MU + LOG_SIGMA * gsl_ran_gaussian_ziggurat(r, 1.0));
+                n->visits += 1;
+                if (gsl_rng_uniform(r) < theta)
+                    break;
+                t += gsl_ran_gamma(r, GAMMA_SHAPE, scale);
+                if (t >= HORIZON)
+                    break;
+            }
+        }
+    }
+}
+
+/* ---- keyed: the engine's streams (a copy of sim/rng.c) ------------------------ */
+
+enum { ARRIVALS = 1, CUSTOMER, VISIT, EXPERIENCE, DECISION, INTERVAL };
+
+static inline uint64_t rotl(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
+
+static uint64_t mix(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+static inline uint64_t next64(uint64_t *s)
+{
+    uint64_t result = rotl(s[1] * 5, 7) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return result;
+}
+
+static void seed_state(uint64_t *s, uint64_t key)
+{
+    for (int i = 0; i < 4; i++) {
+        key += 0x9e3779b97f4a7c15ULL;
+        s[i] = mix(key);
+    }
+    if (!(s[0] | s[1] | s[2] | s[3]))
+        s[0] = 1;
+}
+
+static void xo_set(void *state, unsigned long seed)
+{
+    seed_state(state, (uint64_t)seed);
+}
+
+static unsigned long xo_get(void *state)
+{
+    return (unsigned long)(next64(state) >> 32);
+}
+
+static double xo_get_double(void *state)
+{
+    return (double)(next64(state) >> 11) * 0x1.0p-53;
+}
+
+static const gsl_rng_type xoshiro_type = {
+    "xoshiro256** keyed streams", 0xffffffffUL, 0, sizeof(uint64_t[4]),
+    xo_set, xo_get, xo_get_double
+};
+
+typedef struct stream {
+    gsl_rng rng;
+    uint64_t state[4];
+} stream;
+
+static void stream_init(stream *s, uint64_t seed, uint64_t a, uint64_t b, uint64_t c,
+                        uint64_t purpose)
+{
+    uint64_t key = mix(seed ^ 0x52657473696dULL);
+    key = mix(key ^ a);
+    key = mix(key ^ b);
+    key = mix(key ^ c);
+    key = mix(key ^ purpose);
+    seed_state(s->state, key);
+    s->rng.type = &xoshiro_type;
+    s->rng.state = s->state;
+}
+
+static void keyed_rep(uint64_t seed, uint64_t rep, tally *n)
+{
+    const double scale = CYCLE_DAYS / GAMMA_SHAPE;
+    stream s, a;
+    for (int day = 0; day < HORIZON; day++) {
+        stream_init(&a, seed, rep, (uint64_t)day, 0, ARRIVALS);
+        unsigned int np = gsl_ran_poisson(&a.rng, PROSPECTS_PER_DAY);
+        for (unsigned int k = 0; k < np; k++) {
+            double t = day + gsl_rng_uniform(&a.rng);
+            uint64_t id = mix(((uint64_t)day << 40) ^ k);
+            stream_init(&s, seed, rep, id, 0, CUSTOMER);
+            if (gsl_rng_uniform(&s.rng) >= CONVERSION)
+                continue;
+            double theta = gsl_ran_beta(&s.rng, BETA_A, BETA_B);
+            n->customers += 1;
+            for (uint64_t visit = 1;; visit++) {
+                stream_init(&s, seed, rep, id, visit, VISIT);
+                n->revenue += exp(LOG_MU + LOG_SIGMA * gsl_ran_gaussian_ziggurat(&s.rng, 1.0));
+                n->visits += 1;
+                stream_init(&s, seed, rep, id, visit, EXPERIENCE); /* no draws here */
+                stream_init(&s, seed, rep, id, visit, DECISION);
+                if (gsl_rng_uniform(&s.rng) < theta)
+                    break;
+                stream_init(&s, seed, rep, id, visit, INTERVAL);
+                t += gsl_ran_gamma(&s.rng, GAMMA_SHAPE, scale);
+                if (t >= HORIZON)
+                    break;
+            }
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     long reps = argc > 1 ? strtol(argv[1], NULL, 10) : 100;
     unsigned long seed = argc > 2 ? strtoul(argv[2], NULL, 10) : 1;
-    if (reps < 1) {
-        fprintf(stderr, "usage: bare_loop [REPS [SEED]]\n");
+    const char *mode = argc > 3 ? argv[3] : "plain";
+    int keyed = !strcmp(mode, "keyed");
+    if (reps < 1 || (!keyed && strcmp(mode, "plain"))) {
+        fprintf(stderr, "usage: bare_loop [REPS [SEED [plain|keyed]]]\n");
         return 2;
     }
-    const gsl_rng_type *type = gsl_rng_taus2;
-    if (getenv("GSL_RNG_TYPE"))
-        type = gsl_rng_env_setup();
-    gsl_rng *r = gsl_rng_alloc(type);
-    if (!r)
-        return 1;
-    gsl_rng_set(r, seed);
+    gsl_rng *r = NULL;
+    if (!keyed) {
+        const gsl_rng_type *type = gsl_rng_taus2;
+        if (getenv("GSL_RNG_TYPE"))
+            type = gsl_rng_env_setup();
+        r = gsl_rng_alloc(type);
+        if (!r)
+            return 1;
+        gsl_rng_set(r, seed);
+    }
 
-    const double scale = CYCLE_DAYS / GAMMA_SHAPE;
-    double customers = 0, visits = 0, revenue = 0;
+    tally n = { 0, 0, 0 };
     double start = now();
     for (long rep = 0; rep < reps; rep++) {
-        for (int day = 0; day < HORIZON; day++) {
-            unsigned int n = gsl_ran_poisson(r, PROSPECTS_PER_DAY);
-            for (unsigned int k = 0; k < n; k++) {
-                double t = day + gsl_rng_uniform(r);
-                if (gsl_rng_uniform(r) >= CONVERSION)
-                    continue;
-                double theta = gsl_ran_beta(r, BETA_A, BETA_B);
-                customers += 1;
-                for (;;) {
-                    revenue += exp(LOG_MU + LOG_SIGMA * gsl_ran_gaussian_ziggurat(r, 1.0));
-                    visits += 1;
-                    if (gsl_rng_uniform(r) < theta)
-                        break;
-                    t += gsl_ran_gamma(r, GAMMA_SHAPE, scale);
-                    if (t >= HORIZON)
-                        break;
-                }
-            }
-        }
+        if (keyed)
+            keyed_rep(seed, (uint64_t)rep, &n);
+        else
+            plain_rep(r, &n);
     }
     double secs = now() - start;
     printf("bare_loop: generator=%s reps=%ld customers=%.1f visits=%.0f seconds=%.3f "
            "visits_per_second=%.0f mean_bill=%.3f\n",
-           gsl_rng_name(r), reps, customers / reps, visits, secs,
-           secs > 0 ? visits / secs : 0.0, visits > 0 ? revenue / visits : 0.0);
+           keyed ? "keyed-xoshiro256**" : gsl_rng_name(r), reps, n.customers / reps,
+           n.visits, secs, secs > 0 ? n.visits / secs : 0.0,
+           n.visits > 0 ? n.revenue / n.visits : 0.0);
     gsl_rng_free(r);
     return 0;
 }
