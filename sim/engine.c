@@ -37,13 +37,15 @@ struct engine {
     int npromo;
     const promo_type *promo[MAX_PROMOS];
     void *pparams[MAX_PROMOS];
-    int poffset[MAX_PROMOS];     /* where each promotion's state starts in customer.pstate */
+    int poffset[MAX_PROMOS];     /* where each promotion's state starts in a customer's slots */
+    int pslots;                  /* promotion state per customer, all promotions */
     double referral_rate;        /* referrals per promoter visit, after programmes */
     double referral_reward;      /* paid per referred prospect who buys */
 };
 
 typedef struct customer {
     uint64_t id;
+    uint64_t key;                /* stream key of (seed, replication, id): see rng.h */
     double t_first, t_last;
     double revenue;
     double value;                /* discounted to t_first: margin - costs */
@@ -52,7 +54,6 @@ typedef struct customer {
     int last_month;              /* last calendar month counted in the cohort table */
     int referred;
     double state[MODEL_STATE_MAX];
-    double pstate[PROMO_STATE_MAX];
 } customer;
 
 enum { EV_VISIT = 0, EV_PROSPECT = 1 };
@@ -73,6 +74,10 @@ struct engine_work {
     int horizon;
     customer *cust;
     size_t ncust, capcust;
+    /* promotions' per-customer state, pslots a customer, kept apart so that
+     * a scenario without promotions keeps its customer records small */
+    double *pstate;
+    int pslots;
     event *heap;
     size_t nheap, capheap;
     prospect *pros;
@@ -96,6 +101,7 @@ typedef struct rep_ctx {
     rep_result *out;
     uint64_t seed;
     uint64_t rep;
+    uint64_t rep_key;            /* stream key of (seed, replication) */
     double satisfaction_sum;
     double first_negative;
     int oom;
@@ -183,6 +189,7 @@ engine *engine_prepare(const scenario *sc, diag *d)
         e->poffset[e->npromo] = slots;
         e->npromo++;
         slots += pt->state_slots;
+        e->pslots = slots;
         if (pt->referral) {
             double reward = 0;
             e->referral_rate = pt->referral(pp, e->referral_rate, &reward);
@@ -235,6 +242,7 @@ engine_work *engine_work_alloc(const engine *e)
         return NULL;
     size_t n = (size_t)e->horizon + 2;
     w->horizon = e->horizon;
+    w->pslots = e->pslots;
     w->suppress_diff = calloc(n, sizeof(double));
     w->ret_num = calloc(n, sizeof(double));
     w->ret_den = calloc(n, sizeof(double));
@@ -261,6 +269,7 @@ void engine_work_free(engine_work *w)
     if (!w)
         return;
     free(w->cust);
+    free(w->pstate);
     free(w->heap);
     free(w->pros);
     free(w->suppress_diff);
@@ -374,11 +383,22 @@ static customer *new_customer(rep_ctx *c, uint64_t id, int channel, double t)
             return NULL;
         }
         w->cust = p;
+        if (w->pslots) {
+            double *ps = realloc(w->pstate, cap * (size_t)w->pslots * sizeof *ps);
+            if (!ps) {
+                c->oom = 1;
+                return NULL;
+            }
+            w->pstate = ps;
+        }
         w->capcust = cap;
     }
+    if (w->pslots)
+        memset(w->pstate + w->ncust * (size_t)w->pslots, 0, (size_t)w->pslots * sizeof(double));
     customer *cu = &w->cust[w->ncust++];
     memset(cu, 0, sizeof *cu);
     cu->id = id;
+    cu->key = rng_key(c->rep_key, id);
     cu->t_first = cu->t_last = t;
     cu->channel = channel;
     cu->last_month = -1;
@@ -402,7 +422,7 @@ static void word_of_mouth(rep_ctx *c, const customer *cu, const visit_ctx *v)
     if (v->satisfaction >= wp->promoter_threshold) {
         c->out->metric[MET_PROMOTER_VISITS] += 1;
         rng_stream s;
-        rng_stream_init(&s, c->seed, c->rep, cu->id, (uint64_t)v->purchase_no,
+        rng_stream_from_key(&s, cu->key, (uint64_t)v->purchase_no,
                         RNG_WORD_OF_MOUTH);
         unsigned int n = gsl_ran_poisson(&s.rng, e->referral_rate);
         for (unsigned int k = 0; k < n; k++) {
@@ -454,24 +474,25 @@ static void visit(rep_ctx *c, uint32_t who, double t)
     v.purchase_no = ++cu->visits;
 
     v.referred = cu->referred;
+    double *pstate = w->pslots ? w->pstate + (size_t)who * (size_t)w->pslots : NULL;
 
     rng_stream s;
-    rng_stream_init(&s, c->seed, c->rep, cu->id, (uint64_t)v.purchase_no, RNG_VISIT);
+    rng_stream_from_key(&s, cu->key, (uint64_t)v.purchase_no, RNG_VISIT);
     v.bill = e->model->draw_bill(e->mparams, cu->state, &v, &s.rng);
     v.cash = v.revenue = v.bill;
     for (int i = 0; i < e->npromo; i++)
         if (e->promo[i]->at_till) {
-            rng_stream_init(&s, c->seed, c->rep, cu->id, (uint64_t)v.purchase_no,
+            rng_stream_from_key(&s, cu->key, (uint64_t)v.purchase_no,
                             RNG_PROMOTION + (uint64_t)i);
-            e->promo[i]->at_till(e->pparams[i], cu->pstate + e->poffset[i], &v, &s.rng);
+            e->promo[i]->at_till(e->pparams[i], pstate + e->poffset[i], &v, &s.rng);
         }
-    rng_stream_init(&s, c->seed, c->rep, cu->id, (uint64_t)v.purchase_no, RNG_EXPERIENCE);
+    rng_stream_from_key(&s, cu->key, (uint64_t)v.purchase_no, RNG_EXPERIENCE);
     e->model->experience(e->mparams, cu->state, &v, &s.rng);
     for (int i = 0; i < e->npromo; i++)
         if (e->promo[i]->after_visit) {
-            rng_stream_init(&s, c->seed, c->rep, cu->id, (uint64_t)v.purchase_no,
+            rng_stream_from_key(&s, cu->key, (uint64_t)v.purchase_no,
                             RNG_PROMOTION + 64 + (uint64_t)i);
-            e->promo[i]->after_visit(e->pparams[i], cu->pstate + e->poffset[i], &v, &s.rng);
+            e->promo[i]->after_visit(e->pparams[i], pstate + e->poffset[i], &v, &s.rng);
         }
     if (v.churn > 1)
         v.churn = 1;
@@ -506,11 +527,11 @@ static void visit(rep_ctx *c, uint32_t who, double t)
         cu->last_month = month;
     }
 
-    rng_stream_init(&s, c->seed, c->rep, cu->id, (uint64_t)v.purchase_no, RNG_DECISION);
+    rng_stream_from_key(&s, cu->key, (uint64_t)v.purchase_no, RNG_DECISION);
     int stays = gsl_rng_uniform(&s.rng) >= v.churn;
     double next = INFINITY;
     if (stays) {
-        rng_stream_init(&s, c->seed, c->rep, cu->id, (uint64_t)v.purchase_no, RNG_INTERVAL);
+        rng_stream_from_key(&s, cu->key, (uint64_t)v.purchase_no, RNG_INTERVAL);
         next = t + e->model->draw_interval(e->mparams, cu->state, &s.rng);
     }
     if (e->recall_on && next - t > e->recall.day && t + e->recall.day < e->horizon) {
@@ -519,7 +540,7 @@ static void visit(rep_ctx *c, uint32_t who, double t)
         out->metric[MET_REMINDERS] += 1;
         cu->value -= e->recall.cost * discount(e, when - cu->t_first);
         if (!stays) {
-            rng_stream_init(&s, c->seed, c->rep, cu->id, (uint64_t)v.purchase_no, RNG_RECALL);
+            rng_stream_from_key(&s, cu->key, (uint64_t)v.purchase_no, RNG_RECALL);
             if (gsl_rng_uniform(&s.rng) < e->recall.lift) {
                 next = when + e->recall.response_days * gsl_rng_uniform(&s.rng);
                 out->metric[MET_RECALLED] += 1;
@@ -550,7 +571,7 @@ static void prospect_arrives(rep_ctx *c, uint64_t id, int channel, int referred,
         if (e->promo[i]->conversion)
             conversion = e->promo[i]->conversion(e->pparams[i], conversion, referred);
     rng_stream s;
-    rng_stream_init(&s, c->seed, c->rep, id, 0, RNG_CUSTOMER);
+    rng_stream_from_key(&s, rng_key(c->rep_key, id), 0, RNG_CUSTOMER);
     /* one uniform against the conversion: a variant that converts more
      * converts a superset of the same prospects (common random numbers) */
     if (gsl_rng_uniform(&s.rng) >= conversion) {
@@ -630,10 +651,35 @@ static void reset_result(rep_result *out)
     memset(out->rfm, 0, sizeof out->rfm);
 }
 
-static int cmp_double(const void *a, const void *b)
+/* Hoare's selection (Wirth's variant): puts the k-th smallest at a[k],
+ * smaller ones before it and larger ones after, and returns it. */
+static double select_kth(double *a, size_t n, size_t k)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        double pivot = a[k];
+        size_t i = lo, j = hi;
+        do {
+            while (a[i] < pivot)
+                i++;
+            while (pivot < a[j])
+                j--;
+            if (i <= j) {
+                double t = a[i];
+                a[i] = a[j];
+                a[j] = t;
+                i++;
+                if (j == 0)
+                    break;
+                j--;
+            }
+        } while (i <= j);
+        if (j < k)
+            lo = i;
+        if (k < i)
+            hi = j;
+    }
+    return a[k];
 }
 
 static int ensure_sortbuf(engine_work *w)
@@ -673,7 +719,8 @@ static int finish(rep_ctx *c)
         }
         for (int p = 0; p < e->npromo; p++)
             if (e->promo[p]->liability)
-                liability += e->promo[p]->liability(e->pparams[p], cu->pstate + e->poffset[p]);
+                liability += e->promo[p]->liability(e->pparams[p],
+                                                    w->pstate + i * (size_t)w->pslots + e->poffset[p]);
         funnel3 += cu->visits >= 3;
         funnel5 += cu->visits >= 5;
         clv_sum += cu->value;
@@ -750,19 +797,28 @@ static int finish(rep_ctx *c)
     if (ensure_sortbuf(w))
         return -1;
     if (n > 0) {
+        /* quantiles and the top fifth by selection, not a full sort: the
+         * same values in O(n) */
         for (size_t i = 0; i < n; i++)
             w->sortbuf[i] = w->cust[i].value;
-        qsort(w->sortbuf, n, sizeof(double), cmp_double);
         for (int q = 0; q < CLV_QUANTILES; q++) {
             double pos = clv_quantile_levels[q] * (double)(n - 1);
             size_t lo = (size_t)pos;
-            size_t hi = lo + 1 < n ? lo + 1 : lo;
-            out->clv_quantile[q] = w->sortbuf[lo] + (pos - lo) * (w->sortbuf[hi] - w->sortbuf[lo]);
+            double x_lo = select_kth(w->sortbuf, n, lo);
+            /* after selecting lo, the next order statistic is the least of the rest */
+            double x_hi = x_lo;
+            if (lo + 1 < n) {
+                x_hi = w->sortbuf[lo + 1];
+                for (size_t i = lo + 2; i < n; i++)
+                    if (w->sortbuf[i] < x_hi)
+                        x_hi = w->sortbuf[i];
+            }
+            out->clv_quantile[q] = x_lo + (pos - lo) * (x_hi - x_lo);
         }
         for (size_t i = 0; i < n; i++)
             w->sortbuf[i] = w->cust[i].revenue;
-        qsort(w->sortbuf, n, sizeof(double), cmp_double);
         size_t top = (n + 4) / 5;
+        select_kth(w->sortbuf, n, n - top);
         double top_sum = 0, all = 0;
         for (size_t i = 0; i < n; i++) {
             all += w->sortbuf[i];
@@ -781,7 +837,7 @@ static int finish(rep_ctx *c)
 int engine_replicate(const engine *e, engine_work *w, uint64_t seed, int rep,
                      rep_result *out, diag *d)
 {
-    rep_ctx c = { e, w, out, seed, (uint64_t)rep, 0, 0, 0 };
+    rep_ctx c = { e, w, out, seed, (uint64_t)rep, rng_key(rng_key_seed(seed), (uint64_t)rep), 0, 0, 0 };
     reset_work(w);
     reset_result(out);
     double suppressed = 0;
@@ -790,6 +846,10 @@ int engine_replicate(const engine *e, engine_work *w, uint64_t seed, int rep,
         arrivals(&c, day, suppressed);
         while (w->nheap > 0 && w->heap[0].t < day + 1 && !c.oom) {
             event ev = heap_pop(w);
+            /* the next event's customer record is likely cold: fetch it
+             * while this one is processed */
+            if (w->nheap > 0 && w->heap[0].kind == EV_VISIT)
+                __builtin_prefetch(&w->cust[w->heap[0].who]);
             if (ev.kind == EV_VISIT)
                 visit(&c, ev.who, ev.t);
             else

@@ -60,15 +60,27 @@ static const gsl_rng_type xoshiro_type = {
 
 const gsl_rng_type *rng_xoshiro256 = &xoshiro_type;
 
-void rng_stream_init(rng_stream *s, uint64_t seed, uint64_t a, uint64_t b,
-                     uint64_t c, uint64_t purpose)
+uint64_t rng_key_seed(uint64_t seed)
 {
-    uint64_t key = rng_mix(seed ^ 0x52657473696dULL);
-    key = rng_mix(key ^ a);
-    key = rng_mix(key ^ b);
+    return rng_mix(seed ^ 0x52657473696dULL);
+}
+
+uint64_t rng_key(uint64_t key, uint64_t word)
+{
+    return rng_mix(key ^ word);
+}
+
+void rng_stream_from_key(rng_stream *s, uint64_t key, uint64_t c, uint64_t purpose)
+{
     key = rng_mix(key ^ c);
     key = rng_mix(key ^ purpose);
     seed_state(s->state, key);
     s->rng.type = &xoshiro_type;
     s->rng.state = s->state;
+}
+
+void rng_stream_init(rng_stream *s, uint64_t seed, uint64_t a, uint64_t b,
+                     uint64_t c, uint64_t purpose)
+{
+    rng_stream_from_key(s, rng_key(rng_key(rng_key_seed(seed), a), b), c, purpose);
 }

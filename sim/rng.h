@@ -47,4 +47,12 @@ uint64_t rng_mix(uint64_t x);
 void rng_stream_init(rng_stream *s, uint64_t seed, uint64_t a, uint64_t b,
                      uint64_t c, uint64_t purpose);
 
+/* The same key built in steps, so that a caller can keep the part for
+ * (seed, a, b) (a replication's customer) and not recompute it for every
+ * visit: rng_stream_init(s, seed, a, b, c, p) ==
+ * rng_stream_from_key(s, rng_key(rng_key(rng_key_seed(seed), a), b), c, p). */
+uint64_t rng_key_seed(uint64_t seed);
+uint64_t rng_key(uint64_t key, uint64_t word);
+void rng_stream_from_key(rng_stream *s, uint64_t key, uint64_t c, uint64_t purpose);
+
 #endif
