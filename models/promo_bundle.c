@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "../sim/text.h"
 #include "promotion.h"
 
 #define NO_CHOICES NULL
@@ -168,23 +169,6 @@ static void bundle_describe(const void *params, char *buf, size_t len)
 
 /* ---- explain ---- */
 
-/* One paragraph of `retsim explain`: a line of text, or <p> with the text escaped. */
-static void bundle_explain_para(FILE *f, int html, const char *text)
-{
-    if (!html) {
-        fprintf(f, "%s\n\n", text);
-        return;
-    }
-    fputs("<p>", f);
-    for (; *text; text++)
-        switch (*text) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        default: fputc(*text, f);
-        }
-    fputs("</p>\n", f);
-}
 
 static void bundle_explain(const void *params, FILE *f, int lang, int html)
 {
@@ -208,7 +192,7 @@ static void bundle_explain(const void *params, FILE *f, int lang, int html)
                    "each visit feels.",
              100 * p->take_up, p->price, p->units, p->group_size, p->units_per_person,
              100 * p->bill_uplift, v.churn);
-    bundle_explain_para(f, html, buf);
+    text_para(f, html, buf);
     snprintf(buf, sizeof buf,
              lang == 1 ? "成本：每份的货值 %g（几乎是送的），赌的是它带来的吃的能补回来。套装的钱先到手，喝掉"
                          "才算收入，剩下的是欠客人的。"
@@ -216,7 +200,7 @@ static void bundle_explain(const void *params, FILE *f, int lang, int html)
                          "it brings in pays for it. The price is cash up front, revenue as it is consumed, "
                          "and the rest is owed to the customer.",
              p->unit_cost);
-    bundle_explain_para(f, html, buf);
+    text_para(f, html, buf);
 }
 
 const promo_type promo_bundle = {

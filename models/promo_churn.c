@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "../sim/text.h"
 #include "promotion.h"
 
 typedef struct churn_cut_params {
@@ -72,23 +73,6 @@ static void cut_describe(const void *params, char *buf, size_t len)
 
 /* ---- explain ---- */
 
-/* One paragraph of `retsim explain`: a line of text, or <p> with the text escaped. */
-static void cut_explain_para(FILE *f, int html, const char *text)
-{
-    if (!html) {
-        fprintf(f, "%s\n\n", text);
-        return;
-    }
-    fputs("<p>", f);
-    for (; *text; text++)
-        switch (*text) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        default: fputc(*text, f);
-        }
-    fputs("</p>\n", f);
-}
 
 static void cut_explain(const void *params, FILE *f, int lang, int html)
 {
@@ -117,8 +101,8 @@ static void cut_explain(const void *params, FILE *f, int lang, int html)
                    "%.1f %%, one of 10 %% becomes %.1f %%. It does not say how; it answers what that much "
                    "less churn is worth.",
              how, 100 * a.churn, 100 * b.churn);
-    cut_explain_para(f, html, buf);
-    cut_explain_para(f, html,
+    text_para(f, html, buf);
+    text_para(f, html,
                      lang == 1
                          ? "成本：模拟里它不花钱，所以利润的增加就是为达到这个效果最多能花的钱。“流失降 5%，"
                            "利润涨 20-40%”是别人的数字；这里算的是你自己的生意。"

@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "../sim/text.h"
 #include "promotion.h"
 #include "satisfaction.h"
 
@@ -97,23 +98,6 @@ static void expectation_management_describe(const void *params, char *buf, size_
 
 /* ---- explain ---- */
 
-/* One paragraph of `retsim explain`: a line of text, or <p> with the text escaped. */
-static void expectation_explain_para(FILE *f, int html, const char *text)
-{
-    if (!html) {
-        fprintf(f, "%s\n\n", text);
-        return;
-    }
-    fputs("<p>", f);
-    for (; *text; text++)
-        switch (*text) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        default: fputc(*text, f);
-        }
-    fputs("</p>\n", f);
-}
 
 static void expectation_management_explain(const void *params, FILE *f, int lang, int html)
 {
@@ -135,8 +119,8 @@ static void expectation_management_explain(const void *params, FILE *f, int lang
                    "satisfies less, fewer come back, and word of mouth suffers. \"Able to deliver 100, "
                    "promise 99.\"",
              p->promise, p->reference_promise, p->factor, 100 * low, 100 * high);
-    expectation_explain_para(f, html, buf);
-    expectation_explain_para(f, html,
+    text_para(f, html, buf);
+    text_para(f, html,
                              lang == 1
                                  ? "成本：不花钱；它用更多的第一次，换来更低的满意度和更少的第二次。"
                                  : "What it costs: no money; it trades more first visits for less "

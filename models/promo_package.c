@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "../sim/text.h"
 #include "promotion.h"
 
 #define NO_CHOICES NULL
@@ -200,23 +201,6 @@ static void package_describe(const void *params, char *buf, size_t len)
 
 /* ---- explain ---- */
 
-/* One paragraph of `retsim explain`: a line of text, or <p> with the text escaped. */
-static void package_explain_para(FILE *f, int html, const char *text)
-{
-    if (!html) {
-        fprintf(f, "%s\n\n", text);
-        return;
-    }
-    fputs("<p>", f);
-    for (; *text; text++)
-        switch (*text) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        default: fputc(*text, f);
-        }
-    fputs("</p>\n", f);
-}
 
 static void package_explain(const void *params, FILE *f, int lang, int html)
 {
@@ -244,8 +228,8 @@ static void package_explain(const void *params, FILE *f, int lang, int html)
                    "to grow.",
              100 * p->take_up, p->price, p->list_price,
              covers, p->term_days, p->installments, v.churn);
-    package_explain_para(f, html, buf);
-    package_explain_para(f, html,
+    text_para(f, html, buf);
+    text_para(f, html,
                          lang == 1 ? "成本：相对原价让掉的钱；预收的款要等服务做了才算收入，期末没用完的部分"
                                      "仍欠着顾客（负债，不是利润）。"
                                    : "What it costs: the saving against the list price. Money paid in "

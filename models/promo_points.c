@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "../sim/text.h"
 #include "promotion.h"
 
 #define NO_CHOICES NULL
@@ -209,23 +210,6 @@ static void points_mall_describe(const void *params, char *buf, size_t len)
 
 /* ---- explain ---- */
 
-/* One paragraph of `retsim explain`: a line of text, or <p> with the text escaped. */
-static void points_explain_para(FILE *f, int html, const char *text)
-{
-    if (!html) {
-        fprintf(f, "%s\n\n", text);
-        return;
-    }
-    fputs("<p>", f);
-    for (; *text; text++)
-        switch (*text) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        default: fputc(*text, f);
-        }
-    fputs("</p>\n", f);
-}
 
 static void points_mall_explain(const void *params, FILE *f, int lang, int html)
 {
@@ -257,13 +241,13 @@ static void points_mall_explain(const void *params, FILE *f, int lang, int html)
              100 * p->membership, p->points_per_currency, p->points_per_visit, p->redemption_points,
              p->redemption_value, 100 * p->redeem_chance, tiers[0], tiers[1], p->tier2_points,
              tiers[2], p->tier3_points, tiers[3], p->tier4_points);
-    points_explain_para(f, html, buf);
+    text_para(f, html, buf);
     snprintf(buf, sizeof buf,
              lang == 1 ? "成本：每次兑换减掉的钱（抵扣 %g），加上兑换商品的成本 %g。"
                        : "What it costs: what each redemption takes off the bill (%g), plus %g of goods "
                          "per redemption.",
              p->redemption_value, p->redemption_cost);
-    points_explain_para(f, html, buf);
+    text_para(f, html, buf);
 }
 
 const promo_type promo_points_mall = {

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "../sim/text.h"
 #include "promotion.h"
 
 #define NO_CHOICES NULL
@@ -156,23 +157,6 @@ static void recharge_describe(const void *params, char *buf, size_t len)
 
 /* ---- explain ---- */
 
-/* One paragraph of `retsim explain`: a line of text, or <p> with the text escaped. */
-static void prepaid_explain_para(FILE *f, int html, const char *text)
-{
-    if (!html) {
-        fprintf(f, "%s\n\n", text);
-        return;
-    }
-    fputs("<p>", f);
-    for (; *text; text++)
-        switch (*text) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        default: fputc(*text, f);
-        }
-    fputs("</p>\n", f);
-}
 
 #define RECHARGE_EXPLAIN_TRIALS 20000
 
@@ -185,7 +169,7 @@ static void recharge_explain(const void *params, FILE *f, int lang, int html)
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     if (!r) {
         recharge_describe(p, buf, sizeof buf);
-        prepaid_explain_para(f, html, buf);
+        text_para(f, html, buf);
         return;
     }
     gsl_rng_set(r, 1);
@@ -225,8 +209,8 @@ static void recharge_explain(const void *params, FILE *f, int lang, int html)
                    "churn x %.2f: they would lose it by not coming back.",
              p->multiple, 100.0 * accepted / RECHARGE_EXPLAIN_TRIALS, 100 * inflation, p->multiple,
              p->multiple + 1, 100 * discount_share, balance_bills, w.churn);
-    prepaid_explain_para(f, html, buf);
-    prepaid_explain_para(f, html,
+    text_para(f, html, buf);
+    text_para(f, html,
                          lang == 1
                              ? "成本：免单就是把整张账单打折掉。现金一次收进来，但要等客人吃掉才算收入；"
                                "到期末还没用完的余额仍欠着客人（是负债，不是利润）。"
@@ -336,8 +320,8 @@ static void stored_explain(const void *params, FILE *f, int lang, int html)
                    "share of each is a discount the customer gets used to (expectation learns it). While "
                    "a balance remains, churn x %.2f: they would lose it by not coming back.",
              100 * p->take_up, p->amount, p->amount + p->bonus, p->bonus, w.churn);
-    prepaid_explain_para(f, html, buf);
-    prepaid_explain_para(f, html,
+    text_para(f, html, buf);
+    text_para(f, html,
                          lang == 1 ? "成本：赠送的余额在被用掉时算作折扣；储值的现金先到手，要等消费时才算"
                                      "收入，期末没用完的部分仍欠着客人（是负债，不是利润）。"
                                    : "What it costs: the bonus, as a discount when it is spent. The cash "

@@ -31,6 +31,7 @@
 #include <stdlib.h>
 
 #include "../sim/sections.h"
+#include "../sim/text.h"
 #include "promotion.h"
 
 #define NO_CHOICES NULL
@@ -165,23 +166,6 @@ static void referral_programme_describe(const void *params, char *buf, size_t le
 
 /* ---- explain ---- */
 
-/* One paragraph of `retsim explain`: a line of text, or <p> with the text escaped. */
-static void referral_explain_para(FILE *f, int html, const char *text)
-{
-    if (!html) {
-        fprintf(f, "%s\n\n", text);
-        return;
-    }
-    fputs("<p>", f);
-    for (; *text; text++)
-        switch (*text) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        default: fputc(*text, f);
-        }
-    fputs("</p>\n", f);
-}
 
 static void referral_programme_explain(const void *params, FILE *f, int lang, int html)
 {
@@ -201,13 +185,13 @@ static void referral_programme_explain(const void *params, FILE *f, int lang, in
                    "becomes %.0f %%) and get %.0f %% off their first bill. It changes the start of the "
                    "chain: where new customers come from, and how their first visit feels.",
              extra, 100 * lifted, 100 * p->referee_discount);
-    referral_explain_para(f, html, buf);
+    text_para(f, html, buf);
     snprintf(buf, sizeof buf,
              lang == 1 ? "成本：每介绍成功一位新客，给介绍人的积分和券值 %g；再加上给新客的首单折扣。"
                        : "What it costs: %g of points and coupons to the referrer for each referred "
                          "customer who buys, and the referee's first-visit discount.",
              reward);
-    referral_explain_para(f, html, buf);
+    text_para(f, html, buf);
 }
 
 const promo_type promo_referral_programme = {

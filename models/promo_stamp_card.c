@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "../sim/text.h"
 #include "promotion.h"
 
 #define NO_CHOICES NULL
@@ -190,23 +191,6 @@ static void stamp_card_describe(const void *params, char *buf, size_t len)
 
 /* ---- explain ---- */
 
-/* One paragraph of `retsim explain`: a line of text, or <p> with the text escaped. */
-static void stamp_explain_para(FILE *f, int html, const char *text)
-{
-    if (!html) {
-        fprintf(f, "%s\n\n", text);
-        return;
-    }
-    fputs("<p>", f);
-    for (; *text; text++)
-        switch (*text) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        default: fputc(*text, f);
-        }
-    fputs("</p>\n", f);
-}
 
 static void stamp_card_explain(const void *params, FILE *f, int lang, int html)
 {
@@ -245,7 +229,7 @@ static void stamp_card_explain(const void *params, FILE *f, int lang, int html)
                    "not complete the card costs nothing.",
              100 * p->participation, p->purchases, p->window_days, limit, p->coupon_value,
              p->coupon_validity_days, card, coupon);
-    stamp_explain_para(f, html, buf);
+    text_para(f, html, buf);
     if (card >= 1 && p->goal_gradient > 0) {
         snprintf(buf, sizeof buf,
                  lang == 1 ? "注意：按这家店平均每 %g 天来一次的节奏，%g 天内集不满 %d 次，所以集卡拉不回"
@@ -253,14 +237,14 @@ static void stamp_card_explain(const void *params, FILE *f, int lang, int html)
                            : "Note: at this business's pace of a visit every %g days, %g days are too "
                              "few for %d purchases, so the card pulls a typical customer back not at all.",
                  p->mean_interval, p->window_days, p->purchases);
-        stamp_explain_para(f, html, buf);
+        text_para(f, html, buf);
     }
     snprintf(buf, sizeof buf,
              lang == 1 ? "成本：每张券用掉时少收券面上的钱（不超过账单），每集满一张卡最多 %g。"
                        : "What it costs: a coupon costs what it takes off the bill, at most %g per "
                          "completed card.",
              p->coupon_value);
-    stamp_explain_para(f, html, buf);
+    text_para(f, html, buf);
 }
 
 const promo_type promo_stamp_card = {

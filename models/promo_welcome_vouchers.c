@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "../sim/text.h"
 #include "promotion.h"
 
 #define NO_CHOICES NULL
@@ -133,23 +134,6 @@ static void welcome_vouchers_describe(const void *params, char *buf, size_t len)
 
 /* ---- explain ---- */
 
-/* One paragraph of `retsim explain`: a line of text, or <p> with the text escaped. */
-static void welcome_explain_para(FILE *f, int html, const char *text)
-{
-    if (!html) {
-        fprintf(f, "%s\n\n", text);
-        return;
-    }
-    fputs("<p>", f);
-    for (; *text; text++)
-        switch (*text) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        default: fputc(*text, f);
-        }
-    fputs("</p>\n", f);
-}
 
 static void welcome_vouchers_explain(const void *params, FILE *f, int lang, int html)
 {
@@ -180,7 +164,7 @@ static void welcome_vouchers_explain(const void *params, FILE *f, int lang, int 
                    "visit, where stickiness starts to form.",
              100 * p->registration, p->count, p->value, p->count * p->value, p->validity_days,
              threshold, p->value, v.churn);
-    welcome_explain_para(f, html, buf);
+    text_para(f, html, buf);
     snprintf(buf, sizeof buf,
              lang == 1
                  ? "成本：每用掉一张券，就少收券面上的钱（不超过账单），每位注册顾客最多 %g；没用掉的券"
@@ -188,7 +172,7 @@ static void welcome_vouchers_explain(const void *params, FILE *f, int lang, int 
                  : "What it costs: each voucher used costs what it takes off the bill, at most %g per "
                    "registered customer; an unused voucher costs nothing and is no liability.",
              p->count * p->value);
-    welcome_explain_para(f, html, buf);
+    text_para(f, html, buf);
 }
 
 const promo_type promo_welcome_vouchers = {

@@ -32,6 +32,7 @@
 #include "../sim/figures.h"
 
 #include "model.h"
+#include "../sim/text.h"
 #include "satisfaction.h"
 
 enum { ST_THETA, ST_LOYALTY, ST_TASTE, ST_EXPECTATION };
@@ -467,36 +468,7 @@ static const scen_section *const sat_sections[] = {
 #define EXPLAIN_SAMPLE 20000     /* simulated new customers for the average */
 #define EXPLAIN_MAX_VISITS 1000  /* cap of the lifetime sum */
 
-static void sx_escape(FILE *f, const char *s)
-{
-    for (; *s; s++)
-        switch (*s) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '"': fputs("&quot;", f); break;
-        default: fputc(*s, f);
-        }
-}
 
-/* One paragraph: a line of text (explain wraps it to 80 columns) or <p>. */
-static void sx_para(FILE *f, int html, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void sx_para(FILE *f, int html, const char *fmt, ...)
-{
-    char buf[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    if (html) {
-        fputs("<p>", f);
-        sx_escape(f, buf);
-        fputs("</p>\n", f);
-    } else {
-        fprintf(f, "%s\n\n", buf);
-    }
-}
 
 /* The same for a paragraph that belongs to the numbered step above it. */
 static void sx_sub(FILE *f, int html, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -509,7 +481,7 @@ static void sx_sub(FILE *f, int html, const char *fmt, ...)
     va_end(ap);
     if (html) {
         fputs("<p>", f);
-        sx_escape(f, buf);
+        text_escape_html(f, buf);
         fputs("</p>\n", f);
     } else {
         fprintf(f, "   %s\n\n", buf);
@@ -537,7 +509,7 @@ static void sx_cell(FILE *f, int html, const char *text, int width, int header)
 {
     if (html) {
         fputs(header ? "<th>" : "<td>", f);
-        sx_escape(f, text);
+        text_escape_html(f, text);
         fputs(header ? "</th>" : "</td>", f);
         return;
     }
@@ -616,7 +588,7 @@ static int sat_explain(const void *params, const model_explain_env *env, FILE *f
             fputc('-', f);
         fputs("\n\n", f);
     }
-    sx_para(f, html,
+    text_paraf(f, html,
             L(lang,
               "Follow one typical customer: the average bill (%s %s), average taste, no luck either way, "
               "the average chance of never coming back (%.0f %%) and average loyalty (%.0f %%). Every "
@@ -628,7 +600,7 @@ static int sat_explain(const void *params, const model_explain_env *env, FILE *f
             100 * state[ST_LOYALTY]);
 
     /* 1. value */
-    sx_para(f, html,
+    text_paraf(f, html,
             L(lang,
               "1. What the first visit is worth to them. Perceived benefit: product %g + staff %g + "
               "service %g + image %g = %s. Perceived cost: the price paid %s + waiting %g + hassle %g + "
@@ -668,7 +640,7 @@ static int sat_explain(const void *params, const model_explain_env *env, FILE *f
     }
 
     /* 2. expectation */
-    sx_para(f, html,
+    text_paraf(f, html,
             L(lang,
               "2. Against what they expected. Marketing promised a value of %s, so that is what a new "
               "customer expects. Satisfaction = value - expectation = %s - %s = %s.",
@@ -694,7 +666,7 @@ static int sat_explain(const void *params, const model_explain_env *env, FILE *f
             : first.satisfaction > rp->trap_high
                 ? L(lang, "above the zone: a delighted customer", "高于不敏感区，顾客惊喜")
                 : L(lang, "inside the zone", "落在不敏感区里");
-        sx_para(f, html,
+        text_paraf(f, html,
                 L(lang,
                   "3. The response curve (the satisfaction trap). Between satisfaction %s and %s lies "
                   "the insensitive zone: inside it, more satisfaction does not change the chance of "
@@ -721,7 +693,7 @@ static int sat_explain(const void *params, const model_explain_env *env, FILE *f
                     sx_money(m1, sizeof m1, rp->trap_high, digits),
                     sx_money(m2, sizeof m2, rp->trap_high - first.satisfaction, digits));
     } else {
-        sx_para(f, html, "%s",
+        text_paraf(f, html, "%s",
                 L(lang, "3. The response curve is switched off ([response] enabled = false): "
                         "satisfaction does not change the chance of coming back.",
                   "3. 反应曲线已关闭（[response] enabled = false）：满意度不影响回头的可能性。"));
@@ -729,7 +701,7 @@ static int sat_explain(const void *params, const model_explain_env *env, FILE *f
 
     /* 4. stickiness and the table */
     if (sp->enabled)
-        sx_para(f, html,
+        text_paraf(f, html,
                 L(lang,
                   "4. Habit (stickiness). Each purchase builds habit, which removes a share of churn: "
                   "95 %% of its maximum (%.0f %%) by the knee, purchase %g; after it, more purchases add "
@@ -740,13 +712,13 @@ static int sat_explain(const void *params, const model_explain_env *env, FILE *f
                   "实际感受靠近 %3$.0f%%，所以一次惊艳的体验会抬高下一次的标准。"),
                 100 * sp->max, sp->knee, 100 * e->expectation_learning);
     else
-        sx_para(f, html,
+        text_paraf(f, html,
                 L(lang,
                   "4. Stickiness is switched off: repeat purchases build no habit. Expectation moves "
                   "%.0f %% of the way to what each visit was worth.",
                   "4. 粘性已关闭：多买几次也不会形成习惯。每次消费后，期望朝实际感受靠近 %.0f%%。"),
                 100 * e->expectation_learning);
-    sx_para(f, html,
+    text_paraf(f, html,
             L(lang,
               "Visit by visit (the chance to come back = 1 - churn; churn = own churn %.2f x resp., the "
               "response curve's multiplier, x (1 - stickiness) x (1 - loyalty %.2f)%s):",
@@ -829,7 +801,7 @@ static int sat_explain(const void *params, const model_explain_env *env, FILE *f
         snprintf(service, sizeof service, L(lang, " - %s of service cost", " − 每次服务成本 %s"),
                  sx_money(m5, sizeof m5, env->cost_per_visit, digits));
     if (env)
-        sx_para(f, html,
+        text_paraf(f, html,
                 L(lang,
                   "5. What the typical customer is worth. Multiplying the chances of coming back visit "
                   "after visit, they make %s visits in a lifetime on average, %.2f of them within %d days "
@@ -874,7 +846,7 @@ static int sat_explain(const void *params, const model_explain_env *env, FILE *f
         }
     }
     gsl_rng_free(r);
-    sx_para(f, html,
+    text_paraf(f, html,
             L(lang,
               "6. The typical customer is not the average one. Customers differ: in what the offer is "
               "worth to them (taste varies by about %.0f %%, and each visit by about %s), in their own "

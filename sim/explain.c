@@ -11,6 +11,7 @@
  * (engine features, quoted from their parameters), and the layout: text
  * wrapped to 80 columns, or an HTML fragment for the report. */
 #include "explain.h"
+#include "text.h"
 
 #include <errno.h>
 #include <math.h>
@@ -28,36 +29,7 @@
 
 /* ---- output: text or HTML ---- */
 
-static void put_escaped(FILE *f, const char *s)
-{
-    for (; *s; s++)
-        switch (*s) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '"': fputs("&quot;", f); break;
-        case '\'': fputs("&#39;", f); break;
-        default: fputc(*s, f);
-        }
-}
 
-/* A paragraph: one line of text (wrapped later) or <p>. */
-static void para(FILE *f, int html, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void para(FILE *f, int html, const char *fmt, ...)
-{
-    char buf[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    if (html) {
-        fputs("<p>", f);
-        put_escaped(f, buf);
-        fputs("</p>\n", f);
-    } else {
-        fprintf(f, "%s\n\n", buf);
-    }
-}
 
 /* A heading: level 2 for the scenario, 3 for its parts. */
 static void heading(FILE *f, int html, int level, const char *fmt, ...)
@@ -71,7 +43,7 @@ static void heading(FILE *f, int html, int level, const char *fmt, ...)
     va_end(ap);
     if (html) {
         fprintf(f, "<h%d>", level);
-        put_escaped(f, buf);
+        text_escape_html(f, buf);
         fprintf(f, "</h%d>\n", level);
         return;
     }
@@ -232,7 +204,7 @@ static void wrap_text(FILE *f, const char *text, size_t n)
 static void list_parameters(FILE *f, const scenario *sc, const model_type *m, const void *mp,
                             lang_id lang, int html)
 {
-    para(f, html,
+    text_paraf(f, html,
          L(lang,
            "The %s customer model has no step-by-step explanation; here are the numbers it runs on "
            "(retsim keys says what each means). On average a customer spends %.4g a visit and comes "
@@ -279,10 +251,10 @@ static void list_parameters(FILE *f, const scenario *sc, const model_type *m, co
                      *k->unit ? " " : "", k->unit);
             if (html) {
                 fputs("<li>", f);
-                put_escaped(f, line);
+                text_escape_html(f, line);
                 if (lang == LANG_EN && k->help) {
                     fputs(": ", f);
-                    put_escaped(f, k->help);
+                    text_escape_html(f, k->help);
                 }
                 fputs("</li>\n", f);
             } else if (lang == LANG_EN && k->help) {
@@ -306,7 +278,7 @@ static void explain_channels(FILE *f, const scenario *sc, lang_id lang, int html
         const char *label;
         const channel_params *c = scen_nth(sc, &section_channel, i, &label);
         if (c->path == PATH_REFERRAL && c->prospects_per_day == 0) {
-            para(f, html,
+            text_paraf(f, html,
                  L(lang,
                    "- %s: friends sent by satisfied customers (word of mouth); %.0f %% of them buy, "
                    "after %d step%s.",
@@ -322,12 +294,12 @@ static void explain_channels(FILE *f, const scenario *sc, lang_id lang, int html
                      L(lang, ", at %g %s per prospect, bought or not", "；每位潜在顾客花 %g %s，不管买不买"),
                      c->cost_per_prospect, currency);
         if (c->funnel_steps == 1)
-            para(f, html,
+            text_paraf(f, html,
                  L(lang, "- %s: %g prospects a day; %.1f %% of them buy%s.",
                    "- %s：每天 %g 位潜在顾客，其中 %.1f%% 下单%s。"),
                  label, c->prospects_per_day, 100 * c->conversion, cost);
         else
-            para(f, html,
+            text_paraf(f, html,
                  L(lang, "- %s: %g prospects a day; %.1f %% of them buy, after %d step%s (%.0f %% go on "
                          "at each)%s.",
                    "- %s：每天 %g 位潜在顾客，最后 %.1f%% 下单，中间要走 %d 步%s（每一步留下 %.0f%%）%s。"),
@@ -343,7 +315,7 @@ static void explain_engine_features(FILE *f, const scenario *sc, lang_id lang, i
     const recall_params *r = scen_get(sc, &section_recall);
     if (scen_present(sc, &section_recall) && r->enabled) {
         heading(f, html, 3, "%s", L(lang, "The reminder", "回访提醒"));
-        para(f, html,
+        text_paraf(f, html,
              L(lang,
                "%d days after each visit, a customer who has not come back yet gets a message (%g %s "
                "each). Of those who would never have come back, %.0f %% are won back and return within "
@@ -356,7 +328,7 @@ static void explain_engine_features(FILE *f, const scenario *sc, lang_id lang, i
     }
     const wom_params *w = scen_get(sc, &section_wom);
     if (scen_present(sc, &section_wom) && w->enabled)
-        para(f, html,
+        text_paraf(f, html,
              L(lang,
                "Word of mouth: a visit with satisfaction above %g makes a promoter, who brings %g "
                "friends on average about %d days later; below %g a detractor, who costs %g times as "
@@ -372,41 +344,41 @@ static void explain_promo_generic(FILE *f, const promo_type *pt, const char *des
                                   lang_id lang, int html)
 {
     if (described && *described)
-        para(f, html, L(lang, "What was applied: %s.", "具体做法（原文）：%s。"), described);
+        text_paraf(f, html, L(lang, "What was applied: %s.", "具体做法（原文）：%s。"), described);
     else if (pt)
-        para(f, html, "%s", pt->summary);
+        text_paraf(f, html, "%s", pt->summary);
     if (!pt)
         return;
     if (pt->conversion)
-        para(f, html, "%s",
+        text_paraf(f, html, "%s",
              L(lang, "Before the first visit, it changes how many prospects buy at all.",
                "第一次消费之前：它改变了有多少潜在顾客愿意下单。"));
     if (pt->at_till)
-        para(f, html, "%s",
+        text_paraf(f, html, "%s",
              L(lang,
                "At the till, it changes what is paid (a discount, a prepaid balance, goods given), "
                "so the perceived cost, and with it the value and the satisfaction of the visit.",
                "在收银台：它改变了顾客实际付的钱（折扣、储值或赠品），也就改变了感知成本，进而改变这次消费"
                "的价值和满意度。"));
     if (pt->after_visit)
-        para(f, html, "%s",
+        text_paraf(f, html, "%s",
              L(lang,
                "After the visit, it changes the chance of coming back: the customer has something to "
                "come back for (a balance, a half-full card, a voucher).",
                "消费之后：它改变了顾客回来的可能性，因为顾客手里有“回来的理由”（余额、集了一半的卡、代金券）。"));
     if (pt->referral)
-        para(f, html, "%s",
+        text_paraf(f, html, "%s",
              L(lang,
                "It changes word of mouth: how many friends a satisfied customer brings, and what each "
                "costs.",
                "它改变了口碑：一位满意的顾客能带来几位朋友，每带来一位要花多少钱。"));
     if (pt->liability)
-        para(f, html, "%s",
+        text_paraf(f, html, "%s",
              L(lang,
                "Money paid in advance and not yet spent is still owed to the customer at the end: a "
                "liability, not profit.",
                "预付了但还没消费掉的钱，到期末仍然欠着顾客：这是负债，不是利润。"));
-    para(f, html, "%s",
+    text_paraf(f, html, "%s",
          L(lang,
            "What it costs is counted in the simulation's profit: a discount at its full amount, "
            "goods given at their cost.",
@@ -433,12 +405,12 @@ static int explain_promotions(FILE *f, const scenario *sc, const engine *e,
         npromo += strcmp(names[i], "recall") != 0;
     heading(f, html, 3, "%s", L(lang, "Promotions", "促销与会员计划"));
     if (npromo == 0) {
-        para(f, html, "%s",
+        text_paraf(f, html, "%s",
              L(lang, "No promotion is active: this is the business as it is.",
                "这个场景没有任何促销：这就是生意本来的样子。"));
         return 0;
     }
-    para(f, html, "%s",
+    text_paraf(f, html, "%s",
          L(lang,
            "The chain above is the customer without promotions. Each promotion below changes one "
            "link of it; retsim compare measures what that does to profit and retention.",
@@ -482,7 +454,7 @@ static int write_explanation(FILE *f, const scenario *sc, const engine *e, lang_
     const char *currency = currency_word(scen_currency(sc), lang);
     heading(f, html, 2, "%s", scen_name(sc));
     if (*sp->description)
-        para(f, html, "%s", sp->description);
+        text_paraf(f, html, "%s", sp->description);
 
     const model_type *m = model_by_index(cp->model);
     void *mp = m->prepare(sc, d);

@@ -8,6 +8,7 @@
  * (the CSV inputs linked in), and their text is embedded inline: the page
  * needs no other file, font, script or network. */
 #include "report.h"
+#include "text.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -108,19 +109,6 @@ typedef struct page {
     int nfig;
 } page;
 
-/* HTML-escapes text (for element content and attribute values alike). */
-static void esc(FILE *f, const char *s)
-{
-    for (; s && *s; s++)
-        switch (*s) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '"': fputs("&quot;", f); break;
-        case '\'': fputs("&#39;", f); break;
-        default: fputc(*s, f);
-        }
-}
 
 /* printf into a buffer, then escaped */
 static void escf(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -131,7 +119,7 @@ static void escf(FILE *f, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    esc(f, buf);
+    text_escape_html(f, buf);
 }
 
 /* ------------------------------------------------------------------ */
@@ -213,7 +201,7 @@ static void put_value(page *p, int m, double x)
 {
     char b[64];
     fmt_metric(b, sizeof b, m, x);
-    esc(p->f, b);
+    text_escape_html(p->f, b);
     if (isnan(x))
         return;
     const char *u = unit_label(p, m);
@@ -221,7 +209,7 @@ static void put_value(page *p, int m, double x)
         fputs(p->lang == LANG_ZH ? "<span class=\"u\">%</span>" : "<span class=\"u\">&nbsp;%</span>", p->f);
     else if (*u) {
         fputs("<span class=\"u\"> ", p->f);
-        esc(p->f, u);
+        text_escape_html(p->f, u);
         fputs("</span>", p->f);
     }
 }
@@ -468,7 +456,7 @@ static int embed_svg(page *p, const char *svg, const char *title)
             const char *te = strstr(c, "</title>");
             if (te && te < end) {
                 fputs("<title>", f);
-                esc(f, title);
+                text_escape_html(f, title);
                 fputs("</title>", f);
                 c = te + 8;
                 continue;
@@ -523,15 +511,15 @@ static void put_figure(page *p, const char *name, const char *title, const char 
     fprintf(p->f, "<figure class=\"fig\" id=\"fig-%s\">\n", name);
     if (!svg || embed_svg(p, svg, title)) {
         fputs("<p class=\"note\">", p->f);
-        esc(p->f, L(p->lang, "This plot could not be drawn (is gnuplot installed?); its data is in the CSV files of this folder.",
+        text_escape_html(p->f, L(p->lang, "This plot could not be drawn (is gnuplot installed?); its data is in the CSV files of this folder.",
                     "此图无法绘制（是否已安装 gnuplot？）；数据见本文件夹中的 CSV 文件。"));
         fputs("</p>\n", p->f);
     }
     free(svg);
     fprintf(p->f, "\n<figcaption id=\"rf%d-cap\"><b>", p->nfig);
-    esc(p->f, title);
+    text_escape_html(p->f, title);
     fputs("</b> ", p->f);
-    esc(p->f, caption);
+    text_escape_html(p->f, caption);
     fputs("</figcaption>\n</figure>\n", p->f);
 }
 
@@ -541,8 +529,8 @@ static void figure_problem(page *p, const diag *fd)
     if (!fd->status)
         return;
     fputs("<p class=\"note\">", p->f);
-    esc(p->f, L(p->lang, "Some plots could not be drawn: ", "部分图表无法绘制："));
-    esc(p->f, fd->msg);
+    text_escape_html(p->f, L(p->lang, "Some plots could not be drawn: ", "部分图表无法绘制："));
+    text_escape_html(p->f, fd->msg);
     fputs("</p>\n", p->f);
 }
 
@@ -630,7 +618,7 @@ static void page_open(page *p, const char *title)
                "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
                "<meta name=\"generator\" content=\"retsim\">\n<title>",
             p->lang == LANG_ZH ? "zh-CN" : "en");
-    esc(f, title);
+    text_escape_html(f, title);
     fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<main>\n", page_css);
 }
 
@@ -652,24 +640,24 @@ static void header_block(page *p, const char *kicker, const char *title, const c
 {
     FILE *f = p->f;
     fputs("<header>\n<p class=\"kicker\">", f);
-    esc(f, kicker);
+    text_escape_html(f, kicker);
     fputs("</p>\n<h1>", f);
-    esc(f, title);
+    text_escape_html(f, title);
     fputs("</h1>\n", f);
     if (desc && *desc) {
         fputs("<p class=\"desc\">", f);
-        esc(f, desc);
+        text_escape_html(f, desc);
         fputs("</p>\n", f);
     }
     fputs("<p class=\"meta\">", f);
-    esc(f, meta);
+    text_escape_html(f, meta);
     fputs("</p>\n</header>\n", f);
 }
 
 static void h2(page *p, const char *id, const char *text)
 {
     fprintf(p->f, "<h2 id=\"%s\">", id);
-    esc(p->f, text);
+    text_escape_html(p->f, text);
     fputs("</h2>\n", p->f);
 }
 
@@ -677,17 +665,17 @@ static void card(page *p, const json_t *metrics, int m)
 {
     stat4 s = jstat(metrics, m);
     fputs("<div class=\"card\"><div class=\"k\">", p->f);
-    esc(p->f, metric_label(m, p->lang));
+    text_escape_html(p->f, metric_label(m, p->lang));
     fputs("</div><div class=\"v\">", p->f);
     if (isnan(s.mean))
-        esc(p->f, L(p->lang, "n/a", "无"));
+        text_escape_html(p->f, L(p->lang, "n/a", "无"));
     else
         put_value(p, m, s.mean);
     fputs("</div><div class=\"ci\">", p->f);
     if (isnan(s.mean))
-        esc(p->f, L(p->lang, "horizon too short", "模拟期太短"));
+        text_escape_html(p->f, L(p->lang, "horizon too short", "模拟期太短"));
     else {
-        esc(p->f, L(p->lang, "95 % CI ", "95%置信区间 "));
+        text_escape_html(p->f, L(p->lang, "95 % CI ", "95%置信区间 "));
         put_interval(p, m, s.ci_low, s.ci_high);
     }
     fputs("</div></div>\n", p->f);
@@ -702,13 +690,13 @@ static int is_key_metric(int m)
 static void metric_name_cell(page *p, int m, int with_meaning)
 {
     fputs("<td class=\"m\"><span class=\"name\">", p->f);
-    esc(p->f, metric_label(m, p->lang));
+    text_escape_html(p->f, metric_label(m, p->lang));
     fputs("</span><span class=\"what\"><code>", p->f);
-    esc(p->f, metric_table[m].name);
+    text_escape_html(p->f, metric_table[m].name);
     fputs("</code>", p->f);
     if (with_meaning) {
         fputs(" · ", p->f);
-        esc(p->f, metric_meaning(m, p->lang));
+        text_escape_html(p->f, metric_meaning(m, p->lang));
     }
     fputs("</span></td>", p->f);
 }
@@ -716,7 +704,7 @@ static void metric_name_cell(page *p, int m, int with_meaning)
 static void unit_cell(page *p, int m)
 {
     fputs("<td>", p->f);
-    esc(p->f, unit_label(p, m));
+    text_escape_html(p->f, unit_label(p, m));
     fputs("</td>", p->f);
 }
 
@@ -725,13 +713,13 @@ static void metrics_table(page *p, const json_t *metrics)
 {
     FILE *f = p->f;
     fputs("<div class=\"scroll\"><table>\n<thead><tr><th>", f);
-    esc(f, L(p->lang, "metric", "指标"));
+    text_escape_html(f, L(p->lang, "metric", "指标"));
     fputs("</th><th class=\"n\">", f);
-    esc(f, L(p->lang, "mean", "均值"));
+    text_escape_html(f, L(p->lang, "mean", "均值"));
     fputs("</th><th class=\"n\">", f);
-    esc(f, L(p->lang, "95 % CI", "95%置信区间"));
+    text_escape_html(f, L(p->lang, "95 % CI", "95%置信区间"));
     fputs("</th><th>", f);
-    esc(f, L(p->lang, "unit", "单位"));
+    text_escape_html(f, L(p->lang, "unit", "单位"));
     fputs("</th></tr></thead>\n<tbody>\n", f);
     for (int m = 0; m < MET_COUNT; m++) {
         if (!json_object_get(metrics, metric_table[m].name))
@@ -742,7 +730,7 @@ static void metrics_table(page *p, const json_t *metrics)
         metric_name_cell(p, m, 1);
         fprintf(f, "<td class=\"n\">%s</td><td class=\"n\">", fmt_metric(b, sizeof b, m, s.mean));
         if (isnan(s.mean))
-            esc(f, L(p->lang, "horizon too short", "模拟期太短"));
+            text_escape_html(f, L(p->lang, "horizon too short", "模拟期太短"));
         else
             put_interval(p, m, s.ci_low, s.ci_high);
         fputs("</td>", f);
@@ -757,7 +745,7 @@ static void promotions_list(page *p, const json_t *promos)
     FILE *f = p->f;
     if (!json_is_array(promos) || json_array_size(promos) == 0) {
         fputs("<p>", f);
-        esc(f, L(p->lang, "No promotion: the business as it is.", "无促销：按现状经营。"));
+        text_escape_html(f, L(p->lang, "No promotion: the business as it is.", "无促销：按现状经营。"));
         fputs("</p>\n", f);
         return;
     }
@@ -767,9 +755,9 @@ static void promotions_list(page *p, const json_t *promos)
     json_array_foreach(promos, i, v)
     {
         fputs("<li><b>", f);
-        esc(f, jstr(v, "name", "?"));
+        text_escape_html(f, jstr(v, "name", "?"));
         fputs("</b>: ", f);
-        esc(f, jstr(v, "applied", ""));
+        text_escape_html(f, jstr(v, "applied", ""));
         fputs("</li>\n", f);
     }
     fputs("</ul>\n", f);
@@ -805,14 +793,14 @@ static void explanation(page *p, const char *sub)
         fputs("\n</div>\n", p->f);
     } else {
         fputs("<p class=\"note\">", p->f);
-        esc(p->f, L(p->lang, "The explanation is not available for this scenario",
+        text_escape_html(p->f, L(p->lang, "The explanation is not available for this scenario",
                     "此情景的解释暂不可用"));
         if (d.msg[0]) {
             fputs(" (", p->f);
-            esc(p->f, d.msg);
+            text_escape_html(p->f, d.msg);
             fputs(")", p->f);
         }
-        esc(p->f, L(p->lang, ". The numbers and plots above do not depend on it.",
+        text_escape_html(p->f, L(p->lang, ". The numbers and plots above do not depend on it.",
                     "。上面的数字和图表不受影响。"));
         fputs("</p>\n", p->f);
     }
@@ -829,7 +817,7 @@ static void scenario_text(page *p, const char *sub, const char *label)
     char *text = slurp(path, NULL);
     if (label) {
         fputs("<h3>", p->f);
-        esc(p->f, label);
+        text_escape_html(p->f, label);
         fputs("</h3>\n", p->f);
     }
     if (!text) {
@@ -841,7 +829,7 @@ static void scenario_text(page *p, const char *sub, const char *label)
         return;
     }
     fputs("<pre class=\"ini\">", p->f);
-    esc(p->f, text);
+    text_escape_html(p->f, text);
     fputs("</pre>\n", p->f);
     free(text);
 }
@@ -849,7 +837,7 @@ static void scenario_text(page *p, const char *sub, const char *label)
 static void command_block(page *p, const char *cmd)
 {
     fputs("<pre class=\"cmd\">", p->f);
-    esc(p->f, cmd);
+    text_escape_html(p->f, cmd);
     fputs("</pre>\n", p->f);
 }
 
@@ -868,10 +856,10 @@ static void badge(page *p, verdict v)
     static const char *const cls[] = { "up", "down", "flat", "flat" };
     fprintf(p->f, "<span class=\"badge %s\">", cls[v]);
     switch (v) {
-    case V_UP: esc(p->f, L(p->lang, "up", "上升")); break;
-    case V_DOWN: esc(p->f, L(p->lang, "down", "下降")); break;
-    case V_SAME: esc(p->f, L(p->lang, "no change", "无变化")); break;
-    default: esc(p->f, L(p->lang, "no clear difference", "无明显差异")); break;
+    case V_UP: text_escape_html(p->f, L(p->lang, "up", "上升")); break;
+    case V_DOWN: text_escape_html(p->f, L(p->lang, "down", "下降")); break;
+    case V_SAME: text_escape_html(p->f, L(p->lang, "no change", "无变化")); break;
+    default: text_escape_html(p->f, L(p->lang, "no clear difference", "无明显差异")); break;
     }
     fputs("</span>", p->f);
 }
@@ -953,7 +941,7 @@ static int report_run(page *p, json_t *sum, diag *d)
     fputs("<p class=\"verdict\">", f);
     if (lang == LANG_ZH) {
         escf(f, "在 %d 天的模拟期内（重复 %d 次），", horizon, reps);
-        esc(f, name);
+        text_escape_html(f, name);
         fputs(" 的利润为 <b>", f);
         put_value(p, MET_PROFIT, pr.mean);
         fputs("</b>（95%置信区间 ", f);
@@ -973,7 +961,7 @@ static int report_run(page *p, json_t *sum, diag *d)
         fputs("。", f);
     } else {
         escf(f, "Over %d days (%d replications), ", horizon, reps);
-        esc(f, name);
+        text_escape_html(f, name);
         fputs(" makes a profit of <b>", f);
         put_value(p, MET_PROFIT, pr.mean);
         fputs("</b> (95&nbsp;% CI ", f);
@@ -982,7 +970,7 @@ static int report_run(page *p, json_t *sum, diag *d)
         put_value(p, MET_REVENUE, rv.mean);
         fputs(", from ", f);
         char b[64];
-        esc(f, fmt_metric(b, sizeof b, MET_NEW_CUSTOMERS, nc.mean));
+        text_escape_html(f, fmt_metric(b, sizeof b, MET_NEW_CUSTOMERS, nc.mean));
         fputs(" new customers; <b>", f);
         put_value(p, MET_RETENTION_90, r90.mean);
         fputs("</b> of them buy again at 90 days or later", f);
@@ -1157,21 +1145,21 @@ static int report_compare(page *p, json_t *cmp, diag *d)
         const json_t *ms = json_object_get(v, "metrics");
         fputs("<div class=\"verdict\">", f);
         fputs("<b>", f);
-        esc(f, names[k]);
+        text_escape_html(f, names[k]);
         fputs("</b>", f);
-        esc(f, L(lang, " against ", " 对比 "));
-        esc(f, names[0]);
+        text_escape_html(f, L(lang, " against ", " 对比 "));
+        text_escape_html(f, names[0]);
         fputs(L(lang, ": ", "："), f);
         const int line[] = { MET_PROFIT, MET_REVENUE, ret };
         for (int i = 0; i < 3; i++) {
             const json_t *o = json_object_get(ms, metric_table[line[i]].name);
             if (i)
                 fputs(L(lang, "; ", "；"), f);
-            esc(f, metric_label(line[i], lang));
+            text_escape_html(f, metric_label(line[i], lang));
             fputs(" ", f);
             verdict vd = verdict_of(jnum(o, "diff_ci_low"), jnum(o, "diff_ci_high"));
             if (isnan(jnum(o, "diff_mean"))) {
-                esc(f, L(lang, "n/a", "无"));
+                text_escape_html(f, L(lang, "n/a", "无"));
                 continue;
             }
             fputs("<b>", f);
@@ -1188,20 +1176,20 @@ static int report_compare(page *p, json_t *cmp, diag *d)
         const json_t *ms = json_object_get(v, "metrics");
         if (nvar > 1) {
             fputs("<h3>", f);
-            esc(f, names[k]);
+            text_escape_html(f, names[k]);
             fputs("</h3>\n", f);
         }
         fputs("<div class=\"scroll\"><table>\n<thead><tr><th>", f);
-        esc(f, L(lang, "metric", "指标"));
+        text_escape_html(f, L(lang, "metric", "指标"));
         fputs("</th><th class=\"n\">", f);
-        esc(f, L(lang, "change [95 % CI]", "变化 [95%置信区间]"));
+        text_escape_html(f, L(lang, "change [95 % CI]", "变化 [95%置信区间]"));
         fputs("</th><th>", f);
-        esc(f, L(lang, "verdict", "结论"));
+        text_escape_html(f, L(lang, "verdict", "结论"));
         fputs("</th><th class=\"n\">", f);
-        esc(f, names[0]);
-        esc(f, L(lang, " (base)", "（基准）"));
+        text_escape_html(f, names[0]);
+        text_escape_html(f, L(lang, " (base)", "（基准）"));
         fputs("</th><th class=\"n\">", f);
-        esc(f, names[k]);
+        text_escape_html(f, names[k]);
         fputs("</th></tr></thead>\n<tbody>\n", f);
         for (size_t i = 0; i < sizeof key / sizeof key[0]; i++) {
             int m = key[i];
@@ -1211,7 +1199,7 @@ static int report_compare(page *p, json_t *cmp, diag *d)
             metric_name_cell(p, m, 0);
             fputs("<td class=\"n\">", f);
             if (isnan(jnum(o, "diff_mean")) || (!is_share(m) && isnan(jnum(o, "rel_change")))) {
-                esc(f, L(lang, "n/a", "无"));
+                text_escape_html(f, L(lang, "n/a", "无"));
                 fputs("</td><td></td>", f);
             } else {
                 put_change(p, m, o, 1);
@@ -1236,13 +1224,13 @@ static int report_compare(page *p, json_t *cmp, diag *d)
         if (liab.mean > 0) {
             fputs("<p>", f);
             put_value(p, MET_LIABILITY_END, liab.mean);
-            esc(f, L(lang, " of prepaid value is still owed to customers at the horizon (not in profit).",
+            text_escape_html(f, L(lang, " of prepaid value is still owed to customers at the horizon (not in profit).",
                      " 的预付价值在模拟期末仍欠顾客（未计入利润）。"));
             fputs("</p>\n", f);
         }
     }
     fputs("<p class=\"meta\">", f);
-    esc(f, L(lang, "Shares change in percentage points (pp); money and counts change relative to the base. "
+    text_escape_html(f, L(lang, "Shares change in percentage points (pp); money and counts change relative to the base. "
                    "\"up\" or \"down\": the whole 95 % interval of the difference is above or below zero.",
              "占比类指标的变化以百分点计，金额与人数以相对基准的百分比计。“上升”或“下降”表示差值的95%置信区间整体高于或低于零。"));
     fputs("</p>\n", f);
@@ -1250,9 +1238,9 @@ static int report_compare(page *p, json_t *cmp, diag *d)
     h2(p, "promotions", L(lang, "Promotions applied", "已应用的促销"));
     for (int k = 0; k < n; k++) {
         fputs("<h3>", f);
-        esc(f, names[k]);
+        text_escape_html(f, names[k]);
         if (k == 0)
-            esc(f, L(lang, " (base)", "（基准）"));
+            text_escape_html(f, L(lang, " (base)", "（基准）"));
         fputs("</h3>\n", f);
         if (k == 0)
             promotions_list(p, json_object_get(base_sum, "promotions"));
@@ -1294,9 +1282,9 @@ static int report_compare(page *p, json_t *cmp, diag *d)
     h2(p, "metrics", L(lang, "All metrics", "全部指标"));
     for (int k = 0; k < n; k++) {
         fputs("<h3>", f);
-        esc(f, names[k]);
+        text_escape_html(f, names[k]);
         if (k == 0)
-            esc(f, L(lang, " (base)", "（基准）"));
+            text_escape_html(f, L(lang, " (base)", "（基准）"));
         fputs("</h3>\n", f);
         if (k == 0) {
             metrics_table(p, base_metrics);
@@ -1304,15 +1292,15 @@ static int report_compare(page *p, json_t *cmp, diag *d)
         }
         const json_t *ms = json_object_get(json_array_get(variants, (size_t)k - 1), "metrics");
         fputs("<div class=\"scroll\"><table>\n<thead><tr><th>", f);
-        esc(f, L(lang, "metric", "指标"));
+        text_escape_html(f, L(lang, "metric", "指标"));
         fputs("</th><th class=\"n\">", f);
-        esc(f, L(lang, "mean", "均值"));
+        text_escape_html(f, L(lang, "mean", "均值"));
         fputs("</th><th class=\"n\">", f);
-        esc(f, L(lang, "95 % CI", "95%置信区间"));
+        text_escape_html(f, L(lang, "95 % CI", "95%置信区间"));
         fputs("</th><th class=\"n\">", f);
-        esc(f, L(lang, "difference [95 % CI]", "差值 [95%置信区间]"));
+        text_escape_html(f, L(lang, "difference [95 % CI]", "差值 [95%置信区间]"));
         fputs("</th><th>", f);
-        esc(f, L(lang, "unit", "单位"));
+        text_escape_html(f, L(lang, "unit", "单位"));
         fputs("</th></tr></thead>\n<tbody>\n", f);
         for (int m = 0; m < MET_COUNT; m++) {
             const json_t *o = json_object_get(ms, metric_table[m].name);
@@ -1344,9 +1332,9 @@ static int report_compare(page *p, json_t *cmp, diag *d)
     h2(p, "explanation", L(lang, "Why: the explanation", "原因：情景解释"));
     for (int k = 0; k < n; k++) {
         fputs("<h3>", f);
-        esc(f, names[k]);
+        text_escape_html(f, names[k]);
         if (k == 0)
-            esc(f, L(lang, " (base)", "（基准）"));
+            text_escape_html(f, L(lang, " (base)", "（基准）"));
         fputs("</h3>\n", f);
         char sub[PATH_MAX + 200];
         join(sub, sizeof sub, p->dir, have_sub[k] ? subs[k] : "missing");
@@ -1460,10 +1448,10 @@ static int report_sweep(page *p, json_t *sw, diag *d)
         fputs("<b>", f);
         put_value(p, MET_PROFIT, sweep_at(metrics, MET_PROFIT, "mean", best));
         fputs("</b> ", f);
-        esc(f, L(lang, "(95 % CI ", "（95%置信区间 "));
+        text_escape_html(f, L(lang, "(95 % CI ", "（95%置信区间 "));
         put_interval(p, MET_PROFIT, sweep_at(metrics, MET_PROFIT, "ci_low", best),
                      sweep_at(metrics, MET_PROFIT, "ci_high", best));
-        esc(f, L(lang, ")", "）"));
+        text_escape_html(f, L(lang, ")", "）"));
         if (second < nv) {
             double sv = json_number_value(json_array_get(values, second));
             if (sweep_at(metrics, MET_PROFIT, "ci_low", best) > sweep_at(metrics, MET_PROFIT, "ci_high", second))
@@ -1481,13 +1469,13 @@ static int report_sweep(page *p, json_t *sw, diag *d)
     h2(p, "table", L(lang, "Key metrics at each value", "各取值下的关键指标"));
     const int cols[] = { MET_PROFIT, MET_REVENUE, MET_NEW_CUSTOMERS, ret, MET_CLV };
     fputs("<div class=\"scroll\"><table>\n<thead><tr><th class=\"n\">", f);
-    esc(f, key);
+    text_escape_html(f, key);
     fputs("</th>", f);
     for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++) {
         fputs("<th class=\"n\">", f);
-        esc(f, metric_label(cols[c], lang));
+        text_escape_html(f, metric_label(cols[c], lang));
         fputs(" (", f);
-        esc(f, unit_label(p, cols[c]));
+        text_escape_html(f, unit_label(p, cols[c]));
         fputs(")</th>", f);
     }
     fputs("</tr></thead>\n<tbody>\n", f);
@@ -1505,7 +1493,7 @@ static int report_sweep(page *p, json_t *sw, diag *d)
         fputs("</tr>\n", f);
     }
     fputs("</tbody></table></div>\n<p class=\"meta\">", f);
-    esc(f, L(lang, "Each cell: the mean, and below it the 95 % confidence interval. Every metric at every value is in sweep.csv.",
+    text_escape_html(f, L(lang, "Each cell: the mean, and below it the 95 % confidence interval. Every metric at every value is in sweep.csv.",
              "每格为均值，其下为95%置信区间。所有取值下的全部指标见 sweep.csv。"));
     fputs("</p>\n", f);
 
@@ -1548,11 +1536,11 @@ static int report_sweep(page *p, json_t *sw, diag *d)
              seedtxt[0] ? " --seed " : "", seedtxt, reps);
     fputs("<p>", f);
     if (!have_ini || !seedtxt[0])
-        esc(f, L(lang, "This sweep folder does not record everything needed to re-run it exactly "
+        text_escape_html(f, L(lang, "This sweep folder does not record everything needed to re-run it exactly "
                        "(the scenario file or the seed; the default seed is 1). The command it was made with is close to:",
                  "此扫描文件夹未完整记录精确复现所需的信息（情景文件或随机种子；默认种子为 1）。生成它的命令大致为："));
     else
-        esc(f, L(lang, "From this folder, this command gives the same numbers, bit for bit:",
+        text_escape_html(f, L(lang, "From this folder, this command gives the same numbers, bit for bit:",
                  "在本文件夹中运行此命令，结果逐位相同："));
     fputs("</p>\n", f);
     command_block(p, cmd);

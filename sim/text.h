@@ -1,0 +1,18 @@
+/* text: the few ways retsim writes prose, shared by `retsim explain`, the
+ * models' and promotions' explain hooks and the HTML report. */
+#ifndef RETSIM_TEXT_H
+#define RETSIM_TEXT_H
+
+#include <stdio.h>
+
+/* Writes s (NULL: nothing) with &, <, >, " and ' escaped for HTML, so it
+ * is safe in element content and in attribute values alike. */
+void text_escape_html(FILE *f, const char *s);
+
+/* One paragraph: a line of text followed by a blank line, or <p> with the
+ * text escaped. */
+void text_para(FILE *f, int html, const char *text);
+/* The same, printf-style. */
+void text_paraf(FILE *f, int html, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+#endif
