@@ -121,17 +121,7 @@ static int write_tables(const char *dir, const batch *b, const compare_table *t,
         json_t *v = json_object();
         json_object_set_new(v, "file", json_string(b->sc[k]->path));
         json_object_set_new(v, "name", json_string(scen_name(b->sc[k])));
-        const char *names[16];
-        char desc[16][256];
-        int np = engine_promotions(b->e[k], names, desc, 16);
-        json_t *promos = json_array();
-        for (int i = 0; i < np; i++) {
-            json_t *p = json_object();
-            json_object_set_new(p, "name", json_string(names[i]));
-            json_object_set_new(p, "applied", json_string(desc[i]));
-            json_array_append_new(promos, p);
-        }
-        json_object_set_new(v, "promotions", promos);
+        json_object_set_new(v, "promotions", out_json_promotions(b->e[k]));
         json_t *ms = json_object();
         for (int m = 0; m < MET_COUNT; m++) {
             double rel, lo, hi;

@@ -85,6 +85,21 @@ json_t *out_json_number(double x)
     return isnan(x) ? json_null() : json_real(x);
 }
 
+json_t *out_json_promotions(const engine *e)
+{
+    const char *names[16];
+    char desc[16][256];
+    int np = engine_promotions(e, names, desc, 16);
+    json_t *promos = json_array();
+    for (int i = 0; i < np; i++) {
+        json_t *p = json_object();
+        json_object_set_new(p, "name", json_string(names[i]));
+        json_object_set_new(p, "applied", json_string(desc[i]));
+        json_array_append_new(promos, p);
+    }
+    return promos;
+}
+
 int out_json_commit(json_t *root, const char *dir, const char *name, diag *d)
 {
     char tmp[4200], final[4200];
@@ -251,17 +266,7 @@ static int write_summary_json(const char *dir, const scenario *sc, const engine 
     json_object_set_new(root, "horizon_days", json_integer(s->horizon));
     json_object_set_new(root, "currency", json_string(scen_currency(sc)));
     json_object_set_new(root, "confidence", json_real(0.95));
-    const char *names[16];
-    char desc[16][256];
-    int np = engine_promotions(e, names, desc, 16);
-    json_t *promos = json_array();
-    for (int i = 0; i < np; i++) {
-        json_t *p = json_object();
-        json_object_set_new(p, "name", json_string(names[i]));
-        json_object_set_new(p, "applied", json_string(desc[i]));
-        json_array_append_new(promos, p);
-    }
-    json_object_set_new(root, "promotions", promos);
+    json_object_set_new(root, "promotions", out_json_promotions(e));
     json_t *metrics = json_object();
     for (int m = 0; m < MET_COUNT; m++) {
         stat_summary st = stat_vec_get(s->metric, (size_t)m);

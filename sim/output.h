@@ -28,6 +28,8 @@ struct json_t;
 int out_json_commit(struct json_t *root, const char *dir, const char *name, diag *d);
 /* A number for JSON: null when undefined. */
 struct json_t *out_json_number(double x);
+/* The promotions an engine applies, as a JSON array of {name, applied}. */
+struct json_t *out_json_promotions(const engine *e);
 
 /* Everything `retsim run` writes for scenario k of res: summary.json, the
  * CSV files and the plots.  Returns 0 or a DIAG_ status. */

@@ -143,25 +143,13 @@ Test(stats, mean_sd_and_t_interval)
     stat_vec_free(v);
 }
 
-static int run_cmd(const char *cmd)
-{
-    int st = system(cmd);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static const char *bin(void)
-{
-    const char *b = getenv("RETSIM_BIN");
-    return b ? b : "./retsim";
-}
-
 Test(cli, run_writes_every_output_atomically)
 {
     char dir[] = "/tmp/retsim-out-XXXXXX";
     cr_assert(mkdtemp(dir));
     char cmd[1024];
-    snprintf(cmd, sizeof cmd, "%s run scenarios/clinic.ini --reps 4 --quiet --out %s/run", bin(), dir);
-    cr_assert_eq(run_cmd(cmd), 0, "%s failed", cmd);
+    snprintf(cmd, sizeof cmd, "%s run scenarios/clinic.ini --reps 4 --quiet --out %s/run", tu_bin(), dir);
+    cr_assert_eq(tu_system(cmd), 0, "%s failed", cmd);
     static const char *const files[] = { "summary.json", "metrics.csv", "retention.csv", "profit.csv",
                                          "active.csv", "funnel.csv", "rfm.csv", "clv.csv",
                                          "cohorts.csv", "scenario.ini", "retention.gp", "profit.gp",
@@ -173,7 +161,7 @@ Test(cli, run_writes_every_output_atomically)
         cr_expect(stat(path, &st) == 0 && st.st_size > 0, "missing or empty: %s", path);
     }
     snprintf(cmd, sizeof cmd, "ls %s/run | grep -q '\\.tmp$'", dir);
-    cr_expect(run_cmd(cmd) != 0, "a .tmp file was left behind in %s/run", dir);
+    cr_expect(tu_system(cmd) != 0, "a .tmp file was left behind in %s/run", dir);
 
     char path[1200];
     snprintf(path, sizeof path, "%s/run/summary.json", dir);
@@ -205,7 +193,7 @@ Test(cli, run_writes_every_output_atomically)
     }
     json_decref(root);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    run_cmd(cmd);
+    tu_system(cmd);
 }
 
 Test(cli, output_is_identical_for_1_and_2_threads)
@@ -216,20 +204,20 @@ Test(cli, output_is_identical_for_1_and_2_threads)
     snprintf(cmd, sizeof cmd,
              "%s run scenarios/clinic.ini --reps 6 --seed 5 --threads 1 --quiet --out %s/a && "
              "%s run scenarios/clinic.ini --reps 6 --seed 5 --threads 2 --quiet --out %s/b",
-             bin(), dir, bin(), dir);
-    cr_assert_eq(run_cmd(cmd), 0);
+             tu_bin(), dir, tu_bin(), dir);
+    cr_assert_eq(tu_system(cmd), 0);
     static const char *const files[] = { "metrics.csv", "retention.csv", "profit.csv",
                                          "active.csv", "cohorts.csv", "rfm.csv", "clv.csv", NULL };
     for (int i = 0; files[i]; i++) {
         snprintf(cmd, sizeof cmd, "cmp -s %s/a/%s %s/b/%s", dir, files[i], dir, files[i]);
-        cr_expect_eq(run_cmd(cmd), 0, "%s differs between 1 and 2 threads", files[i]);
+        cr_expect_eq(tu_system(cmd), 0, "%s differs between 1 and 2 threads", files[i]);
     }
     /* summary.json differs only in its "threads" field */
     snprintf(cmd, sizeof cmd,
              "grep -v '\"threads\"' %s/a/summary.json > %s/a.j && "
              "grep -v '\"threads\"' %s/b/summary.json > %s/b.j && cmp -s %s/a.j %s/b.j",
              dir, dir, dir, dir, dir, dir);
-    cr_expect_eq(run_cmd(cmd), 0, "summary.json differs beyond the threads field");
+    cr_expect_eq(tu_system(cmd), 0, "summary.json differs beyond the threads field");
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    run_cmd(cmd);
+    tu_system(cmd);
 }

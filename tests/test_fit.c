@@ -19,18 +19,6 @@
 #include "../sim/metrics.h"
 #include "util.h"
 
-static const char *bin(void)
-{
-    const char *b = getenv("RETSIM_BIN");
-    return b ? b : "./retsim";
-}
-
-static int run_cmd(const char *cmd)
-{
-    int st = system(cmd);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 static const char *data_dir(void)
 {
     const char *d = getenv("RETSIM_SHARED_DATA");
@@ -150,9 +138,9 @@ Test(fit, cdnow_published_fit_through_the_command_line)
     char dir[] = "/tmp/retsim-fitcli-XXXXXX";
     cr_assert(mkdtemp(dir));
     char cmd[2048];
-    snprintf(cmd, sizeof cmd, "%s fit %s --holdout-from 1997-10-01 --period week -q --out %s/f", bin(),
+    snprintf(cmd, sizeof cmd, "%s fit %s --holdout-from 1997-10-01 --period week -q --out %s/f", tu_bin(),
              csv, dir);
-    cr_assert_eq(run_cmd(cmd), 0, "%s", cmd);
+    cr_assert_eq(tu_system(cmd), 0, "%s", cmd);
     char path[1200];
     snprintf(path, sizeof path, "%s/f/summary.json", dir);
     json_error_t err;
@@ -196,8 +184,8 @@ Test(fit, cdnow_published_fit_through_the_command_line)
 
     /* the fitted scenario reproduces the data: total purchases over the 78
      * weeks within 4 standard deviations of a replication */
-    snprintf(cmd, sizeof cmd, "%s run %s/f/fitted.ini --reps 30 -q --out %s/r", bin(), dir, dir);
-    cr_assert_eq(run_cmd(cmd), 0, "%s", cmd);
+    snprintf(cmd, sizeof cmd, "%s run %s/f/fitted.ini --reps 30 -q --out %s/r", tu_bin(), dir, dir);
+    cr_assert_eq(tu_system(cmd), 0, "%s", cmd);
     snprintf(path, sizeof path, "%s/r/summary.json", dir);
     root = json_load_file(path, 0, &err);
     cr_assert(root);
@@ -209,7 +197,7 @@ Test(fit, cdnow_published_fit_through_the_command_line)
     cr_expect(fabs(mean - 6696) <= 4 * sd, "fitted.ini simulates %.0f purchases (sd %.0f); the data has 6696",
               mean, sd);
     snprintf(cmd, sizeof cmd, "rm -rf %s %s", dir, csv);
-    run_cmd(cmd);
+    tu_system(cmd);
 }
 
 Test(fit, survivors_fit_the_published_cohorts)
@@ -223,8 +211,8 @@ Test(fit, survivors_fit_the_published_cohorts)
     fputs("year,regular,highend\n0,1000,1000\n1,631,869\n2,468,743\n3,382,653\n4,326,593\n"
           "5,289,551\n6,262,517\n7,241,491\n", f);
     fclose(f);
-    snprintf(cmd, sizeof cmd, "%s fit --survivors %s -q --out %s/o", bin(), path, dir);
-    cr_assert_eq(run_cmd(cmd), 0, "%s", cmd);
+    snprintf(cmd, sizeof cmd, "%s fit --survivors %s -q --out %s/o", tu_bin(), path, dir);
+    cr_assert_eq(tu_system(cmd), 0, "%s", cmd);
     snprintf(path, sizeof path, "%s/o/summary.json", dir);
     json_error_t err;
     json_t *root = json_load_file(path, 0, &err);
@@ -241,10 +229,10 @@ Test(fit, survivors_fit_the_published_cohorts)
     }
     cr_expect(json_object_get(json_object_get(root, "sbg"), "alpha_se"), "sbg lacks alpha_se");
     json_decref(root);
-    snprintf(cmd, sizeof cmd, "%s run %s/o/fitted.ini --reps 4 -q --out %s/r", bin(), dir, dir);
-    cr_expect_eq(run_cmd(cmd), 0, "the fitted contractual scenario does not run: %s", cmd);
+    snprintf(cmd, sizeof cmd, "%s run %s/o/fitted.ini --reps 4 -q --out %s/r", tu_bin(), dir, dir);
+    cr_expect_eq(tu_system(cmd), 0, "the fitted contractual scenario does not run: %s", cmd);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    run_cmd(cmd);
+    tu_system(cmd);
 }
 
 Test(fit, bad_input_is_refused_and_nothing_written)
@@ -266,12 +254,12 @@ Test(fit, bad_input_is_refused_and_nothing_written)
         fputs(cases[i].content, f);
         fclose(f);
         snprintf(out, sizeof out, "%s/out_%zu", dir, i);
-        snprintf(cmd, sizeof cmd, "%s fit %s %s --out %s 2>/dev/null", bin(), path, cases[i].args, out);
-        cr_expect_eq(run_cmd(cmd), 2, "%s: expected exit status 2", cases[i].name);
+        snprintf(cmd, sizeof cmd, "%s fit %s %s --out %s 2>/dev/null", tu_bin(), path, cases[i].args, out);
+        cr_expect_eq(tu_system(cmd), 2, "%s: expected exit status 2", cases[i].name);
         struct stat st;
         cr_expect(stat(out, &st) != 0, "%s: output directory created", cases[i].name);
     }
     char cmd[1200];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    run_cmd(cmd);
+    tu_system(cmd);
 }

@@ -135,18 +135,6 @@ Test(whatif, paired_interval_is_narrower_than_independent)
     run_result_free(r);
 }
 
-static int run_cmd(const char *cmd)
-{
-    int st = system(cmd);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static const char *bin(void)
-{
-    const char *b = getenv("RETSIM_BIN");
-    return b ? b : "./retsim";
-}
-
 Test(whatif_cli, sweep_follows_theory)
 {
     char dir[] = "/tmp/retsim-sweep-XXXXXX";
@@ -154,8 +142,8 @@ Test(whatif_cli, sweep_follows_theory)
     char cmd[1024], path[1200];
     snprintf(cmd, sizeof cmd,
              "%s sweep scenarios/restaurant.ini --param churn.mean=0.2:0.6:0.2 --reps 8 -q --out %s/s",
-             bin(), dir);
-    cr_assert_eq(run_cmd(cmd), 0, "%s", cmd);
+             tu_bin(), dir);
+    cr_assert_eq(tu_system(cmd), 0, "%s", cmd);
     snprintf(path, sizeof path, "%s/s/sweep.json", dir);
     json_error_t err;
     json_t *root = json_load_file(path, 0, &err);
@@ -179,7 +167,7 @@ Test(whatif_cli, sweep_follows_theory)
     fclose(f);
     cr_expect_eq(lines, 4, "sweep.csv: header and one row per value, got %d lines", lines);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    run_cmd(cmd);
+    tu_system(cmd);
 }
 
 /* each refused with status 2 and no output directory */
@@ -223,12 +211,12 @@ Test(whatif_cli, bad_what_if_inputs_are_refused)
             else
                 args[n++] = *c;
         args[n] = '\0';
-        snprintf(cmd, sizeof cmd, "%s %s 2>%s/err.txt", bin(), args, dir);
-        cr_expect_eq(run_cmd(cmd), 2, "retsim %s: expected exit status 2", args);
+        snprintf(cmd, sizeof cmd, "%s %s 2>%s/err.txt", tu_bin(), args, dir);
+        cr_expect_eq(tu_system(cmd), 2, "retsim %s: expected exit status 2", args);
         snprintf(path, sizeof path, "%s/o", dir);
         struct stat st;
         cr_expect(stat(path, &st) != 0, "retsim %s created its output directory", args);
     }
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    run_cmd(cmd);
+    tu_system(cmd);
 }

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 scenario *tu_scenario(const char *ini_text)
@@ -46,4 +47,16 @@ void tu_curve(const run_result *r, int c, int t, double *mean, double *se)
     stat_summary s = stat_vec_get(r->scen[0].curve[c], (size_t)t);
     *mean = s.mean;
     *se = s.sd / sqrt((double)s.n);
+}
+
+const char *tu_bin(void)
+{
+    const char *b = getenv("RETSIM_BIN");
+    return b ? b : "./retsim";
+}
+
+int tu_system(const char *cmd)
+{
+    int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }

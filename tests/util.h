@@ -20,4 +20,9 @@ void tu_metric(const run_result *r, int m, double *mean, double *se);
 /* The same for point t of curve c. */
 void tu_curve(const run_result *r, int c, int t, double *mean, double *se);
 
+/* The retsim binary under test ($RETSIM_BIN, default ./retsim). */
+const char *tu_bin(void);
+/* system(cmd)'s exit status, or -1 when it did not exit normally. */
+int tu_system(const char *cmd);
+
 #endif
