@@ -78,8 +78,13 @@ struct engine_work {
      * a scenario without promotions keeps its customer records small */
     double *pstate;
     int pslots;
-    event *heap;
+    event *heap;                 /* today's events, in time order */
     size_t nheap, capheap;
+    /* later days' events, one unsorted bucket a day: the heap then holds a
+     * single day, small enough to stay in cache */
+    event **bucket;
+    uint32_t *bucket_n, *bucket_cap;
+    int today;
     prospect *pros;
     size_t npros, cappros;
     double *suppress_diff;       /* lost organic prospects per day, as differences */
@@ -243,6 +248,9 @@ engine_work *engine_work_alloc(const engine *e)
     size_t n = (size_t)e->horizon + 2;
     w->horizon = e->horizon;
     w->pslots = e->pslots;
+    w->bucket = calloc((size_t)e->horizon, sizeof *w->bucket);
+    w->bucket_n = calloc((size_t)e->horizon, sizeof *w->bucket_n);
+    w->bucket_cap = calloc((size_t)e->horizon, sizeof *w->bucket_cap);
     w->suppress_diff = calloc(n, sizeof(double));
     w->ret_num = calloc(n, sizeof(double));
     w->ret_den = calloc(n, sizeof(double));
@@ -250,7 +258,7 @@ engine_work *engine_work_alloc(const engine *e)
     w->silent_diff = calloc(n, sizeof(double));
     w->dormant_diff = calloc(n, sizeof(double));
     w->margin = calloc(n, sizeof(double));
-    if (!w->suppress_diff || !w->ret_num || !w->ret_den || !w->active_diff
+    if (!w->bucket || !w->bucket_n || !w->bucket_cap || !w->suppress_diff || !w->ret_num || !w->ret_den || !w->active_diff
         || !w->silent_diff || !w->dormant_diff || !w->margin) {
         engine_work_free(w);
         return NULL;
@@ -271,6 +279,12 @@ void engine_work_free(engine_work *w)
     free(w->cust);
     free(w->pstate);
     free(w->heap);
+    if (w->bucket)
+        for (int d = 0; d < w->horizon; d++)
+            free(w->bucket[d]);
+    free(w->bucket);
+    free(w->bucket_n);
+    free(w->bucket_cap);
     free(w->pros);
     free(w->suppress_diff);
     free(w->ret_num);
@@ -411,8 +425,35 @@ static void schedule(rep_ctx *c, double t, uint32_t who, uint32_t kind)
     if (t >= c->e->horizon)
         return;
     event ev = { t, who, kind };
-    if (heap_push(c->w, ev))
-        c->oom = 1;
+    engine_work *w = c->w;
+    int day = (int)t;
+    if (day <= w->today) {
+        if (heap_push(w, ev))
+            c->oom = 1;
+        return;
+    }
+    if (w->bucket_n[day] == w->bucket_cap[day]) {
+        uint32_t cap = w->bucket_cap[day] ? 2 * w->bucket_cap[day] : 64;
+        event *b = realloc(w->bucket[day], cap * sizeof *b);
+        if (!b) {
+            c->oom = 1;
+            return;
+        }
+        w->bucket[day] = b;
+        w->bucket_cap[day] = cap;
+    }
+    w->bucket[day][w->bucket_n[day]++] = ev;
+}
+
+/* Opens a day: its bucket goes into the (empty) heap. */
+static void open_day(rep_ctx *c, int day)
+{
+    engine_work *w = c->w;
+    w->today = day;
+    for (uint32_t i = 0; i < w->bucket_n[day] && !c->oom; i++)
+        if (heap_push(w, w->bucket[day][i]))
+            c->oom = 1;
+    w->bucket_n[day] = 0;
 }
 
 static void word_of_mouth(rep_ctx *c, const customer *cu, const visit_ctx *v)
@@ -631,6 +672,8 @@ static void reset_work(engine_work *w)
 {
     size_t n = (size_t)w->horizon + 2;
     w->ncust = w->nheap = w->npros = 0;
+    w->today = -1;
+    memset(w->bucket_n, 0, (size_t)w->horizon * sizeof *w->bucket_n);
     memset(w->suppress_diff, 0, n * sizeof(double));
     memset(w->ret_num, 0, n * sizeof(double));
     memset(w->ret_den, 0, n * sizeof(double));
@@ -843,6 +886,7 @@ int engine_replicate(const engine *e, engine_work *w, uint64_t seed, int rep,
     double suppressed = 0;
     for (int day = 0; day < e->horizon && !c.oom; day++) {
         suppressed += w->suppress_diff[day];
+        open_day(&c, day);
         arrivals(&c, day, suppressed);
         while (w->nheap > 0 && w->heap[0].t < day + 1 && !c.oom) {
             event ev = heap_pop(w);
