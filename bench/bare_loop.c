@@ -48,6 +48,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "../sim/rng.h"
+
 #define HORIZON 730
 #define PROSPECTS_PER_DAY 137.0
 #define CONVERSION 1.0
@@ -95,83 +97,13 @@ static void plain_rep(gsl_rng *r, tally *n)
     }
 }
 
-/* ---- keyed: the engine's streams (a copy of sim/rng.c) ------------------------ */
+/* ---- keyed: the engine's own streams (sim/rng.c, linked in) ---------------- */
 
-enum { ARRIVALS = 1, CUSTOMER, VISIT, EXPERIENCE, DECISION, INTERVAL };
+enum { ARRIVALS = RNG_ARRIVALS, CUSTOMER = RNG_CUSTOMER, VISIT = RNG_VISIT,
+       EXPERIENCE = RNG_EXPERIENCE, DECISION = RNG_DECISION, INTERVAL = RNG_INTERVAL };
 
-static inline uint64_t rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
-static uint64_t mix(uint64_t x)
-{
-    x += 0x9e3779b97f4a7c15ULL;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
-}
-
-static inline uint64_t next64(uint64_t *s)
-{
-    uint64_t result = rotl(s[1] * 5, 7) * 9;
-    uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
-}
-
-static void seed_state(uint64_t *s, uint64_t key)
-{
-    for (int i = 0; i < 4; i++) {
-        key += 0x9e3779b97f4a7c15ULL;
-        s[i] = mix(key);
-    }
-    if (!(s[0] | s[1] | s[2] | s[3]))
-        s[0] = 1;
-}
-
-static void xo_set(void *state, unsigned long seed)
-{
-    seed_state(state, (uint64_t)seed);
-}
-
-static unsigned long xo_get(void *state)
-{
-    return (unsigned long)(next64(state) >> 32);
-}
-
-static double xo_get_double(void *state)
-{
-    return (double)(next64(state) >> 11) * 0x1.0p-53;
-}
-
-static const gsl_rng_type xoshiro_type = {
-    "xoshiro256** keyed streams", 0xffffffffUL, 0, sizeof(uint64_t[4]),
-    xo_set, xo_get, xo_get_double
-};
-
-typedef struct stream {
-    gsl_rng rng;
-    uint64_t state[4];
-} stream;
-
-static void stream_init(stream *s, uint64_t seed, uint64_t a, uint64_t b, uint64_t c,
-                        uint64_t purpose)
-{
-    uint64_t key = mix(seed ^ 0x52657473696dULL);
-    key = mix(key ^ a);
-    key = mix(key ^ b);
-    key = mix(key ^ c);
-    key = mix(key ^ purpose);
-    seed_state(s->state, key);
-    s->rng.type = &xoshiro_type;
-    s->rng.state = s->state;
-}
+typedef rng_stream stream;
+#define stream_init rng_stream_init
 
 static void keyed_rep(uint64_t seed, uint64_t rep, tally *n)
 {
@@ -182,7 +114,7 @@ static void keyed_rep(uint64_t seed, uint64_t rep, tally *n)
         unsigned int np = gsl_ran_poisson(&a.rng, PROSPECTS_PER_DAY);
         for (unsigned int k = 0; k < np; k++) {
             double t = day + gsl_rng_uniform(&a.rng);
-            uint64_t id = mix(((uint64_t)day << 40) ^ k);
+            uint64_t id = rng_mix(((uint64_t)day << 40) ^ k);
             stream_init(&s, seed, rep, id, 0, CUSTOMER);
             if (gsl_rng_uniform(&s.rng) >= CONVERSION)
                 continue;

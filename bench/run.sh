@@ -74,7 +74,7 @@ min() { awk -v a="$1" -v b="$2" 'BEGIN { print ((a == "" || b + 0 < a + 0) ? b :
 
 # ---- 1. the bare loop --------------------------------------------------------
 say "building $OUT/bare_loop (gcc -O2, GSL)"
-"$CC" -std=c11 -O2 -Wall -Wextra -o "$OUT/bare_loop" bench/bare_loop.c \
+"$CC" -std=c11 -O2 -Wall -Wextra -o "$OUT/bare_loop" bench/bare_loop.c sim/rng.c \
     -lgsl -lgslcblas -lm || die "could not build bench/bare_loop.c (is libgsl-dev installed?)"
 
 bare() {  # MODE (plain or keyed); sets secs, visits_bare, gen
