@@ -88,12 +88,13 @@ test-plots: $(BUILD)/test_plot
 # The test suite; the CLI tests run the freshly built ./retsim.
 test: retsim tests/run_tests check-docs test-plots
 	@echo "retsim: running the test suite (Criterion)"
-	RETSIM_BIN=./retsim ./tests/run_tests -j2
+	RETSIM_BIN=./retsim sh tests/run.sh ./tests/run_tests -j2
 
 # The same suite under AddressSanitizer and UndefinedBehaviorSanitizer.
 asan: retsim-asan tests/run_tests-asan
 	@echo "retsim: running the test suite under ASan + UBSan"
-	ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=tests/lsan.supp RETSIM_BIN=./retsim-asan ./tests/run_tests-asan -j2
+	ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=tests/lsan.supp RETSIM_BIN=./retsim-asan \
+	  sh tests/run.sh ./tests/run_tests-asan -j2
 
 bench: retsim
 	@sh bench/run.sh
