@@ -106,7 +106,7 @@ static int compare_run(int argc, char **argv, diag *d)
     if (o.report && (status = report_write(outdir, (lang_id)o.lang, d)))
         goto done;
     if (!o.quiet) {
-        compare_print_verdicts(stdout, b, t);
+        compare_print_verdicts(stdout, b, t, (lang_id)o.lang);
         if (o.precision > 0)
             printf("precision %g %s after %d replications\n", o.precision,
                    res[0]->precision_reached ? "reached" : "NOT reached (cap)", res[0]->reps);

@@ -807,7 +807,7 @@ static int run_lesson(const lesson *ls, const run_opts *ro, const char *out, int
 
     printf("%s\n", L(lang, "THE RESULT", "结果"));
     if (lang == LANG_EN) {
-        compare_print_verdicts(stdout, b, t);
+        compare_print_verdicts(stdout, b, t, LANG_EN);
         putchar('\n');
     }
     printf(L(lang, "Base first, then each variant with its change against the base (95 %% CI):\n\n",

@@ -185,44 +185,85 @@ int compare_write(const char *dir, const batch *b, const compare_table *t,
                            LANG_EN, PLOT_PNG, d);
 }
 
-void compare_print_verdicts(FILE *f, const batch *b, const compare_table *t)
+/* The key metrics' names as a manager reads them. */
+static const char *metric_label(int m, lang_id lang)
+{
+    if (lang == LANG_EN)
+        return metric_table[m].name;
+    switch (m) {
+    case MET_PROFIT: return "利润";
+    case MET_REVENUE: return "收入";
+    case MET_NEW_CUSTOMERS: return "新顾客";
+    case MET_RETENTION_365: return "365天留存率";
+    case MET_RETENTION_90: return "90天留存率";
+    case MET_REPEAT_RATE: return "复购率";
+    case MET_CLV: return "顾客终身价值";
+    default: return metric_table[m].name;
+    }
+}
+
+/* Prints a label padded to a width in terminal columns: a CJK character
+ * (three bytes of UTF-8 here) takes two columns, which printf's %-24s
+ * cannot know. */
+static void put_label(FILE *f, const char *label, int width)
+{
+    int cols = 0;
+    for (const unsigned char *p = (const unsigned char *)label; *p; p++)
+        if ((*p & 0xC0) != 0x80)
+            cols += *p >= 0xE0 ? 2 : 1;
+    fprintf(f, "  %s%*s", label, cols < width ? width - cols : 1, "");
+}
+
+void compare_print_verdicts(FILE *f, const batch *b, const compare_table *t, lang_id lang)
 {
     const scenario_params *sp = scen_get(b->sc[0], &section_scenario);
     int ret = sp->horizon_days >= 365 ? MET_RETENTION_365 : MET_RETENTION_90;
     const int key[] = { MET_PROFIT, MET_REVENUE, MET_NEW_CUSTOMERS, ret, MET_REPEAT_RATE, MET_CLV };
-    fprintf(f, "%s against %s, %d replications%s:\n", "variants", scen_name(b->sc[0]), t->reps,
-            t->paired ? ", paired (common random numbers)" : ", independent seeds");
+    if (lang == LANG_ZH)
+        fprintf(f, "各方案与 %s 对比，重复 %d 次%s：\n", scen_name(b->sc[0]), t->reps,
+                t->paired ? "，配对（共同随机数）" : "，独立种子");
+    else
+        fprintf(f, "variants against %s, %d replications%s:\n", scen_name(b->sc[0]), t->reps,
+                t->paired ? ", paired (common random numbers)" : ", independent seeds");
     for (int k = 1; k < t->nscen; k++) {
         fprintf(f, "%s:\n", scen_name(b->sc[k]));
         const char *names[16];
         char desc[16][256];
         int np = engine_promotions(b->e[k], names, desc, 16);
         for (int i = 0; i < np; i++)
-            fprintf(f, "  applied: %s\n", desc[i]);
+            fprintf(f, "  %s %s\n", L(lang, "applied:", "已应用："), desc[i]);
         for (size_t i = 0; i < sizeof key / sizeof key[0]; i++) {
             int m = key[i];
             double rel, lo, hi;
             compare_relative(t, k, m, &rel, &lo, &hi);
             const stat_summary *dd = &t->diff[k][m];
+            const char *label = metric_label(m, lang);
+            put_label(f, label, 25);
             if (isnan(rel)) {
-                fprintf(f, "  %-24s n/a\n", metric_table[m].name);
+                fprintf(f, "n/a\n");
                 continue;
             }
-            const char *verdict = dd->ci_low > 0 ? "up" : dd->ci_high < 0 ? "down"
-                                  : dd->ci_low == 0 && dd->ci_high == 0 ? "no change"
-                                  : "no clear difference";
+            const char *verdict = dd->ci_low > 0 ? L(lang, "up", "上升")
+                                  : dd->ci_high < 0 ? L(lang, "down", "下降")
+                                  : dd->ci_low == 0 && dd->ci_high == 0 ? L(lang, "no change", "无变化")
+                                  : L(lang, "no clear difference", "无明显差异");
             if (!strcmp(metric_table[m].unit, "share"))
                 /* a share's change reads best in percentage points */
-                fprintf(f, "  %-24s %+7.1f pp [%+.1f pp, %+.1f pp]  (%+.1f %% relative)  %s\n",
-                        metric_table[m].name, 100 * dd->mean, 100 * dd->ci_low, 100 * dd->ci_high,
-                        100 * rel, verdict);
+                fprintf(f, "%+7.1f pp [%+.1f pp, %+.1f pp]  (%+.1f %% %s)  %s\n", 100 * dd->mean,
+                        100 * dd->ci_low, 100 * dd->ci_high, 100 * rel, L(lang, "relative", "相对"),
+                        verdict);
             else
-                fprintf(f, "  %-24s %+7.1f %%  [%+.1f %%, %+.1f %%]   %s\n", metric_table[m].name,
-                        100 * rel, 100 * lo, 100 * hi, verdict);
+                fprintf(f, "%+7.1f %%  [%+.1f %%, %+.1f %%]   %s\n", 100 * rel, 100 * lo, 100 * hi,
+                        verdict);
         }
         const stat_summary *liab = &t->value[k][MET_LIABILITY_END];
-        if (liab->mean > 0)
-            fprintf(f, "  %-24s %.0f %s still owed to customers at the horizon (not in profit)\n",
-                    "liability_end", liab->mean, scen_currency(b->sc[0]));
+        if (liab->mean > 0) {
+            if (lang == LANG_ZH)
+                fprintf(f, "  期末仍欠顾客 %.0f %s（预收余额，不计入利润）\n", liab->mean,
+                        scen_currency(b->sc[0]));
+            else
+                fprintf(f, "  %-24s %.0f %s still owed to customers at the horizon (not in profit)\n",
+                        "liability_end", liab->mean, scen_currency(b->sc[0]));
+        }
     }
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "batch.h"
+#include "figures.h"
 #include "metrics.h"
 #include "runner.h"
 #include "stats.h"
@@ -37,6 +38,6 @@ int compare_write(const char *dir, const batch *b, const compare_table *t,
                   const char subdirs[][160], const run_result *paired, diag *d);
 
 /* One line per key metric and variant: "profit +12.3 % [+9.8 %, +14.9 %]". */
-void compare_print_verdicts(FILE *f, const batch *b, const compare_table *t);
+void compare_print_verdicts(FILE *f, const batch *b, const compare_table *t, lang_id lang);
 
 #endif
