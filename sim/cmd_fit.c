@@ -422,6 +422,14 @@ static int write_fit_summary(const char *dir, fit_state *s, int at_risk, diag *d
     json_object_set_new(data, "rows", json_integer(t->rows));
     json_object_set_new(data, "bad_rows", json_integer(t->bad_rows));
     json_object_set_new(data, "same_day_rows_merged", json_integer(t->merged_rows));
+    json_t *bad = json_array();
+    for (int k = 0; k < t->nbad_kept; k++) {
+        json_t *row = json_object();
+        json_object_set_new(row, "line", json_integer(t->bad_line[k]));
+        json_object_set_new(row, "reason", json_string(t->bad_reason[k]));
+        json_array_append_new(bad, row);
+    }
+    json_object_set_new(data, "bad_rows_first", bad);
     json_object_set_new(data, "first_day", json_integer(t->min_day));
     json_object_set_new(data, "last_day", json_integer(t->max_day));
     json_object_set_new(data, "calibration_end_day", json_integer(s->cal_end));
@@ -533,6 +541,11 @@ static int fit_transactions(const fit_opts *o, const char *outdir, diag *d)
         printf("%s: %d customers, %d transactions over %d days (%ld same-day purchases merged into one; "
                "%ld unreadable rows skipped)\n",
                o->file, t->ncust, t->ntx, t->max_day - t->min_day + 1, t->merged_rows, t->bad_rows);
+        if (t->bad_rows > 0) {
+            printf("  unreadable rows skipped (first %d of %ld):\n", t->nbad_kept, t->bad_rows);
+            for (int k = 0; k < t->nbad_kept && k < 5; k++)
+                printf("    line %ld: %s\n", t->bad_line[k], t->bad_reason[k]);
+        }
         printf("  BG/NBD (per %s): r = %.4g (%.2g), alpha = %.4g (%.2g), a = %.4g (%.2g), b = %.4g (%.2g), "
                "log-likelihood %.1f\n",
                o->period_name, s.bg.r, s.bg.se[0], s.bg.alpha, s.bg.se[1], s.bg.a, s.bg.se[2], s.bg.b,
