@@ -211,8 +211,8 @@ int engine_promotions(const engine *e, const char **names, char descriptions[][2
         names[n] = "recall";
         snprintf(descriptions[n], 256,
                  "recall: a reminder %d days after the last visit, %g each, wins back %.0f %% of those "
-                 "who would not return",
-                 e->recall.day, e->recall.cost, 100 * e->recall.lift);
+                 "who would not return and brings %.0f %% of the others in sooner",
+                 e->recall.day, e->recall.cost, 100 * e->recall.lift, 100 * e->recall.pull_forward);
         n++;
     }
     for (int i = 0; i < e->npromo && n < max; i++, n++) {
@@ -585,6 +585,14 @@ static void visit(rep_ctx *c, uint32_t who, double t)
             if (gsl_rng_uniform(&s.rng) < e->recall.lift) {
                 next = when + e->recall.response_days * gsl_rng_uniform(&s.rng);
                 out->metric[MET_RECALLED] += 1;
+            }
+        } else if (e->recall.pull_forward > 0) {
+            /* a customer who would come back anyway may come sooner */
+            rng_stream_from_key(&s, cu->key, (uint64_t)v.purchase_no, RNG_RECALL);
+            if (gsl_rng_uniform(&s.rng) < e->recall.pull_forward) {
+                double sooner = when + e->recall.response_days * gsl_rng_uniform(&s.rng);
+                if (sooner < next)
+                    next = sooner;
             }
         }
     }

@@ -325,6 +325,14 @@ static void explain_engine_features(FILE *f, const scenario *sc, lang_id lang, i
                "有 %.0f%% 被拉回来，并在 %d 天内到店。它改变的是每次消费后“回不回来”的概率，而不是消费体验"
                "本身；在顾客本该回来之前发，效果最好。"),
              r->day, r->cost, currency, 100 * r->lift, r->response_days);
+        if (r->pull_forward > 0)
+            text_paraf(f, html,
+                 L(lang,
+                   "Of those who would come back anyway, later than day %d, %.0f %% come sooner: within "
+                   "%d days of the message. That is where the reminder's timing matters.",
+                   "本来就会回来、但要晚于第 %d 天才回来的顾客中，有 %.0f%% 会提前到店：在收到消息后 %d 天内。"
+                   "提醒发得是否及时，差别就在这里。"),
+                 r->day, 100 * r->pull_forward, r->response_days);
     }
     const wom_params *w = scen_get(sc, &section_wom);
     if (scen_present(sc, &section_wom) && w->enabled)

@@ -174,6 +174,9 @@ static const scen_key recall_keys[] = {
       "Chance that a reminder brings back a customer who would otherwise never return." },
     { "response_days", KEY_INT, offsetof(recall_params, response_days), 7, 1,
       365, 0, "days", NO_CHOICES, "A recalled customer comes back within this many days of the reminder (uniformly)." },
+    { "pull_forward", KEY_REAL, offsetof(recall_params, pull_forward), 0, 0, 1, 0, "probability",
+      NO_CHOICES,
+      "Chance that a reminder brings a customer who would come back anyway in sooner (within response_days of it)." },
     { 0 }
 };
 

@@ -48,6 +48,7 @@ typedef struct recall_params {
     double cost;
     double lift;
     int response_days;
+    double pull_forward;
 } recall_params;
 
 typedef struct wom_params {
