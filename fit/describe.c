@@ -72,7 +72,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../plots/plot.h"
+#include "../sim/figures.h"
 #include "../sim/output.h"
 
 #define STICKY_MAX_K 30
@@ -111,27 +111,12 @@ void describe_summarise(const translog *t, int cal_end_day, double period_days,
 
 /* ---- calendar ---- */
 
-/* y-m-d of a day counted from 1970-01-01 (H. Hinnant's civil_from_days). */
-static void civil_from_days(long z, int *year, int *month, int *mday)
-{
-    z += 719468;
-    long era = (z >= 0 ? z : z - 146096) / 146097;
-    long doe = z - era * 146097;
-    long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    long mp = (5 * doy + 2) / 153;
-    long d = doy - (153 * mp + 2) / 5 + 1;
-    long m = mp < 10 ? mp + 3 : mp - 9;
-    *year = (int)(yoe + era * 400 + (m <= 2));
-    *month = (int)m;
-    *mday = (int)d;
-}
 
 /* Months since year 0: calendar months compare by subtraction. */
 static int month_index(int day)
 {
     int y, m, d;
-    civil_from_days(day, &y, &m, &d);
+    translog_civil_from_days(day, &y, &m, &d);
     return y * 12 + m - 1;
 }
 
@@ -187,22 +172,6 @@ static void csv_text(FILE *f, const char *s)
         fputc(*s, f);
     }
     fputc('"', f);
-}
-
-static int render(const char *dir, const plot_spec *spec, int *warned, diag *d)
-{
-    char err[512] = "";
-    plot_status st = plot_render(dir, spec, err, sizeof err);
-    if (st == PLOT_NO_GNUPLOT) {
-        if (!*warned)
-            fprintf(stderr, "retsim: warning: gnuplot not found; wrote the CSV files and %s/*.gp "
-                            "scripts but no pictures (install gnuplot-nox)\n", dir);
-        *warned = 1;
-        return 0;
-    }
-    if (st == PLOT_ERROR)
-        return diag_set(d, DIAG_RUNTIME, "plot %s: %s", spec->name, err);
-    return 0;
 }
 
 /* ---- what is computed once for every file ---- */
@@ -280,7 +249,7 @@ static int write_rfm(const char *dir, const view *v, diag *d)
     return out_commit(f, tmp, dir, "status.csv", d);
 }
 
-static int write_cohorts(const char *dir, const view *v, int *warned, diag *d)
+static int write_cohorts(const char *dir, const view *v, diag *d)
 {
     const translog *t = v->t;
     int last_month = month_index(v->as_of), first_month = last_month;
@@ -288,7 +257,7 @@ static int write_cohorts(const char *dir, const view *v, int *warned, diag *d)
         if (v->n[i] && month_index(t->day[t->first[i]]) < first_month)
             first_month = month_index(t->day[t->first[i]]);
     int y, m, md;
-    civil_from_days(v->as_of + 1L, &y, &m, &md);
+    translog_civil_from_days(v->as_of + 1L, &y, &m, &md);
     int complete = md == 1 ? last_month : last_month - 1; /* last month fully observed */
     int nm = last_month - first_month + 1;
     long *size = calloc((size_t)nm, sizeof *size);
@@ -360,7 +329,7 @@ static int write_cohorts(const char *dir, const view *v, int *warned, diag *d)
                      "cohort retention: share of each month's new customers buying in later months",
                      "months since first purchase", "month of first purchase", &coh, 1, 0, NULL,
                      0, cmax };
-    return render(dir, &pc, warned, d);
+    return figures_render(dir, &pc, PLOT_PNG, LANG_EN, d);
 }
 
 static int write_gaps(const char *dir, const view *v, diag *d)
@@ -387,7 +356,7 @@ static int write_gaps(const char *dir, const view *v, diag *d)
     return out_commit(f, tmp, dir, "interpurchase.csv", d);
 }
 
-static int write_stickiness(const char *dir, const view *v, int *warned, diag *d)
+static int write_stickiness(const char *dir, const view *v, diag *d)
 {
     const translog *t = v->t;
     int span = v->as_of - t->min_day;
@@ -446,7 +415,7 @@ static int write_stickiness(const char *dir, const view *v, int *warned, diag *d
     plot_series s = { "stickiness.csv", 1, 5, 6, 7, legend };
     plot_spec ps = { "stickiness", PLOT_LINES_BANDS, PLOT_PNG, title,
                      "purchases so far (k)", "share buying again (0-1)", &s, 1, 0, NULL, 0, 1 };
-    return render(dir, &ps, warned, d);
+    return figures_render(dir, &ps, PLOT_PNG, LANG_EN, d);
 }
 
 static double top20(const view *v)
@@ -499,16 +468,15 @@ int describe_write(const char *dir, const translog *t, int cal_end_day, double *
     int status = 0;
     if (v.ncust == 0) {
         int y, m, md;
-        civil_from_days(cal_end_day, &y, &m, &md);
+        translog_civil_from_days(cal_end_day, &y, &m, &md);
         status = diag_set(d, DIAG_USAGE, "no purchase on or before %04d-%02d-%02d, the day the "
                           "data are described as of", y, m, md);
     }
     if (!status) {
         qsort(v.gaps, (size_t)v.ngaps, sizeof *v.gaps, cmp_int);
         v.median_gap = v.ngaps ? quantile(v.gaps, v.ngaps, 0.5) : 0;
-        int warned = 0;
-        if (out_mkdirs(dir, d) || write_rfm(dir, &v, d) || write_cohorts(dir, &v, &warned, d)
-            || write_gaps(dir, &v, d) || write_stickiness(dir, &v, &warned, d))
+        if (out_mkdirs(dir, d) || write_rfm(dir, &v, d) || write_cohorts(dir, &v, d)
+            || write_gaps(dir, &v, d) || write_stickiness(dir, &v, d))
             status = d->status;
     }
     if (!status && top20_share)

@@ -50,6 +50,8 @@
  * and described in under 3 s with some 70 MB at the peak. */
 #include "translog.h"
 
+#include "../sim/text.h"
+
 #include <csv.h>
 #include <ctype.h>
 #include <errno.h>
@@ -114,9 +116,10 @@ static int days_in_month(long y, int m)
     return m == 2 ? 28 + leap : dm[m - 1];
 }
 
-/* y-m-d of a day (Hinnant's civil_from_days), for messages. */
-static void iso_date(long z, char *out, size_t cap)
+void translog_civil_from_days(long z, int *year, int *month, int *mday)
 {
+    /* H. Hinnant's civil_from_days: the proleptic Gregorian calendar in
+     * integer arithmetic, no time zones */
     z += 719468;
     long era = (z >= 0 ? z : z - 146096) / 146097;
     long doe = z - era * 146097;
@@ -125,7 +128,17 @@ static void iso_date(long z, char *out, size_t cap)
     long mp = (5 * doy + 2) / 153;
     long d = doy - (153 * mp + 2) / 5 + 1;
     long m = mp < 10 ? mp + 3 : mp - 9;
-    snprintf(out, cap, "%04d-%02d-%02d", (int)(yoe + era * 400 + (m <= 2)), (int)m, (int)d);
+    *year = (int)(yoe + era * 400 + (m <= 2));
+    *month = (int)m;
+    *mday = (int)d;
+}
+
+/* y-m-d of a day, for messages. */
+static void iso_date(long z, char *out, size_t cap)
+{
+    int y, m, d;
+    translog_civil_from_days(z, &y, &m, &d);
+    snprintf(out, cap, "%04d-%02d-%02d", y, m, d);
 }
 
 static int is_conversion(const char *f)
@@ -256,16 +269,6 @@ int translog_parse_date(const char *text, const char *format, int *day)
 
 /* ---- small strings ---- */
 
-static char *trim(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    size_t n = strlen(s);
-    while (n > 0 && isspace((unsigned char)s[n - 1]))
-        s[--n] = '\0';
-    return s;
-}
-
 /* Lower-case ASCII, ' ', '-', '.' to '_', trimmed: the form names are
  * compared in. */
 static void normalise(const char *in, char *out, size_t cap)
@@ -321,7 +324,7 @@ static int valid_utf8(const char *s)
 static int parse_amount(char *text, double *out, char *why, size_t cap)
 {
     char q[64];
-    char *s = trim(text);
+    char *s = text_trim(text);
     quote_value(s, q, sizeof q);
     if (!*s) {
         snprintf(why, cap, "missing amount");
@@ -735,7 +738,7 @@ static void on_header(reader *r)
     }
     r->nheader = r->nf;
     for (int i = 0; i < r->nf; i++) {
-        r->header[i] = strdup(trim(r->fv[i]));
+        r->header[i] = strdup(text_trim(r->fv[i]));
         if (!r->header[i]) {
             fail_memory(r);
             return;
@@ -759,8 +762,8 @@ static void on_data(reader *r)
         add_bad(t, r->row_line, why);
         return;
     }
-    char *id = trim(r->fv[r->col[COL_CUSTOMER]]);
-    char *date = trim(r->fv[r->col[COL_DATE]]);
+    char *id = text_trim(r->fv[r->col[COL_CUSTOMER]]);
+    char *date = text_trim(r->fv[r->col[COL_DATE]]);
     if (!*id) {
         add_bad(t, r->row_line, "missing customer id");
         return;
@@ -797,7 +800,7 @@ static void on_row(int term, void *data)
     }
     int empty = 1;
     for (int i = 0; i < r->nf && empty; i++)
-        empty = !*trim(r->fv[i]);
+        empty = !*text_trim(r->fv[i]);
     if (!empty) {
         if (!r->have_header)
             on_header(r);

@@ -48,4 +48,7 @@ void translog_free(translog *t);
  * 0 on success. */
 int translog_parse_date(const char *text, const char *format, int *day);
 
+/* The calendar date of a day counted from 1970-01-01. */
+void translog_civil_from_days(long day, int *year, int *month, int *mday);
+
 #endif

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "batch.h"
 #include "commands.h"
 #include "engine.h"
 #include "explain.h"
@@ -65,17 +66,11 @@ static int explain_run(int argc, char **argv, diag *d)
         return diag_set(d, DIAG_USAGE, argc - optind == 0
                                            ? "explain needs a scenario: retsim explain FILE.ini"
                                            : "explain takes one scenario: retsim explain FILE.ini");
-    scenario *sc = scen_load(argv[optind], sets, nsets, d);
-    if (!sc)
+    batch b = { 0 };
+    if (batch_add(&b, argv[optind], sets, nsets, NULL, d))
         return d->status;
-    engine *e = engine_prepare(sc, d);
-    if (!e) {
-        scen_free(sc);
-        return d->status;
-    }
-    int status = explain_write(stdout, sc, e, lang, 0, d);
-    engine_free(e);
-    scen_free(sc);
+    int status = explain_write(stdout, b.sc[0], b.e[0], lang, 0, d);
+    batch_free(&b);
     return status;
 }
 

@@ -20,9 +20,9 @@
 #include "../fit/btyd.h"
 #include "../fit/describe.h"
 #include "../fit/translog.h"
-#include "../plots/plot.h"
 #include "cli.h"
 #include "commands.h"
+#include "figures.h"
 #include "output.h"
 
 typedef struct fit_opts {
@@ -309,10 +309,7 @@ static int write_tracking(const char *dir, fit_state *s, diag *d)
                      s->holdout_days ? "Cumulative repeat purchases: actual against the fitted model (holdout after the fit span)"
                                      : "Cumulative repeat purchases: actual against the fitted model",
                      xlabel, "repeat purchases (count)", ser, 2, 0, NULL, 0, 0 };
-    char err[512] = "";
-    if (plot_render(dir, &sp, err, sizeof err) == PLOT_ERROR)
-        return diag_set(d, DIAG_RUNTIME, "plot tracking: %s", err);
-    return 0;
+    return figures_render(dir, &sp, PLOT_PNG, LANG_EN, d);
 }
 
 /* Predicted against actual repeat purchases in the holdout, per period. */
@@ -368,10 +365,7 @@ static int write_holdout(const char *dir, fit_state *s, diag *d)
     plot_spec sp = { "holdout", PLOT_LINES_BANDS, PLOT_PNG,
                      "Holdout: cumulative repeat purchases predicted against actual", xlabel,
                      "repeat purchases (count)", ser, 2, 0, NULL, 0, 0 };
-    char err[512] = "";
-    if (plot_render(dir, &sp, err, sizeof err) == PLOT_ERROR)
-        return diag_set(d, DIAG_RUNTIME, "plot holdout: %s", err);
-    return 0;
+    return figures_render(dir, &sp, PLOT_PNG, LANG_EN, d);
 }
 
 static int write_fitted_ini(const char *dir, fit_state *s, diag *d)
@@ -410,6 +404,19 @@ static int write_fitted_ini(const char *dir, fit_state *s, diag *d)
     return out_commit(f, tmp, dir, "fitted.ini", d);
 }
 
+/* {name: value, name_se: standard error, ...} */
+static json_t *json_params(const char *const *names, const double *values, const double *se, int n)
+{
+    json_t *o = json_object();
+    for (int k = 0; k < n; k++) {
+        char name[32];
+        json_object_set_new(o, names[k], out_json_number(values[k]));
+        snprintf(name, sizeof name, "%s_se", names[k]);
+        json_object_set_new(o, name, out_json_number(se[k]));
+    }
+    return o;
+}
+
 static int write_fit_summary(const char *dir, fit_state *s, int at_risk, diag *d)
 {
     const translog *t = s->log;
@@ -440,28 +447,16 @@ static int write_fit_summary(const char *dir, fit_state *s, int at_risk, diag *d
     json_object_set_new(data, "amount_column", json_string(t->columns[2]));
     json_object_set_new(data, "date_format", json_string(t->date_format));
     json_object_set_new(root, "data", data);
-    json_t *bg = json_object();
     const double bgv[4] = { s->bg.r, s->bg.alpha, s->bg.a, s->bg.b };
     const char *bgn[4] = { "r", "alpha", "a", "b" };
-    for (int k = 0; k < 4; k++) {
-        char name[16];
-        json_object_set_new(bg, bgn[k], out_json_number(bgv[k]));
-        snprintf(name, sizeof name, "%s_se", bgn[k]);
-        json_object_set_new(bg, name, out_json_number(s->bg.se[k]));
-    }
+    json_t *bg = json_params(bgn, bgv, s->bg.se, 4);
     json_object_set_new(bg, "loglik", out_json_number(s->bg.loglik));
     json_object_set_new(bg, "customers", json_integer(s->bg.n));
     json_object_set_new(bg, "starts", json_integer(s->bg.starts));
     json_object_set_new(root, "bgnbd", bg);
-    json_t *gg = json_object();
     const double ggv[3] = { s->gg.p, s->gg.q, s->gg.gamma };
     const char *ggn[3] = { "p", "q", "gamma" };
-    for (int k = 0; k < 3; k++) {
-        char name[16];
-        json_object_set_new(gg, ggn[k], out_json_number(ggv[k]));
-        snprintf(name, sizeof name, "%s_se", ggn[k]);
-        json_object_set_new(gg, name, out_json_number(s->gg.se[k]));
-    }
+    json_t *gg = json_params(ggn, ggv, s->gg.se, 3);
     json_object_set_new(gg, "loglik", out_json_number(s->gg.loglik));
     json_object_set_new(gg, "repeat_buyers", json_integer(s->gg.n));
     json_object_set_new(root, "gamma_gamma", gg);
@@ -713,10 +708,9 @@ static int fit_survivors(const fit_opts *o, const char *outdir, diag *d)
     plot_spec sp = { "sbg", PLOT_LINES_BANDS, PLOT_PNG, "Customers still subscribed: data and sBG projection",
                      "period since the cohort started", "customers still subscribed (count)", ser, ns, 0,
                      NULL, 0, 0 };
-    char err[512] = "";
-    if (plot_render(outdir, &sp, err, sizeof err) == PLOT_ERROR) {
+    if (figures_render(outdir, &sp, PLOT_PNG, LANG_EN, d)) {
         free(t);
-        return diag_set(d, DIAG_RUNTIME, "plot sbg: %s", err);
+        return d->status;
     }
     json_t *root = json_object();
     json_object_set_new(root, "file", json_string(o->survivors));

@@ -19,6 +19,7 @@
 #include "batch.h"
 #include "cli.h"
 #include "commands.h"
+#include "text.h"
 #include "compare.h"
 #include "explain.h"
 #include "figures.h"
@@ -229,16 +230,6 @@ static const char *get_text(dictionary *ini, int number, const char *key, lang_i
     return v;
 }
 
-static char *trim(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    size_t n = strlen(s);
-    while (n > 0 && isspace((unsigned char)s[n - 1]))
-        s[--n] = '\0';
-    return s;
-}
-
 /* Splits text at sep into at most max trimmed parts of cap bytes. */
 static int split(const char *text, char sep, char parts[][512], int max)
 {
@@ -249,7 +240,7 @@ static int split(const char *text, char sep, char parts[][512], int max)
         size_t len = q ? (size_t)(q - p) : strlen(p);
         char buf[512];
         snprintf(buf, sizeof buf, "%.*s", (int)(len < sizeof buf ? len : sizeof buf - 1), p);
-        snprintf(parts[n], 512, "%s", trim(buf));
+        snprintf(parts[n], 512, "%s", text_trim(buf));
         if (*parts[n])
             n++;
         if (!q)
@@ -564,7 +555,7 @@ static int ask(const lesson *ls, const char *given, lang_id lang, diag *d, int *
     if (given) {
         char tmp[64];
         snprintf(tmp, sizeof tmp, "%s", given);
-        char *a = trim(tmp);
+        char *a = text_trim(tmp);
         int i = strlen(a) == 1 || (strlen(a) == 2 && a[1] == ')') ? choice_index(ls, a[0]) : -1;
         if (i < 0)
             *status = diag_set(d, DIAG_USAGE, "--answer %s: lesson %d's choices are %s", given,
@@ -583,7 +574,7 @@ static int ask(const lesson *ls, const char *given, lang_id lang, diag *d, int *
         char line[256];
         if (!fgets(line, sizeof line, stdin))
             break;
-        char *a = trim(line);
+        char *a = text_trim(line);
         if (!*a)
             break;
         int i = (strlen(a) == 1 || (strlen(a) == 2 && a[1] == ')')) ? choice_index(ls, a[0]) : -1;

@@ -86,15 +86,11 @@ static int write_sweep(const char *dir, const char *key, const double *values, i
     const char *name = scen_name(sc), *currency = scen_currency(sc);
     if (out_mkdirs(dir, d))
         return d->status;
-    char tmp[4200];
     /* the scenario as run at the first value, for the report and a re-run */
-    FILE *f = out_open(dir, "scenario.ini", tmp, sizeof tmp, d);
-    if (!f)
+    if (out_write_scenario(dir, sc, d))
         return d->status;
-    scen_write_resolved(f, sc);
-    if (out_commit(f, tmp, dir, "scenario.ini", d))
-        return d->status;
-    f = out_open(dir, "sweep.csv", tmp, sizeof tmp, d);
+    char tmp[4200];
+    FILE *f = out_open(dir, "sweep.csv", tmp, sizeof tmp, d);
     if (!f)
         return d->status;
     fprintf(f, "%s", key);

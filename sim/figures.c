@@ -17,9 +17,7 @@ int lang_parse(const char *text, lang_id *out, diag *d)
     return 0;
 }
 
-/* Draws one figure; a missing gnuplot is a warning (once), not an error:
- * the CSV files and the .gp scripts are still there. */
-static int render(const char *dir, plot_spec *spec, plot_format fmt, lang_id lang, diag *d)
+int figures_render(const char *dir, plot_spec *spec, plot_format fmt, lang_id lang, diag *d)
 {
     static int warned;
     char err[512] = "";
@@ -60,7 +58,7 @@ int figures_run(const char *dir, const char *name, const char *currency, lang_id
     plot_spec pr = { "retention", PLOT_LINES_BANDS, fmt, title,
                      L(lang, "customer age (days since first purchase)", "客龄（首次购买后的天数）"),
                      L(lang, "share of customers (0-1)", "顾客占比（0-1）"), &ret, 1, 0, NULL, 0, 1 };
-    if (render(dir, &pr, fmt, lang, d))
+    if (figures_render(dir, &pr, fmt, lang, d))
         return d->status;
 
     /* profit.csv: day, then per curve mean sd low high: revenue(2-5)
@@ -75,7 +73,7 @@ int figures_run(const char *dir, const char *name, const char *currency, lang_id
     plot_spec pp = { "profit", PLOT_LINES_BANDS, fmt, title, L(lang, "day", "天"),
                      money_label(ylabel, sizeof ylabel, "money", "金额", currency, lang), prof, 3, 0,
                      MONEY_FORMAT, 0, 0 };
-    if (render(dir, &pp, fmt, lang, d))
+    if (figures_render(dir, &pp, fmt, lang, d))
         return d->status;
 
     /* active.csv: day, active(2-5) silent(6-9) dormant(10-13) */
@@ -88,7 +86,7 @@ int figures_run(const char *dir, const char *name, const char *currency, lang_id
              L(lang, "customers by status (mean and 95 % CI)", "各状态顾客数（均值与95%置信区间）"));
     plot_spec pa = { "customers", PLOT_LINES_BANDS, fmt, title, L(lang, "day", "天"),
                      L(lang, "customers (people)", "顾客（人）"), act, 3, 0, NULL, 0, 0 };
-    if (render(dir, &pa, fmt, lang, d))
+    if (figures_render(dir, &pa, fmt, lang, d))
         return d->status;
 
     plot_series coh = { "cohorts.csv", 1, 2, 0, 0, L(lang, "share of cohort buying", "同期群购买占比") };
@@ -98,7 +96,7 @@ int figures_run(const char *dir, const char *name, const char *currency, lang_id
     plot_spec pc = { "cohorts", PLOT_HEATMAP, fmt, title,
                      L(lang, "months since first purchase", "首次购买后的月数"),
                      L(lang, "month of first purchase", "首次购买月份"), &coh, 1, 0, NULL, 0, 0 };
-    return render(dir, &pc, fmt, lang, d);
+    return figures_render(dir, &pc, fmt, lang, d);
 }
 
 int figures_compare(const char *dir, const char *const *names, const char subdirs[][160], int n,
@@ -132,7 +130,7 @@ int figures_compare(const char *dir, const char *const *names, const char subdir
           L(lang, "day", "天"), L(lang, "active customers (people)", "活跃顾客（人）"), act, n, 0, NULL, 0, 0 },
     };
     for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++)
-        if (render(dir, &specs[i], fmt, lang, d))
+        if (figures_render(dir, &specs[i], fmt, lang, d))
             return d->status;
     if (!paired || n < 2)
         return 0;
@@ -148,7 +146,7 @@ int figures_compare(const char *dir, const char *const *names, const char subdir
                      money_label(ylabel, sizeof ylabel, "difference in cumulative profit", "累计利润差",
                                  currency, lang),
                      diff, n - 1, 0, MONEY_FORMAT, 0, 0 };
-    return render(dir, &ds, fmt, lang, d);
+    return figures_render(dir, &ds, fmt, lang, d);
 }
 
 int figures_sweep(const char *dir, const char *name, const char *key, int profit_col,
@@ -163,7 +161,7 @@ int figures_sweep(const char *dir, const char *name, const char *key, int profit
     plot_spec sp = { "sweep", PLOT_LINES_BANDS, fmt, title, key,
                      money_label(ylabel, sizeof ylabel, "profit over the horizon", "模拟期内利润", currency, lang),
                      &ps, 1, 0, MONEY_FORMAT, 0, 0 };
-    if (render(dir, &sp, fmt, lang, d))
+    if (figures_render(dir, &sp, fmt, lang, d))
         return d->status;
     snprintf(title, sizeof title, L(lang, "%s: retention against %s (mean and 95 %% CI)",
                                     "%s：留存率随 %s 的变化（均值与95%%置信区间）"), name, key);
@@ -172,7 +170,7 @@ int figures_sweep(const char *dir, const char *name, const char *key, int profit
     plot_spec rsp = { "sweep_retention", PLOT_LINES_BANDS, fmt, title, key,
                       L(lang, "share of customers buying again (0-1)", "再次购买的顾客占比（0-1）"), &rs, 1, 0,
                       NULL, 0, 0 };
-    return render(dir, &rsp, fmt, lang, d);
+    return figures_render(dir, &rsp, fmt, lang, d);
 }
 
 int figures_tornado(const char *dir, const char *name, double delta, const char *currency,
@@ -187,5 +185,5 @@ int figures_tornado(const char *dir, const char *name, double delta, const char 
                        money_label(xlabel, sizeof xlabel, "change in profit over the horizon", "模拟期内利润变化",
                                    currency, lang),
                        L(lang, "parameter", "参数"), &s, 1, 0, MONEY_FORMAT, 0, 0 };
-    return render(dir, &spec, fmt, lang, d);
+    return figures_render(dir, &spec, fmt, lang, d);
 }

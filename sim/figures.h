@@ -16,6 +16,11 @@ int lang_parse(const char *text, lang_id *out, diag *d);
 /* Picks the string of the language. */
 #define L(lang, en, zh) ((lang) == LANG_ZH ? (zh) : (en))
 
+/* Draws one figure in the format and language given (the band's key entry
+ * included); a missing gnuplot is a warning, once per run, not an error: the
+ * CSV files and the .gp scripts are still there. */
+int figures_render(const char *dir, plot_spec *spec, plot_format fmt, lang_id lang, diag *d);
+
 /* retention, profit, customers, cohorts from a run's CSV files in dir. */
 int figures_run(const char *dir, const char *name, const char *currency, lang_id lang,
                 plot_format fmt, diag *d);

@@ -294,6 +294,16 @@ static int write_summary_json(const char *dir, const scenario *sc, const engine 
     return out_json_commit(root, dir, "summary.json", d);
 }
 
+int out_write_scenario(const char *dir, const scenario *sc, diag *d)
+{
+    char tmp[4200];
+    FILE *f = out_open(dir, "scenario.ini", tmp, sizeof tmp, d);
+    if (!f)
+        return d->status;
+    scen_write_resolved(f, sc);
+    return out_commit(f, tmp, dir, "scenario.ini", d);
+}
+
 int out_write_run(const char *dir, const scenario *sc, const engine *e, const run_opts *o,
                   const run_result *res, int k, diag *d)
 {
@@ -314,13 +324,7 @@ int out_write_run(const char *dir, const scenario *sc, const engine *e, const ru
         || write_clv_csv(dir, s, d)
         || write_cohorts_csv(dir, s, d))
         return d->status;
-    /* the scenario as run, so the output can be reproduced */
-    char tmp[4200];
-    FILE *f = out_open(dir, "scenario.ini", tmp, sizeof tmp, d);
-    if (!f)
-        return d->status;
-    scen_write_resolved(f, sc);
-    if (out_commit(f, tmp, dir, "scenario.ini", d))
+    if (out_write_scenario(dir, sc, d))
         return d->status;
     return figures_run(dir, scen_name(sc), scen_currency(sc), LANG_EN, PLOT_PNG,
                        d);

@@ -31,6 +31,10 @@ struct json_t *out_json_number(double x);
 /* The promotions an engine applies, as a JSON array of {name, applied}. */
 struct json_t *out_json_promotions(const engine *e);
 
+/* dir/scenario.ini: the scenario as run (bases and overrides resolved), so
+ * that an output can be reproduced. */
+int out_write_scenario(const char *dir, const scenario *sc, diag *d);
+
 /* Everything `retsim run` writes for scenario k of res: summary.json, the
  * CSV files and the plots.  Returns 0 or a DIAG_ status. */
 int out_write_run(const char *dir, const scenario *sc, const engine *e, const run_opts *o,

@@ -1,6 +1,8 @@
 #include "text.h"
 
+#include <ctype.h>
 #include <stdarg.h>
+#include <string.h>
 
 void text_escape_html(FILE *f, const char *s)
 {
@@ -34,4 +36,14 @@ void text_paraf(FILE *f, int html, const char *fmt, ...)
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     text_para(f, html, buf);
+}
+
+char *text_trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && isspace((unsigned char)s[n - 1]))
+        s[--n] = '\0';
+    return s;
 }

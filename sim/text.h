@@ -15,4 +15,7 @@ void text_para(FILE *f, int html, const char *text);
 /* The same, printf-style. */
 void text_paraf(FILE *f, int html, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* Strips leading and trailing white space in place; returns the start. */
+char *text_trim(char *s);
+
 #endif
