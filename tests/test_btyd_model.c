@@ -57,25 +57,10 @@ static double bgnbd_ex_day0_cohort(double r, double alpha, double a, double b, d
     return sum / (3.0 * n);
 }
 
-/* Every metric of each of reps replications: reps x MET_COUNT values. */
+/* Every metric of each of reps replications (reps x MET_COUNT). */
 static double *per_replication(const scenario *sc, int reps, uint64_t seed)
 {
-    diag d = { 0 };
-    engine *e = engine_prepare(sc, &d);
-    cr_assert(e != NULL, "engine_prepare: %s", d.msg);
-    engine_work *w = engine_work_alloc(e);
-    rep_result *out = rep_alloc(engine_horizon(e));
-    double *all = malloc((size_t)reps * MET_COUNT * sizeof *all);
-    cr_assert(w && out && all, "out of memory");
-    for (int r = 0; r < reps; r++) {
-        cr_assert(engine_replicate(e, w, seed, r, out, &d) == 0, "replicate: %s", d.msg);
-        cr_assert(out->metric[MET_NEW_CUSTOMERS] > 0, "replication %d has no customers", r);
-        memcpy(all + (size_t)r * MET_COUNT, out->metric, MET_COUNT * sizeof *all);
-    }
-    rep_free(out);
-    engine_work_free(w);
-    engine_free(e);
-    return all;
+    return tu_per_replication(sc, reps, seed, 1);
 }
 
 /* Mean and standard error of f(replication's metrics) over reps. */

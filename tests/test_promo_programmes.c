@@ -28,21 +28,7 @@ extern const promo_type promo_points_mall;
 /* Every metric of every replication, reps x MET_COUNT. */
 static double *run_reps(const scenario *sc, int reps, uint64_t seed)
 {
-    diag d = { 0 };
-    engine *e = engine_prepare(sc, &d);
-    cr_assert(e != NULL, "engine_prepare: %s", d.msg);
-    engine_work *w = engine_work_alloc(e);
-    rep_result *out = rep_alloc(engine_horizon(e));
-    double *m = malloc((size_t)reps * MET_COUNT * sizeof *m);
-    cr_assert(w && out && m, "out of memory");
-    for (int r = 0; r < reps; r++) {
-        cr_assert(engine_replicate(e, w, seed, r, out, &d) == 0, "replication %d: %s", r, d.msg);
-        memcpy(&M(m, r, 0), out->metric, MET_COUNT * sizeof(double));
-    }
-    rep_free(out);
-    engine_work_free(w);
-    engine_free(e);
-    return m;
+    return tu_per_replication(sc, reps, seed, 0);
 }
 
 static double *run_text(const char *ini, int reps, uint64_t seed)

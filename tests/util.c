@@ -1,5 +1,9 @@
 #include "util.h"
 
+#include <string.h>
+
+#include "../sim/metrics.h"
+
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
@@ -59,4 +63,25 @@ int tu_system(const char *cmd)
 {
     int st = system(cmd);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+double *tu_per_replication(const scenario *sc, int reps, uint64_t seed, int require_customers)
+{
+    diag d = { 0 };
+    engine *e = engine_prepare(sc, &d);
+    cr_assert(e != NULL, "engine_prepare: %s", d.msg);
+    engine_work *w = engine_work_alloc(e);
+    rep_result *out = rep_alloc(engine_horizon(e));
+    double *all = malloc((size_t)reps * MET_COUNT * sizeof *all);
+    cr_assert(w && out && all, "out of memory");
+    for (int r = 0; r < reps; r++) {
+        cr_assert(engine_replicate(e, w, seed, r, out, &d) == 0, "replication %d: %s", r, d.msg);
+        if (require_customers)
+            cr_assert(out->metric[MET_NEW_CUSTOMERS] > 0, "replication %d has no customers", r);
+        memcpy(all + (size_t)r * MET_COUNT, out->metric, MET_COUNT * sizeof *all);
+    }
+    rep_free(out);
+    engine_work_free(w);
+    engine_free(e);
+    return all;
 }

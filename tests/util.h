@@ -20,6 +20,11 @@ void tu_metric(const run_result *r, int m, double *mean, double *se);
 /* The same for point t of curve c. */
 void tu_curve(const run_result *r, int c, int t, double *mean, double *se);
 
+/* Every metric of each of reps replications, run one after another on this
+ * thread: reps x MET_COUNT values, freed by the caller.  With
+ * require_customers, a replication without a customer fails the test. */
+double *tu_per_replication(const scenario *sc, int reps, uint64_t seed, int require_customers);
+
 /* The retsim binary under test ($RETSIM_BIN, default ./retsim). */
 const char *tu_bin(void);
 /* system(cmd)'s exit status, or -1 when it did not exit normally. */
