@@ -204,6 +204,23 @@ engine *engine_prepare(const scenario *sc, diag *d)
     return e;
 }
 
+const model_type *engine_model(const engine *e, const void **params)
+{
+    *params = e->mparams;
+    return e->model;
+}
+
+int engine_promotion_count(const engine *e)
+{
+    return e->npromo;
+}
+
+const promo_type *engine_promotion(const engine *e, int i, const void **params)
+{
+    *params = e->pparams[i];
+    return e->promo[i];
+}
+
 int engine_promotions(const engine *e, const char **names, char descriptions[][256], int max)
 {
     int n = 0;

@@ -21,6 +21,15 @@ engine *engine_prepare(const scenario *sc, diag *d);
 void engine_free(engine *e);
 int engine_horizon(const engine *e);
 
+struct model_type;
+struct promo_type;
+
+/* The customer model and its prepared (read-only) parameters. */
+const struct model_type *engine_model(const engine *e, const void **params);
+/* How many promotions are active, and promotion i's type and parameters. */
+int engine_promotion_count(const engine *e);
+const struct promo_type *engine_promotion(const engine *e, int i, const void **params);
+
 /* The active promotions' names and one-line descriptions; returns how many. */
 int engine_promotions(const engine *e, const char **names, char descriptions[][256], int max);
 

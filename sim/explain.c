@@ -393,26 +393,13 @@ static void explain_promo_generic(FILE *f, const promo_type *pt, const char *des
            "它的成本都算进了模拟的利润里：折扣按全额算，赠品按成本算。"));
 }
 
-static const promo_type *promo_named(const char *name)
+/* Each active promotion, explained by its own code with the parameters the
+ * engine prepared. */
+static int explain_promotions(FILE *f, const engine *e, lang_id lang, int html)
 {
-    for (int i = 0; promo_registry[i]; i++)
-        if (!strcmp(promo_registry[i]->name, name))
-            return promo_registry[i];
-    return NULL;
-}
-
-static int explain_promotions(FILE *f, const scenario *sc, const engine *e,
-                              const model_type *m, const void *mp, lang_id lang, int html,
-                              diag *d)
-{
-    const char *names[MAX_LISTED];
-    char desc[MAX_LISTED][256];
-    int n = engine_promotions(e, names, desc, MAX_LISTED);
-    int npromo = 0;
-    for (int i = 0; i < n; i++)
-        npromo += strcmp(names[i], "recall") != 0;
+    int n = engine_promotion_count(e);
     heading(f, html, 3, "%s", L(lang, "Promotions", "促销与会员计划"));
-    if (npromo == 0) {
+    if (n == 0) {
         text_paraf(f, html, "%s",
              L(lang, "No promotion is active: this is the business as it is.",
                "这个场景没有任何促销：这就是生意本来的样子。"));
@@ -424,22 +411,18 @@ static int explain_promotions(FILE *f, const scenario *sc, const engine *e,
            "link of it; retsim compare measures what that does to profit and retention.",
            "上面讲的是没有促销时的顾客。下面每一项促销都会改动这条链上的某一环；它对利润和留存到底有多大"
            "影响，要用 retsim compare 来量。"));
-    const economics_params *econ = scen_get(sc, &section_economics);
-    promo_env env = { m->mean_bill(mp), m->mean_interval(mp), econ->gross_margin };
     for (int i = 0; i < n; i++) {
-        if (!strcmp(names[i], "recall"))
-            continue;
-        const promo_type *pt = promo_named(names[i]);
-        heading(f, html, 4, "%s", names[i]);
-        if (!pt || !pt->explain) {
-            explain_promo_generic(f, pt, desc[i], lang, html);
+        const void *pp;
+        const promo_type *pt = engine_promotion(e, i, &pp);
+        heading(f, html, 4, "%s", pt->name);
+        if (pt->explain) {
+            pt->explain(pp, f, (int)lang, html);
             continue;
         }
-        void *pp = pt->prepare(sc, &env, d);
-        if (!pp)
-            return d->status;
-        pt->explain(pp, f, (int)lang, html);
-        pt->release(pp);
+        char desc[256] = "";
+        if (pt->describe)
+            pt->describe(pp, desc, sizeof desc);
+        explain_promo_generic(f, pt, desc, lang, html);
     }
     return 0;
 }
@@ -457,35 +440,27 @@ static int write_explanation(FILE *f, const scenario *sc, const engine *e, lang_
                              diag *d)
 {
     const scenario_params *sp = scen_get(sc, &section_scenario);
-    const customer_params *cp = scen_get(sc, &section_customer);
     const economics_params *econ = scen_get(sc, &section_economics);
     const char *currency = currency_word(scen_currency(sc), lang);
     heading(f, html, 2, "%s", scen_name(sc));
     if (*sp->description)
         text_paraf(f, html, "%s", sp->description);
 
-    const model_type *m = model_by_index(cp->model);
-    void *mp = m->prepare(sc, d);
-    if (!mp)
-        return d->status;
+    const void *mp;
+    const model_type *m = engine_model(e, &mp);
     model_explain_env env = { econ->gross_margin, econ->discount_rate, econ->cost_per_visit,
                               sp->horizon_days, currency };
-    int status = 0;
     if (m->explain) {
         if (m->explain(mp, &env, f, (int)lang, html))
-            status = diag_set(d, DIAG_RUNTIME, "%s: the %s model could not write its explanation",
-                              sc->path, m->name);
+            return diag_set(d, DIAG_RUNTIME, "%s: the %s model could not write its explanation",
+                            sc->path, m->name);
     } else {
         heading(f, html, 3, L(lang, "The customer model: %s", "顾客模型：%s"), m->name);
         list_parameters(f, sc, m, mp, lang, html);
     }
-    if (!status) {
-        explain_channels(f, sc, lang, html, currency);
-        explain_engine_features(f, sc, lang, html, currency);
-        status = explain_promotions(f, sc, e, m, mp, lang, html, d);
-    }
-    m->release(mp);
-    return status;
+    explain_channels(f, sc, lang, html, currency);
+    explain_engine_features(f, sc, lang, html, currency);
+    return explain_promotions(f, e, lang, html);
 }
 
 void explain_wrap(FILE *f, const char *text)
