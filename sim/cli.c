@@ -106,7 +106,7 @@ void cli_print_common_help(int allowed)
         printf("      --delta D        relative move of each parameter, down and up (default 10%%)\n");
     if (allowed & CLI_REPORT)
         printf("      --report         also write report.html (one self-contained page)\n"
-               "      --lang L         language of the report (and of compare's verdicts): en (default) or zh\n");
+               "      --lang L         language of the report, the plots (and compare's verdicts): en or zh\n");
     if (allowed & CLI_METRIC)
         printf("      --metric NAME    a second metric to report the swing of (default retention_365)\n");
     printf("  -q, --quiet          no progress bar, no summary\n"

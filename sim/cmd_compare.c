@@ -97,11 +97,12 @@ static int compare_run(int argc, char **argv, diag *d)
         char sub[4400];
         snprintf(sub, sizeof sub, "%s/%s", outdir, subdirs[k]);
         const run_result *r = o.independent ? res[k] : res[0];
-        if ((status = out_write_run(sub, b->sc[k], b->e[k], &o.run, r, o.independent ? 0 : k, d)))
+        if ((status = out_write_run(sub, b->sc[k], b->e[k], &o.run, r, o.independent ? 0 : k,
+                                    (lang_id)o.lang, d)))
             goto done;
     }
     if ((status = compare_write(outdir, b, t, (const char(*)[160])subdirs,
-                                o.independent ? NULL : res[0], d)))
+                                o.independent ? NULL : res[0], (lang_id)o.lang, d)))
         goto done;
     if (o.report && (status = report_write(outdir, (lang_id)o.lang, d)))
         goto done;

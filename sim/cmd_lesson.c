@@ -778,23 +778,11 @@ static int run_lesson(const lesson *ls, const run_opts *ro, const char *out, int
     for (int k = 0; k < b->n; k++) {
         char sub[4400];
         snprintf(sub, sizeof sub, "%s/%s", out, subdirs[k]);
-        if ((status = out_write_run(sub, b->sc[k], b->e[k], ro, res, k, d)))
-            goto done;
-        if (lang == LANG_ZH
-            && (status = figures_run(sub, scen_name(b->sc[k]), currency, lang, PLOT_PNG, d)))
+        if ((status = out_write_run(sub, b->sc[k], b->e[k], ro, res, k, lang, d)))
             goto done;
     }
-    if ((status = compare_write(out, b, t, (const char(*)[160])subdirs, res, d)))
+    if ((status = compare_write(out, b, t, (const char(*)[160])subdirs, res, lang, d)))
         goto done;
-    if (lang == LANG_ZH) {
-        /* the same figures, redrawn with Chinese titles */
-        const char *names[LESSON_MAX_SCEN];
-        for (int k = 0; k < b->n; k++)
-            names[k] = scen_name(b->sc[k]);
-        if ((status = figures_compare(out, names, (const char(*)[160])subdirs, b->n, 1, currency,
-                                      lang, PLOT_PNG, d)))
-            goto done;
-    }
 
     printf("%s\n", L(lang, "THE RESULT", "结果"));
     if (lang == LANG_EN) {

@@ -54,7 +54,7 @@ static int run_run(int argc, char **argv, diag *d)
     run_result *res = NULL;
     int status = sim_run(b.e, 1, &o.run, &res, d);
     if (!status)
-        status = out_write_run(outdir, b.sc[0], b.e[0], &o.run, res, 0, d);
+        status = out_write_run(outdir, b.sc[0], b.e[0], &o.run, res, 0, (lang_id)o.lang, d);
     if (!status && o.report)
         status = report_write(outdir, (lang_id)o.lang, d);
     if (!status && !o.quiet) {

@@ -172,7 +172,8 @@ static int write_diff_curves(const char *dir, const run_result *res, diag *d)
 }
 
 int compare_write(const char *dir, const batch *b, const compare_table *t,
-                  const char subdirs[][160], const run_result *paired, diag *d)
+                  const char subdirs[][160], const run_result *paired, lang_id lang,
+                  diag *d)
 {
     if (write_tables(dir, b, t, d))
         return d->status;
@@ -182,7 +183,7 @@ int compare_write(const char *dir, const batch *b, const compare_table *t,
     for (int k = 0; k < t->nscen; k++)
         names[k] = scen_name(b->sc[k]);
     return figures_compare(dir, names, subdirs, t->nscen, paired != NULL, scen_currency(b->sc[0]),
-                           LANG_EN, PLOT_PNG, d);
+                           lang, PLOT_PNG, d);
 }
 
 /* The key metrics' names as a manager reads them. */

@@ -35,7 +35,8 @@ void compare_relative(const compare_table *t, int k, int m, double *rel, double 
  * must already be in dir/SUBDIR[k]) and, for paired runs, diff.csv with the
  * profit-difference plot. */
 int compare_write(const char *dir, const batch *b, const compare_table *t,
-                  const char subdirs[][160], const run_result *paired, diag *d);
+                  const char subdirs[][160], const run_result *paired, lang_id lang,
+                  diag *d);
 
 /* One line per key metric and variant: "profit +12.3 % [+9.8 %, +14.9 %]". */
 void compare_print_verdicts(FILE *f, const batch *b, const compare_table *t, lang_id lang);

@@ -305,7 +305,7 @@ int out_write_scenario(const char *dir, const scenario *sc, diag *d)
 }
 
 int out_write_run(const char *dir, const scenario *sc, const engine *e, const run_opts *o,
-                  const run_result *res, int k, diag *d)
+                  const run_result *res, int k, lang_id lang, diag *d)
 {
     const scen_stats *s = &res->scen[k];
     static const curve_id retention[] = { CUR_RETENTION };
@@ -326,7 +326,7 @@ int out_write_run(const char *dir, const scenario *sc, const engine *e, const ru
         return d->status;
     if (out_write_scenario(dir, sc, d))
         return d->status;
-    return figures_run(dir, scen_name(sc), scen_currency(sc), LANG_EN, PLOT_PNG,
+    return figures_run(dir, scen_name(sc), scen_currency(sc), lang, PLOT_PNG,
                        d);
 }
 

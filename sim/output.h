@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "diag.h"
+#include "figures.h"
 #include "runner.h"
 #include "scenario.h"
 
@@ -36,9 +37,9 @@ struct json_t *out_json_promotions(const engine *e);
 int out_write_scenario(const char *dir, const scenario *sc, diag *d);
 
 /* Everything `retsim run` writes for scenario k of res: summary.json, the
- * CSV files and the plots.  Returns 0 or a DIAG_ status. */
+ * CSV files and the plots (titled in lang).  Returns 0 or a DIAG_ status. */
 int out_write_run(const char *dir, const scenario *sc, const engine *e, const run_opts *o,
-                  const run_result *res, int k, diag *d);
+                  const run_result *res, int k, lang_id lang, diag *d);
 
 /* The short summary `retsim run` prints: key metrics with 95 % CIs. */
 void out_print_summary(FILE *f, const scenario *sc, const engine *e, const run_result *res, int k);
