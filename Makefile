@@ -25,7 +25,7 @@ ATEST_OBJ:= $(TEST_SRC:%.c=$(BUILD)/asan/%.o)
 DEPS_STAMP := $(BUILD)/.deps-build
 TDEPS_STAMP := $(BUILD)/.deps-test
 
-.PHONY: all demo test test-plots asan bench docs check-docs valgrind clean deps
+.PHONY: all demo test test-fresh test-plots asan bench docs check-docs valgrind clean deps
 
 all: retsim
 
@@ -34,13 +34,20 @@ $(DEPS_STAMP): tools/ensure-deps.sh
 	@mkdir -p $(BUILD)
 	@sh tools/ensure-deps.sh build
 	@touch $@
-$(TDEPS_STAMP): tools/ensure-deps.sh
+# The test stamp waits for the build stamp: two apt-get runs at once would
+# fight over the dpkg lock under make -j.
+$(TDEPS_STAMP): tools/ensure-deps.sh | $(DEPS_STAMP)
 	@mkdir -p $(BUILD)
 	@sh tools/ensure-deps.sh test
 	@touch $@
 deps: $(TDEPS_STAMP)
 
 $(BUILD)/rel/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+# A test file includes Criterion's header: it waits for the test packages.
+# (The shorter stem makes make prefer this rule for tests/*.c.)
+$(BUILD)/rel/tests/%.o: tests/%.c | $(TDEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 $(BUILD)/asan/%.o: %.c | $(TDEPS_STAMP)
@@ -59,19 +66,19 @@ tests/run_tests-asan: $(ALIB_OBJ) $(ATEST_OBJ)
 
 # The main job on the shipped default scenario, then the what-if questions
 # of the README: recharge-for-a-free-meal, 5 % less churn, and the recharge
-# multiple swept from 1 to 6.
+# multiple swept from 1 to 6.  DEMO_FLAGS (e.g. --reps 2) is for tests.
 demo: retsim
 	@echo "retsim: simulating scenarios/clinic.ini (a medical-aesthetics clinic) into out/clinic/"
-	./retsim run scenarios/clinic.ini --out out/clinic --report
+	./retsim run scenarios/clinic.ini --out out/clinic --report $(DEMO_FLAGS)
 	@echo
 	@echo "retsim: recharge 3x the bill and this meal is free, against doing nothing (out/restaurant_recharge/)"
-	./retsim compare scenarios/restaurant.ini scenarios/restaurant_recharge.ini --out out/restaurant_recharge --report
+	./retsim compare scenarios/restaurant.ini scenarios/restaurant_recharge.ini --out out/restaurant_recharge --report $(DEMO_FLAGS)
 	@echo
 	@echo "retsim: what is a 5 % cut in churn worth to the clinic? (out/clinic_churn/)"
-	./retsim compare scenarios/clinic.ini scenarios/clinic_churn_minus5.ini --out out/clinic_churn --report
+	./retsim compare scenarios/clinic.ini scenarios/clinic_churn_minus5.ini --out out/clinic_churn --report $(DEMO_FLAGS)
 	@echo
 	@echo "retsim: the recharge multiple k from 1 to 6 (out/restaurant_sweep/)"
-	./retsim sweep scenarios/restaurant_recharge.ini --param recharge.multiple=1:6:1 --reps 100 --out out/restaurant_sweep --report
+	./retsim sweep scenarios/restaurant_recharge.ini --param recharge.multiple=1:6:1 --reps 100 --out out/restaurant_sweep --report $(DEMO_FLAGS)
 	@echo
 	@echo "retsim: done; open out/clinic/report.html and out/restaurant_recharge/report.html in a browser"
 	@echo "        (the pictures are also the .png files in out/clinic/, out/restaurant_recharge/, out/clinic_churn/, out/restaurant_sweep/)"
@@ -85,8 +92,15 @@ test-plots: $(BUILD)/test_plot
 	$(BUILD)/test_plot $(BUILD)/plottest
 	PATH=/nonexistent $(BUILD)/test_plot $(BUILD)/plottest-nognuplot
 
+# A fresh machine simulated with shims for dpkg-query and apt-get: the test
+# packages are installed before any test file compiles, and make demo asks
+# for the build packages only (tests/fresh_machine.sh).
+test-fresh:
+	@echo "retsim: checking the install order on a simulated fresh machine (tests/fresh_machine.sh)"
+	@sh tests/fresh_machine.sh
+
 # The test suite; the CLI tests run the freshly built ./retsim.
-test: retsim tests/run_tests check-docs test-plots
+test: retsim tests/run_tests check-docs test-plots test-fresh
 	@echo "retsim: running the test suite (Criterion)"
 	RETSIM_BIN=./retsim sh tests/run.sh ./tests/run_tests -j2
 

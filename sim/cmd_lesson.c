@@ -365,8 +365,12 @@ static int read_lesson(dictionary *ini, const char *dir, int number, lang_id lan
         int n = split(outcomes, '|', parts, LESSON_MAX_CHOICES);
         if (n != ls->nchoices)
             return diag_set(d, DIAG_USAGE, "%s: %d outcomes for %d choices", where, n, ls->nchoices);
-        for (int i = 0; i < n; i++)
-            snprintf(ls->outcome[i], sizeof ls->outcome[i], "%s", parts[i]);
+        for (int i = 0; i < n; i++) {
+            if (strlen(parts[i]) >= sizeof ls->outcome[i])
+                return diag_set(d, DIAG_USAGE, "%s: outcome %d is longer than %zu characters", where,
+                                i + 1, sizeof ls->outcome[i] - 1);
+            memcpy(ls->outcome[i], parts[i], strlen(parts[i]) + 1);
+        }
     }
     const char *v = get(ini, number, "variant");
     ls->variant = v ? atoi(v) : 1;

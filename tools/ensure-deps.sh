@@ -1,32 +1,45 @@
 #!/bin/sh
 # Installs the Debian packages retsim needs, only those missing, and says so.
-# Usage: tools/ensure-deps.sh [build|test|all]
-#   build: compiler, GSL, iniparser, jansson, gnuplot (for the plots), a CJK
-#          font (for the Chinese labels of --lang zh plots)
+# Usage: tools/ensure-deps.sh [build|test|fuzz|all]
+#   build: compiler, GSL, iniparser, jansson, libcsv, gnuplot (for the
+#          plots), a CJK font (for the Chinese labels of --lang zh plots)
 #   test:  build + Criterion (the test framework), valgrind, and Chromium
 #          (the report test renders report.html headless)
+#   fuzz:  build + clang and its sanitizer runtime (libFuzzer)
+#
+# A package that dpkg lists but has not finished installing (half-installed,
+# half-configured, unpacked: seen with chromium after an interrupted
+# install) is repaired (dpkg --configure -a, then reinstalled), not taken as
+# present.  apt-get waits for the dpkg lock instead of failing when another
+# install is running (two make jobs, unattended upgrades).
 set -eu
 want=${1:-build}
 
 need_pkgs=""
-have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-need() { have_pkg "$1" || need_pkgs="$need_pkgs $1"; }
+broken_pkgs=""
+pkg_status() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true; }
+need() {
+  st=$(pkg_status "$1")
+  case "$st" in
+    "install ok installed") ;;
+    ""|*not-installed*|*config-files*) need_pkgs="$need_pkgs $1" ;;
+    *) need_pkgs="$need_pkgs $1"; broken_pkgs="$broken_pkgs $1" ;;
+  esac
+}
 
-need gcc
-need make
-need libgsl-dev
-need libiniparser-dev
-need libjansson-dev
-need libcsv-dev
-need gnuplot-nox
-need fonts-noto-cjk
+build_pkgs="gcc make libgsl-dev libiniparser-dev libjansson-dev libcsv-dev gnuplot-nox fonts-noto-cjk"
+for p in $build_pkgs; do need "$p"; done
 case "$want" in
-  test|all) need libcriterion-dev; need valgrind; need chromium ;;
+  build) ;;
+  test) for p in libcriterion-dev valgrind chromium; do need "$p"; done ;;
+  fuzz) for p in clang libclang-rt-14-dev; do need "$p"; done ;;
+  all) for p in libcriterion-dev valgrind chromium clang libclang-rt-14-dev; do need "$p"; done ;;
+  *) echo "usage: tools/ensure-deps.sh [build|test|fuzz|all]" >&2; exit 2 ;;
 esac
 
 [ -z "$need_pkgs" ] && exit 0
 
-echo "retsim: installing missing Debian packages:$need_pkgs"
+echo "retsim: installing missing Debian packages ($want):$need_pkgs"
 if [ "$(id -u)" -ne 0 ]; then
   if command -v sudo >/dev/null 2>&1; then SUDO=sudo; else
     echo "retsim: cannot install as a normal user without sudo; please run:" >&2
@@ -37,11 +50,26 @@ else
   SUDO=""
 fi
 export DEBIAN_FRONTEND=noninteractive
-if ! $SUDO apt-get install -y --no-install-recommends $need_pkgs >/tmp/retsim-apt.log 2>&1; then
+log=${TMPDIR:-/tmp}/retsim-apt.log
+APT="apt-get -o DPkg::Lock::Timeout=120 -y --no-install-recommends"
+
+if [ -n "$broken_pkgs" ]; then
+  echo "retsim: repairing half-installed packages:$broken_pkgs"
+  $SUDO dpkg --configure -a >>"$log" 2>&1 || true
+  $SUDO $APT -f install >>"$log" 2>&1 || true
+  $SUDO $APT install --reinstall $broken_pkgs >>"$log" 2>&1 || true
+fi
+
+# A fresh machine has no package lists yet: fetch them first.
+if [ -z "$(ls -A /var/lib/apt/lists 2>/dev/null | grep -v -e '^lock$' -e '^partial$' || true)" ]; then
+  echo "retsim: no Debian package lists yet; running apt-get update"
+  $SUDO $APT update >>"$log" 2>&1 || true
+fi
+if ! $SUDO $APT install $need_pkgs >>"$log" 2>&1; then
   echo "retsim: apt-get install failed; refreshing the package lists (apt-get update) and retrying"
-  $SUDO apt-get update >>/tmp/retsim-apt.log 2>&1 || true
-  if ! $SUDO apt-get install -y --no-install-recommends $need_pkgs >>/tmp/retsim-apt.log 2>&1; then
-    echo "retsim: could not install:$need_pkgs (see /tmp/retsim-apt.log)" >&2
+  $SUDO $APT update >>"$log" 2>&1 || true
+  if ! $SUDO $APT install $need_pkgs >>"$log" 2>&1; then
+    echo "retsim: could not install:$need_pkgs (see $log)" >&2
     echo "    try: apt-get update && apt-get install$need_pkgs" >&2
     exit 1
   fi
