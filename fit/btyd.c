@@ -72,12 +72,14 @@
 #include "btyd.h"
 
 #include <float.h>
+#include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_integration.h>
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_math.h>
 #include <gsl/gsl_matrix.h>
 #include <gsl/gsl_multimin.h>
+#include <gsl/gsl_randist.h>
 #include <gsl/gsl_sf_gamma.h>
 #include <gsl/gsl_sf_psi.h>
 #include <gsl/gsl_vector.h>
@@ -874,6 +876,41 @@ double bgnbd_expected_unconditional(const bgnbd_fit *f, double t)
     if (!(t > 0))
         return 0;
     return bg_expect_core(f->r, f->a, f->b, 0, t / (f->alpha + t));
+}
+
+/* The numerator of FHL (2005) eq. 10 alone: the denominator there is
+ * 1 / P(alive), so this is the expectation given the customer is alive.
+ * Computed directly rather than as E[Y] / P(alive), which is 0 / 0 for a
+ * customer whose P(alive) underflows (long gone, many purchases). */
+double bgnbd_expected_if_alive(const bgnbd_fit *f, double x, double T, double t)
+{
+    if (!(t > 0))
+        return 0;
+    return bg_expect_core(f->r, f->a, f->b, x > 0 ? x : 0, t / (f->alpha + T + t));
+}
+
+/* Fader, Hardie and Lee (2005) eq. 8:
+ *   P(X(t) = x) = B(a, b+x)/B(a, b) NB(x; r, alpha/(alpha+t))
+ *     + [x > 0] B(a+1, b+x-1)/B(a, b) P(NB(r, alpha/(alpha+t)) >= x),
+ * NB(j; r, p) = Gamma(r+j)/(Gamma(r) j!) p^r (1-p)^j, the negative binomial
+ * of purchases while alive; the bracket of the paper, 1 - sum_{j<x} NB(j),
+ * is the upper tail, taken from GSL's incomplete-beta form so that it keeps
+ * its relative precision where it is small (no 1 - 0.9999... cancellation).
+ * The first term: alive at t after x purchases; the second: died right after
+ * the x-th. */
+double bgnbd_p_purchases(const bgnbd_fit *f, int x, double t)
+{
+    if (x < 0)
+        return 0;
+    if (!(t > 0))
+        return x == 0;
+    double p = f->alpha / (f->alpha + t), lbab = lnbeta(f->a, f->b);
+    double alive = exp(lnbeta(f->a, f->b + x) - lbab) * gsl_ran_negative_binomial_pdf((unsigned)x, p, f->r);
+    if (x == 0)
+        return alive;
+    double died = exp(lnbeta(f->a + 1, f->b + x - 1) - lbab)
+                  * gsl_cdf_negative_binomial_Q((unsigned)(x - 1), p, f->r);
+    return alive + died;
 }
 
 /* ---------------------------------------------------------------- */

@@ -55,6 +55,12 @@ double bgnbd_p_alive(const bgnbd_fit *f, double x, double t_x, double T);
 double bgnbd_expected_conditional(const bgnbd_fit *f, double x, double t_x, double T, double t);
 /* E[X(t)]: expected repeat purchases of a new customer by time t */
 double bgnbd_expected_unconditional(const bgnbd_fit *f, double t);
+/* E[purchases in (T, T + t] | x, T, alive at T]: what the customer is worth
+ * in purchases if still a customer (finite even where P(alive) is 0) */
+double bgnbd_expected_if_alive(const bgnbd_fit *f, double x, double T, double t);
+/* P(X(t) = x): the chance a new customer makes exactly x repeat purchases
+ * by time t (Fader, Hardie and Lee 2005, eq. 8) */
+double bgnbd_p_purchases(const bgnbd_fit *f, int x, double t);
 
 double gg_loglik_one(double p, double q, double gamma, double x, double zbar);
 /* Fits customers with x > 0. */

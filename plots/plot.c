@@ -404,7 +404,7 @@ static int validate_spec(const char *outdir, const plot_spec *sp, char *err, siz
         set_err(err, errlen, "plot name '%s' must be a plain file name without quotes or '/'", sp->name);
         return -1;
     }
-    if ((int)sp->kind < PLOT_LINES_BANDS || (int)sp->kind > PLOT_STACKED) {
+    if ((int)sp->kind < PLOT_LINES_BANDS || (int)sp->kind > PLOT_BARS) {
         set_err(err, errlen, "%s: unknown plot kind %d", sp->name, (int)sp->kind);
         return -1;
     }
@@ -424,9 +424,9 @@ static int validate_spec(const char *outdir, const plot_spec *sp, char *err, siz
         set_err(err, errlen, "%s: ylog must be 0 or 1", sp->name);
         return -1;
     }
-    if (sp->ylog && (sp->kind == PLOT_HBARS || sp->kind == PLOT_STACKED)) {
+    if (sp->ylog && (sp->kind == PLOT_HBARS || sp->kind == PLOT_STACKED || sp->kind == PLOT_BARS)) {
         set_err(err, errlen, "%s: a log scale is not supported for %s plots", sp->name,
-                sp->kind == PLOT_HBARS ? "tornado" : "stacked");
+                sp->kind == PLOT_HBARS ? "tornado" : sp->kind == PLOT_BARS ? "bar" : "stacked");
         return -1;
     }
     if (sp->ylog && isfinite(sp->ymin) && isfinite(sp->ymax) && sp->ymin < sp->ymax && sp->ymin <= 0) {
@@ -468,10 +468,10 @@ static int validate_spec(const char *outdir, const plot_spec *sp, char *err, siz
                     sp->name, s->legend);
             return -1;
         }
-        if (sp->kind == PLOT_STACKED &&
+        if ((sp->kind == PLOT_STACKED || sp->kind == PLOT_BARS) &&
             (strcmp(s->csv, sp->series[0].csv) != 0 || s->xcol != sp->series[0].xcol)) {
-            set_err(err, errlen, "%s: stacked series must share one CSV and x column ('%s' differs from '%s')",
-                    sp->name, s->legend, sp->series[0].legend);
+            set_err(err, errlen, "%s: %s series must share one CSV and x column ('%s' differs from '%s')",
+                    sp->name, sp->kind == PLOT_BARS ? "bar" : "stacked", s->legend, sp->series[0].legend);
             return -1;
         }
     }
@@ -487,7 +487,9 @@ static int load_series_data(const char *outdir, const plot_spec *sp, csv_info *i
         const plot_series *s = &sp->series[i];
         csv_info *ci = &info[i];
 
-        int labelcol = sp->kind == PLOT_HEATMAP ? 1 : sp->kind == PLOT_HBARS ? s->xcol : 0;
+        int labelcol = sp->kind == PLOT_HEATMAP                             ? 1
+                       : sp->kind == PLOT_HBARS || sp->kind == PLOT_BARS ? s->xcol
+                                                                           : 0;
 
         if (read_csv(sp->name, outdir, s->csv, sp->kind == PLOT_HEATMAP, labelcol, ci, err, errlen) != 0)
             return -1;
@@ -998,6 +1000,36 @@ static void emit_hbars(FILE *f, const plot_spec *sp, const csv_info *ci)
             s->highcol);
 }
 
+/* Side by side within each row's group, 0.8 of the slot shared between the
+   series so neighbouring groups stay apart; rows at 0, 1, 2, ... labelled
+   from the x column, like the tornado's rows. */
+static void emit_bars(FILE *f, const plot_spec *sp, const csv_info *ci)
+{
+    double width = 0.8 / sp->nseries;
+    const char *sep = "plot ";
+
+    fprintf(f, "set key top right opaque box\n");
+    fprintf(f, "set grid ytics\n");
+    fprintf(f, "set style fill solid 0.85 noborder\n");
+    fprintf(f, "set boxwidth %.6f absolute\n", width);
+    fprintf(f, "set xrange [-0.6:%d.6]\n", ci->nrows - 1);
+    if (!range_given(sp))
+        fprintf(f, "set yrange [0:*]\n");
+    emit_value_axis(f, sp, "y");
+    emit_tics(f, "x", "nomirror", ci->rowlabels, 0, ci->nrows, 0);
+    for (int i = 0; i < sp->nseries; i++) {
+        const plot_series *s = &sp->series[i];
+        char off[64];
+        fmt_number(off, sizeof off, (i - (sp->nseries - 1) / 2.0) * width);
+        fputs(sep, f);
+        emit_quoted(f, s->csv);
+        fprintf(f, " skip 1 using ($0+%s):%d with boxes lc rgb '%s' title ", off, s->ycol, colour_of(i));
+        emit_text(f, s->legend);
+        sep = ", \\\n     ";
+    }
+    fputc('\n', f);
+}
+
 /* cd_dir NULL: the file a user re-runs from inside outdir (first line a
    comment).  Otherwise: the pipe text, whose first line moves gnuplot into
    outdir so the relative CSV names resolve.  Keeping everything else
@@ -1026,7 +1058,7 @@ static void emit_script(FILE *f, const render_ctx *c, const char *output, const 
     fputs("\nset ylabel ", f);
     emit_text(f, sp->ylabel);
     fputc('\n', f);
-    if (sp->kind != PLOT_HBARS) /* tornado: vertical grid lines only */
+    if (sp->kind != PLOT_HBARS && sp->kind != PLOT_BARS) /* tornado, bars: grid lines set by their own kind */
         fputs("set grid\n", f);
     switch (sp->kind) {
     case PLOT_LINES_BANDS:
@@ -1040,6 +1072,9 @@ static void emit_script(FILE *f, const render_ctx *c, const char *output, const 
         break;
     case PLOT_STACKED:
         emit_stacked(f, sp);
+        break;
+    case PLOT_BARS:
+        emit_bars(f, sp, &c->info[0]);
         break;
     }
     /* Closing the output flushes it before gnuplot exits. */

@@ -20,6 +20,11 @@
  *                     ylog is rejected.
  *   PLOT_STACKED      all series share one csv and one xcol; series[0] is the
  *                     bottom layer.  ylog is rejected.
+ *   PLOT_BARS         all series share one csv and one xcol, a label column
+ *                     (e.g. "0", "1", ... "7+"); each row is a group of
+ *                     vertical bars from 0, one per series side by side, in
+ *                     row order.  ylog is rejected; the value axis starts at 0
+ *                     unless ymin/ymax are given.
  * Empty data (header only) is rejected with PLOT_ERROR "NAME: no data rows in X.csv".
  * Rows are non-blank lines not starting with '#'; keep blank lines out of the data.
  *
@@ -27,6 +32,7 @@
  * entry when any series has a band) in the first corner free of data, trying
  * top right, top left, bottom right, bottom left, else outside on the right;
  * STACKED outside on the right (top layer listed first); HBARS below the plot;
+ * BARS inside, top right (counts by category usually fall to the right);
  * HEATMAP has no key, the colour box is labelled with the series legend.
  * Text (title, labels, legends, CSV row/column labels) is drawn literally.
  */
@@ -41,7 +47,8 @@ typedef enum {
     PLOT_LINES_BANDS = 0, /* each series: a line (mean) with a shaded confidence band (low/high columns) */
     PLOT_HEATMAP     = 1, /* a matrix CSV (first column = row label, header = column labels) drawn as a heat map, e.g. cohort retention */
     PLOT_HBARS       = 2, /* horizontal bars from a baseline: a tornado chart; each CSV row: label, low-swing value, high-swing value */
-    PLOT_STACKED     = 3  /* stacked areas of several series sharing one x column (e.g. active / silent / dormant customers) */
+    PLOT_STACKED     = 3, /* stacked areas of several series sharing one x column (e.g. active / silent / dormant customers) */
+    PLOT_BARS        = 4  /* grouped vertical bars per labelled row, one bar per series: e.g. customers by purchases, actual against model */
 } plot_kind;
 
 typedef struct plot_series {

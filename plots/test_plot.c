@@ -60,6 +60,12 @@ static void write_csvs(void)
 {
     FILE *f;
 
+    /* Customers by number of repeat purchases, actual against a model. */
+    f = open_csv("frequency.csv");
+    fprintf(f, "repeat_purchases,actual,model\n0,1411,1409.3\n1,439,441.9\n2,214,204.3\n3,100,115.6\n"
+               "4,62,72.2\n5,38,48.0\n6,29,33.3\n7+,64,82.4\n");
+    fclose(f);
+
     /* Two retention curves with bands, in percent. */
     f = open_csv("retention.csv");
     fprintf(f, "age_days,base_mean,base_lo,base_hi,promo_mean,promo_lo,promo_hi\n");
@@ -229,6 +235,10 @@ int main(int argc, char **argv)
     const plot_series cohort[] = {{"cohorts.csv", 1, 1, 0, 0, "customers still active (%)"}};
     const plot_series cohort_w[] = {{"cohorts_weekly.csv", 1, 1, 0, 0, "retention (%)"}};
     const plot_series torn[] = {{"tornado.csv", 1, 2, 2, 3, "CLV swing"}};
+    const plot_series freq[] = {
+        {"frequency.csv", 1, 2, 0, 0, "actual"},
+        {"frequency.csv", 1, 3, 0, 0, "model"},
+    };
     const plot_series states[] = {
         {"states.csv", 1, 2, 0, 0, "active"},
         {"states.csv", 1, 3, 0, 0, "silent"},
@@ -254,6 +264,8 @@ int main(int argc, char **argv)
          "parameter", torn, 1, 0, "%+.0f EUR", -3000, 3000},
         {"cohorts_log", PLOT_HEATMAP, PLOT_PNG, "Cohort retention, log colour scale",
          "months since first order (months)", "acquisition cohort (month)", cohort, 1, 1, NULL, 10, 100},
+        {"frequency", PLOT_BARS, PLOT_PNG, "Customers by repeat purchases", "repeat purchases (count)",
+         "customers (people)", freq, 2, 0, NULL, 0, 0},
         {"states_fixed", PLOT_STACKED, PLOT_PNG, "Customer states, fixed range", "simulation day (days)",
          "customers (count)", states, 3, 0, "%.0f", 0, 15000},
     };
@@ -287,6 +299,8 @@ int main(int argc, char **argv)
         CHECK(file_contains("retention", ".gp", "set key top right"), "decaying curves: key not top right");
         CHECK(file_contains("key_rising", ".gp", "set key top left"), "rising curve: key not top left");
         CHECK(file_contains("key_crowded", ".gp", "set key outside"), "crowded plot: key not outside");
+        CHECK(file_contains("frequency", ".gp", "with boxes"), "bar plot: no boxes");
+        CHECK(file_contains("frequency", ".gp", "'7+' 7"), "bar plot: row labels not on the x axis");
     }
 
     if (avail)

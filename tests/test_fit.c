@@ -133,8 +133,10 @@ Test(fit, cdnow_published_fit_through_the_command_line)
 {
     char csv[256];
     if (cdnow_csv(csv, sizeof csv))
-        cr_skip_test("%s/CDNOW_sample.txt not found: the published-value check needs ../shared/data",
-                     data_dir());
+        cr_assert_fail("%s/CDNOW_sample.txt not found: the published-value check cannot run (put "
+                       "the validation data in ../shared/data beside the clone, or set "
+                       "RETSIM_SHARED_DATA to its folder)",
+                       data_dir());
     char dir[] = "/tmp/retsim-fitcli-XXXXXX";
     cr_assert(mkdtemp(dir));
     char cmd[2048];
