@@ -34,7 +34,22 @@ typedef struct fit_opts {
     const char *survivors;
     const char *file;
     int quiet;
+    double alive_floor, alive_ceiling; /* the recall list's P(alive) band */
+    int top;                           /* rows of at_risk.csv */
 } fit_opts;
+
+/* The recall list's defaults (see write_recall_lists for the definitions).
+ * Below 0.3, seven in ten such customers have already left for good: a
+ * call mostly reaches someone who is gone, so they are listed apart.
+ * Above 0.7, seven in ten are still customers who will buy again without
+ * being asked: a call mostly interrupts someone who was coming back.  The
+ * band between is where the outcome is in doubt and a nudge can matter.
+ * 100 rows: a week or two of calls for one person, a list to act on. */
+#define RECALL_ALIVE_FLOOR 0.3
+#define RECALL_ALIVE_CEILING 0.7
+#define RECALL_TOP 100
+/* value at stake is reckoned over the next year, whatever the fit's period */
+#define RECALL_HORIZON_DAYS 365.0
 
 static void fit_usage(void)
 {
@@ -55,11 +70,18 @@ static void fit_usage(void)
            "      --holdout-from D   fit on purchases before date D, check predictions on the rest\n"
            "      --period P         day, week or month: the time unit of the fit (default week)\n"
            "      --max-bad S        refuse when more than this share of rows is unreadable (default 5%%)\n"
+           "      --alive-floor P    recall list: customers with P(alive) below P are already gone,\n"
+           "                         listed apart in gone.csv (default 0.3)\n"
+           "      --alive-ceiling P  recall list: customers with P(alive) above P are still buying,\n"
+           "                         not worth a call (default 0.7)\n"
+           "      --top N            recall list: at most N customers, most value at stake first\n"
+           "                         (default 100)\n"
            "  -o, --out DIR          output directory (default out/NAME_fit)\n"
            "  -q, --quiet            no summary on stdout\n"
            "\n"
-           "writes: summary.json, customers.csv, at_risk.csv, rfm.csv, cohorts.csv/.png,\n"
-           "  interpurchase.csv, stickiness.csv/.png, tracking.csv/.png, holdout.csv/.png\n"
+           "writes: summary.json, customers.csv, at_risk.csv (the recall list), gone.csv, rfm.csv,\n"
+           "  cohorts.csv/.png, interpurchase.csv, stickiness.csv/.png, tracking.csv/.png,\n"
+           "  frequency.csv/.png (customers by repeat purchases, data against the fit), holdout.csv/.png\n"
            "  (with --holdout-from) and fitted.ini (run it: retsim run DIR/fitted.ini)\n");
 }
 
@@ -71,12 +93,17 @@ static int parse_fit_opts(int argc, char **argv, fit_opts *o, int *help, diag *d
         { "holdout-from", required_argument, 0, 'H' }, { "period", required_argument, 0, 'P' },
         { "max-bad", required_argument, 0, 'B' }, { "out", required_argument, 0, 'o' },
         { "survivors", required_argument, 0, 'S' }, { "quiet", no_argument, 0, 'q' },
+        { "alive-floor", required_argument, 0, 'L' }, { "alive-ceiling", required_argument, 0, 'U' },
+        { "top", required_argument, 0, 'N' },
         { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 }
     };
     memset(o, 0, sizeof *o);
     o->period_days = 7;
     o->period_name = "week";
     o->log.max_bad_share = 0.05;
+    o->alive_floor = RECALL_ALIVE_FLOOR;
+    o->alive_ceiling = RECALL_ALIVE_CEILING;
+    o->top = RECALL_TOP;
     *help = 0;
     int c;
     opterr = 0;
@@ -116,6 +143,29 @@ static int parse_fit_opts(int argc, char **argv, fit_opts *o, int *help, diag *d
             o->log.max_bad_share = pct ? v / 100 : v;
             break;
         }
+        case 'L':
+        case 'U': {
+            char *end;
+            errno = 0;
+            double v = strtod(optarg, &end);
+            if (end == optarg || *end || errno || !(v >= 0 && v <= 1))
+                return diag_set(d, DIAG_USAGE, "%s %s: expected a probability between 0 and 1, e.g. %g",
+                                c == 'L' ? "--alive-floor" : "--alive-ceiling", optarg,
+                                c == 'L' ? RECALL_ALIVE_FLOOR : RECALL_ALIVE_CEILING);
+            *(c == 'L' ? &o->alive_floor : &o->alive_ceiling) = v;
+            break;
+        }
+        case 'N': {
+            char *end;
+            errno = 0;
+            long v = strtol(optarg, &end, 10);
+            if (end == optarg || *end || errno || v < 1 || v > 100000000)
+                return diag_set(d, DIAG_USAGE,
+                                "--top %s: expected a whole number of customers, 1 or more (default %d)",
+                                optarg, RECALL_TOP);
+            o->top = (int)v;
+            break;
+        }
         case ':':
             return diag_set(d, DIAG_USAGE, "%s needs a value (see retsim fit --help)", argv[optind - 1]);
         default:
@@ -123,6 +173,11 @@ static int parse_fit_opts(int argc, char **argv, fit_opts *o, int *help, diag *d
                             argv[optind - 1]);
         }
     }
+    if (!(o->alive_floor < o->alive_ceiling))
+        return diag_set(d, DIAG_USAGE,
+                        "--alive-floor %g must be below --alive-ceiling %g: customers between the two "
+                        "make the recall list",
+                        o->alive_floor, o->alive_ceiling);
     if (o->survivors) {
         if (optind < argc)
             return diag_set(d, DIAG_USAGE, "with --survivors, no transaction file: unexpected '%s'",
@@ -194,55 +249,175 @@ static int write_customers(const char *dir, fit_state *s, diag *d)
     return out_commit(f, tmp, dir, "customers.csv", d);
 }
 
-typedef struct risk_row {
-    int i;
-    double p_alive, p_alive_then, score, expected;
-} risk_row;
+/* ---- the recall list ---- */
 
-static int cmp_risk(const void *a, const void *b)
+typedef struct recall_row {
+    int i;
+    double p_alive, p_alive_then;  /* now; just after the last purchase */
+    double silent, usual_gap;      /* periods since the last purchase; t_x / x */
+    double spend;                  /* expected value of one purchase (Gamma-Gamma) */
+    double purchases_if_alive;     /* expected purchases over the next year if still a customer */
+    double value_at_stake;         /* p_alive x purchases_if_alive x spend */
+    double value_then;             /* the same, as it stood just after the last purchase */
+    double key;                    /* what the list is sorted by */
+} recall_row;
+
+static int cmp_recall(const void *pa, const void *pb)
 {
-    double x = ((const risk_row *)a)->score, y = ((const risk_row *)b)->score;
-    return (x < y) - (x > y);
+    const recall_row *a = pa, *b = pb;
+    if (a->key != b->key)
+        return (a->key < b->key) - (a->key > b->key);
+    return (a->i > b->i) - (a->i < b->i); /* ties in input order: the same list every run */
 }
 
-/* Valuable repeat customers whose chance of still being a customer has
- * fallen since their last purchase, most to lose first: the recall list. */
-static int write_at_risk(const char *dir, fit_state *s, int *listed, diag *d)
+typedef struct recall_totals {
+    int repeat_buyers, slipping, listed, gone;
+    double slipping_value, listed_value, gone_value_then;
+} recall_totals;
+
+/* Who is worth a call, and who is already gone.  Repeat buyers only:
+ * BG/NBD lets a customer drop out only right after a repeat purchase, so
+ * one-time buyers have P(alive) = 1 and nothing here can rank them
+ * (customers.csv still scores them).
+ *
+ *   slipping (at_risk.csv): P(alive) within [floor, ceiling] AND silent for
+ *     longer than their own usual gap between purchases (t_x / x): the
+ *     silence is no longer their normal rhythm, and whether they are still
+ *     a customer is in doubt.
+ *   gone (gone.csv): P(alive) below the floor, whatever the gap.
+ *
+ * Value at stake = P(alive) x E[purchases in the next year | still a
+ * customer] x E[spend per purchase] (BG/NBD, FHL 2005 eq. 10 without its
+ * 1/P(alive); Gamma-Gamma posterior mean, FHL 2005b): the revenue the model
+ * still expects from the customer over the next 365 days.  All of it hangs
+ * on their still being a customer, so it is what is lost if they have
+ * slipped away and nobody acts, and what a successful recall keeps.  The
+ * slipping are ranked by it and the top N written.  The gone are ranked by
+ * what they were worth: the same value as it stood just after their last
+ * purchase. */
+static int write_recall_lists(const char *dir, fit_state *s, recall_totals *tot, diag *d)
 {
-    risk_row *rows = malloc((size_t)s->log->ncust * sizeof *rows);
-    if (!rows)
+    const fit_opts *o = s->o;
+    recall_row *slip = malloc((size_t)s->log->ncust * sizeof *slip);
+    recall_row *gone = malloc((size_t)s->log->ncust * sizeof *gone);
+    if (!slip || !gone) {
+        free(slip);
+        free(gone);
         return diag_set(d, DIAG_RUNTIME, "out of memory");
-    int n = 0;
+    }
+    memset(tot, 0, sizeof *tot);
+    double H = RECALL_HORIZON_DAYS / o->period_days;
     for (int i = 0; i < s->log->ncust; i++) {
         const cust_summary *c = &s->cs[i];
         if (c->T <= 0 || c->x < 1)
             continue;
-        double now = bgnbd_p_alive(&s->bg, c->x, c->t_x, c->T);
-        double then = bgnbd_p_alive(&s->bg, c->x, c->t_x, c->t_x);
-        if (now >= then - 1e-12)
-            continue;
-        rows[n++] = (risk_row){ i, now, then, c->total * (1 - now),
-                                bgnbd_expected_conditional(&s->bg, c->x, c->t_x, c->T, s->horizon_periods) };
+        tot->repeat_buyers++;
+        recall_row r = { .i = i };
+        r.p_alive = bgnbd_p_alive(&s->bg, c->x, c->t_x, c->T);
+        r.p_alive_then = bgnbd_p_alive(&s->bg, c->x, c->t_x, c->t_x);
+        r.silent = c->T - c->t_x;
+        r.usual_gap = c->t_x / c->x;
+        r.spend = gg_expected_value(&s->gg, c->x, c->zbar);
+        if (!isfinite(r.spend)) /* Gamma-Gamma without a finite mean (q <= 1): their own average */
+            r.spend = c->zbar;
+        r.purchases_if_alive = bgnbd_expected_if_alive(&s->bg, c->x, c->T, H);
+        r.value_at_stake = r.p_alive * r.purchases_if_alive * r.spend;
+        r.value_then = r.p_alive_then * bgnbd_expected_if_alive(&s->bg, c->x, c->t_x, H) * r.spend;
+        if (r.p_alive < o->alive_floor) {
+            r.key = r.value_then;
+            gone[tot->gone++] = r;
+            tot->gone_value_then += r.value_then;
+        } else if (r.p_alive <= o->alive_ceiling && r.silent > r.usual_gap) {
+            r.key = r.value_at_stake;
+            slip[tot->slipping++] = r;
+            tot->slipping_value += r.value_at_stake;
+        }
     }
-    qsort(rows, (size_t)n, sizeof *rows, cmp_risk);
+    qsort(slip, (size_t)tot->slipping, sizeof *slip, cmp_recall);
+    qsort(gone, (size_t)tot->gone, sizeof *gone, cmp_recall);
+    tot->listed = tot->slipping < o->top ? tot->slipping : o->top;
+    double P = o->period_days;
     char tmp[4200], q[512];
+    int status = 0;
     FILE *f = out_open(dir, "at_risk.csv", tmp, sizeof tmp, d);
     if (!f) {
-        free(rows);
-        return d->status;
+        status = d->status;
+        goto done;
     }
     fprintf(f, "rank,customer_id,p_alive,p_alive_at_last_purchase,days_since_last_purchase,"
-               "purchases,total_value,value_at_risk,expected_purchases\n");
-    for (int k = 0; k < n; k++) {
-        const cust_summary *c = &s->cs[rows[k].i];
-        fprintf(f, "%d,%s,%.6f,%.6f,%.0f,%g,%.2f,%.2f,%.6f\n", k + 1,
-                csv_quote(s->log->ids[rows[k].i], q, sizeof q), rows[k].p_alive, rows[k].p_alive_then,
-                (c->T - c->t_x) * s->o->period_days, c->x + 1, c->total, rows[k].score,
-                rows[k].expected);
+               "usual_days_between_purchases,purchases,spent_so_far,expected_spend_per_purchase,"
+               "expected_purchases_next_year_if_still_a_customer,value_at_stake_next_year\n");
+    for (int k = 0; k < tot->listed; k++) {
+        const recall_row *r = &slip[k];
+        const cust_summary *c = &s->cs[r->i];
+        tot->listed_value += r->value_at_stake;
+        fprintf(f, "%d,%s,%.6f,%.6f,%.0f,%.0f,%g,%.2f,%.2f,%.4f,%.2f\n", k + 1,
+                csv_quote(s->log->ids[r->i], q, sizeof q), r->p_alive, r->p_alive_then, r->silent * P,
+                r->usual_gap * P, c->x + 1, c->total, r->spend, r->purchases_if_alive, r->value_at_stake);
     }
-    free(rows);
-    *listed = n;
-    return out_commit(f, tmp, dir, "at_risk.csv", d);
+    if ((status = out_commit(f, tmp, dir, "at_risk.csv", d)))
+        goto done;
+    f = out_open(dir, "gone.csv", tmp, sizeof tmp, d);
+    if (!f) {
+        status = d->status;
+        goto done;
+    }
+    fprintf(f, "rank,customer_id,p_alive,days_since_last_purchase,usual_days_between_purchases,purchases,"
+               "spent_so_far,value_next_year_as_at_last_purchase\n");
+    for (int k = 0; k < tot->gone; k++) {
+        const recall_row *r = &gone[k];
+        const cust_summary *c = &s->cs[r->i];
+        fprintf(f, "%d,%s,%.6f,%.0f,%.0f,%g,%.2f,%.2f\n", k + 1, csv_quote(s->log->ids[r->i], q, sizeof q),
+                r->p_alive, r->silent * P, r->usual_gap * P, c->x + 1, c->total, r->value_then);
+    }
+    status = out_commit(f, tmp, dir, "gone.csv", d);
+done:
+    free(slip);
+    free(gone);
+    return status;
+}
+
+/* The standard BTYD calibration check (Fader, Hardie and Lee 2005, fig. 3):
+ * customers by repeat purchases in the calibration span, 0, 1, ..., 6, 7+,
+ * in the data against the fitted BG/NBD, whose expected count for x is
+ * sum_i P(X(T_i) = x) over the customers' own ages T_i (eq. 8). */
+#define FREQ_BINS 8
+static int write_frequency(const char *dir, fit_state *s, diag *d)
+{
+    double actual[FREQ_BINS] = { 0 }, expected[FREQ_BINS] = { 0 };
+    for (int i = 0; i < s->log->ncust; i++) {
+        const cust_summary *c = &s->cs[i];
+        if (c->T <= 0)
+            continue;
+        actual[c->x < FREQ_BINS - 1 ? (int)c->x : FREQ_BINS - 1] += 1;
+        double below = 0;
+        for (int x = 0; x < FREQ_BINS - 1; x++) {
+            double p = bgnbd_p_purchases(&s->bg, x, c->T);
+            expected[x] += p;
+            below += p;
+        }
+        expected[FREQ_BINS - 1] += fmax(0, 1 - below);
+    }
+    char tmp[4200];
+    FILE *f = out_open(dir, "frequency.csv", tmp, sizeof tmp, d);
+    if (!f)
+        return d->status;
+    fprintf(f, "repeat_purchases,actual_customers,bgnbd_expected_customers\n");
+    for (int x = 0; x < FREQ_BINS; x++) {
+        char label[8];
+        snprintf(label, sizeof label, x < FREQ_BINS - 1 ? "%d" : "%d+", x);
+        fprintf(f, "%s,%.0f,%.2f\n", label, actual[x], expected[x]);
+    }
+    if (out_commit(f, tmp, dir, "frequency.csv", d))
+        return d->status;
+    plot_series ser[] = { { "frequency.csv", 1, 2, 0, 0, "actual" },
+                          { "frequency.csv", 1, 3, 0, 0, "BG/NBD expectation" } };
+    plot_spec sp = { "frequency", PLOT_BARS, PLOT_PNG,
+                     "Customers by number of repeat purchases: actual against the fitted model",
+                     s->holdout_days ? "repeat purchases before the holdout (count)"
+                                     : "repeat purchases in the data (count)",
+                     "customers (people)", ser, 2, 0, NULL, 0, 0 };
+    return figures_render(dir, &sp, PLOT_PNG, LANG_EN, d);
 }
 
 /* Cumulative repeat purchases over the whole span, actual against the
@@ -417,7 +592,7 @@ static json_t *json_params(const char *const *names, const double *values, const
     return o;
 }
 
-static int write_fit_summary(const char *dir, fit_state *s, int at_risk, diag *d)
+static int write_fit_summary(const char *dir, fit_state *s, const recall_totals *rt, diag *d)
 {
     const translog *t = s->log;
     json_t *root = json_object();
@@ -460,7 +635,20 @@ static int write_fit_summary(const char *dir, fit_state *s, int at_risk, diag *d
     json_object_set_new(gg, "loglik", out_json_number(s->gg.loglik));
     json_object_set_new(gg, "repeat_buyers", json_integer(s->gg.n));
     json_object_set_new(root, "gamma_gamma", gg);
-    json_object_set_new(root, "at_risk_customers", json_integer(at_risk));
+    json_object_set_new(root, "at_risk_customers", json_integer(rt->listed));
+    json_t *rc = json_object();
+    json_object_set_new(rc, "alive_floor", json_real(s->o->alive_floor));
+    json_object_set_new(rc, "alive_ceiling", json_real(s->o->alive_ceiling));
+    json_object_set_new(rc, "top", json_integer(s->o->top));
+    json_object_set_new(rc, "value_horizon_days", json_real(RECALL_HORIZON_DAYS));
+    json_object_set_new(rc, "repeat_buyers", json_integer(rt->repeat_buyers));
+    json_object_set_new(rc, "slipping_customers", json_integer(rt->slipping));
+    json_object_set_new(rc, "slipping_value_at_stake", out_json_number(rt->slipping_value));
+    json_object_set_new(rc, "listed_customers", json_integer(rt->listed));
+    json_object_set_new(rc, "listed_value_at_stake", out_json_number(rt->listed_value));
+    json_object_set_new(rc, "gone_customers", json_integer(rt->gone));
+    json_object_set_new(rc, "gone_value_as_at_last_purchase", out_json_number(rt->gone_value_then));
+    json_object_set_new(root, "recall", rc);
     if (s->holdout_days) {
         json_t *v = json_object();
         json_object_set_new(v, "holdout_days", json_integer(s->holdout_days));
@@ -476,7 +664,8 @@ static int fit_transactions(const fit_opts *o, const char *outdir, diag *d)
 {
     fit_state s = { 0 };
     s.o = o;
-    int status = 0, at_risk = 0;
+    int status = 0;
+    recall_totals rt = { 0 };
     s.log = translog_read(o->file, &o->log, d);
     if (!s.log)
         return d->status;
@@ -525,11 +714,12 @@ static int fit_transactions(const fit_opts *o, const char *outdir, diag *d)
     if ((status = out_mkdirs(outdir, d))
         || (status = describe_write(outdir, s.log, s.cal_end, &s.top20, d))
         || (status = write_customers(outdir, &s, d))
-        || (status = write_at_risk(outdir, &s, &at_risk, d))
+        || (status = write_recall_lists(outdir, &s, &rt, d))
         || (status = write_tracking(outdir, &s, d))
+        || (status = write_frequency(outdir, &s, d))
         || (s.holdout_days && (status = write_holdout(outdir, &s, d)))
         || (status = write_fitted_ini(outdir, &s, d))
-        || (status = write_fit_summary(outdir, &s, at_risk, d)))
+        || (status = write_fit_summary(outdir, &s, &rt, d)))
         goto done;
     if (!o->quiet) {
         const translog *t = s.log;
@@ -547,12 +737,16 @@ static int fit_transactions(const fit_opts *o, const char *outdir, diag *d)
                s.bg.se[3], s.bg.loglik);
         printf("  Gamma-Gamma: p = %.4g (%.2g), q = %.4g (%.2g), gamma = %.4g (%.2g), %d repeat buyers\n",
                s.gg.p, s.gg.se[0], s.gg.q, s.gg.se[1], s.gg.gamma, s.gg.se[2], s.gg.n);
-        printf("  top 20 %% of customers bring %.1f %% of revenue; %d valuable customers at risk "
-               "(at_risk.csv)\n", 100 * s.top20, at_risk);
+        printf("  top 20 %% of customers bring %.1f %% of revenue\n", 100 * s.top20);
+        printf("  recall list: %d of %d slipping repeat buyers (P(alive) %g-%g, silent longer than their "
+               "usual gap), %.0f of revenue at stake over the next year (at_risk.csv); %d already gone "
+               "(P(alive) below %g), listed apart in gone.csv\n",
+               rt.listed, rt.slipping, o->alive_floor, o->alive_ceiling, rt.listed_value, rt.gone,
+               o->alive_floor);
         if (s.holdout_days)
             printf("  holdout (%d days): %.0f repeat purchases predicted, %.0f actual (%+.1f %%)\n",
                    s.holdout_days, s.holdout_predicted, s.holdout_actual, 100 * s.holdout_error);
-        printf("  wrote %s/ (summary.json, customers.csv, at_risk.csv, fitted.ini, plots); "
+        printf("  wrote %s/ (summary.json, customers.csv, at_risk.csv, gone.csv, frequency.csv, fitted.ini, plots); "
                "next: retsim run %s/fitted.ini\n", outdir, outdir);
     }
 done:
