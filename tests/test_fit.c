@@ -169,8 +169,9 @@ Test(fit, cdnow_published_fit_through_the_command_line)
     cr_expect(json_object_get(root, "validation"), "no holdout validation in summary.json");
     json_decref(root);
     /* every file the issue names */
-    const char *files[] = { "customers.csv", "at_risk.csv", "rfm.csv", "cohorts.csv", "stickiness.csv",
-                            "interpurchase.csv", "holdout.csv", "tracking.csv", "fitted.ini", NULL };
+    const char *files[] = { "customers.csv", "at_risk.csv", "gone.csv", "rfm.csv", "cohorts.csv",
+                            "stickiness.csv", "interpurchase.csv", "holdout.csv", "tracking.csv",
+                            "frequency.csv", "fitted.ini", NULL };
     for (int i = 0; files[i]; i++) {
         snprintf(path, sizeof path, "%s/f/%s", dir, files[i]);
         struct stat st;
@@ -200,6 +201,199 @@ Test(fit, cdnow_published_fit_through_the_command_line)
               mean, sd);
     snprintf(cmd, sizeof cmd, "rm -rf %s %s", dir, csv);
     tu_system(cmd);
+}
+
+/* ---- the recall list and the frequency check on CDNOW ---- */
+
+/* Runs fit on the CDNOW sample with the extra arguments into dir/f. */
+static void cdnow_fit(char *dir, const char *args)
+{
+    char csv[256];
+    if (cdnow_csv(csv, sizeof csv))
+        cr_assert_fail("%s/CDNOW_sample.txt not found: this check cannot run (put the validation "
+                       "data in ../shared/data beside the clone, or set RETSIM_SHARED_DATA to its folder)",
+                       data_dir());
+    cr_assert(mkdtemp(dir));
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "%s fit %s %s -q --out %s/f", tu_bin(), csv, args, dir);
+    int st = tu_system(cmd);
+    unlink(csv);
+    cr_assert_eq(st, 0, "%s", cmd);
+}
+
+/* Reads a CSV of plain fields (no quotes) under a header: rows of up to 16
+ * fields as text, *nrows of them. */
+#define TCSV_MAXF 16
+typedef struct tcsv_row {
+    char f[TCSV_MAXF][48];
+    int n;
+} tcsv_row;
+
+static tcsv_row *read_rows(const char *dir, const char *name, int *nrows)
+{
+    char path[1200], line[1024];
+    snprintf(path, sizeof path, "%s/f/%s", dir, name);
+    FILE *f = fopen(path, "r");
+    cr_assert(f, "cannot open %s", path);
+    cr_assert(fgets(line, sizeof line, f), "%s: no header", name);
+    int cap = 64, n = 0;
+    tcsv_row *rows = malloc((size_t)cap * sizeof *rows);
+    while (fgets(line, sizeof line, f)) {
+        if (n == cap)
+            rows = realloc(rows, (size_t)(cap *= 2) * sizeof *rows);
+        tcsv_row *r = &rows[n++];
+        r->n = 0;
+        for (char *tok = strtok(line, ",\n"); tok && r->n < TCSV_MAXF; tok = strtok(NULL, ",\n"))
+            snprintf(r->f[r->n++], sizeof r->f[0], "%s", tok);
+    }
+    fclose(f);
+    *nrows = n;
+    return rows;
+}
+
+static json_t *fit_summary(const char *dir)
+{
+    char path[1200];
+    snprintf(path, sizeof path, "%s/f/summary.json", dir);
+    json_error_t err;
+    json_t *root = json_load_file(path, 0, &err);
+    cr_assert(root, "summary.json: %s", err.text);
+    return root;
+}
+
+/* at_risk.csv columns: rank, id, p_alive, p_alive_at_last, days silent,
+ * usual days, purchases, spent, spend per purchase, purchases next year if
+ * alive, value at stake.  Checks every listed row is inside the band,
+ * slipping, ranked and valued as documented; returns the row count. */
+static int check_at_risk(const char *dir, double floor_, double ceiling, int top, const char *gone_id)
+{
+    int n;
+    tcsv_row *rows = read_rows(dir, "at_risk.csv", &n);
+    cr_expect(n <= top, "at_risk.csv has %d rows, --top %d", n, top);
+    double prev = INFINITY;
+    for (int k = 0; k < n; k++) {
+        const tcsv_row *r = &rows[k];
+        cr_assert_eq(r->n, 11, "at_risk.csv row %d has %d fields", k + 1, r->n);
+        cr_expect_eq(atoi(r->f[0]), k + 1, "rank %s on row %d", r->f[0], k + 1);
+        double pa = atof(r->f[2]), silent = atof(r->f[4]), usual = atof(r->f[5]);
+        double spend = atof(r->f[8]), purchases = atof(r->f[9]), value = atof(r->f[10]);
+        cr_expect(pa >= floor_ && pa <= ceiling, "customer %s: P(alive) %g outside [%g, %g]", r->f[1], pa,
+                  floor_, ceiling);
+        cr_expect(silent >= usual, "customer %s: silent %g days, usual gap %g: not slipping", r->f[1],
+                  silent, usual);
+        cr_expect(value <= prev, "row %d: value %g above the row before (%g): not ranked", k + 1, value, prev);
+        /* written to 2-6 decimals: equal to 0.5 % */
+        cr_expect(fabs(value - pa * purchases * spend) <= 0.005 * value + 0.01,
+                  "customer %s: value at stake %g, P(alive) x purchases x spend = %g", r->f[1], value,
+                  pa * purchases * spend);
+        cr_expect(strcmp(r->f[1], gone_id) != 0, "customer %s is gone but on the recall list", gone_id);
+        prev = value;
+    }
+    free(rows);
+    return n;
+}
+
+Test(fit, cdnow_recall_list_is_a_short_ranked_list_and_the_gone_are_apart)
+{
+    char dir[] = "/tmp/retsim-recall-XXXXXX";
+    cdnow_fit(dir, "");
+    json_t *root = fit_summary(dir);
+    json_t *rc = json_object_get(root, "recall");
+    cr_assert(rc, "summary.json has no recall object");
+    int repeat = (int)json_integer_value(json_object_get(rc, "repeat_buyers"));
+    int slipping = (int)json_integer_value(json_object_get(rc, "slipping_customers"));
+    int listed = (int)json_integer_value(json_object_get(rc, "listed_customers"));
+    int ngone = (int)json_integer_value(json_object_get(rc, "gone_customers"));
+    json_decref(root);
+    /* the issue: 1137 of 1139 repeat buyers were "at risk" */
+    cr_expect_eq(repeat, 1139, "repeat buyers %d", repeat);
+    cr_expect(listed == (slipping < 100 ? slipping : 100), "listed %d of %d slipping, top 100", listed, slipping);
+    cr_expect(listed >= 10 && listed < repeat / 4, "recall list of %d customers out of %d repeat buyers",
+              listed, repeat);
+    cr_expect(slipping + ngone < repeat, "everyone is slipping or gone (%d + %d of %d)", slipping, ngone,
+              repeat);
+    /* customer 1901: P(alive) 0, silent 445 days, first on the old list */
+    int n = check_at_risk(dir, 0.3, 0.7, 100, "1901");
+    cr_expect_eq(n, listed, "at_risk.csv has %d rows, summary.json says %d", n, listed);
+
+    tcsv_row *gone = read_rows(dir, "gone.csv", &n);
+    cr_expect_eq(n, ngone, "gone.csv has %d rows, summary.json says %d", n, ngone);
+    cr_expect(n > 0, "nobody is gone");
+    int found = 0;
+    double prev = INFINITY;
+    for (int k = 0; k < n; k++) {
+        cr_assert_eq(gone[k].n, 8, "gone.csv row %d has %d fields", k + 1, gone[k].n);
+        double pa = atof(gone[k].f[2]), worth = atof(gone[k].f[7]);
+        cr_expect(pa < 0.3, "gone customer %s has P(alive) %g, above the floor", gone[k].f[1], pa);
+        cr_expect(worth <= prev, "gone.csv row %d not ranked by worth", k + 1);
+        prev = worth;
+        found += !strcmp(gone[k].f[1], "1901");
+    }
+    cr_expect_eq(found, 1, "customer 1901 (P(alive) 0) not in gone.csv");
+    free(gone);
+
+    /* other thresholds and a shorter list */
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    tu_system(cmd);
+    char dir2[] = "/tmp/retsim-recall-XXXXXX";
+    cdnow_fit(dir2, "--top 10 --alive-floor 0.2 --alive-ceiling 0.8");
+    cr_expect_eq(check_at_risk(dir2, 0.2, 0.8, 10, "1901"), 10, "--top 10 did not give 10 rows");
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir2);
+    tu_system(cmd);
+}
+
+/* The BTYD calibration check on the paper's 39-week calibration span: the
+ * actual column is the published summary's own frequency distribution (an
+ * independent path: cdnow_customers_summary.csv against our reading of the
+ * raw log), both columns sum to the 2357 customers, and each bin of the
+ * model is within 4 sqrt(expected) of the data: the count of a bin is a sum
+ * of independent Bernoulli customers, whose standard deviation is below
+ * sqrt(expected); a misfitting model, or a wrong eq. 8, misses by more. */
+Test(fit, cdnow_frequency_check_matches_the_data)
+{
+    int want[8] = { 0 };
+    char src[1024], line[256];
+    snprintf(src, sizeof src, "%s/cdnow_customers_summary.csv", data_dir());
+    FILE *in = fopen(src, "r");
+    cr_assert(in, "%s not found: this check cannot run (set RETSIM_SHARED_DATA to the folder)", src);
+    cr_assert(fgets(line, sizeof line, in));
+    int ncust = 0;
+    while (fgets(line, sizeof line, in)) {
+        int id, x;
+        if (sscanf(line, "%d,%d", &id, &x) == 2) {
+            want[x < 7 ? x : 7]++;
+            ncust++;
+        }
+    }
+    fclose(in);
+    cr_assert_eq(ncust, 2357);
+
+    char dir[] = "/tmp/retsim-freq-XXXXXX";
+    cdnow_fit(dir, "--holdout-from 1997-10-01");
+    int n;
+    tcsv_row *rows = read_rows(dir, "frequency.csv", &n);
+    cr_assert_eq(n, 8, "frequency.csv has %d bins, expected 0..6 and 7+", n);
+    double sum_a = 0, sum_m = 0;
+    for (int x = 0; x < 8; x++) {
+        char label[8];
+        snprintf(label, sizeof label, x < 7 ? "%d" : "%d+", x);
+        cr_expect_str_eq(rows[x].f[0], label);
+        double a = atof(rows[x].f[1]), m = atof(rows[x].f[2]);
+        cr_expect_eq((int)a, want[x], "bin %s: %g customers, the published summary has %d", label, a, want[x]);
+        cr_expect(m > 0 && fabs(a - m) <= 4 * sqrt(m), "bin %s: actual %g, BG/NBD %g (4 sd = %.1f)", label, a,
+                  m, 4 * sqrt(m));
+        sum_a += a;
+        sum_m += m;
+    }
+    free(rows);
+    cr_expect_eq((int)sum_a, 2357, "actual customers sum to %g", sum_a);
+    cr_expect(fabs(sum_m - 2357) <= 0.05, "expected customers sum to %.3f, not 2357", sum_m);
+    char path[1200];
+    snprintf(path, sizeof path, "%s/f/frequency.gp", dir);
+    cr_expect(access(path, R_OK) == 0, "no frequency.gp");
+    snprintf(path, sizeof path, "rm -rf %s", dir);
+    tu_system(path);
 }
 
 Test(fit, survivors_fit_the_published_cohorts)
@@ -248,6 +442,15 @@ Test(fit, bad_input_is_refused_and_nothing_written)
         { "few.csv", "customer,date,amount\na,2024-01-01,1\na,2024-02-01,1\nb,2024-01-03,2\n", "" },
         { "period.csv", "customer,date,amount\na,2024-01-01,1\n", "--period fortnight" },
         { "holdout.csv", "customer,date,amount\na,2024-01-01,1\nb,2024-03-01,2\n", "--holdout-from 2030-01-01" },
+        { "top0.csv", "customer,date,amount\na,2024-01-01,1\n", "--top 0" },
+        { "topx.csv", "customer,date,amount\na,2024-01-01,1\n", "--top ten" },
+        { "topneg.csv", "customer,date,amount\na,2024-01-01,1\n", "--top -3" },
+        { "topfrac.csv", "customer,date,amount\na,2024-01-01,1\n", "--top 2.5" },
+        { "floor.csv", "customer,date,amount\na,2024-01-01,1\n", "--alive-floor 1.5" },
+        { "ceiling.csv", "customer,date,amount\na,2024-01-01,1\n", "--alive-ceiling abc" },
+        { "ceilneg.csv", "customer,date,amount\na,2024-01-01,1\n", "--alive-ceiling -0.1" },
+        { "band.csv", "customer,date,amount\na,2024-01-01,1\n", "--alive-floor 0.8 --alive-ceiling 0.7" },
+        { "bandeq.csv", "customer,date,amount\na,2024-01-01,1\n", "--alive-floor 0.5 --alive-ceiling 0.5" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char path[1200], cmd[2800], out[1300];
