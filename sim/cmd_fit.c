@@ -323,6 +323,8 @@ static int write_recall_lists(const char *dir, fit_state *s, recall_totals *tot,
         r.purchases_if_alive = bgnbd_expected_if_alive(&s->bg, c->x, c->T, H);
         r.value_at_stake = r.p_alive * r.purchases_if_alive * r.spend;
         r.value_then = r.p_alive_then * bgnbd_expected_if_alive(&s->bg, c->x, c->t_x, H) * r.spend;
+        if (!isfinite(r.value_at_stake) || !isfinite(r.value_then))
+            continue; /* an expectation that did not converge: no NaN in a list (customers.csv shows them) */
         if (r.p_alive < o->alive_floor) {
             r.key = r.value_then;
             gone[tot->gone++] = r;
