@@ -50,14 +50,19 @@ int figures_run(const char *dir, const char *name, const char *currency, lang_id
                 plot_format fmt, diag *d)
 {
     char title[512], ylabel[256];
-    /* retention.csv: age, retention mean, sd, low, high */
-    plot_series ret = { "retention.csv", 1, 2, 4, 5,
-                        L(lang, "buying again at this age or later", "在此客龄及以后再次购买") };
+    /* retention.csv and observed_retention.csv: age, mean, sd, low, high */
+    plot_series ret[] = {
+        { "retention.csv", 1, 2, 4, 5,
+          L(lang, "still a customer (survival, as simulated)", "仍是顾客（存活率，模拟真值）") },
+        { "observed_retention.csv", 1, 2, 4, 5,
+          L(lang, "as the business sees it (lost after lost_after silent days)",
+            "商家所见（沉默 lost_after 天视为流失）") },
+    };
     snprintf(title, sizeof title, "%s: %s", name,
              L(lang, "retention by customer age (mean and 95 % CI)", "按客龄的留存率（均值与95%置信区间）"));
     plot_spec pr = { "retention", PLOT_LINES_BANDS, fmt, title,
                      L(lang, "customer age (days since first purchase)", "客龄（首次购买后的天数）"),
-                     L(lang, "share of customers (0-1)", "顾客占比（0-1）"), &ret, 1, 0, NULL, 0, 1 };
+                     L(lang, "share of customers (0-1)", "顾客占比（0-1）"), ret, 2, 0, NULL, 0, 1 };
     if (figures_render(dir, &pr, fmt, lang, d))
         return d->status;
 
