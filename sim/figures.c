@@ -125,7 +125,7 @@ int figures_compare(const char *dir, const char *const *names, const char subdir
         { "retention", PLOT_LINES_BANDS, fmt,
           L(lang, "Retention by customer age: base against variants (95 % CI)", "按客龄的留存率：基准与方案对比（95%置信区间）"),
           L(lang, "customer age (days since first purchase)", "客龄（首次购买后的天数）"),
-          L(lang, "share of customers buying again (0-1)", "再次购买的顾客占比（0-1）"), ret, n, 0, NULL, 0, 1 },
+          L(lang, "share still customers (0-1)", "仍是顾客的占比（0-1）"), ret, n, 0, NULL, 0, 1 },
         { "profit", PLOT_LINES_BANDS, fmt,
           L(lang, "Cumulative profit: base against variants (95 % CI)", "累计利润：基准与方案对比（95%置信区间）"),
           L(lang, "day", "天"), money_label(ylabel, sizeof ylabel, "cumulative profit", "累计利润", currency, lang),
@@ -168,12 +168,14 @@ int figures_sweep(const char *dir, const char *name, const char *key, int profit
                      &ps, 1, 0, MONEY_FORMAT, 0, 0 };
     if (figures_render(dir, &sp, fmt, lang, d))
         return d->status;
+    if (retention_col <= 0)
+        return 0; /* no retention age the horizon supports: the caller says so */
     snprintf(title, sizeof title, L(lang, "%s: retention against %s (mean and 95 %% CI)",
                                     "%s：留存率随 %s 的变化（均值与95%%置信区间）"), name, key);
     snprintf(rlegend, sizeof rlegend, L(lang, "retention at %d days", "%d天留存率"), retention_days);
     plot_series rs = { "sweep.csv", 1, retention_col, retention_col + 1, retention_col + 2, rlegend };
     plot_spec rsp = { "sweep_retention", PLOT_LINES_BANDS, fmt, title, key,
-                      L(lang, "share of customers buying again (0-1)", "再次购买的顾客占比（0-1）"), &rs, 1, 0,
+                      L(lang, "share still customers (0-1)", "仍是顾客的占比（0-1）"), &rs, 1, 0,
                       NULL, 0, 0 };
     return figures_render(dir, &rsp, fmt, lang, d);
 }
