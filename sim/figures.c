@@ -46,6 +46,22 @@ static const char *money_label(char *buf, size_t cap, const char *what_en, const
     return buf;
 }
 
+/* Whether dir/name has a row below its header: observed_retention.csv has
+ * none when the horizon is not longer than lost_after (summary.json says so). */
+static int csv_has_rows(const char *dir, const char *name)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    int c, lines = 0;
+    while ((c = fgetc(f)) != EOF && lines < 2)
+        lines += c == '\n';
+    fclose(f);
+    return lines >= 2;
+}
+
 int figures_run(const char *dir, const char *name, const char *currency, lang_id lang,
                 plot_format fmt, diag *d)
 {
@@ -62,7 +78,8 @@ int figures_run(const char *dir, const char *name, const char *currency, lang_id
              L(lang, "retention by customer age (mean and 95 % CI)", "按客龄的留存率（均值与95%置信区间）"));
     plot_spec pr = { "retention", PLOT_LINES_BANDS, fmt, title,
                      L(lang, "customer age (days since first purchase)", "客龄（首次购买后的天数）"),
-                     L(lang, "share of customers (0-1)", "顾客占比（0-1）"), ret, 2, 0, NULL, 0, 1 };
+                     L(lang, "share of customers (0-1)", "顾客占比（0-1）"), ret,
+                     csv_has_rows(dir, "observed_retention.csv") ? 2 : 1, 0, NULL, 0, 1 };
     if (figures_render(dir, &pr, fmt, lang, d))
         return d->status;
 
