@@ -176,6 +176,22 @@ static double bgnbd_draw_interval(const void *params, const double *state, gsl_r
     return gsl_ran_exponential(r, state[ST_INTERVAL]);
 }
 
+/* The simulator knows the customer's own rate and dropout chance, so the
+ * continuation is exact (no need for the population DERT of Fader, Hardie
+ * and Lee 2005, which averages over what a fit does not know): exponential
+ * gaps of mean period_days/lambda, E[exp(-delta X)] = 1 / (1 + delta mean),
+ * dropout P after every later purchase, bills of mean p / nu. */
+static void bgnbd_continuation(const void *params, const double *state, double last_churn,
+                               double delta, model_continuation *out)
+{
+    (void)last_churn;
+    const bgnbd_model *m = params;
+    out->bill = m->gg.p / state[ST_NU];
+    out->churn = state[ST_DROPOUT];
+    out->interval_discount = isinf(state[ST_INTERVAL]) ? 0.0 : 1.0 / (1.0 + delta * state[ST_INTERVAL]);
+    out->exact = 1;
+}
+
 static const scen_section *const bgnbd_sections[] = {
     &bgnbd_section_bgnbd, &bgnbd_section_gamma_gamma, NULL
 };
@@ -185,5 +201,6 @@ const model_type model_bgnbd = {
     "Fitted BG/NBD customer with Gamma-Gamma spend (non-contractual): Poisson purchases while alive, "
     "dropout after each repeat purchase; no satisfaction.",
     bgnbd_sections, bgnbd_prepare, bgnbd_release, bgnbd_mean_bill, bgnbd_mean_interval,
-    bgnbd_customer_init, bgnbd_draw_bill, bgnbd_experience, bgnbd_draw_interval
+    bgnbd_customer_init, bgnbd_draw_bill, bgnbd_experience, bgnbd_draw_interval,
+    NULL, bgnbd_continuation
 };

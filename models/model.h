@@ -51,6 +51,21 @@ typedef struct model_explain_env {
     const char *currency;
 } model_explain_env;
 
+/* What the model expects of a customer after the horizon, for the projected
+ * lifetime value (clv_projected): each future visit brings bill on average,
+ * after each the customer leaves for good with probability churn, and the
+ * days X between visits have interval_discount = E[exp(-delta X)] (their
+ * Laplace transform at the daily discount rate delta).  With these the
+ * expected discounted visits from the next one on are the geometric sum
+ *   sum_j (1 - churn)^j interval_discount^j = 1 / (1 - (1 - churn) interval_discount),
+ * exact when churn, bill and interval are the customer's own constants. */
+typedef struct model_continuation {
+    double bill;
+    double churn;
+    double interval_discount;
+    int exact;              /* 1: the model's own law; 0: an approximation (say which in its docs) */
+} model_continuation;
+
 typedef struct model_type {
     const char *name;
     const char *summary;
@@ -81,6 +96,11 @@ typedef struct model_type {
      * fragment.  Returns 0, or -1 when it could not write. */
     int (*explain)(const void *params, const struct model_explain_env *env, FILE *f,
                    int lang, int html);
+    /* Optional (NULL: clv_projected is omitted with a note): the customer's
+     * continuation beyond the horizon, given their state and the churn
+     * applied at their last visit; delta is the discount rate per day. */
+    void (*continuation)(const void *params, const double *state, double last_churn,
+                         double delta, model_continuation *out);
 } model_type;
 
 /* The NULL-terminated registry, and lookup by the [customer] model index. */

@@ -457,6 +457,35 @@ static double sat_mean_interval(const void *params)
     return ((const sat_params *)params)->visits.cycle_days;
 }
 
+/* The continuation holds the churn of the customer's last visit for every
+ * later one.  That is the model's own law when churn is theta alone (the
+ * response and stickiness off: the textbook cases of tests/
+ * test_closed_forms.c); otherwise an approximation, since satisfaction
+ * would keep moving it and stickiness would keep lowering it (so a
+ * projection for a young customer is on the low side).  Intervals: fixed
+ * c gives exp(-delta c), exponential 1 / (1 + delta c), Gamma(shape k,
+ * mean c) (1 + delta c / k)^-k; bills of mean spend.mean. */
+static void sat_continuation(const void *params, const double *state, double last_churn,
+                             double delta, model_continuation *out)
+{
+    (void)state;
+    const sat_params *p = params;
+    const sat_visits_params *v = &p->visits;
+    out->bill = p->spend.mean;
+    out->churn = last_churn;
+    switch (v->distribution) {
+    case INTERVAL_GAMMA:
+        out->interval_discount = pow(1.0 + delta * v->cycle_days / v->shape, -v->shape);
+        break;
+    case INTERVAL_EXPONENTIAL:
+        out->interval_discount = 1.0 / (1.0 + delta * v->cycle_days);
+        break;
+    default:
+        out->interval_discount = exp(-delta * v->cycle_days);
+    }
+    out->exact = !p->response.enabled && !p->stickiness.enabled;
+}
+
 static const scen_section *const sat_sections[] = {
     &sat_section_churn, &sat_section_loyalty, &sat_section_experience,
     &sat_section_response, &sat_section_stickiness, &sat_section_visits,
@@ -880,5 +909,5 @@ const model_type model_satisfaction = {
     "Perceived value against expectation drives churn, with the satisfaction trap, "
     "stickiness from repeat purchases and attitudinal loyalty.",
     sat_sections, sat_prepare, sat_release, sat_mean_bill, sat_mean_interval, sat_customer_init, sat_draw_bill,
-    sat_experience, sat_draw_interval, sat_explain
+    sat_experience, sat_draw_interval, sat_explain, sat_continuation
 };

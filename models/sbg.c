@@ -104,6 +104,19 @@ static double sbg_draw_interval(const void *params, const double *state, gsl_rng
     return ((const sbg_params *)params)->period_days;
 }
 
+/* Exact: the fee every period, the customer's own theta after each
+ * payment, E[exp(-delta X)] = exp(-delta period_days) for the fixed gap. */
+static void sbg_continuation(const void *params, const double *state, double last_churn,
+                             double delta, model_continuation *out)
+{
+    (void)last_churn;
+    const sbg_params *p = params;
+    out->bill = p->price;
+    out->churn = state[ST_THETA];
+    out->interval_discount = exp(-delta * p->period_days);
+    out->exact = 1;
+}
+
 static const scen_section *const sbg_sections[] = { &sbg_section_sbg, NULL };
 
 const model_type model_sbg = {
@@ -111,5 +124,5 @@ const model_type model_sbg = {
     "Fitted shifted-beta-geometric subscriber (contractual): pays every period, and after each payment "
     "leaves for good with their own chance theta ~ Beta(alpha, beta); no satisfaction.",
     sbg_sections, sbg_prepare, sbg_release, sbg_mean_bill, sbg_mean_interval, sbg_customer_init,
-    sbg_draw_bill, sbg_experience, sbg_draw_interval
+    sbg_draw_bill, sbg_experience, sbg_draw_interval, NULL, sbg_continuation
 };

@@ -19,11 +19,12 @@ static void run_usage(void)
     cli_print_common_help(CLI_PRECISION | CLI_REPORT);
     printf("\n"
            "writes (default DIR: out/NAME for NAME.ini): summary.json, metrics.csv,\n"
-           "  retention.csv, profit.csv, active.csv, funnel.csv, rfm.csv, clv.csv,\n"
+           "  retention.csv (survival by age), observed_retention.csv (the business's\n"
+           "  view), profit.csv, active.csv, funnel.csv, rfm.csv, clv.csv,\n"
            "  cohorts.csv, scenario.ini (the resolved scenario) and the plots\n"
            "  retention.png, profit.png, customers.png, cohorts.png (with .gp scripts)\n"
            "\n"
-           "Scenario keys: retsim keys, or docs/scenarios.md.\n");
+           "Scenario keys: retsim keys, or docs/scenarios.md; metrics: docs/metrics.md.\n");
 }
 
 static int run_run(int argc, char **argv, diag *d)

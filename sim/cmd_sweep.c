@@ -34,6 +34,24 @@ static void sweep_usage(void)
            "  sweep.png (profit against the value) and sweep_retention.png\n");
 }
 
+/* The retention metric the sweep shows: the oldest age that every swept
+ * value's horizon supports (all replications), or MET_COUNT if none does. */
+static metric_id sweep_retention_metric(const run_result *res, int n)
+{
+    static const metric_id longest_first[] = { MET_RETENTION_365, MET_RETENTION_180,
+                                               MET_RETENTION_90, MET_RETENTION_30 };
+    for (int k = 0; k < 4; k++) {
+        int everywhere = 1;
+        for (int i = 0; i < n && everywhere; i++) {
+            stat_summary s = stat_vec_get(res->scen[i].metric, (size_t)longest_first[k]);
+            everywhere = !isnan(s.ci_low) && s.n == res->reps;
+        }
+        if (everywhere)
+            return longest_first[k];
+    }
+    return MET_COUNT;
+}
+
 static int parse_number(const char *text, size_t len, double *out)
 {
     char buf[64];
@@ -140,10 +158,14 @@ static int write_sweep(const char *dir, const char *key, const double *values, i
     if (out_json_commit(root, dir, "sweep.json", d))
         return d->status;
     /* sweep.csv: column 1 the value, then 3 columns per metric */
-    int long_horizon = res->scen[0].horizon >= 365;
-    int retention = long_horizon ? MET_RETENTION_365 : MET_RETENTION_90;
-    return figures_sweep(dir, name, key, 2 + 3 * MET_PROFIT, 2 + 3 * retention, long_horizon ? 365 : 90,
-                         currency, LANG_EN, PLOT_PNG, d);
+    metric_id retention = sweep_retention_metric(res, n);
+    if (retention == MET_COUNT) {
+        fprintf(stderr, "retsim: sweep_retention.png not drawn: no retention age is supported by the "
+                        "horizon at every value (see summary notes in docs/metrics.md)\n");
+        return figures_sweep(dir, name, key, 2 + 3 * MET_PROFIT, 0, 0, currency, LANG_EN, PLOT_PNG, d);
+    }
+    return figures_sweep(dir, name, key, 2 + 3 * MET_PROFIT, 2 + 3 * retention,
+                         metric_retention_age(retention), currency, LANG_EN, PLOT_PNG, d);
 }
 
 static int sweep_run(int argc, char **argv, diag *d)
@@ -196,12 +218,19 @@ static int sweep_run(int argc, char **argv, diag *d)
     if (!o.quiet) {
         printf("%s: %s from %g to %g, %d replications each (paired)\n", scen_name(b->sc[0]), key,
                values[0], values[n - 1], res->reps);
-        printf("  %12s  %28s  %22s\n", key, "profit [95% CI]", "retention_365 [95% CI]");
+        metric_id ret = sweep_retention_metric(res, n);
+        char rhead[64];
+        snprintf(rhead, sizeof rhead, "%s [95%% CI]", ret == MET_COUNT ? "retention" : metric_table[ret].name);
+        printf("  %12s  %28s  %22s\n", key, "profit [95% CI]", rhead);
         for (int i = 0; i < n; i++) {
             stat_summary p = stat_vec_get(res->scen[i].metric, MET_PROFIT);
-            stat_summary r = stat_vec_get(res->scen[i].metric, MET_RETENTION_365);
-            printf("  %12g  %10.0f [%7.0f, %7.0f]  %6.1f %% [%4.1f, %4.1f]\n", values[i], p.mean,
-                   p.ci_low, p.ci_high, 100 * r.mean, 100 * r.ci_low, 100 * r.ci_high);
+            printf("  %12g  %10.0f [%7.0f, %7.0f]", values[i], p.mean, p.ci_low, p.ci_high);
+            if (ret == MET_COUNT) {
+                printf("  omitted: the horizon supports no retention age\n");
+                continue;
+            }
+            stat_summary r = stat_vec_get(res->scen[i].metric, (size_t)ret);
+            printf("  %6.1f %% [%4.1f, %4.1f]\n", 100 * r.mean, 100 * r.ci_low, 100 * r.ci_high);
         }
         printf("  wrote %s/ (sweep.csv, sweep.json, sweep.png, sweep_retention.png)\n", outdir);
     }

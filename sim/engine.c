@@ -47,6 +47,9 @@ typedef struct customer {
     uint64_t id;
     uint64_t key;                /* stream key of (seed, replication, id): see rng.h */
     double t_first, t_last;
+    double t_next;               /* the next visit, after the horizon too; INFINITY once lost for good */
+    double last_churn;           /* the chance of leaving applied at the last visit */
+    double lapse_age;            /* age of the first purchase followed by lost_after silent days */
     double revenue;
     double value;                /* discounted to t_first: margin - costs */
     int visits;
@@ -88,7 +91,10 @@ struct engine_work {
     prospect *pros;
     size_t npros, cappros;
     double *suppress_diff;       /* lost organic prospects per day, as differences */
-    double *ret_num, *ret_den;   /* retention by age, as differences */
+    /* Kaplan-Meier by day of age: customers at risk (as differences) and
+     * losses per day, on the true losses and on the business's view */
+    double *surv_risk, *surv_lost, *obs_risk, *obs_lost;
+    int surv_followed, obs_followed;  /* the longest follow-up, in days of age */
     double *active_diff, *silent_diff, *dormant_diff;
     double *margin;              /* per day */
     double *sortbuf;
@@ -269,13 +275,16 @@ engine_work *engine_work_alloc(const engine *e)
     w->bucket_n = calloc((size_t)e->horizon, sizeof *w->bucket_n);
     w->bucket_cap = calloc((size_t)e->horizon, sizeof *w->bucket_cap);
     w->suppress_diff = calloc(n, sizeof(double));
-    w->ret_num = calloc(n, sizeof(double));
-    w->ret_den = calloc(n, sizeof(double));
+    w->surv_risk = calloc(n, sizeof(double));
+    w->surv_lost = calloc(n, sizeof(double));
+    w->obs_risk = calloc(n, sizeof(double));
+    w->obs_lost = calloc(n, sizeof(double));
     w->active_diff = calloc(n, sizeof(double));
     w->silent_diff = calloc(n, sizeof(double));
     w->dormant_diff = calloc(n, sizeof(double));
     w->margin = calloc(n, sizeof(double));
-    if (!w->bucket || !w->bucket_n || !w->bucket_cap || !w->suppress_diff || !w->ret_num || !w->ret_den || !w->active_diff
+    if (!w->bucket || !w->bucket_n || !w->bucket_cap || !w->suppress_diff || !w->surv_risk || !w->surv_lost
+        || !w->obs_risk || !w->obs_lost || !w->active_diff
         || !w->silent_diff || !w->dormant_diff || !w->margin) {
         engine_work_free(w);
         return NULL;
@@ -304,8 +313,10 @@ void engine_work_free(engine_work *w)
     free(w->bucket_cap);
     free(w->pros);
     free(w->suppress_diff);
-    free(w->ret_num);
-    free(w->ret_den);
+    free(w->surv_risk);
+    free(w->surv_lost);
+    free(w->obs_risk);
+    free(w->obs_lost);
     free(w->active_diff);
     free(w->silent_diff);
     free(w->dormant_diff);
@@ -433,6 +444,8 @@ static customer *new_customer(rep_ctx *c, uint64_t id, int channel, double t)
     cu->t_first = cu->t_last = t;
     cu->channel = channel;
     cu->last_month = -1;
+    cu->t_next = INFINITY;
+    cu->lapse_age = INFINITY;
     cu->value = -c->e->acq_cost_per_customer[channel];
     return cu;
 }
@@ -571,6 +584,10 @@ static void visit(rep_ctx *c, uint32_t who, double t)
     out->metric[MET_VISITS] += 1;
     cu->revenue += v.revenue;
     cu->value += margin * discount(e, t - cu->t_first);
+    /* the business's view: the first gap of lost_after days or more marks
+     * the customer lost at the purchase before it, even if they come back */
+    if (v.purchase_no > 1 && isinf(cu->lapse_age) && t - cu->t_last >= e->life.lost_after)
+        cu->lapse_age = cu->t_last - cu->t_first;
     if (w->observer)
         w->observer(w->observer_ctx, cu->id, t, v.bill);
     cu->t_last = t;
@@ -613,6 +630,22 @@ static void visit(rep_ctx *c, uint32_t who, double t)
             }
         }
     }
+    if (!stays && isinf(next) && e->recall_on && next - t > e->recall.day
+        && t + e->recall.day >= e->horizon) {
+        /* the reminder falls after the horizon: whether it wins the customer
+         * back decides whether they are truly lost (survival).  The same
+         * draw a longer horizon would make, so the answer does not depend
+         * on the horizon; no cost is booked, since it is not spent in it. */
+        double when = t + e->recall.day;
+        rng_stream_from_key(&s, cu->key, (uint64_t)v.purchase_no, RNG_RECALL);
+        if (gsl_rng_uniform(&s.rng) < e->recall.lift)
+            cu->t_next = when + e->recall.response_days * gsl_rng_uniform(&s.rng);
+        else
+            cu->t_next = INFINITY;
+    } else {
+        cu->t_next = next;
+    }
+    cu->last_churn = v.churn;
     /* how the business sees the customer until the next visit */
     double silent = t + e->life.silent_after, dormant = t + e->life.dormant_after;
     double lost = t + e->life.lost_after;
@@ -700,8 +733,11 @@ static void reset_work(engine_work *w)
     w->today = -1;
     memset(w->bucket_n, 0, (size_t)w->horizon * sizeof *w->bucket_n);
     memset(w->suppress_diff, 0, n * sizeof(double));
-    memset(w->ret_num, 0, n * sizeof(double));
-    memset(w->ret_den, 0, n * sizeof(double));
+    w->surv_followed = w->obs_followed = 0;
+    memset(w->surv_risk, 0, n * sizeof(double));
+    memset(w->surv_lost, 0, n * sizeof(double));
+    memset(w->obs_risk, 0, n * sizeof(double));
+    memset(w->obs_lost, 0, n * sizeof(double));
     memset(w->active_diff, 0, n * sizeof(double));
     memset(w->silent_diff, 0, n * sizeof(double));
     memset(w->dormant_diff, 0, n * sizeof(double));
@@ -762,6 +798,88 @@ static int ensure_sortbuf(engine_work *w)
     return 0;
 }
 
+/* ---- retention by age: Kaplan-Meier on days of age ----
+ *
+ * S(a) = P(a customer's final purchase falls on day a of age or later), the
+ * product over days d < a of (1 - lost(d) / at_risk(d)) (Kaplan and Meier
+ * 1958).  Each customer is followed for the whole days of age that lie
+ * inside the horizon (for the business's view, those whose purchases have
+ * been judged by the horizon) and censored after them.  That follow-up
+ * depends only on when the customer arrived, never on what they do, which
+ * is what keeps the estimate free of the horizon: the old ratio counted a
+ * customer whose next purchase fell after the horizon as lost. */
+
+/* One customer in a tally: followed through days 0..followed-1 of age,
+ * lost at lost_age (INFINITY: not lost); a loss on a day not followed is a
+ * censoring. */
+static void km_add(double *at_risk_diff, double *lost, int *longest, int followed,
+                   double lost_age)
+{
+    if (followed <= 0)
+        return;
+    if (followed > *longest)
+        *longest = followed;
+    int last = followed - 1;
+    if (isfinite(lost_age)) {
+        double day = floor(lost_age + TIME_SLACK);
+        if (day < followed) {
+            last = (int)day;
+            lost[last] += 1;
+        }
+    }
+    at_risk_diff[0] += 1;
+    at_risk_diff[last + 1] -= 1;
+}
+
+/* The product-limit curve at ages 0..H.  Age a is supported when some
+ * customer is followed through day a - 1 and either someone is still at
+ * risk or the estimate has already reached 0; past the longest follow-up
+ * (or once nobody is left at risk above 0) it is NAN, which the writers
+ * leave out with a note. */
+static void km_curve(const double *at_risk_diff, const double *lost, int longest, int H,
+                     double *curve)
+{
+    double at_risk = at_risk_diff[0], s = 1;
+    int supported = longest > 0;
+    curve[0] = supported ? 1.0 : NAN;
+    for (int a = 1; a <= H; a++) {
+        if (a > 1)
+            at_risk += at_risk_diff[a - 1];
+        if (a > longest)
+            supported = 0;
+        else if (supported && at_risk > 0)
+            s *= 1.0 - lost[a - 1] / at_risk;
+        else if (s > 0)
+            supported = 0;
+        curve[a] = supported ? s : NAN;
+    }
+}
+
+/* Days of age followed: d counts when d + 1 + lag <= H - t_first. */
+static int days_followed(int H, double t_first, double lag)
+{
+    double days = floor(H - t_first - lag + TIME_SLACK);
+    return days <= 0 ? 0 : days >= H ? H : (int)days;
+}
+
+/* The expected discounted margin after the horizon of a customer whose
+ * next visit is at t_next, discounted to their first purchase; NAN when
+ * the model has no continuation, INFINITY when nothing bounds it. */
+static double projected_future(const engine *e, const customer *cu)
+{
+    if (!isfinite(cu->t_next))
+        return 0.0;
+    if (!e->model->continuation)
+        return NAN;
+    model_continuation k;
+    e->model->continuation(e->mparams, cu->state, cu->last_churn, e->discount_per_day, &k);
+    double margin = e->econ.gross_margin * k.bill - e->econ.cost_per_visit;
+    double visits = 1.0 - (1.0 - k.churn) * k.interval_discount;
+    if (visits <= 0)
+        return margin == 0 ? 0.0 : INFINITY;
+    return margin * discount(e, cu->t_next - cu->t_first) / visits;
+}
+
 /* Per-customer summaries, once the horizon is reached. */
 static int finish(rep_ctx *c)
 {
@@ -771,20 +889,24 @@ static int finish(rep_ctx *c)
     int H = e->horizon;
     size_t n = w->ncust;
     double repeaters = 0, funnel3 = 0, funnel5 = 0, clv_sum = 0, liability = 0;
+    double future_sum = 0;
 
     for (size_t i = 0; i < n; i++) {
         const customer *cu = &w->cust[i];
-        /* retention by age: counted at ages 0..(H - t_first); buying again
-         * at age >= a for ages 0..(t_last - t_first) */
-        double max_age = H - cu->t_first + TIME_SLACK;
-        w->ret_den[0] += 1;
-        w->ret_den[(int)max_age + 1] -= 1;
-        if (cu->visits >= 2) {
-            double last_age = cu->t_last - cu->t_first + TIME_SLACK;
-            w->ret_num[0] += 1;
-            w->ret_num[(int)last_age + 1] -= 1;
+        /* survival: the simulator knows who is lost for good (no next
+         * visit, not even after the horizon), and at what age */
+        double final_age = isfinite(cu->t_next) ? INFINITY : cu->t_last - cu->t_first;
+        km_add(w->surv_risk, w->surv_lost, &w->surv_followed, days_followed(H, cu->t_first, 0), final_age);
+        /* the business's view: lost at the first purchase followed by
+         * lost_after days of silence, judged lost_after days after it */
+        double lapse_age = cu->lapse_age;
+        if (isinf(lapse_age) && H - cu->t_last >= e->life.lost_after)
+            lapse_age = cu->t_last - cu->t_first;
+        km_add(w->obs_risk, w->obs_lost, &w->obs_followed, days_followed(H, cu->t_first, e->life.lost_after),
+               lapse_age);
+        if (cu->visits >= 2)
             repeaters += 1;
-        }
+        future_sum += projected_future(e, cu);
         for (int p = 0; p < e->npromo; p++)
             if (e->promo[p]->liability)
                 liability += e->promo[p]->liability(e->pparams[p],
@@ -801,12 +923,11 @@ static int finish(rep_ctx *c)
         out->rfm[r * RFM_FREQUENCY + f] += 1;
     }
 
-    double num = 0, den = 0, active = 0, silent = 0, dormant = 0;
+    km_curve(w->surv_risk, w->surv_lost, w->surv_followed, H, out->curve[CUR_RETENTION]);
+    km_curve(w->obs_risk, w->obs_lost, w->obs_followed, H, out->curve[CUR_OBSERVED_RETENTION]);
+    double active = 0, silent = 0, dormant = 0;
     double cum_rev = 0, cum_profit = 0, cum_npv = 0;
     for (int d = 0; d <= H; d++) {
-        num += w->ret_num[d];
-        den += w->ret_den[d];
-        out->curve[CUR_RETENTION][d] = den > 0 ? num / den : NAN;
         if (d == H) {
             /* the curves below are per day 0..H-1; day H repeats the end state */
             out->curve[CUR_ACTIVE][d] = out->curve[CUR_ACTIVE][d - 1];
@@ -844,8 +965,12 @@ static int finish(rep_ctx *c)
                                      MET_RETENTION_180, MET_RETENTION_365 };
     for (int k = 0; k < 4; k++)
         m[ids[k]] = ages[k] <= H ? out->curve[CUR_RETENTION][ages[k]] : NAN;
+    m[MET_OBSERVED_RETENTION_90] = 90 <= H ? out->curve[CUR_OBSERVED_RETENTION][90] : NAN;
+    m[MET_OBSERVED_RETENTION_365] = 365 <= H ? out->curve[CUR_OBSERVED_RETENTION][365] : NAN;
     m[MET_REPEAT_RATE] = n ? repeaters / n : NAN;
     m[MET_CLV] = n ? clv_sum / n : NAN;
+    /* an unbounded or missing continuation leaves the metric undefined, never infinite */
+    m[MET_CLV_PROJECTED] = n && isfinite(future_sum) ? (clv_sum + future_sum) / n : NAN;
     m[MET_PURCHASES_PER_CUSTOMER] = n ? m[MET_VISITS] / n : NAN;
     m[MET_FUNNEL_2ND] = repeaters;
     m[MET_FUNNEL_3RD] = funnel3;

@@ -46,18 +46,40 @@ static const char *money_label(char *buf, size_t cap, const char *what_en, const
     return buf;
 }
 
+/* Whether dir/name has a row below its header: observed_retention.csv has
+ * none when the horizon is not longer than lost_after (summary.json says so). */
+static int csv_has_rows(const char *dir, const char *name)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    int c, lines = 0;
+    while ((c = fgetc(f)) != EOF && lines < 2)
+        lines += c == '\n';
+    fclose(f);
+    return lines >= 2;
+}
+
 int figures_run(const char *dir, const char *name, const char *currency, lang_id lang,
                 plot_format fmt, diag *d)
 {
     char title[512], ylabel[256];
-    /* retention.csv: age, retention mean, sd, low, high */
-    plot_series ret = { "retention.csv", 1, 2, 4, 5,
-                        L(lang, "buying again at this age or later", "在此客龄及以后再次购买") };
+    /* retention.csv and observed_retention.csv: age, mean, sd, low, high */
+    plot_series ret[] = {
+        { "retention.csv", 1, 2, 4, 5,
+          L(lang, "still a customer (survival, as simulated)", "仍是顾客（存活率，模拟真值）") },
+        { "observed_retention.csv", 1, 2, 4, 5,
+          L(lang, "as the business sees it (lost after lost_after silent days)",
+            "商家所见（沉默 lost_after 天视为流失）") },
+    };
     snprintf(title, sizeof title, "%s: %s", name,
              L(lang, "retention by customer age (mean and 95 % CI)", "按客龄的留存率（均值与95%置信区间）"));
     plot_spec pr = { "retention", PLOT_LINES_BANDS, fmt, title,
                      L(lang, "customer age (days since first purchase)", "客龄（首次购买后的天数）"),
-                     L(lang, "share of customers (0-1)", "顾客占比（0-1）"), &ret, 1, 0, NULL, 0, 1 };
+                     L(lang, "share of customers (0-1)", "顾客占比（0-1）"), ret,
+                     csv_has_rows(dir, "observed_retention.csv") ? 2 : 1, 0, NULL, 0, 1 };
     if (figures_render(dir, &pr, fmt, lang, d))
         return d->status;
 
@@ -120,7 +142,7 @@ int figures_compare(const char *dir, const char *const *names, const char subdir
         { "retention", PLOT_LINES_BANDS, fmt,
           L(lang, "Retention by customer age: base against variants (95 % CI)", "按客龄的留存率：基准与方案对比（95%置信区间）"),
           L(lang, "customer age (days since first purchase)", "客龄（首次购买后的天数）"),
-          L(lang, "share of customers buying again (0-1)", "再次购买的顾客占比（0-1）"), ret, n, 0, NULL, 0, 1 },
+          L(lang, "share still customers (0-1)", "仍是顾客的占比（0-1）"), ret, n, 0, NULL, 0, 1 },
         { "profit", PLOT_LINES_BANDS, fmt,
           L(lang, "Cumulative profit: base against variants (95 % CI)", "累计利润：基准与方案对比（95%置信区间）"),
           L(lang, "day", "天"), money_label(ylabel, sizeof ylabel, "cumulative profit", "累计利润", currency, lang),
@@ -163,12 +185,14 @@ int figures_sweep(const char *dir, const char *name, const char *key, int profit
                      &ps, 1, 0, MONEY_FORMAT, 0, 0 };
     if (figures_render(dir, &sp, fmt, lang, d))
         return d->status;
+    if (retention_col <= 0)
+        return 0; /* no retention age the horizon supports: the caller says so */
     snprintf(title, sizeof title, L(lang, "%s: retention against %s (mean and 95 %% CI)",
                                     "%s：留存率随 %s 的变化（均值与95%%置信区间）"), name, key);
     snprintf(rlegend, sizeof rlegend, L(lang, "retention at %d days", "%d天留存率"), retention_days);
     plot_series rs = { "sweep.csv", 1, retention_col, retention_col + 1, retention_col + 2, rlegend };
     plot_spec rsp = { "sweep_retention", PLOT_LINES_BANDS, fmt, title, key,
-                      L(lang, "share of customers buying again (0-1)", "再次购买的顾客占比（0-1）"), &rs, 1, 0,
+                      L(lang, "share still customers (0-1)", "仍是顾客的占比（0-1）"), &rs, 1, 0,
                       NULL, 0, 0 };
     return figures_render(dir, &rsp, fmt, lang, d);
 }

@@ -29,7 +29,8 @@ int figures_run(const char *dir, const char *name, const char *currency, lang_id
 int figures_compare(const char *dir, const char *const *names, const char subdirs[][160], int n,
                     int paired, const char *currency, lang_id lang, plot_format fmt, diag *d);
 /* sweep and sweep_retention from dir/sweep.csv (retention_col: the CSV
- * column of the retention metric's mean; its CI follows). */
+ * column of the retention metric's mean; its CI follows; 0: no retention
+ * plot, when the horizon supports no retention age). */
 int figures_sweep(const char *dir, const char *name, const char *key, int profit_col,
                   int retention_col, int retention_days, const char *currency, lang_id lang,
                   plot_format fmt, diag *d);

@@ -1,5 +1,6 @@
 #include "metrics.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 const metric_info metric_table[MET_COUNT] = {
@@ -14,12 +15,15 @@ const metric_info metric_table[MET_COUNT] = {
     [MET_NEVER_BOUGHT] = { "consulted_never_bought", "people", "Prospects who never bought." },
     [MET_VISITS] = { "visits", "visits", "Purchases made over the horizon." },
     [MET_ACTIVE_END] = { "active_customers_end", "people", "Customers with a purchase within silent_after days at the horizon." },
-    [MET_RETENTION_30] = { "retention_30", "share", "Share of customers (first purchase at least 30 days before the horizon) buying again at age 30 days or later." },
-    [MET_RETENTION_90] = { "retention_90", "share", "The same at age 90 days." },
-    [MET_RETENTION_180] = { "retention_180", "share", "The same at age 180 days." },
-    [MET_RETENTION_365] = { "retention_365", "share", "The same at age 365 days." },
+    [MET_RETENTION_30] = { "retention_30", "share", "Share of customers still customers at age 30 days (survival): their final purchase, after which the simulator knows they never come back, is at age 30 days or later. Kaplan-Meier over each customer's whole days of age inside the horizon, so it does not depend on the horizon; omitted when the horizon is not above 30 days." },
+    [MET_RETENTION_90] = { "retention_90", "share", "The same (survival) at age 90 days." },
+    [MET_RETENTION_180] = { "retention_180", "share", "The same (survival) at age 180 days." },
+    [MET_RETENTION_365] = { "retention_365", "share", "The same (survival) at age 365 days." },
+    [MET_OBSERVED_RETENTION_90] = { "observed_retention_90", "share", "Retention at age 90 days as a business sees it from purchases alone: a customer counts as lost at the first purchase followed by lost_after days without one. Kaplan-Meier over the ages whose silence window lies inside the horizon." },
+    [MET_OBSERVED_RETENTION_365] = { "observed_retention_365", "share", "The same (observed) at age 365 days." },
     [MET_REPEAT_RATE] = { "repeat_rate", "share", "Share of customers with a second purchase within the horizon." },
-    [MET_CLV] = { "clv", "currency", "Mean lifetime value per customer realised within the horizon: discounted margin minus acquisition and touch costs." },
+    [MET_CLV] = { "clv", "currency", "Mean lifetime value per customer realised within the horizon: discounted margin minus acquisition and touch costs (nothing after the horizon; see clv_projected)." },
+    [MET_CLV_PROJECTED] = { "clv_projected", "currency", "clv plus, for each customer still a customer at the horizon, the expected margin of their later visits from the customer model's continuation (their next visit, then each further one with the model's chance of returning), discounted to the first purchase like clv; leaves out promotions and reminders after the horizon." },
     [MET_TOP20_SHARE] = { "top20_revenue_share", "share", "Share of revenue from the top 20 % of customers." },
     [MET_PURCHASES_PER_CUSTOMER] = { "purchases_per_customer", "visits", "Mean purchases per customer." },
     [MET_FUNNEL_2ND] = { "customers_2nd_purchase", "people", "Customers who made at least 2 purchases." },
@@ -40,7 +44,8 @@ const metric_info metric_table[MET_COUNT] = {
 };
 
 const metric_info curve_table[CUR_COUNT] = {
-    [CUR_RETENTION] = { "retention", "share", "Share of customers old enough who buy again at this age or later." },
+    [CUR_RETENTION] = { "retention", "share", "Share of customers still customers at this age (survival: final purchase at this age or later), Kaplan-Meier on the simulator's knowledge of who is lost." },
+    [CUR_OBSERVED_RETENTION] = { "observed_retention", "share", "The same as a business judges it from purchases alone (lost after lost_after days without a purchase), Kaplan-Meier." },
     [CUR_ACTIVE] = { "active", "people", "Customers with a purchase within silent_after days." },
     [CUR_SILENT] = { "silent", "people", "Customers silent but not yet dormant." },
     [CUR_DORMANT] = { "dormant", "people", "Customers dormant but not yet given up." },
@@ -58,6 +63,37 @@ const char *const rfm_recency_names[RFM_RECENCY] = { "active", "silent", "dorman
 const char *const rfm_frequency_names[RFM_FREQUENCY] = { "1 purchase", "2 purchases", "3-4 purchases", "5+ purchases" };
 
 const double clv_quantile_levels[CLV_QUANTILES] = { 0.10, 0.25, 0.50, 0.75, 0.90, 0.95, 0.99 };
+
+int metric_retention_age(metric_id m)
+{
+    switch (m) {
+    case MET_RETENTION_30: return 30;
+    case MET_RETENTION_90: return 90;
+    case MET_RETENTION_180: return 180;
+    case MET_RETENTION_365: return 365;
+    case MET_OBSERVED_RETENTION_90: return 90;
+    case MET_OBSERVED_RETENTION_365: return 365;
+    default: return 0;
+    }
+}
+
+const char *metric_omitted_note(metric_id m, int horizon, char *buf, size_t cap)
+{
+    int age = metric_retention_age(m);
+    if (age > 0 && (m == MET_OBSERVED_RETENTION_90 || m == MET_OBSERVED_RETENTION_365))
+        snprintf(buf, cap, "omitted: no customer's purchases at age %d days can be judged within the "
+                 "%d-day horizon (a purchase is judged lost_after days later); lengthen the horizon "
+                 "or see retention_%d", age, horizon, age);
+    else if (age > 0)
+        snprintf(buf, cap, "omitted: no customer is followed to age %d days within the %d-day "
+                 "horizon; a horizon above %d days is needed", age, horizon, age);
+    else if (m == MET_CLV_PROJECTED)
+        snprintf(buf, cap, "omitted: the customer model has no continuation beyond the horizon, or "
+                 "its expected future value is unbounded (nobody leaves and nothing is discounted)");
+    else
+        snprintf(buf, cap, "omitted: undefined in every replication (no customers or no visits)");
+    return buf;
+}
 
 rep_result *rep_alloc(int horizon)
 {

@@ -6,6 +6,8 @@
 #ifndef RETSIM_METRICS_H
 #define RETSIM_METRICS_H
 
+#include <stddef.h>
+
 typedef enum {
     MET_PROFIT,
     MET_PROFIT_NPV,
@@ -22,8 +24,11 @@ typedef enum {
     MET_RETENTION_90,
     MET_RETENTION_180,
     MET_RETENTION_365,
+    MET_OBSERVED_RETENTION_90,
+    MET_OBSERVED_RETENTION_365,
     MET_REPEAT_RATE,
     MET_CLV,
+    MET_CLV_PROJECTED,
     MET_TOP20_SHARE,
     MET_PURCHASES_PER_CUSTOMER,
     MET_FUNNEL_2ND,
@@ -52,10 +57,20 @@ typedef struct metric_info {
 
 extern const metric_info metric_table[MET_COUNT];
 
+/* Why a metric has no value in any replication, for the note that stands
+ * in for it in outputs (a metric is never written as NaN). */
+const char *metric_omitted_note(metric_id m, int horizon, char *buf, size_t cap);
+/* The age in days of a retention metric (retention_N, observed_retention_N),
+ * or 0 for any other metric. */
+int metric_retention_age(metric_id m);
+
 /* Daily (or by-age) series.  All have horizon_days + 1 points, index = day
- * (or customer age in days for CUR_RETENTION). */
+ * (or customer age in days for the two retention curves); a by-age point
+ * the horizon cannot support is NAN in every replication and is left out of
+ * retention.csv (docs/metrics.md). */
 typedef enum {
-    CUR_RETENTION,       /* share of customers old enough who buy again at age >= a */
+    CUR_RETENTION,       /* still a customer at age a (survival, Kaplan-Meier on true losses) */
+    CUR_OBSERVED_RETENTION, /* the same as a business judges it from purchases alone */
     CUR_ACTIVE,          /* customers with a purchase within silent_after days */
     CUR_SILENT,
     CUR_DORMANT,

@@ -141,6 +141,62 @@ static int write_curves(const char *dir, const char *name, const char *xname,
     return out_commit(f, tmp, dir, name, d);
 }
 
+/* Replications behind s: profit has a value in every one. */
+static long replications(const scen_stats *s)
+{
+    return stat_vec_get(s->metric, MET_PROFIT).n;
+}
+
+/* A by-age point is kept when every replication supports it: a mean over
+ * the few replications whose customers happen to reach an age would be a
+ * mean over a different sample from the ages before it. */
+static int by_age_written(const scen_stats *s, curve_id c, int t)
+{
+    stat_summary st = stat_vec_get(s->curve[c], (size_t)t);
+    return !isnan(st.ci_low) && st.n == replications(s);
+}
+
+/* A by-age curve's file: the ages the horizon supports (docs/metrics.md);
+ * how far it goes and why no further is in summary.json's retention_ages. */
+static int write_by_age(const char *dir, const char *name, const scen_stats *s, curve_id c,
+                        diag *d)
+{
+    char tmp[4200];
+    FILE *f = out_open(dir, name, tmp, sizeof tmp, d);
+    if (!f)
+        return d->status;
+    const char *n = curve_table[c].name;
+    fprintf(f, "age_days,%s_mean,%s_sd,%s_ci_low,%s_ci_high\n", n, n, n, n);
+    for (int t = 0; t <= s->horizon; t++) {
+        if (!by_age_written(s, c, t))
+            break;
+        stat_summary st = stat_vec_get(s->curve[c], (size_t)t);
+        fprintf(f, "%d", t);
+        out_csv_summary(f, &st);
+        fputc('\n', f);
+    }
+    return out_commit(f, tmp, dir, name, d);
+}
+
+/* The last age of a by-age curve that retention.csv carries, or -1. */
+static int by_age_last(const scen_stats *s, curve_id c)
+{
+    int t = 0;
+    while (t <= s->horizon && by_age_written(s, c, t))
+        t++;
+    return t - 1;
+}
+
+/* A metric with no value (or no interval) is left out of metrics.csv and
+ * summary.json's metrics, and named with the reason in omitted_metrics; a
+ * retention metric also when some replication cannot support its age. */
+static int metric_written(const scen_stats *s, metric_id m, const stat_summary *st)
+{
+    if (metric_retention_age(m) > 0 && st->n != replications(s))
+        return 0;
+    return !isnan(st->mean) && !isnan(st->ci_low);
+}
+
 static int write_metrics_csv(const char *dir, const scen_stats *s, diag *d)
 {
     char tmp[4200];
@@ -150,6 +206,8 @@ static int write_metrics_csv(const char *dir, const scen_stats *s, diag *d)
     fputs("metric,unit,mean,sd,ci_low,ci_high,replications\n", f);
     for (int m = 0; m < MET_COUNT; m++) {
         stat_summary st = stat_vec_get(s->metric, (size_t)m);
+        if (!metric_written(s, (metric_id)m, &st))
+            continue;
         fprintf(f, "%s,%s", metric_table[m].name, metric_table[m].unit);
         out_csv_summary(f, &st);
         fprintf(f, ",%ld\n", st.n);
@@ -267,12 +325,34 @@ static int write_summary_json(const char *dir, const scenario *sc, const engine 
     json_object_set_new(root, "currency", json_string(scen_currency(sc)));
     json_object_set_new(root, "confidence", json_real(0.95));
     json_object_set_new(root, "promotions", out_json_promotions(e));
-    json_t *metrics = json_object();
+    json_t *metrics = json_object(), *omitted = json_object();
     for (int m = 0; m < MET_COUNT; m++) {
         stat_summary st = stat_vec_get(s->metric, (size_t)m);
-        json_object_set_new(metrics, metric_table[m].name, summary_json(&st, metric_table[m].unit));
+        char note[400];
+        if (metric_written(s, (metric_id)m, &st))
+            json_object_set_new(metrics, metric_table[m].name, summary_json(&st, metric_table[m].unit));
+        else
+            json_object_set_new(omitted, metric_table[m].name,
+                                json_string(metric_omitted_note((metric_id)m, s->horizon, note, sizeof note)));
     }
     json_object_set_new(root, "metrics", metrics);
+    json_object_set_new(root, "omitted_metrics", omitted);
+    /* how far the by-age curves go, and why no further */
+    json_t *ages = json_object();
+    static const curve_id by_age[] = { CUR_RETENTION, CUR_OBSERVED_RETENTION };
+    for (int i = 0; i < 2; i++) {
+        int last = by_age_last(s, by_age[i]);
+        char note[300];
+        if (last < s->horizon)
+            snprintf(note, sizeof note, "ages 0 to %d days; older ages omitted: no customer is "
+                     "followed that far within the %d-day horizon%s", last, s->horizon,
+                     by_age[i] == CUR_OBSERVED_RETENTION
+                         ? " (a purchase is judged lost_after days after it)" : "");
+        else
+            snprintf(note, sizeof note, "ages 0 to %d days", last);
+        json_object_set_new(ages, curve_table[by_age[i]].name, json_string(note));
+    }
+    json_object_set_new(root, "retention_ages", ages);
     json_t *clv = json_object();
     for (int q = 0; q < CLV_QUANTILES; q++) {
         char key[16];
@@ -308,7 +388,6 @@ int out_write_run(const char *dir, const scenario *sc, const engine *e, const ru
                   const run_result *res, int k, lang_id lang, diag *d)
 {
     const scen_stats *s = &res->scen[k];
-    static const curve_id retention[] = { CUR_RETENTION };
     static const curve_id profit[] = { CUR_REVENUE, CUR_COSTS, CUR_PROFIT, CUR_CUM_REVENUE,
                                        CUR_CUM_PROFIT, CUR_CUM_PROFIT_NPV };
     static const curve_id active[] = { CUR_ACTIVE, CUR_SILENT, CUR_DORMANT, CUR_NEW_CUSTOMERS,
@@ -316,7 +395,8 @@ int out_write_run(const char *dir, const scenario *sc, const engine *e, const ru
     if (out_mkdirs(dir, d)
         || write_summary_json(dir, sc, e, o, res, k, d)
         || write_metrics_csv(dir, s, d)
-        || write_curves(dir, "retention.csv", "age_days", s, retention, 1, 0, d)
+        || write_by_age(dir, "retention.csv", s, CUR_RETENTION, d)
+        || write_by_age(dir, "observed_retention.csv", s, CUR_OBSERVED_RETENTION, d)
         || write_curves(dir, "profit.csv", "day", s, profit, 6, 0, d)
         || write_curves(dir, "active.csv", "day", s, active, 5, 0, d)
         || write_funnel_csv(dir, s, d)
@@ -334,8 +414,9 @@ static void print_metric(FILE *f, const scen_stats *s, metric_id m, const char *
                          const char *unit, int percent)
 {
     stat_summary st = stat_vec_get(s->metric, (size_t)m);
-    if (isnan(st.mean)) {
-        fprintf(f, "  %-28s n/a (horizon too short)\n", label);
+    if (!metric_written(s, (metric_id)m, &st)) {
+        char note[400];
+        fprintf(f, "  %-28s %s\n", label, metric_omitted_note(m, s->horizon, note, sizeof note));
         return;
     }
     double k = percent ? 100.0 : 1.0;
@@ -360,7 +441,8 @@ void out_print_summary(FILE *f, const scenario *sc, const engine *e, const run_r
     print_metric(f, s, MET_RETENTION_90, "retention at 90 days", "", 1);
     print_metric(f, s, MET_RETENTION_365, "retention at 365 days", "", 1);
     print_metric(f, s, MET_REPEAT_RATE, "customers buying twice", "", 1);
-    print_metric(f, s, MET_CLV, "lifetime value per customer", cur, 0);
+    print_metric(f, s, MET_CLV, "lifetime value, realised", cur, 0);
+    print_metric(f, s, MET_CLV_PROJECTED, "lifetime value, projected", cur, 0);
     stat_summary liab = stat_vec_get(s->metric, MET_LIABILITY_END);
     if (liab.mean > 0)
         print_metric(f, s, MET_LIABILITY_END, "owed to customers at the end", cur, 0);

@@ -49,12 +49,15 @@ static const metric_text metric_texts[MET_COUNT] = {
     [MET_NEVER_BOUGHT] = { "prospects who never bought", "咨询但未购买", "从未购买的潜在顾客。" },
     [MET_VISITS] = { "visits (purchases)", "到店（购买）次数", "模拟期内的购买次数。" },
     [MET_ACTIVE_END] = { "active customers at the end", "期末活跃顾客", "模拟期末在 silent_after 天内有过购买的顾客。" },
-    [MET_RETENTION_30] = { "retention at 30 days", "30天留存率", "首购距期末至少30天的顾客中，在客龄30天及以后再次购买的占比。" },
-    [MET_RETENTION_90] = { "retention at 90 days", "90天留存率", "同上，客龄90天。" },
-    [MET_RETENTION_180] = { "retention at 180 days", "180天留存率", "同上，客龄180天。" },
-    [MET_RETENTION_365] = { "retention at 365 days", "365天留存率", "同上，客龄365天。" },
+    [MET_RETENTION_30] = { "retention at 30 days", "30天留存率", "客龄30天时仍是顾客的占比（存活率：最后一次购买在客龄30天及以后，按模拟所知的真实流失）；Kaplan-Meier 估计，不随模拟期长短而变。" },
+    [MET_RETENTION_90] = { "retention at 90 days", "90天留存率", "同上（存活率），客龄90天。" },
+    [MET_RETENTION_180] = { "retention at 180 days", "180天留存率", "同上（存活率），客龄180天。" },
+    [MET_RETENTION_365] = { "retention at 365 days", "365天留存率", "同上（存活率），客龄365天。" },
+    [MET_OBSERVED_RETENTION_90] = { "observed retention at 90 days", "商家所见90天留存率", "仅凭购买记录判断的留存：一次购买后沉默 lost_after 天即视为流失；Kaplan-Meier 估计。" },
+    [MET_OBSERVED_RETENTION_365] = { "observed retention at 365 days", "商家所见365天留存率", "同上（商家所见），客龄365天。" },
     [MET_REPEAT_RATE] = { "customers buying twice", "复购率", "模拟期内有第二次购买的顾客占比。" },
-    [MET_CLV] = { "lifetime value per customer", "顾客终身价值", "模拟期内实现的每位顾客平均终身价值：折现毛利减去获客与触达成本。" },
+    [MET_CLV] = { "lifetime value per customer", "顾客终身价值", "模拟期内实现的每位顾客平均终身价值：折现毛利减去获客与触达成本（不含期末之后）。" },
+    [MET_CLV_PROJECTED] = { "projected lifetime value per customer", "预计顾客终身价值", "模拟期内实现的价值，加上期末仍是顾客者此后各次到店的预期折现毛利（按顾客模型的延续）；不含期末之后的促销与提醒。" },
     [MET_TOP20_SHARE] = { "revenue share of the top 20 %", "前20%顾客的收入占比", "收入中来自消费最高的20%顾客的占比。" },
     [MET_PURCHASES_PER_CUSTOMER] = { "purchases per customer", "人均购买次数", "每位顾客的平均购买次数。" },
     [MET_FUNNEL_2ND] = { "customers with a 2nd purchase", "完成第2次购买的顾客", "至少购买2次的顾客。" },
@@ -1102,7 +1105,7 @@ static int report_compare(page *p, json_t *cmp, diag *d)
     snprintf(p->currency, sizeof p->currency, "%s", jstr(base_sum, "currency", "yuan"));
     const json_t *base_metrics = json_object_get(cmp, "base_metrics");
     int horizon = base_sum ? (int)jnum(base_sum, "horizon_days") : -1;
-    int ret = horizon >= 365 ? MET_RETENTION_365
+    int ret = horizon > 365 ? MET_RETENTION_365
               : horizon >= 0 ? MET_RETENTION_90
               : isnan(jstat(base_metrics, MET_RETENTION_365).mean) ? MET_RETENTION_90
                                                                    : MET_RETENTION_365;
