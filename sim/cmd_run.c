@@ -20,8 +20,9 @@ static void run_usage(void)
     printf("\n"
            "writes (default DIR: out/NAME for NAME.ini): summary.json, metrics.csv,\n"
            "  retention.csv, profit.csv, active.csv, funnel.csv, rfm.csv, clv.csv,\n"
-           "  cohorts.csv, scenario.ini (the resolved scenario) and the plots\n"
-           "  retention.png, profit.png, customers.png, cohorts.png (with .gp scripts)\n"
+           "  cohorts.csv, frequency.csv, scenario.ini (the resolved scenario) and the\n"
+           "  plots retention.png, profit.png, customers.png, cohorts.png, frequency.png\n"
+           "  (with .gp scripts)\n"
            "\n"
            "Scenario keys: retsim keys, or docs/scenarios.md.\n");
 }

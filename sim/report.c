@@ -996,8 +996,9 @@ static int report_run(page *p, json_t *sum, diag *d)
     h2(p, "plots", L(lang, "Plots", "图表"));
     diag fd = { 0 };
     if (p->scratch[0]) {
-        static const char *const inputs[] = { "retention.csv", "profit.csv", "active.csv", "cohorts.csv" };
-        for (size_t i = 0; i < 4; i++)
+        static const char *const inputs[] = { "retention.csv", "profit.csv", "active.csv", "cohorts.csv",
+                                              "frequency.csv" };
+        for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++)
             link_input(p, inputs[i]);
         figures_run(p->scratch, name, currency_label(p), lang, PLOT_SVG, &fd);
     }

@@ -152,8 +152,8 @@ Test(cli, run_writes_every_output_atomically)
     cr_assert_eq(tu_system(cmd), 0, "%s failed", cmd);
     static const char *const files[] = { "summary.json", "metrics.csv", "retention.csv", "profit.csv",
                                          "active.csv", "funnel.csv", "rfm.csv", "clv.csv",
-                                         "cohorts.csv", "scenario.ini", "retention.gp", "profit.gp",
-                                         NULL };
+                                         "cohorts.csv", "frequency.csv", "scenario.ini", "retention.gp",
+                                         "profit.gp", "frequency.gp", NULL };
     for (int i = 0; files[i]; i++) {
         char path[1200];
         snprintf(path, sizeof path, "%s/run/%s", dir, files[i]);
@@ -207,7 +207,8 @@ Test(cli, output_is_identical_for_1_and_2_threads)
              tu_bin(), dir, tu_bin(), dir);
     cr_assert_eq(tu_system(cmd), 0);
     static const char *const files[] = { "metrics.csv", "retention.csv", "profit.csv",
-                                         "active.csv", "cohorts.csv", "rfm.csv", "clv.csv", NULL };
+                                         "active.csv", "cohorts.csv", "rfm.csv", "clv.csv",
+                                         "frequency.csv", NULL };
     for (int i = 0; files[i]; i++) {
         snprintf(cmd, sizeof cmd, "cmp -s %s/a/%s %s/b/%s", dir, files[i], dir, files[i]);
         cr_expect_eq(tu_system(cmd), 0, "%s differs between 1 and 2 threads", files[i]);
