@@ -1210,10 +1210,11 @@ static void emit_bars(FILE *f, const plot_spec *sp, const render_ctx *c)
     int any_bar = 0;
     const char *sep = "plot ";
 
+    /* height 1: gnuplot 5.4 sizes the box without the error bar's heads */
     if (c->key_pos[0])
-        fprintf(f, "set key %s opaque box\n", c->key_pos[0]);
+        fprintf(f, "set key %s opaque box height 1\n", c->key_pos[0]);
     else
-        fprintf(f, "set key outside right top box\n");
+        fprintf(f, "set key outside right top box height 1\n");
     fprintf(f, "set style fill solid 0.85 noborder\n");
     fprintf(f, "set boxwidth %.6g absolute\n", width);
     fprintf(f, "set offsets 0,0,graph 0.06,0\n"); /* headroom for the labels over the bars */

@@ -23,7 +23,9 @@ int figures_render(const char *dir, plot_spec *spec, plot_format fmt, lang_id la
     char err[512] = "";
     spec->format = fmt;
     spec->band_legend = L(lang, "95 % CI", "95%置信区间");
-    spec->thin_band_note = L(lang, "(95 % band narrower than the line)", "（95%置信带比线还窄）");
+    spec->thin_band_note = spec->kind == PLOT_BARS
+                               ? L(lang, "(95 % CI too narrow to draw)", "（95%置信区间太窄，画不出）")
+                               : L(lang, "(95 % band narrower than the line)", "（95%置信带比线还窄）");
     plot_status st = plot_render(dir, spec, err, sizeof err);
     if (st == PLOT_NO_GNUPLOT) {
         if (!warned)
@@ -116,7 +118,7 @@ int figures_run(const char *dir, const char *name, const char *currency, lang_id
     /* frequency.csv: purchases (1..6, 7+), customers, ci_low, ci_high; last,
      * so a report on an older run folder without it still gets the rest */
     plot_series fr = { "frequency.csv", 1, 2, 3, 4,
-                       L(lang, "customers (mean over replications)", "顾客数（各次重复模拟的均值）") };
+                       L(lang, "customers, mean over replications", "顾客数，各次重复模拟的均值") };
     snprintf(title, sizeof title, "%s: %s", name,
              L(lang, "customers by number of purchases within the horizon (mean and 95 % CI)",
                "模拟期内按购买次数的顾客数（均值与95%置信区间）"));
