@@ -38,6 +38,7 @@ static const char *const series_colours[] = {
 #define HEAT_LOW_COLOUR "#FFFFFF"
 #define HEAT_HIGH_COLOUR "#08306B"
 #define HEAT_MISSING_COLOUR "#E0E0E0"
+#define ERRBAR_STYLE "heads size screen 0.008,90 linewidth 2 lc rgb '#000000'"
 #define HEAT_MAX_SVG_CELLS 10000L
 
 typedef enum {
@@ -66,8 +67,24 @@ typedef struct render_ctx {
     const plot_spec *spec;
     const csv_info *info; /* one per series */
     term_choice term;
-    const char *key_pos;  /* lines: corner for the key, NULL = outside the plot */
+    const char *key_pos[2]; /* lines and bars, per panel: corner for the key, NULL = outside the plot */
+    size_t key_chars[2];    /* longest key text per panel */
+    int *thin;              /* per series: 1 if its band is too thin to see (see PLOT_THIN_BAND) */
+    int two_panels;
+    int has_cbrange;        /* heat map: colour range fitted to the data (heat_scale_skip) */
+    double cb_lo, cb_hi;
 } render_ctx;
+
+/* The canvas: taller with a lower panel so the upper one keeps its height. */
+#define CANVAS_W 1000
+#define CANVAS_H 600
+#define CANVAS_H_TWO 820
+/* Share of the two-panel canvas under the upper panel, and the plot heights
+   (px, inside the margins) the key placement reckons with. */
+#define LOWER_PANEL_SHARE 0.38
+#define PLOT_H_ONE 480.0
+#define PLOT_H_UPPER 400.0
+#define PLOT_H_LOWER 220.0
 
 #if defined(__GNUC__)
 __attribute__((format(printf, 3, 4)))
@@ -426,7 +443,20 @@ static int validate_spec(const char *outdir, const plot_spec *sp, char *err, siz
     }
     if (sp->ylog && (sp->kind == PLOT_HBARS || sp->kind == PLOT_STACKED || sp->kind == PLOT_BARS)) {
         set_err(err, errlen, "%s: a log scale is not supported for %s plots", sp->name,
-                sp->kind == PLOT_HBARS ? "tornado" : sp->kind == PLOT_BARS ? "bar" : "stacked");
+                sp->kind == PLOT_HBARS ? "tornado" : sp->kind == PLOT_STACKED ? "stacked" : "bar");
+        return -1;
+    }
+    if (sp->thin_band_note && !text_ok(sp->thin_band_note)) {
+        set_err(err, errlen, "%s: the thin band note is empty or has a control character", sp->name);
+        return -1;
+    }
+    if (sp->lower_ylabel && (sp->kind != PLOT_LINES_BANDS || !text_ok(sp->lower_ylabel))) {
+        set_err(err, errlen, "%s: a lower panel needs a lines plot and a non-empty single-line y label",
+                sp->name);
+        return -1;
+    }
+    if (sp->heat_scale_skip < 0) {
+        set_err(err, errlen, "%s: heat_scale_skip must be 0 or more (got %d)", sp->name, sp->heat_scale_skip);
         return -1;
     }
     if (sp->ylog && isfinite(sp->ymin) && isfinite(sp->ymax) && sp->ymin < sp->ymax && sp->ymin <= 0) {
@@ -458,7 +488,12 @@ static int validate_spec(const char *outdir, const plot_spec *sp, char *err, siz
                     sp->name, s->legend);
             return -1;
         }
-        if (sp->kind == PLOT_LINES_BANDS && (s->lowcol == 0) != (s->highcol == 0)) {
+        if (s->panel != 0 && (s->panel != 1 || !sp->lower_ylabel)) {
+            set_err(err, errlen, "%s: series '%s' is in panel %d; panels are 0, and 1 when a lower y label is given",
+                    sp->name, s->legend, s->panel);
+            return -1;
+        }
+        if ((sp->kind == PLOT_LINES_BANDS || sp->kind == PLOT_BARS) && (s->lowcol == 0) != (s->highcol == 0)) {
             set_err(err, errlen, "%s: series '%s' gives only one of the band columns (low %d, high %d)",
                     sp->name, s->legend, s->lowcol, s->highcol);
             return -1;
@@ -468,10 +503,19 @@ static int validate_spec(const char *outdir, const plot_spec *sp, char *err, siz
                     sp->name, s->legend);
             return -1;
         }
-        if ((sp->kind == PLOT_STACKED || sp->kind == PLOT_BARS) &&
+        if (sp->kind == PLOT_STACKED &&
             (strcmp(s->csv, sp->series[0].csv) != 0 || s->xcol != sp->series[0].xcol)) {
-            set_err(err, errlen, "%s: %s series must share one CSV and x column ('%s' differs from '%s')",
-                    sp->name, sp->kind == PLOT_BARS ? "bar" : "stacked", s->legend, sp->series[0].legend);
+            set_err(err, errlen, "%s: stacked series must share one CSV and x column ('%s' differs from '%s')",
+                    sp->name, s->legend, sp->series[0].legend);
+            return -1;
+        }
+    }
+    if (sp->lower_ylabel) {
+        int lower = 0;
+        for (int i = 0; i < sp->nseries; i++)
+            lower += sp->series[i].panel == 1;
+        if (lower == 0 || lower == sp->nseries) {
+            set_err(err, errlen, "%s: with a lower panel each panel needs at least one series", sp->name);
             return -1;
         }
     }
@@ -487,9 +531,9 @@ static int load_series_data(const char *outdir, const plot_spec *sp, csv_info *i
         const plot_series *s = &sp->series[i];
         csv_info *ci = &info[i];
 
-        int labelcol = sp->kind == PLOT_HEATMAP                             ? 1
+        int labelcol = sp->kind == PLOT_HEATMAP                           ? 1
                        : sp->kind == PLOT_HBARS || sp->kind == PLOT_BARS ? s->xcol
-                                                                           : 0;
+                                                                          : 0;
 
         if (read_csv(sp->name, outdir, s->csv, sp->kind == PLOT_HEATMAP, labelcol, ci, err, errlen) != 0)
             return -1;
@@ -506,6 +550,12 @@ static int load_series_data(const char *outdir, const plot_spec *sp, csv_info *i
             (s->lowcol && check_col(sp->name, "low", s->lowcol, s, ci, err, errlen)) ||
             (s->highcol && check_col(sp->name, "high", s->highcol, s, ci, err, errlen)))
             return -1;
+        /* Side-by-side bars are read by position: row k of every CSV is bar k. */
+        if (sp->kind == PLOT_BARS && i > 0 && ci->nrows != info[0].nrows) {
+            set_err(err, errlen, "%s: bar series '%s' has %d rows but '%s' has %d", sp->name, s->legend,
+                    ci->nrows, sp->series[0].legend, info[0].nrows);
+            return -1;
+        }
     }
     return 0;
 }
@@ -520,6 +570,8 @@ static int range_given(const plot_spec *sp)
 
 typedef struct key_pt {
     double x, lo, hi; /* lo == hi for a line point; a band spans lo..hi */
+    int series;       /* index into spec->series */
+    int band;         /* 1: a band (or error bar) point */
 } key_pt;
 
 static int parse_num(const char *s, double *v)
@@ -536,7 +588,7 @@ static int parse_num(const char *s, double *v)
     return *end == '\0' && isfinite(*v);
 }
 
-static int push_pt(key_pt **v, size_t *n, size_t *cap, double x, double lo, double hi)
+static int push_pt(key_pt **v, size_t *n, size_t *cap, double x, double lo, double hi, int series, int band)
 {
     if (*n == *cap) {
         size_t ncap = *cap ? 2 * *cap : 1024;
@@ -546,25 +598,31 @@ static int push_pt(key_pt **v, size_t *n, size_t *cap, double x, double lo, doub
         *v = nv;
         *cap = ncap;
     }
-    (*v)[(*n)++] = (key_pt){x, lo < hi ? lo : hi, lo < hi ? hi : lo};
+    (*v)[(*n)++] = (key_pt){x, lo < hi ? lo : hi, lo < hi ? hi : lo, series, band};
     return 0;
 }
 
-/* Every drawn point of a lines plot, in axis units (log10 when ylog). */
-static int collect_points(const char *outdir, const plot_spec *sp, key_pt **pts, size_t *npts)
+/* Every drawn point of the series of one panel, in axis units (log10 when
+   ylog).  Bars are at x = row index and reach down to 0. */
+static int collect_points(const char *outdir, const plot_spec *sp, int panel, key_pt **pts, size_t *npts)
 {
     size_t cap = 0;
+    int bars = sp->kind == PLOT_BARS;
 
     *pts = NULL;
     *npts = 0;
     for (int i = 0; i < sp->nseries; i++) {
         const plot_series *s = &sp->series[i];
-        char *path = path_of(outdir, s->csv, "");
-        FILE *f = path ? fopen(path, "r") : NULL;
+        char *path;
+        FILE *f;
         char *line = NULL;
         size_t lcap = 0;
-        int first = 1;
+        int first = 1, row = 0;
 
+        if (s->panel != panel)
+            continue;
+        path = path_of(outdir, s->csv, "");
+        f = path ? fopen(path, "r") : NULL;
         free(path);
         if (!f)
             return -1;
@@ -584,11 +642,12 @@ static int collect_points(const char *outdir, const plot_spec *sp, key_pt **pts,
                 fclose(f);
                 return -1;
             }
-            if (s->xcol <= nf && s->ycol <= nf && parse_num(fl[s->xcol - 1], &x)) {
+            x = row++;
+            if (s->xcol <= nf && s->ycol <= nf && (bars || parse_num(fl[s->xcol - 1], &x))) {
                 int ok = 0;
                 if (parse_num(fl[s->ycol - 1], &y) && (!sp->ylog || y > 0)) {
                     y = sp->ylog ? log10(y) : y;
-                    ok = push_pt(pts, npts, &cap, x, y, y) == 0;
+                    ok = push_pt(pts, npts, &cap, x, bars ? fmin(0, y) : y, bars ? fmax(0, y) : y, i, 0) == 0;
                 } else {
                     ok = 1;
                 }
@@ -599,7 +658,7 @@ static int collect_points(const char *outdir, const plot_spec *sp, key_pt **pts,
                         hi = hi > 0 ? log10(hi) : -HUGE_VAL;
                     }
                     if (isfinite(lo) && isfinite(hi))
-                        ok = push_pt(pts, npts, &cap, x, lo, hi) == 0;
+                        ok = push_pt(pts, npts, &cap, x, lo, hi, i, 1) == 0;
                 }
                 if (!ok) {
                     free_strv(fl, nf);
@@ -616,24 +675,62 @@ static int collect_points(const char *outdir, const plot_spec *sp, key_pt **pts,
     return 0;
 }
 
-/* A fixed top-right key hides the newest, most interesting part of every
+static const char *thin_note(const plot_spec *sp)
+{
+    return sp->thin_band_note ? sp->thin_band_note : "(95 % band narrower than the line)";
+}
+
+/* What the key says for series i: its legend, plus the note when its band
+   cannot be seen.  Caller frees. */
+static char *legend_text(const plot_spec *sp, const int *thin, int i)
+{
+    const char *note = thin && thin[i] ? thin_note(sp) : NULL;
+    size_t n = strlen(sp->series[i].legend) + (note ? strlen(note) + 1 : 0) + 1;
+    char *t = malloc(n);
+
+    if (t)
+        snprintf(t, n, "%s%s%s", sp->series[i].legend, note ? " " : "", note ? note : "");
+    return t;
+}
+
+/* 1 when some series has a band and at least one band can be seen: only then
+   does the grey "95 % CI" key entry explain something on the picture. */
+static int band_entry_needed(const plot_spec *sp, const int *thin, int panel)
+{
+    for (int i = 0; i < sp->nseries; i++)
+        if (sp->series[i].panel == panel && sp->series[i].lowcol && !thin[i])
+            return 1;
+    return 0;
+}
+
+/* Per panel: which bands are too thin to see (thin[i], decided from the data
+   against the panel's y range), and where the key goes.
+   A fixed top-right key hides the newest, most interesting part of every
    rising curve (cumulative profit, customer counts).  So: the first corner
-   whose key-sized area holds no data, trying top right first, else outside.
-   The key's size is estimated from the 1000x600 canvas and an 11 pt font. */
-static const char *lines_key_position(const char *outdir, const plot_spec *sp)
+   whose key-sized area holds no data, trying top right first, else outside
+   (key_pos NULL).  The key's size is estimated from the 1000 px canvas width,
+   plot_h px of plot height and an 11 pt font. */
+static int lay_out_panel(const char *outdir, const plot_spec *sp, int panel, double plot_h, int *thin,
+                         const char **key_pos, size_t *key_chars)
 {
     static const struct { const char *name; int right, top; } corners[] = {
         {"top right", 1, 1}, {"top left", 0, 1}, {"bottom right", 1, 0}, {"bottom left", 0, 0},
     };
     key_pt *pts;
     size_t npts, maxlen = 8; /* "95 % CI" */
-    int entries = sp->nseries;
-    double xmin = HUGE_VAL, xmax = -HUGE_VAL, ymin = HUGE_VAL, ymax = -HUGE_VAL, wf, hf;
+    int entries = 0;
+    double xmin = HUGE_VAL, xmax = -HUGE_VAL, ymin = HUGE_VAL, ymax = -HUGE_VAL, wf, hf, dy;
     const char *pos = NULL;
 
-    if (collect_points(outdir, sp, &pts, &npts) != 0 || npts == 0) {
+    *key_pos = "top right";
+    *key_chars = maxlen;
+    if (collect_points(outdir, sp, panel, &pts, &npts) != 0) {
         free(pts);
-        return "top right";
+        return -1;
+    }
+    if (npts == 0) {
+        free(pts);
+        return 0;
     }
     for (size_t i = 0; i < npts; i++) {
         xmin = fmin(xmin, pts[i].x);
@@ -641,22 +738,38 @@ static const char *lines_key_position(const char *outdir, const plot_spec *sp)
         ymin = fmin(ymin, pts[i].lo);
         ymax = fmax(ymax, pts[i].hi);
     }
-    if (range_given(sp)) {
+    if (panel == 0 && range_given(sp)) {
         ymin = sp->ylog ? log10(sp->ymin) : sp->ymin;
         ymax = sp->ylog ? log10(sp->ymax) : sp->ymax;
     }
+    dy = ymax - ymin;
     for (int i = 0; i < sp->nseries; i++) {
-        if (strlen(sp->series[i].legend) > maxlen)
-            maxlen = strlen(sp->series[i].legend);
-        if (sp->series[i].lowcol)
-            entries = sp->nseries + 1;
+        double widest = -1;
+        if (sp->series[i].panel != panel)
+            continue;
+        for (size_t k = 0; k < npts; k++)
+            if (pts[k].series == i && pts[k].band)
+                widest = fmax(widest, pts[k].hi - pts[k].lo);
+        /* widest < 0: no band drawn at all (no band columns, or all empty) */
+        thin[i] = widest >= 0 && (dy > 0 ? widest <= PLOT_THIN_BAND * dy : widest == 0);
     }
-    /* ~870 x 480 px of plot area; 7 px per character plus the line sample;
+    for (int i = 0; i < sp->nseries; i++) {
+        char *t;
+        if (sp->series[i].panel != panel)
+            continue;
+        entries++;
+        t = legend_text(sp, thin, i);
+        if (t && strlen(t) > maxlen)
+            maxlen = strlen(t);
+        free(t);
+    }
+    entries += band_entry_needed(sp, thin, panel);
+    /* ~870 px of plot width; 7 px per character plus the line sample;
        18 px per entry; 4 % slack so a curve does not graze the box. */
     wf = fmin(1.0, (7.0 * (double)maxlen + 75.0) / 870.0 + 0.04);
-    hf = fmin(1.0, (18.0 * entries + 14.0) / 480.0 + 0.04);
+    hf = fmin(1.0, (18.0 * entries + 14.0) / plot_h + 0.04);
     for (size_t c = 0; c < sizeof corners / sizeof corners[0] && !pos; c++) {
-        double dx = xmax - xmin, dy = ymax - ymin;
+        double dx = xmax - xmin;
         double x0 = corners[c].right ? xmax - wf * dx : xmin, x1 = x0 + wf * dx;
         double y0 = corners[c].top ? ymax - hf * dy : ymin, y1 = y0 + hf * dy;
         int crowded = 0;
@@ -667,7 +780,59 @@ static const char *lines_key_position(const char *outdir, const plot_spec *sp)
             pos = corners[c].name;
     }
     free(pts);
-    return pos; /* NULL: every corner has data; the key goes outside */
+    *key_pos = pos;
+    *key_chars = maxlen;
+    return 0;
+}
+
+/* Heat map with heat_scale_skip: the colour range over the value columns
+   after the skipped ones, from 0 (or the least value when one is negative;
+   the least positive one on a log scale) to the largest, rounded up to a
+   half-decade step (0.106 -> 0.15) so the colour box ends on a round tic.
+   Returns 1 with lo < hi, 0 when those columns hold no usable numbers. */
+static int heat_scale_range(const char *outdir, const plot_spec *sp, double *lo, double *hi)
+{
+    char *path = path_of(outdir, sp->series[0].csv, "");
+    FILE *f = path ? fopen(path, "r") : NULL;
+    char *line = NULL;
+    size_t cap = 0;
+    int first = 1;
+    double mn = HUGE_VAL, mx = -HUGE_VAL;
+
+    free(path);
+    if (!f)
+        return 0;
+    while (getline(&line, &cap, f) >= 0) {
+        char **fl = NULL;
+        int nf;
+        chomp(line);
+        if (first || !is_data_line(line)) {
+            first = 0;
+            continue;
+        }
+        nf = csv_split(line, &fl);
+        for (int k = 1 + sp->heat_scale_skip; k < nf; k++) {
+            double v;
+            if (parse_num(fl[k], &v) && (!sp->ylog || v > 0)) {
+                mn = fmin(mn, v);
+                mx = fmax(mx, v);
+            }
+        }
+        free_strv(fl, nf > 0 ? nf : 0);
+    }
+    free(line);
+    fclose(f);
+    if (!(mx > -HUGE_VAL))
+        return 0;
+    if (sp->ylog) {
+        *lo = mn;
+        *hi = mx;
+    } else {
+        double step = mx > 0 ? pow(10, floor(log10(mx))) / 2 : 0;
+        *lo = fmin(0, mn);
+        *hi = step > 0 ? ceil(mx / step - 1e-9) * step : mx;
+    }
+    return *lo < *hi;
 }
 
 /* ---------------------------------------------------------------- script emission */
@@ -719,9 +884,11 @@ static void emit_text(FILE *f, const char *s)
     }
 }
 
-static void emit_terminal(FILE *f, term_choice t)
+static void emit_terminal(FILE *f, term_choice t, int height)
 {
-    static const char common[] = "size 1000,600 enhanced font 'Sans,11'";
+    char common[64];
+
+    snprintf(common, sizeof common, "size %d,%d enhanced font 'Sans,11'", CANVAS_W, height);
 
     switch (t) {
     case TERM_SVG:
@@ -782,12 +949,28 @@ static const char *colour_of(int i)
     return series_colours[i % N_COLOURS];
 }
 
-static void emit_lines_bands(FILE *f, const plot_spec *sp, const char *key_pos)
+/* Legend of series i, with the thin-band note when its band cannot be seen. */
+static void emit_legend(FILE *f, const plot_spec *sp, const int *thin, int i)
 {
-    int any_band = 0;
+    char *t = legend_text(sp, thin, i);
+
+    emit_text(f, t ? t : sp->series[i].legend);
+    free(t);
+}
+
+/* rmargin > 0: fixed right margin (character widths) for a two-panel plot. */
+static void emit_lines_bands(FILE *f, const plot_spec *sp, const char *key_pos, const int *thin, int panel,
+                             int rmargin)
+{
     const char *sep = "plot ";
 
-    if (key_pos) {
+    if (rmargin > 0) {
+        /* Two panels: the same right margin in both keeps their x axes
+           aligned, so a key with no free corner goes above its panel, in one
+           row, rather than into a margin only one panel would have. */
+        fprintf(f, "set key %s opaque box%s\n", key_pos ? key_pos : "above", key_pos ? "" : " horizontal");
+        fprintf(f, "set rmargin %d\n", rmargin);
+    } else if (key_pos) {
         fprintf(f, "set key %s opaque box\n", key_pos);
         fprintf(f, "set rmargin 5\n"); /* room for the last x tic label, see emit_hbars */
     } else {
@@ -795,13 +978,19 @@ static void emit_lines_bands(FILE *f, const plot_spec *sp, const char *key_pos)
         fprintf(f, "set key outside right top box\n");
     }
     fprintf(f, "set autoscale xfix\n");
-    emit_value_axis(f, sp, "y");
-    /* Bands first so every line is drawn on top of every band. */
+    if (panel == 0) {
+        emit_value_axis(f, sp, "y");
+    } else {
+        plot_spec lower = *sp; /* ymin/ymax belong to the upper panel */
+        lower.ymin = lower.ymax = 0;
+        emit_value_axis(f, &lower, "y");
+    }
+    /* Bands first so every line is drawn on top of every band.  A thin band
+       is still drawn: it is the truth, just narrow. */
     for (int i = 0; i < sp->nseries; i++) {
         const plot_series *s = &sp->series[i];
-        if (!s->lowcol)
+        if (!s->lowcol || s->panel != panel)
             continue;
-        any_band = 1;
         fputs(sep, f);
         emit_quoted(f, s->csv);
         fprintf(f, " skip 1 using %d:%d:%d with filledcurves fillstyle transparent solid " BAND_ALPHA
@@ -811,16 +1000,20 @@ static void emit_lines_bands(FILE *f, const plot_spec *sp, const char *key_pos)
     }
     for (int i = 0; i < sp->nseries; i++) {
         const plot_series *s = &sp->series[i];
+        if (s->panel != panel)
+            continue;
         fputs(sep, f);
         emit_quoted(f, s->csv);
         fprintf(f, " skip 1 using %d:%d with lines linewidth 2 lc rgb '%s' title ", s->xcol, s->ycol,
                 colour_of(i));
-        emit_text(f, s->legend);
+        emit_legend(f, sp, thin, i);
         sep = ", \\\n     ";
     }
     /* One neutral key entry explains all bands; per-band entries would
-       double the legend and tie the meaning to one series' colour. */
-    if (any_band) {
+       double the legend and tie the meaning to one series' colour.  When no
+       band can be seen the series' own notes say so and the entry would
+       explain nothing on the picture. */
+    if (band_entry_needed(sp, thin, panel)) {
         fprintf(f, "%skeyentry with filledcurves fillstyle transparent solid " BAND_ALPHA
                    " noborder lc rgb '#808080' title ",
                 sep);
@@ -917,8 +1110,9 @@ static void emit_tics(FILE *f, const char *axis, const char *opts, char **labels
     fputs(")\n", f);
 }
 
-static void emit_heatmap(FILE *f, const plot_spec *sp, const csv_info *ci)
+static void emit_heatmap(FILE *f, const plot_spec *sp, const render_ctx *c)
 {
+    const csv_info *ci = &c->info[0];
     const plot_series *s = &sp->series[0];
     int ncols = ci->nfields - 1;
     /* Roughly 7 px per character at 11 pt plus a gap, across ~800 px of plot. */
@@ -933,6 +1127,13 @@ static void emit_heatmap(FILE *f, const plot_spec *sp, const csv_info *ci)
     emit_text(f, s->legend);
     fputc('\n', f);
     emit_value_axis(f, sp, "cb");
+    if (c->has_cbrange) {
+        /* gnuplot draws cells beyond cbrange in the end colour (saturated). */
+        char lo[64], hi[64];
+        fmt_number(lo, sizeof lo, c->cb_lo);
+        fmt_number(hi, sizeof hi, c->cb_hi);
+        fprintf(f, "set cbrange [%s:%s]\n", lo, hi);
+    }
     /* First data row on top, like the table it came from. */
     fprintf(f, "set xrange [-0.5:%d.5]\n", ncols - 1);
     fprintf(f, "set yrange [%d.5:-0.5]\n", ci->nrows - 1);
@@ -1000,23 +1201,28 @@ static void emit_hbars(FILE *f, const plot_spec *sp, const csv_info *ci)
             s->highcol);
 }
 
-/* Side by side within each row's group, 0.8 of the slot shared between the
-   series so neighbouring groups stay apart; rows at 0, 1, 2, ... labelled
-   from the x column, like the tornado's rows. */
-static void emit_bars(FILE *f, const plot_spec *sp, const csv_info *ci)
+/* Side by side when there are several series (data against model): each
+   row's group is 0.8 wide, centred on the row's tic. */
+static void emit_bars(FILE *f, const plot_spec *sp, const render_ctx *c)
 {
+    const csv_info *ci = &c->info[0];
     double width = 0.8 / sp->nseries;
+    int any_bar = 0;
     const char *sep = "plot ";
 
-    fprintf(f, "set key top right opaque box\n");
-    fprintf(f, "set grid ytics\n");
+    /* height 1: gnuplot 5.4 sizes the box without the error bar's heads */
+    if (c->key_pos[0])
+        fprintf(f, "set key %s opaque box height 1\n", c->key_pos[0]);
+    else
+        fprintf(f, "set key outside right top box height 1\n");
     fprintf(f, "set style fill solid 0.85 noborder\n");
-    fprintf(f, "set boxwidth %.6f absolute\n", width);
+    fprintf(f, "set boxwidth %.6g absolute\n", width);
+    fprintf(f, "set offsets 0,0,graph 0.06,0\n"); /* headroom for the labels over the bars */
     fprintf(f, "set xrange [-0.6:%d.6]\n", ci->nrows - 1);
-    if (!range_given(sp))
-        fprintf(f, "set yrange [0:*]\n");
-    emit_value_axis(f, sp, "y");
     emit_tics(f, "x", "nomirror", ci->rowlabels, 0, ci->nrows, 0);
+    emit_value_axis(f, sp, "y");
+    if (!range_given(sp))
+        fputs("set yrange [0:*]\n", f); /* counts: bars rise from zero */
     for (int i = 0; i < sp->nseries; i++) {
         const plot_series *s = &sp->series[i];
         char off[64];
@@ -1024,10 +1230,63 @@ static void emit_bars(FILE *f, const plot_spec *sp, const csv_info *ci)
         fputs(sep, f);
         emit_quoted(f, s->csv);
         fprintf(f, " skip 1 using ($0+%s):%d with boxes lc rgb '%s' title ", off, s->ycol, colour_of(i));
-        emit_text(f, s->legend);
+        emit_legend(f, sp, c->thin, i);
         sep = ", \\\n     ";
     }
+    for (int i = 0; i < sp->nseries; i++) {
+        const plot_series *s = &sp->series[i];
+        char off[64];
+        if (!s->lowcol)
+            continue;
+        any_bar |= !c->thin[i];
+        fmt_number(off, sizeof off, (i - (sp->nseries - 1) / 2.0) * width);
+        fputs(sep, f);
+        emit_quoted(f, s->csv);
+        /* vectors, not yerrorbars: gnuplot 5.4 punches a white hole around
+           an error bar's point even at pointsize 0 */
+        fprintf(f, " skip 1 using ($0+%s):%d:(0):(column(%d)-column(%d)) with vectors " ERRBAR_STYLE " notitle",
+                off, s->lowcol, s->highcol, s->lowcol);
+    }
+    /* The value over each bar: a manager reads "1505", not a bar height. */
+    for (int i = 0; i < sp->nseries; i++) {
+        const plot_series *s = &sp->series[i];
+        char off[64];
+        fmt_number(off, sizeof off, (i - (sp->nseries - 1) / 2.0) * width);
+        fputs(sep, f);
+        emit_quoted(f, s->csv);
+        fprintf(f, " skip 1 using ($0+%s):%d:(sprintf('%%.0f', column(%d))) with labels offset 0,0.8 "
+                   "font ',9' notitle", off, s->highcol ? s->highcol : s->ycol, s->ycol);
+    }
+    if (any_bar) {
+        fprintf(f, "%skeyentry with vectors " ERRBAR_STYLE " title ", sep);
+        emit_text(f, sp->band_legend ? sp->band_legend : "95 % CI");
+    }
     fputc('\n', f);
+}
+
+/* Stocks above, flows below (or any two measures of one x): two plots on one
+   canvas, the x axes aligned by equal left and right margins. */
+static void emit_two_panels(FILE *f, const plot_spec *sp, const render_ctx *c)
+{
+    int rmargin = 5; /* room for the last x tic label, see emit_hbars */
+
+    fputs("set multiplot title ", f);
+    emit_text(f, sp->title);
+    fputc('\n', f);
+    fputs("set lmargin 12\n", f);
+    fprintf(f, "set origin 0,%.4g\nset size 1,%.4g\n", LOWER_PANEL_SHARE, 0.96 - LOWER_PANEL_SHARE);
+    fputs("unset xlabel\nset ylabel ", f);
+    emit_text(f, sp->ylabel);
+    fputs("\nset grid\n", f);
+    emit_lines_bands(f, sp, c->key_pos[0], c->thin, 0, rmargin);
+    fprintf(f, "set origin 0,0\nset size 1,%.4g\n", LOWER_PANEL_SHARE);
+    fputs("set autoscale y\nset xlabel ", f);
+    emit_text(f, sp->xlabel);
+    fputs("\nset ylabel ", f);
+    emit_text(f, sp->lower_ylabel);
+    fputc('\n', f);
+    emit_lines_bands(f, sp, c->key_pos[1], c->thin, 1, rmargin);
+    fputs("unset multiplot\n", f);
 }
 
 /* cd_dir NULL: the file a user re-runs from inside outdir (first line a
@@ -1046,11 +1305,16 @@ static void emit_script(FILE *f, const render_ctx *c, const char *output, const 
         fprintf(f, "# generated by retsim plots/plot.c; from this directory run: gnuplot %s.gp\n", sp->name);
     }
     fputs("set encoding utf8\n", f);
-    emit_terminal(f, c->term);
+    emit_terminal(f, c->term, c->two_panels ? CANVAS_H_TWO : CANVAS_H);
     fputs("set output ", f);
     emit_quoted(f, output);
     fputc('\n', f);
     fputs("set datafile separator ','\n", f);
+    if (c->two_panels) {
+        emit_two_panels(f, sp, c);
+        fputs("set output\n", f);
+        return;
+    }
     fputs("set title ", f);
     emit_text(f, sp->title);
     fputs("\nset xlabel ", f);
@@ -1058,23 +1322,25 @@ static void emit_script(FILE *f, const render_ctx *c, const char *output, const 
     fputs("\nset ylabel ", f);
     emit_text(f, sp->ylabel);
     fputc('\n', f);
-    if (sp->kind != PLOT_HBARS && sp->kind != PLOT_BARS) /* tornado, bars: grid lines set by their own kind */
+    if (sp->kind == PLOT_BARS) /* bars: horizontal grid lines only */
+        fputs("set grid ytics\n", f);
+    else if (sp->kind != PLOT_HBARS) /* tornado: vertical grid lines only */
         fputs("set grid\n", f);
     switch (sp->kind) {
     case PLOT_LINES_BANDS:
-        emit_lines_bands(f, sp, c->key_pos);
+        emit_lines_bands(f, sp, c->key_pos[0], c->thin, 0, 0);
         break;
     case PLOT_HEATMAP:
-        emit_heatmap(f, sp, &c->info[0]);
+        emit_heatmap(f, sp, c);
+        break;
+    case PLOT_BARS:
+        emit_bars(f, sp, c);
         break;
     case PLOT_HBARS:
         emit_hbars(f, sp, &c->info[0]);
         break;
     case PLOT_STACKED:
         emit_stacked(f, sp);
-        break;
-    case PLOT_BARS:
-        emit_bars(f, sp, &c->info[0]);
         break;
     }
     /* Closing the output flushes it before gnuplot exits. */
@@ -1260,6 +1526,7 @@ out:
 plot_status plot_render(const char *outdir, const plot_spec *spec, char *err, size_t errlen)
 {
     csv_info *info = NULL;
+    int *thin = NULL;
     char *image = NULL;
     render_ctx ctx;
     int avail;
@@ -1270,17 +1537,31 @@ plot_status plot_render(const char *outdir, const plot_spec *spec, char *err, si
     if (validate_spec(outdir, spec, err, errlen) != 0)
         return PLOT_ERROR;
     info = calloc((size_t)spec->nseries, sizeof *info);
+    thin = calloc((size_t)spec->nseries, sizeof *thin);
     image = concat(spec->name, spec->format == PLOT_SVG ? ".svg" : ".png");
-    if (!info || !image) {
+    if (!info || !thin || !image) {
         set_err(err, errlen, "out of memory");
         goto out;
     }
     if (load_series_data(outdir, spec, info, err, errlen) != 0)
         goto out;
 
+    memset(&ctx, 0, sizeof ctx);
     ctx.spec = spec;
     ctx.info = info;
-    ctx.key_pos = spec->kind == PLOT_LINES_BANDS ? lines_key_position(outdir, spec) : NULL;
+    ctx.thin = thin;
+    ctx.two_panels = spec->lower_ylabel != NULL;
+    if (spec->kind == PLOT_LINES_BANDS || spec->kind == PLOT_BARS) {
+        for (int p = 0; p <= ctx.two_panels; p++)
+            if (lay_out_panel(outdir, spec, p, !ctx.two_panels ? PLOT_H_ONE : p ? PLOT_H_LOWER : PLOT_H_UPPER,
+                              thin, &ctx.key_pos[p], &ctx.key_chars[p]) != 0) {
+                set_err(err, errlen, "%s: cannot read the data back to place the key (out of memory?)",
+                        spec->name);
+                goto out;
+            }
+    }
+    if (spec->kind == PLOT_HEATMAP && spec->heat_scale_skip > 0 && !range_given(spec))
+        ctx.has_cbrange = heat_scale_range(outdir, spec, &ctx.cb_lo, &ctx.cb_hi);
     avail = plot_gnuplot_available();
     if (!avail)
         ctx.term = spec->format == PLOT_SVG ? TERM_SVG : TERM_PORTABLE;
@@ -1307,6 +1588,7 @@ out:
         for (int i = 0; i < spec->nseries; i++)
             csv_info_free(&info[i]);
     free(info);
+    free(thin);
     free(image);
     return rc;
 }

@@ -20,13 +20,23 @@
  *                     ylog is rejected.
  *   PLOT_STACKED      all series share one csv and one xcol; series[0] is the
  *                     bottom layer.  ylog is rejected.
- *   PLOT_BARS         all series share one csv and one xcol, a label column
- *                     (e.g. "0", "1", ... "7+"); each row is a group of
- *                     vertical bars from 0, one per series side by side, in
- *                     row order.  ylog is rejected; the value axis starts at 0
- *                     unless ymin/ymax are given.
+ *   PLOT_BARS         vertical bars, one per CSV row, labelled by the text in
+ *                     xcol (row order kept, e.g. "1", "2", ..., "7+"); height
+ *                     ycol; optional lowcol+highcol draw a 95 % error bar.
+ *                     Several series (same rows in each CSV) stand side by
+ *                     side, e.g. data against model.  ylog is rejected.
  * Empty data (header only) is rejected with PLOT_ERROR "NAME: no data rows in X.csv".
  * Rows are non-blank lines not starting with '#'; keep blank lines out of the data.
+ *
+ * Two panels (LINES_BANDS only): with lower_ylabel set, series whose panel is
+ * 1 go to a second, shorter plot under the first, sharing its x axis (e.g.
+ * stocks of customers above, flows per day below).  ylog and yformat apply to
+ * both panels, ymin/ymax to the upper one only.
+ *
+ * Thin bands (LINES_BANDS and BARS): a series whose band (or error bar) is at
+ * most PLOT_THIN_BAND of its panel's y range wide everywhere would be hidden
+ * under its 2 px line, so its legend gets thin_band_note appended; when every
+ * band is that thin the grey band entry is left out of the key.
  *
  * Keys: LINES_BANDS puts its key (one entry per series, plus one grey "95 % CI"
  * entry when any series has a band) in the first corner free of data, trying
@@ -48,7 +58,7 @@ typedef enum {
     PLOT_HEATMAP     = 1, /* a matrix CSV (first column = row label, header = column labels) drawn as a heat map, e.g. cohort retention */
     PLOT_HBARS       = 2, /* horizontal bars from a baseline: a tornado chart; each CSV row: label, low-swing value, high-swing value */
     PLOT_STACKED     = 3, /* stacked areas of several series sharing one x column (e.g. active / silent / dormant customers) */
-    PLOT_BARS        = 4  /* grouped vertical bars per labelled row, one bar per series: e.g. customers by purchases, actual against model */
+    PLOT_BARS        = 4  /* vertical bars with optional error bars, one per labelled row (e.g. customers by purchases) */
 } plot_kind;
 
 typedef struct plot_series {
@@ -57,7 +67,14 @@ typedef struct plot_series {
     int ycol;
     int lowcol, highcol;  /* band columns, 0 = no band */
     const char *legend;   /* legend entry; must be non-empty */
+    int panel;            /* LINES_BANDS with lower_ylabel: 0 = upper panel, 1 = lower panel */
 } plot_series;
+
+/* A band at most this share of the y range wide cannot be seen: on ~480 px of
+   plot height 1 % is ~5 px, and a 2 px line leaves ~1.5 px of a 25 % tint on
+   each side, which no one reads as a band (checked by eye on clinic's
+   cumulative revenue at 200 replications, 0.8 % wide). */
+#define PLOT_THIN_BAND 0.01
 
 typedef struct plot_spec {
     const char *name;     /* base name: writes NAME.gp and NAME.png (or NAME.svg) in outdir */
@@ -70,6 +87,10 @@ typedef struct plot_spec {
     const char *yformat;  /* optional gnuplot format for y tics, e.g. "%.0f%%", NULL = default */
     double ymin, ymax;    /* used only when ymin < ymax */
     const char *band_legend; /* key entry explaining the bands; NULL: "95 % CI" */
+    const char *thin_band_note; /* appended to a thin band's legend; NULL: "(95 % band narrower than the line)" */
+    const char *lower_ylabel;   /* LINES_BANDS: non-NULL draws panel-1 series in a lower panel with this y label */
+    int heat_scale_skip;        /* HEATMAP: leading value columns left out of the colour scale (drawn at
+                                   its nearest end), e.g. 1 for cohorts' month 0, which is 1 by definition */
 } plot_spec;
 
 typedef enum { PLOT_OK = 0, PLOT_NO_GNUPLOT = 1, PLOT_ERROR = -1 } plot_status;

@@ -140,6 +140,40 @@ static void write_csvs(void)
         fprintf(f, "%d,10,%d\n", x, x % 2);
     fclose(f);
 
+    /* One curve with a wide band, one whose band is 0.1 % of the range:
+       the same data at 10 and at 10 000 replications. */
+    f = open_csv("bands.csv");
+    fprintf(f, "day,wide,wide_lo,wide_hi,thin,thin_lo,thin_hi\n");
+    for (int d = 0; d <= 100; d++) {
+        double y = 10.0 * d;
+        fprintf(f, "%d,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f\n", d, y, y - 40, y + 40, y, y - 0.5, y + 0.5);
+    }
+    fclose(f);
+
+    /* Stocks and flows on one x: the two-panel layout. */
+    f = open_csv("flows.csv");
+    fprintf(f, "day,active,active_lo,active_hi,visits,visits_lo,visits_hi\n");
+    for (int d = 0; d <= 300; d += 3) {
+        double a = 600 * (1 - exp(-d / 120.0)), v = 3 + 3 * (1 - exp(-d / 200.0));
+        fprintf(f, "%d,%.2f,%.2f,%.2f,%.3f,%.3f,%.3f\n", d, a, a - 8, a + 8, v, v - 0.6, v + 0.6);
+    }
+    fclose(f);
+
+    /* Customers by purchases, data against model; labels are text. */
+    f = open_csv("frequency.csv");
+    fprintf(f, "purchases,customers,ci_low,ci_high\n");
+    for (int k = 1; k <= 7; k++) {
+        double c = 1500 * pow(0.45, k - 1);
+        fprintf(f, "%s,%.1f,%.1f,%.1f\n", k < 7 ? (const char *[]){"1", "2", "3", "4", "5", "6"}[k - 1] : "7+",
+                c, c - 15, c + 15);
+    }
+    fclose(f);
+    f = open_csv("frequency_model.csv");
+    fprintf(f, "purchases,customers\n");
+    for (int k = 1; k <= 7; k++)
+        fprintf(f, "%d,%.1f\n", k, 1450 * pow(0.47, k - 1));
+    fclose(f);
+
     f = open_csv("empty.csv");
     fprintf(f, "age_days,mean\n");
     fclose(f);
@@ -303,6 +337,105 @@ int main(int argc, char **argv)
         CHECK(file_contains("frequency", ".gp", "'7+' 7"), "bar plot: row labels not on the x axis");
     }
 
+    /* Thin bands: the legend says so, decided from the data. */
+    {
+        const plot_series both[] = {
+            {"bands.csv", 1, 2, 3, 4, "wide"},
+            {"bands.csv", 1, 5, 6, 7, "thin"},
+        };
+        plot_spec b = {"bands_mixed", PLOT_LINES_BANDS, PLOT_PNG, "One wide band, one thin", "day (days)",
+                       "customers (people)", both, 2, 0, NULL, 0, 0};
+        expect_render(&b, avail);
+        CHECK(file_contains("bands_mixed", ".gp", "'thin (95 % band narrower than the line)'"),
+              "thin band (0.1 %% of the range) not noted in its legend");
+        CHECK(!file_contains("bands_mixed", ".gp", "wide (95 % band"), "wide band (8 %% of the range) noted as thin");
+        CHECK(file_contains("bands_mixed", ".gp", "keyentry"), "a visible band lost its key entry");
+        b.name = "bands_thin";
+        b.series = &both[1];
+        b.nseries = 1;
+        b.thin_band_note = "(band hidden by the line)";
+        expect_render(&b, avail);
+        CHECK(file_contains("bands_thin", ".gp", "'thin (band hidden by the line)'"), "caller's note not used");
+        CHECK(!file_contains("bands_thin", ".gp", "keyentry"), "key explains a band nobody can see");
+        b.name = "bands_wide";
+        b.series = &both[0];
+        b.thin_band_note = NULL;
+        expect_render(&b, avail);
+        CHECK(!file_contains("bands_wide", ".gp", "narrower") && !file_contains("bands_wide", ".gp", "hidden"),
+              "wide band noted as thin");
+        CHECK(file_contains("bands_wide", ".gp", "keyentry"), "wide band lost its key entry");
+        /* A fixed y range five times the data's makes the 80-unit band 1.6 %
+           of 5000: still visible; the 1-unit band (0.02 %) is not. */
+        b.name = "bands_range";
+        b.series = both;
+        b.nseries = 2;
+        b.ymin = 0;
+        b.ymax = 5000;
+        expect_render(&b, avail);
+        CHECK(!file_contains("bands_range", ".gp", "wide (95 % band"), "1.6 %% band noted as thin");
+        CHECK(file_contains("bands_range", ".gp", "thin (95 % band"), "0.02 %% band not noted");
+        b.name = "bands_range_wide";
+        b.ymax = 20000; /* now the 80-unit band is 0.4 %: too thin to see */
+        expect_render(&b, avail);
+        CHECK(file_contains("bands_range_wide", ".gp", "wide (95 % band"), "0.4 %% band not noted");
+    }
+    /* Two panels: stocks above, flows below, one x axis. */
+    {
+        const plot_series two[] = {
+            {"flows.csv", 1, 2, 3, 4, "active customers", 0},
+            {"flows.csv", 1, 5, 6, 7, "visits per day", 1},
+        };
+        plot_spec t = {"two_panels", PLOT_LINES_BANDS, PLOT_PNG, "Stocks and flows", "day (days)",
+                       "customers (people)", two, 2, 0, NULL, 0, 0};
+        t.lower_ylabel = "per day (visits)";
+        expect_render(&t, avail);
+        CHECK(file_contains("two_panels", ".gp", "set multiplot title 'Stocks and flows'"), "no multiplot title");
+        CHECK(file_contains("two_panels", ".gp", "set ylabel 'per day (visits)'"), "lower panel's y label missing");
+        CHECK(file_contains("two_panels", ".gp", "unset multiplot"), "multiplot not closed");
+        CHECK(file_contains("two_panels", ".gp", "size 1000,820"), "two panels drawn on the short canvas");
+        if (avail)
+            expect_script_runs("two_panels", ".png");
+        t.format = PLOT_SVG;
+        t.name = "two_panels_svg";
+        expect_render(&t, avail);
+    }
+    /* Bars: text labels on x, data with error bars against a model without. */
+    {
+        const plot_series fr[] = {
+            {"frequency.csv", 1, 2, 3, 4, "data (95 % CI)"},
+            {"frequency_model.csv", 1, 2, 0, 0, "model"},
+        };
+        plot_spec b = {"bars", PLOT_LINES_BANDS, PLOT_PNG, "Customers by number of purchases",
+                       "purchases within the horizon (number)", "customers (people)", fr, 2, 0, NULL, 0, 0};
+        b.kind = PLOT_BARS;
+        expect_render(&b, avail);
+        CHECK(file_contains("bars", ".gp", "'7+' 6)"), "7+ bar not labelled");
+        CHECK(file_contains("bars", ".gp", "with boxes"), "no boxes");
+        CHECK(file_contains("bars", ".gp", "with vectors"), "no error bars");
+        CHECK(file_contains("bars", ".gp", "set boxwidth 0.4 absolute"), "two series not side by side");
+        b.format = PLOT_SVG;
+        b.name = "bars_svg";
+        expect_render(&b, avail);
+        b.format = PLOT_PNG;
+        b.name = "bars_one";
+        b.nseries = 1;
+        expect_render(&b, avail);
+    }
+    /* Heat map with the first value column off the colour scale: the scale
+       ends at month 1's 92.3 % rounded up to 95, not at month 0's 100. */
+    {
+        plot_spec h = specs[2];
+        h.name = "cohorts_skip";
+        h.ymin = h.ymax = 0;
+        h.heat_scale_skip = 1;
+        expect_render(&h, avail);
+        CHECK(file_contains("cohorts_skip", ".gp", "set cbrange [0:95]"), "colour range not fitted to months 1+");
+        h.name = "cohorts_noskip";
+        h.heat_scale_skip = 0;
+        expect_render(&h, avail);
+        CHECK(!file_contains("cohorts_noskip", ".gp", "set cbrange"), "colour range set without heat_scale_skip");
+    }
+
     if (avail)
         expect_script_runs("retention", ".png");
     else
@@ -368,6 +501,35 @@ int main(int argc, char **argv)
     bad.nseries = 2;
     bad.series = ret;
     expect_error("heatmap, two series", outdir, &bad, "exactly one");
+    bad = specs[0];
+    s1[0] = ret[0];
+    s1[0].panel = 1;
+    bad.series = s1;
+    bad.nseries = 1;
+    expect_error("panel 1, no lower label", outdir, &bad, "panel");
+    bad.lower_ylabel = "per day (visits)";
+    expect_error("lower panel, nothing above", outdir, &bad, "each panel");
+    bad = specs[0];
+    bad.lower_ylabel = "per day (visits)";
+    expect_error("lower panel, nothing below", outdir, &bad, "each panel");
+    bad = specs[2];
+    bad.lower_ylabel = "per day (visits)";
+    expect_error("lower panel on a heat map", outdir, &bad, "lines plot");
+    {
+        const plot_series fr2[] = {
+            {"frequency.csv", 1, 2, 3, 4, "data"},
+            {"tornado.csv", 1, 2, 0, 0, "five rows"},
+        };
+        bad = specs[0];
+        bad.kind = PLOT_BARS;
+        bad.series = fr2;
+        bad.nseries = 2;
+        bad.ymin = bad.ymax = 0;
+        expect_error("bars, rows differ", outdir, &bad, "rows");
+        bad.nseries = 1;
+        bad.ylog = 1;
+        expect_error("log bars", outdir, &bad, "log");
+    }
 
     /* ---- gnuplot itself fails: reported, picture never half-written, old one kept */
     if (avail) {

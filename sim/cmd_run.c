@@ -21,8 +21,9 @@ static void run_usage(void)
            "writes (default DIR: out/NAME for NAME.ini): summary.json, metrics.csv,\n"
            "  retention.csv (survival by age), observed_retention.csv (the business's\n"
            "  view), profit.csv, active.csv, funnel.csv, rfm.csv, clv.csv,\n"
-           "  cohorts.csv, scenario.ini (the resolved scenario) and the plots\n"
-           "  retention.png, profit.png, customers.png, cohorts.png (with .gp scripts)\n"
+           "  cohorts.csv, frequency.csv, scenario.ini (the resolved scenario) and the\n"
+           "  plots retention.png, profit.png, customers.png, cohorts.png, frequency.png\n"
+           "  (with .gp scripts)\n"
            "\n"
            "Scenario keys: retsim keys, or docs/scenarios.md; metrics: docs/metrics.md.\n");
 }

@@ -753,6 +753,7 @@ static void reset_result(rep_result *out)
     for (int cidx = 0; cidx < CUR_COUNT; cidx++)
         memset(out->curve[cidx], 0, ((size_t)out->horizon + 1) * sizeof(double));
     memset(out->rfm, 0, sizeof out->rfm);
+    memset(out->frequency, 0, sizeof out->frequency);
 }
 
 /* Hoare's selection (Wirth's variant): puts the k-th smallest at a[k],
@@ -921,6 +922,7 @@ static int finish(rep_ctx *c)
                 : since < e->life.lost_after ? 2 : 3;
         int f = cu->visits == 1 ? 0 : cu->visits == 2 ? 1 : cu->visits <= 4 ? 2 : 3;
         out->rfm[r * RFM_FREQUENCY + f] += 1;
+        out->frequency[cu->visits >= FREQ_BINS ? FREQ_BINS - 1 : cu->visits - 1] += 1;
     }
 
     km_curve(w->surv_risk, w->surv_lost, w->surv_followed, H, out->curve[CUR_RETENTION]);

@@ -23,6 +23,9 @@ int figures_render(const char *dir, plot_spec *spec, plot_format fmt, lang_id la
     char err[512] = "";
     spec->format = fmt;
     spec->band_legend = L(lang, "95 % CI", "95%置信区间");
+    spec->thin_band_note = spec->kind == PLOT_BARS
+                               ? L(lang, "(95 % CI too narrow to draw)", "（95%置信区间太窄，画不出）")
+                               : L(lang, "(95 % band narrower than the line)", "（95%置信带比线还窄）");
     plot_status st = plot_render(dir, spec, err, sizeof err);
     if (st == PLOT_NO_GNUPLOT) {
         if (!warned)
@@ -98,27 +101,54 @@ int figures_run(const char *dir, const char *name, const char *currency, lang_id
     if (figures_render(dir, &pp, fmt, lang, d))
         return d->status;
 
-    /* active.csv: day, active(2-5) silent(6-9) dormant(10-13) */
+    /* active.csv: day, active(2-5) silent(6-9) dormant(10-13), then the
+     * flows per day: new_customers(14-17) visits(18-21), in a lower panel
+     * because a day's visits are tens where the stocks are hundreds */
     plot_series act[] = {
-        { "active.csv", 1, 2, 4, 5, L(lang, "active", "活跃") },
-        { "active.csv", 1, 6, 8, 9, L(lang, "silent", "沉默") },
-        { "active.csv", 1, 10, 12, 13, L(lang, "dormant", "休眠") },
+        { "active.csv", 1, 2, 4, 5, L(lang, "active", "活跃"), 0 },
+        { "active.csv", 1, 6, 8, 9, L(lang, "silent", "沉默"), 0 },
+        { "active.csv", 1, 10, 12, 13, L(lang, "dormant", "休眠"), 0 },
+        { "active.csv", 1, 14, 16, 17, L(lang, "new customers per day", "每天新客"), 1 },
+        { "active.csv", 1, 18, 20, 21, L(lang, "visits per day", "每天到店次数"), 1 },
     };
     snprintf(title, sizeof title, "%s: %s", name,
-             L(lang, "customers by status (mean and 95 % CI)", "各状态顾客数（均值与95%置信区间）"));
+             L(lang, "customers by status, new customers and visits per day (mean and 95 % CI)",
+               "各状态顾客数、每天新客与到店次数（均值与95%置信区间）"));
     plot_spec pa = { "customers", PLOT_LINES_BANDS, fmt, title, L(lang, "day", "天"),
-                     L(lang, "customers (people)", "顾客（人）"), act, 3, 0, NULL, 0, 0 };
+                     L(lang, "customers (people)", "顾客（人）"), act, 5, 0, NULL, 0, 0 };
+    pa.lower_ylabel = L(lang, "per day (people or visits)", "每天（人或次）");
     if (figures_render(dir, &pa, fmt, lang, d))
         return d->status;
 
-    plot_series coh = { "cohorts.csv", 1, 2, 0, 0, L(lang, "share of cohort buying", "同期群购买占比") };
+    /* Month 0 is 1 by definition (everyone buys in the month of the first
+     * purchase): on the scale it would wash every later month out to the
+     * palest colour, so the scale is fitted to months 1+ and month 0 is
+     * drawn in the top colour. */
+    plot_series coh = { "cohorts.csv", 1, 2, 0, 0,
+                        L(lang, "share of cohort buying (scale from month 1; month 0 = 1)",
+                          "同期群购买占比（色标按第1个月起；第0个月恒为1）") };
     snprintf(title, sizeof title, "%s: %s", name,
              L(lang, "cohort retention (share of each month's new customers buying)",
                "同期群留存（每月新客在之后各月的购买占比）"));
     plot_spec pc = { "cohorts", PLOT_HEATMAP, fmt, title,
                      L(lang, "months since first purchase", "首次购买后的月数"),
                      L(lang, "month of first purchase", "首次购买月份"), &coh, 1, 0, NULL, 0, 0 };
-    return figures_render(dir, &pc, fmt, lang, d);
+    pc.heat_scale_skip = 1;
+    if (figures_render(dir, &pc, fmt, lang, d))
+        return d->status;
+
+    /* frequency.csv: purchases (1..6, 7+), customers, ci_low, ci_high; last,
+     * so a report on an older run folder without it still gets the rest */
+    plot_series fr = { "frequency.csv", 1, 2, 3, 4,
+                       L(lang, "customers, mean over replications", "顾客数，各次重复模拟的均值") };
+    snprintf(title, sizeof title, "%s: %s", name,
+             L(lang, "customers by number of purchases within the horizon (mean and 95 % CI)",
+               "模拟期内按购买次数的顾客数（均值与95%置信区间）"));
+    plot_spec pf = { "frequency", PLOT_BARS, fmt, title,
+                     L(lang, "purchases per customer within the horizon (7+ = seven or more)",
+                       "模拟期内每位顾客的购买次数（7+ = 七次及以上）"),
+                     L(lang, "customers (people)", "顾客（人）"), &fr, 1, 0, NULL, 0, 0 };
+    return figures_render(dir, &pf, fmt, lang, d);
 }
 
 int figures_compare(const char *dir, const char *const *names, const char subdirs[][160], int n,

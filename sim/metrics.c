@@ -62,6 +62,8 @@ const metric_info curve_table[CUR_COUNT] = {
 const char *const rfm_recency_names[RFM_RECENCY] = { "active", "silent", "dormant", "lost" };
 const char *const rfm_frequency_names[RFM_FREQUENCY] = { "1 purchase", "2 purchases", "3-4 purchases", "5+ purchases" };
 
+const char *const frequency_bin_names[FREQ_BINS] = { "1", "2", "3", "4", "5", "6", "7+" };
+
 const double clv_quantile_levels[CLV_QUANTILES] = { 0.10, 0.25, 0.50, 0.75, 0.90, 0.95, 0.99 };
 
 int metric_retention_age(metric_id m)

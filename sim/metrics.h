@@ -97,6 +97,11 @@ enum { RFM_RECENCY = 4, RFM_FREQUENCY = 4, RFM_CELLS = RFM_RECENCY * RFM_FREQUEN
 extern const char *const rfm_recency_names[RFM_RECENCY];
 extern const char *const rfm_frequency_names[RFM_FREQUENCY];
 
+/* Customers by number of purchases within the horizon: 1, 2, ..., 6, 7+
+ * (prospects who never bought are consulted_never_bought, not a bin). */
+#define FREQ_BINS 7
+extern const char *const frequency_bin_names[FREQ_BINS];
+
 /* Quantiles of the lifetime value distribution. */
 #define CLV_QUANTILES 7
 extern const double clv_quantile_levels[CLV_QUANTILES];
@@ -109,6 +114,7 @@ typedef struct rep_result {
     double cohort[COHORT_CELLS];         /* [cohort month][months since], NAN if no cohort */
     double rfm[RFM_CELLS];               /* customers per [recency][frequency] */
     double clv_quantile[CLV_QUANTILES];
+    double frequency[FREQ_BINS];         /* customers per number of purchases (see FREQ_BINS) */
 } rep_result;
 
 rep_result *rep_alloc(int horizon);

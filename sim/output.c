@@ -134,6 +134,12 @@ static int write_curves(const char *dir, const char *name, const char *xname,
         fprintf(f, "%d", t);
         for (int i = 0; i < n; i++) {
             stat_summary st = stat_vec_get(s->curve[ids[i]], (size_t)t);
+            /* a flow per day (unit ".../day") has no day H: the horizon ends
+             * as it begins, so its 0 there would draw a false drop */
+            const char *unit = curve_table[ids[i]].unit;
+            size_t ul = strlen(unit);
+            if (t == s->horizon && ul >= 4 && !strcmp(unit + ul - 4, "/day"))
+                st.mean = st.sd = st.ci_low = st.ci_high = NAN;
             out_csv_summary(f, &st);
         }
         fputc('\n', f);
@@ -266,6 +272,28 @@ static int write_clv_csv(const char *dir, const scen_stats *s, diag *d)
         fputc('\n', f);
     }
     return out_commit(f, tmp, dir, "clv.csv", d);
+}
+
+/* Customers by number of purchases within the horizon (1, 2, ..., 7+): the
+ * mean over replications and its 95 % CI.  The columns match fit's
+ * frequency.csv (data against model), so the two can be read side by side;
+ * the bins add up to new_customers. */
+static int write_frequency_csv(const char *dir, const scen_stats *s, diag *d)
+{
+    char tmp[4200];
+    FILE *f = out_open(dir, "frequency.csv", tmp, sizeof tmp, d);
+    if (!f)
+        return d->status;
+    fputs("purchases,customers,ci_low,ci_high\n", f);
+    for (int b = 0; b < FREQ_BINS; b++) {
+        stat_summary st = stat_vec_get(s->frequency, (size_t)b);
+        fprintf(f, "%s", frequency_bin_names[b]);
+        out_csv_number(f, st.mean);
+        out_csv_number(f, st.ci_low);
+        out_csv_number(f, st.ci_high);
+        fputc('\n', f);
+    }
+    return out_commit(f, tmp, dir, "frequency.csv", d);
 }
 
 /* A matrix: first column the cohort, header the months since; mean shares. */
@@ -402,7 +430,8 @@ int out_write_run(const char *dir, const scenario *sc, const engine *e, const ru
         || write_funnel_csv(dir, s, d)
         || write_rfm_csv(dir, s, d)
         || write_clv_csv(dir, s, d)
-        || write_cohorts_csv(dir, s, d))
+        || write_cohorts_csv(dir, s, d)
+        || write_frequency_csv(dir, s, d))
         return d->status;
     if (out_write_scenario(dir, sc, d))
         return d->status;

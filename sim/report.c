@@ -999,8 +999,9 @@ static int report_run(page *p, json_t *sum, diag *d)
     h2(p, "plots", L(lang, "Plots", "图表"));
     diag fd = { 0 };
     if (p->scratch[0]) {
-        static const char *const inputs[] = { "retention.csv", "profit.csv", "active.csv", "cohorts.csv" };
-        for (size_t i = 0; i < 4; i++)
+        static const char *const inputs[] = { "retention.csv", "profit.csv", "active.csv", "cohorts.csv",
+                                              "frequency.csv" };
+        for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++)
             link_input(p, inputs[i]);
         figures_run(p->scratch, name, currency_label(p), lang, PLOT_SVG, &fd);
     }
@@ -1013,12 +1014,20 @@ static int report_run(page *p, json_t *sum, diag *d)
                L(lang, "Revenue and profit to date, and profit discounted to day 0, with 95 % bands.",
                  "截至每天的累计收入、累计利润与折现到第0天的累计利润，含95%置信带。"));
     put_figure(p, "customers", L(lang, "Customers by status", "各状态顾客数"),
-               L(lang, "Each day's active customers (a recent purchase), silent ones and dormant ones.",
-                 "每天的活跃顾客（近期有购买）、沉默顾客与休眠顾客。"));
+               L(lang, "Each day's active customers (a recent purchase), silent ones and dormant ones; below, "
+                       "new customers and visits per day.",
+                 "每天的活跃顾客（近期有购买）、沉默顾客与休眠顾客；下方为每天的新客与到店次数。"));
     put_figure(p, "cohorts", L(lang, "Cohort retention", "同期群留存"),
                L(lang, "Each row is a month's new customers, each column the months since their first purchase; "
-                       "the colour is the share of the cohort buying in that month.",
-                 "每行是某月的新顾客，每列是首次购买后的月数；颜色表示该同期群在当月购买的占比。"));
+                       "the colour is the share of the cohort buying in that month. The colour scale is fitted "
+                       "to months 1 on; month 0 is 1 by definition and drawn in the darkest colour.",
+                 "每行是某月的新顾客，每列是首次购买后的月数；颜色表示该同期群在当月购买的占比。"
+                 "色标按第1个月起的数据设定；第0个月按定义为1，以最深色显示。"));
+    put_figure(p, "frequency", L(lang, "Customers by number of purchases", "按购买次数的顾客数"),
+               L(lang, "How many customers bought once, twice, ... or 7 times or more within the horizon; "
+                       "mean over replications with its 95 % confidence interval. Prospects who never bought "
+                       "are not counted here.",
+                 "模拟期内购买1次、2次……及7次以上的顾客数；各次重复模拟的均值与95%置信区间。从未购买的潜在顾客不计入。"));
 
     h2(p, "metrics", L(lang, "All metrics", "全部指标"));
     metrics_table(p, metrics);

@@ -17,7 +17,8 @@ static int stats_alloc(scen_stats *s, int horizon, int paired)
     s->cohort = stat_vec_alloc(COHORT_CELLS);
     s->rfm = stat_vec_alloc(RFM_CELLS);
     s->clv_quantile = stat_vec_alloc(CLV_QUANTILES);
-    int ok = s->metric && s->cohort && s->rfm && s->clv_quantile;
+    s->frequency = stat_vec_alloc(FREQ_BINS);
+    int ok = s->metric && s->cohort && s->rfm && s->clv_quantile && s->frequency;
     for (int c = 0; c < CUR_COUNT; c++) {
         s->curve[c] = stat_vec_alloc(npts);
         ok = ok && s->curve[c];
@@ -39,6 +40,7 @@ static void stats_free(scen_stats *s)
     stat_vec_free(s->cohort);
     stat_vec_free(s->rfm);
     stat_vec_free(s->clv_quantile);
+    stat_vec_free(s->frequency);
     stat_vec_free(s->diff);
     for (int c = 0; c < CUR_COUNT; c++) {
         stat_vec_free(s->curve[c]);
@@ -68,6 +70,7 @@ static void accumulate(run_result *res, rep_result *const *reps, double *scratch
         stat_vec_add(s->cohort, r->cohort);
         stat_vec_add(s->rfm, r->rfm);
         stat_vec_add(s->clv_quantile, r->clv_quantile);
+        stat_vec_add(s->frequency, r->frequency);
         if (!s->diff)
             continue;
         for (int m = 0; m < MET_COUNT; m++)

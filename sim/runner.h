@@ -32,6 +32,7 @@ typedef struct scen_stats {
     stat_vec *cohort;               /* COHORT_CELLS */
     stat_vec *rfm;                  /* RFM_CELLS */
     stat_vec *clv_quantile;         /* CLV_QUANTILES */
+    stat_vec *frequency;            /* FREQ_BINS */
     stat_vec *diff;                 /* metric minus the base's, paired; NULL for the base */
     stat_vec *diff_curve[CUR_COUNT];/* curve minus the base's; NULL for the base */
 } scen_stats;

@@ -152,8 +152,8 @@ Test(cli, run_writes_every_output_atomically)
     cr_assert_eq(tu_system(cmd), 0, "%s failed", cmd);
     static const char *const files[] = { "summary.json", "metrics.csv", "retention.csv", "profit.csv",
                                          "active.csv", "funnel.csv", "rfm.csv", "clv.csv",
-                                         "cohorts.csv", "scenario.ini", "retention.gp", "profit.gp",
-                                         NULL };
+                                         "cohorts.csv", "frequency.csv", "scenario.ini", "retention.gp",
+                                         "profit.gp", "frequency.gp", NULL };
     for (int i = 0; files[i]; i++) {
         char path[1200];
         snprintf(path, sizeof path, "%s/run/%s", dir, files[i]);
@@ -207,7 +207,8 @@ Test(cli, output_is_identical_for_1_and_2_threads)
              tu_bin(), dir, tu_bin(), dir);
     cr_assert_eq(tu_system(cmd), 0);
     static const char *const files[] = { "metrics.csv", "retention.csv", "profit.csv",
-                                         "active.csv", "cohorts.csv", "rfm.csv", "clv.csv", NULL };
+                                         "active.csv", "cohorts.csv", "rfm.csv", "clv.csv",
+                                         "frequency.csv", NULL };
     for (int i = 0; files[i]; i++) {
         snprintf(cmd, sizeof cmd, "cmp -s %s/a/%s %s/b/%s", dir, files[i], dir, files[i]);
         cr_expect_eq(tu_system(cmd), 0, "%s differs between 1 and 2 threads", files[i]);
@@ -218,6 +219,97 @@ Test(cli, output_is_identical_for_1_and_2_threads)
              "grep -v '\"threads\"' %s/b/summary.json > %s/b.j && cmp -s %s/a.j %s/b.j",
              dir, dir, dir, dir, dir, dir);
     cr_expect_eq(tu_system(cmd), 0, "summary.json differs beyond the threads field");
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    tu_system(cmd);
+}
+
+/* frequency.csv: customers by purchases 1..6, 7+ add up to new_customers,
+ * and the bins from k on match the funnel's "k-th purchase" counts (the
+ * same customers counted two ways); cohorts.gp's colour scale stops below
+ * month 0's 1; customers.png has the per-day flows. */
+static double csv_mean_of(const char *path, const char *row, int col)
+{
+    FILE *f = fopen(path, "r");
+    cr_assert(f, "cannot open %s", path);
+    char line[4096];
+    double v = NAN;
+    while (fgets(line, sizeof line, f)) {
+        size_t n = strlen(row);
+        if (strncmp(line, row, n) || line[n] != ',')
+            continue;
+        char *p = line;
+        for (int c = 1; c < col && p; c++) {
+            p = strchr(p, ',');
+            p = p ? p + 1 : NULL;
+        }
+        cr_assert(p, "%s: row %s has no column %d", path, row, col);
+        v = strtod(p, NULL);
+    }
+    fclose(f);
+    cr_assert(!isnan(v), "%s: no row %s", path, row);
+    return v;
+}
+
+Test(cli, run_frequency_adds_up_and_cohort_scale_skips_month_0)
+{
+    char dir[] = "/tmp/retsim-freq-XXXXXX";
+    cr_assert(mkdtemp(dir));
+    char cmd[1024], path[1200];
+    snprintf(cmd, sizeof cmd, "%s run scenarios/clinic.ini --reps 4 --seed 3 --quiet --out %s/run", tu_bin(), dir);
+    cr_assert_eq(tu_system(cmd), 0, "%s failed", cmd);
+
+    snprintf(path, sizeof path, "%s/run/frequency.csv", dir);
+    FILE *f = fopen(path, "r");
+    cr_assert(f, "frequency.csv missing");
+    char line[512];
+    cr_assert(fgets(line, sizeof line, f));
+    cr_expect_str_eq(line, "purchases,customers,ci_low,ci_high\n");
+    static const char *const bins[] = { "1", "2", "3", "4", "5", "6", "7+" };
+    double count[7], total = 0;
+    int rows = 0;
+    while (fgets(line, sizeof line, f)) {
+        char label[16];
+        double mean, lo, hi;
+        cr_assert_eq(sscanf(line, "%15[^,],%lf,%lf,%lf", label, &mean, &lo, &hi), 4, "bad row: %s", line);
+        cr_assert_lt(rows, 7, "more than 7 rows");
+        cr_expect_str_eq(label, bins[rows]);
+        cr_expect(lo <= mean && mean <= hi, "bin %s: %g outside its CI [%g, %g]", label, mean, lo, hi);
+        count[rows++] = mean;
+        total += mean;
+    }
+    fclose(f);
+    cr_assert_eq(rows, 7, "expected bins 1..6 and 7+, got %d rows", rows);
+    cr_expect_gt(count[6], 0, "clinic has regulars: the 7+ bin should not be empty");
+
+    snprintf(path, sizeof path, "%s/run/metrics.csv", dir);
+    double new_customers = csv_mean_of(path, "new_customers", 3);
+    cr_expect(fabs(total - new_customers) <= 1e-6 * new_customers, "bins add up to %.6f, new_customers %.6f", total,
+              new_customers);
+    snprintf(path, sizeof path, "%s/run/funnel.csv", dir);
+    static const struct { const char *step; int from; } funnel[] = {
+        { "2nd purchase", 1 }, { "3rd purchase", 2 }, { "5th purchase", 4 },
+    };
+    for (int k = 0; k < 3; k++) {
+        double from_bins = 0;
+        for (int b = funnel[k].from; b < 7; b++)
+            from_bins += count[b];
+        double step = csv_mean_of(path, funnel[k].step, 2);
+        cr_expect(fabs(from_bins - step) <= 1e-6 * step, "%s: %.6f in the funnel, %.6f from the bins",
+                  funnel[k].step, step, from_bins);
+    }
+
+    /* month 0 is 1; every later share in clinic is below 0.2 */
+    snprintf(path, sizeof path, "%s/run/cohorts.gp", dir);
+    f = fopen(path, "r");
+    cr_assert(f, "cohorts.gp missing");
+    double cbmax = NAN;
+    while (fgets(line, sizeof line, f))
+        if (!strncmp(line, "set cbrange [0:", 15))
+            cbmax = strtod(line + 15, NULL);
+    fclose(f);
+    cr_expect(cbmax > 0 && cbmax < 0.5, "cohorts' colour scale should end below month 0's 1, got %g", cbmax);
+    snprintf(cmd, sizeof cmd, "grep -q \"title 'visits per day\" %s/run/customers.gp", dir);
+    cr_expect_eq(tu_system(cmd), 0, "customers plot lacks visits per day");
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     tu_system(cmd);
 }
