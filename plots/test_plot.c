@@ -61,7 +61,7 @@ static void write_csvs(void)
     FILE *f;
 
     /* Customers by number of repeat purchases, actual against a model. */
-    f = open_csv("frequency.csv");
+    f = open_csv("fit_frequency.csv");
     fprintf(f, "repeat_purchases,actual,model\n0,1411,1409.3\n1,439,441.9\n2,214,204.3\n3,100,115.6\n"
                "4,62,72.2\n5,38,48.0\n6,29,33.3\n7+,64,82.4\n");
     fclose(f);
@@ -270,8 +270,8 @@ int main(int argc, char **argv)
     const plot_series cohort_w[] = {{"cohorts_weekly.csv", 1, 1, 0, 0, "retention (%)"}};
     const plot_series torn[] = {{"tornado.csv", 1, 2, 2, 3, "CLV swing"}};
     const plot_series freq[] = {
-        {"frequency.csv", 1, 2, 0, 0, "actual"},
-        {"frequency.csv", 1, 3, 0, 0, "model"},
+        {"fit_frequency.csv", 1, 2, 0, 0, "actual"},
+        {"fit_frequency.csv", 1, 3, 0, 0, "model"},
     };
     const plot_series states[] = {
         {"states.csv", 1, 2, 0, 0, "active"},

@@ -383,31 +383,31 @@ done:
  * customers by repeat purchases in the calibration span, 0, 1, ..., 6, 7+,
  * in the data against the fitted BG/NBD, whose expected count for x is
  * sum_i P(X(T_i) = x) over the customers' own ages T_i (eq. 8). */
-#define FREQ_BINS 8
+#define FIT_FREQ_BINS 8
 static int write_frequency(const char *dir, fit_state *s, diag *d)
 {
-    double actual[FREQ_BINS] = { 0 }, expected[FREQ_BINS] = { 0 };
+    double actual[FIT_FREQ_BINS] = { 0 }, expected[FIT_FREQ_BINS] = { 0 };
     for (int i = 0; i < s->log->ncust; i++) {
         const cust_summary *c = &s->cs[i];
         if (c->T <= 0)
             continue;
-        actual[c->x < FREQ_BINS - 1 ? (int)c->x : FREQ_BINS - 1] += 1;
+        actual[c->x < FIT_FREQ_BINS - 1 ? (int)c->x : FIT_FREQ_BINS - 1] += 1;
         double below = 0;
-        for (int x = 0; x < FREQ_BINS - 1; x++) {
+        for (int x = 0; x < FIT_FREQ_BINS - 1; x++) {
             double p = bgnbd_p_purchases(&s->bg, x, c->T);
             expected[x] += p;
             below += p;
         }
-        expected[FREQ_BINS - 1] += fmax(0, 1 - below);
+        expected[FIT_FREQ_BINS - 1] += fmax(0, 1 - below);
     }
     char tmp[4200];
     FILE *f = out_open(dir, "frequency.csv", tmp, sizeof tmp, d);
     if (!f)
         return d->status;
     fprintf(f, "repeat_purchases,actual_customers,bgnbd_expected_customers\n");
-    for (int x = 0; x < FREQ_BINS; x++) {
+    for (int x = 0; x < FIT_FREQ_BINS; x++) {
         char label[8];
-        snprintf(label, sizeof label, x < FREQ_BINS - 1 ? "%d" : "%d+", x);
+        snprintf(label, sizeof label, x < FIT_FREQ_BINS - 1 ? "%d" : "%d+", x);
         fprintf(f, "%s,%.0f,%.2f\n", label, actual[x], expected[x]);
     }
     if (out_commit(f, tmp, dir, "frequency.csv", d))
