@@ -36,7 +36,9 @@ static void sensitivity_usage(void)
            "\n"
            "Moves every number written in the scenario down and up by delta (each on the\n"
            "same simulated customers as the base) and ranks the parameters by the swing in\n"
-           "profit: a tornado chart of what matters most.\n"
+           "profit: a tornado chart of what matters most. A whole-number key moves by\n"
+           "the nearest whole step at least delta of itself (at least 1); a side past a\n"
+           "key's bound is left out, and sensitivity.csv's note column says why.\n"
            "\n"
            "options:\n");
     cli_print_common_help(CLI_DELTA | CLI_METRIC);
