@@ -1099,11 +1099,20 @@ static void emit_tics(FILE *f, const char *axis, const char *opts, char **labels
     fprintf(f, "set %stics %s%s (", axis, opts, literal ? " noenhanced" : "");
     for (int i = from; i < n; i += step) {
         const char *lab = labels[i] ? labels[i] : "";
+        /* a tic label is a format for its position: "+10 %" must be "+10 %%" */
+        char fmt[1024];
+        size_t k = 0;
+        for (const char *c = lab; *c && k + 2 < sizeof fmt; c++) {
+            if (*c == '%')
+                fmt[k++] = '%';
+            fmt[k++] = *c;
+        }
+        fmt[k] = '\0';
         fputs(sep, f);
         if (literal)
-            emit_quoted(f, lab);
+            emit_quoted(f, fmt);
         else
-            emit_escaped(f, lab);
+            emit_escaped(f, fmt);
         fprintf(f, " %d", i - from);
         sep = ", ";
     }

@@ -64,6 +64,24 @@ static int parse_share(const char *opt, const char *text, double max, double *ou
     return 0;
 }
 
+int cli_parse_material(const char *text, double *out, diag *d)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (!*text || end == text || *end != '%' || end[1] || errno == ERANGE || !isfinite(v)
+        || strpbrk(text, "xXpP"))
+        return diag_set(d, DIAG_USAGE,
+                        "--material '%s': expected a percentage such as 1%% (a change smaller than "
+                        "that share of the base, or for shares that many percentage points, reads "
+                        "\"no material change\")", text);
+    if (!(v > 0) || !(v < 100))
+        return diag_set(d, DIAG_USAGE, "--material %s is out of range: expected more than 0%% and "
+                                       "less than 100%%", text);
+    *out = v / 100;
+    return 0;
+}
+
 int cli_metric_index(const char *name, diag *d)
 {
     const char *names[MET_COUNT + 1];
@@ -107,6 +125,10 @@ void cli_print_common_help(int allowed)
     if (allowed & CLI_REPORT)
         printf("      --report         also write report.html (one self-contained page)\n"
                "      --lang L         language of the report, the plots (and compare's verdicts): en or zh\n");
+    if (allowed & CLI_MATERIAL)
+        printf("      --material X%%    the smallest change a verdict calls up or down: X %% of the\n"
+               "                       base, and X percentage points for shares (default 1 %% and\n"
+               "                       0.5 pp; docs/whatif.md); smaller reads \"no material change\"\n");
     if (allowed & CLI_METRIC)
         printf("      --metric NAME    a second metric to report the swing of (default retention_365)\n");
     printf("  -q, --quiet          no progress bar, no summary\n"
@@ -123,6 +145,7 @@ int cli_parse(const char *verb, int argc, char **argv, int allowed, cli_opts *o,
         { "independent", no_argument, 0, 'I' },    { "param", required_argument, 0, 'A' },
         { "delta", required_argument, 0, 'D' },    { "metric", required_argument, 0, 'M' },
         { "report", no_argument, 0, 'R' },         { "lang", required_argument, 0, 'L' },
+        { "material", required_argument, 0, 'T' },
         { 0, 0, 0, 0 }
     };
     memset(o, 0, sizeof *o);
@@ -136,7 +159,7 @@ int cli_parse(const char *verb, int argc, char **argv, int allowed, cli_opts *o,
     while ((c = getopt_long(argc, argv, ":r:s:t:o:qh", opts, NULL)) != -1) {
         int needs = c == 'P' ? CLI_PRECISION : c == 'I' ? CLI_INDEPENDENT : c == 'A' ? CLI_PARAM
                     : c == 'D' ? CLI_DELTA : c == 'M' ? CLI_METRIC
-                    : (c == 'R' || c == 'L') ? CLI_REPORT : 0;
+                    : (c == 'R' || c == 'L') ? CLI_REPORT : c == 'T' ? CLI_MATERIAL : 0;
         if (needs && !(allowed & needs))
             return diag_set(d, DIAG_USAGE, "%s does not take %s (see retsim %s --help)", verb,
                             argv[optind - 1], verb);
@@ -188,6 +211,10 @@ int cli_parse(const char *verb, int argc, char **argv, int allowed, cli_opts *o,
             break;
         case 'M':
             o->metric = optarg;
+            break;
+        case 'T':
+            if (cli_parse_material(optarg, &o->material, d))
+                return d->status;
             break;
         case 'R':
             o->report = 1;

@@ -17,7 +17,8 @@ enum {
     CLI_PARAM = 4,
     CLI_DELTA = 8,
     CLI_METRIC = 16,
-    CLI_REPORT = 32       /* --report and --lang */
+    CLI_REPORT = 32,      /* --report and --lang */
+    CLI_MATERIAL = 64     /* --material X%: the verdicts' threshold */
 };
 
 typedef struct cli_opts {
@@ -34,6 +35,7 @@ typedef struct cli_opts {
     const char *metric;      /* sensitivity: second metric */
     int report;              /* also write report.html */
     int lang;                /* lang_id of the report */
+    double material;         /* --material as a share (0.01 for 1%); 0 = metric_table's */
     const char *files[CLI_MAX_FILES];
     int nfiles;
 } cli_opts;
@@ -41,6 +43,10 @@ typedef struct cli_opts {
 /* Parses argv (argv[0] is the command name) into o; defaults: seed 1,
  * 200 replications, all threads, delta 0.1.  Returns 0 or DIAG_USAGE. */
 int cli_parse(const char *verb, int argc, char **argv, int allowed, cli_opts *o, diag *d);
+
+/* --material X%: a percentage strictly between 0 and 100, the % sign
+ * required (a bare 1 could mean 1 % or 100 %); *out = X / 100. */
+int cli_parse_material(const char *text, double *out, diag *d);
 
 /* out/NAME for FILE.ini or a/b/NAME.ini */
 void cli_default_out(const char *path, char *out, size_t cap);

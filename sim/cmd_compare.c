@@ -22,7 +22,7 @@ static void compare_usage(void)
            "reports each metric's difference from the base with its 95 %% CI.\n"
            "\n"
            "options:\n");
-    cli_print_common_help(CLI_PRECISION | CLI_INDEPENDENT | CLI_REPORT);
+    cli_print_common_help(CLI_PRECISION | CLI_INDEPENDENT | CLI_REPORT | CLI_MATERIAL);
     printf("\n"
            "writes (default DIR: out/NAME of the last variant): compare.csv, compare.json,\n"
            "  retention.png, profit.png, customers.png (overlays with bands),\n"
@@ -33,7 +33,7 @@ static void compare_usage(void)
 static int compare_run(int argc, char **argv, diag *d)
 {
     cli_opts o;
-    if (cli_parse("compare", argc, argv, CLI_PRECISION | CLI_INDEPENDENT | CLI_REPORT, &o, d))
+    if (cli_parse("compare", argc, argv, CLI_PRECISION | CLI_INDEPENDENT | CLI_REPORT | CLI_MATERIAL, &o, d))
         return d->status;
     if (o.help) {
         compare_usage();
@@ -91,6 +91,7 @@ static int compare_run(int argc, char **argv, diag *d)
         compare_from_independent(t, res, b->n);
     }
     t->seed = o.run.seed;
+    t->material = o.material;
     if ((status = out_mkdirs(outdir, d)))
         goto done;
     for (int k = 0; k < b->n; k++) {

@@ -35,11 +35,26 @@
 #define LESSON_MAX_SHOW 12
 #define LESSON_MAX_PARAGRAPHS 4
 #define LESSON_DEFAULT_REPS 100
-#define LESSON_NEGLIGIBLE 0.02
+#define LESSON_MAX_CLAIMS 16
 
 typedef enum { JUDGE_RANGE, JUDGE_SIGN, JUDGE_PATTERN, JUDGE_BEST, JUDGE_WORST, JUDGE_KEY } judge_kind;
 
 static const char *const judge_names[] = { "range", "sign", "pattern", "best", "worst", "key", NULL };
+
+/* What a lesson's title and texts say the simulation shows, checked
+ * against every run so a text can never teach the opposite of what was
+ * measured: scenario k's metric goes up, down or stays the same (the
+ * compare verdict), or its relative change lies in [low, high), or its
+ * mean is above or below another scenario's. */
+typedef struct lesson_claim {
+    int scenario, metric;
+    int is_range;
+    int other;            /* >= 0: an ordering, scenario's mean above (sign 1) or below (-1) other's */
+    int sign;
+    compare_verdict_id verdict;
+    double low, high;
+    char text[96];        /* as written, for the message */
+} lesson_claim;
 
 typedef struct lesson {
     int number;
@@ -58,7 +73,9 @@ typedef struct lesson {
     int variant;          /* range and sign: the variant judged */
     int explain[LESSON_MAX_SCEN]; /* the scenarios explained */
     int nexplain;
-    double negligible;
+    double material;      /* the lesson's --material; 0 = metric_table's */
+    lesson_claim claim[LESSON_MAX_CLAIMS];
+    int nclaims;
     char key;
 } lesson;
 
@@ -105,14 +122,6 @@ static const char *metric_label(int m, lang_id lang)
     return metric_table[m].name;
 }
 
-static const char *change_label(const char *word, lang_id lang)
-{
-    if (!strcmp(word, "up"))
-        return L(lang, "up", "上升");
-    if (!strcmp(word, "down"))
-        return L(lang, "down", "下降");
-    return L(lang, "about the same", "差不多");
-}
 
 static const char *currency_word(const char *currency, lang_id lang)
 {
@@ -271,6 +280,78 @@ static int metric_list(const char *text, int *out, int max, const char *where, d
     return n;
 }
 
+/* claims = METRIC[@K]:WORD ..., WORD up, down, same, LOW..HIGH (percent)
+ * or above@J / below@J. */
+static int read_claims(const char *text, lesson *ls, const char *where, diag *d)
+{
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", text);
+    for (char *tok = strtok(buf, " \t,"); tok; tok = strtok(NULL, " \t,")) {
+        if (ls->nclaims == LESSON_MAX_CLAIMS)
+            return diag_set(d, DIAG_USAGE, "%s: at most %d claims", where, LESSON_MAX_CLAIMS);
+        lesson_claim *c = &ls->claim[ls->nclaims];
+        memset(c, 0, sizeof *c);
+        snprintf(c->text, sizeof c->text, "%s", tok);
+        char *colon = strchr(tok, ':');
+        if (!colon)
+            return diag_set(d, DIAG_USAGE, "%s: claim '%s': expected METRIC:up, METRIC@K:down, "
+                                           "METRIC:same or METRIC:LOW..HIGH", where, c->text);
+        *colon = '\0';
+        const char *word = colon + 1;
+        char *at = strchr(tok, '@');
+        c->scenario = ls->variant;
+        c->other = -1;
+        if (at) {
+            *at = '\0';
+            char *end;
+            long k = strtol(at + 1, &end, 10);
+            if (*end || end == at + 1 || k < 1 || k >= ls->nfiles)
+                return diag_set(d, DIAG_USAGE, "%s: claim '%s': @K must be a variant, 1 to %d", where,
+                                c->text, ls->nfiles - 1);
+            c->scenario = (int)k;
+        }
+        diag md = { 0 };
+        if ((c->metric = cli_metric_index(tok, &md)) < 0)
+            return diag_set(d, DIAG_USAGE, "%s: claim '%s': %s", where, c->text, md.msg);
+        const char *dots = strstr(word, "..");
+        if (!strcmp(word, "up"))
+            c->verdict = VERDICT_UP;
+        else if (!strcmp(word, "down"))
+            c->verdict = VERDICT_DOWN;
+        else if (!strcmp(word, "same"))
+            c->verdict = VERDICT_NONE;
+        else if (!strncmp(word, "above@", 6) || !strncmp(word, "below@", 6)) {
+            char *end;
+            long j = strtol(word + 6, &end, 10);
+            if (*end || !word[6] || j < 0 || j >= ls->nfiles || j == c->scenario)
+                return diag_set(d, DIAG_USAGE, "%s: claim '%s': above@J and below@J need another "
+                                               "scenario J, 0 (the base) to %d", where, c->text,
+                                ls->nfiles - 1);
+            c->other = (int)j;
+            c->sign = word[0] == 'a' ? 1 : -1;
+        } else if (dots) {
+            char lo[64], *end;
+            snprintf(lo, sizeof lo, "%.*s", (int)(dots - word < 63 ? dots - word : 63), word);
+            c->low = strtod(lo, &end) / 100;
+            int bad = !*lo || *end;
+            c->high = strtod(dots + 2, &end) / 100;
+            bad |= !dots[2] || *end || !(c->low < c->high);
+            if (bad)
+                return diag_set(d, DIAG_USAGE, "%s: claim '%s': a range is LOW..HIGH in percent of "
+                                               "the base, LOW below HIGH (e.g. 0..20, -inf..10)",
+                                where, c->text);
+            c->is_range = 1;
+        } else {
+            return diag_set(d, DIAG_USAGE, "%s: claim '%s': expected up, down, same, LOW..HIGH, "
+                                           "above@J or below@J after the colon", where, c->text);
+        }
+        ls->nclaims++;
+    }
+    if (ls->nclaims == 0)
+        return diag_set(d, DIAG_USAGE, "%s: claims names no claim", where);
+    return 0;
+}
+
 static int read_lesson(dictionary *ini, const char *dir, int number, lang_id lang, lesson *ls,
                        diag *d)
 {
@@ -392,27 +473,67 @@ static int read_lesson(dictionary *ini, const char *dir, int number, lang_id lan
             ls->explain[ls->nexplain++] = (int)k;
         }
     }
-    const char *neg = get(ini, number, "negligible");
-    ls->negligible = neg ? atof(neg) : LESSON_NEGLIGIBLE;
-    return 0;
+    if (get(ini, number, "negligible"))
+        return diag_set(d, DIAG_USAGE, "%s: negligible is gone: verdicts follow compare's materiality; "
+                                       "set material = 2%% to change it", where);
+    const char *material = get(ini, number, "material");
+    if (material) {
+        diag md = { 0 };
+        if (cli_parse_material(material, &ls->material, &md))
+            return diag_set(d, DIAG_USAGE, "%s: material = %s: %s", where, material, md.msg);
+    }
+    const char *claims = get(ini, number, "claims");
+    if (!claims)
+        return diag_set(d, DIAG_USAGE, "%s: claims is required: what the title and texts say the "
+                                       "simulation shows, e.g. claims = profit:down", where);
+    return read_claims(claims, ls, where, d);
 }
 
 /* ---- judging ---- */
 
-/* up, down or same: same when the 95 % CI includes 0 or the change is
- * smaller than the lesson's negligible share of the base. */
-static const char *change_word(const compare_table *t, int k, int m, double negligible)
+/* up, down or same: compare's verdict (the one `retsim compare` prints
+ * above the lesson's table), "same" for no material change. */
+static const char *change_word(const compare_table *t, int k, int m)
 {
-    double rel, lo, hi;
-    compare_relative(t, k, m, &rel, &lo, &hi);
-    const stat_summary *dd = &t->diff[k][m];
-    if (isnan(rel))
-        return dd->ci_low > 0 ? "up" : dd->ci_high < 0 ? "down" : "same";
-    if (dd->ci_low > 0 && rel > negligible)
-        return "up";
-    if (dd->ci_high < 0 && rel < -negligible)
-        return "down";
-    return "same";
+    compare_verdict_id v = compare_verdict(t, k, m);
+    return v == VERDICT_UP ? "up" : v == VERDICT_DOWN ? "down" : v == VERDICT_NONE ? "same" : "n/a";
+}
+
+/* The claims this run contradicts: writes them into why (one per line) and
+ * returns how many. */
+static int failed_claims(const lesson *ls, const compare_table *t, lang_id lang, char *why, size_t cap)
+{
+    int bad = 0;
+    size_t used = 0;
+    why[0] = '\0';
+    for (int i = 0; i < ls->nclaims; i++) {
+        const lesson_claim *c = &ls->claim[i];
+        char measured[96];
+        int ok;
+        if (c->other >= 0) {
+            double x = t->value[c->scenario][c->metric].mean, y = t->value[c->other][c->metric].mean;
+            ok = c->sign > 0 ? x > y : x < y;
+            snprintf(measured, sizeof measured, "%.6g against %.6g", x, y);
+        } else if (c->is_range) {
+            double rel, lo, hi;
+            compare_relative(t, c->scenario, c->metric, &rel, &lo, &hi);
+            ok = !isnan(rel) && rel >= c->low && rel < c->high;
+            snprintf(measured, sizeof measured, isnan(rel) ? "n/a" : "%+.1f %%", 100 * rel);
+        } else {
+            compare_verdict_id v = compare_verdict(t, c->scenario, c->metric);
+            ok = v == c->verdict;
+            snprintf(measured, sizeof measured, "%s", compare_verdict_word(v, lang));
+        }
+        if (ok)
+            continue;
+        bad++;
+        if (used < cap)
+            used += (size_t)snprintf(why + used, cap - used,
+                                     L(lang, "  the text says %s; this run measured %s\n",
+                                       "  文字说 %s；这次实测为 %s\n"),
+                                     c->text, measured);
+    }
+    return bad;
 }
 
 /* The choice the measurement makes right, or -1; what describes it. */
@@ -443,7 +564,7 @@ static int measured_choice(const lesson *ls, const compare_table *t, char *what,
         for (int k = from; k <= to; k++)
             for (int j = 0; j < nm; j++)
                 used += (size_t)snprintf(what + used, used < cap ? cap - used : 0, "%s%s",
-                                         used ? " " : "", change_word(t, k, ls->metric[j], ls->negligible));
+                                         used ? " " : "", change_word(t, k, ls->metric[j]));
         for (int i = 0; i < ls->nchoices; i++) {
             /* compare word by word, whatever the spacing */
             char a[160], b[512];
@@ -480,7 +601,7 @@ static int measured_choice(const lesson *ls, const compare_table *t, char *what,
 
 /* ---- printing ---- */
 
-static void print_metric(const lesson *ls, const batch *b, const compare_table *t, int m,
+static void print_metric(const batch *b, const compare_table *t, int m,
                          const char *currency, lang_id lang)
 {
     printf(L(lang, "%s (%s):\n", "%s（%s）：\n"), metric_label(m, lang), metric_table[m].name);
@@ -507,7 +628,7 @@ static void print_metric(const lesson *ls, const batch *b, const compare_table *
                 format_value(hi_s, sizeof hi_s, m, dd->ci_high, currency, lang);
                 printf("  %s%s [%s, %s]", dd->mean >= 0 ? "+" : "", a, lo_s, hi_s);
             }
-            printf("  %s", change_label(change_word(t, k, m, ls->negligible), lang));
+            printf("  %s", compare_verdict_word(compare_verdict(t, k, m), lang));
         }
         putchar('\n');
     }
@@ -608,10 +729,13 @@ static void print_judgement(const lesson *ls, const batch *b, const compare_tabl
         break;
     case JUDGE_SIGN:
     case JUDGE_PATTERN: {
-        printf(L(lang, "Measured (\"about the same\": a change under %.0f %% of the base, or not clear "
-                       "from the 95 %% CI):",
-                 "实测（“差不多”指变化不到基准的 %.0f%%，或在 95%% 置信区间内看不出变化）："),
-               100 * ls->negligible);
+        char rel_text[64], pp_text[64];
+        compare_material_text(rel_text, sizeof rel_text, MET_PROFIT, t->material, lang);
+        compare_material_text(pp_text, sizeof pp_text, MET_REPEAT_RATE, t->material, lang);
+        printf(L(lang, "Measured (\"no material change\": the 95 %% CI holds 0, or the change is under "
+                       "%s; shares under %s):",
+                 "实测（“无实质变化”指 95%% 置信区间含 0，或变化不到%s；比例类指标不到 %s）："),
+               rel_text, pp_text);
         int from = ls->judge == JUDGE_SIGN ? ls->variant : 1;
         int to = ls->judge == JUDGE_SIGN ? ls->variant : t->nscen - 1;
         int nm = ls->judge == JUDGE_SIGN ? 1 : ls->nmetric;
@@ -619,7 +743,7 @@ static void print_judgement(const lesson *ls, const batch *b, const compare_tabl
             for (int j = 0; j < nm; j++)
                 printf(lang == LANG_ZH ? "\n  %s，%s：%s" : "\n  %s, %s: %s", scen_name(b->sc[k]),
                        metric_table[ls->metric[j]].name,
-                       change_label(change_word(t, k, ls->metric[j], ls->negligible), lang));
+                       compare_verdict_word(compare_verdict(t, k, ls->metric[j]), lang));
         putchar('\n');
         break;
     }
@@ -692,7 +816,7 @@ static void print_plots(const char *outdir, const batch *b, const char subdirs[]
 
 static void lesson_usage(void)
 {
-    printf("usage: retsim lesson [N] [--answer X] [--lang en|zh] [--reps R] [--out DIR]\n"
+    printf("usage: retsim lesson [N] [--answer X] [--lang en|zh] [--reps R] [--material X%%] [--out DIR]\n"
            "\n"
            "Short lessons for a new marketing hire: why a good experience does not\n"
            "guarantee a second visit, and what each lever does. Without N, lists the\n"
@@ -711,6 +835,8 @@ static void lesson_usage(void)
            "  -o, --out DIR        output directory (default out/lesson_N)\n"
            "      --lessons DIR    where lessons.ini is (default scenarios/lessons, or\n"
            "                       $RETSIM_LESSONS)\n"
+           "      --material X%%    the smallest change a verdict calls up or down, as in\n"
+           "                       retsim compare (default: the lesson's, else 1 %% / 0.5 pp)\n"
            "  -h, --help           this help\n",
            LESSON_DEFAULT_REPS);
 }
@@ -729,8 +855,8 @@ static int list_lessons(dictionary *ini, const char *dir, lang_id lang, diag *d)
     return 0;
 }
 
-static int run_lesson(const lesson *ls, const run_opts *ro, const char *out, int answer_given,
-                      const char *answer_text, lang_id lang, diag *d)
+static int run_lesson(const lesson *ls, const run_opts *ro, double material, const char *out,
+                      int answer_given, const char *answer_text, lang_id lang, diag *d)
 {
     batch *b = calloc(1, sizeof *b);
     compare_table *t = calloc(1, sizeof *t);
@@ -771,6 +897,7 @@ static int run_lesson(const lesson *ls, const run_opts *ro, const char *out, int
         goto done;
     compare_from_paired(t, res);
     t->seed = ro->seed;
+    t->material = material > 0 ? material : ls->material;
     for (int k = 0; k < b->n; k++) {
         char safe[120];
         batch_safe_name(scen_name(b->sc[k]), safe, sizeof safe);
@@ -798,21 +925,35 @@ static int run_lesson(const lesson *ls, const run_opts *ro, const char *out, int
     const char *cur = currency_word(currency, lang);
     int shown[MET_COUNT] = { 0 };
     for (int j = 0; j < ls->nmetric; j++) {
-        print_metric(ls, b, t, ls->metric[j], cur, lang);
+        print_metric(b, t, ls->metric[j], cur, lang);
         shown[ls->metric[j]] = 1;
     }
     for (int j = 0; j < ls->nshow; j++)
         if (!shown[ls->show[j]]) {
-            print_metric(ls, b, t, ls->show[j], cur, lang);
+            print_metric(b, t, ls->show[j], cur, lang);
             shown[ls->show[j]] = 1;
         }
     putchar('\n');
     print_judgement(ls, b, t, answer, lang);
 
     printf("%s\n", L(lang, "THE TAKEAWAY", "要点"));
-    for (int i = 0; i < ls->ntakeaway; i++) {
-        explain_wrap(stdout, ls->takeaway[i]);
-        putchar('\n');
+    char why[2048];
+    if (failed_claims(ls, t, lang, why, sizeof why)) {
+        /* a text that contradicts the measurement would teach the opposite
+         * of what the trainee just saw: say so instead of printing it */
+        printf("%s\n%s\n",
+               L(lang, "Withheld: this lesson's title and takeaway say what this run did not measure "
+                       "(lessons.ini claims):",
+                 "不予显示：这一课的标题和要点所说的，与这次实测不符（lessons.ini 的 claims）："),
+               why);
+        printf("%s\n\n", L(lang, "With few replications a verdict can change (try more with --reps); "
+                                 "otherwise the lesson's text is wrong and must be fixed.",
+                           "重复次数少时结论可能会变（用 --reps 多跑几次）；否则就是这一课的文字有误，需要改正。"));
+    } else {
+        for (int i = 0; i < ls->ntakeaway; i++) {
+            explain_wrap(stdout, ls->takeaway[i]);
+            putchar('\n');
+        }
     }
     fflush(stdout);
 
@@ -842,11 +983,13 @@ static int lesson_run(int argc, char **argv, diag *d)
         { "reps", required_argument, 0, 'r' },   { "seed", required_argument, 0, 's' },
         { "threads", required_argument, 0, 't' }, { "out", required_argument, 0, 'o' },
         { "lessons", required_argument, 0, 'D' }, { "help", no_argument, 0, 'h' },
+        { "material", required_argument, 0, 'T' },
         { 0, 0, 0, 0 }
     };
     run_opts ro = { 1, LESSON_DEFAULT_REPS, 0, 0, 0 };
     const char *answer = NULL, *out = NULL, *dir_opt = NULL;
     lang_id lang = LANG_EN;
+    double material = 0;
     long v;
     int c;
     opterr = 0;
@@ -881,6 +1024,10 @@ static int lesson_run(int argc, char **argv, diag *d)
             break;
         case 'D':
             dir_opt = optarg;
+            break;
+        case 'T':
+            if (cli_parse_material(optarg, &material, d))
+                return d->status;
             break;
         case 'h':
             lesson_usage();
@@ -945,7 +1092,7 @@ static int lesson_run(int argc, char **argv, diag *d)
     }
     status = read_lesson(ini, dir, (int)number, lang, ls, d);
     if (!status)
-        status = run_lesson(ls, &ro, out, answer != NULL, answer, lang, d);
+        status = run_lesson(ls, &ro, material, out, answer != NULL, answer, lang, d);
     free(ls);
     iniparser_freedict(ini);
     return status;

@@ -1,7 +1,10 @@
 /* retsim sensitivity: which parameters matter.  Each number written in the
  * scenario is moved down and up by a share (10 % by default), every variant
  * run on the same customers as the base, and the swing in profit (and one
- * more metric) is ranked: a tornado chart. */
+ * more metric) is ranked: a tornado chart.  A whole-number key cannot move
+ * by 10 % of 1, so it moves by the nearest whole step at least that large
+ * (funnel_steps 1 -> 2 is +100 %), and every row says how far its key
+ * actually moved. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +21,10 @@
 
 typedef struct sens_param {
     char name[200];          /* section[.label].key */
-    double base, low, high;
+    char label[300];         /* name with the move, for the console */
+    char bar[300];           /* the tornado's shorter bar name: the move only when not +/- delta */
+    char note[400];          /* why a side was left out; "" when both ran */
+    double base, low, high;  /* low, high NAN when that side is impossible */
     int low_index, high_index;   /* batch index, or -1 when that side is impossible */
     double swing;
     stat_summary profit_low, profit_high, metric_low, metric_high;
@@ -30,7 +36,9 @@ static void sensitivity_usage(void)
            "\n"
            "Moves every number written in the scenario down and up by delta (each on the\n"
            "same simulated customers as the base) and ranks the parameters by the swing in\n"
-           "profit: a tornado chart of what matters most.\n"
+           "profit: a tornado chart of what matters most. A whole-number key moves by\n"
+           "the nearest whole step at least delta of itself (at least 1); a side past a\n"
+           "key's bound is left out, and sensitivity.csv's note column says why.\n"
            "\n"
            "options:\n");
     cli_print_common_help(CLI_DELTA | CLI_METRIC);
@@ -39,21 +47,93 @@ static void sensitivity_usage(void)
            "  tornado.csv and tornado.png (the %d largest swings in profit)\n", TORNADO_ROWS);
 }
 
-static double moved(const scen_key *k, double v, double factor, int *ok)
+static int beyond_bounds(const scen_key *k, double x)
 {
-    double x = v * factor;
-    if (k->kind == KEY_INT) {
-        x = round(x);
-        if (x == v)
-            x = v + (factor > 1 ? 1 : -1);
-    }
     int open_lo = k->flags & KEY_MIN_OPEN, open_hi = k->flags & KEY_MAX_OPEN;
-    if (x < k->min || (open_lo && x <= k->min))
-        x = open_lo ? NAN : k->min;
-    if (x > k->max || (open_hi && x >= k->max))
-        x = open_hi ? NAN : k->max;
-    *ok = !isnan(x) && x != v;
-    return x;
+    return x < k->min || (open_lo && x <= k->min) || x > k->max || (open_hi && x >= k->max);
+}
+
+/* Where one side (dir -1 down, +1 up) moves v, or NAN when it cannot.
+ * A real key moves by delta of itself, held at a closed bound (the label
+ * then shows the smaller move).  A whole-number key moves by the nearest
+ * whole step at least delta of itself, and at least 1: rounding 1 x 0.9
+ * back to 1 moved nothing, and clipping would make the move smaller than
+ * asked without saying so; a step past a bound leaves that side out. */
+static double moved(const scen_key *k, double v, double delta, int dir)
+{
+    double x;
+    if (k->kind == KEY_INT) {
+        /* the tolerance keeps 0.1 x 20 = 2.0000000000000004 a step of 2 */
+        double step = ceil(delta * fabs(v) - 1e-9);
+        x = v + dir * (step < 1 ? 1 : step);
+        if (beyond_bounds(k, x))
+            return NAN;
+    } else {
+        x = v * (1 + dir * delta);
+        if (beyond_bounds(k, x)) {
+            double bound = x < k->min || (x <= k->min && (k->flags & KEY_MIN_OPEN)) ? k->min : k->max;
+            int open = bound == k->min ? k->flags & KEY_MIN_OPEN : k->flags & KEY_MAX_OPEN;
+            x = open ? NAN : bound;
+        }
+    }
+    return x == v ? NAN : x;
+}
+
+/* "+10 %" for the move from base to x */
+static void move_text(char *buf, size_t cap, double base, double x)
+{
+    snprintf(buf, cap, "%+.0f %%", 100 * (x - base) / fabs(base));
+}
+
+static void make_label(sens_param *q, double delta)
+{
+    char lo[32] = "", hi[32] = "";
+    if (!isnan(q->low))
+        move_text(lo, sizeof lo, q->base, q->low);
+    if (!isnan(q->high))
+        move_text(hi, sizeof hi, q->base, q->high);
+    if (!isnan(q->low) && !isnan(q->high))
+        snprintf(q->label, sizeof q->label, "%s %.6g -> %.6g / %.6g (%s / %s)", q->name, q->base, q->low,
+                 q->high, lo, hi);
+    else if (!isnan(q->high))
+        snprintf(q->label, sizeof q->label, "%s %.6g -> %.6g (%s; up only)", q->name, q->base, q->high, hi);
+    else
+        snprintf(q->label, sizeof q->label, "%s %.6g -> %.6g (%s; down only)", q->name, q->base, q->low,
+                 lo);
+    /* gnuplot cuts a tic label near 48 characters, so the bar names only
+     * the moves the title does not already say */
+    double down = (q->base - q->low) / fabs(q->base), up = (q->high - q->base) / fabs(q->base);
+    int as_asked = fabs(down - delta) < 1e-9 && fabs(up - delta) < 1e-9;
+    if (as_asked)
+        snprintf(q->bar, sizeof q->bar, "%s", q->name);
+    else if (isnan(q->low))
+        snprintf(q->bar, sizeof q->bar, "%s %.6g->%.6g (%s)", q->name, q->base, q->high, hi);
+    else if (isnan(q->high))
+        snprintf(q->bar, sizeof q->bar, "%s %.6g->%.6g (%s)", q->name, q->base, q->low, lo);
+    else if (fabs(down - up) < 1e-9)
+        snprintf(q->bar, sizeof q->bar, "%s %.6g->%.6g/%.6g (\u00b1%.0f %%)", q->name, q->base, q->low,
+                 q->high, 100 * up);
+    else
+        snprintf(q->bar, sizeof q->bar, "%s (%s / %s)", q->name, lo, hi);
+}
+
+/* Appends a sentence to q's note. */
+static void add_note(sens_param *q, const char *text)
+{
+    size_t n = strlen(q->note);
+    snprintf(q->note + n, sizeof q->note - n, "%s%s", n ? "; " : "", text);
+}
+
+/* A CSV field that may hold commas or quotes. */
+static void csv_text(FILE *f, const char *text)
+{
+    fputs(",\"", f);
+    for (const char *c = text; *c; c++) {
+        if (*c == '"')
+            fputc('"', f);
+        fputc(*c, f);
+    }
+    fputc('"', f);
 }
 
 static int skip_key(const scen_key *k)
@@ -82,28 +162,46 @@ static int write_outputs(const char *dir, const char *name, const char *currency
     FILE *f = out_open(dir, "sensitivity.csv", tmp, sizeof tmp, d);
     if (!f)
         return d->status;
-    fprintf(f, "parameter,base_value,low_value,high_value,profit_change_low,profit_change_low_ci_low,"
-               "profit_change_low_ci_high,profit_change_high,profit_change_high_ci_low,"
-               "profit_change_high_ci_high,%s_change_low,%s_change_high,swing\n", metric, metric);
+    /* an impossible side's cells are empty, and the note says why */
+    fprintf(f, "parameter,base_value,low_value,high_value,low_move,high_move,profit_change_low,"
+               "profit_change_low_ci_low,profit_change_low_ci_high,profit_change_high,"
+               "profit_change_high_ci_low,profit_change_high_ci_high,%s_change_low,%s_change_high,"
+               "swing,note\n", metric, metric);
     for (int i = 0; i < n; i++) {
-        fprintf(f, "%s,%.10g,%.10g,%.10g", p[i].name, p[i].base, p[i].low, p[i].high);
+        fprintf(f, "%s,%.10g", p[i].name, p[i].base);
+        out_csv_number(f, p[i].low);
+        out_csv_number(f, p[i].high);
+        out_csv_number(f, (p[i].low - p[i].base) / fabs(p[i].base));
+        out_csv_number(f, (p[i].high - p[i].base) / fabs(p[i].base));
         const stat_summary *s[] = { &p[i].profit_low, &p[i].profit_high };
-        for (int j = 0; j < 2; j++)
-            if (isnan(s[j]->mean))
-                fputs(",,,", f);
-            else
-                fprintf(f, ",%.10g,%.10g,%.10g", s[j]->mean, s[j]->ci_low, s[j]->ci_high);
-        fprintf(f, ",%.10g,%.10g,%.10g\n", p[i].metric_low.mean, p[i].metric_high.mean, p[i].swing);
+        for (int j = 0; j < 2; j++) {
+            out_csv_number(f, s[j]->mean);
+            out_csv_number(f, s[j]->ci_low);
+            out_csv_number(f, s[j]->ci_high);
+        }
+        out_csv_number(f, p[i].metric_low.mean);
+        out_csv_number(f, p[i].metric_high.mean);
+        out_csv_number(f, p[i].swing);
+        csv_text(f, p[i].note);
+        fputc('\n', f);
     }
     if (out_commit(f, tmp, dir, "sensitivity.csv", d))
         return d->status;
     f = out_open(dir, "tornado.csv", tmp, sizeof tmp, d);
     if (!f)
         return d->status;
-    fputs("parameter,profit_change_down,profit_change_up\n", f);
-    for (int i = 0; i < n && i < TORNADO_ROWS; i++)
-        fprintf(f, "%s,%.10g,%.10g\n", p[i].name, isnan(p[i].profit_low.mean) ? 0 : p[i].profit_low.mean,
-                isnan(p[i].profit_high.mean) ? 0 : p[i].profit_high.mean);
+    /* the label (the key and how far it moved) is the bar's name; a side
+     * that could not move is an empty cell, which gnuplot leaves undrawn */
+    fputs("parameter,profit_change_down,profit_change_up,base_value,down_value,up_value\n", f);
+    for (int i = 0; i < n && i < TORNADO_ROWS; i++) {
+        fputs(p[i].bar, f);
+        out_csv_number(f, p[i].profit_low.mean);
+        out_csv_number(f, p[i].profit_high.mean);
+        out_csv_number(f, p[i].base);
+        out_csv_number(f, p[i].low);
+        out_csv_number(f, p[i].high);
+        fputc('\n', f);
+    }
     if (out_commit(f, tmp, dir, "tornado.csv", d))
         return d->status;
     return figures_tornado(dir, name, delta, currency, LANG_EN, PLOT_PNG, d);
@@ -151,16 +249,22 @@ static int sensitivity_run(int argc, char **argv, diag *d)
             else
                 snprintf(q->name, sizeof q->name, "%s.%s", in->section->name, k->name);
             q->base = v;
-            int ok_lo, ok_hi;
-            q->low = moved(k, v, 1 - o.delta, &ok_lo);
-            q->high = moved(k, v, 1 + o.delta, &ok_hi);
+            q->note[0] = '\0';
+            q->low = moved(k, v, o.delta, -1);
+            q->high = moved(k, v, o.delta, +1);
             q->low_index = q->high_index = -1;
             for (int side = 0; side < 2; side++) {
-                int ok = side ? ok_hi : ok_lo;
-                if (!ok)
+                double x = side ? q->high : q->low;
+                char why[300];
+                if (isnan(x)) {
+                    snprintf(why, sizeof why, "cannot move %s: %s allows %s%g to %g%s", side ? "up" : "down",
+                             k->name, k->flags & KEY_MIN_OPEN ? "above " : "", k->min, k->max,
+                             k->flags & KEY_MAX_OPEN ? " (exclusive)" : "");
+                    add_note(q, why);
                     continue;
+                }
                 char set[300];
-                snprintf(set, sizeof set, "%s=%.15g", q->name, side ? q->high : q->low);
+                snprintf(set, sizeof set, "%s=%.15g", q->name, x);
                 diag inner = { 0 };
                 /* a move may break a cross-key rule (e.g. trap_low above trap_high): skip that side */
                 if (batch_add(b, o.files[0], o.sets, o.nsets, set, &inner)) {
@@ -168,6 +272,12 @@ static int sensitivity_run(int argc, char **argv, diag *d)
                         status = diag_set(d, inner.status, "%s", inner.msg);
                         goto done;
                     }
+                    snprintf(why, sizeof why, "not moved %s to %.6g: %.200s", side ? "up" : "down", x, inner.msg);
+                    add_note(q, why);
+                    if (side)
+                        q->high = NAN;
+                    else
+                        q->low = NAN;
                     continue;
                 }
                 if (side)
@@ -175,8 +285,13 @@ static int sensitivity_run(int argc, char **argv, diag *d)
                 else
                     q->low_index = b->n - 1;
             }
-            if (q->low_index >= 0 || q->high_index >= 0)
+            if (q->low_index >= 0 || q->high_index >= 0) {
+                make_label(q, o.delta);
                 np++;
+            } else {
+                /* neither side could move: left out, and said so */
+                fprintf(stderr, "retsim sensitivity: %s left out: %s\n", q->name, q->note);
+            }
         }
     }
     if (np == 0) {
@@ -213,11 +328,23 @@ static int sensitivity_run(int argc, char **argv, diag *d)
         goto done;
     if (!o.quiet) {
         stat_summary base = stat_vec_get(res->scen[0].metric, MET_PROFIT);
-        printf("%s: profit %.0f; each parameter moved %g %% down / up (%d replications, paired):\n",
+        printf("%s: profit %.0f; each parameter moved %g %% down / up, whole numbers by the\n"
+               "nearest whole step at least that (%d replications, paired); change in profit:\n",
                scen_name(sc), base.mean, 100 * o.delta, res->reps);
-        for (int i = 0; i < np && i < 10; i++)
-            printf("  %-40s %+12.0f / %+12.0f\n", p[i].name, p[i].profit_low.mean,
-                   p[i].profit_high.mean);
+        for (int i = 0; i < np && i < 10; i++) {
+            char lo[32] = "n/a", hi[32] = "n/a";
+            if (!isnan(p[i].profit_low.mean))
+                snprintf(lo, sizeof lo, "%+.0f", p[i].profit_low.mean);
+            if (!isnan(p[i].profit_high.mean))
+                snprintf(hi, sizeof hi, "%+.0f", p[i].profit_high.mean);
+            printf("  %-70s %10s / %s\n", p[i].label, lo, hi);
+        }
+        int noted = 0;
+        for (int i = 0; i < np; i++)
+            noted += p[i].note[0] != '\0';
+        if (noted)
+            printf("  %d parameter%s moved one way only (n/a): see the note column of sensitivity.csv\n",
+                   noted, noted == 1 ? "" : "s");
         printf("  wrote %s/ (sensitivity.csv, tornado.csv, tornado.png)\n", outdir);
     }
 done:

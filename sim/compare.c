@@ -65,6 +65,69 @@ void compare_relative(const compare_table *t, int k, int m, double *rel, double 
     *hi = d->ci_high / base;
 }
 
+compare_verdict_id compare_verdict_rule(int m, double base_mean, const stat_summary *diff,
+                                        double material_override)
+{
+    if (isnan(diff->mean) || isnan(diff->ci_low) || isnan(diff->ci_high))
+        return VERDICT_NA;
+    /* not clear: the interval holds 0 (a zero-width interval at 0 too) */
+    if (!(diff->ci_low > 0) && !(diff->ci_high < 0))
+        return VERDICT_NONE;
+    double threshold = metric_material(m, material_override);
+    double size;
+    if (metric_material_is_absolute(m))
+        size = fabs(diff->mean);
+    else if (fabs(base_mean) > 0)
+        size = fabs(diff->mean) / fabs(base_mean);
+    else if (isnan(base_mean))
+        return VERDICT_NA;
+    else
+        size = INFINITY; /* something from nothing (a cost the base never had) */
+    if (!(size >= threshold))
+        return VERDICT_NONE;
+    return diff->ci_low > 0 ? VERDICT_UP : VERDICT_DOWN;
+}
+
+compare_verdict_id compare_verdict(const compare_table *t, int k, int m)
+{
+    if (k < 1 || k >= t->nscen)
+        return VERDICT_NA;
+    return compare_verdict_rule(m, t->value[0][m].mean, &t->diff[k][m], t->material);
+}
+
+const char *compare_verdict_word(compare_verdict_id v, lang_id lang)
+{
+    switch (v) {
+    case VERDICT_UP: return L(lang, "up", "上升");
+    case VERDICT_DOWN: return L(lang, "down", "下降");
+    case VERDICT_NONE: return L(lang, "no material change", "无实质变化");
+    default: return "n/a";
+    }
+}
+
+const char *compare_verdict_key(compare_verdict_id v)
+{
+    return v == VERDICT_NA ? NULL : compare_verdict_word(v, LANG_EN);
+}
+
+compare_verdict_id compare_verdict_parse(const char *text)
+{
+    if (!text)
+        return VERDICT_NA;
+    for (compare_verdict_id v = VERDICT_UP; v <= VERDICT_NONE; v++)
+        if (!strcmp(text, compare_verdict_key(v)))
+            return v;
+    return VERDICT_NA;
+}
+
+void compare_material_text(char *buf, size_t cap, int m, double material_override, lang_id lang)
+{
+    double x = metric_material(m, material_override);
+    if (metric_material_is_absolute(m))
+        snprintf(buf, cap, L(lang, "%g pp", "%g 个百分点"), 100 * x);
+    else
+        snprintf(buf, cap, L(lang, "%g %% of the base", "基准的 %g%%"), 100 * x);
+}
 
 static int write_tables(const char *dir, const batch *b, const compare_table *t, diag *d)
 {
@@ -73,7 +136,7 @@ static int write_tables(const char *dir, const batch *b, const compare_table *t,
     if (!f)
         return d->status;
     fputs("metric,scenario,file,mean,ci_low,ci_high,diff_mean,diff_ci_low,diff_ci_high,"
-          "rel_change,rel_ci_low,rel_ci_high\n", f);
+          "rel_change,rel_ci_low,rel_ci_high,verdict,material_threshold\n", f);
     for (int m = 0; m < MET_COUNT; m++)
         for (int k = 0; k < t->nscen; k++) {
             const stat_summary *v = &t->value[k][m];
@@ -82,7 +145,7 @@ static int write_tables(const char *dir, const batch *b, const compare_table *t,
             out_csv_number(f, v->ci_low);
             out_csv_number(f, v->ci_high);
             if (k == 0) {
-                fputs(",,,,,,\n", f);
+                fputs(",,,,,,,,\n", f);
                 continue;
             }
             double rel, lo, hi;
@@ -93,6 +156,9 @@ static int write_tables(const char *dir, const batch *b, const compare_table *t,
             out_csv_number(f, rel);
             out_csv_number(f, lo);
             out_csv_number(f, hi);
+            const char *word = compare_verdict_key(compare_verdict(t, k, m));
+            fprintf(f, ",%s", word ? word : "");
+            out_csv_number(f, metric_material(m, t->material));
             fputc('\n', f);
         }
     if (out_commit(f, tmp, dir, "compare.csv", d))
@@ -107,6 +173,13 @@ static int write_tables(const char *dir, const batch *b, const compare_table *t,
     json_object_set_new(root, "method", json_string(
         t->paired ? "common random numbers: differences taken replication by replication"
                   : "independent seeds: Welch interval for the difference of means"));
+    json_object_set_new(root, "verdict_rule", json_string(
+        "up or down only when the 95 % interval of the difference excludes 0 and the change is "
+        "material: at least material_threshold of the base's mean, or for shares at least "
+        "material_threshold in absolute terms (0.005 = 0.5 percentage points); otherwise "
+        "no material change"));
+    if (t->material > 0)
+        json_object_set_new(root, "material", json_real(t->material));
     json_t *bm = json_object();
     for (int m = 0; m < MET_COUNT; m++) {
         json_t *o = json_object();
@@ -136,6 +209,11 @@ static int write_tables(const char *dir, const batch *b, const compare_table *t,
             json_object_set_new(o, "rel_change", out_json_number(rel));
             json_object_set_new(o, "rel_ci_low", out_json_number(lo));
             json_object_set_new(o, "rel_ci_high", out_json_number(hi));
+            const char *word = compare_verdict_key(compare_verdict(t, k, m));
+            json_object_set_new(o, "verdict", word ? json_string(word) : json_null());
+            json_object_set_new(o, "material_threshold", json_real(metric_material(m, t->material)));
+            json_object_set_new(o, "material_kind",
+                                json_string(metric_material_is_absolute(m) ? "absolute" : "relative"));
             json_object_set_new(ms, metric_table[m].name, o);
         }
         json_object_set_new(v, "metrics", ms);
@@ -226,6 +304,16 @@ void compare_print_verdicts(FILE *f, const batch *b, const compare_table *t, lan
     else
         fprintf(f, "variants against %s, %d replications%s:\n", scen_name(b->sc[0]), t->reps,
                 t->paired ? ", paired (common random numbers)" : ", independent seeds");
+    char rel_text[64], pp_text[64];
+    compare_material_text(rel_text, sizeof rel_text, MET_PROFIT, t->material, lang);
+    compare_material_text(pp_text, sizeof pp_text, MET_REPEAT_RATE, t->material, lang);
+    if (lang == LANG_ZH)
+        fprintf(f, "（只有 95%% 置信区间不含 0、且变化至少为%s（比例类指标至少 %s）时才判为上升或下降；"
+                   "否则为无实质变化。--material 可调整）\n", rel_text, pp_text);
+    else
+        fprintf(f, "(up or down only when the 95 %% CI excludes 0 and the change is at least %s,\n"
+                   " shares at least %s; otherwise no material change; set it with --material)\n",
+                rel_text, pp_text);
     for (int k = 1; k < t->nscen; k++) {
         fprintf(f, "%s:\n", scen_name(b->sc[k]));
         const char *names[16];
@@ -244,10 +332,7 @@ void compare_print_verdicts(FILE *f, const batch *b, const compare_table *t, lan
                 fprintf(f, "n/a\n");
                 continue;
             }
-            const char *verdict = dd->ci_low > 0 ? L(lang, "up", "上升")
-                                  : dd->ci_high < 0 ? L(lang, "down", "下降")
-                                  : dd->ci_low == 0 && dd->ci_high == 0 ? L(lang, "no change", "无变化")
-                                  : L(lang, "no clear difference", "无明显差异");
+            const char *verdict = compare_verdict_word(compare_verdict(t, k, m), lang);
             if (!strcmp(metric_table[m].unit, "share"))
                 /* a share's change reads best in percentage points */
                 fprintf(f, "%+7.1f pp [%+.1f pp, %+.1f pp]  (%+.1f %% %s)  %s\n", 100 * dd->mean,

@@ -232,8 +232,8 @@ int figures_tornado(const char *dir, const char *name, double delta, const char 
 {
     char title[512], xlabel[256];
     snprintf(title, sizeof title,
-             L(lang, "%s: change in profit when each parameter moves %g %% down or up",
-               "%s：各参数下调或上调 %g%% 时利润的变化"), name, 100 * delta);
+             L(lang, "%s: change in profit, each parameter %g %% down or up unless named",
+               "%s：各参数下调或上调 %g%%（另有标注的除外）时利润的变化"), name, 100 * delta);
     plot_series s = { "tornado.csv", 1, 2, 2, 3, L(lang, "change in profit", "利润变化") };
     plot_spec spec = { "tornado", PLOT_HBARS, fmt, title,
                        money_label(xlabel, sizeof xlabel, "change in profit over the horizon", "模拟期内利润变化",

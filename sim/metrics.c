@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 const metric_info metric_table[MET_COUNT] = {
     [MET_PROFIT] = { "profit", "currency", "Recognised revenue minus cost of goods, service cost per visit, promotion costs, acquisition and touch costs." },
@@ -58,6 +59,20 @@ const metric_info curve_table[CUR_COUNT] = {
     [CUR_NEW_CUSTOMERS] = { "new_customers", "people/day", "First purchases per day." },
     [CUR_VISITS] = { "visits", "visits/day", "Purchases per day." },
 };
+
+int metric_material_is_absolute(int m)
+{
+    return !strcmp(metric_table[m].unit, "share");
+}
+
+double metric_material(int m, double override)
+{
+    if (override > 0)
+        return override;
+    if (metric_table[m].material > 0)
+        return metric_table[m].material;
+    return metric_material_is_absolute(m) ? METRIC_MATERIAL_SHARE_PP : METRIC_MATERIAL_RELATIVE;
+}
 
 const char *const rfm_recency_names[RFM_RECENCY] = { "active", "silent", "dormant", "lost" };
 const char *const rfm_frequency_names[RFM_FREQUENCY] = { "1 purchase", "2 purchases", "3-4 purchases", "5+ purchases" };

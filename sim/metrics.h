@@ -53,6 +53,11 @@ typedef struct metric_info {
     const char *name;    /* JSON and CSV key */
     const char *unit;
     const char *meaning;
+    /* The smallest change a verdict calls material ("up", "down"): a share
+     * of the base's mean, or for shares (unit "share") an absolute change
+     * (0.005 = 0.5 percentage points).  0 = the unit's default, see
+     * metric_material; an entry that leaves it out gets that default. */
+    double material;
 } metric_info;
 
 extern const metric_info metric_table[MET_COUNT];
@@ -63,6 +68,19 @@ const char *metric_omitted_note(metric_id m, int horizon, char *buf, size_t cap)
 /* The age in days of a retention metric (retention_N, observed_retention_N),
  * or 0 for any other metric. */
 int metric_retention_age(metric_id m);
+
+/* The materiality defaults (docs/whatif.md explains the choice). */
+#define METRIC_MATERIAL_RELATIVE 0.01     /* 1 % of the base */
+#define METRIC_MATERIAL_SHARE_PP 0.005    /* 0.5 percentage points */
+
+/* 1 when metric m's materiality is an absolute change (shares, judged in
+ * percentage points), 0 when it is relative to the base's mean. */
+int metric_material_is_absolute(int m);
+
+/* Metric m's materiality threshold: override when > 0 (from --material: a
+ * relative share for most metrics, percentage points / 100 for shares),
+ * else the table's value, else the unit's default. */
+double metric_material(int m, double override);
 
 /* Daily (or by-age) series.  All have horizon_days + 1 points, index = day
  * (or customer age in days for the two retention curves); a by-age point

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "compare.h"
 #include "engine.h"
 #include "explain.h"
 #include "metrics.h"
@@ -847,23 +848,23 @@ static void command_block(page *p, const char *cmd)
 /* ------------------------------------------------------------------ */
 /* Verdicts */
 
-typedef enum { V_UP, V_DOWN, V_SAME, V_UNCLEAR } verdict;
-
-static verdict verdict_of(double lo, double hi)
+/* The verdict compare wrote into compare.json, so the page says the same
+ * word as the console; for a file from before verdicts were written, the
+ * same rule (compare_verdict_rule, default thresholds) on its numbers. */
+static compare_verdict_id verdict_of(const json_t *o, int m, double base_mean)
 {
-    return lo > 0 ? V_UP : hi < 0 ? V_DOWN : lo == 0 && hi == 0 ? V_SAME : V_UNCLEAR;
+    const json_t *v = json_object_get(o, "verdict");
+    if (v)
+        return compare_verdict_parse(json_string_value(v));
+    stat_summary diff = { jnum(o, "diff_mean"), NAN, jnum(o, "diff_ci_low"), jnum(o, "diff_ci_high"), 0 };
+    return compare_verdict_rule(m, base_mean, &diff, 0);
 }
 
-static void badge(page *p, verdict v)
+static void badge(page *p, compare_verdict_id v)
 {
-    static const char *const cls[] = { "up", "down", "flat", "flat" };
-    fprintf(p->f, "<span class=\"badge %s\">", cls[v]);
-    switch (v) {
-    case V_UP: text_escape_html(p->f, L(p->lang, "up", "上升")); break;
-    case V_DOWN: text_escape_html(p->f, L(p->lang, "down", "下降")); break;
-    case V_SAME: text_escape_html(p->f, L(p->lang, "no change", "无变化")); break;
-    default: text_escape_html(p->f, L(p->lang, "no clear difference", "无明显差异")); break;
-    }
+    const char *cls = v == VERDICT_UP ? "up" : v == VERDICT_DOWN ? "down" : "flat";
+    fprintf(p->f, "<span class=\"badge %s\">", cls);
+    text_escape_html(p->f, v == VERDICT_NA ? L(p->lang, "n/a", "无") : compare_verdict_word(v, p->lang));
     fputs("</span>", p->f);
 }
 
@@ -1169,7 +1170,7 @@ static int report_compare(page *p, json_t *cmp, diag *d)
                 fputs(L(lang, "; ", "；"), f);
             text_escape_html(f, metric_label(line[i], lang));
             fputs(" ", f);
-            verdict vd = verdict_of(jnum(o, "diff_ci_low"), jnum(o, "diff_ci_high"));
+            compare_verdict_id vd = verdict_of(o, line[i], jstat(base_metrics, line[i]).mean);
             if (isnan(jnum(o, "diff_mean"))) {
                 text_escape_html(f, L(lang, "n/a", "无"));
                 continue;
@@ -1183,6 +1184,23 @@ static int report_compare(page *p, json_t *cmp, diag *d)
     }
 
     h2(p, "verdicts", L(lang, "Key metrics against the base", "关键指标相对基准的变化"));
+    {
+        /* the rule behind the badges, with the thresholds compare used */
+        double material = jnum(cmp, "material");
+        material = isnan(material) ? 0 : material;
+        char rel_text[64], pp_text[64], note[512];
+        compare_material_text(rel_text, sizeof rel_text, MET_PROFIT, material, lang);
+        compare_material_text(pp_text, sizeof pp_text, MET_REPEAT_RATE, material, lang);
+        snprintf(note, sizeof note,
+                 L(lang, "A verdict reads up or down only when the 95 %% interval excludes 0 and the "
+                         "change is at least %s (shares: at least %s); otherwise no material change.",
+                   "只有 95%% 置信区间不含 0、且变化至少为%s（比例类指标至少 %s）时，才判为上升或下降；"
+                   "否则为无实质变化。"),
+                 rel_text, pp_text);
+        fputs("<p class=\"note\">", f);
+        text_escape_html(f, note);
+        fputs("</p>\n", f);
+    }
     for (int k = 1; k < n; k++) {
         const json_t *v = json_array_get(variants, (size_t)k - 1);
         const json_t *ms = json_object_get(v, "metrics");
@@ -1222,7 +1240,7 @@ static int report_compare(page *p, json_t *cmp, diag *d)
                             L(lang, "&nbsp;%", "%"), L(lang, " relative", "（相对）"));
                 }
                 fputs("</td><td>", f);
-                badge(p, verdict_of(jnum(o, "diff_ci_low"), jnum(o, "diff_ci_high")));
+                badge(p, verdict_of(o, m, b.mean));
                 fputs("</td>", f);
             }
             fputs("<td class=\"n\">", f);
