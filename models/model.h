@@ -81,6 +81,12 @@ typedef struct model_type {
      * fragment.  Returns 0, or -1 when it could not write. */
     int (*explain)(const void *params, const struct model_explain_env *env, FILE *f,
                    int lang, int html);
+    /* Optional: a warning, one line without a newline, when the parameters
+     * leave the model's own mechanism idle for almost every customer (every
+     * first visit beyond the ends of the response curve, say), which a
+     * scenario's absolute amounts do silently.  Returns 1 with msg filled, or
+     * 0.  Deterministic: the same parameters, the same answer. */
+    int (*advise)(const void *params, char *msg, size_t cap);
 } model_type;
 
 /* The NULL-terminated registry, and lookup by the [customer] model index. */
