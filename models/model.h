@@ -101,6 +101,13 @@ typedef struct model_type {
      * applied at their last visit; delta is the discount rate per day. */
     void (*continuation)(const void *params, const double *state, double last_churn,
                          double delta, model_continuation *out);
+
+    /* Optional: a warning, one line without a newline, when the parameters
+     * leave the model's own mechanism idle for almost every customer (every
+     * first visit beyond the ends of the response curve, say), which a
+     * scenario's absolute amounts do silently.  Returns 1 with msg filled, or
+     * 0.  Deterministic: the same parameters, the same answer. */
+    int (*advise)(const void *params, char *msg, size_t cap);
 } model_type;
 
 /* The NULL-terminated registry, and lookup by the [customer] model index. */

@@ -40,8 +40,8 @@ typedef struct expectation_management_params {
 
 static const scen_key expectation_management_keys[] = {
     { "reference_promise", KEY_REAL,
-      offsetof(expectation_management_params, reference_promise), 5, -1e9, 1e9, 0, "currency",
-      NO_CHOICES,
+      offsetof(expectation_management_params, reference_promise), 0.05, -1e9, 1e9, KEY_PER_BILL,
+      "currency", NO_CHOICES,
       "The [experience] promise under which the channels' conversion was measured (default: its default)." },
     { "conversion_per_promise", KEY_REAL,
       offsetof(expectation_management_params, conversion_per_promise), 1, 0, 100, 0,
@@ -65,6 +65,8 @@ static void *expectation_management_prepare(const scenario *sc, const promo_env 
     }
     *p = *(const expectation_management_params *)scen_get(
         sc, &promo_section_expectation_management);
+    /* the default follows [experience] promise's default, a share of the bill */
+    scen_default_per_bill(&promo_section_expectation_management, p, env->mean_bill);
     p->promise = ((const sat_experience_params *)scen_get(sc, &sat_section_experience))->promise;
     double f = 1.0 + p->conversion_per_promise * (p->promise - p->reference_promise)
                          / env->mean_bill;

@@ -59,11 +59,17 @@ static const scen_key package_keys[] = {
       NO_CHOICES, "Chance a new customer takes the package at the first visit." },
     { "term_days", KEY_REAL, offsetof(package_params, term_days), 365, 0, 36500, KEY_MIN_OPEN,
       "days", NO_CHOICES, "Length of the term from the first visit (seed 004: 2 years; seed 001: 1 year)." },
-    { "price", KEY_REAL, offsetof(package_params, price), 1000, 0, 1e12, KEY_MIN_OPEN,
-      "currency", NO_CHOICES, "Total price of the package (seed 004: 15,000)." },
-    { "list_price", KEY_REAL, offsetof(package_params, list_price), 1200, 0, 1e12, KEY_MIN_OPEN,
-      "currency", NO_CHOICES,
-      "What the covered visits would cost at list (seed 004: 18,000); not below price." },
+    /* Multiples of the average bill, so the default offer is the same deal
+     * for any business: 12 visits' worth at list for 10 (a sixth off), as
+     * 1,200 and 1,000 were at a 100-yuan bill.  Absolute defaults made a
+     * 36-dollar business's customers prepay 28 bills for 12 visits. */
+    { "price", KEY_REAL, offsetof(package_params, price), 10, 0, 1e12,
+      KEY_MIN_OPEN | KEY_PER_BILL, "currency", NO_CHOICES,
+      "Total price of the package (seed 004: 15,000); default 10 average bills." },
+    { "list_price", KEY_REAL, offsetof(package_params, list_price), 12, 0, 1e12,
+      KEY_MIN_OPEN | KEY_PER_BILL, "currency", NO_CHOICES,
+      "What the covered visits would cost at list (seed 004: 18,000); not below price; default "
+      "the 12 visits included at the average bill." },
     { "installments", KEY_INT, offsetof(package_params, installments), 1, 1, 10000, 0,
       "payments", NO_CHOICES,
       "Equal payments at the first visits within the term (1 = all up front; seed 001: 12 monthly)." },
@@ -74,16 +80,27 @@ static const scen_key package_keys[] = {
     { 0 }
 };
 
+/* A package dearer than paying at list is no offer.  Checked at load when
+ * the file gives both prices, and again in prepare once a left-out one has
+ * its default from the bill (NAN compares false here). */
+static int check_prices(const package_params *p, const char *where, diag *d)
+{
+    if (p->price > p->list_price)
+        return diag_set(d, DIAG_USAGE,
+                        "%s[package] price (%g) exceeds list_price (%g): a package dearer than paying "
+                        "at list is no offer; lower price or raise list_price (defaults: 10 and 12 "
+                        "average bills)",
+                        where, p->price, p->list_price);
+    return 0;
+}
+
 static int package_check(void *params, const char *label, const scenario *sc, diag *d)
 {
     (void)label;
     (void)sc;
     const package_params *p = params;
-    if (p->price > p->list_price)
-        return diag_set(d, DIAG_USAGE,
-                        "[package] price (%g) exceeds list_price (%g): a package dearer than paying "
-                        "at list is no offer; lower price or raise list_price",
-                        p->price, p->list_price);
+    if (check_prices(p, "", d))
+        return d->status;
     if (p->visits_included > 0 && p->installments > p->visits_included)
         return diag_set(d, DIAG_USAGE,
                         "[package] installments (%d) exceed visits_included (%d): instalments fall "
@@ -107,6 +124,13 @@ static void *package_prepare(const scenario *sc, const promo_env *env, diag *d)
     }
     *p = *(const package_params *)scen_get(sc, &promo_section_package);
     p->mean_bill = env->mean_bill;
+    scen_default_per_bill(&promo_section_package, p, env->mean_bill);
+    char where[4200];
+    snprintf(where, sizeof where, "%s: ", sc->path);
+    if (check_prices(p, where, d)) {
+        free(p);
+        return NULL;
+    }
     return p;
 }
 

@@ -126,29 +126,56 @@ const scen_section sat_section_loyalty = {
 
 /* ---- [experience] ---- */
 
+/* The average bill the money defaults scale with: [spend] mean, or the mean
+ * of the lognormal its log_mu and log_sigma describe.  Read straight from
+ * the parameters because [spend]'s own check may not have run yet. */
+static double spend_average_bill(const scenario *sc)
+{
+    const sat_spend_params *s = scen_get(sc, &sat_section_spend);
+    if (!isnan(s->log_mu) && !isnan(s->log_sigma))
+        return exp(s->log_mu + 0.5 * s->log_sigma * s->log_sigma);
+    return s->mean;
+}
+
+static int check_experience(void *params, const char *label, const scenario *sc, diag *d)
+{
+    (void)label;
+    (void)d;
+    scen_default_per_bill(&sat_section_experience, params, spend_average_bill(sc));
+    return 0;
+}
+
+/* Money defaults are multiples of the average bill (KEY_PER_BILL): at a
+ * 100-yuan bill they are the absolute amounts this model was first written
+ * with (benefit 120 against 100 paid and 10 of non-money cost, value 10,
+ * promise 5, satisfaction +5: inside the insensitive zone), and a 40-yuan
+ * haircut keeps the same proportions instead of a value of 70 that makes
+ * every customer "delighted". */
 static const scen_key experience_keys[] = {
     { "product_value", KEY_REAL, offsetof(sat_experience_params, product_value),
-      75, 0, 1e9, 0, "currency", NO_CHOICES,
+      0.75, 0, 1e9, KEY_PER_BILL, "currency", NO_CHOICES,
       "Perceived benefit of the product or treatment, for a visit with the average bill." },
-    { "staff_value", KEY_REAL, offsetof(sat_experience_params, staff_value), 20, 0,
-      1e9, 0, "currency", NO_CHOICES, "Perceived benefit of the staff (skill, manner)." },
-    { "service_value", KEY_REAL, offsetof(sat_experience_params, service_value), 15,
-      0, 1e9, 0, "currency", NO_CHOICES, "Perceived benefit of the service (process, follow-up)." },
-    { "image_value", KEY_REAL, offsetof(sat_experience_params, image_value), 10, 0,
-      1e9, 0, "currency", NO_CHOICES, "Perceived benefit of the brand and place." },
+    { "staff_value", KEY_REAL, offsetof(sat_experience_params, staff_value), 0.20, 0,
+      1e9, KEY_PER_BILL, "currency", NO_CHOICES, "Perceived benefit of the staff (skill, manner)." },
+    { "service_value", KEY_REAL, offsetof(sat_experience_params, service_value), 0.15,
+      0, 1e9, KEY_PER_BILL, "currency", NO_CHOICES,
+      "Perceived benefit of the service (process, follow-up)." },
+    { "image_value", KEY_REAL, offsetof(sat_experience_params, image_value), 0.10, 0,
+      1e9, KEY_PER_BILL, "currency", NO_CHOICES, "Perceived benefit of the brand and place." },
     { "taste_sd", KEY_REAL, offsetof(sat_experience_params, taste_sd), 0.15, 0, 5,
       0, "share", NO_CHOICES,
       "How much customers differ in what the offer is worth to them (sd of a multiplier around 1)." },
-    { "benefit_sd", KEY_REAL, offsetof(sat_experience_params, benefit_sd), 10, 0,
-      1e9, 0, "currency", NO_CHOICES, "Visit-to-visit noise in perceived benefit." },
-    { "waiting_cost", KEY_REAL, offsetof(sat_experience_params, waiting_cost), 3, 0,
-      1e9, 0, "currency", NO_CHOICES, "Non-money cost of waiting, as money." },
-    { "hassle_cost", KEY_REAL, offsetof(sat_experience_params, hassle_cost), 2, 0,
-      1e9, 0, "currency", NO_CHOICES, "Non-money cost of hassle (booking, forms), as money." },
-    { "travel_cost", KEY_REAL, offsetof(sat_experience_params, travel_cost), 5, 0,
-      1e9, 0, "currency", NO_CHOICES, "Non-money cost of getting there, as money." },
-    { "promise", KEY_REAL, offsetof(sat_experience_params, promise), 5, -1e9, 1e9,
-      0, "currency", NO_CHOICES,
+    { "benefit_sd", KEY_REAL, offsetof(sat_experience_params, benefit_sd), 0.10, 0,
+      1e9, KEY_PER_BILL, "currency", NO_CHOICES, "Visit-to-visit noise in perceived benefit." },
+    { "waiting_cost", KEY_REAL, offsetof(sat_experience_params, waiting_cost), 0.03, 0,
+      1e9, KEY_PER_BILL, "currency", NO_CHOICES, "Non-money cost of waiting, as money." },
+    { "hassle_cost", KEY_REAL, offsetof(sat_experience_params, hassle_cost), 0.02, 0,
+      1e9, KEY_PER_BILL, "currency", NO_CHOICES,
+      "Non-money cost of hassle (booking, forms), as money." },
+    { "travel_cost", KEY_REAL, offsetof(sat_experience_params, travel_cost), 0.05, 0,
+      1e9, KEY_PER_BILL, "currency", NO_CHOICES, "Non-money cost of getting there, as money." },
+    { "promise", KEY_REAL, offsetof(sat_experience_params, promise), 0.05, -1e9, 1e9,
+      KEY_PER_BILL, "currency", NO_CHOICES,
       "Perceived value marketing promised: a new customer's expectation. Over-promising raises it." },
     { "expectation_learning", KEY_REAL,
       offsetof(sat_experience_params, expectation_learning), 0.3, 0, 1, 0, "share",
@@ -158,8 +185,10 @@ static const scen_key experience_keys[] = {
 };
 
 const scen_section sat_section_experience = {
-    "experience", "Perceived benefit and cost of a visit, and expectation (satisfaction model).",
-    sizeof(sat_experience_params), 1, experience_keys, NULL
+    "experience",
+    "Perceived benefit and cost of a visit, and expectation (satisfaction model). Money defaults "
+    "are multiples of [spend] mean; a value written is an absolute amount.",
+    sizeof(sat_experience_params), 1, experience_keys, check_experience
 };
 
 /* ---- [response] ---- */
@@ -168,42 +197,64 @@ static int check_response(void *params, const char *label, const scenario *sc,
                           diag *d)
 {
     (void)label;
-    (void)sc;
     sat_response_params *r = params;
+    scen_default_per_bill(&sat_section_response, params, spend_average_bill(sc));
     if (r->trap_low > r->trap_high)
         return diag_set(d, DIAG_USAGE,
                         "[response] trap_low (%g) must not exceed trap_high (%g): they bound the insensitive zone",
                         r->trap_low, r->trap_high);
+    /* Seed 000's three outcomes in order along the value axis: lost below
+     * loss_below, hesitating from there to +hesitation_band, back above it.
+     * Keeping loss_below inside the band keeps the hesitation zone within
+     * the band's tolerance of 0, as the seed's "value = 0" means. */
+    if (r->loss_below < -r->hesitation_band || r->loss_below > r->hesitation_band)
+        return diag_set(d, DIAG_USAGE,
+                        "[response] loss_below = %g lies outside the hesitation band (-%g to %g): "
+                        "new customers are lost below loss_below and hesitate from it up to "
+                        "hesitation_band, so it must lie within the band (seed 000: 0); "
+                        "widen hesitation_band or move loss_below",
+                        r->loss_below, r->hesitation_band, r->hesitation_band);
     return 0;
 }
 
+/* The curve's edges and scales default to multiples of [spend] mean, like
+ * [experience]: at a 100-yuan bill the zone is -10 to +15 as first written. */
 static const scen_key response_keys[] = {
     { "enabled", KEY_BOOL, offsetof(sat_response_params, enabled), 1, 0, 1, 0, "",
       NO_CHOICES, "false: satisfaction does not change churn at all." },
-    { "trap_low", KEY_REAL, offsetof(sat_response_params, trap_low), -10, -1e9,
-      1e9, 0, "currency", NO_CHOICES,
+    { "trap_low", KEY_REAL, offsetof(sat_response_params, trap_low), -0.10, -1e9,
+      1e9, KEY_PER_BILL, "currency", NO_CHOICES,
       "Lower edge of the insensitive zone: below it, churn rises with dissatisfaction." },
-    { "trap_high", KEY_REAL, offsetof(sat_response_params, trap_high), 15, -1e9,
-      1e9, 0, "currency", NO_CHOICES,
+    { "trap_high", KEY_REAL, offsetof(sat_response_params, trap_high), 0.15, -1e9,
+      1e9, KEY_PER_BILL, "currency", NO_CHOICES,
       "Upper edge of the insensitive zone: above it, delighted customers churn less." },
     { "dissatisfied_scale", KEY_REAL,
-      offsetof(sat_response_params, dissatisfied_scale), 10, 0, 1e9, KEY_MIN_OPEN,
-      "currency", NO_CHOICES, "Below the zone, churn grows by a factor e per this much satisfaction lost." },
+      offsetof(sat_response_params, dissatisfied_scale), 0.10, 0, 1e9,
+      KEY_MIN_OPEN | KEY_PER_BILL, "currency", NO_CHOICES,
+      "Below the zone, churn grows by a factor e per this much satisfaction lost." },
     { "delighted_scale", KEY_REAL, offsetof(sat_response_params, delighted_scale),
-      15, 0, 1e9, KEY_MIN_OPEN, "currency", NO_CHOICES,
+      0.15, 0, 1e9, KEY_MIN_OPEN | KEY_PER_BILL, "currency", NO_CHOICES,
       "Above the zone, churn approaches its floor over about this much extra satisfaction." },
     { "delighted_churn_factor", KEY_REAL,
       offsetof(sat_response_params, delighted_churn_factor), 0.4, 0, 1, 0, "factor",
       NO_CHOICES, "Floor of the churn multiplier for the very satisfied." },
     { "new_customer_rule", KEY_BOOL, offsetof(sat_response_params, new_customer_rule),
       1, 0, 1, 0, "", NO_CHOICES,
-      "Seed 000's rule at the first visit: value < 0 loses most, value about 0 hesitates." },
+      "Seed 000's rule at the first visit: value > 0 comes back, value about 0 hesitates, "
+      "value < 0 is mostly lost." },
     { "negative_value_loss", KEY_REAL,
       offsetof(sat_response_params, negative_value_loss), 0.95, 0, 1, 0,
-      "probability", NO_CHOICES, "Share of new customers lost when their first visit's perceived value is negative." },
+      "probability", NO_CHOICES,
+      "Share of new customers lost when their first visit's perceived value is below loss_below "
+      "(seed 000: 95 %)." },
+    { "loss_below", KEY_REAL, offsetof(sat_response_params, loss_below), 0, -1e9, 1e9, 0,
+      "currency", NO_CHOICES,
+      "A first visit whose perceived value is below this loses negative_value_loss of new customers "
+      "(seed 000: below 0). Must lie within the hesitation band." },
     { "hesitation_band", KEY_REAL, offsetof(sat_response_params, hesitation_band),
-      2, 0, 1e9, 0, "currency", NO_CHOICES,
-      "A first visit whose value is within this of 0 leaves the customer hesitating." },
+      0.02, 0, 1e9, KEY_PER_BILL, "currency", NO_CHOICES,
+      "Tolerance of seed 000's \"value = 0\": a first visit worth from loss_below up to this "
+      "leaves the customer hesitating; above it, they come back." },
     { "hesitation_loss", KEY_REAL, offsetof(sat_response_params, hesitation_loss),
       0.5, 0, 1, 0, "probability", NO_CHOICES,
       "Extra share of hesitating new customers lost (on top of ordinary churn)." },
@@ -211,7 +262,9 @@ static const scen_key response_keys[] = {
 };
 
 const scen_section sat_section_response = {
-    "response", "How satisfaction moves churn: the satisfaction trap and the new-customer rule.",
+    "response",
+    "How satisfaction moves churn: the satisfaction trap and the new-customer rule. Money defaults "
+    "are multiples of [spend] mean; a value written is an absolute amount.",
     sizeof(sat_response_params), 1, response_keys, check_response
 };
 
@@ -388,6 +441,15 @@ double sat_churn_multiplier(const sat_response_params *r, double satisfaction)
     return 1.0;
 }
 
+sat_new_customer sat_new_customer_zone(const sat_response_params *r, double value)
+{
+    if (value < r->loss_below)
+        return SAT_NEW_LOST;
+    if (value <= r->hesitation_band)
+        return SAT_NEW_HESITATES;
+    return SAT_NEW_RETURNS;
+}
+
 double sat_stickiness(const sat_stickiness_params *s, int purchases)
 {
     if (!s->enabled)
@@ -423,11 +485,16 @@ static void sat_experience(const void *params, double *state, visit_ctx *v,
         churn = 1.0;
     const sat_response_params *rp = &p->response;
     if (rp->enabled && rp->new_customer_rule && v->purchase_no == 1) {
-        if (v->value < -rp->hesitation_band) {
+        switch (sat_new_customer_zone(rp, v->value)) {
+        case SAT_NEW_LOST:
             if (churn < rp->negative_value_loss)
                 churn = rp->negative_value_loss;
-        } else if (v->value <= rp->hesitation_band) {
+            break;
+        case SAT_NEW_HESITATES:
             churn = 1.0 - (1.0 - churn) * (1.0 - rp->hesitation_loss);
+            break;
+        default:
+            break;
         }
     }
     v->churn = churn;
@@ -556,6 +623,17 @@ static const char *sx_money(char *buf, size_t cap, double x, int digits)
     return buf;
 }
 
+/* The same with a sign, "+12" or "-3": where a value lies against 0. */
+static const char *sx_signed(char *buf, size_t cap, double x, int digits)
+{
+    sx_money(buf + 1, cap - 1, x, digits);
+    if (strtod(buf + 1, NULL) > 0)
+        buf[0] = '+';
+    else
+        memmove(buf, buf + 1, strlen(buf + 1) + 1);
+    return buf;
+}
+
 static const char *sx_zone(const sat_response_params *r, double satisfaction, int lang)
 {
     if (!r->enabled)
@@ -642,30 +720,43 @@ static int sat_explain(const void *params, const model_explain_env *env, FILE *f
             e->hassle_cost, e->travel_cost, sx_money(m3, sizeof m3, first.cost, digits),
             sx_money(m4, sizeof m4, first.value, digits), cur);
     if (rp->enabled && rp->new_customer_rule) {
-        if (first.value < -rp->hesitation_band)
+        /* where seed 000's rule puts the typical customer's first visit */
+        char val[64], lo[64], hi[64];
+        sx_signed(val, sizeof val, first.value, digits);
+        sx_signed(lo, sizeof lo, rp->loss_below, digits);
+        sx_signed(hi, sizeof hi, rp->hesitation_band, digits);
+        switch (sat_new_customer_zone(rp, first.value)) {
+        case SAT_NEW_LOST:
             sx_sub(f, html,
                     L(lang,
-                      "That is negative: the new customer feels they paid more than it was worth. "
-                      "Seed 000's rule: about %.0f %% of such new customers are lost at once, before "
-                      "anything else can act.",
-                      "感知价值是负的：新顾客觉得“花的钱比得到的多”。按种子文章的经验，这样的新顾客约 %.0f%% "
-                      "当场就流失了，别的手段根本来不及起作用。"),
-                    100 * rp->negative_value_loss);
-        else if (first.value <= rp->hesitation_band)
+                      "Where seed 000's rule puts them: value %s %s, below %s: about %.0f %% of such "
+                      "new customers are lost at once, before anything else can act. The new customer "
+                      "feels they paid more than it was worth.",
+                      "按种子文章的规则，这位顾客落在：感知价值 %s %s，低于 %s：这样的新顾客约 %.0f%% "
+                      "当场就流失了，别的手段根本来不及起作用。新顾客觉得“花的钱比得到的多”。"),
+                    val, cur, lo, 100 * rp->negative_value_loss);
+            break;
+        case SAT_NEW_HESITATES:
             sx_sub(f, html,
                     L(lang,
-                      "That is close to zero (within %s of it): the new customer hesitates, and %.0f %% "
-                      "more of them drift away than otherwise would.",
-                      "感知价值接近零（在正负 %s 以内）：新顾客会犹豫，比正常情况多流失 %.0f%%。"),
-                    sx_money(m1, sizeof m1, rp->hesitation_band, digits), 100 * rp->hesitation_loss);
-        else
+                      "Where seed 000's rule puts them: value %s %s, inside the hesitation band (%s to "
+                      "%s): about even, so the new customer hesitates, and %.0f %% more of them drift "
+                      "away than otherwise would.",
+                      "按种子文章的规则，这位顾客落在：感知价值 %s %s，在犹豫区间（%s 到 %s）里：差不多"
+                      "持平，新顾客会犹豫，比正常情况多流失 %.0f%%。"),
+                    val, cur, lo, hi, 100 * rp->hesitation_loss);
+            break;
+        case SAT_NEW_RETURNS:
             sx_sub(f, html,
                     L(lang,
-                      "That is positive (above the hesitation band of %s): the new customer has a "
-                      "reason to come back. Were it negative, about %.0f %% would be lost at once.",
-                      "感知价值为正（超过犹豫区间 %s）：新顾客有理由再来。如果是负的，约 %.0f%% 会当场流失。"),
-                    sx_money(m1, sizeof m1, rp->hesitation_band, digits),
-                    100 * rp->negative_value_loss);
+                      "Where seed 000's rule puts them: value %s %s, above the hesitation band (%s to "
+                      "%s): comes back (value > 0), the new customer has a reason to return. Were it "
+                      "below %s, about %.0f %% would be lost at once.",
+                      "按种子文章的规则，这位顾客落在：感知价值 %s %s，高于犹豫区间（%s 到 %s）：会再来"
+                      "（价值 > 0），新顾客有理由再来。如果低于 %s，约 %.0f%% 会当场流失。"),
+                    val, cur, lo, hi, lo, 100 * rp->negative_value_loss);
+            break;
+        }
     }
 
     /* 2. expectation */
@@ -865,8 +956,9 @@ static int sat_explain(const void *params, const model_explain_env *env, FILE *f
             sat_experience(p, st, &w, r);
             avg_visits_h += s;
             if (k == 1) {
-                negative += w.value < -rp->hesitation_band;
-                hesitant += fabs(w.value) <= rp->hesitation_band;
+                sat_new_customer zone = sat_new_customer_zone(rp, w.value);
+                negative += zone == SAT_NEW_LOST;
+                hesitant += zone == SAT_NEW_HESITATES;
                 returns += 1 - w.churn;
             }
             s *= 1 - w.churn;
@@ -881,7 +973,7 @@ static int sat_explain(const void *params, const model_explain_env *env, FILE *f
               "worth to them (taste varies by about %.0f %%, and each visit by about %s), in their own "
               "chance of never coming back (polarisation %.2f: 0 is all alike, near 1 all-or-nothing) "
               "and in loyalty. Through the same model code, %d simulated new customers give: %.1f %% "
-              "find their first visit clearly worth less than it cost (below -%s: about %.0f %% of them "
+              "find their first visit worth less than it cost (value below %s: about %.0f %% of them "
               "are lost), %.1f %% find it about even and hesitate; %.1f %% come back after the first visit (the typical customer: %.1f %%), and within %d days they "
               "make %.2f visits on average (the typical customer: %.2f). The quick leavers go first, so "
               "those who stay are steadier than the typical customer; and those who happen to value "
@@ -890,18 +982,90 @@ static int sat_explain(const void *params, const model_explain_env *env, FILE *f
               "mouth.",
               "6. 典型顾客不等于平均顾客。顾客各不相同：对这份产品的看重程度不同（口味差异约 %.0f%%，每次"
               "的感受还会上下浮动约 %s），天然的流失倾向不同（两极分化指数 %.2f：0 表示人人一样，接近 1 "
-              "表示要么常来、要么不来），忠诚度也不同。用同一套模型代码模拟 %d 位新顾客：%.1f%% 明显觉得第一次"
-              "花的钱不值（感知价值低于 -%s，其中约 %.0f%% 当场流失），%.1f%% 觉得差不多、在犹豫；%.1f%% 在第一次后还会再来（典型顾客是 %.1f%%），"
+              "表示要么常来、要么不来），忠诚度也不同。用同一套模型代码模拟 %d 位新顾客：%.1f%% 觉得第一次"
+              "花的钱不值（感知价值低于 %s，其中约 %.0f%% 当场流失），%.1f%% 觉得差不多、在犹豫；%.1f%% 在第一次后还会再来（典型顾客是 %.1f%%），"
               "%d 天内平均来 %.2f 次（典型顾客是 %.2f 次）。容易流失的人先走了，留下来的人比典型顾客更"
               "稳；而恰好觉得不值的那部分人，即使典型顾客没事，也会被当场筛掉。retsim run 的模拟已经算上"
               "了这些差异，还有促销、提醒和口碑的作用。"),
             100 * e->taste_sd, sx_money(m1, sizeof m1, e->benefit_sd, digits),
             p->churn.heterogeneous ? p->churn.polarisation : 0.0, EXPLAIN_SAMPLE,
-            100 * negative / EXPLAIN_SAMPLE, sx_money(m2, sizeof m2, rp->hesitation_band, digits),
+            100 * negative / EXPLAIN_SAMPLE, sx_signed(m2, sizeof m2, rp->loss_below, digits),
             100 * rp->negative_value_loss, 100 * hesitant / EXPLAIN_SAMPLE,
             100 * returns / EXPLAIN_SAMPLE, 100 * first_return, horizon,
             avg_visits_h / EXPLAIN_SAMPLE, visits_h);
     return ferror(f) ? -1 : 0;
+}
+
+/* ---- advise: is the response curve in reach of the first visit? ---- */
+
+#define ADVISE_SAMPLE 4000       /* simulated first visits */
+#define ADVISE_SHARE 0.95        /* "almost all" */
+
+/* The response curve only acts on satisfactions near its zone.  When the
+ * benefits, costs and promise are sized for another bill (absolute amounts
+ * for a 100-yuan bill on a 40-yuan haircut give value 70 against promise 5),
+ * every new customer lands beyond one end: all "delighted" or all
+ * disappointed, and no lever inside the curve changes anything.  The share
+ * is estimated by the model's own customer_init, draw_bill and experience
+ * over simulated first visits from a fixed seed (before promotions). */
+static int sat_advise(const void *params, char *msg, size_t cap)
+{
+    const sat_params *p = params;
+    const sat_response_params *rp = &p->response;
+    if (!rp->enabled)
+        return 0;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    if (!r)
+        return 0;
+    gsl_rng_set(r, 20240502UL);
+    int above = 0, below = 0;
+    for (int i = 0; i < ADVISE_SAMPLE; i++) {
+        double st[MODEL_STATE_MAX] = { 0 };
+        sat_customer_init(p, st, r);
+        visit_ctx w = { 0 };
+        w.purchase_no = 1;
+        w.bill = sat_draw_bill(p, st, &w, r);
+        w.cash = w.revenue = w.bill;
+        sat_experience(p, st, &w, r);
+        above += w.satisfaction > rp->trap_high;
+        below += w.satisfaction < rp->trap_low;
+    }
+    gsl_rng_free(r);
+    int high = above > ADVISE_SHARE * ADVISE_SAMPLE, low = below > ADVISE_SHARE * ADVISE_SAMPLE;
+    if (!high && !low)
+        return 0;
+    sat_params calm;
+    double state[MODEL_STATE_MAX] = { 0 };
+    visit_ctx typical;
+    sx_typical(p, &calm, state);
+    sx_visit(&calm, state, 1, &typical);
+    int digits = p->spend.mean >= 100 ? 0 : p->spend.mean >= 10 ? 1 : 2;
+    char sat[64], lo[64], hi[64];
+    sx_signed(sat, sizeof sat, typical.satisfaction, digits);
+    sx_signed(lo, sizeof lo, rp->trap_low, digits);
+    sx_signed(hi, sizeof hi, rp->trap_high, digits);
+    double share = 100.0 * (high ? above : below) / ADVISE_SAMPLE;
+    /* far below the zone the multiplier is astronomical; churn is capped at 1 anyway */
+    double g = sat_churn_multiplier(rp, typical.satisfaction);
+    char mult[32];
+    snprintf(mult, sizeof mult, g < 100 ? "%.2f" : "> 100", g);
+    if (high)
+        snprintf(msg, cap,
+                 "%.0f %% of first visits have satisfaction above the response curve's insensitive zone "
+                 "(%s to %s; the typical customer's is %s): every new customer is 'delighted' (churn x %s); "
+                 "if the business is not that good, lower [experience] product_value, staff_value, "
+                 "service_value, image_value or raise promise (their defaults scale with [spend] mean), "
+                 "or raise [response] trap_high",
+                 share, lo, hi, sat, mult);
+    else
+        snprintf(msg, cap,
+                 "%.0f %% of first visits have satisfaction below the response curve's insensitive zone "
+                 "(%s to %s; the typical customer's is %s): every new customer is disappointed (churn x %s); "
+                 "if the business is not that bad, raise [experience] product_value, staff_value, "
+                 "service_value, image_value, lower the costs or promise (their defaults scale with [spend] "
+                 "mean), or lower [response] trap_low",
+                 share, lo, hi, sat, mult);
+    return 1;
 }
 
 const model_type model_satisfaction = {
@@ -909,5 +1073,5 @@ const model_type model_satisfaction = {
     "Perceived value against expectation drives churn, with the satisfaction trap, "
     "stickiness from repeat purchases and attitudinal loyalty.",
     sat_sections, sat_prepare, sat_release, sat_mean_bill, sat_mean_interval, sat_customer_init, sat_draw_bill,
-    sat_experience, sat_draw_interval, sat_explain, sat_continuation
+    sat_experience, sat_draw_interval, sat_explain, sat_continuation, sat_advise
 };

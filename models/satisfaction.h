@@ -27,7 +27,7 @@ typedef struct sat_response_params {
     double trap_low, trap_high, dissatisfied_scale, delighted_scale;
     double delighted_churn_factor;
     int new_customer_rule;
-    double negative_value_loss, hesitation_band, hesitation_loss;
+    double negative_value_loss, loss_below, hesitation_band, hesitation_loss;
 } sat_response_params;
 
 typedef struct sat_stickiness_params {
@@ -71,6 +71,12 @@ extern const model_type model_satisfaction;
 
 /* The churn multiplier g(satisfaction) of the response curve. */
 double sat_churn_multiplier(const sat_response_params *r, double satisfaction);
+/* Seed 000's rule for a first visit of this perceived value: lost (below
+ * loss_below), hesitating (from loss_below up to hesitation_band) or coming
+ * back (above it).  The zone the rule puts a new customer in, whether or
+ * not the rule is switched on. */
+typedef enum { SAT_NEW_LOST, SAT_NEW_HESITATES, SAT_NEW_RETURNS } sat_new_customer;
+sat_new_customer sat_new_customer_zone(const sat_response_params *r, double value);
 /* Share of churn removed after this many purchases. */
 double sat_stickiness(const sat_stickiness_params *s, int purchases);
 

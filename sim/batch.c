@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "../models/model.h"
 #include "cli.h"
 
 int batch_add(batch *b, const char *path, const char *const *sets, int nsets, const char *extra,
@@ -37,6 +38,17 @@ void batch_free(batch *b)
         scen_free(b->sc[i]);
     }
     b->n = 0;
+}
+
+void batch_advise(const batch *b, FILE *f)
+{
+    for (int i = 0; i < b->n; i++) {
+        const void *params;
+        const model_type *m = engine_model(b->e[i], &params);
+        char msg[1024];
+        if (m->advise && m->advise(params, msg, sizeof msg))
+            fprintf(f, "retsim: warning: %s: %s\n", b->sc[i]->path, msg);
+    }
 }
 
 void batch_safe_name(const char *name, char *out, size_t cap)

@@ -5,6 +5,8 @@
 #ifndef RETSIM_BATCH_H
 #define RETSIM_BATCH_H
 
+#include <stdio.h>
+
 #include "diag.h"
 #include "engine.h"
 #include "scenario.h"
@@ -22,6 +24,11 @@ typedef struct batch {
 int batch_add(batch *b, const char *path, const char *const *sets, int nsets, const char *extra,
               diag *d);
 void batch_free(batch *b);
+
+/* Writes to f one "retsim: warning: FILE: ..." line per scenario whose
+ * customer model advises against its parameters (model_type.advise), e.g.
+ * every first visit beyond the response curve.  Not an error: the run goes on. */
+void batch_advise(const batch *b, FILE *f);
 
 /* A name safe for file names: letters, digits, '-' and '_'. */
 void batch_safe_name(const char *name, char *out, size_t cap);

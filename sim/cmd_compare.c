@@ -56,6 +56,7 @@ static int compare_run(int argc, char **argv, diag *d)
     for (int k = 0; k < o.nfiles; k++)
         if ((status = batch_add(b, o.files[k], o.sets, o.nsets, NULL, d)))
             goto done;
+    batch_advise(b, stderr);
     char outbuf[4096];
     const char *outdir = o.out;
     if (!outdir) {

@@ -53,6 +53,7 @@ static int run_run(int argc, char **argv, diag *d)
     batch b = { 0 };
     if (batch_add(&b, o.files[0], o.sets, o.nsets, NULL, d))
         return d->status;
+    batch_advise(&b, stderr);
     run_result *res = NULL;
     int status = sim_run(b.e, 1, &o.run, &res, d);
     if (!status)

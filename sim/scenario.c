@@ -202,6 +202,8 @@ static void format_default(const scen_key *k, char *buf, size_t len)
     case KEY_REAL:
         if (k->flags & KEY_OPTIONAL)
             snprintf(buf, len, "(unset)");
+        else if (k->flags & KEY_PER_BILL)
+            snprintf(buf, len, "%.10g x bill", k->def);
         else
             format_number(buf, len, k->def);
         break;
@@ -227,7 +229,7 @@ static void set_defaults(const scen_section *s, void *params)
         char *field = (char *)params + k->offset;
         switch (k->kind) {
         case KEY_REAL:
-            *(double *)field = (k->flags & KEY_OPTIONAL) ? NAN : k->def;
+            *(double *)field = (k->flags & (KEY_OPTIONAL | KEY_PER_BILL)) ? NAN : k->def;
             break;
         case KEY_INT:
         case KEY_BOOL:
@@ -805,6 +807,15 @@ void scen_free(scenario *sc)
     free(sc);
 }
 
+void scen_default_per_bill(const scen_section *s, void *params, double bill)
+{
+    for (const scen_key *k = s->keys; k->name; k++) {
+        double *field = (double *)((char *)params + k->offset);
+        if (k->kind == KEY_REAL && (k->flags & KEY_PER_BILL) && isnan(*field))
+            *field = k->def * bill;
+    }
+}
+
 const void *scen_get(const scenario *sc, const scen_section *sec)
 {
     for (int i = 0; i < sc->ninst; i++)
@@ -860,7 +871,12 @@ void scen_write_reference(FILE *f, int markdown)
                    "do not edit by hand.\n\n"
                    "A scenario is an INI file. Sections and keys are case-insensitive; a "
                    "section left out takes its defaults. Money is in the scenario's currency, "
-                   "time in days, probabilities and shares as fractions (5 %% is 0.05).\n\n");
+                   "time in days, probabilities and shares as fractions (5 %% is 0.05).\n\n"
+                   "A default written \"0.75 x bill\" is that multiple of the business's average "
+                   "bill ([spend] mean for the satisfaction model, the customer model's average "
+                   "bill for a promotion), so the defaults fit a 40-yuan haircut and a 2,800-yuan "
+                   "treatment alike; a value written in the file is an absolute amount in the "
+                   "scenario's currency.\n\n");
     for (int i = 0; all[i]; i++) {
         const scen_section *s = all[i];
         if (markdown) {

@@ -15,8 +15,11 @@
 
 typedef enum { KEY_REAL, KEY_INT, KEY_BOOL, KEY_CHOICE, KEY_TEXT } scen_key_kind;
 
-/* Bounds are inclusive unless one of these flags opens them. */
-enum { KEY_MIN_OPEN = 1, KEY_MAX_OPEN = 2, KEY_OPTIONAL = 4 };
+/* Bounds are inclusive unless one of these flags opens them.  KEY_PER_BILL
+ * (money keys only): def is a multiple of the business's average bill, so
+ * one default fits a 40-yuan haircut and a 2,800-yuan treatment alike; a
+ * value written in the file stays an absolute amount. */
+enum { KEY_MIN_OPEN = 1, KEY_MAX_OPEN = 2, KEY_OPTIONAL = 4, KEY_PER_BILL = 8 };
 
 typedef struct scen_key {
     const char *name;
@@ -34,7 +37,9 @@ typedef struct scen_key {
 #define SCEN_TEXT_MAX 128
 
 /* KEY_OPTIONAL reals are NAN when absent; the section's check() decides what
- * absence means (e.g. "give either mean and polarisation or beta_a, beta_b"). */
+ * absence means (e.g. "give either mean and polarisation or beta_a, beta_b").
+ * KEY_PER_BILL reals are NAN when absent too, until the module that knows
+ * the bill calls scen_default_per_bill (in its check() or prepare()). */
 
 struct scenario;
 
@@ -91,6 +96,10 @@ int scen_is_set(const scenario *sc, const scen_section *sec, const char *label,
 int scen_count(const scenario *sc, const scen_section *sec);
 const void *scen_nth(const scenario *sc, const scen_section *sec, int i,
                      const char **label);
+
+/* Gives every KEY_PER_BILL key of section s that the file left out
+ * (still NAN in params) its default: def x bill. */
+void scen_default_per_bill(const scen_section *s, void *params, double bill);
 
 /* The scenario's display name ([scenario] name, or the file's base name). */
 const char *scen_name(const scenario *sc);
