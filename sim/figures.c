@@ -30,8 +30,9 @@ int figures_render(const char *dir, plot_spec *spec, plot_format fmt, lang_id la
     plot_status st = plot_render(dir, spec, err, sizeof err);
     if (st == PLOT_NO_GNUPLOT) {
         if (!warned)
-            fprintf(stderr, "retsim: warning: gnuplot not found; wrote the CSV files and %s/*.gp "
-                            "scripts but no pictures (install gnuplot-nox)\n", dir);
+            /* not dir: that is the temporary folder (outdir.h), renamed later */
+            fprintf(stderr, "retsim: warning: gnuplot not found; wrote the CSV files and the *.gp "
+                            "scripts but no pictures (install gnuplot-nox)\n");
         warned = 1;
         return 0;
     }
