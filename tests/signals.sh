@@ -47,7 +47,7 @@ awk 'BEGIN { srand(7); print "customer,date,amount";
 
 # name | arguments of the new run | arguments of the old run into the same folder
 cmds=(
-  "run|run $src/scenarios/clinic.ini --reps 64 --seed 1 -q|run $src/scenarios/clinic.ini --reps 64 --seed 2 -q"
+  "run|run $src/scenarios/clinic.ini --reps 32 --seed 1 -q|run $src/scenarios/clinic.ini --reps 32 --seed 2 -q"
   "compare|compare $src/scenarios/clinic.ini $src/scenarios/clinic_programme.ini --reps 2 --seed 1 -q|compare $src/scenarios/clinic.ini $src/scenarios/clinic_programme.ini --reps 2 --seed 2 -q"
   "sweep|sweep $src/scenarios/restaurant.ini --param churn.mean=0.2:0.6:0.2 --reps 4 --seed 1 -q|sweep $src/scenarios/restaurant.ini --param churn.mean=0.2:0.6:0.2 --reps 4 --seed 2 -q"
   "fit|fit $work/log.csv --period week -q|fit $work/log.csv --period day -q"
@@ -155,6 +155,53 @@ for spec in "${cmds[@]}"; do
     [ $hits -gt 0 ] || bad "$name: no signal landed in the write phase"
     total_hits=$((total_hits + hits))
 done
+# retsim report DIR writes report.html into an existing folder: per file
+# atomic.  Interrupted, DIR is as it was or has the complete page, with no
+# temporary file in it and no scratch folder left in TMPDIR.
+rep=$work/rep
+"$bin" run "$src/scenarios/clinic.ini" --reps 4 -q --out "$rep" >/dev/null 2>&1 || bad "report: setup run failed"
+cp -a "$rep" "$work/rep_ref"
+t0=$(now)
+"$bin" report "$work/rep_ref" >/dev/null 2>&1 || bad "report: the reference report failed"
+rep_ms=$(echo "($(now) - $t0) * 1000 / 1" | bc)
+manifest "$rep" > "$work/rep_old.sum"
+manifest "$work/rep_ref" > "$work/rep_ref.sum"
+stopped=0 finished=0
+for ((i = 0; i < tries; i++)); do
+    sig=INT
+    [ $((RANDOM % 2)) -eq 0 ] && sig=TERM
+    expect=$([ $sig = INT ] && echo 130 || echo 143)
+    target=$work/rep_try
+    rm -rf "$target" "$work/scratch"
+    cp -a "$rep" "$target"
+    mkdir "$work/scratch"
+    TMPDIR=$work/scratch RETSIM_SIGNAL_TAG=$tag "$bin" report "$target" >/dev/null 2>"$work/rep.err" &
+    pid=$!
+    sleep "$(ms_to_s "$(rand_ms $((rep_ms * 11 / 10)))")"
+    kill -s $sig "$pid" 2>/dev/null
+    wait "$pid"
+    rc=$?
+    total_tries=$((total_tries + 1))
+    if [ $rc -eq 0 ]; then
+        finished=$((finished + 1))
+    elif [ $rc -eq "$expect" ]; then
+        stopped=$((stopped + 1))
+    else
+        bad "report try $i: SIG$sig gave exit status $rc ($(head -c 300 "$work/rep.err"))"
+    fi
+    manifest "$target" > "$work/rep_try.sum"
+    if ! cmp -s "$work/rep_try.sum" "$work/rep_old.sum" && ! cmp -s "$work/rep_try.sum" "$work/rep_ref.sum"; then
+        bad "report try $i (SIG$sig, exit $rc): neither the old folder nor the complete report"
+    fi
+    [ $rc -ne 0 ] || cmp -s "$work/rep_try.sum" "$work/rep_ref.sum" || bad "report try $i: exit 0 without the report"
+    [ -z "$(find "$target" -name '*.tmp')" ] || bad "report try $i: temporary files left in $target"
+    [ -z "$(ls -A "$work/scratch")" ] || bad "report try $i: scratch left in TMPDIR: $(ls -A "$work/scratch")"
+    alive=$(grep -l -s "RETSIM_SIGNAL_TAG=$tag" /proc/[0-9]*/environ 2>/dev/null | head -3)
+    [ -z "$alive" ] || bad "report try $i: child processes survived: $alive"
+done
+say "report: $tries tries ($rep_ms ms a report): $stopped stopped by the signal, $finished finished first"
+[ $stopped -gt 0 ] || bad "report: no signal stopped a report"
+
 say "$total_tries tries, $total_hits in the write phase"
 [ $fail -eq 0 ] && say "ok"
 exit $fail
