@@ -25,7 +25,7 @@ ATEST_OBJ:= $(TEST_SRC:%.c=$(BUILD)/asan/%.o)
 DEPS_STAMP := $(BUILD)/.deps-build
 TDEPS_STAMP := $(BUILD)/.deps-test
 
-.PHONY: all demo test test-fresh test-plots asan bench docs check-docs valgrind clean deps
+.PHONY: all demo test test-fresh test-plots test-signals asan bench docs check-docs valgrind clean deps
 
 all: retsim
 
@@ -99,8 +99,15 @@ test-fresh:
 	@echo "retsim: checking the install order on a simulated fresh machine (tests/fresh_machine.sh)"
 	@sh tests/fresh_machine.sh
 
+# SIGINT and SIGTERM at random moments of run, compare, sweep and fit: the
+# output folder is always the old one or a complete new one
+# (tests/signals.sh; SIGNAL_TRIES per command, SIGNAL_SEED).
+test-signals: retsim
+	@echo "retsim: interrupting run, compare, sweep and fit at random moments (tests/signals.sh)"
+	@RETSIM_BIN=./retsim bash tests/signals.sh
+
 # The test suite; the CLI tests run the freshly built ./retsim.
-test: retsim tests/run_tests check-docs test-plots test-fresh
+test: retsim tests/run_tests check-docs test-plots test-fresh test-signals
 	@echo "retsim: running the test suite (Criterion)"
 	RETSIM_BIN=./retsim sh tests/run.sh ./tests/run_tests -j2
 

@@ -111,7 +111,9 @@ void cli_print_common_help(int allowed)
            allowed & CLI_PRECISION ? "; with --precision, the cap" : "");
     printf("  -s, --seed S         random seed (default 1); same seed, same output\n"
            "  -t, --threads T      threads (1 to 256; default: all cores); never changes results\n"
-           "  -o, --out DIR        output directory\n"
+           "  -o, --out DIR        output directory (replaced whole when the outputs are complete)\n"
+           "      --force          also write into a folder that is not a retsim output (its\n"
+           "                       files are kept); never /, nor the home folder\n"
            "      --set S.K=V      override key K of section S (repeatable; in compare, sweep and\n"
            "                       sensitivity it applies to every scenario, base included), e.g.\n"
            "                       --set churn.mean=0.5, --set channel.walkin.step_conversion=0.4\n");
@@ -146,6 +148,7 @@ int cli_parse(const char *verb, int argc, char **argv, int allowed, cli_opts *o,
         { "delta", required_argument, 0, 'D' },    { "metric", required_argument, 0, 'M' },
         { "report", no_argument, 0, 'R' },         { "lang", required_argument, 0, 'L' },
         { "material", required_argument, 0, 'T' },
+        { "force", no_argument, 0, 'F' },
         { 0, 0, 0, 0 }
     };
     memset(o, 0, sizeof *o);
@@ -191,6 +194,9 @@ int cli_parse(const char *verb, int argc, char **argv, int allowed, cli_opts *o,
             break;
         case 'q':
             o->quiet = 1;
+            break;
+        case 'F':
+            o->force = 1;
             break;
         case 'h':
             o->help = 1;

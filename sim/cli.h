@@ -24,6 +24,7 @@ enum {
 typedef struct cli_opts {
     run_opts run;
     const char *out;
+    int force;               /* --force: write into a folder that is not a retsim output */
     const char *sets[CLI_MAX_SETS];
     int nsets;
     int quiet;

@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "compare.h"
+#include "outdir.h"
 #include "output.h"
 #include "report.h"
 #include "rng.h"
@@ -53,16 +54,18 @@ static int compare_run(int argc, char **argv, diag *d)
         status = diag_set(d, DIAG_RUNTIME, "out of memory");
         goto done;
     }
-    for (int k = 0; k < o.nfiles; k++)
-        if ((status = batch_add(b, o.files[k], o.sets, o.nsets, NULL, d)))
-            goto done;
-    batch_advise(b, stderr);
     char outbuf[4096];
     const char *outdir = o.out;
     if (!outdir) {
         cli_default_out(o.files[o.nfiles - 1], outbuf, sizeof outbuf);
         outdir = outbuf;
     }
+    if ((status = outdir_check(outdir, o.force, d))) /* before the work, not after */
+        goto done;
+    for (int k = 0; k < o.nfiles; k++)
+        if ((status = batch_add(b, o.files[k], o.sets, o.nsets, NULL, d)))
+            goto done;
+    batch_advise(b, stderr);
     for (int k = 0; k < b->n; k++) {
         char safe[120];
         batch_safe_name(scen_name(b->sc[k]), safe, sizeof safe);
@@ -93,20 +96,26 @@ static int compare_run(int argc, char **argv, diag *d)
     }
     t->seed = o.run.seed;
     t->material = o.material;
-    if ((status = out_mkdirs(outdir, d)))
+    /* every scenario's folder inside the one temporary folder: all or nothing */
+    outdir_txn *od = outdir_begin(outdir, o.force, d);
+    if (!od) {
+        status = d->status;
         goto done;
+    }
     for (int k = 0; k < b->n; k++) {
         char sub[4400];
-        snprintf(sub, sizeof sub, "%s/%s", outdir, subdirs[k]);
+        snprintf(sub, sizeof sub, "%s/%s", od->path, subdirs[k]);
         const run_result *r = o.independent ? res[k] : res[0];
         if ((status = out_write_run(sub, b->sc[k], b->e[k], &o.run, r, o.independent ? 0 : k,
                                     (lang_id)o.lang, d)))
             goto done;
     }
-    if ((status = compare_write(outdir, b, t, (const char(*)[160])subdirs,
+    if ((status = compare_write(od->path, b, t, (const char(*)[160])subdirs,
                                 o.independent ? NULL : res[0], (lang_id)o.lang, d)))
         goto done;
-    if (o.report && (status = report_write(outdir, (lang_id)o.lang, d)))
+    if (o.report && (status = report_write(od->path, (lang_id)o.lang, d)))
+        goto done;
+    if ((status = outdir_commit(od, d)))
         goto done;
     if (!o.quiet) {
         compare_print_verdicts(stdout, b, t, (lang_id)o.lang);

@@ -23,6 +23,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "figures.h"
+#include "outdir.h"
 #include "output.h"
 
 typedef struct fit_opts {
@@ -36,6 +37,7 @@ typedef struct fit_opts {
     int quiet;
     double alive_floor, alive_ceiling; /* the recall list's P(alive) band */
     int top;                           /* rows of at_risk.csv */
+    int force;               /* --force: write into a folder that is not a retsim output */
 } fit_opts;
 
 /* The recall list's defaults (see write_recall_lists for the definitions).
@@ -76,7 +78,8 @@ static void fit_usage(void)
            "                         not worth a call (default 0.7)\n"
            "      --top N            recall list: at most N customers, most value at stake first\n"
            "                         (default 100)\n"
-           "  -o, --out DIR          output directory (default out/NAME_fit)\n"
+           "  -o, --out DIR          output directory (default out/NAME_fit; replaced whole when complete)\n"
+           "      --force            also write into a folder that is not a retsim output (its files are kept)\n"
            "  -q, --quiet            no summary on stdout\n"
            "\n"
            "writes: summary.json, customers.csv, at_risk.csv (the recall list), gone.csv, rfm.csv,\n"
@@ -95,7 +98,7 @@ static int parse_fit_opts(int argc, char **argv, fit_opts *o, int *help, diag *d
         { "survivors", required_argument, 0, 'S' }, { "quiet", no_argument, 0, 'q' },
         { "alive-floor", required_argument, 0, 'L' }, { "alive-ceiling", required_argument, 0, 'U' },
         { "top", required_argument, 0, 'N' },
-        { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 }
+        { "help", no_argument, 0, 'h' }, { "force", no_argument, 0, 'f' }, { 0, 0, 0, 0 }
     };
     memset(o, 0, sizeof *o);
     o->period_days = 7;
@@ -118,6 +121,7 @@ static int parse_fit_opts(int argc, char **argv, fit_opts *o, int *help, diag *d
         case 'o': o->out = optarg; break;
         case 'S': o->survivors = optarg; break;
         case 'q': o->quiet = 1; break;
+        case 'f': o->force = 1; break;
         case 'h': *help = 1; return 0;
         case 'P':
             if (!strcmp(optarg, "day"))
@@ -712,16 +716,21 @@ static int fit_transactions(const fit_opts *o, const char *outdir, diag *d)
     free(fit_cs);
     if (status)
         goto done;
-    /* all fitted: only now is anything written */
-    if ((status = out_mkdirs(outdir, d))
-        || (status = describe_write(outdir, s.log, s.cal_end, &s.top20, d))
-        || (status = write_customers(outdir, &s, d))
-        || (status = write_recall_lists(outdir, &s, &rt, d))
-        || (status = write_tracking(outdir, &s, d))
-        || (status = write_frequency(outdir, &s, d))
-        || (s.holdout_days && (status = write_holdout(outdir, &s, d)))
-        || (status = write_fitted_ini(outdir, &s, d))
-        || (status = write_fit_summary(outdir, &s, &rt, d)))
+    /* all fitted: only now is anything written, into a folder put in place whole */
+    outdir_txn *od = outdir_begin(outdir, o->force, d);
+    if (!od) {
+        status = d->status;
+        goto done;
+    }
+    if ((status = describe_write(od->path, s.log, s.cal_end, &s.top20, d))
+        || (status = write_customers(od->path, &s, d))
+        || (status = write_recall_lists(od->path, &s, &rt, d))
+        || (status = write_tracking(od->path, &s, d))
+        || (status = write_frequency(od->path, &s, d))
+        || (s.holdout_days && (status = write_holdout(od->path, &s, d)))
+        || (status = write_fitted_ini(od->path, &s, d))
+        || (status = write_fit_summary(od->path, &s, &rt, d))
+        || (status = outdir_commit(od, d)))
         goto done;
     if (!o->quiet) {
         const translog *t = s.log;
@@ -859,10 +868,15 @@ static int fit_survivors(const fit_opts *o, const char *outdir, diag *d)
         free(t);
         return status;
     }
-    if ((status = out_mkdirs(outdir, d))) {
+    /* written into a temporary folder put in place whole (outdir.h); an
+     * early return leaves it to main, which removes it */
+    outdir_txn *od = outdir_begin(outdir, o->force, d);
+    if (!od) {
         free(t);
-        return status;
+        return d->status;
     }
+    const char *target = outdir;
+    outdir = od->path;
     /* fitted survival for the data's periods and as many again */
     char tmp[4200];
     FILE *f = out_open(outdir, "sbg.csv", tmp, sizeof tmp, d);
@@ -945,6 +959,9 @@ static int fit_survivors(const fit_opts *o, const char *outdir, diag *d)
                "[sbg]\nalpha = %.6g\nbeta = %.6g\nperiod_days = 365\nprice = 100\n",
             o->survivors, t->names[1], t->v[0][1], fits[0].alpha, fits[0].beta);
     status = out_commit(f, tmp, outdir, "fitted.ini", d);
+    if (!status)
+        status = outdir_commit(od, d);
+    outdir = target;
     if (!status && !o->quiet) {
         for (int c = 1; c <= ncoh; c++)
             printf("%s: sBG alpha = %.4g (%.2g), beta = %.4g (%.2g), log-likelihood %.2f\n", t->names[c],
@@ -973,6 +990,8 @@ static int fit_run(int argc, char **argv, diag *d)
         strncat(outbuf, "_fit", sizeof outbuf - strlen(outbuf) - 1);
         outdir = outbuf;
     }
+    if (outdir_check(outdir, o.force, d)) /* before the work, not after */
+        return d->status;
     return o.survivors ? fit_survivors(&o, outdir, d) : fit_transactions(&o, outdir, d);
 }
 

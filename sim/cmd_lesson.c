@@ -21,6 +21,7 @@
 #include "commands.h"
 #include "text.h"
 #include "compare.h"
+#include "outdir.h"
 #include "explain.h"
 #include "figures.h"
 #include "output.h"
@@ -903,16 +904,21 @@ static int run_lesson(const lesson *ls, const run_opts *ro, double material, con
         batch_safe_name(scen_name(b->sc[k]), safe, sizeof safe);
         snprintf(subdirs[k], 160, "%d_%s", k, safe);
     }
-    if ((status = out_mkdirs(out, d)))
+    /* written into a temporary folder put in place whole (outdir.h) */
+    outdir_txn *od = outdir_begin(out, 0, d);
+    if (!od) {
+        status = d->status;
         goto done;
+    }
     const char *currency = scen_currency(b->sc[0]);
     for (int k = 0; k < b->n; k++) {
         char sub[4400];
-        snprintf(sub, sizeof sub, "%s/%s", out, subdirs[k]);
+        snprintf(sub, sizeof sub, "%s/%s", od->path, subdirs[k]);
         if ((status = out_write_run(sub, b->sc[k], b->e[k], ro, res, k, lang, d)))
             goto done;
     }
-    if ((status = compare_write(out, b, t, (const char(*)[160])subdirs, res, lang, d)))
+    if ((status = compare_write(od->path, b, t, (const char(*)[160])subdirs, res, lang, d))
+        || (status = outdir_commit(od, d)))
         goto done;
 
     printf("%s\n", L(lang, "THE RESULT", "结果"));
@@ -1091,6 +1097,8 @@ static int lesson_run(int argc, char **argv, diag *d)
         out = outbuf;
     }
     status = read_lesson(ini, dir, (int)number, lang, ls, d);
+    if (!status)
+        status = outdir_check(out, 0, d); /* before the questions, not after */
     if (!status)
         status = run_lesson(ls, &ro, material, out, answer != NULL, answer, lang, d);
     free(ls);

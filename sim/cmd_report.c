@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "figures.h"
+#include "interrupt.h"
 #include "report.h"
 
 static void report_usage(void)
@@ -57,8 +58,14 @@ static int report_run(int argc, char **argv, diag *d)
     if (!dir)
         return diag_set(d, DIAG_USAGE, "which directory? usage: retsim report DIR [--lang en|zh] "
                                        "(DIR: the output of retsim run, compare or sweep, e.g. out/clinic)");
-    if (report_write(dir, lang, d))
-        return d->status;
+    /* report.html goes through a fresh temporary file renamed into place, and
+     * its plots through a scratch folder: while they exist a signal only
+     * stops the work at the next file or plot, which removes them (interrupt.h) */
+    interrupt_enter();
+    int status = report_write(dir, lang, d);
+    interrupt_leave();
+    if (status)
+        return status;
     if (!quiet)
         printf("wrote %s/report.html\n", dir);
     return 0;

@@ -5,6 +5,7 @@
 #include "batch.h"
 #include "cli.h"
 #include "commands.h"
+#include "outdir.h"
 #include "output.h"
 #include "report.h"
 
@@ -50,16 +51,25 @@ static int run_run(int argc, char **argv, diag *d)
         cli_default_out(o.files[0], outbuf, sizeof outbuf);
         outdir = outbuf;
     }
+    if (outdir_check(outdir, o.force, d)) /* before the work, not after */
+        return d->status;
     batch b = { 0 };
     if (batch_add(&b, o.files[0], o.sets, o.nsets, NULL, d))
         return d->status;
     batch_advise(&b, stderr);
     run_result *res = NULL;
     int status = sim_run(b.e, 1, &o.run, &res, d);
+    outdir_txn *od = NULL;
+    if (!status && !(od = outdir_begin(outdir, o.force, d)))
+        status = d->status;
     if (!status)
-        status = out_write_run(outdir, b.sc[0], b.e[0], &o.run, res, 0, (lang_id)o.lang, d);
+        status = out_write_run(od->path, b.sc[0], b.e[0], &o.run, res, 0, (lang_id)o.lang, d);
     if (!status && o.report)
-        status = report_write(outdir, (lang_id)o.lang, d);
+        status = report_write(od->path, (lang_id)o.lang, d);
+    if (status)
+        outdir_abort(od);
+    else
+        status = outdir_commit(od, d);
     if (!status && !o.quiet) {
         out_print_summary(stdout, b.sc[0], b.e[0], res, 0);
         if (o.precision > 0)

@@ -14,6 +14,7 @@
 #include "batch.h"
 #include "cli.h"
 #include "commands.h"
+#include "outdir.h"
 #include "output.h"
 
 #define SENS_MAX 250
@@ -229,7 +230,15 @@ static int sensitivity_run(int argc, char **argv, diag *d)
         status = diag_set(d, DIAG_RUNTIME, "out of memory");
         goto done;
     }
-    if ((status = batch_add(b, o.files[0], o.sets, o.nsets, NULL, d)))
+    char outbuf[4096];
+    const char *outdir = o.out;
+    if (!outdir) {
+        cli_default_out(o.files[0], outbuf, sizeof outbuf);
+        strncat(outbuf, "_sensitivity", sizeof outbuf - strlen(outbuf) - 1);
+        outdir = outbuf;
+    }
+    if ((status = outdir_check(outdir, o.force, d)) /* before the work, not after */
+        || (status = batch_add(b, o.files[0], o.sets, o.nsets, NULL, d)))
         goto done;
     const scenario *sc = b->sc[0];
     for (int i = 0; i < sc->ninst; i++) {
@@ -317,14 +326,13 @@ static int sensitivity_run(int argc, char **argv, diag *d)
         q->swing = lo > hi ? lo : hi;
     }
     qsort(p, (size_t)np, sizeof *p, cmp_swing);
-    char outbuf[4096];
-    const char *outdir = o.out;
-    if (!outdir) {
-        cli_default_out(o.files[0], outbuf, sizeof outbuf);
-        strncat(outbuf, "_sensitivity", sizeof outbuf - strlen(outbuf) - 1);
-        outdir = outbuf;
+    outdir_txn *od = outdir_begin(outdir, o.force, d);
+    if (!od) {
+        status = d->status;
+        goto done;
     }
-    if ((status = write_outputs(outdir, scen_name(sc), scen_currency(sc), p, np, metric_table[metric].name, o.delta, d)))
+    if ((status = write_outputs(od->path, scen_name(sc), scen_currency(sc), p, np, metric_table[metric].name, o.delta, d))
+        || (status = outdir_commit(od, d)))
         goto done;
     if (!o.quiet) {
         stat_summary base = stat_vec_get(res->scen[0].metric, MET_PROFIT);

@@ -12,6 +12,7 @@
 #include "batch.h"
 #include "cli.h"
 #include "commands.h"
+#include "outdir.h"
 #include "output.h"
 #include "report.h"
 
@@ -209,11 +210,20 @@ static int sweep_run(int argc, char **argv, diag *d)
         strncat(outbuf, "_sweep", sizeof outbuf - strlen(outbuf) - 1);
         outdir = outbuf;
     }
+    if ((status = outdir_check(outdir, o.force, d)))
+        goto done;
     if ((status = sim_run(b->e, b->n, &o.run, &res, d)))
         goto done;
-    if ((status = write_sweep(outdir, key, values, n, res, b->sc[0], o.run.seed, d)))
+    outdir_txn *od = outdir_begin(outdir, o.force, d);
+    if (!od) {
+        status = d->status;
         goto done;
-    if (o.report && (status = report_write(outdir, (lang_id)o.lang, d)))
+    }
+    if ((status = write_sweep(od->path, key, values, n, res, b->sc[0], o.run.seed, d)))
+        goto done;
+    if (o.report && (status = report_write(od->path, (lang_id)o.lang, d)))
+        goto done;
+    if ((status = outdir_commit(od, d)))
         goto done;
     if (!o.quiet) {
         printf("%s: %s from %g to %g, %d replications each (paired)\n", scen_name(b->sc[0]), key,

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "interrupt.h"
+
 /* money axes read best with SI prefixes: 5.2 M rather than 5.2x10^6 */
 #define MONEY_FORMAT "%.1s %c"
 
@@ -21,6 +23,8 @@ int figures_render(const char *dir, plot_spec *spec, plot_format fmt, lang_id la
 {
     static int warned;
     char err[512] = "";
+    if (interrupt_pending()) /* a plot can take a while: stop between them */
+        return diag_set(d, DIAG_RUNTIME, "interrupted");
     spec->format = fmt;
     spec->band_legend = L(lang, "95 % CI", "95%置信区间");
     spec->thin_band_note = spec->kind == PLOT_BARS
@@ -29,8 +33,9 @@ int figures_render(const char *dir, plot_spec *spec, plot_format fmt, lang_id la
     plot_status st = plot_render(dir, spec, err, sizeof err);
     if (st == PLOT_NO_GNUPLOT) {
         if (!warned)
-            fprintf(stderr, "retsim: warning: gnuplot not found; wrote the CSV files and %s/*.gp "
-                            "scripts but no pictures (install gnuplot-nox)\n", dir);
+            /* not dir: that is the temporary folder (outdir.h), renamed later */
+            fprintf(stderr, "retsim: warning: gnuplot not found; wrote the CSV files and the *.gp "
+                            "scripts but no pictures (install gnuplot-nox)\n");
         warned = 1;
         return 0;
     }

@@ -1,11 +1,14 @@
 /* retsim: a Monte Carlo what-if simulator for customer retention.
  * main only dispatches the verb and turns its status into the exit code:
- * 0 success, 1 runtime failure, 2 usage or scenario error. */
+ * 0 success, 1 runtime failure, 2 usage or scenario error, 128 + N when
+ * ended by signal N (130 SIGINT, 143 SIGTERM; see sim/interrupt.h). */
 #include <gsl/gsl_errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "commands.h"
+#include "interrupt.h"
+#include "outdir.h"
 #include "output.h"
 
 static const command *const commands[] = { &cmd_run, &cmd_compare, &cmd_sweep, &cmd_sensitivity, &cmd_fit,
@@ -33,6 +36,7 @@ int main(int argc, char **argv)
     /* GSL's default handler aborts; we check results ourselves.  Set once,
      * before any parallel region. */
     gsl_set_error_handler_off();
+    interrupt_install();
     diag d = { 0 };
     if (argc < 2) {
         usage(stderr);
@@ -49,6 +53,20 @@ int main(int argc, char **argv)
     for (int i = 0; commands[i]; i++)
         if (!strcmp(argv[1], commands[i]->name)) {
             int status = commands[i]->run(argc - 1, argv + 1, &d);
+            outdir_abort_active(); /* an error path that forgot its output folder */
+            int sig = interrupt_pending();
+            if (sig) {
+                int committed;
+                const char *target = outdir_last(&committed);
+                if (!target)
+                    fprintf(stderr, "retsim %s: interrupted by %s\n", commands[i]->name,
+                            interrupt_name(sig));
+                else
+                    fprintf(stderr, "retsim %s: interrupted by %s; %s %s\n", commands[i]->name,
+                            interrupt_name(sig), target,
+                            committed ? "was already complete" : "is as it was (the new outputs were discarded)");
+                return 128 + sig;
+            }
             if (status)
                 fprintf(stderr, "retsim %s: %s\n", commands[i]->name, d.msg);
             return status;

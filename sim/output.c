@@ -1,15 +1,18 @@
 #include "output.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "figures.h"
+#include "interrupt.h"
 #include "sections.h"
 
 
@@ -37,13 +40,49 @@ int out_mkdirs(const char *dir, diag *d)
     return 0;
 }
 
+/* A fresh name: dir/name.XXXXXX.tmp, opened with O_CREAT|O_EXCL|O_NOFOLLOW so
+ * that nothing planted there (a file, or a symbolic link to one elsewhere)
+ * is ever opened, let alone overwritten: a name that exists is skipped. */
 FILE *out_open(const char *dir, const char *name, char *tmp, size_t cap, diag *d)
 {
-    snprintf(tmp, cap, "%s/%s.tmp", dir, name);
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        diag_set(d, DIAG_RUNTIME, "cannot write %s: %s", tmp, strerror(errno));
-    return f;
+    static unsigned long long counter;
+    if (interrupt_pending()) {
+        diag_set(d, DIAG_RUNTIME, "interrupted");
+        return NULL;
+    }
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    unsigned long long x = ((unsigned long long)getpid() << 32) ^ (unsigned long long)now.tv_nsec
+                           ^ ((unsigned long long)now.tv_sec << 20);
+    for (int attempt = 0; attempt < 100; attempt++) {
+        /* splitmix64 step: well spread letters from a counter */
+        unsigned long long z = (x += 0x9E3779B97F4A7C15ULL + ++counter);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+        z ^= z >> 31;
+        char suffix[7];
+        for (int i = 0; i < 6; i++, z /= 36)
+            suffix[i] = "0123456789abcdefghijklmnopqrstuvwxyz"[z % 36];
+        suffix[6] = '\0';
+        if (snprintf(tmp, cap, "%s/%s.%s.tmp", dir, name, suffix) >= (int)cap) {
+            diag_set(d, DIAG_RUNTIME, "cannot write %s/%s: path too long", dir, name);
+            return NULL;
+        }
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd < 0 && errno == EEXIST)
+            continue;
+        FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
+        if (!f) {
+            diag_set(d, DIAG_RUNTIME, "cannot write %s/%s: %s", dir, name, strerror(errno));
+            if (fd >= 0) {
+                close(fd);
+                unlink(tmp);
+            }
+        }
+        return f;
+    }
+    diag_set(d, DIAG_RUNTIME, "cannot write %s/%s: no free temporary name", dir, name);
+    return NULL;
 }
 
 int out_commit(FILE *f, const char *tmp, const char *dir, const char *name, diag *d)
@@ -54,9 +93,15 @@ int out_commit(FILE *f, const char *tmp, const char *dir, const char *name, diag
     failed |= fflush(f) != 0;
     failed |= fsync(fileno(f)) != 0 && errno != EINVAL;
     failed |= fclose(f) != 0;
+    int err = errno;
+    if (!failed && interrupt_pending()) {
+        unlink(tmp);
+        return diag_set(d, DIAG_RUNTIME, "interrupted");
+    }
     if (failed || rename(tmp, final)) {
-        int err = errno;
-        remove(tmp);
+        if (!failed)
+            err = errno;
+        unlink(tmp);
         return diag_set(d, DIAG_RUNTIME, "cannot write %s: %s", final, strerror(err));
     }
     return 0;
@@ -102,17 +147,21 @@ json_t *out_json_promotions(const engine *e)
 
 int out_json_commit(json_t *root, const char *dir, const char *name, diag *d)
 {
-    char tmp[4200], final[4200];
-    snprintf(tmp, sizeof tmp, "%s/%s.tmp", dir, name);
-    snprintf(final, sizeof final, "%s/%s", dir, name);
-    /* 17 digits: every double reads back exactly */
-    int rc = json_dump_file(root, tmp, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
-    json_decref(root);
-    if (rc || rename(tmp, final)) {
-        remove(tmp);
-        return diag_set(d, DIAG_RUNTIME, "cannot write %s", final);
+    char tmp[4200];
+    FILE *f = out_open(dir, name, tmp, sizeof tmp, d);
+    if (!f) {
+        json_decref(root);
+        return d->status;
     }
-    return 0;
+    /* 17 digits: every double reads back exactly */
+    int rc = json_dumpf(root, f, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+    json_decref(root);
+    if (rc) {
+        fclose(f);
+        unlink(tmp);
+        return diag_set(d, DIAG_RUNTIME, "cannot write %s/%s", dir, name);
+    }
+    return out_commit(f, tmp, dir, name, d);
 }
 
 /* day (or age) column plus mean, sd, ci_low, ci_high of each curve */

@@ -1,5 +1,7 @@
-/* output: files a run leaves behind, each written to NAME.tmp and renamed
- * into place, so an interrupted run never leaves a half-written file. */
+/* output: files a run leaves behind, each written to a fresh NAME.XXXXXX.tmp
+ * (O_EXCL, no symbolic link followed) and renamed into place, so that no
+ * reader sees a half-written file.  The commands write them into a
+ * temporary folder that outdir.h puts in place whole. */
 #ifndef RETSIM_OUTPUT_H
 #define RETSIM_OUTPUT_H
 
@@ -15,9 +17,12 @@
 /* mkdir -p */
 int out_mkdirs(const char *dir, diag *d);
 
-/* Opens dir/name.tmp for writing; tmp receives its path. */
+/* Creates a new temporary file for dir/name (never opening one that
+ * exists); tmp receives its path.  NULL with d set on failure, or when a
+ * SIGINT/SIGTERM is pending ("interrupted"). */
 FILE *out_open(const char *dir, const char *name, char *tmp, size_t cap, diag *d);
-/* Flushes, closes and renames tmp to dir/name; on failure removes tmp. */
+/* Flushes, closes and renames tmp to dir/name; on failure, or when a
+ * signal is pending, removes tmp instead. */
 int out_commit(FILE *f, const char *tmp, const char *dir, const char *name, diag *d);
 
 /* A number in a CSV row: ",x", or "," when undefined. */

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "interrupt.h"
+
 #define BLOCK_REPS 32
 
 static int stats_alloc(scen_stats *s, int horizon, int paired)
@@ -157,6 +159,11 @@ int sim_run(engine *const *engines, int nscen, const run_opts *o,
     diag thread_diag = { 0 };
     for (int first = 0; first < o->reps && !status; first += BLOCK_REPS) {
         int count = o->reps - first < BLOCK_REPS ? o->reps - first : BLOCK_REPS;
+        /* only while an output is open does a signal wait for us (interrupt.h) */
+        if (interrupt_pending()) {
+            status = diag_set(d, DIAG_RUNTIME, "interrupted");
+            break;
+        }
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
         for (int i = 0; i < count; i++) {
             int t = omp_get_thread_num();
