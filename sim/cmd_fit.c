@@ -36,32 +36,41 @@ typedef struct fit_opts {
     int quiet;
 } fit_opts;
 
-static void fit_usage(void)
-{
-    printf("usage: retsim fit FILE.csv [options]\n"
-           "       retsim fit --survivors FILE.csv [--out DIR]\n"
-           "\n"
-           "Turns a transaction export (one row per purchase: customer, date, amount)\n"
-           "into a baseline scenario. Describes the data, fits the BG/NBD purchase model\n"
-           "and Gamma-Gamma spend by maximum likelihood, scores each customer and lists\n"
-           "those slipping away. With --survivors, fits the shifted-beta-geometric model\n"
-           "to contractual cohorts (a CSV: period, then customers still subscribed per cohort).\n"
-           "\n"
-           "options:\n"
-           "      --customer COL     customer id column (default: detected, e.g. id, customer, 客户编号)\n"
-           "      --date COL         purchase date column (default: detected)\n"
-           "      --amount COL       amount column (default: detected)\n"
-           "      --date-format FMT  e.g. %%Y-%%m-%%d, %%d/%%m/%%Y (default: detected)\n"
-           "      --holdout-from D   fit on purchases before date D, check predictions on the rest\n"
-           "      --period P         day, week or month: the time unit of the fit (default week)\n"
-           "      --max-bad S        refuse when more than this share of rows is unreadable (default 5%%)\n"
-           "  -o, --out DIR          output directory (default out/NAME_fit)\n"
-           "  -q, --quiet            no summary on stdout\n"
-           "\n"
-           "writes: summary.json, customers.csv, at_risk.csv, rfm.csv, cohorts.csv/.png,\n"
-           "  interpurchase.csv, stickiness.csv/.png, tracking.csv/.png, holdout.csv/.png\n"
-           "  (with --holdout-from) and fitted.ini (run it: retsim run DIR/fitted.ini)\n");
-}
+static const char *const fit_synopsis[] = {
+    "retsim fit FILE.csv [options]", "retsim fit --survivors FILE.csv [--out DIR]", NULL
+};
+static const char *const fit_examples[] = {
+    "retsim fit transactions.csv --holdout-from 2024-07-01 && retsim run out/transactions_fit/fitted.ini",
+    NULL
+};
+static const help_option fit_options[] = {
+    { "--customer COL", "customer id column (default: detected, e.g. id, customer, 客户编号)", 0 },
+    { "--date COL", "purchase date column (default: detected)", 0 },
+    { "--amount COL", "amount column (default: detected)", 0 },
+    { "--date-format FMT", "e.g. %Y-%m-%d, %d/%m/%Y (default: detected)", 0 },
+    { "--holdout-from D", "fit on purchases before date D, check predictions on the rest", 0 },
+    { "--period P", "day, week or month: the time unit of the fit (default week)", 0 },
+    { "--max-bad S", "refuse when more than this share of rows is unreadable (default 5%)", 0 },
+    { "--survivors FILE", "fit the shifted-beta-geometric model to FILE, contractual cohorts, instead of "
+                          "a transaction export", 0 },
+    { "-o, --out DIR", "output directory (default out/NAME_fit)", 0 },
+    { "-q, --quiet", "no summary on stdout", 0 },
+    { "-h, --help", "this help", 0 },
+    { NULL, NULL, 0 }
+};
+static const help_page fit_help = {
+    .synopsis = fit_synopsis,
+    .description = "Turns a transaction export (one row per purchase: customer, date, amount) into a "
+                   "baseline scenario. Describes the data, fits the BG/NBD purchase model and Gamma-Gamma "
+                   "spend by maximum likelihood, scores each customer and lists those slipping away. With "
+                   "--survivors, fits the shifted-beta-geometric model to contractual cohorts (a CSV: "
+                   "period, then customers still subscribed per cohort).",
+    .options = fit_options,
+    .writes = "writes: summary.json, customers.csv, at_risk.csv, rfm.csv, cohorts.csv/.png, "
+              "interpurchase.csv, stickiness.csv/.png, tracking.csv/.png, holdout.csv/.png (with "
+              "--holdout-from) and fitted.ini (run it: retsim run DIR/fitted.ini)",
+    .examples = fit_examples,
+};
 
 static int parse_fit_opts(int argc, char **argv, fit_opts *o, int *help, diag *d)
 {
@@ -767,7 +776,7 @@ static int fit_run(int argc, char **argv, diag *d)
     if (parse_fit_opts(argc, argv, &o, &help, d))
         return d->status;
     if (help) {
-        fit_usage();
+        help_print(stdout, &fit_help);
         return 0;
     }
     char outbuf[4096];
@@ -781,4 +790,4 @@ static int fit_run(int argc, char **argv, diag *d)
 }
 
 const command cmd_fit = { "fit", "fit a baseline to a transaction log; list customers at risk",
-                          fit_run, fit_usage };
+                          fit_run, &fit_help };
