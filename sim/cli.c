@@ -105,36 +105,39 @@ void cli_default_out(const char *path, char *out, size_t cap)
     snprintf(out, cap, "out/%.*s", (int)n, base);
 }
 
+/* The shared option rows of --help and the man page; each row shows in the
+ * commands that allow its CLI_ bit. */
+const help_option cli_help_options[] = {
+    { "-r, --reps N", "replications (2 to 1000000; default 200)", 0 },
+    { "-s, --seed S", "random seed (default 1); same seed, same output", 0 },
+    { "-t, --threads T", "threads (1 to 256; default: all cores); never changes results", 0 },
+    { "-o, --out DIR", "output directory (replaced whole when the outputs are complete)", 0 },
+    { "--force", "also write into a folder that is not a retsim output (its files are kept); never /, "
+                 "nor the home folder", 0 },
+    { "--set S.K=V", "override key K of section S (repeatable; in compare, sweep and sensitivity it "
+                     "applies to every scenario, base included), e.g. `--set churn.mean=0.5`, "
+                     "`--set channel.walkin.step_conversion=0.4`", 0 },
+    { "--precision P", "add replications (in blocks of 32) until the 95 % CI half-width of profit is "
+                       "within P of its mean (e.g. 0.01 or 1%); --reps is then the cap (default 10000)",
+      CLI_PRECISION },
+    { "--independent", "run each scenario on its own seed instead of common random numbers",
+      CLI_INDEPENDENT },
+    { "--delta D", "relative move of each parameter, down and up (default 10%)", CLI_DELTA },
+    { "--report", "also write report.html (one self-contained page; report.zh.html with --lang zh)",
+      CLI_REPORT },
+    { "--lang L", "language of the report, the plots (and compare's verdicts): en or zh", CLI_REPORT },
+    { "--material X%", "the smallest change a verdict calls up or down: X % of the base, and X "
+                       "percentage points for shares (default 1 % and 0.5 pp; docs/whatif.md); smaller "
+                       "reads \"no material change\"", CLI_MATERIAL },
+    { "--metric NAME", "a second metric to report the swing of (default retention_365)", CLI_METRIC },
+    { "-q, --quiet", "no progress bar, no summary", 0 },
+    { "-h, --help", "this help", 0 },
+    { NULL, NULL, 0 }
+};
+
 void cli_print_common_help(int allowed)
 {
-    printf("  -r, --reps N         replications (2 to 1000000; default 200)%s\n",
-           allowed & CLI_PRECISION ? "; with --precision, the cap" : "");
-    printf("  -s, --seed S         random seed (default 1); same seed, same output\n"
-           "  -t, --threads T      threads (1 to 256; default: all cores); never changes results\n"
-           "  -o, --out DIR        output directory (replaced whole when the outputs are complete)\n"
-           "      --force          also write into a folder that is not a retsim output (its\n"
-           "                       files are kept); never /, nor the home folder\n"
-           "      --set S.K=V      override key K of section S (repeatable; in compare, sweep and\n"
-           "                       sensitivity it applies to every scenario, base included), e.g.\n"
-           "                       --set churn.mean=0.5, --set channel.walkin.step_conversion=0.4\n");
-    if (allowed & CLI_PRECISION)
-        printf("      --precision P    add replications (in blocks of 32, up to --reps) until the 95 %%\n"
-               "                       CI half-width of profit is within P of its mean (e.g. 0.01 or 1%%)\n");
-    if (allowed & CLI_INDEPENDENT)
-        printf("      --independent    run each scenario on its own seed instead of common random numbers\n");
-    if (allowed & CLI_DELTA)
-        printf("      --delta D        relative move of each parameter, down and up (default 10%%)\n");
-    if (allowed & CLI_REPORT)
-        printf("      --report         also write report.html (one self-contained page)\n"
-               "      --lang L         language of the report, the plots (and compare's verdicts): en or zh\n");
-    if (allowed & CLI_MATERIAL)
-        printf("      --material X%%    the smallest change a verdict calls up or down: X %% of the\n"
-               "                       base, and X percentage points for shares (default 1 %% and\n"
-               "                       0.5 pp; docs/whatif.md); smaller reads \"no material change\"\n");
-    if (allowed & CLI_METRIC)
-        printf("      --metric NAME    a second metric to report the swing of (default retention_365)\n");
-    printf("  -q, --quiet          no progress bar, no summary\n"
-           "  -h, --help           this help\n");
+    help_print_options(stdout, NULL, cli_help_options, allowed);
 }
 
 int cli_parse(const char *verb, int argc, char **argv, int allowed, cli_opts *o, diag *d)

@@ -5,6 +5,7 @@
 #define RETSIM_CLI_H
 
 #include "diag.h"
+#include "help.h"
 #include "runner.h"
 
 #define CLI_MAX_SETS 256
@@ -52,7 +53,9 @@ int cli_parse_material(const char *text, double *out, diag *d);
 /* out/NAME for FILE.ini or a/b/NAME.ini */
 void cli_default_out(const char *path, char *out, size_t cap);
 
-/* The standard option lines for --help. */
+/* The shared option rows (help_page.shared), and them printed as --help
+ * prints them for a command that allows the CLI_ bits in allowed. */
+extern const help_option cli_help_options[];
 void cli_print_common_help(int allowed);
 
 /* Index of a metric by name, or -1 with d set (and a suggestion). */

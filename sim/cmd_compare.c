@@ -13,23 +13,26 @@
 #include "report.h"
 #include "rng.h"
 
-static void compare_usage(void)
-{
-    printf("usage: retsim compare BASE.ini VARIANT.ini [VARIANT2.ini ...] [options]\n"
-           "\n"
-           "Runs the base and every variant on the same simulated customers (common\n"
-           "random numbers: every random draw is keyed by customer, visit and purpose,\n"
-           "so a change to one customer's treatment does not reshuffle the others) and\n"
-           "reports each metric's difference from the base with its 95 %% CI.\n"
-           "\n"
-           "options:\n");
-    cli_print_common_help(CLI_PRECISION | CLI_INDEPENDENT | CLI_REPORT | CLI_MATERIAL);
-    printf("\n"
-           "writes (default DIR: out/NAME of the last variant): compare.csv, compare.json,\n"
-           "  retention.png, profit.png, customers.png (overlays with bands),\n"
-           "  profit_difference.png and diff.csv (paired runs), and each scenario's\n"
-           "  own run outputs in DIR/0_BASE/, DIR/1_VARIANT/, ...\n");
-}
+static const char *const compare_synopsis[] = {
+    "retsim compare BASE.ini VARIANT.ini [VARIANT2.ini ...] [options]", NULL
+};
+static const char *const compare_examples[] = {
+    "retsim compare scenarios/restaurant.ini scenarios/restaurant_recharge.ini --report", NULL
+};
+static const help_page compare_help = {
+    .synopsis = compare_synopsis,
+    .description = "Runs the base and every variant on the same simulated customers (common random "
+                   "numbers: every random draw is keyed by customer, visit and purpose, so a change to "
+                   "one customer's treatment does not reshuffle the others) and reports each metric's "
+                   "difference from the base with its 95 % CI.",
+    .shared = cli_help_options,
+    .shared_mask = CLI_PRECISION | CLI_INDEPENDENT | CLI_REPORT | CLI_MATERIAL,
+    .writes = "writes (default DIR: out/NAME of the last variant): compare.csv, compare.json, "
+              "retention.png, profit.png, customers.png (overlays with bands), profit_difference.png "
+              "and diff.csv (paired runs), and each scenario's own run outputs in DIR/0_BASE/, "
+              "DIR/1_VARIANT/, ...",
+    .examples = compare_examples,
+};
 
 static int compare_run(int argc, char **argv, diag *d)
 {
@@ -37,7 +40,7 @@ static int compare_run(int argc, char **argv, diag *d)
     if (cli_parse("compare", argc, argv, CLI_PRECISION | CLI_INDEPENDENT | CLI_REPORT | CLI_MATERIAL, &o, d))
         return d->status;
     if (o.help) {
-        compare_usage();
+        help_print(stdout, &compare_help);
         return 0;
     }
     if (o.nfiles < 2)
@@ -137,4 +140,4 @@ done:
 }
 
 const command cmd_compare = { "compare", "compare a base scenario with variants (paired, with CIs)",
-                              compare_run, compare_usage };
+                              compare_run, &compare_help };

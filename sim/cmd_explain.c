@@ -11,23 +11,27 @@
 #include "explain.h"
 #include "scenario.h"
 
-static void explain_usage(void)
-{
-    printf("usage: retsim explain FILE.ini [--lang en|zh] [--set section.key=value]...\n"
-           "\n"
-           "Walks the causal chain of the scenario in plain language, with its own\n"
-           "numbers: perceived benefit and cost, value, expectation, satisfaction and\n"
-           "where it sits on the response curve (the satisfaction trap), stickiness\n"
-           "after each purchase, the expected number of visits and lifetime value of a\n"
-           "typical customer, how customers arrive, then what each active promotion\n"
-           "changes in that chain and what it costs. Every number is computed by the\n"
-           "model's own code. Nothing is simulated and no file is written.\n"
-           "\n"
-           "options:\n"
-           "      --lang L         language: en (default) or zh\n"
-           "      --set S.K=V      override key K of section S (repeatable)\n"
-           "  -h, --help           this help\n");
-}
+static const char *const explain_synopsis[] = {
+    "retsim explain FILE.ini [--lang en|zh] [--set section.key=value]...", NULL
+};
+static const char *const explain_examples[] = { "retsim explain scenarios/restaurant_recharge.ini", NULL };
+static const help_option explain_options[] = {
+    { "--lang L", "language: en (default) or zh", 0 },
+    { "--set S.K=V", "override key K of section S (repeatable)", 0 },
+    { "-h, --help", "this help", 0 },
+    { NULL, NULL, 0 }
+};
+static const help_page explain_help = {
+    .synopsis = explain_synopsis,
+    .description = "Walks the causal chain of the scenario in plain language, with its own numbers: "
+                   "perceived benefit and cost, value, expectation, satisfaction and where it sits on the "
+                   "response curve (the satisfaction trap), stickiness after each purchase, the expected "
+                   "number of visits and lifetime value of a typical customer, how customers arrive, then "
+                   "what each active promotion changes in that chain and what it costs. Every number is "
+                   "computed by the model's own code. Nothing is simulated and no file is written.",
+    .options = explain_options,
+    .examples = explain_examples,
+};
 
 static int explain_run(int argc, char **argv, diag *d)
 {
@@ -52,7 +56,7 @@ static int explain_run(int argc, char **argv, diag *d)
             sets[nsets++] = optarg;
             break;
         case 'h':
-            explain_usage();
+            help_print(stdout, &explain_help);
             return 0;
         case ':':
             return diag_set(d, DIAG_USAGE, "%s needs a value (see retsim explain --help)",
@@ -75,4 +79,4 @@ static int explain_run(int argc, char **argv, diag *d)
 }
 
 const command cmd_explain = { "explain", "the causal chain of a scenario, in plain language",
-                              explain_run, explain_usage };
+                              explain_run, &explain_help };

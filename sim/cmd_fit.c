@@ -53,40 +53,48 @@ typedef struct fit_opts {
 /* value at stake is reckoned over the next year, whatever the fit's period */
 #define RECALL_HORIZON_DAYS 365.0
 
-static void fit_usage(void)
-{
-    printf("usage: retsim fit FILE.csv [options]\n"
-           "       retsim fit --survivors FILE.csv [--out DIR]\n"
-           "\n"
-           "Turns a transaction export (one row per purchase: customer, date, amount)\n"
-           "into a baseline scenario. Describes the data, fits the BG/NBD purchase model\n"
-           "and Gamma-Gamma spend by maximum likelihood, scores each customer and lists\n"
-           "those slipping away. With --survivors, fits the shifted-beta-geometric model\n"
-           "to contractual cohorts (a CSV: period, then customers still subscribed per cohort).\n"
-           "\n"
-           "options:\n"
-           "      --customer COL     customer id column (default: detected, e.g. id, customer, 客户编号)\n"
-           "      --date COL         purchase date column (default: detected)\n"
-           "      --amount COL       amount column (default: detected)\n"
-           "      --date-format FMT  e.g. %%Y-%%m-%%d, %%d/%%m/%%Y (default: detected)\n"
-           "      --holdout-from D   fit on purchases before date D, check predictions on the rest\n"
-           "      --period P         day, week or month: the time unit of the fit (default week)\n"
-           "      --max-bad S        refuse when more than this share of rows is unreadable (default 5%%)\n"
-           "      --alive-floor P    recall list: customers with P(alive) below P are already gone,\n"
-           "                         listed apart in gone.csv (default 0.3)\n"
-           "      --alive-ceiling P  recall list: customers with P(alive) above P are still buying,\n"
-           "                         not worth a call (default 0.7)\n"
-           "      --top N            recall list: at most N customers, most value at stake first\n"
-           "                         (default 100)\n"
-           "  -o, --out DIR          output directory (default out/NAME_fit; replaced whole when complete)\n"
-           "      --force            also write into a folder that is not a retsim output (its files are kept)\n"
-           "  -q, --quiet            no summary on stdout\n"
-           "\n"
-           "writes: summary.json, customers.csv, at_risk.csv (the recall list), gone.csv, rfm.csv,\n"
-           "  cohorts.csv/.png, interpurchase.csv, stickiness.csv/.png, tracking.csv/.png,\n"
-           "  frequency.csv/.png (customers by repeat purchases, data against the fit), holdout.csv/.png\n"
-           "  (with --holdout-from) and fitted.ini (run it: retsim run DIR/fitted.ini)\n");
-}
+static const char *const fit_synopsis[] = {
+    "retsim fit FILE.csv [options]", "retsim fit --survivors FILE.csv [--out DIR]", NULL
+};
+static const char *const fit_examples[] = {
+    "retsim fit transactions.csv --holdout-from 2024-07-01 && retsim run out/transactions_fit/fitted.ini",
+    NULL
+};
+static const help_option fit_options[] = {
+    { "--customer COL", "customer id column (default: detected, e.g. id, customer, 客户编号)", 0 },
+    { "--date COL", "purchase date column (default: detected)", 0 },
+    { "--amount COL", "amount column (default: detected)", 0 },
+    { "--date-format FMT", "e.g. %Y-%m-%d, %d/%m/%Y (default: detected)", 0 },
+    { "--holdout-from D", "fit on purchases before date D, check predictions on the rest", 0 },
+    { "--period P", "day, week or month: the time unit of the fit (default week)", 0 },
+    { "--max-bad S", "refuse when more than this share of rows is unreadable (default 5%)", 0 },
+    { "--survivors FILE", "fit the shifted-beta-geometric model to FILE, contractual cohorts, instead of "
+                          "a transaction export", 0 },
+    { "--alive-floor P", "recall list: customers with P(alive) below P are already gone, listed apart in "
+                         "gone.csv (default 0.3)", 0 },
+    { "--alive-ceiling P", "recall list: customers with P(alive) above P are still buying, not worth a "
+                           "call (default 0.7)", 0 },
+    { "--top N", "recall list: at most N customers, most value at stake first (default 100)", 0 },
+    { "-o, --out DIR", "output directory (default out/NAME_fit; replaced whole when complete)", 0 },
+    { "--force", "also write into a folder that is not a retsim output (its files are kept)", 0 },
+    { "-q, --quiet", "no summary on stdout", 0 },
+    { "-h, --help", "this help", 0 },
+    { NULL, NULL, 0 }
+};
+static const help_page fit_help = {
+    .synopsis = fit_synopsis,
+    .description = "Turns a transaction export (one row per purchase: customer, date, amount) into a "
+                   "baseline scenario. Describes the data, fits the BG/NBD purchase model and Gamma-Gamma "
+                   "spend by maximum likelihood, scores each customer and lists those slipping away. With "
+                   "--survivors, fits the shifted-beta-geometric model to contractual cohorts (a CSV: "
+                   "period, then customers still subscribed per cohort).",
+    .options = fit_options,
+    .writes = "writes: summary.json, customers.csv, at_risk.csv (the recall list), gone.csv, "
+              "rfm.csv, cohorts.csv/.png, interpurchase.csv, stickiness.csv/.png, tracking.csv/.png, "
+              "frequency.csv/.png (customers by repeat purchases, data against the fit), holdout.csv/.png "
+              "(with --holdout-from) and fitted.ini (run it: retsim run DIR/fitted.ini)",
+    .examples = fit_examples,
+};
 
 static int parse_fit_opts(int argc, char **argv, fit_opts *o, int *help, diag *d)
 {
@@ -980,7 +988,7 @@ static int fit_run(int argc, char **argv, diag *d)
     if (parse_fit_opts(argc, argv, &o, &help, d))
         return d->status;
     if (help) {
-        fit_usage();
+        help_print(stdout, &fit_help);
         return 0;
     }
     char outbuf[4096];
@@ -996,4 +1004,4 @@ static int fit_run(int argc, char **argv, diag *d)
 }
 
 const command cmd_fit = { "fit", "fit a baseline to a transaction log; list customers at risk",
-                          fit_run, fit_usage };
+                          fit_run, &fit_help };

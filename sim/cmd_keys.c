@@ -7,13 +7,19 @@
 #include "commands.h"
 #include "scenario.h"
 
-static void keys_usage(void)
-{
-    printf("usage: retsim keys [--markdown]\n"
-           "\n"
-           "Lists every scenario section and key with its type, default, allowed\n"
-           "range and unit. --markdown prints docs/scenarios.md.\n");
-}
+static const char *const keys_synopsis[] = { "retsim keys [--markdown]", NULL };
+static const help_option keys_options[] = {
+    { "--markdown", "print the reference as Markdown (docs/scenarios.md is this output)", 0 },
+    { "-h, --help", "this help", 0 },
+    { NULL, NULL, 0 }
+};
+static const help_page keys_help = {
+    .synopsis = keys_synopsis,
+    .description = "Lists every scenario section and key with its type, default, allowed range and unit, "
+                   "from the same tables the scenario loader validates against (SCENARIO KEYS in "
+                   "`man retsim` is the same list).",
+    .options = keys_options,
+};
 
 static int keys_run(int argc, char **argv, diag *d)
 {
@@ -27,7 +33,7 @@ static int keys_run(int argc, char **argv, diag *d)
         if (c == 'm')
             markdown = 1;
         else if (c == 'h') {
-            keys_usage();
+            help_print(stdout, &keys_help);
             return 0;
         } else
             return diag_set(d, DIAG_USAGE, "unknown option '%s' (see retsim keys --help)",
@@ -40,4 +46,4 @@ static int keys_run(int argc, char **argv, diag *d)
 }
 
 const command cmd_keys = { "keys", "list every scenario key (the scenario reference)",
-                           keys_run, keys_usage };
+                           keys_run, &keys_help };

@@ -22,6 +22,7 @@
 #include "text.h"
 #include "compare.h"
 #include "outdir.h"
+#include "datadir.h"
 #include "explain.h"
 #include "figures.h"
 #include "output.h"
@@ -171,29 +172,14 @@ static int find_dir(const char *opt, char *out, size_t cap, diag *d)
         snprintf(out, cap, "%s", env);
         return 0;
     }
-    snprintf(path, sizeof path, "%s/%s", LESSON_DEFAULT_DIR, LESSON_FILE);
-    if (file_exists(path)) {
-        snprintf(out, cap, "%s", LESSON_DEFAULT_DIR);
+    /* the source tree's, else the installed ones (sim/datadir.h) */
+    char tried[4096];
+    if (datadir_find(LESSON_DEFAULT_DIR, LESSON_FILE, out, cap, tried, sizeof tried) == 0)
         return 0;
-    }
-    /* next to the executable, for a retsim run from elsewhere */
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = '\0';
-            snprintf(path, sizeof path, "%s/%s/%s", exe, LESSON_DEFAULT_DIR, LESSON_FILE);
-            if (file_exists(path)
-                && snprintf(out, cap, "%s/%s", exe, LESSON_DEFAULT_DIR) < (int)cap)
-                return 0;
-        }
-    }
     return diag_set(d, DIAG_USAGE,
-                    "cannot find %s/%s: run retsim from its folder, or give --lessons DIR "
-                    "(or set RETSIM_LESSONS)",
-                    LESSON_DEFAULT_DIR, LESSON_FILE);
+                    "cannot find %s (looked in %s): give --lessons DIR, or set RETSIM_LESSONS "
+                    "or RETSIM_DATADIR",
+                    LESSON_FILE, tried);
 }
 
 /* The lesson numbers in the file, sorted; returns how many. */
@@ -815,32 +801,37 @@ static void print_plots(const char *outdir, const batch *b, const char subdirs[]
 
 /* ---- the command ---- */
 
-static void lesson_usage(void)
-{
-    printf("usage: retsim lesson [N] [--answer X] [--lang en|zh] [--reps R] [--material X%%] [--out DIR]\n"
-           "\n"
-           "Short lessons for a new marketing hire: why a good experience does not\n"
-           "guarantee a second visit, and what each lever does. Without N, lists the\n"
-           "lessons. With N: asks the question and its choices, reads your answer from\n"
-           "the terminal (or --answer), runs the comparison as `retsim compare` does,\n"
-           "and shows the result, whether the answer was right by what the simulation\n"
-           "measured, the takeaway, the causal chain of the variant, and the plots.\n"
-           "\n"
-           "options:\n"
-           "      --answer X       your answer (a letter of the choices); without it, and\n"
-           "                       when standard input is not a terminal, no judging\n"
-           "      --lang L         language: en (default) or zh\n"
-           "  -r, --reps N         replications (2 to 1000000; default %d)\n"
-           "  -s, --seed S         random seed (default 1)\n"
-           "  -t, --threads T      threads (default: all cores); never changes results\n"
-           "  -o, --out DIR        output directory (default out/lesson_N)\n"
-           "      --lessons DIR    where lessons.ini is (default scenarios/lessons, or\n"
-           "                       $RETSIM_LESSONS)\n"
-           "      --material X%%    the smallest change a verdict calls up or down, as in\n"
-           "                       retsim compare (default: the lesson's, else 1 %% / 0.5 pp)\n"
-           "  -h, --help           this help\n",
-           LESSON_DEFAULT_REPS);
-}
+static const char *const lesson_synopsis[] = {
+    "retsim lesson [N] [--answer X] [--lang en|zh] [--reps R] [--material X%] [--out DIR]", NULL
+};
+static const char *const lesson_examples[] = { "retsim lesson", "retsim lesson 1 --answer b", NULL };
+static const help_option lesson_options[] = {
+    { "--answer X", "your answer (a letter of the choices); without it, and when standard input is not "
+                    "a terminal, no judging", 0 },
+    { "--lang L", "language: en (default) or zh", 0 },
+    { "-r, --reps N", "replications (2 to 1000000; default " HELP_STR(LESSON_DEFAULT_REPS) ")", 0 },
+    { "-s, --seed S", "random seed (default 1)", 0 },
+    { "-t, --threads T", "threads (default: all cores); never changes results", 0 },
+    { "-o, --out DIR", "output directory (default out/lesson_N)", 0 },
+    { "--lessons DIR", "where lessons.ini is (default: $RETSIM_LESSONS, else scenarios/lessons under the "
+                       "current directory, else under the data directory: see FILES in `man retsim`)",
+      0 },
+    { "--material X%", "the smallest change a verdict calls up or down, as in retsim compare (default: "
+                       "the lesson's, else 1 % / 0.5 pp)", 0 },
+    { "-h, --help", "this help", 0 },
+    { NULL, NULL, 0 }
+};
+static const help_page lesson_help = {
+    .synopsis = lesson_synopsis,
+    .description = "Short lessons for a new marketing hire: why a good experience does not guarantee a "
+                   "second visit, and what each lever does. Without N, lists the lessons. With N: asks the "
+                   "question and its choices, reads your answer from the terminal (or --answer), runs the "
+                   "comparison as `retsim compare` does, and shows the result, whether the answer was "
+                   "right by what the simulation measured, the takeaway, the causal chain of the variant, "
+                   "and the plots.",
+    .options = lesson_options,
+    .examples = lesson_examples,
+};
 
 static int list_lessons(dictionary *ini, const char *dir, lang_id lang, diag *d)
 {
@@ -1036,7 +1027,7 @@ static int lesson_run(int argc, char **argv, diag *d)
                 return d->status;
             break;
         case 'h':
-            lesson_usage();
+            help_print(stdout, &lesson_help);
             return 0;
         case ':':
             return diag_set(d, DIAG_USAGE, "%s needs a value (see retsim lesson --help)",
@@ -1107,4 +1098,4 @@ static int lesson_run(int argc, char **argv, diag *d)
 }
 
 const command cmd_lesson = { "lesson", "short lessons on simulated customers, for a new marketing hire",
-                             lesson_run, lesson_usage };
+                             lesson_run, &lesson_help };

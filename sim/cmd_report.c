@@ -8,26 +8,29 @@
 #include "interrupt.h"
 #include "report.h"
 
-static void report_usage(void)
-{
-    printf("usage: retsim report DIR [--lang en|zh]\n"
-           "\n"
-           "Writes DIR/report.html: one self-contained page (inline CSS and SVG plots,\n"
-           "no network needed) with the verdicts, the key metrics and their 95 %% CIs,\n"
-           "the plots, the explanation of the scenario, and the exact scenario text and\n"
-           "seed that reproduce it.  It prints cleanly and reads on a phone.\n"
-           "\n"
-           "DIR is what `retsim run`, `retsim compare` or `retsim sweep` wrote (it holds\n"
-           "summary.json, compare.json or sweep.json); the same page comes from --report\n"
-           "on those commands.\n"
-           "\n"
-           "options:\n"
-           "      --lang L         language of the page and its plots: en (default) or zh\n"
-           "  -q, --quiet          do not say where the report was written\n"
-           "  -h, --help           this help\n"
-           "\n"
-           "e.g.  retsim run scenarios/clinic.ini --out out/clinic && retsim report out/clinic --lang zh\n");
-}
+static const char *const report_synopsis[] = { "retsim report DIR [--lang en|zh]", NULL };
+static const char *const report_examples[] = {
+    "retsim run scenarios/clinic.ini --out out/clinic && retsim report out/clinic --lang zh", NULL
+};
+static const help_option report_options[] = {
+    { "--lang L", "language of the page and its plots: en (default) or zh; the Chinese page is "
+                  "DIR/report.zh.html, beside the English DIR/report.html", 0 },
+    { "-q, --quiet", "do not say where the report was written", 0 },
+    { "-h, --help", "this help", 0 },
+    { NULL, NULL, 0 }
+};
+static const help_page report_help = {
+    .synopsis = report_synopsis,
+    .description = "Writes DIR/report.html (DIR/report.zh.html with --lang zh): one self-contained page (inline CSS and SVG plots, no network "
+                   "needed) with the verdicts, the key metrics and their 95 % CIs, the plots, the "
+                   "explanation of the scenario, and the exact scenario text and seed that reproduce it. "
+                   "It prints cleanly and reads on a phone.\n\n"
+                   "DIR is what `retsim run`, `retsim compare` or `retsim sweep` wrote (it holds "
+                   "summary.json, compare.json or sweep.json); the same page comes from --report on those "
+                   "commands.",
+    .options = report_options,
+    .examples = report_examples,
+};
 
 static int report_run(int argc, char **argv, diag *d)
 {
@@ -37,7 +40,7 @@ static int report_run(int argc, char **argv, diag *d)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            report_usage();
+            help_print(stdout, &report_help);
             return 0;
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
             quiet = 1;
@@ -67,9 +70,9 @@ static int report_run(int argc, char **argv, diag *d)
     if (status)
         return status;
     if (!quiet)
-        printf("wrote %s/report.html\n", dir);
+        printf("wrote %s/%s\n", dir, report_file_name(lang));
     return 0;
 }
 
 const command cmd_report = { "report", "one self-contained HTML page for a run, compare or sweep output",
-                             report_run, report_usage };
+                             report_run, &report_help };

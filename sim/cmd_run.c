@@ -9,25 +9,22 @@
 #include "output.h"
 #include "report.h"
 
-static void run_usage(void)
-{
-    printf("usage: retsim run FILE.ini [options]\n"
-           "\n"
-           "Simulates the customer base FILE.ini describes, many times over, and\n"
-           "writes retention and profit curves with 95 %% confidence bands.\n"
-           "\n"
-           "options:\n");
-    cli_print_common_help(CLI_PRECISION | CLI_REPORT);
-    printf("\n"
-           "writes (default DIR: out/NAME for NAME.ini): summary.json, metrics.csv,\n"
-           "  retention.csv (survival by age), observed_retention.csv (the business's\n"
-           "  view), profit.csv, active.csv, funnel.csv, rfm.csv, clv.csv,\n"
-           "  cohorts.csv, frequency.csv, scenario.ini (the resolved scenario) and the\n"
-           "  plots retention.png, profit.png, customers.png, cohorts.png, frequency.png\n"
-           "  (with .gp scripts)\n"
-           "\n"
-           "Scenario keys: retsim keys, or docs/scenarios.md; metrics: docs/metrics.md.\n");
-}
+static const char *const run_synopsis[] = { "retsim run FILE.ini [options]", NULL };
+static const char *const run_examples[] = { "retsim run scenarios/clinic.ini --reps 200 --seed 7", NULL };
+static const help_page run_help = {
+    .synopsis = run_synopsis,
+    .description = "Simulates the customer base FILE.ini describes, many times over, and writes retention "
+                   "and profit curves with 95 % confidence bands.",
+    .shared = cli_help_options,
+    .shared_mask = CLI_PRECISION | CLI_REPORT,
+    .writes = "writes (default DIR: out/NAME for NAME.ini): summary.json, metrics.csv, retention.csv "
+              "(survival by age), observed_retention.csv (the business's view), profit.csv, active.csv, "
+              "funnel.csv, rfm.csv, clv.csv, cohorts.csv, frequency.csv, scenario.ini (the resolved "
+              "scenario) and the plots retention.png, profit.png, customers.png, cohorts.png, "
+              "frequency.png (with .gp scripts); metrics: docs/metrics.md",
+    .examples = run_examples,
+    .note = "Scenario keys: `retsim keys`, docs/scenarios.md, or SCENARIO KEYS in `man retsim`.",
+};
 
 static int run_run(int argc, char **argv, diag *d)
 {
@@ -35,7 +32,7 @@ static int run_run(int argc, char **argv, diag *d)
     if (cli_parse("run", argc, argv, CLI_PRECISION | CLI_REPORT, &o, d))
         return d->status;
     if (o.help) {
-        run_usage();
+        help_print(stdout, &run_help);
         return 0;
     }
     if (o.nfiles == 0)
@@ -83,4 +80,4 @@ static int run_run(int argc, char **argv, diag *d)
 }
 
 const command cmd_run = { "run", "simulate a scenario: retention and profit with confidence bands",
-                          run_run, run_usage };
+                          run_run, &run_help };

@@ -31,22 +31,25 @@ typedef struct sens_param {
     stat_summary profit_low, profit_high, metric_low, metric_high;
 } sens_param;
 
-static void sensitivity_usage(void)
-{
-    printf("usage: retsim sensitivity FILE.ini [--delta 10%%] [--metric NAME] [options]\n"
-           "\n"
-           "Moves every number written in the scenario down and up by delta (each on the\n"
-           "same simulated customers as the base) and ranks the parameters by the swing in\n"
-           "profit: a tornado chart of what matters most. A whole-number key moves by\n"
-           "the nearest whole step at least delta of itself (at least 1); a side past a\n"
-           "key's bound is left out, and sensitivity.csv's note column says why.\n"
-           "\n"
-           "options:\n");
-    cli_print_common_help(CLI_DELTA | CLI_METRIC);
-    printf("\n"
-           "writes (default DIR: out/NAME_sensitivity): sensitivity.csv (every parameter),\n"
-           "  tornado.csv and tornado.png (the %d largest swings in profit)\n", TORNADO_ROWS);
-}
+static const char *const sensitivity_synopsis[] = {
+    "retsim sensitivity FILE.ini [--delta 10%] [--metric NAME] [options]", NULL
+};
+static const char *const sensitivity_examples[] = {
+    "retsim sensitivity scenarios/clinic.ini --reps 100", NULL
+};
+static const help_page sensitivity_help = {
+    .synopsis = sensitivity_synopsis,
+    .description = "Moves every number written in the scenario down and up by delta (each on the same "
+                   "simulated customers as the base) and ranks the parameters by the swing in profit: a "
+                   "tornado chart of what matters most. A whole-number key moves by the nearest whole step at "
+                   "least delta of itself (at least 1); a side past a key's bound is left out, and "
+                   "sensitivity.csv's note column says why.",
+    .shared = cli_help_options,
+    .shared_mask = CLI_DELTA | CLI_METRIC,
+    .writes = "writes (default DIR: out/NAME_sensitivity): sensitivity.csv (every parameter), "
+              "tornado.csv and tornado.png (the " HELP_STR(TORNADO_ROWS) " largest swings in profit)",
+    .examples = sensitivity_examples,
+};
 
 static int beyond_bounds(const scen_key *k, double x)
 {
@@ -214,7 +217,7 @@ static int sensitivity_run(int argc, char **argv, diag *d)
     if (cli_parse("sensitivity", argc, argv, CLI_DELTA | CLI_METRIC, &o, d))
         return d->status;
     if (o.help) {
-        sensitivity_usage();
+        help_print(stdout, &sensitivity_help);
         return 0;
     }
     if (o.nfiles != 1)
@@ -365,4 +368,4 @@ done:
 }
 
 const command cmd_sensitivity = { "sensitivity", "which parameters move profit most (tornado chart)",
-                                  sensitivity_run, sensitivity_usage };
+                                  sensitivity_run, &sensitivity_help };

@@ -18,22 +18,28 @@
 
 #define SWEEP_MAX 200
 
-static void sweep_usage(void)
-{
-    printf("usage: retsim sweep FILE.ini --param SECTION.KEY=FROM:TO:STEP [options]\n"
-           "\n"
-           "Runs the scenario at every value of one key (paired, on the same simulated\n"
-           "customers) and reports every metric against it, with 95 %% CIs.\n"
-           "e.g.  retsim sweep scenarios/restaurant_recharge.ini --param recharge.multiple=1:6:1\n"
-           "\n"
-           "options:\n"
-           "      --param S.K=A:B:C  the key and its values A, A+C, ... up to B (at most %d values)\n",
-           SWEEP_MAX);
-    cli_print_common_help(CLI_PARAM | CLI_REPORT);
-    printf("\n"
-           "writes (default DIR: out/NAME_sweep): sweep.csv (one row per value), sweep.json,\n"
-           "  sweep.png (profit against the value) and sweep_retention.png\n");
-}
+static const char *const sweep_synopsis[] = {
+    "retsim sweep FILE.ini --param SECTION.KEY=FROM:TO:STEP [options]", NULL
+};
+static const char *const sweep_examples[] = {
+    "retsim sweep scenarios/restaurant_recharge.ini --param recharge.multiple=1:6:1", NULL
+};
+static const help_option sweep_options[] = {
+    { "--param S.K=A:B:C", "the key and its values A, A+C, ... up to B (at most " HELP_STR(SWEEP_MAX)
+                           " values)", 0 },
+    { NULL, NULL, 0 }
+};
+static const help_page sweep_help = {
+    .synopsis = sweep_synopsis,
+    .description = "Runs the scenario at every value of one key (paired, on the same simulated "
+                   "customers) and reports every metric against it, with 95 % CIs.",
+    .options = sweep_options,
+    .shared = cli_help_options,
+    .shared_mask = CLI_PARAM | CLI_REPORT,
+    .writes = "writes (default DIR: out/NAME_sweep): sweep.csv (one row per value), sweep.json, "
+              "sweep.png (profit against the value) and sweep_retention.png",
+    .examples = sweep_examples,
+};
 
 /* The retention metric the sweep shows: the oldest age that every swept
  * value's horizon supports (all replications), or MET_COUNT if none does. */
@@ -175,7 +181,7 @@ static int sweep_run(int argc, char **argv, diag *d)
     if (cli_parse("sweep", argc, argv, CLI_PARAM | CLI_REPORT, &o, d))
         return d->status;
     if (o.help) {
-        sweep_usage();
+        help_print(stdout, &sweep_help);
         return 0;
     }
     if (o.nfiles != 1)
@@ -252,4 +258,4 @@ done:
 }
 
 const command cmd_sweep = { "sweep", "every metric against one parameter (e.g. the recharge multiple)",
-                            sweep_run, sweep_usage };
+                            sweep_run, &sweep_help };

@@ -9,27 +9,8 @@
 #include "commands.h"
 #include "interrupt.h"
 #include "outdir.h"
+#include "datadir.h"
 #include "output.h"
-
-static const command *const commands[] = { &cmd_run, &cmd_compare, &cmd_sweep, &cmd_sensitivity, &cmd_fit,
-                                           &cmd_explain, &cmd_lesson, &cmd_report, &cmd_keys,
-                                           NULL };
-
-static void usage(FILE *f)
-{
-    fprintf(f, "retsim: try a retention idea on a simulated copy of your customers.\n"
-               "\n"
-               "usage: retsim COMMAND [options]\n"
-               "\n"
-               "commands:\n");
-    for (int i = 0; commands[i]; i++)
-        fprintf(f, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
-    fprintf(f, "\n"
-               "  retsim COMMAND --help   options of a command\n"
-               "  retsim --version\n"
-               "\n"
-               "example: retsim run scenarios/clinic.ini --reps 200 --seed 7\n");
-}
 
 int main(int argc, char **argv)
 {
@@ -39,42 +20,42 @@ int main(int argc, char **argv)
     interrupt_install();
     diag d = { 0 };
     if (argc < 2) {
-        usage(stderr);
+        retsim_usage(stderr);
         return DIAG_USAGE;
     }
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
-        usage(stdout);
+        retsim_usage(stdout);
         return 0;
     }
     if (!strcmp(argv[1], "--version")) {
-        printf("retsim %s\n", RETSIM_VERSION);
+        printf("retsim %s\ndata directory: %s\n", RETSIM_VERSION, retsim_datadir());
         return 0;
     }
-    for (int i = 0; commands[i]; i++)
-        if (!strcmp(argv[1], commands[i]->name)) {
-            int status = commands[i]->run(argc - 1, argv + 1, &d);
+    for (int i = 0; retsim_commands[i]; i++)
+        if (!strcmp(argv[1], retsim_commands[i]->name)) {
+            int status = retsim_commands[i]->run(argc - 1, argv + 1, &d);
             outdir_abort_active(); /* an error path that forgot its output folder */
             int sig = interrupt_pending();
             if (sig) {
                 int committed;
                 const char *target = outdir_last(&committed);
                 if (!target)
-                    fprintf(stderr, "retsim %s: interrupted by %s\n", commands[i]->name,
+                    fprintf(stderr, "retsim %s: interrupted by %s\n", retsim_commands[i]->name,
                             interrupt_name(sig));
                 else
-                    fprintf(stderr, "retsim %s: interrupted by %s; %s %s\n", commands[i]->name,
+                    fprintf(stderr, "retsim %s: interrupted by %s; %s %s\n", retsim_commands[i]->name,
                             interrupt_name(sig), target,
                             committed ? "was already complete" : "is as it was (the new outputs were discarded)");
                 return 128 + sig;
             }
             if (status)
-                fprintf(stderr, "retsim %s: %s\n", commands[i]->name, d.msg);
+                fprintf(stderr, "retsim %s: %s\n", retsim_commands[i]->name, d.msg);
             return status;
         }
-    const char *names[16];
+    const char *names[32];
     int n = 0;
-    for (int i = 0; commands[i]; i++)
-        names[n++] = commands[i]->name;
+    for (int i = 0; retsim_commands[i] && n < 31; i++)
+        names[n++] = retsim_commands[i]->name;
     names[n] = NULL;
     const char *near = diag_nearest(argv[1], names);
     if (near)

@@ -1582,6 +1582,11 @@ static int report_sweep(page *p, json_t *sw, diag *d)
 
 /* ------------------------------------------------------------------ */
 
+const char *report_file_name(lang_id lang)
+{
+    return lang == LANG_ZH ? "report.zh.html" : "report.html";
+}
+
 int report_write(const char *dir, lang_id lang, diag *d)
 {
     struct stat st;
@@ -1642,10 +1647,11 @@ int report_write(const char *dir, lang_id lang, diag *d)
     }
     diag sd = { 0 };
     if (!plot_gnuplot_available())
-        fprintf(stderr, "retsim: warning: gnuplot not found; %s/report.html will have no plots "
-                        "(install gnuplot-nox)\n", dir);
+        fprintf(stderr, "retsim: warning: gnuplot not found; %s/%s will have no plots "
+                        "(install gnuplot-nox)\n", dir, report_file_name(lang));
     else if (make_scratch(&p, &sd))
-        fprintf(stderr, "retsim: warning: %s; %s/report.html will have no plots\n", sd.msg, dir);
+        fprintf(stderr, "retsim: warning: %s; %s/%s will have no plots\n", sd.msg, dir,
+                report_file_name(lang));
 
     int status = kind == KIND_RUN       ? report_run(&p, root, d)
                  : kind == KIND_COMPARE ? report_compare(&p, root, d)
@@ -1656,12 +1662,12 @@ int report_write(const char *dir, lang_id lang, diag *d)
         status = diag_set(d, DIAG_RUNTIME, "out of memory while writing the report");
     if (!status) {
         char tmp[PATH_MAX + 64];
-        FILE *out = out_open(dir, "report.html", tmp, sizeof tmp, d);
+        FILE *out = out_open(dir, report_file_name(lang), tmp, sizeof tmp, d);
         if (!out)
             status = d->status;
         else {
             fwrite(buf, 1, len, out);
-            status = out_commit(out, tmp, dir, "report.html", d);
+            status = out_commit(out, tmp, dir, report_file_name(lang), d);
         }
     }
     free(buf);

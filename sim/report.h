@@ -8,8 +8,12 @@
 #include "diag.h"
 #include "figures.h"
 
-/* Writes dir/report.html (atomically).  DIAG_USAGE when dir is not a
+/* Writes dir/report.html, or dir/report.zh.html in Chinese (one language
+ * does not overwrite the other), atomically.  DIAG_USAGE when dir is not a
  * retsim output directory. */
 int report_write(const char *dir, lang_id lang, diag *d);
+
+/* "report.html" or "report.zh.html": the page report_write writes. */
+const char *report_file_name(lang_id lang);
 
 #endif

@@ -222,6 +222,16 @@ static void format_default(const scen_key *k, char *buf, size_t len)
     }
 }
 
+void scen_key_default(const scen_key *k, char *buf, size_t len)
+{
+    format_default(k, buf, len);
+}
+
+const char *scen_key_type(const scen_key *k)
+{
+    return k->kind == KEY_CHOICE ? "choice" : kind_name(k);
+}
+
 static void set_defaults(const scen_section *s, void *params)
 {
     memset(params, 0, s->size);

@@ -116,5 +116,9 @@ void scen_write_reference(FILE *f, int markdown);
 
 /* Formats a key's allowed range, e.g. "0 to 1" or "> 0". */
 void scen_key_range(const scen_key *k, char *buf, size_t len);
+/* Its default as the reference prints it, and its type ("number", "choice"
+ * ...): for other renderings of the reference (the man page). */
+void scen_key_default(const scen_key *k, char *buf, size_t len);
+const char *scen_key_type(const scen_key *k);
 
 #endif

@@ -172,7 +172,8 @@ static char *report(const char *dir, const char *lang)
     snprintf(cmd, sizeof cmd, "%s report %s%s%s >/dev/null", bin(), dir, lang ? " --lang " : "",
              lang ? lang : "");
     cr_assert_eq(run_cmd(cmd), 0, "%s", cmd);
-    snprintf(path, sizeof path, "%s/report.html", dir);
+    /* the Chinese page is written beside the English one, not over it */
+    snprintf(path, sizeof path, "%s/%s", dir, lang && !strcmp(lang, "zh") ? "report.zh.html" : "report.html");
     char *html = slurp(path);
     cr_assert(html, "%s was not written", path);
     return html;
@@ -263,6 +264,53 @@ Test(report, run_page_in_chinese, .timeout = 300)
     expect_run_numbers(html, out);
     expect_self_contained(html, 4);
     free(html);
+    cleanup(dir);
+}
+
+/* `retsim report DIR --lang zh` writes report.zh.html beside report.html:
+ * the English page written first is still there, byte for byte, and each
+ * file is in its own language; run --report --lang zh names its page the
+ * same way. */
+Test(report, chinese_page_beside_the_english_one, .timeout = 300)
+{
+    char dir[] = "/tmp/retsim-report-XXXXXX";
+    make_tmp(dir);
+    char out[1200], en_path[1300], zh_path[1300], cmd[2600];
+    snprintf(out, sizeof out, "%s/clinic", dir);
+    simulate("run scenarios/clinic.ini --report", out);
+    snprintf(en_path, sizeof en_path, "%s/report.html", out);
+    snprintf(zh_path, sizeof zh_path, "%s/report.zh.html", out);
+    char *en = slurp(en_path);
+    cr_assert(en, "run --report wrote no %s", en_path);
+    cr_expect(access(zh_path, F_OK) != 0, "run --report (English) wrote %s", zh_path);
+
+    snprintf(cmd, sizeof cmd, "%s report %s --lang zh > %s/said.txt", bin(), out, dir);
+    cr_assert_eq(run_cmd(cmd), 0, "%s", cmd);
+    char *zh = slurp(zh_path);
+    cr_assert(zh, "report --lang zh wrote no %s", zh_path);
+    expect_in(zh, "<html lang=\"zh-CN\">", "the Chinese page's language");
+    char *en_after = slurp(en_path);
+    cr_assert(en_after, "report --lang zh removed %s", en_path);
+    cr_expect(!strcmp(en, en_after), "report --lang zh changed %s", en_path);
+    expect_in(en_after, "<html lang=\"en\">", "the English page's language");
+    char said_path[1300];
+    snprintf(said_path, sizeof said_path, "%s/said.txt", dir);
+    char *said = slurp(said_path);
+    cr_expect(said && strstr(said, "report.zh.html"), "report --lang zh does not say it wrote report.zh.html: %s",
+              said ? said : "");
+    free(said);
+    free(zh);
+    free(en_after);
+
+    /* run --report --lang zh: report.zh.html too, the English page kept */
+    char out2[1300], zh2[1400], en2[1400];
+    snprintf(out2, sizeof out2, "%s/zh", dir);
+    simulate("run scenarios/clinic.ini --report --lang zh", out2);
+    snprintf(zh2, sizeof zh2, "%s/report.zh.html", out2);
+    snprintf(en2, sizeof en2, "%s/report.html", out2);
+    cr_expect(access(zh2, F_OK) == 0, "run --report --lang zh wrote no %s", zh2);
+    cr_expect(access(en2, F_OK) != 0, "run --report --lang zh wrote an English %s", en2);
+    free(en);
     cleanup(dir);
 }
 
@@ -482,14 +530,14 @@ Test(report, renders_in_headless_chromium, .timeout = 600)
             0, 0);
     json_decref(c);
     snprintf(page0, sizeof page0, "%s/report.html", run);
-    snprintf(page1, sizeof page1, "%s/report.html", cmp);
+    snprintf(page1, sizeof page1, "%s/report.zh.html", cmp); /* --lang zh */
 
     /* four screenshots (each page on a desktop and a phone), side by side,
      * then the probe through --dump-dom */
     char cmd[16384], probe_path[1300], dom_path[1300];
     snprintf(probe_path, sizeof probe_path, "%s/probe.html", tmp);
     snprintf(dom_path, sizeof dom_path, "%s/probe.dom", tmp);
-    const char *pages[] = { "clinic/report.html", "recharge/report.html" };
+    const char *pages[] = { "clinic/report.html", "recharge/report.zh.html" };
     const char *numbers[] = { num0, num1 };
     write_probe(probe_path, pages, numbers, 2);
     snprintf(cmd, sizeof cmd,

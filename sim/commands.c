@@ -1,0 +1,52 @@
+/* commands: the list of retsim's commands, the top-level help and the exit
+ * statuses: declared once here, printed by `retsim --help` and rendered in
+ * the man page (sim/cmd_man.c). */
+#include <stdio.h>
+
+#include "commands.h"
+
+const command *const retsim_commands[] = { &cmd_run,     &cmd_compare, &cmd_sweep,  &cmd_sensitivity,
+                                           &cmd_fit,     &cmd_explain, &cmd_lesson, &cmd_report,
+                                           &cmd_keys,    &cmd_man,     NULL };
+
+/* Statuses 130 and 143 are the shell's 128 + signal number for a process
+ * killed by the signal (POSIX sh, "Exit Status"): retsim keeps the default
+ * action, and every output is written to NAME.tmp and renamed when complete
+ * (sim/output.c), so an interrupted run never leaves a half-written NAME. */
+const exit_status retsim_exit_statuses[] = {
+    { "0", "success (also --help and --version)" },
+    { "1", "a runtime failure: an output directory or file that cannot be written, a read error, out "
+           "of memory, a plot that gnuplot could not draw" },
+    { "2", "a usage or scenario error: an unknown command or option, a value out of range, a scenario "
+           "key that is unknown or contradicts another, a missing or malformed input file; the message "
+           "names the file or option, the value and what was expected" },
+    { "130", "interrupted by SIGINT (Ctrl-C), as the shell reports it (128 + 2): the output files "
+             "already complete stay, the one being written is left as NAME.tmp, never as a half-written "
+             "NAME" },
+    { "143", "terminated by SIGTERM (128 + 15), likewise" },
+    { NULL, NULL }
+};
+
+void retsim_usage(FILE *f)
+{
+    fprintf(f, "retsim: try a retention idea on a simulated copy of your customers.\n"
+               "\n"
+               "usage: retsim COMMAND [options]\n"
+               "\n"
+               "commands:\n");
+    for (int i = 0; retsim_commands[i]; i++)
+        fprintf(f, "  %-12s %s\n", retsim_commands[i]->name, retsim_commands[i]->summary);
+    fprintf(f, "\n"
+               "  retsim COMMAND --help   options of a command\n"
+               "  retsim --version        the version and the data directory\n"
+               "\n"
+               "exit status:\n");
+    for (int i = 0; retsim_exit_statuses[i].code; i++) {
+        fprintf(f, "  %-4s ", retsim_exit_statuses[i].code);
+        help_wrap(f, retsim_exit_statuses[i].meaning, 7, 7);
+        fputc('\n', f);
+    }
+    fprintf(f, "\n"
+               "example: retsim run scenarios/clinic.ini --reps 200 --seed 7\n"
+               "manual:  man retsim (or, before installing: retsim man | man -l -)\n");
+}
