@@ -22,7 +22,7 @@
 
 typedef struct sens_param {
     char name[200];          /* section[.label].key */
-    char label[300];         /* name with the move, for the console */
+    char label[400];           /* name with the move, for the console */
     char bar[300];           /* the tornado's shorter bar name: the move only when not +/- delta */
     char note[400];          /* why a side was left out; "" when both ran */
     double base, low, high;  /* low, high NAN when that side is impossible */
