@@ -296,7 +296,7 @@ static void put_label(FILE *f, const char *label, int width)
 void compare_print_verdicts(FILE *f, const batch *b, const compare_table *t, lang_id lang)
 {
     const scenario_params *sp = scen_get(b->sc[0], &section_scenario);
-    int ret = sp->horizon_days >= 365 ? MET_RETENTION_365 : MET_RETENTION_90;
+    int ret = sp->horizon_days > 365 ? MET_RETENTION_365 : MET_RETENTION_90;
     const int key[] = { MET_PROFIT, MET_REVENUE, MET_NEW_CUSTOMERS, ret, MET_REPEAT_RATE, MET_CLV };
     if (lang == LANG_ZH)
         fprintf(f, "各方案与 %s 对比，重复 %d 次%s：\n", scen_name(b->sc[0]), t->reps,
