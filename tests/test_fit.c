@@ -376,7 +376,7 @@ Test(fit, cdnow_frequency_check_matches_the_data)
     cr_assert_eq(n, 8, "frequency.csv has %d bins, expected 0..6 and 7+", n);
     double sum_a = 0, sum_m = 0;
     for (int x = 0; x < 8; x++) {
-        char label[8];
+        char label[16];
         snprintf(label, sizeof label, x < 7 ? "%d" : "%d+", x);
         cr_expect_str_eq(rows[x].f[0], label);
         double a = atof(rows[x].f[1]), m = atof(rows[x].f[2]);
