@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "input.h"
 #include "figures.h"
 #include "metrics.h"
 
@@ -109,6 +110,9 @@ void cli_print_common_help(int allowed)
                "      --lang L         language of the report, the plots (and compare's verdicts): en or zh\n");
     if (allowed & CLI_METRIC)
         printf("      --metric NAME    a second metric to report the swing of (default retention_365)\n");
+    printf("      --max-memory M   refuse a run estimated to need more than M (e.g. 500M, 4G;\n"
+           "                       default: the memory available now)\n"
+           "      --max-input-size S  largest scenario file read (default 1M; e.g. 4M)\n");
     printf("  -q, --quiet          no progress bar, no summary\n"
            "  -h, --help           this help\n");
 }
@@ -123,9 +127,12 @@ int cli_parse(const char *verb, int argc, char **argv, int allowed, cli_opts *o,
         { "independent", no_argument, 0, 'I' },    { "param", required_argument, 0, 'A' },
         { "delta", required_argument, 0, 'D' },    { "metric", required_argument, 0, 'M' },
         { "report", no_argument, 0, 'R' },         { "lang", required_argument, 0, 'L' },
+        { "max-memory", required_argument, 0, 'X' },
+        { "max-input-size", required_argument, 0, 'Z' },
         { 0, 0, 0, 0 }
     };
     memset(o, 0, sizeof *o);
+    input_set_max_bytes(0);
     o->run.seed = 1;
     o->run.reps = 200;
     o->delta = 0.1;
@@ -197,6 +204,21 @@ int cli_parse(const char *verb, int argc, char **argv, int allowed, cli_opts *o,
             if (lang_parse(optarg, &lang, d))
                 return d->status;
             o->lang = (int)lang;
+            break;
+        }
+        case 'X': {
+            unsigned long long bytes;
+            if (input_parse_size("--max-memory", optarg, 1ULL << 20, 1ULL << 50, &bytes, d))
+                return d->status;
+            o->run.max_memory = (double)bytes;
+            break;
+        }
+        case 'Z': {
+            unsigned long long bytes;
+            if (input_parse_size("--max-input-size", optarg, 1ULL << 10, INPUT_MAX_LIMIT, &bytes,
+                                 d))
+                return d->status;
+            input_set_max_bytes(bytes);
             break;
         }
         case ':':

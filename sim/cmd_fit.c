@@ -23,6 +23,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "figures.h"
+#include "input.h"
 #include "output.h"
 
 typedef struct fit_opts {
@@ -55,6 +56,7 @@ static void fit_usage(void)
            "      --holdout-from D   fit on purchases before date D, check predictions on the rest\n"
            "      --period P         day, week or month: the time unit of the fit (default week)\n"
            "      --max-bad S        refuse when more than this share of rows is unreadable (default 5%%)\n"
+           "      --max-input-size S largest transaction file read (default 2G; e.g. 8G)\n"
            "  -o, --out DIR          output directory (default out/NAME_fit)\n"
            "  -q, --quiet            no summary on stdout\n"
            "\n"
@@ -71,9 +73,11 @@ static int parse_fit_opts(int argc, char **argv, fit_opts *o, int *help, diag *d
         { "holdout-from", required_argument, 0, 'H' }, { "period", required_argument, 0, 'P' },
         { "max-bad", required_argument, 0, 'B' }, { "out", required_argument, 0, 'o' },
         { "survivors", required_argument, 0, 'S' }, { "quiet", no_argument, 0, 'q' },
-        { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 }
+        { "help", no_argument, 0, 'h' }, { "max-input-size", required_argument, 0, 'Z' },
+        { 0, 0, 0, 0 }
     };
     memset(o, 0, sizeof *o);
+    input_set_max_bytes(0);
     o->period_days = 7;
     o->period_name = "week";
     o->log.max_bad_share = 0.05;
@@ -114,6 +118,14 @@ static int parse_fit_opts(int argc, char **argv, fit_opts *o, int *help, diag *d
                 return diag_set(d, DIAG_USAGE, "--max-bad %s: expected a share such as 0.05 or 5%%",
                                 optarg);
             o->log.max_bad_share = pct ? v / 100 : v;
+            break;
+        }
+        case 'Z': {
+            unsigned long long bytes;
+            if (input_parse_size("--max-input-size", optarg, 1ULL << 10, INPUT_MAX_LIMIT, &bytes,
+                                 d))
+                return d->status;
+            input_set_max_bytes(bytes);
             break;
         }
         case ':':

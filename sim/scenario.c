@@ -295,6 +295,8 @@ static int parse_value(const scen_key *k, const char *value, void *params,
             return diag_set(d, DIAG_USAGE,
                             "%s %s = %s is out of range: allowed %s%s%s", where,
                             k->name, value, range, *unit ? " " : "", unit);
+        if (x == 0)
+            x = 0; /* "-0" is 0: no negative zero reaches an output */
         if (k->kind == KEY_REAL)
             *(double *)field = x;
         else
