@@ -876,6 +876,7 @@ static int read_csv(reader *r, FILE *f)
     int first = 1, prev_cr = 0, last_term = 0;
     size_t n;
     utf8_check utf8 = { 0 };
+    unsigned char lead = 0;
     unsigned long long total = 0, limit = input_max_bytes(INPUT_TRANSACTIONS);
     while (!r->failed && (n = fread(buf, 1, CHUNK, f)) > 0) {
         char *s = buf;
@@ -914,10 +915,12 @@ static int read_csv(reader *r, FILE *f)
                 r->failed = 1;
                 break;
             }
+            if (!utf8.need)
+                lead = (unsigned char)s[i];   /* a bad sequence is named by its first byte */
             if (utf8_feed(&utf8, (unsigned char)s[i])) {
                 diag_set(r->d, DIAG_USAGE, "%s: line %ld: byte 0x%02X is not UTF-8 text (an "
                          "Excel export in GBK?): save the file as \"CSV UTF-8\", or convert it "
-                         "with iconv -f GB18030 -t UTF-8", r->path, r->line, (unsigned char)s[i]);
+                         "with iconv -f GB18030 -t UTF-8", r->path, r->line, lead);
                 r->failed = 1;
                 break;
             }

@@ -252,16 +252,22 @@ int utf8_valid(const char *s, size_t n)
 int input_check_text(const char *text, size_t n, const char *path, diag *d)
 {
     utf8_check u = { 0 };
-    long line = 1, col = 1;
+    long line = 1, col = 1, seq_col = 1;
+    size_t seq = 0;                 /* where the character being read starts */
     for (size_t i = 0; i < n; i++, col++) {
         unsigned char b = (unsigned char)text[i];
         if (!b)
             return diag_set(d, DIAG_USAGE, "%s:%ld: a NUL byte at column %ld: not a text file",
                             path, line, col);
+        if (!u.need) {
+            seq = i;
+            seq_col = col;
+        }
         if (utf8_feed(&u, b))
             return diag_set(d, DIAG_USAGE,
                             "%s:%ld: byte 0x%02X at column %ld is not UTF-8 text; save the file "
-                            "as UTF-8 (e.g. iconv -f GB18030 -t UTF-8)", path, line, b, col);
+                            "as UTF-8 (e.g. iconv -f GB18030 -t UTF-8)", path, line,
+                            (unsigned char)text[seq], seq_col);
         if (b == '\n') {
             line++;
             col = 0;
