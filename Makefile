@@ -25,7 +25,7 @@ ATEST_OBJ:= $(TEST_SRC:%.c=$(BUILD)/asan/%.o)
 DEPS_STAMP := $(BUILD)/.deps-build
 TDEPS_STAMP := $(BUILD)/.deps-test
 
-.PHONY: all demo test test-fresh test-plots test-signals asan bench docs check-docs valgrind clean deps
+.PHONY: all demo test test-fresh test-plots test-signals asan bench docs check-docs valgrind clean deps fuzz fuzz-replay
 
 all: retsim
 
@@ -106,8 +106,51 @@ test-signals: retsim
 	@echo "retsim: interrupting run, compare, sweep and fit at random moments (tests/signals.sh)"
 	@RETSIM_BIN=./retsim bash tests/signals.sh
 
+# ---- fuzzing (docs/hardening.md) ----
+# make fuzz: each libFuzzer harness of fuzz/ for FUZZ_SECONDS, with ASan and
+# UBSan (clang from Debian: tools/ensure-deps.sh fuzz).  New inputs go to
+# build/fuzz/corpus-NAME, crashes to build/fuzz/crash-NAME-*: once fixed,
+# copy the crash into fuzz/regressions/NAME/.
+# make fuzz-replay (part of make test): the kept corpus and every crash so
+# far through the same harnesses, built with gcc and fuzz/replay.c instead
+# of libFuzzer, so no clang is needed to run them.
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+                -Wno-unknown-pragmas
+FUZZ_LIB_SRC := sim/scenario.c sim/sections.c sim/diag.c sim/input.c sim/engine.c sim/rng.c \
+                sim/metrics.c sim/memory.c sim/text.c sim/stats.c $(wildcard models/*.c) \
+                fit/translog.c
+FUZZ_TARGETS := scenario translog
+FUZZ_STAMP   := $(BUILD)/.deps-fuzz
+
+$(FUZZ_STAMP): tools/ensure-deps.sh | $(DEPS_STAMP)
+	@mkdir -p $(BUILD)
+	@sh tools/ensure-deps.sh fuzz
+	@touch $@
+$(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIB_SRC) $(wildcard sim/*.h models/*.h fit/*.h) | $(FUZZ_STAMP)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CSTD) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIB_SRC) $(filter-out -fopenmp,$(LDLIBS))
+$(BUILD)/fuzz/replay_%: fuzz/fuzz_%.c fuzz/replay.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) $(OPT) -fopenmp -o $@ fuzz/fuzz_$*.c fuzz/replay.c $(LIB_OBJ) $(LDLIBS)
+
+fuzz: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(BUILD)/fuzz/corpus-$$t; \
+	  echo "retsim: fuzzing the $$t reader for $(FUZZ_SECONDS) s"; \
+	  $(BUILD)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	    -artifact_prefix=$(BUILD)/fuzz/crash-$$t- $(BUILD)/fuzz/corpus-$$t fuzz/corpus/$$t \
+	    || exit 1; \
+	done
+fuzz-replay: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/replay_%)
+	@echo "retsim: replaying the fuzz corpus and regressions (fuzz/)"
+	@for t in $(FUZZ_TARGETS); do \
+	  $(BUILD)/fuzz/replay_$$t fuzz/corpus/$$t fuzz/regressions/$$t || exit 1; \
+	done
+
 # The test suite; the CLI tests run the freshly built ./retsim.
-test: retsim tests/run_tests check-docs test-plots test-fresh test-signals
+test: retsim tests/run_tests check-docs test-plots test-fresh test-signals fuzz-replay
 	@echo "retsim: running the test suite (Criterion)"
 	RETSIM_BIN=./retsim sh tests/run.sh ./tests/run_tests -j2
 

@@ -60,6 +60,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "../sim/input.h"
 
 enum { COL_CUSTOMER = 0, COL_DATE = 1, COL_AMOUNT = 2 };
 
@@ -872,8 +875,21 @@ static int read_csv(reader *r, FILE *f)
     r->line = 1;
     int first = 1, prev_cr = 0, last_term = 0;
     size_t n;
+    utf8_check utf8 = { 0 };
+    unsigned char lead = 0;
+    unsigned long long total = 0, limit = input_max_bytes(INPUT_TRANSACTIONS);
     while (!r->failed && (n = fread(buf, 1, CHUNK, f)) > 0) {
         char *s = buf;
+        /* the size was checked when opening; a file still growing stops here */
+        total += n;
+        if (total > limit) {
+            char lim[32];
+            input_format_size((double)limit, lim, sizeof lim);
+            diag_set(r->d, DIAG_USAGE, "%s: line %ld: the transaction log is more than the "
+                     "limit of %s; raise it with --max-input-size", r->path, r->line, lim);
+            r->failed = 1;
+            break;
+        }
         if (first) {
             first = 0;
             if (n >= 2 && (((unsigned char)s[0] == 0xFF && (unsigned char)s[1] == 0xFE)
@@ -891,6 +907,23 @@ static int read_csv(reader *r, FILE *f)
         }
         size_t start = 0;
         for (size_t i = 0; i < n && !r->failed; i++) {
+            /* text is text: a NUL would silently cut a field short, bytes
+             * that are not UTF-8 would reach the JSON and CSV outputs */
+            if (!s[i]) {
+                diag_set(r->d, DIAG_USAGE, "%s: line %ld: a NUL byte: not a text file (is it "
+                         "a spreadsheet? export it as CSV UTF-8)", r->path, r->line);
+                r->failed = 1;
+                break;
+            }
+            if (!utf8.need)
+                lead = (unsigned char)s[i];   /* a bad sequence is named by its first byte */
+            if (utf8_feed(&utf8, (unsigned char)s[i])) {
+                diag_set(r->d, DIAG_USAGE, "%s: line %ld: byte 0x%02X is not UTF-8 text (an "
+                         "Excel export in GBK?): save the file as \"CSV UTF-8\", or convert it "
+                         "with iconv -f GB18030 -t UTF-8", r->path, r->line, lead);
+                r->failed = 1;
+                break;
+            }
             if (s[i] != '\n' && s[i] != '\r')
                 continue;
             if (i > start)
@@ -908,6 +941,11 @@ static int read_csv(reader *r, FILE *f)
         }
         if (n > 0)
             last_term = s[n - 1] == '\n' || s[n - 1] == '\r';
+    }
+    if (!r->failed && utf8.need) {
+        diag_set(r->d, DIAG_USAGE, "%s: line %ld: the file ends inside a UTF-8 character",
+                 r->path, r->line);
+        r->failed = 1;
     }
     if (!r->failed && ferror(f)) {
         diag_set(r->d, DIAG_RUNTIME, "%s: read error near line %ld", r->path, r->line);
@@ -1210,9 +1248,15 @@ static int refuse_bad(reader *r)
 
 translog *translog_read(const char *path, const translog_opts *o, diag *d)
 {
-    FILE *f = fopen(path, "rb");
+    /* one descriptor on a regular file within the size limit: a FIFO,
+     * /dev/zero or a folder is refused before any read (sim/input.c) */
+    int fd = input_open(path, INPUT_TRANSACTIONS, "transaction log", d);
+    if (fd < 0)
+        return NULL;
+    FILE *f = fdopen(fd, "rb");
     if (!f) {
-        diag_set(d, DIAG_USAGE, "cannot open %s: %s", path, strerror(errno));
+        close(fd);
+        diag_set(d, DIAG_RUNTIME, "%s: cannot read: %s", path, strerror(errno));
         return NULL;
     }
     translog *t = calloc(1, sizeof *t);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "input.h"
 #include "figures.h"
 #include "metrics.h"
 
@@ -130,6 +131,9 @@ const help_option cli_help_options[] = {
                        "percentage points for shares (default 1 % and 0.5 pp; docs/whatif.md); smaller "
                        "reads \"no material change\"", CLI_MATERIAL },
     { "--metric NAME", "a second metric to report the swing of (default retention_365)", CLI_METRIC },
+    { "--max-memory M", "refuse a run estimated to need more than M (e.g. 500M, 4G; default: the memory "
+                        "available now)", 0 },
+    { "--max-input-size S", "largest scenario file read (default 1M; e.g. 4M)", 0 },
     { "-q, --quiet", "no progress bar, no summary", 0 },
     { "-h, --help", "this help", 0 },
     { NULL, NULL, 0 }
@@ -152,9 +156,12 @@ int cli_parse(const char *verb, int argc, char **argv, int allowed, cli_opts *o,
         { "report", no_argument, 0, 'R' },         { "lang", required_argument, 0, 'L' },
         { "material", required_argument, 0, 'T' },
         { "force", no_argument, 0, 'F' },
+        { "max-memory", required_argument, 0, 'X' },
+        { "max-input-size", required_argument, 0, 'Z' },
         { 0, 0, 0, 0 }
     };
     memset(o, 0, sizeof *o);
+    input_set_max_bytes(0);
     o->run.seed = 1;
     o->run.reps = 200;
     o->delta = 0.1;
@@ -233,6 +240,21 @@ int cli_parse(const char *verb, int argc, char **argv, int allowed, cli_opts *o,
             if (lang_parse(optarg, &lang, d))
                 return d->status;
             o->lang = (int)lang;
+            break;
+        }
+        case 'X': {
+            unsigned long long bytes;
+            if (input_parse_size("--max-memory", optarg, 1ULL << 20, 1ULL << 50, &bytes, d))
+                return d->status;
+            o->run.max_memory = (double)bytes;
+            break;
+        }
+        case 'Z': {
+            unsigned long long bytes;
+            if (input_parse_size("--max-input-size", optarg, 1ULL << 10, INPUT_MAX_LIMIT, &bytes,
+                                 d))
+                return d->status;
+            input_set_max_bytes(bytes);
             break;
         }
         case ':':

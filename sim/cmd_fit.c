@@ -24,6 +24,7 @@
 #include "commands.h"
 #include "figures.h"
 #include "outdir.h"
+#include "input.h"
 #include "output.h"
 
 typedef struct fit_opts {
@@ -68,6 +69,7 @@ static const help_option fit_options[] = {
     { "--holdout-from D", "fit on purchases before date D, check predictions on the rest", 0 },
     { "--period P", "day, week or month: the time unit of the fit (default week)", 0 },
     { "--max-bad S", "refuse when more than this share of rows is unreadable (default 5%)", 0 },
+    { "--max-input-size S", "largest transaction file read (default 2G; e.g. 8G)", 0 },
     { "--survivors FILE", "fit the shifted-beta-geometric model to FILE, contractual cohorts, instead of "
                           "a transaction export", 0 },
     { "--alive-floor P", "recall list: customers with P(alive) below P are already gone, listed apart in "
@@ -106,9 +108,11 @@ static int parse_fit_opts(int argc, char **argv, fit_opts *o, int *help, diag *d
         { "survivors", required_argument, 0, 'S' }, { "quiet", no_argument, 0, 'q' },
         { "alive-floor", required_argument, 0, 'L' }, { "alive-ceiling", required_argument, 0, 'U' },
         { "top", required_argument, 0, 'N' },
-        { "help", no_argument, 0, 'h' }, { "force", no_argument, 0, 'f' }, { 0, 0, 0, 0 }
+        { "help", no_argument, 0, 'h' }, { "force", no_argument, 0, 'f' },
+        { "max-input-size", required_argument, 0, 'Z' }, { 0, 0, 0, 0 }
     };
     memset(o, 0, sizeof *o);
+    input_set_max_bytes(0);
     o->period_days = 7;
     o->period_name = "week";
     o->log.max_bad_share = 0.05;
@@ -176,6 +180,14 @@ static int parse_fit_opts(int argc, char **argv, fit_opts *o, int *help, diag *d
                                 "--top %s: expected a whole number of customers, 1 or more (default %d)",
                                 optarg, RECALL_TOP);
             o->top = (int)v;
+            break;
+        }
+        case 'Z': {
+            unsigned long long bytes;
+            if (input_parse_size("--max-input-size", optarg, 1ULL << 10, INPUT_MAX_LIMIT, &bytes,
+                                 d))
+                return d->status;
+            input_set_max_bytes(bytes);
             break;
         }
         case ':':

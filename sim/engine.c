@@ -1058,3 +1058,32 @@ int engine_replicate(const engine *e, engine_work *w, uint64_t seed, int rep,
     out->metric[MET_REFERRED_PROSPECTS] = (double)w->npros;
     return 0;
 }
+
+/* ---- for the memory estimate (sim/memory.c) ---- */
+
+size_t engine_bytes_per_customer(const engine *e)
+{
+    /* the record, its promotion slots, its sort key at the end of a
+     * replication (sortbuf) and its one pending visit in the calendar */
+    return sizeof(customer) + (size_t)e->pslots * sizeof(double) + sizeof(double)
+           + sizeof(event);
+}
+
+double engine_expected_customers(const engine *e)
+{
+    double n = 0;
+    for (int i = 0; i < e->nchannels; i++) {
+        const channel_params *c = &e->channel[i];
+        int from = c->start_day > 0 ? c->start_day : 0;
+        int to = c->stop_day < e->horizon ? c->stop_day : e->horizon;
+        if (to > from)
+            n += c->prospects_per_day * c->conversion * (to - from);
+    }
+    return n;
+}
+
+size_t engine_bytes_per_work(const engine *e)
+{
+    /* the per-day arrays of engine_work_alloc (buckets, curves by day) */
+    return (size_t)(e->horizon + 1) * (16 * sizeof(double) + sizeof(event *));
+}

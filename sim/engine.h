@@ -8,6 +8,7 @@
 #ifndef RETSIM_ENGINE_H
 #define RETSIM_ENGINE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "diag.h"
@@ -45,5 +46,13 @@ void engine_work_observe(engine_work *w, engine_visit_observer fn, void *ctx);
  * horizon).  Returns 0, or DIAG_RUNTIME with d set (out of memory). */
 int engine_replicate(const engine *e, engine_work *w, uint64_t seed, int rep,
                      rep_result *out, diag *d);
+
+/* For the memory estimate before a run (sim/memory.c): bytes one customer
+ * takes in a replication, customers expected in one (organic arrivals:
+ * prospects a day x conversion x days open within the horizon; word of
+ * mouth adds to it), and the fixed bytes of one engine_work. */
+size_t engine_bytes_per_customer(const engine *e);
+double engine_expected_customers(const engine *e);
+size_t engine_bytes_per_work(const engine *e);
 
 #endif

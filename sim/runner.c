@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "interrupt.h"
+#include "memory.h"
 
 #define BLOCK_REPS 32
 
@@ -127,6 +128,9 @@ int sim_run(engine *const *engines, int nscen, const run_opts *o,
             return diag_set(d, DIAG_USAGE,
                             "scenarios to compare must share the horizon: %d days against %d",
                             engine_horizon(engines[k]), horizon);
+    /* refused before anything is allocated or written */
+    if (mem_check(engines, nscen, threads, o->reps, o->max_memory, d))
+        return d->status;
 
     run_result *res = calloc(1, sizeof *res);
     rep_result **block = calloc((size_t)BLOCK_REPS * nscen, sizeof *block);

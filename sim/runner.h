@@ -23,6 +23,7 @@ typedef struct run_opts {
     double precision;   /* >0: stop once profit's 95 % CI half-width (of the paired
                            difference, for comparisons) is within this share of the
                            base's mean profit; reps is then the cap */
+    double max_memory;  /* bytes a run may take (sim/memory.c); 0: what is available */
 } run_opts;
 
 typedef struct scen_stats {

@@ -1,17 +1,23 @@
 /* Scenario loading.  iniparser does the INI syntax; everything it would
  * silently accept (atof's "abc" -> 0, base-0 "042" -> 34, unknown keys,
  * duplicates) is checked here against the key tables. */
+/* memfd_create (Linux, glibc 2.27) is a GNU extension */
+#define _GNU_SOURCE
 #include "scenario.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <iniparser/iniparser.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
+
+#include "input.h"
 
 /* ---- where things are in the file: iniparser keeps no line numbers ---- */
 
@@ -261,6 +267,11 @@ static int parse_value(const scen_key *k, const char *value, void *params,
     char range[256];
     scen_key_range(k, range, sizeof range);
     const char *unit = k->unit && *k->unit ? k->unit : "";
+    /* iniparser stores NULL for a name it took as a section (e.g. the
+     * "churn:mean" of a [churn:mean] header): never dereference it */
+    if (!value)
+        return diag_set(d, DIAG_USAGE, "%s %s: no value (expected %s = VALUE)", where, k->name,
+                        k->name);
     while (isspace((unsigned char)*value))
         value++;
 
@@ -296,6 +307,8 @@ static int parse_value(const scen_key *k, const char *value, void *params,
             return diag_set(d, DIAG_USAGE,
                             "%s %s = %s is out of range: allowed %s%s%s", where,
                             k->name, value, range, *unit ? " " : "", unit);
+        if (x == 0)
+            x = 0; /* "-0" is 0: no negative zero reaches an output */
         if (k->kind == KEY_REAL)
             *(double *)field = x;
         else
@@ -452,48 +465,12 @@ static int unknown_key(const char *where, const scen_section *s,
                     where, key, list);
 }
 
-static char *read_text(const char *path, diag *d)
+/* The default reader: the file through one descriptor (sim/input.c), then
+ * checked to be text before anything quotes it. */
+static char *read_scenario_file(void *ctx, const char *path, size_t *len, diag *d)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        diag_set(d, DIAG_USAGE, "%s: cannot open scenario: %s", path,
-                 strerror(errno));
-        return NULL;
-    }
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        size_t got = fread(buf + n, 1, cap - n - 1, f);
-        n += got;
-        if (n + 1 < cap)
-            break;
-        cap *= 2;
-        char *grown = realloc(buf, cap);
-        if (!grown) {
-            free(buf);
-            buf = NULL;
-        }
-        buf = grown;
-    }
-    int failed = ferror(f);
-    fclose(f);
-    if (!buf) {
-        diag_set(d, DIAG_RUNTIME, "out of memory reading %s", path);
-        return NULL;
-    }
-    if (failed) {
-        free(buf);
-        diag_set(d, DIAG_USAGE, "%s: cannot read scenario", path);
-        return NULL;
-    }
-    buf[n] = '\0';
-    if (memchr(buf, '\0', n)) {
-        free(buf);
-        diag_set(d, DIAG_USAGE, "%s: not a text file (it contains NUL bytes)",
-                 path);
-        return NULL;
-    }
-    return buf;
+    (void)ctx;
+    return input_read_all(path, INPUT_SCENARIO, "scenario", len, d);
 }
 
 /* Keys that iniparser files outside any section look like ":key" or "key";
@@ -573,6 +550,14 @@ static int apply_override(scenario *sc, const char *ov, diag *d)
     char buf[512];
     if (strlen(ov) >= sizeof buf)
         return diag_set(d, DIAG_USAGE, "--set %.40s...: too long", ov);
+    /* the same text rules as a file: no control characters, UTF-8 (a
+     * non-UTF-8 name would silently vanish from summary.json) */
+    for (const char *p = ov; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            return diag_set(d, DIAG_USAGE, "--set: a control character (0x%02X) in the "
+                            "override at position %d", (unsigned char)*p, (int)(p - ov) + 1);
+    if (!utf8_valid(ov, strlen(ov)))
+        return diag_set(d, DIAG_USAGE, "--set: the override is not UTF-8 text");
     snprintf(buf, sizeof buf, "%s", ov);
     char *eq = strchr(buf, '=');
     if (!eq)
@@ -611,6 +596,13 @@ static int apply_override(scenario *sc, const char *ov, diag *d)
     const scen_key *k = find_key(s, keyname);
     if (!k)
         return unknown_key(where, s, keyname, d);
+    /* the base is read with the file, before any --set: changing it
+     * afterwards would be silently ignored */
+    if (s == &section_scenario_ref && !strcmp(k->name, "base"))
+        return diag_set(d, DIAG_USAGE,
+                        "--set %s: the base cannot be changed with --set (it is read with the "
+                        "file, before the overrides); write base = ... in the scenario instead",
+                        ov);
     scen_instance *in = find_instance(sc, s, label);
     if (!in) {
         if (s->max_instances > 1)
@@ -629,16 +621,28 @@ static int apply_override(scenario *sc, const char *ov, diag *d)
 #define MAX_BASE_DEPTH 8
 /* iniparser reads lines of at most this many characters */
 #define INI_LINE_MAX 1024
+/* Counted in the text before iniparser sees it: its dictionary inserts are
+ * linear scans (quadratic in the keys), so 100,000 sections would take
+ * minutes.  A scenario holds at most SCEN_MAX_INSTANCES sections, each of
+ * at most 64 keys (set_mask has 64 bits), so these refuse nothing real. */
+#define SCEN_MAX_SECTION_LINES SCEN_MAX_INSTANCES
+#define SCEN_MAX_KEY_LINES (SCEN_MAX_INSTANCES * 64)
+#define SCEN_MAX_LINES 65536
 
-/* What iniparser would report badly: lines too long, empty [] headers. */
+/* What iniparser would report badly or not at all: lines too long, empty []
+ * headers, ':' in a header (iniparser's own separator between section and
+ * key), and more sections, keys or lines than a scenario can hold. */
 static int check_lines(const char *text, const char *path, diag *d)
 {
-    int line = 0;
+    int line = 0, sections = 0, keys = 0;
     for (const char *p = text; *p;) {
         const char *eol = strchr(p, '\n');
         if (!eol)
             eol = p + strlen(p);
         line++;
+        if (line > SCEN_MAX_LINES)
+            return diag_set(d, DIAG_USAGE, "%s: more than %d lines: a scenario is far shorter",
+                            path, SCEN_MAX_LINES);
         if (eol - p >= INI_LINE_MAX - 1)
             return diag_set(d, DIAG_USAGE, "%s:%d: line too long: more than %d characters; shorten it",
                             path, line, INI_LINE_MAX - 2);
@@ -652,23 +656,119 @@ static int check_lines(const char *text, const char *path, diag *d)
             if (q < eol && *q == ']')
                 return diag_set(d, DIAG_USAGE, "%s:%d: empty section name []; write e.g. [churn]",
                                 path, line);
+            const char *close = memchr(s, ']', (size_t)(eol - s));
+            const char *colon = memchr(s, ':', (size_t)((close ? close : eol) - s));
+            if (colon)
+                return diag_set(d, DIAG_USAGE,
+                                "%s:%d: ':' in the section name [%.*s]: section names take "
+                                "letters, digits, '_' and a '.' before a label, e.g. [channel.walkin]",
+                                path, line, (int)((close ? close : eol) - s - 1), s + 1);
+            if (++sections > SCEN_MAX_SECTION_LINES)
+                return diag_set(d, DIAG_USAGE, "%s:%d: more than %d sections: a scenario holds "
+                                "at most %d", path, line, SCEN_MAX_SECTION_LINES,
+                                SCEN_MAX_INSTANCES);
+        } else if (s < eol && *s != ';' && *s != '#' && memchr(s, '=', (size_t)(eol - s))) {
+            if (++keys > SCEN_MAX_KEY_LINES)
+                return diag_set(d, DIAG_USAGE, "%s:%d: more than %d keys: a scenario holds at "
+                                "most %d sections of at most 64 keys", path, line,
+                                SCEN_MAX_KEY_LINES, SCEN_MAX_INSTANCES);
         }
         p = *eol ? eol + 1 : eol;
     }
     return 0;
 }
 
+/* A file is read as a scenario, and may be quoted in messages, only when
+ * its name ends in .ini, it is UTF-8 text, and at least one of its [headers]
+ * names a retsim section.  Anything else (base = /etc/shadow, a binary, an
+ * other program's INI file) is refused without a word of its content. */
+static int not_a_scenario(const char *path, const char *text, size_t len, diag *d)
+{
+    size_t n = strlen(path);
+    if (n < 4 || strcasecmp(path + n - 4, ".ini"))
+        return diag_set(d, DIAG_USAGE, "%s: not a scenario file (the name does not end in .ini)",
+                        path);
+    if (!utf8_valid(text, len))
+        return diag_set(d, DIAG_USAGE, "%s: not a scenario file (not UTF-8 text)", path);
+    for (const char *p = text; *p;) {
+        const char *eol = strchr(p, '\n');
+        if (!eol)
+            eol = p + strlen(p);
+        const char *s = p;
+        while (s < eol && isspace((unsigned char)*s))
+            s++;
+        const char *close = s < eol && *s == '[' ? memchr(s, ']', (size_t)(eol - s)) : NULL;
+        if (close) {
+            char name[SCEN_TEXT_MAX], label[SCEN_TEXT_MAX];
+            trim_lower(name, sizeof name, s + 1, close);
+            if (find_section(name, label, sizeof label) || bare_repeatable(name))
+                return 0;
+        }
+        p = *eol ? eol + 1 : eol;
+    }
+    return diag_set(d, DIAG_USAGE, "%s: not a scenario file (no retsim [section] in it, such as "
+                    "[scenario] or [channel.NAME])", path);
+}
+
+/* iniparser 4.1 loads from a path only.  Handing it the user's path again
+ * would read a second, possibly different file (a swapped file, a FIFO):
+ * it gets the bytes already read and checked, in a private memory file
+ * (memfd) opened through /proc/self/fd, or an unlinked temporary file when
+ * memfd or /proc is missing.  shown receives the path iniparser was given,
+ * which its messages quote. */
+static dictionary *ini_load_bytes(const char *text, size_t len, char *shown, size_t cap)
+{
+    char tmp[4096] = "";
+    int fd = memfd_create("retsim-scenario", MFD_CLOEXEC);
+    if (fd < 0) {
+        const char *dir = getenv("TMPDIR");
+        snprintf(tmp, sizeof tmp, "%s/retsim-scenario-XXXXXX", dir && *dir ? dir : "/tmp");
+        fd = mkstemp(tmp);
+        if (fd < 0)
+            return NULL;
+    }
+    dictionary *ini = NULL;
+    size_t done = 0;
+    while (done < len) {
+        ssize_t w = write(fd, text + done, len - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            goto out;
+        done += (size_t)w;
+    }
+    snprintf(shown, cap, "/proc/self/fd/%d", fd);
+    if (access(shown, R_OK)) {
+        if (!tmp[0])
+            goto out;
+        snprintf(shown, cap, "%s", tmp);
+    }
+    ini = iniparser_load(shown);
+out:
+    if (tmp[0])
+        unlink(tmp);
+    close(fd);
+    return ini;
+}
+
+typedef struct load_ctx {
+    scen_reader read;
+    void *read_ctx;
+    char chain[MAX_BASE_DEPTH][4096];   /* real paths being loaded: a file cannot include itself */
+} load_ctx;
+
 /* Loads one file into sc, its base first: a variant is its base with some
- * keys changed.  chain holds the real paths being loaded, to catch a file
- * that includes itself. */
-static int load_file(scenario *sc, const char *path, char chain[][4096], int depth, diag *d)
+ * keys changed. */
+static int load_file(scenario *sc, const char *path, load_ctx *lc, int depth, diag *d)
 {
     line_map map = { 0 };
     dictionary *ini = NULL;
-    char *text = read_text(path, d);
+    size_t len = 0;
+    char *text = lc->read(lc->read_ctx, path, &len, d);
     int status = DIAG_USAGE;
     if (!text)
         return d->status;
+    char (*chain)[4096] = lc->chain;
     if (!realpath(path, chain[depth]))
         snprintf(chain[depth], 4096, "%s", path);
     for (int k = 0; k < depth; k++)
@@ -677,28 +777,33 @@ static int load_file(scenario *sc, const char *path, char chain[][4096], int dep
                      sc->path, path);
             goto done;
         }
-    if (!strncmp(text, "\xEF\xBB\xBF", 3)) {
+    if (len >= 3 && !strncmp(text, "\xEF\xBB\xBF", 3)) {
         diag_set(d, DIAG_USAGE, "%s: starts with a UTF-8 byte-order mark, which the INI reader "
                                 "cannot take; save the file as UTF-8 without BOM", path);
         goto done;
     }
+    /* the file named on the command line gets the line of a bad byte; a
+     * base that is not text is simply not a scenario */
+    if ((depth == 0 && input_check_text(text, len, path, d)) || not_a_scenario(path, text, len, d))
+        goto done;
     if (check_lines(text, path, d))
         goto done;
     if (map_build(&map, text)) {
         status = diag_set(d, DIAG_RUNTIME, "out of memory");
         goto done;
     }
+    char shown[4200];
     ini_error[0] = '\0';
     iniparser_set_error_callback(capture_ini_error);
-    ini = iniparser_load(path);
+    ini = ini_load_bytes(text, len, shown, sizeof shown);
     iniparser_set_error_callback(NULL);
     if (!ini || ini_error[0]) {
         /* iniparser says "iniparser: syntax error in FILE (LINE):\n-> TEXT" */
         int line = 0;
         char bad[256] = "";
         /* the line number follows the path; the quoted text may hold '(' too */
-        const char *at = strstr(ini_error, path);
-        const char *paren = at ? strchr(at + strlen(path), '(') : NULL;
+        const char *at = strstr(ini_error, shown);
+        const char *paren = at ? strchr(at + strlen(shown), '(') : NULL;
         if (paren)
             line = atoi(paren + 1);
         const char *arrow = strstr(ini_error, "-> ");
@@ -710,32 +815,38 @@ static int load_file(scenario *sc, const char *path, char chain[][4096], int dep
             diag_set(d, DIAG_USAGE,
                      "%s:%d: INI syntax error near '%s': expected [section], key = value, or a ; comment",
                      path, line, bad);
-        else
+        else if (ini)
             diag_set(d, DIAG_USAGE, "%s: cannot be read as an INI file", path);
+        else
+            diag_set(d, DIAG_RUNTIME, "%s: cannot hand the scenario to the INI reader: %s", path,
+                     strerror(errno));
         goto done;
     }
     const char *base = iniparser_getstring(ini, "scenario:base", NULL);
     if (base && *base) {
+        int line = map_line(&map, "scenario", "base");
         if (depth + 1 >= MAX_BASE_DEPTH) {
             diag_set(d, DIAG_USAGE, "%s: base scenarios nested more than %d deep", path,
                      MAX_BASE_DEPTH);
             goto done;
         }
-        /* a relative base is relative to the file that names it */
+        /* a relative base is relative to the folder of the file that names it */
         char base_path[4096];
         const char *slash = strrchr(path, '/');
         if (base[0] == '/' || !slash)
             snprintf(base_path, sizeof base_path, "%s", base);
         else
             snprintf(base_path, sizeof base_path, "%.*s/%s", (int)(slash - path), path, base);
-        if (access(base_path, R_OK)) {
-            int line = map_line(&map, "scenario", "base");
-            diag_set(d, DIAG_USAGE, "%s:%d: [scenario] base = %s: cannot open %s: %s", path, line,
-                     base, base_path, strerror(errno));
+        diag inner = { 0 };
+        if (load_file(sc, base_path, lc, depth + 1, &inner)) {
+            /* the base's own message already names its file and line */
+            if (!strncmp(inner.msg, base_path, strlen(base_path)))
+                diag_set(d, inner.status, "%s:%d: [scenario] base = %s: %s", path, line, base,
+                         inner.msg);
+            else
+                diag_set(d, inner.status, "%s", inner.msg);
             goto done;
         }
-        if (load_file(sc, base_path, chain, depth + 1, d))
-            goto done;
         /* the variant is named after itself unless it says otherwise */
         scen_instance *in = find_instance(sc, &section_scenario_ref, "");
         const scen_key *name = find_key(&section_scenario_ref, "name");
@@ -761,17 +872,25 @@ done:
 scenario *scen_load(const char *path, const char *const *overrides,
                     int noverrides, diag *d)
 {
+    return scen_load_with(path, overrides, noverrides, read_scenario_file, NULL, d);
+}
+
+scenario *scen_load_with(const char *path, const char *const *overrides, int noverrides,
+                         scen_reader read, void *read_ctx, diag *d)
+{
     scenario *sc = calloc(1, sizeof *sc);
-    char (*chain)[4096] = calloc(MAX_BASE_DEPTH, 4096);
-    if (!sc || !chain) {
+    load_ctx *lc = calloc(1, sizeof *lc);
+    if (!sc || !lc) {
         free(sc);
-        free(chain);
+        free(lc);
         diag_set(d, DIAG_RUNTIME, "out of memory");
         return NULL;
     }
+    lc->read = read;
+    lc->read_ctx = read_ctx;
     snprintf(sc->path, sizeof sc->path, "%s", path);
-    int status = load_file(sc, path, chain, 0, d);
-    free(chain);
+    int status = load_file(sc, path, lc, 0, d);
+    free(lc);
     if (status)
         goto fail;
     for (int i = 0; i < noverrides; i++)

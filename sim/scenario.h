@@ -84,6 +84,14 @@ scenario *scen_load(const char *path, const char *const *overrides,
                     int noverrides, diag *d);
 void scen_free(scenario *sc);
 
+/* Reads a scenario file whole, NUL-terminated (len without the NUL), or
+ * NULL with d set.  scen_load reads through sim/input.c (a regular file,
+ * one descriptor, the size limit); the fuzz harnesses serve files from
+ * memory. */
+typedef char *(*scen_reader)(void *ctx, const char *path, size_t *len, diag *d);
+scenario *scen_load_with(const char *path, const char *const *overrides, int noverrides,
+                         scen_reader read, void *read_ctx, diag *d);
+
 /* Params of a plain section (its defaults when absent from the file). */
 const void *scen_get(const scenario *sc, const scen_section *sec);
 /* 1 if the section was written in the file or set on the command line. */

@@ -11,13 +11,41 @@
 static int check_scenario(void *params, const char *label,
                           const struct scenario *sc, diag *d)
 {
-    (void)params;
     (void)label;
-    if (scen_count(sc, &section_channel) == 0)
+    const scenario_params *sp = params;
+    int nchannels = scen_count(sc, &section_channel);
+    if (nchannels == 0)
         return diag_set(d, DIAG_USAGE,
                         "no [channel.NAME] section: customers need a way in; add e.g.\n"
                         "  [channel.walkin]\n  prospects_per_day = 10\n  step_conversion = 0.3");
-    return 0;
+    /* A scenario no customer can enter passes every range check, then
+     * every metric is 0/0 and the plots have nothing to draw: refuse it
+     * here, saying why for each channel.  A channel fed by referrals alone
+     * (prospects_per_day = 0) needs customers from another to start. */
+    char why[1200] = "";
+    size_t used = 0;
+    for (int i = 0; i < nchannels; i++) {
+        const char *name;
+        const channel_params *c = scen_nth(sc, &section_channel, i, &name);
+        double conversion = pow(c->step_conversion, c->funnel_steps);
+        char reason[200];
+        if (!(c->prospects_per_day > 0))
+            snprintf(reason, sizeof reason, "prospects_per_day = 0");
+        else if (!(conversion > 0))
+            snprintf(reason, sizeof reason, "step_conversion = 0, so no prospect buys");
+        else if (c->start_day >= sp->horizon_days)
+            snprintf(reason, sizeof reason, "opens on day %d, after the %d-day horizon",
+                     c->start_day, sp->horizon_days);
+        else
+            return 0;
+        if (used < sizeof why)
+            used += (size_t)snprintf(why + used, sizeof why - used, "%s[channel.%s] %s",
+                                     i ? "; " : "", name, reason);
+    }
+    return diag_set(d, DIAG_USAGE,
+                    "no customer can ever arrive, so every metric would be undefined: %s; give "
+                    "one channel prospects_per_day > 0 and step_conversion > 0 within the horizon",
+                    why);
 }
 
 static const scen_key scenario_keys[] = {

@@ -273,6 +273,22 @@ static const tcase cases[] = {
     { .name = "a quote never closed", .fails = 1, .csv = HDR "a,2024-01-05,1\n\"b,2024-01-06,1\n",
       .words = { "line 3", "never closed" } },
     { .name = "UTF-16", .fails = 1, .csv = "\xFF\xFE" "c\0u\0", .len = 6, .words = { "UTF-16" } },
+    /* issue 9: a NUL used to cut the field short silently */
+    { .name = "NUL byte inside a field", .fails = 1, .csv = HDR "a\0b,2024-01-01,3\n",
+      .len = sizeof(HDR "a\0b,2024-01-01,3\n") - 1, .words = { "line 2", "NUL byte" } },
+    { .name = "NUL byte on a later line", .fails = 1,
+      .csv = HDR "a,2024-01-01,3\nb,2024-01-02,4\0\n", .len = sizeof(HDR "a,2024-01-01,3\nb,2024-01-02,4\0\n") - 1,
+      .words = { "line 3", "NUL byte" } },
+    { .name = "customer id not UTF-8", .fails = 1, .csv = HDR "a,2024-01-01,3\nCaf\xe9,2024-01-02,4\n",
+      .words = { "line 3", "byte 0xE9 is not UTF-8", "iconv" } },
+    { .name = "overlong UTF-8 form", .fails = 1, .csv = HDR "\xc0\xaf,2024-01-02,4\n",
+      .words = { "line 2", "not UTF-8" } },
+    { .name = "UTF-8 surrogate", .fails = 1, .csv = HDR "\xed\xa0\x80,2024-01-02,4\n",
+      .words = { "line 2", "not UTF-8" } },
+    { .name = "file ends inside a UTF-8 character", .fails = 1, .csv = HDR "a,2024-01-02,4\n\xe5\xae",
+      .words = { "ends inside a UTF-8 character" } },
+    { .name = "Chinese ids in UTF-8 are fine", .csv = HDR "\xe5\xae\xa2,2024-01-05,10\n",
+      .log = "\xe5\xae\xa2:2024-01-05=10", .rows = 1 },
 };
 #define NCASES ((int)(sizeof cases / sizeof cases[0]))
 
