@@ -9,20 +9,24 @@ const command *const retsim_commands[] = { &cmd_run,     &cmd_compare, &cmd_swee
                                            &cmd_fit,     &cmd_explain, &cmd_lesson, &cmd_report,
                                            &cmd_keys,    &cmd_man,     NULL };
 
-/* Statuses 130 and 143 are the shell's 128 + signal number for a process
- * killed by the signal (POSIX sh, "Exit Status"): retsim keeps the default
- * action, and every output is written to NAME.tmp and renamed when complete
- * (sim/output.c), so an interrupted run never leaves a half-written NAME. */
+/* Statuses 130 and 143 are 128 + the signal number, as a shell reports a
+ * process ended by the signal (POSIX sh, "Exit Status").  retsim catches
+ * SIGINT and SIGTERM (sim/interrupt.h): before any output exists it exits at
+ * once; while an output folder is being written it removes the temporary
+ * folder first (sim/outdir.h), so the target is the old folder or the new
+ * one complete, never a mix (docs/outputs.md). */
 const exit_status retsim_exit_statuses[] = {
     { "0", "success (also --help and --version)" },
     { "1", "a runtime failure: an output directory or file that cannot be written, a read error, out "
-           "of memory, a plot that gnuplot could not draw" },
+           "of memory after the estimate passed, a plot that gnuplot could not draw" },
     { "2", "a usage or scenario error: an unknown command or option, a value out of range, a scenario "
-           "key that is unknown or contradicts another, a missing or malformed input file; the message "
-           "names the file or option, the value and what was expected" },
-    { "130", "interrupted by SIGINT (Ctrl-C), as the shell reports it (128 + 2): the output files "
-             "already complete stay, the one being written is left as NAME.tmp, never as a half-written "
-             "NAME" },
+           "key that is unknown or contradicts another, a missing or malformed input file, a file that is "
+           "not a regular file or is over the size limit, a run estimated to need more memory than "
+           "allowed, an --out folder retsim will not write to; the message names the file or option, the "
+           "value and what was expected, and nothing is written" },
+    { "130", "interrupted by SIGINT (Ctrl-C), 128 + 2: the output folder is left as it was before "
+             "the run, or complete if the run had already finished writing it; no temporary file or "
+             "folder remains" },
     { "143", "terminated by SIGTERM (128 + 15), likewise" },
     { NULL, NULL }
 };
