@@ -249,14 +249,10 @@ int cli_parse(const char *verb, int argc, char **argv, int allowed, cli_opts *o,
             o->run.max_memory = (double)bytes;
             break;
         }
-        case 'Z': {
-            unsigned long long bytes;
-            if (input_parse_size("--max-input-size", optarg, 1ULL << 10, INPUT_MAX_LIMIT, &bytes,
-                                 d))
+        case 'Z':
+            if (input_max_size_option(optarg, d))
                 return d->status;
-            input_set_max_bytes(bytes);
             break;
-        }
         case ':':
             return diag_set(d, DIAG_USAGE, "%s needs a value (see retsim %s --help)",
                             argv[optind - 1], verb);

@@ -182,14 +182,10 @@ static int parse_fit_opts(int argc, char **argv, fit_opts *o, int *help, diag *d
             o->top = (int)v;
             break;
         }
-        case 'Z': {
-            unsigned long long bytes;
-            if (input_parse_size("--max-input-size", optarg, 1ULL << 10, INPUT_MAX_LIMIT, &bytes,
-                                 d))
+        case 'Z':
+            if (input_max_size_option(optarg, d))
                 return d->status;
-            input_set_max_bytes(bytes);
             break;
-        }
         case ':':
             return diag_set(d, DIAG_USAGE, "%s needs a value (see retsim fit --help)", argv[optind - 1]);
         default:

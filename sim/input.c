@@ -278,3 +278,12 @@ int input_check_text(const char *text, size_t n, const char *path, diag *d)
                         line);
     return 0;
 }
+
+int input_max_size_option(const char *text, diag *d)
+{
+    unsigned long long bytes;
+    if (input_parse_size("--max-input-size", text, 1ULL << 10, INPUT_MAX_LIMIT, &bytes, d))
+        return d->status;
+    input_set_max_bytes(bytes);
+    return 0;
+}

@@ -29,6 +29,9 @@ typedef enum { INPUT_SCENARIO, INPUT_TRANSACTIONS } input_kind;
 unsigned long long input_max_bytes(input_kind kind);
 /* Sets the limit for every kind (0: back to the defaults). */
 void input_set_max_bytes(unsigned long long bytes);
+/* --max-input-size TEXT: parsed (1 KiB to INPUT_MAX_LIMIT) and set as the
+ * limit.  Returns 0, or DIAG_USAGE with d set. */
+int input_max_size_option(const char *text, diag *d);
 
 /* Parses a size such as 1048576, 500K, 500M, 2G or 1T (powers of 1024);
  * min and max bound it.  0, or DIAG_USAGE naming opt and the value. */
