@@ -12,6 +12,8 @@
 #      other began: they would fight over the dpkg lock);
 #   2. `make demo` asked only for the build packages (no Criterion,
 #      valgrind or Chromium).
+#   3. a package dpkg reports half-installed is repaired (dpkg --configure -a,
+#      apt-get install --reinstall), and installed ones are not asked for.
 # Usage: tests/fresh_machine.sh [WORKDIR]
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -91,5 +93,27 @@ fi
 grep -q '^compile tests/' "$log" && fail "make demo compiled test files"
 [ -s "$work/b/out/clinic/summary.json" ] || fail "make demo wrote no out/clinic/summary.json"
 
-echo "fresh_machine: ok (test packages before the first test compile; demo asked for build packages only)"
+# 3. a half-installed package (seen with chromium) is repaired, not skipped:
+#    dpkg-query now says every package is installed but chromium half-installed
+: > "$log"
+cat > "$shims/dpkg-query" <<EOF
+#!/bin/sh
+echo "dpkg-query \$*" >> "$log"
+for a in "\$@"; do last=\$a; done
+case "\$last" in
+  chromium) printf 'install reinstreq half-installed' ;;
+  *) printf 'install ok installed' ;;
+esac
+EOF
+chmod +x "$shims/dpkg-query"
+(cd "$work/b" && PATH="$shims:$PATH" sh tools/ensure-deps.sh test) > "$work/repair.out" 2>&1 ||
+  { cat "$work/repair.out" >&2; fail "ensure-deps.sh test failed with a half-installed chromium"; }
+grep -q '^dpkg --configure -a' "$log" || fail "a half-installed package did not trigger dpkg --configure -a"
+grep -q '^apt-get-begin .*install --reinstall chromium' "$log" ||
+  fail "the half-installed chromium was not reinstalled: $(grep '^apt-get-begin' "$log")"
+if grep '^apt-get-begin' "$log" | grep -e libgsl-dev -e libcriterion-dev >/dev/null; then
+  fail "packages reported installed were installed again: $(grep '^apt-get-begin' "$log")"
+fi
+
+echo "fresh_machine: ok (test packages before the first test compile; demo asked for build packages only; a half-installed package repaired)"
 rm -rf "$work"
