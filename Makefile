@@ -10,8 +10,9 @@ CFLAGS   += $(CSTD) $(WARN) $(OPT) -fopenmp -MMD -MP
 LDLIBS   := -lgsl -lgslcblas -liniparser -ljansson -lcsv -lm -fopenmp
 ASANFLAGS:= -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-LIB_SRC  := $(filter-out sim/main.c,$(wildcard sim/*.c)) $(wildcard models/*.c) $(wildcard fit/*.c) plots/plot.c
-MAIN_SRC := sim/main.c
+LIB_SRC  := $(wildcard sim/*.c) $(wildcard models/*.c) $(wildcard fit/*.c) $(wildcard present/*.c) \
+            $(filter-out cli/main.c,$(wildcard cli/*.c)) plots/plot.c
+MAIN_SRC := cli/main.c
 TEST_SRC := $(wildcard tests/*.c)
 
 BUILD    := build
@@ -119,7 +120,7 @@ FUZZ_CC      ?= clang
 FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
                 -Wno-unknown-pragmas
 FUZZ_LIB_SRC := sim/scenario.c sim/sections.c sim/diag.c sim/input.c sim/engine.c sim/rng.c \
-                sim/metrics.c sim/memory.c sim/text.c sim/stats.c $(wildcard models/*.c) \
+                sim/metrics.c sim/memory.c sim/text.c sim/stats.c sim/plugins.c sim/lang.c $(wildcard models/*.c) \
                 fit/translog.c
 FUZZ_TARGETS := scenario translog
 FUZZ_STAMP   := $(BUILD)/.deps-fuzz
@@ -184,7 +185,7 @@ clean:
 # $(PREFIX)/share/retsim/scenarios (the lessons build on the examples through
 # base = ../NAME.ini, so the two keep the source tree's layout), the man page
 # in $(PREFIX)/share/man/man1.  The data directory is compiled into
-# sim/datadir.c, so build and install with the same PREFIX; DESTDIR only
+# cli/datadir.c, so build and install with the same PREFIX; DESTDIR only
 # stages the files (an installed retsim also finds ../share/retsim next to
 # itself, so a staged or moved tree works too).
 PREFIX   ?= /usr/local
@@ -205,8 +206,8 @@ $(DATADIR_STAMP): FORCE
 	@mkdir -p $(BUILD)
 	@echo '$(DATADIR)' | cmp -s - $@ || echo '$(DATADIR)' > $@
 FORCE:
-$(BUILD)/rel/sim/datadir.o $(BUILD)/asan/sim/datadir.o: $(DATADIR_STAMP)
-$(BUILD)/rel/sim/datadir.o $(BUILD)/asan/sim/datadir.o: CSTD += -DRETSIM_DATADIR='"$(DATADIR)"'
+$(BUILD)/rel/cli/datadir.o $(BUILD)/asan/cli/datadir.o: $(DATADIR_STAMP)
+$(BUILD)/rel/cli/datadir.o $(BUILD)/asan/cli/datadir.o: CSTD += -DRETSIM_DATADIR='"$(DATADIR)"'
 
 install: retsim docs/retsim.1
 	$(INSTALL) -d '$(DESTDIR)$(BINDIR)' '$(DESTDIR)$(DATADIR)/scenarios/lessons' '$(DESTDIR)$(MANDIR)'
@@ -239,7 +240,7 @@ check-docs: check-man
 test-install: retsim docs/retsim.1
 	@echo "retsim: checking make install and uninstall (tests/install.sh)"
 	@MAKE='$(MAKE)' CC='$(CC)' CFLAGS='$(CSTD) $(WARN) $(OPT) -fopenmp' LDLIBS='$(LDLIBS)' \
-	  OBJS='$(filter-out $(BUILD)/rel/sim/datadir.o,$(LIB_OBJ)) $(MAIN_OBJ)' sh tests/install.sh
+	  OBJS='$(filter-out $(BUILD)/rel/cli/datadir.o,$(LIB_OBJ)) $(MAIN_OBJ)' sh tests/install.sh
 test: test-install
 # ---- end of install --------------------------------------------------------
 

@@ -22,6 +22,7 @@
 #include "../sim/engine.h"
 #include "../sim/memory.h"
 #include "../sim/scenario.h"
+#include "../models/registry.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -75,6 +76,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size > 64 * 1024)
         return 0;
+    if (!sim_plugins_in_use() && sim_use_plugins(&retsim_builtin_plugins, NULL))
+        abort();
     const char *p = (const char *)data, *end = p + size;
     mem_files m = { { NULL, NULL }, { 0, 0 } };
     m.text[0] = next_part(&p, end, &m.len[0]);

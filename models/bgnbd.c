@@ -34,7 +34,7 @@
 #include <stdlib.h>
 
 #include "bgnbd.h"
-#include "model.h"
+#include "../sim/model.h"
 
 enum { ST_INTERVAL, ST_DROPOUT, ST_NU };
 

@@ -5,7 +5,7 @@
 #ifndef RETSIM_BGNBD_H
 #define RETSIM_BGNBD_H
 
-#include "model.h"
+#include "../sim/model.h"
 
 /* [bgnbd]: rates are per period of period_days days, as the fit used. */
 typedef struct bgnbd_params {

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 
 #include "../sim/text.h"
-#include "promotion.h"
+#include "../sim/promotion.h"
 
 typedef struct churn_cut_params {
     int mode;

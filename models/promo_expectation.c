@@ -26,7 +26,7 @@
 #include <stdlib.h>
 
 #include "../sim/text.h"
-#include "promotion.h"
+#include "../sim/promotion.h"
 #include "satisfaction.h"
 
 #define NO_CHOICES NULL

@@ -31,7 +31,7 @@
 #include <stdlib.h>
 
 #include "../sim/text.h"
-#include "promotion.h"
+#include "../sim/promotion.h"
 
 #define NO_CHOICES NULL
 

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 
 #include "../sim/text.h"
-#include "promotion.h"
+#include "../sim/promotion.h"
 
 #define NO_CHOICES NULL
 

@@ -32,7 +32,7 @@
 
 #include "../sim/sections.h"
 #include "../sim/text.h"
-#include "promotion.h"
+#include "../sim/promotion.h"
 
 #define NO_CHOICES NULL
 

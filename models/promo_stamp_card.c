@@ -30,7 +30,7 @@
 #include <stdlib.h>
 
 #include "../sim/text.h"
-#include "promotion.h"
+#include "../sim/promotion.h"
 
 #define NO_CHOICES NULL
 /* A fixed 30-day cycle summed in floating point must still land on the

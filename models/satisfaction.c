@@ -29,9 +29,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../sim/figures.h"
-
-#include "model.h"
+#include "../sim/model.h"
+#include "../sim/lang.h"
 #include "../sim/text.h"
 #include "satisfaction.h"
 

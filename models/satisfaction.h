@@ -3,7 +3,7 @@
 #ifndef RETSIM_SATISFACTION_H
 #define RETSIM_SATISFACTION_H
 
-#include "model.h"
+#include "../sim/model.h"
 
 typedef struct sat_churn_params {
     double mean, polarisation, beta_a, beta_b;

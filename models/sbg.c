@@ -20,7 +20,7 @@
 #include <stdlib.h>
 
 #include "bgnbd.h"
-#include "model.h"
+#include "../sim/model.h"
 
 enum { ST_THETA };
 

@@ -4,15 +4,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "../models/model.h"
-#include "cli.h"
+#include "model.h"
 
 int batch_add(batch *b, const char *path, const char *const *sets, int nsets, const char *extra,
               diag *d)
 {
     if (b->n == BATCH_MAX)
         return diag_set(d, DIAG_USAGE, "at most %d scenarios at once", BATCH_MAX);
-    const char *all[CLI_MAX_SETS + 1];
+    const char *all[SCEN_MAX_SETS + 1];
     for (int i = 0; i < nsets; i++)
         all[i] = sets[i];
     if (extra)

@@ -6,8 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../models/model.h"
-#include "../models/promotion.h"
+#include "model.h"
+#include "plugins.h"
+#include "promotion.h"
 #include "rng.h"
 #include "sections.h"
 
@@ -129,13 +130,14 @@ engine *engine_prepare(const scenario *sc, diag *d)
     const scenario_params *sp = scen_get(sc, &section_scenario);
     e->horizon = sp->horizon_days;
     const customer_params *cp = scen_get(sc, &section_customer);
-    e->model = model_by_index(cp->model);
+    const sim_plugins *plug = sim_plugins_in_use();
+    e->model = sim_model(cp->model);
     /* a section of another customer model would be silently ignored: say so */
-    for (int m = 0; model_registry[m]; m++) {
-        if (model_registry[m] == e->model)
+    for (int m = 0; plug->models[m]; m++) {
+        if (plug->models[m] == e->model)
             continue;
-        for (int i = 0; model_registry[m]->sections[i]; i++) {
-            const scen_section *other = model_registry[m]->sections[i];
+        for (int i = 0; plug->models[m]->sections[i]; i++) {
+            const scen_section *other = plug->models[m]->sections[i];
             int shared = 0;
             for (int j = 0; e->model->sections[j]; j++)
                 shared |= e->model->sections[j] == other;
@@ -143,7 +145,7 @@ engine *engine_prepare(const scenario *sc, diag *d)
                 diag_set(d, DIAG_USAGE,
                          "%s: [%s] belongs to the %s customer model, but [customer] model = %s; "
                          "remove the section or change the model",
-                         sc->path, other->name, model_registry[m]->name, e->model->name);
+                         sc->path, other->name, plug->models[m]->name, e->model->name);
                 free(e);
                 return NULL;
             }
@@ -181,8 +183,8 @@ engine *engine_prepare(const scenario *sc, diag *d)
                       e->econ.gross_margin };
     e->referral_rate = e->wom.referrals_per_promoter;
     int slots = 0;
-    for (int i = 0; promo_registry[i]; i++) {
-        const promo_type *pt = promo_registry[i];
+    for (int i = 0; plug->promotions[i]; i++) {
+        const promo_type *pt = plug->promotions[i];
         if (!scen_present(sc, pt->section))
             continue;
         if (slots + pt->state_slots > PROMO_STATE_MAX || e->npromo == MAX_PROMOS) {

@@ -74,8 +74,12 @@ typedef struct scenario {
 } scenario;
 
 /* The NULL-terminated list of every known section: the engine's, then each
- * registered model's and promotion's.  Provided by models/registry.c. */
+ * registered model's and promotion's (sim/plugins.c, from the registries
+ * in use; empty before sim_use_plugins). */
 const scen_section *const *scen_all_sections(void);
+
+/* At most this many --set lines a load (a typing slip, not a limit a user meets). */
+#define SCEN_MAX_SETS 256
 
 /* Loads, validates and fills defaults.  overrides are "section.key=value"
  * strings (from --set), applied after the file and validated the same way.

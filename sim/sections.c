@@ -1,5 +1,7 @@
 #include "sections.h"
 
+#include "plugins.h"
+
 #include <ctype.h>
 #include <math.h>
 #include <stddef.h>
@@ -113,11 +115,9 @@ const scen_section section_channel = {
     sizeof(channel_params), 16, channel_keys, check_channel
 };
 
-extern const char *const registry_model_names[];
-
 static const scen_key customer_keys[] = {
     { "model", KEY_CHOICE, offsetof(customer_params, model), 0, 0, 0, 0, "",
-      registry_model_names,
+      sim_model_names,
       "Customer behaviour model; its own sections set its parameters." },
     { 0 }
 };

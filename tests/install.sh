@@ -2,7 +2,7 @@
 # tests/install.sh: make install and make uninstall, and an installed retsim
 # finding its data from any working directory.  Run by `make test-install`
 # (part of make test), which passes MAKE, CC, CFLAGS, LDLIBS and OBJS (every
-# object of ./retsim but sim/datadir.o).
+# object of ./retsim but cli/datadir.o).
 #
 #   1. make install DESTDIR=... PREFIX=/usr/local: the layout, file by file;
 #   2. the staged binary, run from another directory with no RETSIM_*
@@ -64,7 +64,7 @@ cd "$src"
 if [ -n "${OBJS:-}" ]; then
     mkdir "$tmp/alone" "$tmp/alone-default" "$tmp/obj"
     # shellcheck disable=SC2086 # CFLAGS, OBJS and LDLIBS are word lists
-    ${CC:-cc} $CFLAGS -DRETSIM_DATADIR="\"$root/share/retsim\"" -c sim/datadir.c -o "$tmp/obj/datadir.o"
+    ${CC:-cc} $CFLAGS -DRETSIM_DATADIR="\"$root/share/retsim\"" -c cli/datadir.c -o "$tmp/obj/datadir.o"
     # shellcheck disable=SC2086
     ${CC:-cc} $CFLAGS -o "$tmp/alone/retsim" $OBJS "$tmp/obj/datadir.o" $LDLIBS
     cp "$root/bin/retsim" "$tmp/alone-default/retsim"

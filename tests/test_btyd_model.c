@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "../models/bgnbd.h"
-#include "../models/model.h"
+#include "../sim/model.h"
 #include "../sim/metrics.h"
 #include "util.h"
 

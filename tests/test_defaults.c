@@ -20,11 +20,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../models/model.h"
-#include "../models/promotion.h"
+#include "../sim/model.h"
+#include "../sim/promotion.h"
 #include "../models/satisfaction.h"
 #include "../sim/engine.h"
-#include "../sim/explain.h"
+#include "../present/explain.h"
 #include "../sim/metrics.h"
 #include "../sim/scenario.h"
 #include "util.h"

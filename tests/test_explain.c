@@ -17,11 +17,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../models/model.h"
-#include "../models/promotion.h"
+#include "../sim/model.h"
+#include "../sim/promotion.h"
 #include "../models/satisfaction.h"
 #include "../sim/engine.h"
-#include "../sim/explain.h"
+#include "../present/explain.h"
 #include "../sim/scenario.h"
 #include "../sim/sections.h"
 #include "util.h"

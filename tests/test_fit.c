@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "../fit/btyd.h"
-#include "../fit/describe.h"
+#include "../present/describe.h"
 #include "../fit/translog.h"
 #include "../sim/metrics.h"
 #include "util.h"

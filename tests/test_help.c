@@ -9,9 +9,9 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "../sim/cli.h"
-#include "../sim/commands.h"
-#include "../sim/help.h"
+#include "../cli/cli.h"
+#include "../cli/commands.h"
+#include "../cli/help.h"
 #include "../sim/scenario.h"
 #include "util.h"
 

@@ -4,7 +4,7 @@
 #include <criterion/criterion.h>
 #include <math.h>
 
-#include "../models/model.h"
+#include "../sim/model.h"
 #include "../models/satisfaction.h"
 #include "../sim/rng.h"
 #include "util.h"

@@ -1,4 +1,4 @@
-/* The output folder (sim/outdir.c, docs/outputs.md): nothing outside it is
+/* The output folder (cli/outdir.c, docs/outputs.md): nothing outside it is
  * ever written, a planted symbolic link is never followed, and --out
  * refuses what it must (/, the home folder, a file, a folder that is not a
  * retsim output) before any work.  The signal half of the contract is

@@ -19,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../models/promotion.h"
+#include "../sim/promotion.h"
 #include "../sim/metrics.h"
 #include "../sim/scenario.h"
 #include "util.h"

@@ -1,5 +1,5 @@
 /* Transaction logs: real-world CSV read into purchase histories (fit/translog)
- * and described before any model (fit/describe).
+ * and described before any model (present/describe).
  *
  * The edge cases are one table: each a small file written to a temporary
  * directory, read, and compared with the log expected (customers, days and
@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../fit/describe.h"
+#include "../present/describe.h"
 #include "../fit/translog.h"
 
 /* ---- helpers ---- */

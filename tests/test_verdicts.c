@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../sim/compare.h"
+#include "../present/compare.h"
 #include "../sim/metrics.h"
 #include "util.h"
 

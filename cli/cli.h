@@ -1,0 +1,64 @@
+/* cli: the options the simulation commands share, parsed once.
+ * Every number typed is checked (range, junk, sign) with a message naming
+ * the option, the value and what was expected. */
+#ifndef RETSIM_CLI_H
+#define RETSIM_CLI_H
+
+#include "../sim/diag.h"
+#include "help.h"
+#include "../sim/runner.h"
+
+#define CLI_MAX_SETS SCEN_MAX_SETS
+#define CLI_MAX_FILES 32
+
+/* which options a command takes */
+enum {
+    CLI_PRECISION = 1,
+    CLI_INDEPENDENT = 2,
+    CLI_PARAM = 4,
+    CLI_DELTA = 8,
+    CLI_METRIC = 16,
+    CLI_REPORT = 32,      /* --report and --lang */
+    CLI_MATERIAL = 64     /* --material X%: the verdicts' threshold */
+};
+
+typedef struct cli_opts {
+    run_opts run;
+    const char *out;
+    int force;               /* --force: write into a folder that is not a retsim output */
+    const char *sets[CLI_MAX_SETS];
+    int nsets;
+    int quiet;
+    int help;
+    double precision;        /* relative CI half-width to reach; 0 = fixed reps */
+    int independent;
+    const char *param;       /* sweep: section.key=FROM:TO:STEP */
+    double delta;            /* sensitivity: relative move, e.g. 0.1 */
+    const char *metric;      /* sensitivity: second metric */
+    int report;              /* also write report.html */
+    int lang;                /* lang_id of the report */
+    double material;         /* --material as a share (0.01 for 1%); 0 = metric_table's */
+    const char *files[CLI_MAX_FILES];
+    int nfiles;
+} cli_opts;
+
+/* Parses argv (argv[0] is the command name) into o; defaults: seed 1,
+ * 200 replications, all threads, delta 0.1.  Returns 0 or DIAG_USAGE. */
+int cli_parse(const char *verb, int argc, char **argv, int allowed, cli_opts *o, diag *d);
+
+/* --material X%: a percentage strictly between 0 and 100, the % sign
+ * required (a bare 1 could mean 1 % or 100 %); *out = X / 100. */
+int cli_parse_material(const char *text, double *out, diag *d);
+
+/* out/NAME for FILE.ini or a/b/NAME.ini */
+void cli_default_out(const char *path, char *out, size_t cap);
+
+/* The shared option rows (help_page.shared), and them printed as --help
+ * prints them for a command that allows the CLI_ bits in allowed. */
+extern const help_option cli_help_options[];
+void cli_print_common_help(int allowed);
+
+/* Index of a metric by name, or -1 with d set (and a suggestion). */
+int cli_metric_index(const char *name, diag *d);
+
+#endif

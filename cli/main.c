@@ -1,0 +1,72 @@
+/* retsim: a Monte Carlo what-if simulator for customer retention.
+ * main only dispatches the verb and turns its status into the exit code:
+ * 0 success, 1 runtime failure, 2 usage or scenario error, 128 + N when
+ * ended by signal N (130 SIGINT, 143 SIGTERM; see sim/interrupt.h).
+ * It also hands the engine library the built-in models and promotions. */
+#include <gsl/gsl_errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "../sim/interrupt.h"
+#include "outdir.h"
+#include "datadir.h"
+#include "../present/output.h"
+#include "../models/registry.h"
+
+int main(int argc, char **argv)
+{
+    /* GSL's default handler aborts; we check results ourselves.  Set once,
+     * before any parallel region. */
+    gsl_set_error_handler_off();
+    interrupt_install();
+    diag d = { 0 };
+    if (sim_use_plugins(&retsim_builtin_plugins, &d)) {
+        fprintf(stderr, "retsim: %s\n", d.msg);
+        return DIAG_RUNTIME;
+    }
+    if (argc < 2) {
+        retsim_usage(stderr);
+        return DIAG_USAGE;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        retsim_usage(stdout);
+        return 0;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("retsim %s\ndata directory: %s\n", RETSIM_VERSION, retsim_datadir());
+        return 0;
+    }
+    for (int i = 0; retsim_commands[i]; i++)
+        if (!strcmp(argv[1], retsim_commands[i]->name)) {
+            int status = retsim_commands[i]->run(argc - 1, argv + 1, &d);
+            outdir_abort_active(); /* an error path that forgot its output folder */
+            int sig = interrupt_pending();
+            if (sig) {
+                int committed;
+                const char *target = outdir_last(&committed);
+                if (!target)
+                    fprintf(stderr, "retsim %s: interrupted by %s\n", retsim_commands[i]->name,
+                            interrupt_name(sig));
+                else
+                    fprintf(stderr, "retsim %s: interrupted by %s; %s %s\n", retsim_commands[i]->name,
+                            interrupt_name(sig), target,
+                            committed ? "was already complete" : "is as it was (the new outputs were discarded)");
+                return 128 + sig;
+            }
+            if (status)
+                fprintf(stderr, "retsim %s: %s\n", retsim_commands[i]->name, d.msg);
+            return status;
+        }
+    const char *names[32];
+    int n = 0;
+    for (int i = 0; retsim_commands[i] && n < 31; i++)
+        names[n++] = retsim_commands[i]->name;
+    names[n] = NULL;
+    const char *near = diag_nearest(argv[1], names);
+    if (near)
+        fprintf(stderr, "retsim: unknown command '%s' (did you mean '%s'?)\n", argv[1], near);
+    else
+        fprintf(stderr, "retsim: unknown command '%s'; see retsim --help\n", argv[1]);
+    return DIAG_USAGE;
+}

@@ -1,0 +1,355 @@
+#include "compare.h"
+
+#include <gsl/gsl_cdf.h>
+#include <jansson.h>
+#include <math.h>
+#include <string.h>
+
+#include "figures.h"
+#include "output.h"
+#include "../sim/sections.h"
+
+void compare_from_paired(compare_table *t, const run_result *res)
+{
+    t->nscen = res->nscen;
+    t->paired = 1;
+    t->reps = res->reps;
+    for (int k = 0; k < res->nscen; k++)
+        for (int m = 0; m < MET_COUNT; m++) {
+            t->value[k][m] = stat_vec_get(res->scen[k].metric, (size_t)m);
+            if (k > 0)
+                t->diff[k][m] = stat_vec_get(res->scen[k].diff, (size_t)m);
+        }
+}
+
+/* Welch's interval for the difference of two independent means. */
+static stat_summary welch(const stat_summary *a, const stat_summary *b)
+{
+    stat_summary r = { NAN, NAN, NAN, NAN, a->n < b->n ? a->n : b->n };
+    if (a->n < 2 || b->n < 2 || isnan(a->mean) || isnan(b->mean))
+        return r;
+    double va = a->sd * a->sd / a->n, vb = b->sd * b->sd / b->n;
+    r.mean = a->mean - b->mean;
+    r.sd = sqrt(va + vb);
+    double df = (va + vb) * (va + vb)
+                / (va * va / (a->n - 1) + vb * vb / (b->n - 1));
+    double half = (va + vb) > 0 ? gsl_cdf_tdist_Pinv(0.975, df) * r.sd : 0;
+    r.ci_low = r.mean - half;
+    r.ci_high = r.mean + half;
+    return r;
+}
+
+void compare_from_independent(compare_table *t, run_result *const *res, int n)
+{
+    t->nscen = n;
+    t->paired = 0;
+    t->reps = res[0]->reps;
+    for (int k = 0; k < n; k++)
+        for (int m = 0; m < MET_COUNT; m++) {
+            t->value[k][m] = stat_vec_get(res[k]->scen[0].metric, (size_t)m);
+            if (k > 0)
+                t->diff[k][m] = welch(&t->value[k][m], &t->value[0][m]);
+        }
+}
+
+void compare_relative(const compare_table *t, int k, int m, double *rel, double *lo, double *hi)
+{
+    double base = fabs(t->value[0][m].mean);
+    const stat_summary *d = &t->diff[k][m];
+    if (!(base > 0) || isnan(d->mean)) {
+        *rel = *lo = *hi = NAN;
+        return;
+    }
+    *rel = d->mean / base;
+    *lo = d->ci_low / base;
+    *hi = d->ci_high / base;
+}
+
+compare_verdict_id compare_verdict_rule(int m, double base_mean, const stat_summary *diff,
+                                        double material_override)
+{
+    if (isnan(diff->mean) || isnan(diff->ci_low) || isnan(diff->ci_high))
+        return VERDICT_NA;
+    /* not clear: the interval holds 0 (a zero-width interval at 0 too) */
+    if (!(diff->ci_low > 0) && !(diff->ci_high < 0))
+        return VERDICT_NONE;
+    double threshold = metric_material(m, material_override);
+    double size;
+    if (metric_material_is_absolute(m))
+        size = fabs(diff->mean);
+    else if (fabs(base_mean) > 0)
+        size = fabs(diff->mean) / fabs(base_mean);
+    else if (isnan(base_mean))
+        return VERDICT_NA;
+    else
+        size = INFINITY; /* something from nothing (a cost the base never had) */
+    if (!(size >= threshold))
+        return VERDICT_NONE;
+    return diff->ci_low > 0 ? VERDICT_UP : VERDICT_DOWN;
+}
+
+compare_verdict_id compare_verdict(const compare_table *t, int k, int m)
+{
+    if (k < 1 || k >= t->nscen)
+        return VERDICT_NA;
+    return compare_verdict_rule(m, t->value[0][m].mean, &t->diff[k][m], t->material);
+}
+
+const char *compare_verdict_word(compare_verdict_id v, lang_id lang)
+{
+    switch (v) {
+    case VERDICT_UP: return L(lang, "up", "上升");
+    case VERDICT_DOWN: return L(lang, "down", "下降");
+    case VERDICT_NONE: return L(lang, "no material change", "无实质变化");
+    default: return "n/a";
+    }
+}
+
+const char *compare_verdict_key(compare_verdict_id v)
+{
+    return v == VERDICT_NA ? NULL : compare_verdict_word(v, LANG_EN);
+}
+
+compare_verdict_id compare_verdict_parse(const char *text)
+{
+    if (!text)
+        return VERDICT_NA;
+    for (compare_verdict_id v = VERDICT_UP; v <= VERDICT_NONE; v++)
+        if (!strcmp(text, compare_verdict_key(v)))
+            return v;
+    return VERDICT_NA;
+}
+
+void compare_material_text(char *buf, size_t cap, int m, double material_override, lang_id lang)
+{
+    double x = metric_material(m, material_override);
+    if (metric_material_is_absolute(m))
+        snprintf(buf, cap, L(lang, "%g pp", "%g 个百分点"), 100 * x);
+    else
+        snprintf(buf, cap, L(lang, "%g %% of the base", "基准的 %g%%"), 100 * x);
+}
+
+static int write_tables(const char *dir, const batch *b, const compare_table *t, diag *d)
+{
+    char tmp[4200];
+    FILE *f = out_open(dir, "compare.csv", tmp, sizeof tmp, d);
+    if (!f)
+        return d->status;
+    fputs("metric,scenario,file,mean,ci_low,ci_high,diff_mean,diff_ci_low,diff_ci_high,"
+          "rel_change,rel_ci_low,rel_ci_high,verdict,material_threshold\n", f);
+    for (int m = 0; m < MET_COUNT; m++)
+        for (int k = 0; k < t->nscen; k++) {
+            const stat_summary *v = &t->value[k][m];
+            fprintf(f, "%s,%s,%s", metric_table[m].name, scen_name(b->sc[k]), b->sc[k]->path);
+            out_csv_number(f, v->mean);
+            out_csv_number(f, v->ci_low);
+            out_csv_number(f, v->ci_high);
+            if (k == 0) {
+                fputs(",,,,,,,,\n", f);
+                continue;
+            }
+            double rel, lo, hi;
+            compare_relative(t, k, m, &rel, &lo, &hi);
+            out_csv_number(f, t->diff[k][m].mean);
+            out_csv_number(f, t->diff[k][m].ci_low);
+            out_csv_number(f, t->diff[k][m].ci_high);
+            out_csv_number(f, rel);
+            out_csv_number(f, lo);
+            out_csv_number(f, hi);
+            const char *word = compare_verdict_key(compare_verdict(t, k, m));
+            fprintf(f, ",%s", word ? word : "");
+            out_csv_number(f, metric_material(m, t->material));
+            fputc('\n', f);
+        }
+    if (out_commit(f, tmp, dir, "compare.csv", d))
+        return d->status;
+
+    json_t *root = json_object();
+    json_object_set_new(root, "base", json_string(b->sc[0]->path));
+    json_object_set_new(root, "base_name", json_string(scen_name(b->sc[0])));
+    json_object_set_new(root, "seed", json_integer((json_int_t)t->seed));
+    json_object_set_new(root, "replications", json_integer(t->reps));
+    json_object_set_new(root, "paired", json_boolean(t->paired));
+    json_object_set_new(root, "method", json_string(
+        t->paired ? "common random numbers: differences taken replication by replication"
+                  : "independent seeds: Welch interval for the difference of means"));
+    json_object_set_new(root, "verdict_rule", json_string(
+        "up or down only when the 95 % interval of the difference excludes 0 and the change is "
+        "material: at least material_threshold of the base's mean, or for shares at least "
+        "material_threshold in absolute terms (0.005 = 0.5 percentage points); otherwise "
+        "no material change"));
+    if (t->material > 0)
+        json_object_set_new(root, "material", json_real(t->material));
+    json_t *bm = json_object();
+    for (int m = 0; m < MET_COUNT; m++) {
+        json_t *o = json_object();
+        json_object_set_new(o, "mean", out_json_number(t->value[0][m].mean));
+        json_object_set_new(o, "ci_low", out_json_number(t->value[0][m].ci_low));
+        json_object_set_new(o, "ci_high", out_json_number(t->value[0][m].ci_high));
+        json_object_set_new(bm, metric_table[m].name, o);
+    }
+    json_object_set_new(root, "base_metrics", bm);
+    json_t *variants = json_array();
+    for (int k = 1; k < t->nscen; k++) {
+        json_t *v = json_object();
+        json_object_set_new(v, "file", json_string(b->sc[k]->path));
+        json_object_set_new(v, "name", json_string(scen_name(b->sc[k])));
+        json_object_set_new(v, "promotions", out_json_promotions(b->e[k]));
+        json_t *ms = json_object();
+        for (int m = 0; m < MET_COUNT; m++) {
+            double rel, lo, hi;
+            compare_relative(t, k, m, &rel, &lo, &hi);
+            json_t *o = json_object();
+            json_object_set_new(o, "mean", out_json_number(t->value[k][m].mean));
+            json_object_set_new(o, "ci_low", out_json_number(t->value[k][m].ci_low));
+            json_object_set_new(o, "ci_high", out_json_number(t->value[k][m].ci_high));
+            json_object_set_new(o, "diff_mean", out_json_number(t->diff[k][m].mean));
+            json_object_set_new(o, "diff_ci_low", out_json_number(t->diff[k][m].ci_low));
+            json_object_set_new(o, "diff_ci_high", out_json_number(t->diff[k][m].ci_high));
+            json_object_set_new(o, "rel_change", out_json_number(rel));
+            json_object_set_new(o, "rel_ci_low", out_json_number(lo));
+            json_object_set_new(o, "rel_ci_high", out_json_number(hi));
+            const char *word = compare_verdict_key(compare_verdict(t, k, m));
+            json_object_set_new(o, "verdict", word ? json_string(word) : json_null());
+            json_object_set_new(o, "material_threshold", json_real(metric_material(m, t->material)));
+            json_object_set_new(o, "material_kind",
+                                json_string(metric_material_is_absolute(m) ? "absolute" : "relative"));
+            json_object_set_new(ms, metric_table[m].name, o);
+        }
+        json_object_set_new(v, "metrics", ms);
+        json_array_append_new(variants, v);
+    }
+    json_object_set_new(root, "variants", variants);
+    return out_json_commit(root, dir, "compare.json", d);
+}
+
+/* Differences of the cumulative profit and active customers from the base. */
+static int write_diff_curves(const char *dir, const run_result *res, diag *d)
+{
+    char tmp[4200];
+    FILE *f = out_open(dir, "diff.csv", tmp, sizeof tmp, d);
+    if (!f)
+        return d->status;
+    fputs("day", f);
+    for (int k = 1; k < res->nscen; k++)
+        fprintf(f, ",v%d_cum_profit_diff,v%d_cum_profit_diff_ci_low,v%d_cum_profit_diff_ci_high",
+                k, k, k);
+    fputc('\n', f);
+    int H = res->scen[0].horizon;
+    for (int t = 0; t <= H; t++) {
+        fprintf(f, "%d", t);
+        for (int k = 1; k < res->nscen; k++) {
+            stat_summary s = stat_vec_get(res->scen[k].diff_curve[CUR_CUM_PROFIT], (size_t)t);
+            out_csv_number(f, s.mean);
+            out_csv_number(f, s.ci_low);
+            out_csv_number(f, s.ci_high);
+        }
+        fputc('\n', f);
+    }
+    return out_commit(f, tmp, dir, "diff.csv", d);
+}
+
+int compare_write(const char *dir, const batch *b, const compare_table *t,
+                  const char subdirs[][160], const run_result *paired, lang_id lang,
+                  diag *d)
+{
+    if (write_tables(dir, b, t, d))
+        return d->status;
+    if (paired && write_diff_curves(dir, paired, d))
+        return d->status;
+    const char *names[BATCH_MAX];
+    for (int k = 0; k < t->nscen; k++)
+        names[k] = scen_name(b->sc[k]);
+    return figures_compare(dir, names, subdirs, t->nscen, paired != NULL, scen_currency(b->sc[0]),
+                           lang, PLOT_PNG, d);
+}
+
+/* The key metrics' names as a manager reads them. */
+static const char *metric_label(int m, lang_id lang)
+{
+    if (lang == LANG_EN)
+        return metric_table[m].name;
+    switch (m) {
+    case MET_PROFIT: return "利润";
+    case MET_REVENUE: return "收入";
+    case MET_NEW_CUSTOMERS: return "新顾客";
+    case MET_RETENTION_365: return "365天留存率";
+    case MET_RETENTION_90: return "90天留存率";
+    case MET_REPEAT_RATE: return "复购率";
+    case MET_CLV: return "顾客终身价值";
+    default: return metric_table[m].name;
+    }
+}
+
+/* Prints a label padded to a width in terminal columns: a CJK character
+ * (three bytes of UTF-8 here) takes two columns, which printf's %-24s
+ * cannot know. */
+static void put_label(FILE *f, const char *label, int width)
+{
+    int cols = 0;
+    for (const unsigned char *p = (const unsigned char *)label; *p; p++)
+        if ((*p & 0xC0) != 0x80)
+            cols += *p >= 0xE0 ? 2 : 1;
+    fprintf(f, "  %s%*s", label, cols < width ? width - cols : 1, "");
+}
+
+void compare_print_verdicts(FILE *f, const batch *b, const compare_table *t, lang_id lang)
+{
+    const scenario_params *sp = scen_get(b->sc[0], &section_scenario);
+    int ret = sp->horizon_days > 365 ? MET_RETENTION_365 : MET_RETENTION_90;
+    const int key[] = { MET_PROFIT, MET_REVENUE, MET_NEW_CUSTOMERS, ret, MET_REPEAT_RATE, MET_CLV };
+    if (lang == LANG_ZH)
+        fprintf(f, "各方案与 %s 对比，重复 %d 次%s：\n", scen_name(b->sc[0]), t->reps,
+                t->paired ? "，配对（共同随机数）" : "，独立种子");
+    else
+        fprintf(f, "variants against %s, %d replications%s:\n", scen_name(b->sc[0]), t->reps,
+                t->paired ? ", paired (common random numbers)" : ", independent seeds");
+    char rel_text[64], pp_text[64];
+    compare_material_text(rel_text, sizeof rel_text, MET_PROFIT, t->material, lang);
+    compare_material_text(pp_text, sizeof pp_text, MET_REPEAT_RATE, t->material, lang);
+    if (lang == LANG_ZH)
+        fprintf(f, "（只有 95%% 置信区间不含 0、且变化至少为%s（比例类指标至少 %s）时才判为上升或下降；"
+                   "否则为无实质变化。--material 可调整）\n", rel_text, pp_text);
+    else
+        fprintf(f, "(up or down only when the 95 %% CI excludes 0 and the change is at least %s,\n"
+                   " shares at least %s; otherwise no material change; set it with --material)\n",
+                rel_text, pp_text);
+    for (int k = 1; k < t->nscen; k++) {
+        fprintf(f, "%s:\n", scen_name(b->sc[k]));
+        const char *names[16];
+        char desc[16][256];
+        int np = engine_promotions(b->e[k], names, desc, 16);
+        for (int i = 0; i < np; i++)
+            fprintf(f, "  %s %s\n", L(lang, "applied:", "已应用："), desc[i]);
+        for (size_t i = 0; i < sizeof key / sizeof key[0]; i++) {
+            int m = key[i];
+            double rel, lo, hi;
+            compare_relative(t, k, m, &rel, &lo, &hi);
+            const stat_summary *dd = &t->diff[k][m];
+            const char *label = metric_label(m, lang);
+            put_label(f, label, 25);
+            if (isnan(rel)) {
+                fprintf(f, "n/a\n");
+                continue;
+            }
+            const char *verdict = compare_verdict_word(compare_verdict(t, k, m), lang);
+            if (!strcmp(metric_table[m].unit, "share"))
+                /* a share's change reads best in percentage points */
+                fprintf(f, "%+7.1f pp [%+.1f pp, %+.1f pp]  (%+.1f %% %s)  %s\n", 100 * dd->mean,
+                        100 * dd->ci_low, 100 * dd->ci_high, 100 * rel, L(lang, "relative", "相对"),
+                        verdict);
+            else
+                fprintf(f, "%+7.1f %%  [%+.1f %%, %+.1f %%]   %s\n", 100 * rel, 100 * lo, 100 * hi,
+                        verdict);
+        }
+        const stat_summary *liab = &t->value[k][MET_LIABILITY_END];
+        if (liab->mean > 0) {
+            if (lang == LANG_ZH)
+                fprintf(f, "  期末仍欠顾客 %.0f %s（预收余额，不计入利润）\n", liab->mean,
+                        scen_currency(b->sc[0]));
+            else
+                fprintf(f, "  %-24s %.0f %s still owed to customers at the horizon (not in profit)\n",
+                        "liability_end", liab->mean, scen_currency(b->sc[0]));
+        }
+    }
+}

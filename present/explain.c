@@ -1,0 +1,503 @@
+/* explain: the causal chain of a scenario in plain language (../shared/DOMAIN.md
+ * section 1 and question 7.5), with the scenario's own numbers.
+ *
+ * explain computes nothing itself: the customer model explains its chain
+ * through its explain() hook, which runs a typical customer through the
+ * model's own functions (models/satisfaction.c), and each promotion explains
+ * itself through its explain() hook or, where it has none, its describe()
+ * line and a sentence for each point of the visit it acts on.  A model
+ * without the hook gets its parameters listed.  What is left here is the
+ * frame: the title, how customers arrive, the reminder and word of mouth
+ * (engine features, quoted from their parameters), and the layout: text
+ * wrapped to 80 columns, or an HTML fragment for the report. */
+#include "explain.h"
+#include "../sim/text.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../sim/model.h"
+#include "../sim/promotion.h"
+#include "../sim/sections.h"
+
+#define WRAP_COLUMNS 80
+#define MAX_LISTED 16
+
+/* ---- output: text or HTML ---- */
+
+
+
+/* A heading: level 2 for the scenario, 3 for its parts. */
+static void heading(FILE *f, int html, int level, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void heading(FILE *f, int html, int level, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (html) {
+        fprintf(f, "<h%d>", level);
+        text_escape_html(f, buf);
+        fprintf(f, "</h%d>\n", level);
+        return;
+    }
+    if (level == 4) {
+        fprintf(f, "[%s]\n\n", buf);
+        return;
+    }
+    /* underlined: = for the scenario, - for its parts */
+    fprintf(f, "%s\n", buf);
+    int w = 0;
+    for (const unsigned char *p = (const unsigned char *)buf; *p; p++)
+        w += (*p & 0xC0) != 0x80 ? (*p >= 0xE0 ? 2 : 1) : 0;
+    for (int i = 0; i < w && i < WRAP_COLUMNS; i++)
+        fputc(level == 2 ? '=' : '-', f);
+    fputs("\n\n", f);
+}
+
+/* ---- wrapping text to 80 columns, Chinese included ---- */
+
+static int u8_len(unsigned char c)
+{
+    return c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+}
+
+static unsigned u8_code(const char *s, int n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    switch (n) {
+    case 2: return ((p[0] & 0x1Fu) << 6) | (p[1] & 0x3Fu);
+    case 3: return ((p[0] & 0x0Fu) << 12) | ((p[1] & 0x3Fu) << 6) | (p[2] & 0x3Fu);
+    case 4:
+        return ((p[0] & 0x07u) << 18) | ((p[1] & 0x3Fu) << 12) | ((p[2] & 0x3Fu) << 6)
+               | (p[3] & 0x3Fu);
+    default: return p[0];
+    }
+}
+
+/* Two columns: CJK, full-width forms, and (to be safe in a Chinese terminal)
+ * the ambiguous-width punctuation and signs a Chinese text uses: “ ” − ×. */
+static int is_wide(unsigned cp)
+{
+    return cp >= 0x1100 || cp == 0x00D7;
+}
+
+/* Chinese punctuation that must not start a line, and brackets that must not end one. */
+static int no_line_start(unsigned cp)
+{
+    static const unsigned list[] = { 0xFF0C, 0x3002, 0x3001, 0xFF1B, 0xFF1A, 0xFF1F, 0xFF01,
+                                     0xFF09, 0x300D, 0x300F, 0x201D, 0x2019, 0xFF05, ')',
+                                     ',', '.', ';', ':', '%', 0 };
+    for (int i = 0; list[i]; i++)
+        if (cp == list[i])
+            return 1;
+    return 0;
+}
+
+static int no_line_end(unsigned cp)
+{
+    return cp == 0xFF08 || cp == 0x300C || cp == 0x300E || cp == 0x201C || cp == 0x2018;
+}
+
+static int char_width(unsigned cp)
+{
+    return is_wide(cp) ? 2 : 1;
+}
+
+/* Writes one line, wrapped at WRAP_COLUMNS: breaks at spaces or between
+ * Chinese characters; continuation lines hang under "1. " or "- ". */
+static void wrap_line(FILE *f, const char *s, size_t n)
+{
+    size_t indent = 0;
+    while (indent < n && s[indent] == ' ')
+        indent++;
+    size_t hang = indent;
+    if (indent + 2 < n && s[indent] >= '0' && s[indent] <= '9' && s[indent + 1] == '.'
+        && s[indent + 2] == ' ')
+        hang = indent + 3;
+    else if (indent + 1 < n && s[indent] == '-' && s[indent + 1] == ' ')
+        hang = indent + 2;
+    else if (indent + 2 < n && s[indent] >= 'a' && s[indent] <= 'z' && s[indent + 1] == ')'
+             && s[indent + 2] == ' ')
+        hang = indent + 3;
+    size_t pos = 0;
+    int first = 1;
+    while (pos < n) {
+        int w = first ? 0 : (int)hang;
+        size_t i = pos, cut = 0, next = 0;
+        int found = 0;
+        unsigned prev = 0;
+        while (i < n) {
+            int len = u8_len((unsigned char)s[i]);
+            if (i + (size_t)len > n)
+                len = (int)(n - i);
+            unsigned cp = u8_code(s + i, len);
+            int cw = char_width(cp);
+            if (i > pos && (first ? i > indent : 1)) {
+                /* keep "a - b", "x 0.4" and "= 3" on one line */
+                int glued = i + 2 < n && s[i + 1] && strchr("-=x+", s[i + 1]) && s[i + 2] == ' ';
+                glued |= prev == 'x' && i >= 2 && s[i - 2] == ' ';
+                if (cp == ' ' && prev != ' ' && !glued) {
+                    cut = i;
+                    next = i + 1;
+                    found = 1;
+                } else if ((is_wide(cp) || is_wide(prev)) && prev != ' ' && !no_line_start(cp)
+                           && !no_line_end(prev)) {
+                    cut = i;
+                    next = i;
+                    found = 1;
+                }
+            }
+            if (w + cw > WRAP_COLUMNS && i > pos) {
+                if (!found) {
+                    cut = i;
+                    next = i;
+                }
+                break;
+            }
+            w += cw;
+            prev = cp;
+            i += (size_t)len;
+        }
+        if (!first)
+            for (size_t k = 0; k < hang; k++)
+                fputc(' ', f);
+        if (i >= n) {
+            fwrite(s + pos, 1, n - pos, f);
+            fputc('\n', f);
+            return;
+        }
+        size_t end = cut;
+        while (end > pos && s[end - 1] == ' ')
+            end--;
+        fwrite(s + pos, 1, end - pos, f);
+        fputc('\n', f);
+        pos = next;
+        while (pos < n && s[pos] == ' ')
+            pos++;
+        first = 0;
+    }
+}
+
+static void wrap_text(FILE *f, const char *text, size_t n)
+{
+    size_t start = 0;
+    for (size_t i = 0; i <= n; i++)
+        if (i == n || text[i] == '\n') {
+            if (i > start)
+                wrap_line(f, text + start, i - start);
+            else if (i < n)
+                fputc('\n', f);
+            start = i + 1;
+        }
+}
+
+/* ---- the parts ---- */
+
+/* A model without an explain() hook: its parameters, as written or defaulted. */
+static void list_parameters(FILE *f, const scenario *sc, const model_type *m, const void *mp,
+                            lang_id lang, int html)
+{
+    text_paraf(f, html,
+         L(lang,
+           "The %s customer model has no step-by-step explanation; here are the numbers it runs on "
+           "(retsim keys says what each means). On average a customer spends %.4g a visit and comes "
+           "back every %.4g days.",
+           "%s 顾客模型还没有逐步讲解，下面列出它用到的参数（每个参数的含义见 retsim keys）。平均每次消费 "
+           "%.4g，平均每 %.4g 天来一次。"),
+         m->name, m->mean_bill(mp), m->mean_interval(mp));
+    if (html)
+        fputs("<ul>\n", f);
+    for (int s = 0; m->sections[s]; s++) {
+        const scen_section *sec = m->sections[s];
+        const char *params = scen_get(sc, sec);
+        for (const scen_key *k = sec->keys; k->name; k++) {
+            char value[SCEN_TEXT_MAX + 32];
+            const char *at = params + k->offset;
+            switch (k->kind) {
+            case KEY_REAL: {
+                double x;
+                memcpy(&x, at, sizeof x);
+                if (isnan(x))
+                    snprintf(value, sizeof value, "%s", L(lang, "(not set)", "（未设置）"));
+                else
+                    snprintf(value, sizeof value, "%g", x);
+                break;
+            }
+            case KEY_INT:
+            case KEY_BOOL:
+            case KEY_CHOICE: {
+                int x;
+                memcpy(&x, at, sizeof x);
+                if (k->kind == KEY_BOOL)
+                    snprintf(value, sizeof value, "%s", x ? "true" : "false");
+                else if (k->kind == KEY_CHOICE && k->choices)
+                    snprintf(value, sizeof value, "%s", k->choices[x]);
+                else
+                    snprintf(value, sizeof value, "%d", x);
+                break;
+            }
+            default:
+                snprintf(value, sizeof value, "%.*s", SCEN_TEXT_MAX - 1, at);
+            }
+            char line[1024];
+            snprintf(line, sizeof line, "[%s] %s = %s%s%s", sec->name, k->name, value,
+                     *k->unit ? " " : "", k->unit);
+            if (html) {
+                fputs("<li>", f);
+                text_escape_html(f, line);
+                if (lang == LANG_EN && k->help) {
+                    fputs(": ", f);
+                    text_escape_html(f, k->help);
+                }
+                fputs("</li>\n", f);
+            } else if (lang == LANG_EN && k->help) {
+                fprintf(f, "- %s: %s\n", line, k->help);
+            } else {
+                fprintf(f, "- %s\n", line);
+            }
+        }
+    }
+    fputs(html ? "</ul>\n" : "\n", f);
+}
+
+static void explain_channels(FILE *f, const scenario *sc, lang_id lang, int html,
+                             const char *currency)
+{
+    int n = scen_count(sc, &section_channel);
+    if (n == 0)
+        return;
+    heading(f, html, 3, "%s", L(lang, "How new customers arrive", "新顾客从哪里来"));
+    for (int i = 0; i < n; i++) {
+        const char *label;
+        const channel_params *c = scen_nth(sc, &section_channel, i, &label);
+        if (c->path == PATH_REFERRAL && c->prospects_per_day == 0) {
+            text_paraf(f, html,
+                 L(lang,
+                   "- %s: friends sent by satisfied customers (word of mouth); %.0f %% of them buy, "
+                   "after %d step%s.",
+                   "- %s：满意的老顾客介绍来的朋友（口碑）；其中 %.0f%% 会下单，要经过 %d 步。"),
+                 label, 100 * c->conversion, c->funnel_steps,
+                 lang == LANG_EN && c->funnel_steps != 1 ? "s" : "");
+            continue;
+        }
+        const char *plural = lang == LANG_EN && c->funnel_steps != 1 ? "s" : "";
+        char cost[256] = "";
+        if (c->cost_per_prospect > 0)
+            snprintf(cost, sizeof cost,
+                     L(lang, ", at %g %s per prospect, bought or not", "；每位潜在顾客花 %g %s，不管买不买"),
+                     c->cost_per_prospect, currency);
+        if (c->funnel_steps == 1)
+            text_paraf(f, html,
+                 L(lang, "- %s: %g prospects a day; %.1f %% of them buy%s.",
+                   "- %s：每天 %g 位潜在顾客，其中 %.1f%% 下单%s。"),
+                 label, c->prospects_per_day, 100 * c->conversion, cost);
+        else
+            text_paraf(f, html,
+                 L(lang, "- %s: %g prospects a day; %.1f %% of them buy, after %d step%s (%.0f %% go on "
+                         "at each)%s.",
+                   "- %s：每天 %g 位潜在顾客，最后 %.1f%% 下单，中间要走 %d 步%s（每一步留下 %.0f%%）%s。"),
+                 label, c->prospects_per_day, 100 * c->conversion, c->funnel_steps, plural,
+                 100 * c->step_conversion, cost);
+    }
+}
+
+/* The reminder and word of mouth: engine features, quoted from their parameters. */
+static void explain_engine_features(FILE *f, const scenario *sc, lang_id lang, int html,
+                                    const char *currency)
+{
+    const recall_params *r = scen_get(sc, &section_recall);
+    if (scen_present(sc, &section_recall) && r->enabled) {
+        heading(f, html, 3, "%s", L(lang, "The reminder", "回访提醒"));
+        text_paraf(f, html,
+             L(lang,
+               "%d days after each visit, a customer who has not come back yet gets a message (%g %s "
+               "each). Of those who would never have come back, %.0f %% are won back and return within "
+               "%d days. It changes the chance to come back after every visit, not the visit itself: it "
+               "works best just before the customer's natural time to return.",
+               "每次消费后第 %d 天，还没回来的顾客会收到一条消息（每条 %g %s）。本来不会再来的顾客里，"
+               "有 %.0f%% 被拉回来，并在 %d 天内到店。它改变的是每次消费后“回不回来”的概率，而不是消费体验"
+               "本身；在顾客本该回来之前发，效果最好。"),
+             r->day, r->cost, currency, 100 * r->lift, r->response_days);
+        if (r->pull_forward > 0)
+            text_paraf(f, html,
+                 L(lang,
+                   "Of those who would come back anyway, later than day %d, %.0f %% come sooner: within "
+                   "%d days of the message. That is where the reminder's timing matters.",
+                   "本来就会回来、但要晚于第 %d 天才回来的顾客中，有 %.0f%% 会提前到店：在收到消息后 %d 天内。"
+                   "提醒发得是否及时，差别就在这里。"),
+                 r->day, 100 * r->pull_forward, r->response_days);
+    }
+    const wom_params *w = scen_get(sc, &section_wom);
+    if (scen_present(sc, &section_wom) && w->enabled)
+        text_paraf(f, html,
+             L(lang,
+               "Word of mouth: a visit with satisfaction above %g makes a promoter, who brings %g "
+               "friends on average about %d days later; below %g a detractor, who costs %g times as "
+               "many prospects as a promoter brings.",
+               "口碑：满意度高于 %g 的一次消费会让顾客变成“推荐者”，平均带来 %g 位朋友（大约 %d 天后）；"
+               "低于 %g 的会变成“贬损者”，他赶走的潜在顾客是推荐者带来的 %g 倍。"),
+             w->promoter_threshold, w->referrals_per_promoter, w->delay_days,
+             w->detractor_threshold, w->detractor_weight);
+}
+
+/* A promotion without its own explain(): describe() and a sentence per hook. */
+static void explain_promo_generic(FILE *f, const promo_type *pt, const char *described,
+                                  lang_id lang, int html)
+{
+    if (described && *described)
+        text_paraf(f, html, L(lang, "What was applied: %s.", "具体做法（原文）：%s。"), described);
+    else if (pt)
+        text_paraf(f, html, "%s", pt->summary);
+    if (!pt)
+        return;
+    if (pt->conversion)
+        text_paraf(f, html, "%s",
+             L(lang, "Before the first visit, it changes how many prospects buy at all.",
+               "第一次消费之前：它改变了有多少潜在顾客愿意下单。"));
+    if (pt->at_till)
+        text_paraf(f, html, "%s",
+             L(lang,
+               "At the till, it changes what is paid (a discount, a prepaid balance, goods given), "
+               "so the perceived cost, and with it the value and the satisfaction of the visit.",
+               "在收银台：它改变了顾客实际付的钱（折扣、储值或赠品），也就改变了感知成本，进而改变这次消费"
+               "的价值和满意度。"));
+    if (pt->after_visit)
+        text_paraf(f, html, "%s",
+             L(lang,
+               "After the visit, it changes the chance of coming back: the customer has something to "
+               "come back for (a balance, a half-full card, a voucher).",
+               "消费之后：它改变了顾客回来的可能性，因为顾客手里有“回来的理由”（余额、集了一半的卡、代金券）。"));
+    if (pt->referral)
+        text_paraf(f, html, "%s",
+             L(lang,
+               "It changes word of mouth: how many friends a satisfied customer brings, and what each "
+               "costs.",
+               "它改变了口碑：一位满意的顾客能带来几位朋友，每带来一位要花多少钱。"));
+    if (pt->liability)
+        text_paraf(f, html, "%s",
+             L(lang,
+               "Money paid in advance and not yet spent is still owed to the customer at the end: a "
+               "liability, not profit.",
+               "预付了但还没消费掉的钱，到期末仍然欠着顾客：这是负债，不是利润。"));
+    text_paraf(f, html, "%s",
+         L(lang,
+           "What it costs is counted in the simulation's profit: a discount at its full amount, "
+           "goods given at their cost.",
+           "它的成本都算进了模拟的利润里：折扣按全额算，赠品按成本算。"));
+}
+
+/* Each active promotion, explained by its own code with the parameters the
+ * engine prepared. */
+static int explain_promotions(FILE *f, const engine *e, lang_id lang, int html)
+{
+    int n = engine_promotion_count(e);
+    heading(f, html, 3, "%s", L(lang, "Promotions", "促销与会员计划"));
+    if (n == 0) {
+        text_paraf(f, html, "%s",
+             L(lang, "No promotion is active: this is the business as it is.",
+               "这个场景没有任何促销：这就是生意本来的样子。"));
+        return 0;
+    }
+    text_paraf(f, html, "%s",
+         L(lang,
+           "The chain above is the customer without promotions. Each promotion below changes one "
+           "link of it; retsim compare measures what that does to profit and retention.",
+           "上面讲的是没有促销时的顾客。下面每一项促销都会改动这条链上的某一环；它对利润和留存到底有多大"
+           "影响，要用 retsim compare 来量。"));
+    for (int i = 0; i < n; i++) {
+        const void *pp;
+        const promo_type *pt = engine_promotion(e, i, &pp);
+        heading(f, html, 4, "%s", pt->name);
+        if (pt->explain) {
+            pt->explain(pp, f, (int)lang, html);
+            continue;
+        }
+        char desc[256] = "";
+        if (pt->describe)
+            pt->describe(pp, desc, sizeof desc);
+        explain_promo_generic(f, pt, desc, lang, html);
+    }
+    return 0;
+}
+
+/* The currency as a Chinese reader says it. */
+static const char *currency_word(const char *currency, lang_id lang)
+{
+    if (lang == LANG_ZH && (!strcmp(currency, "yuan") || !strcmp(currency, "CNY")
+                            || !strcmp(currency, "RMB") || !strcmp(currency, "rmb")))
+        return "元";
+    return currency;
+}
+
+static int write_explanation(FILE *f, const scenario *sc, const engine *e, lang_id lang, int html,
+                             diag *d)
+{
+    const scenario_params *sp = scen_get(sc, &section_scenario);
+    const economics_params *econ = scen_get(sc, &section_economics);
+    const char *currency = currency_word(scen_currency(sc), lang);
+    heading(f, html, 2, "%s", scen_name(sc));
+    if (*sp->description)
+        text_paraf(f, html, "%s", sp->description);
+
+    const void *mp;
+    const model_type *m = engine_model(e, &mp);
+    model_explain_env env = { econ->gross_margin, econ->discount_rate, econ->cost_per_visit,
+                              sp->horizon_days, currency };
+    if (m->explain) {
+        if (m->explain(mp, &env, f, (int)lang, html))
+            return diag_set(d, DIAG_RUNTIME, "%s: the %s model could not write its explanation",
+                            sc->path, m->name);
+    } else {
+        heading(f, html, 3, L(lang, "The customer model: %s", "顾客模型：%s"), m->name);
+        list_parameters(f, sc, m, mp, lang, html);
+    }
+    explain_channels(f, sc, lang, html, currency);
+    explain_engine_features(f, sc, lang, html, currency);
+    return explain_promotions(f, e, lang, html);
+}
+
+void explain_wrap(FILE *f, const char *text)
+{
+    wrap_text(f, text, strlen(text));
+}
+
+int explain_write(FILE *f, const scenario *sc, const engine *e, lang_id lang, int html, diag *d)
+{
+    if (!e)
+        return diag_set(d, DIAG_RUNTIME, "%s: explain needs the prepared scenario", sc->path);
+    if (html) {
+        fputs("<div class=\"explain\">\n", f);
+        int status = write_explanation(f, sc, e, lang, 1, d);
+        fputs("</div>\n", f);
+        if (!status && ferror(f))
+            status = diag_set(d, DIAG_RUNTIME, "writing the explanation: %s", strerror(errno));
+        return status;
+    }
+    /* text: written whole, then wrapped to 80 columns */
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *mem = open_memstream(&buf, &n);
+    if (!mem)
+        return diag_set(d, DIAG_RUNTIME, "out of memory");
+    int status = write_explanation(mem, sc, e, lang, 0, d);
+    if (fclose(mem) && !status)
+        status = diag_set(d, DIAG_RUNTIME, "out of memory");
+    if (!status) {
+        /* one blank line at the end, not two */
+        while (n > 1 && buf[n - 1] == '\n' && buf[n - 2] == '\n')
+            n--;
+        wrap_text(f, buf, n);
+        fflush(f);
+        if (ferror(f))
+            status = diag_set(d, DIAG_RUNTIME, "writing the explanation: %s", strerror(errno));
+    }
+    free(buf);
+    return status;
+}

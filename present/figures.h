@@ -1,0 +1,34 @@
+/* figures: every picture retsim draws, defined once, in English or Chinese,
+ * as PNG (for people) or SVG (for the HTML report).  The writers of run,
+ * compare, sweep and sensitivity and the report all draw through here, so a
+ * plot's title, axes, units and legend cannot differ between them. */
+#ifndef RETSIM_FIGURES_H
+#define RETSIM_FIGURES_H
+
+#include "../plots/plot.h"
+#include "../sim/diag.h"
+#include "../sim/lang.h"
+
+/* Draws one figure in the format and language given (the band's key entry
+ * included); a missing gnuplot is a warning, once per run, not an error: the
+ * CSV files and the .gp scripts are still there. */
+int figures_render(const char *dir, plot_spec *spec, plot_format fmt, lang_id lang, diag *d);
+
+/* retention, profit, customers, cohorts from a run's CSV files in dir. */
+int figures_run(const char *dir, const char *name, const char *currency, lang_id lang,
+                plot_format fmt, diag *d);
+/* Overlays of n scenarios whose run outputs are in dir/subdirs[k]; and, for
+ * paired runs, profit_difference from dir/diff.csv. */
+int figures_compare(const char *dir, const char *const *names, const char subdirs[][160], int n,
+                    int paired, const char *currency, lang_id lang, plot_format fmt, diag *d);
+/* sweep and sweep_retention from dir/sweep.csv (retention_col: the CSV
+ * column of the retention metric's mean; its CI follows; 0: no retention
+ * plot, when the horizon supports no retention age). */
+int figures_sweep(const char *dir, const char *name, const char *key, int profit_col,
+                  int retention_col, int retention_days, const char *currency, lang_id lang,
+                  plot_format fmt, diag *d);
+/* tornado from dir/tornado.csv */
+int figures_tornado(const char *dir, const char *name, double delta, const char *currency,
+                    lang_id lang, plot_format fmt, diag *d);
+
+#endif

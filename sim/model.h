@@ -1,0 +1,113 @@
+/* model: the customer-behaviour interface.
+ *
+ * A customer model is a const table of functions, like gsl_rng_type: the
+ * engine owns time, money and counting, the model owns what goes on in a
+ * customer's head (what they spend, how the visit felt, whether and when
+ * they come back).  A model knows nothing of files, threads or plots; it
+ * reads its parameters from the scenario once, in prepare(). */
+#ifndef RETSIM_MODEL_H
+#define RETSIM_MODEL_H
+
+#include <gsl/gsl_rng.h>
+#include <stdio.h>
+
+#include "scenario.h"
+
+/* Per-customer state a model may keep (traits drawn once, expectation...). */
+#define MODEL_STATE_MAX 6
+
+/* One visit, as the engine and the model see it. */
+typedef struct visit_ctx {
+    double t;              /* day of the visit, fractional */
+    int purchase_no;       /* 1 for the first purchase */
+    int referred;          /* the customer came through word of mouth */
+    double bill;           /* list price of what was bought (draw_bill) */
+    double discount;       /* money off the bill, as the customer feels it */
+    double windfall;       /* the part of the discount that is a one-off gift (a free
+                              meal, a voucher), which pleases without resetting what
+                              the customer expects of the next visit */
+    /* money, set by the engine to "paid the bill less the discount in
+     * cash" and changed by promotions (see promotion.h): */
+    double cash;           /* money received at this visit */
+    double revenue;        /* revenue recognised at this visit */
+    double promo_cost;     /* cost of goods or rewards given away, beyond the discount */
+    double extra_benefit;  /* perceived worth of what a promotion gives beyond the bill's goods */
+    /* filled by experience(): */
+    double benefit;        /* perceived benefit, currency */
+    double cost;           /* perceived cost: price paid plus non-money cost */
+    double value;          /* benefit - cost */
+    double expectation;    /* what the customer expected the value to be */
+    double satisfaction;   /* value - expectation */
+    double churn;          /* probability of never coming back after this visit */
+} visit_ctx;
+
+/* What explain() may know of the business around the customer (the
+ * engine's [economics] and [scenario]), for lifetime value. */
+typedef struct model_explain_env {
+    double gross_margin;
+    double discount_rate;  /* yearly */
+    double cost_per_visit;
+    int horizon_days;
+    const char *currency;
+} model_explain_env;
+
+/* What the model expects of a customer after the horizon, for the projected
+ * lifetime value (clv_projected): each future visit brings bill on average,
+ * after each the customer leaves for good with probability churn, and the
+ * days X between visits have interval_discount = E[exp(-delta X)] (their
+ * Laplace transform at the daily discount rate delta).  With these the
+ * expected discounted visits from the next one on are the geometric sum
+ *   sum_j (1 - churn)^j interval_discount^j = 1 / (1 - (1 - churn) interval_discount),
+ * exact when churn, bill and interval are the customer's own constants. */
+typedef struct model_continuation {
+    double bill;
+    double churn;
+    double interval_discount;
+    int exact;              /* 1: the model's own law; 0: an approximation (say which in its docs) */
+} model_continuation;
+
+typedef struct model_type {
+    const char *name;
+    const char *summary;
+    /* The model's own scenario sections (NULL-terminated). */
+    const scen_section *const *sections;
+    /* Digests the scenario into read-only parameters shared by all threads;
+     * NULL with d set on error. */
+    void *(*prepare)(const scenario *sc, diag *d);
+    void (*release)(void *params);
+    /* The average bill and days between visits, which promotions scale with. */
+    double (*mean_bill)(const void *params);
+    double (*mean_interval)(const void *params);
+    /* A new customer's traits, drawn once from r. */
+    void (*customer_init)(const void *params, double *state, gsl_rng *r);
+    /* The bill of this visit, before any promotion. */
+    double (*draw_bill)(const void *params, const double *state,
+                        const visit_ctx *v, gsl_rng *r);
+    /* How the visit felt, given what was paid; sets benefit to churn in v and
+     * may update state (e.g. expectation learns from experience). */
+    void (*experience)(const void *params, double *state, visit_ctx *v,
+                       gsl_rng *r);
+    /* Days until the next visit, for a customer who returns. */
+    double (*draw_interval)(const void *params, const double *state,
+                            gsl_rng *r);
+    /* Optional (NULL: `retsim explain` lists the model's parameters): the
+     * causal chain in plain language, every number computed by the model's
+     * own functions; lang is a lang_id (sim/lang.h), html 1 for an HTML
+     * fragment.  Returns 0, or -1 when it could not write. */
+    int (*explain)(const void *params, const struct model_explain_env *env, FILE *f,
+                   int lang, int html);
+    /* Optional (NULL: clv_projected is omitted with a note): the customer's
+     * continuation beyond the horizon, given their state and the churn
+     * applied at their last visit; delta is the discount rate per day. */
+    void (*continuation)(const void *params, const double *state, double last_churn,
+                         double delta, model_continuation *out);
+
+    /* Optional: a warning, one line without a newline, when the parameters
+     * leave the model's own mechanism idle for almost every customer (every
+     * first visit beyond the ends of the response curve, say), which a
+     * scenario's absolute amounts do silently.  Returns 1 with msg filled, or
+     * 0.  Deterministic: the same parameters, the same answer. */
+    int (*advise)(const void *params, char *msg, size_t cap);
+} model_type;
+
+#endif
