@@ -58,6 +58,15 @@ const scen_section promo_section_expectation_management = {
 
 static void *expectation_management_prepare(const scenario *sc, const promo_env *env, diag *d)
 {
+    /* the promise is the satisfaction model's: another model has no
+     * expectation for it to set, so the section would be silently idle */
+    if (env->model && env->model != &model_satisfaction) {
+        diag_set(d, DIAG_USAGE,
+                 "%s: [expectation_management] works through the satisfaction model's promise, but "
+                 "[customer] model = %s; remove the section or use model = satisfaction",
+                 sc->path, env->model->name);
+        return NULL;
+    }
     expectation_management_params *p = malloc(sizeof *p);
     if (!p) {
         diag_set(d, DIAG_RUNTIME, "out of memory");

@@ -135,7 +135,7 @@ static void recharge_after_visit(const void *params, double *st, visit_ctx *v, g
 {
     (void)r;
     const recharge_params *p = params;
-    st[ST_LAST_SATISFACTION] = v->satisfaction;
+    st[ST_LAST_SATISFACTION] = v->has_signal ? v->signal : 0.0;
     lock_in_after(st[ST_BALANCE], p->lock_in, v);
 }
 

@@ -497,6 +497,8 @@ static void sat_experience(const void *params, double *state, visit_ctx *v,
         }
     }
     v->churn = churn;
+    v->has_signal = 1;
+    v->signal = v->satisfaction;
 }
 
 static double sat_draw_interval(const void *params, const double *state, gsl_rng *r)

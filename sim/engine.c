@@ -180,7 +180,7 @@ engine *engine_prepare(const scenario *sc, diag *d)
         return NULL;
     }
     promo_env env = { e->model->mean_bill(e->mparams), e->model->mean_interval(e->mparams),
-                      e->econ.gross_margin };
+                      e->econ.gross_margin, e->model };
     e->referral_rate = e->wom.referrals_per_promoter;
     int slots = 0;
     for (int i = 0; plug->promotions[i]; i++) {
@@ -492,7 +492,9 @@ static void word_of_mouth(rep_ctx *c, const customer *cu, const visit_ctx *v)
 {
     const engine *e = c->e;
     const wom_params *wp = &e->wom;
-    if (v->satisfaction >= wp->promoter_threshold) {
+    if (!v->has_signal)
+        return;
+    if (v->signal >= wp->promoter_threshold) {
         c->out->metric[MET_PROMOTER_VISITS] += 1;
         rng_stream s;
         rng_stream_from_key(&s, cu->key, (uint64_t)v->purchase_no,
@@ -522,7 +524,7 @@ static void word_of_mouth(rep_ctx *c, const customer *cu, const visit_ctx *v)
             schedule(c, t, (uint32_t)w->npros, EV_PROSPECT);
             w->npros++;
         }
-    } else if (v->satisfaction <= wp->detractor_threshold) {
+    } else if (v->signal <= wp->detractor_threshold) {
         c->out->metric[MET_DETRACTOR_VISITS] += 1;
         /* a detractor costs detractor_weight promoters' worth of prospects,
          * spread over the following delay_days */
@@ -544,6 +546,7 @@ static void visit(rep_ctx *c, uint32_t who, double t)
     customer *cu = &w->cust[who];
     visit_ctx v = { 0 };
     v.t = t;
+    v.rate_multiplier = 1.0;
     v.purchase_no = ++cu->visits;
 
     v.referred = cu->referred;
@@ -593,7 +596,7 @@ static void visit(rep_ctx *c, uint32_t who, double t)
     if (w->observer)
         w->observer(w->observer_ctx, cu->id, t, v.bill);
     cu->t_last = t;
-    c->satisfaction_sum += v.satisfaction;
+    c->satisfaction_sum += v.has_signal ? v.signal : 0.0;
     if (v.purchase_no == 1 && v.value < 0)
         c->first_negative += 1;
 
@@ -609,7 +612,7 @@ static void visit(rep_ctx *c, uint32_t who, double t)
     double next = INFINITY;
     if (stays) {
         rng_stream_from_key(&s, cu->key, (uint64_t)v.purchase_no, RNG_INTERVAL);
-        next = t + e->model->draw_interval(e->mparams, cu->state, &s.rng);
+        next = t + e->model->draw_interval(e->mparams, cu->state, &s.rng) / v.rate_multiplier;
     }
     if (e->recall_on && next - t > e->recall.day && t + e->recall.day < e->horizon) {
         double when = t + e->recall.day;

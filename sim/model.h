@@ -39,6 +39,24 @@ typedef struct visit_ctx {
     double expectation;    /* what the customer expected the value to be */
     double satisfaction;   /* value - expectation */
     double churn;          /* probability of never coming back after this visit */
+    /* What every customer model exposes, whatever goes on inside it: the
+     * three levers a promotion may move and the signal word of mouth reads.
+     *   spend            bill, drawn by the model; a promotion may change it at the till
+     *   dropout          churn above, set by experience() at every purchase where the
+     *                    model has dropout (0 where it has none, as at BG/NBD's first
+     *                    purchase); after_visit hooks may scale it
+     *   time to the next rate_multiplier: the engine divides the model's draw_interval by
+     *   purchase         it (2: twice the pace), so a promotion moves the purchase rate of
+     *                    any model, BG/NBD's Poisson rate included; 1 leaves the model's
+     *                    law as it is.  Pulling one visit forward is a calendar event
+     *                    (promotion.h, on_event).
+     * The signal is the model's own account of how the visit went, in currency
+     * (the satisfaction model: value - expectation); has_signal 0 says the
+     * model has none (BG/NBD, sBG), so word of mouth sees no promoter and no
+     * detractor instead of a faked neutral 0. */
+    double rate_multiplier;
+    int has_signal;
+    double signal;
 } visit_ctx;
 
 /* What explain() may know of the business around the customer (the
@@ -83,7 +101,9 @@ typedef struct model_type {
     /* The bill of this visit, before any promotion. */
     double (*draw_bill)(const void *params, const double *state,
                         const visit_ctx *v, gsl_rng *r);
-    /* How the visit felt, given what was paid; sets benefit to churn in v and
+    /* How the visit felt, given what was paid; sets churn (the dropout lever)
+     * and the signal in v (the satisfaction model also fills benefit to
+     * satisfaction above, for its explain; other models leave them 0) and
      * may update state (e.g. expectation learns from experience). */
     void (*experience)(const void *params, double *state, visit_ctx *v,
                        gsl_rng *r);

@@ -37,6 +37,9 @@ typedef struct promo_env {
     double mean_bill;       /* the customer model's average bill */
     double mean_interval;   /* the customer model's average days between visits */
     double gross_margin;
+    /* the customer model in use: a promotion that works through one model's
+     * own mechanism (the satisfaction model's promise, say) checks it */
+    const model_type *model;
 } promo_env;
 
 typedef struct promo_type {
