@@ -31,6 +31,7 @@
 #include <stdlib.h>
 
 #include "../sim/sections.h"
+#include "standing.h"
 #include "../sim/text.h"
 #include "../sim/promotion.h"
 

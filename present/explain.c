@@ -7,8 +7,9 @@
  * itself through its explain() hook or, where it has none, its describe()
  * line and a sentence for each point of the visit it acts on.  A model
  * without the hook gets its parameters listed.  What is left here is the
- * frame: the title, how customers arrive, the reminder and word of mouth
- * (engine features, quoted from their parameters), and the layout: text
+ * frame: the title, how customers arrive, then the business's standing
+ * practices (recall, word of mouth) and the promotions, each explained by
+ * its own module, and the layout: text
  * wrapped to 80 columns, or an HTML fragment for the report. */
 #include "explain.h"
 #include "../sim/text.h"
@@ -41,24 +42,7 @@ static void heading(FILE *f, int html, int level, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    if (html) {
-        fprintf(f, "<h%d>", level);
-        text_escape_html(f, buf);
-        fprintf(f, "</h%d>\n", level);
-        return;
-    }
-    if (level == 4) {
-        fprintf(f, "[%s]\n\n", buf);
-        return;
-    }
-    /* underlined: = for the scenario, - for its parts */
-    fprintf(f, "%s\n", buf);
-    int w = 0;
-    for (const unsigned char *p = (const unsigned char *)buf; *p; p++)
-        w += (*p & 0xC0) != 0x80 ? (*p >= 0xE0 ? 2 : 1) : 0;
-    for (int i = 0; i < w && i < WRAP_COLUMNS; i++)
-        fputc(level == 2 ? '=' : '-', f);
-    fputs("\n\n", f);
+    text_heading(f, html, level, buf);
 }
 
 /* ---- wrapping text to 80 columns, Chinese included ---- */
@@ -308,43 +292,16 @@ static void explain_channels(FILE *f, const scenario *sc, lang_id lang, int html
     }
 }
 
-/* The reminder and word of mouth: engine features, quoted from their parameters. */
-static void explain_engine_features(FILE *f, const scenario *sc, lang_id lang, int html,
-                                    const char *currency)
+/* The business's standing practices (recall, word of mouth): modules that
+ * explain themselves, told with the business before the promotions. */
+static void explain_standing(FILE *f, const engine *e, lang_id lang, int html)
 {
-    const recall_params *r = scen_get(sc, &section_recall);
-    if (scen_present(sc, &section_recall) && r->enabled) {
-        heading(f, html, 3, "%s", L(lang, "The reminder", "回访提醒"));
-        text_paraf(f, html,
-             L(lang,
-               "%d days after each visit, a customer who has not come back yet gets a message (%g %s "
-               "each). Of those who would never have come back, %.0f %% are won back and return within "
-               "%d days. It changes the chance to come back after every visit, not the visit itself: it "
-               "works best just before the customer's natural time to return.",
-               "每次消费后第 %d 天，还没回来的顾客会收到一条消息（每条 %g %s）。本来不会再来的顾客里，"
-               "有 %.0f%% 被拉回来，并在 %d 天内到店。它改变的是每次消费后“回不回来”的概率，而不是消费体验"
-               "本身；在顾客本该回来之前发，效果最好。"),
-             r->day, r->cost, currency, 100 * r->lift, r->response_days);
-        if (r->pull_forward > 0)
-            text_paraf(f, html,
-                 L(lang,
-                   "Of those who would come back anyway, later than day %d, %.0f %% come sooner: within "
-                   "%d days of the message. That is where the reminder's timing matters.",
-                   "本来就会回来、但要晚于第 %d 天才回来的顾客中，有 %.0f%% 会提前到店：在收到消息后 %d 天内。"
-                   "提醒发得是否及时，差别就在这里。"),
-                 r->day, 100 * r->pull_forward, r->response_days);
+    for (int i = 0; i < engine_promotion_count(e); i++) {
+        const void *pp;
+        const promo_type *pt = engine_promotion(e, i, &pp);
+        if (pt->standing && pt->explain)
+            pt->explain(pp, f, (int)lang, html);
     }
-    const wom_params *w = scen_get(sc, &section_wom);
-    if (scen_present(sc, &section_wom) && w->enabled)
-        text_paraf(f, html,
-             L(lang,
-               "Word of mouth: a visit with satisfaction above %g makes a promoter, who brings %g "
-               "friends on average about %d days later; below %g a detractor, who costs %g times as "
-               "many prospects as a promoter brings.",
-               "口碑：满意度高于 %g 的一次消费会让顾客变成“推荐者”，平均带来 %g 位朋友（大约 %d 天后）；"
-               "低于 %g 的会变成“贬损者”，他赶走的潜在顾客是推荐者带来的 %g 倍。"),
-             w->promoter_threshold, w->referrals_per_promoter, w->delay_days,
-             w->detractor_threshold, w->detractor_weight);
 }
 
 /* A promotion without its own explain(): describe() and a sentence per hook. */
@@ -397,9 +354,13 @@ static void explain_promo_generic(FILE *f, const promo_type *pt, const char *des
  * engine prepared. */
 static int explain_promotions(FILE *f, const engine *e, lang_id lang, int html)
 {
-    int n = engine_promotion_count(e);
+    int n = engine_promotion_count(e), promotions = 0;
+    for (int i = 0; i < n; i++) {
+        const void *pp;
+        promotions += !engine_promotion(e, i, &pp)->standing;
+    }
     heading(f, html, 3, "%s", L(lang, "Promotions", "促销与会员计划"));
-    if (n == 0) {
+    if (promotions == 0) {
         text_paraf(f, html, "%s",
              L(lang, "No promotion is active: this is the business as it is.",
                "这个场景没有任何促销：这就是生意本来的样子。"));
@@ -414,6 +375,8 @@ static int explain_promotions(FILE *f, const engine *e, lang_id lang, int html)
     for (int i = 0; i < n; i++) {
         const void *pp;
         const promo_type *pt = engine_promotion(e, i, &pp);
+        if (pt->standing)
+            continue;
         heading(f, html, 4, "%s", pt->name);
         if (pt->explain) {
             pt->explain(pp, f, (int)lang, html);
@@ -459,7 +422,7 @@ static int write_explanation(FILE *f, const scenario *sc, const engine *e, lang_
         list_parameters(f, sc, m, mp, lang, html);
     }
     explain_channels(f, sc, lang, html, currency);
-    explain_engine_features(f, sc, lang, html, currency);
+    explain_standing(f, e, lang, html);
     return explain_promotions(f, e, lang, html);
 }
 

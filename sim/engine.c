@@ -29,17 +29,13 @@ struct engine {
     double acq_cost_per_customer[MAX_CHANNELS];
     economics_params econ;
     lifecycle_params life;
-    int recall_on;
-    recall_params recall;
-    int wom_on;
-    wom_params wom;
-    int referral_channel;
     double discount_per_day;     /* continuous rate: ln(1 + yearly) / 365 */
     int npromo;
     const promo_type *promo[MAX_PROMOS];
     void *pparams[MAX_PROMOS];
     int poffset[MAX_PROMOS];     /* where each promotion's state starts in a customer's slots */
     int pslots;                  /* promotion state per customer, all promotions */
+    int pstream[MAX_PROMOS];     /* each module's stream purpose base (sim/rng.h) */
     double referral_rate;        /* referrals per promoter visit, after programmes */
     double referral_reward;      /* paid per referred prospect who buys */
 };
@@ -60,7 +56,8 @@ typedef struct customer {
     double state[MODEL_STATE_MAX];
 } customer;
 
-enum { EV_VISIT = 0, EV_PROSPECT = 1 };
+/* A module's calendar event has kind EV_MODULE + (module << 16 | tag). */
+enum { EV_VISIT = 0, EV_PROSPECT = 1, EV_MODULE = 2 };
 
 typedef struct event {
     double t;
@@ -157,22 +154,15 @@ engine *engine_prepare(const scenario *sc, diag *d)
         diag_set(d, DIAG_USAGE, "%s: at most %d channels", sc->path, MAX_CHANNELS);
         return NULL;
     }
-    e->referral_channel = -1;
-    e->wom = *(const wom_params *)scen_get(sc, &section_wom);
-    e->wom_on = e->wom.enabled && scen_present(sc, &section_wom);
     for (int i = 0; i < e->nchannels; i++) {
         const char *label;
         e->channel[i] = *(const channel_params *)scen_nth(sc, &section_channel, i, &label);
         const channel_params *c = &e->channel[i];
         /* what it costs, on average, to win one customer through this channel */
         e->acq_cost_per_customer[i] = c->conversion > 0 ? c->cost_per_prospect / c->conversion : 0;
-        if (e->wom_on && !strcmp(label, e->wom.into_channel))
-            e->referral_channel = i;
     }
     e->econ = *(const economics_params *)scen_get(sc, &section_economics);
     e->life = *(const lifecycle_params *)scen_get(sc, &section_lifecycle);
-    e->recall = *(const recall_params *)scen_get(sc, &section_recall);
-    e->recall_on = e->recall.enabled && scen_present(sc, &section_recall);
     e->discount_per_day = log1p(e->econ.discount_rate) / 365.0;
     e->mparams = e->model->prepare(sc, d);
     if (!e->mparams) {
@@ -181,8 +171,10 @@ engine *engine_prepare(const scenario *sc, diag *d)
     }
     promo_env env = { e->model->mean_bill(e->mparams), e->model->mean_interval(e->mparams),
                       e->econ.gross_margin, e->model };
-    e->referral_rate = e->wom.referrals_per_promoter;
-    int slots = 0;
+    /* referrals per promoter visit: word of mouth sets the base, programmes
+     * amplify it (the referral hooks, in registry order) */
+    e->referral_rate = 0;
+    int slots = 0, legacy = 0;
     for (int i = 0; plug->promotions[i]; i++) {
         const promo_type *pt = plug->promotions[i];
         if (!scen_present(sc, pt->section))
@@ -200,6 +192,9 @@ engine *engine_prepare(const scenario *sc, diag *d)
         e->promo[e->npromo] = pt;
         e->pparams[e->npromo] = pp;
         e->poffset[e->npromo] = slots;
+        /* the purposes the draws had when recall and word of mouth were
+         * engine code: a promotion's by its position among the others */
+        e->pstream[e->npromo] = pt->legacy_stream ? pt->legacy_stream : RNG_PROMOTION + legacy++;
         e->npromo++;
         slots += pt->state_slots;
         e->pslots = slots;
@@ -232,19 +227,17 @@ const promo_type *engine_promotion(const engine *e, int i, const void **params)
 int engine_promotions(const engine *e, const char **names, char descriptions[][256], int max)
 {
     int n = 0;
-    if (e->recall_on && n < max) {
-        names[n] = "recall";
-        snprintf(descriptions[n], 256,
-                 "recall: a reminder %d days after the last visit, %g each, wins back %.0f %% of those "
-                 "who would not return and brings %.0f %% of the others in sooner",
-                 e->recall.day, e->recall.cost, 100 * e->recall.lift, 100 * e->recall.pull_forward);
-        n++;
-    }
-    for (int i = 0; i < e->npromo && n < max; i++, n++) {
-        names[n] = e->promo[i]->name;
+    for (int i = 0; i < e->npromo && n < max; i++) {
+        /* a module that describes nothing (word of mouth, a module switched
+         * off by its enabled key) is not an applied promotion */
+        if (!e->promo[i]->describe)
+            continue;
         descriptions[n][0] = '\0';
-        if (e->promo[i]->describe)
-            e->promo[i]->describe(e->pparams[i], descriptions[n], 256);
+        e->promo[i]->describe(e->pparams[i], descriptions[n], 256);
+        if (!descriptions[n][0])
+            continue;
+        names[n] = e->promo[i]->name;
+        n++;
     }
     return n;
 }
@@ -394,9 +387,9 @@ static int day_of(const engine *e, double t)
     return d < e->horizon ? d : e->horizon - 1;
 }
 
-/* Adds 1 to days i with a <= i < b (snapshot at the start of day i), within
- * the horizon, as differences. */
-static void add_days(double *diff, int horizon, double a, double b)
+/* Adds weight (1, or -1 to take a span back) to days i with a <= i < b
+ * (snapshot at the start of day i), within the horizon, as differences. */
+static void add_days(double *diff, int horizon, double a, double b, double weight)
 {
     double lo = ceil(a), hi = ceil(b);
     if (lo < 0)
@@ -405,8 +398,8 @@ static void add_days(double *diff, int horizon, double a, double b)
         hi = horizon;
     if (lo >= hi)
         return;
-    diff[(int)lo] += 1.0;
-    diff[(int)hi] -= 1.0;
+    diff[(int)lo] += weight;
+    diff[(int)hi] -= weight;
 }
 
 static void add_cost(rep_ctx *c, double t, double amount, double *metric)
@@ -488,54 +481,90 @@ static void open_day(rep_ctx *c, int day)
     w->bucket_n[day] = 0;
 }
 
-static void word_of_mouth(rep_ctx *c, const customer *cu, const visit_ctx *v)
+/* How the business sees a customer between a visit at t and the next one:
+ * active, then silent, then dormant (weight -1 takes the span back when a
+ * calendar event moves the next visit). */
+static void lifecycle_spans(rep_ctx *c, double t, double next, double weight)
 {
     const engine *e = c->e;
-    const wom_params *wp = &e->wom;
-    if (!v->has_signal)
+    engine_work *w = c->w;
+    double silent = t + e->life.silent_after, dormant = t + e->life.dormant_after;
+    double lost = t + e->life.lost_after;
+    add_days(w->active_diff, e->horizon, t, fmin(next, silent), weight);
+    add_days(w->silent_diff, e->horizon, silent, fmin(next, dormant), weight);
+    add_days(w->dormant_diff, e->horizon, dormant, fmin(next, lost), weight);
+}
+
+/* ---- the engine's services to a module's hooks (sim/promotion.h) ---- */
+
+typedef struct module_call {
+    rep_ctx *c;
+    uint32_t who;                /* the customer's index */
+    int module;                  /* the module's index among the active ones */
+    int purchase_no;             /* the visit the call belongs to (0 for a calendar event) */
+} module_call;
+
+static void svc_schedule(void *ctx, double t, int tag)
+{
+    module_call *m = ctx;
+    schedule(m->c, t, m->who, EV_MODULE + ((uint32_t)m->module << 16 | ((uint32_t)tag & 0xFFFFu)));
+}
+
+static void svc_touch(void *ctx, double t, double amount)
+{
+    module_call *m = ctx;
+    rep_ctx *c = m->c;
+    customer *cu = &c->w->cust[m->who];
+    add_cost(c, t, amount, &c->out->metric[MET_TOUCH_COST]);
+    cu->value -= amount * discount(c->e, t - cu->t_first);
+}
+
+static void svc_count(void *ctx, int metric, double amount)
+{
+    module_call *m = ctx;
+    if (metric >= 0 && metric < MET_COUNT)
+        m->c->out->metric[metric] += amount;
+}
+
+static void svc_refer(void *ctx, double t, int channel, unsigned k)
+{
+    module_call *m = ctx;
+    rep_ctx *c = m->c;
+    engine_work *w = c->w;
+    if (t >= c->e->horizon || channel < 0 || channel >= c->e->nchannels)
         return;
-    if (v->signal >= wp->promoter_threshold) {
-        c->out->metric[MET_PROMOTER_VISITS] += 1;
-        rng_stream s;
-        rng_stream_from_key(&s, cu->key, (uint64_t)v->purchase_no,
-                        RNG_WORD_OF_MOUTH);
-        unsigned int n = gsl_ran_poisson(&s.rng, e->referral_rate);
-        for (unsigned int k = 0; k < n; k++) {
-            double t = v->t + wp->delay_days * gsl_rng_uniform(&s.rng);
-            if (t >= e->horizon)
-                continue;
-            engine_work *w = c->w;
-            if (w->npros == w->cappros) {
-                size_t cap = w->cappros ? 2 * w->cappros : 1024;
-                prospect *p = realloc(w->pros, cap * sizeof *p);
-                if (!p) {
-                    c->oom = 1;
-                    return;
-                }
-                w->pros = p;
-                w->cappros = cap;
-            }
-            /* a referred prospect's id derives from the referrer, so other
-             * customers' streams do not move when referrals change */
-            w->pros[w->npros] = (prospect){
-                rng_mix(cu->id ^ rng_mix(((uint64_t)v->purchase_no << 20) | k)),
-                e->referral_channel, 1
-            };
-            schedule(c, t, (uint32_t)w->npros, EV_PROSPECT);
-            w->npros++;
+    if (w->npros == w->cappros) {
+        size_t cap = w->cappros ? 2 * w->cappros : 1024;
+        prospect *p = realloc(w->pros, cap * sizeof *p);
+        if (!p) {
+            c->oom = 1;
+            return;
         }
-    } else if (v->signal <= wp->detractor_threshold) {
-        c->out->metric[MET_DETRACTOR_VISITS] += 1;
-        /* a detractor costs detractor_weight promoters' worth of prospects,
-         * spread over the following delay_days */
-        double per_day = wp->detractor_weight * wp->referrals_per_promoter / wp->delay_days;
-        int from = (int)v->t + 1;
-        int to = from + wp->delay_days;
-        if (from < e->horizon) {
-            c->w->suppress_diff[from] += per_day;
-            c->w->suppress_diff[to < e->horizon ? to : e->horizon] -= per_day;
-        }
+        w->pros = p;
+        w->cappros = cap;
     }
+    /* a referred prospect's id derives from the referrer, so other
+     * customers' streams do not move when referrals change */
+    w->pros[w->npros] = (prospect){
+        rng_mix(w->cust[m->who].id ^ rng_mix(((uint64_t)m->purchase_no << 20) | k)), channel, 1
+    };
+    schedule(c, t, (uint32_t)w->npros, EV_PROSPECT);
+    w->npros++;
+}
+
+static void svc_suppress(void *ctx, int from, int to, double per_day)
+{
+    module_call *m = ctx;
+    int horizon = m->c->e->horizon;
+    if (from < 0 || from >= horizon || to <= from)
+        return;
+    m->c->w->suppress_diff[from] += per_day;
+    m->c->w->suppress_diff[to < horizon ? to : horizon] -= per_day;
+}
+
+static promo_services services(module_call *m)
+{
+    return (promo_services){ m, svc_schedule, svc_touch, svc_count, svc_refer, svc_suppress };
 }
 
 static void visit(rep_ctx *c, uint32_t who, double t)
@@ -558,16 +587,14 @@ static void visit(rep_ctx *c, uint32_t who, double t)
     v.cash = v.revenue = v.bill;
     for (int i = 0; i < e->npromo; i++)
         if (e->promo[i]->at_till) {
-            rng_stream_from_key(&s, cu->key, (uint64_t)v.purchase_no,
-                            RNG_PROMOTION + (uint64_t)i);
+            rng_stream_from_key(&s, cu->key, (uint64_t)v.purchase_no, (uint64_t)e->pstream[i]);
             e->promo[i]->at_till(e->pparams[i], pstate + e->poffset[i], &v, &s.rng);
         }
     rng_stream_from_key(&s, cu->key, (uint64_t)v.purchase_no, RNG_EXPERIENCE);
     e->model->experience(e->mparams, cu->state, &v, &s.rng);
     for (int i = 0; i < e->npromo; i++)
         if (e->promo[i]->after_visit) {
-            rng_stream_from_key(&s, cu->key, (uint64_t)v.purchase_no,
-                            RNG_PROMOTION + 64 + (uint64_t)i);
+            rng_stream_from_key(&s, cu->key, (uint64_t)v.purchase_no, 64 + (uint64_t)e->pstream[i]);
             e->promo[i]->after_visit(e->pparams[i], pstate + e->poffset[i], &v, &s.rng);
         }
     if (v.churn > 1)
@@ -614,53 +641,50 @@ static void visit(rep_ctx *c, uint32_t who, double t)
         rng_stream_from_key(&s, cu->key, (uint64_t)v.purchase_no, RNG_INTERVAL);
         next = t + e->model->draw_interval(e->mparams, cu->state, &s.rng) / v.rate_multiplier;
     }
-    if (e->recall_on && next - t > e->recall.day && t + e->recall.day < e->horizon) {
-        double when = t + e->recall.day;
-        add_cost(c, when, e->recall.cost, &out->metric[MET_TOUCH_COST]);
-        out->metric[MET_REMINDERS] += 1;
-        cu->value -= e->recall.cost * discount(e, when - cu->t_first);
-        if (!stays) {
-            rng_stream_from_key(&s, cu->key, (uint64_t)v.purchase_no, RNG_RECALL);
-            if (gsl_rng_uniform(&s.rng) < e->recall.lift) {
-                next = when + e->recall.response_days * gsl_rng_uniform(&s.rng);
-                out->metric[MET_RECALLED] += 1;
-            }
-        } else if (e->recall.pull_forward > 0) {
-            /* a customer who would come back anyway may come sooner */
-            rng_stream_from_key(&s, cu->key, (uint64_t)v.purchase_no, RNG_RECALL);
-            if (gsl_rng_uniform(&s.rng) < e->recall.pull_forward) {
-                double sooner = when + e->recall.response_days * gsl_rng_uniform(&s.rng);
-                if (sooner < next)
-                    next = sooner;
-            }
+    /* the modules' say on the next visit (a reminder, word of mouth) */
+    next_visit nv = { t, stays, next, e->horizon, e->referral_rate };
+    for (int i = 0; i < e->npromo && !c->oom; i++)
+        if (e->promo[i]->after_decision) {
+            module_call call = { c, who, i, v.purchase_no };
+            promo_services svc = services(&call);
+            uint64_t purpose = e->promo[i]->legacy_stream ? (uint64_t)e->pstream[i]
+                                                          : 128 + (uint64_t)e->pstream[i];
+            rng_stream_from_key(&s, cu->key, (uint64_t)v.purchase_no, purpose);
+            e->promo[i]->after_decision(e->pparams[i], pstate + e->poffset[i], &v, &nv, &s.rng, &svc);
         }
-    }
-    if (!stays && isinf(next) && e->recall_on && next - t > e->recall.day
-        && t + e->recall.day >= e->horizon) {
-        /* the reminder falls after the horizon: whether it wins the customer
-         * back decides whether they are truly lost (survival).  The same
-         * draw a longer horizon would make, so the answer does not depend
-         * on the horizon; no cost is booked, since it is not spent in it. */
-        double when = t + e->recall.day;
-        rng_stream_from_key(&s, cu->key, (uint64_t)v.purchase_no, RNG_RECALL);
-        if (gsl_rng_uniform(&s.rng) < e->recall.lift)
-            cu->t_next = when + e->recall.response_days * gsl_rng_uniform(&s.rng);
-        else
-            cu->t_next = INFINITY;
-    } else {
-        cu->t_next = next;
-    }
+    /* a next visit past the horizon is not simulated, but says whether the
+     * customer was lost for good (survival) */
+    next = cu->t_next = nv.next;
     cu->last_churn = v.churn;
-    /* how the business sees the customer until the next visit */
-    double silent = t + e->life.silent_after, dormant = t + e->life.dormant_after;
-    double lost = t + e->life.lost_after;
-    add_days(w->active_diff, e->horizon, t, fmin(next, silent));
-    add_days(w->silent_diff, e->horizon, silent, fmin(next, dormant));
-    add_days(w->dormant_diff, e->horizon, dormant, fmin(next, lost));
-
-    if (e->wom_on)
-        word_of_mouth(c, cu, &v);
+    lifecycle_spans(c, t, next, 1.0);
     schedule(c, next, who, EV_VISIT);
+}
+
+/* One of a module's own calendar events: the module may bring the
+ * customer's next visit forward (never back), which moves the visit on the
+ * calendar and the business's view of the customer until it. */
+static void module_event(rep_ctx *c, event ev)
+{
+    const engine *e = c->e;
+    engine_work *w = c->w;
+    int module = (int)((ev.kind - EV_MODULE) >> 16);
+    int tag = (int)((ev.kind - EV_MODULE) & 0xFFFFu);
+    customer *cu = &w->cust[ev.who];
+    double *pstate = w->pslots ? w->pstate + (size_t)ev.who * (size_t)w->pslots : NULL;
+    calendar_event ce = { ev.t, tag, cu->t_first, cu->t_last, cu->visits, cu->t_next, e->horizon };
+    module_call call = { c, ev.who, module, 0 };
+    promo_services svc = services(&call);
+    /* keyed by the day and tag, apart from every visit's key (purchase numbers) */
+    uint64_t word = (1ull << 62) | ((uint64_t)(uint32_t)(int)ev.t << 16) | (uint64_t)tag;
+    rng_stream s;
+    rng_stream_from_key(&s, cu->key, word, 192 + (uint64_t)e->pstream[module]);
+    e->promo[module]->on_event(e->pparams[module], pstate + e->poffset[module], &ce, &s.rng, &svc);
+    if (ce.next < cu->t_next && ce.next >= ev.t) {
+        lifecycle_spans(c, cu->t_last, cu->t_next, -1.0);
+        lifecycle_spans(c, cu->t_last, ce.next, 1.0);
+        cu->t_next = ce.next;
+        schedule(c, ce.next, ev.who, EV_VISIT);
+    }
 }
 
 static void prospect_arrives(rep_ctx *c, uint64_t id, int channel, int referred, double t)
@@ -1051,11 +1075,16 @@ int engine_replicate(const engine *e, engine_work *w, uint64_t seed, int rep,
              * while this one is processed */
             if (w->nheap > 0 && w->heap[0].kind == EV_VISIT)
                 __builtin_prefetch(&w->cust[w->heap[0].who]);
-            if (ev.kind == EV_VISIT)
-                visit(&c, ev.who, ev.t);
-            else
+            if (ev.kind == EV_VISIT) {
+                /* a visit a calendar event has since brought forward is stale */
+                if (ev.t == w->cust[ev.who].t_next)
+                    visit(&c, ev.who, ev.t);
+            } else if (ev.kind == EV_PROSPECT) {
                 prospect_arrives(&c, w->pros[ev.who].id, w->pros[ev.who].channel,
                                  w->pros[ev.who].referred, ev.t);
+            } else {
+                module_event(&c, ev);
+            }
         }
     }
     if (c.oom || finish(&c))

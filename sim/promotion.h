@@ -14,6 +14,25 @@
  *   referral     word of mouth of a promoter visit (referral programmes).
  *   liability    at the horizon: prepaid value still owed to the customer.
  *
+ * and on the calendar, through the engine's services (promo_services):
+ *
+ *   after_decision  the model has decided whether and when the customer
+ *                comes next (next_visit); may move that visit (a reminder
+ *                that wins a customer back or brings them sooner), book a
+ *                touch, send referred prospects, put events of its own on
+ *                the calendar (at an offset from this visit, at a date).
+ *   on_event     one of the module's own calendar events for a customer
+ *                (a birthday month opening, a campaign day): the customer
+ *                responds or not (pulling the next visit forward), the
+ *                touch costs money, further events may be scheduled.
+ *
+ * Recall and word of mouth are modules of this kind (models/recall.c,
+ * models/word_of_mouth.c); `standing` marks such a standing practice of
+ * the business, explained with the business rather than among the
+ * promotions.  A module listed in the applied promotions is one whose
+ * describe() writes a line (a module switched off by its own enabled key
+ * writes none).
+ *
  * Money is accounted exactly (tests prove it): over a customer's life,
  *   cash in = recognised revenue + liability at the horizon,
  * and profit = revenue - cost of goods (1 - gross margin) x bill - promo_cost
@@ -42,6 +61,48 @@ typedef struct promo_env {
     const model_type *model;
 } promo_env;
 
+/* The visit the customer model has decided on, for after_decision. */
+typedef struct next_visit {
+    double t;               /* this visit's day */
+    int stays;              /* 0: the model lets the customer go for good */
+    double next;            /* the next visit's day (INFINITY: none); a module may change it.
+                               A day past the horizon is not simulated but still tells
+                               survival that the customer was not lost */
+    int horizon;
+    double referral_rate;   /* mean referrals of a promoter visit, after every referral hook */
+} next_visit;
+
+/* One of a module's calendar events for a customer, for on_event. */
+typedef struct calendar_event {
+    double t;               /* the event's day */
+    int tag;                /* what the module scheduled it for (its own numbering) */
+    double t_first, t_last; /* the customer's first and last visits */
+    int visits;
+    double next;            /* the customer's next visit (INFINITY: none); a module may bring it
+                               forward, never push it back */
+    int horizon;
+} calendar_event;
+
+/* What the engine does for a module's hook, for the customer and module of
+ * that call; ctx is the engine's own and is passed back to every function. */
+typedef struct promo_services {
+    void *ctx;
+    /* An event of this module for this customer on day t (dropped at or
+     * past the horizon); on_event receives it with tag (0..65535). */
+    void (*schedule)(void *ctx, double t, int tag);
+    /* A touch of this customer (message, call, card) on day t costing
+     * amount: booked in touch_cost, the day's costs and the customer's value. */
+    void (*touch)(void *ctx, double t, double amount);
+    /* Adds amount to metric (a metric_id of sim/metrics.h). */
+    void (*count)(void *ctx, int metric, double amount);
+    /* The k-th prospect this customer refers at this visit arrives on day t
+     * through channel (an index among the scenario's [channel.*]). */
+    void (*refer)(void *ctx, double t, int channel, unsigned k);
+    /* per_day organic prospects are lost each day from day from to day to
+     * (exclusive), e.g. to a detractor's word. */
+    void (*suppress)(void *ctx, int from, int to, double per_day);
+} promo_services;
+
 typedef struct promo_type {
     const char *name;
     const char *summary;
@@ -64,6 +125,16 @@ typedef struct promo_type {
      * costs, in plain language; lang is a lang_id (sim/lang.h), html 1
      * for an HTML fragment. */
     void (*explain)(const void *p, FILE *f, int lang, int html);
+    /* optional calendar hooks (NULL: not used), with the module's own stream r */
+    void (*after_decision)(const void *p, double *state, const visit_ctx *v, next_visit *n,
+                           gsl_rng *r, const promo_services *s);
+    void (*on_event)(const void *p, double *state, calendar_event *ev, gsl_rng *r,
+                     const promo_services *s);
+    int standing;
+    /* Transitional, for the byte-identical move of recall and word of mouth
+     * into modules: the stream purpose they drew from as engine code
+     * (sim/rng.h); 0 for every other module. */
+    int legacy_stream;
 } promo_type;
 
 #define PROMO_STATE_MAX 24

@@ -1,5 +1,6 @@
 /* The engine's own scenario sections: the business around the customers
- * (horizon, channels, economics, lifecycle, recall, word of mouth).  The
+ * (horizon, channels, economics, lifecycle); recall and word of mouth
+ * are modules like the promotions (models/recall.c, models/word_of_mouth.c).  The
  * customer's mind lives in models/. */
 #ifndef RETSIM_SECTIONS_H
 #define RETSIM_SECTIONS_H
@@ -42,27 +43,8 @@ typedef struct lifecycle_params {
     int lost_after;
 } lifecycle_params;
 
-typedef struct recall_params {
-    int enabled;
-    int day;
-    double cost;
-    double lift;
-    int response_days;
-    double pull_forward;
-} recall_params;
-
-typedef struct wom_params {
-    int enabled;
-    double promoter_threshold;
-    double detractor_threshold;
-    double referrals_per_promoter;
-    double detractor_weight;
-    int delay_days;
-    char into_channel[SCEN_TEXT_MAX];
-} wom_params;
-
 extern const scen_section section_scenario, section_channel, section_customer,
-    section_economics, section_lifecycle, section_recall, section_wom;
+    section_economics, section_lifecycle;
 
 /* NULL-terminated, in reference order. */
 extern const scen_section *const engine_sections[];

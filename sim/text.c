@@ -47,3 +47,26 @@ char *text_trim(char *s)
         s[--n] = '\0';
     return s;
 }
+
+void text_heading(FILE *f, int html, int level, const char *text)
+{
+    if (html) {
+        fprintf(f, "<h%d>", level);
+        text_escape_html(f, text);
+        fprintf(f, "</h%d>\n", level);
+        return;
+    }
+    if (level == 4) {
+        fprintf(f, "[%s]\n\n", text);
+        return;
+    }
+    /* underlined: = for the scenario, - for its parts; a Chinese character
+     * takes two columns */
+    fprintf(f, "%s\n", text);
+    int w = 0;
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+        w += (*p & 0xC0) != 0x80 ? (*p >= 0xE0 ? 2 : 1) : 0;
+    for (int i = 0; i < w && i < TEXT_HEADING_COLUMNS; i++)
+        fputc(level == 2 ? '=' : '-', f);
+    fputs("\n\n", f);
+}

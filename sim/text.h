@@ -15,6 +15,12 @@ void text_para(FILE *f, int html, const char *text);
 /* The same, printf-style. */
 void text_paraf(FILE *f, int html, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* A heading: level 2 for the scenario, 3 for its parts (underlined with =
+ * or - in text, at most TEXT_HEADING_COLUMNS wide), 4 for a promotion
+ * ([name]); <hN> in HTML. */
+#define TEXT_HEADING_COLUMNS 80
+void text_heading(FILE *f, int html, int level, const char *text);
+
 /* Strips leading and trailing white space in place; returns the start. */
 char *text_trim(char *s);
 

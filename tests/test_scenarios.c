@@ -25,6 +25,7 @@
 #include "../models/satisfaction.h"
 #include "../sim/scenario.h"
 #include "../sim/sections.h"
+#include "../models/standing.h"
 
 #define BAD_DIR "scenarios/bad"
 #define GOOD_DIR "scenarios/good"
