@@ -26,7 +26,6 @@
 #include "../sim/lang.h"
 #include "../sim/metrics.h"
 #include "../sim/promotion.h"
-#include "../sim/rng.h"
 #include "../sim/sections.h"
 #include "../sim/text.h"
 #include "standing.h"
@@ -183,5 +182,4 @@ const promo_type promo_recall = {
     .explain = recall_explain,
     .after_decision = recall_after_decision,
     .standing = 1,
-    .legacy_stream = RNG_RECALL,
 };

@@ -28,7 +28,6 @@
 #include "../sim/lang.h"
 #include "../sim/metrics.h"
 #include "../sim/promotion.h"
-#include "../sim/rng.h"
 #include "../sim/sections.h"
 #include "../sim/text.h"
 #include "standing.h"
@@ -193,5 +192,4 @@ const promo_type promo_word_of_mouth = {
     .explain = wom_explain,
     .after_decision = wom_after_decision,
     .standing = 1,
-    .legacy_stream = RNG_WORD_OF_MOUTH,
 };

@@ -35,7 +35,7 @@ struct engine {
     void *pparams[MAX_PROMOS];
     int poffset[MAX_PROMOS];     /* where each promotion's state starts in a customer's slots */
     int pslots;                  /* promotion state per customer, all promotions */
-    int pstream[MAX_PROMOS];     /* each module's stream purpose base (sim/rng.h) */
+    uint64_t pstream[MAX_PROMOS][RNG_HOOK_EVENT + 1];  /* each module's purposes, by hook (sim/rng.h) */
     double referral_rate;        /* referrals per promoter visit, after programmes */
     double referral_reward;      /* paid per referred prospect who buys */
 };
@@ -174,7 +174,7 @@ engine *engine_prepare(const scenario *sc, diag *d)
     /* referrals per promoter visit: word of mouth sets the base, programmes
      * amplify it (the referral hooks, in registry order) */
     e->referral_rate = 0;
-    int slots = 0, legacy = 0;
+    int slots = 0;
     for (int i = 0; plug->promotions[i]; i++) {
         const promo_type *pt = plug->promotions[i];
         if (!scen_present(sc, pt->section))
@@ -192,9 +192,9 @@ engine *engine_prepare(const scenario *sc, diag *d)
         e->promo[e->npromo] = pt;
         e->pparams[e->npromo] = pp;
         e->poffset[e->npromo] = slots;
-        /* the purposes the draws had when recall and word of mouth were
-         * engine code: a promotion's by its position among the others */
-        e->pstream[e->npromo] = pt->legacy_stream ? pt->legacy_stream : RNG_PROMOTION + legacy++;
+        /* draws keyed by the module's name, not its position (sim/rng.h) */
+        for (int h = RNG_HOOK_AT_TILL; h <= RNG_HOOK_EVENT; h++)
+            e->pstream[e->npromo][h] = rng_module_purpose(pt->name, (rng_module_hook)h);
         e->npromo++;
         slots += pt->state_slots;
         e->pslots = slots;
@@ -587,14 +587,15 @@ static void visit(rep_ctx *c, uint32_t who, double t)
     v.cash = v.revenue = v.bill;
     for (int i = 0; i < e->npromo; i++)
         if (e->promo[i]->at_till) {
-            rng_stream_from_key(&s, cu->key, (uint64_t)v.purchase_no, (uint64_t)e->pstream[i]);
+            rng_stream_from_key(&s, cu->key, (uint64_t)v.purchase_no, e->pstream[i][RNG_HOOK_AT_TILL]);
             e->promo[i]->at_till(e->pparams[i], pstate + e->poffset[i], &v, &s.rng);
         }
     rng_stream_from_key(&s, cu->key, (uint64_t)v.purchase_no, RNG_EXPERIENCE);
     e->model->experience(e->mparams, cu->state, &v, &s.rng);
     for (int i = 0; i < e->npromo; i++)
         if (e->promo[i]->after_visit) {
-            rng_stream_from_key(&s, cu->key, (uint64_t)v.purchase_no, 64 + (uint64_t)e->pstream[i]);
+            rng_stream_from_key(&s, cu->key, (uint64_t)v.purchase_no,
+                                e->pstream[i][RNG_HOOK_AFTER_VISIT]);
             e->promo[i]->after_visit(e->pparams[i], pstate + e->poffset[i], &v, &s.rng);
         }
     if (v.churn > 1)
@@ -647,9 +648,8 @@ static void visit(rep_ctx *c, uint32_t who, double t)
         if (e->promo[i]->after_decision) {
             module_call call = { c, who, i, v.purchase_no };
             promo_services svc = services(&call);
-            uint64_t purpose = e->promo[i]->legacy_stream ? (uint64_t)e->pstream[i]
-                                                          : 128 + (uint64_t)e->pstream[i];
-            rng_stream_from_key(&s, cu->key, (uint64_t)v.purchase_no, purpose);
+            rng_stream_from_key(&s, cu->key, (uint64_t)v.purchase_no,
+                                e->pstream[i][RNG_HOOK_AFTER_DECISION]);
             e->promo[i]->after_decision(e->pparams[i], pstate + e->poffset[i], &v, &nv, &s.rng, &svc);
         }
     /* a next visit past the horizon is not simulated, but says whether the
@@ -677,7 +677,7 @@ static void module_event(rep_ctx *c, event ev)
     /* keyed by the day and tag, apart from every visit's key (purchase numbers) */
     uint64_t word = (1ull << 62) | ((uint64_t)(uint32_t)(int)ev.t << 16) | (uint64_t)tag;
     rng_stream s;
-    rng_stream_from_key(&s, cu->key, word, 192 + (uint64_t)e->pstream[module]);
+    rng_stream_from_key(&s, cu->key, word, e->pstream[module][RNG_HOOK_EVENT]);
     e->promo[module]->on_event(e->pparams[module], pstate + e->poffset[module], &ce, &s.rng, &svc);
     if (ce.next < cu->t_next && ce.next >= ev.t) {
         lifecycle_spans(c, cu->t_last, cu->t_next, -1.0);

@@ -131,10 +131,6 @@ typedef struct promo_type {
     void (*on_event)(const void *p, double *state, calendar_event *ev, gsl_rng *r,
                      const promo_services *s);
     int standing;
-    /* Transitional, for the byte-identical move of recall and word of mouth
-     * into modules: the stream purpose they drew from as engine code
-     * (sim/rng.h); 0 for every other module. */
-    int legacy_stream;
 } promo_type;
 
 #define PROMO_STATE_MAX 24

@@ -84,3 +84,13 @@ void rng_stream_init(rng_stream *s, uint64_t seed, uint64_t a, uint64_t b,
 {
     rng_stream_from_key(s, rng_key(rng_key(rng_key_seed(seed), a), b), c, purpose);
 }
+
+uint64_t rng_module_purpose(const char *name, rng_module_hook hook)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;  /* FNV-1a offset basis */
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+        h ^= *p;
+        h *= 0x100000001b3ULL;           /* FNV prime */
+    }
+    return rng_mix(h ^ rng_mix((uint64_t)hook)) | (1ULL << 63);
+}

@@ -28,11 +28,25 @@ typedef enum {
     RNG_VISIT,          /* the bill at one visit */
     RNG_EXPERIENCE,     /* how one visit felt */
     RNG_DECISION,       /* whether the customer returns after a visit */
-    RNG_INTERVAL,       /* days until the next visit */
-    RNG_RECALL,         /* the response to a reminder */
-    RNG_WORD_OF_MOUTH,  /* referrals and detractor effects of a visit */
-    RNG_PROMOTION       /* promotions; add the promotion's index to it */
+    RNG_INTERVAL        /* days until the next visit */
 } rng_purpose;
+
+/* A module's draws (promotions, recall, word of mouth: sim/promotion.h)
+ * are keyed by the module's name and the hook they are for, never by its
+ * position among the active modules: switching one module on then moves no
+ * other module's draws (the common-random-numbers promise above, which a
+ * position would break: the i-th active promotion changes when one before
+ * it is switched on).  The purpose word is a hash of the name (FNV-1a, 64
+ * bits: Fowler, Noll and Vo) mixed with the hook, with the top bit set so
+ * that it never equals one of the small purposes above. */
+typedef enum {
+    RNG_HOOK_AT_TILL = 1,
+    RNG_HOOK_AFTER_VISIT,
+    RNG_HOOK_AFTER_DECISION,
+    RNG_HOOK_EVENT
+} rng_module_hook;
+
+uint64_t rng_module_purpose(const char *name, rng_module_hook hook);
 
 /* A stream that lives on the caller's stack: no allocation per draw site. */
 typedef struct rng_stream {
