@@ -10,6 +10,7 @@
 extern const promo_type promo_recharge, promo_stored_value, promo_bundle, promo_package,
     promo_stamp_card, promo_welcome_vouchers, promo_referral_programme, promo_points_mall,
     promo_expectation_management, promo_churn_reduction, promo_recall, promo_word_of_mouth;
+extern const promo_type promo_birthday_coupon;
 extern const model_type model_bgnbd, model_sbg;
 
 /* The first is the [customer] model default. */
@@ -24,6 +25,7 @@ static const model_type *const models[] = { &model_satisfaction, &model_bgnbd, &
 static const promo_type *const promotions[] = {
     &promo_recall, &promo_word_of_mouth,
     &promo_referral_programme, &promo_welcome_vouchers, &promo_stamp_card, &promo_points_mall,
+    &promo_birthday_coupon,
     &promo_package, &promo_recharge, &promo_stored_value, &promo_bundle,
     &promo_expectation_management, &promo_churn_reduction, NULL
 };

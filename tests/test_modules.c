@@ -144,3 +144,46 @@ Test(modules, recall_moves_repeat_rate_on_bgnbd)
     scen_free(with);
 }
 
+/* The birthday-month coupon moves the repeat rate on both baselines: the
+ * satisfaction restaurant and the BG/NBD retailer. */
+static void birthday_moves_repeat_rate(const char *base_path, const char *variant_path)
+{
+    scenario *base = load_file(base_path), *with = load_file(variant_path);
+    double diff, se;
+    paired(base, with, MET_REPEAT_RATE, 8, 17, &diff, &se);
+    cr_expect(diff > 4 * se && se > 0, "%s: the birthday coupon moved repeat_rate by %+.4f (SE %.4f)",
+              variant_path, diff, se);
+    /* the money identity: every voucher is a discount, nothing is owed */
+    double *r = tu_per_replication(with, 2, 17, 1);
+    for (int k = 0; k < 2; k++) {
+        const double *m = r + k * MET_COUNT;
+        cr_expect(fabs(m[MET_CASH_IN] - m[MET_REVENUE] - m[MET_LIABILITY_END]) <= 1e-6 * m[MET_CASH_IN],
+                  "cash %.2f != revenue %.2f + liability %.2f", m[MET_CASH_IN], m[MET_REVENUE],
+                  m[MET_LIABILITY_END]);
+        cr_expect(m[MET_DISCOUNTS] > 0 && m[MET_TOUCH_COST] > 0, "no voucher used or no message sent");
+    }
+    free(r);
+    scen_free(base);
+    scen_free(with);
+}
+
+Test(modules, birthday_coupon_moves_repeat_rate_on_satisfaction)
+{
+    birthday_moves_repeat_rate("scenarios/restaurant.ini", "scenarios/restaurant_birthday.ini");
+}
+
+Test(modules, birthday_coupon_moves_repeat_rate_on_bgnbd)
+{
+    birthday_moves_repeat_rate("scenarios/cdnow.ini", "scenarios/cdnow_birthday.ini");
+}
+
+/* The coupon is drawn from its own streams: 1 and 2 threads agree bit for bit. */
+Test(modules, birthday_coupon_identical_for_any_thread_count)
+{
+    scenario *sc = load_file("scenarios/cdnow_birthday.ini");
+    run_result *one = tu_run(sc, 4, 8, 1), *two = tu_run(sc, 4, 8, 2);
+    cr_expect(same_result_but(one, two, -1), "1 and 2 threads differ");
+    run_result_free(one);
+    run_result_free(two);
+    scen_free(sc);
+}
