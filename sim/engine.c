@@ -640,7 +640,9 @@ static void visit(rep_ctx *c, uint32_t who, double t)
     double next = INFINITY;
     if (stays) {
         rng_stream_from_key(&s, cu->key, (uint64_t)v.purchase_no, RNG_INTERVAL);
-        next = t + e->model->draw_interval(e->mparams, cu->state, &s.rng) / v.rate_multiplier;
+        /* the pace lever: a rate multiplier of 0 or below stops purchasing */
+        double interval = e->model->draw_interval(e->mparams, cu->state, &s.rng);
+        next = v.rate_multiplier > 0 ? t + interval / v.rate_multiplier : INFINITY;
     }
     /* the modules' say on the next visit (a reminder, word of mouth) */
     next_visit nv = { t, stays, next, e->horizon, e->referral_rate };

@@ -4,12 +4,17 @@
  * difference over replications run on common random numbers: its mean
  * against its standard error, never a loose tolerance. */
 #include <criterion/criterion.h>
+#include <limits.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../models/registry.h"
 #include "../sim/metrics.h"
+#include "../sim/plugins.h"
+#include "../sim/promotion.h"
 #include "../sim/rng.h"
 #include "../sim/stats.h"
 #include "util.h"
@@ -185,5 +190,78 @@ Test(modules, birthday_coupon_identical_for_any_thread_count)
     cr_expect(same_result_but(one, two, -1), "1 and 2 threads differ");
     run_result_free(one);
     run_result_free(two);
+    scen_free(sc);
+}
+
+/* ---- the rate lever, on a model without satisfaction ---- */
+
+/* A test-only promotion that doubles the pace of purchasing after every
+ * visit (rate_multiplier 2): on BG/NBD the days to the next purchase halve
+ * in law, so with nobody dropping out at the first purchase the share who
+ * buy a second time within the horizon must rise. */
+typedef struct { int unused; } pace_params;
+static const scen_key pace_keys[] = {
+    { "unused", KEY_INT, offsetof(pace_params, unused), 0, 0, 1, 0, "", NULL, "Unused." },
+    { 0 }
+};
+static const scen_section pace_section = { "test_pace", "Test: doubles the purchase rate.",
+                                           sizeof(pace_params), 1, pace_keys, NULL };
+static void *pace_prepare(const scenario *sc, const promo_env *env, diag *d)
+{
+    (void)sc;
+    (void)env;
+    (void)d;
+    static pace_params p;
+    return &p;
+}
+static void pace_release(void *p)
+{
+    (void)p;
+}
+static void pace_after_visit(const void *p, double *st, visit_ctx *v, gsl_rng *r)
+{
+    (void)p;
+    (void)st;
+    (void)r;
+    v->rate_multiplier = 2.0;
+}
+static const promo_type pace_promotion = {
+    .name = "test_pace", .summary = "Test: doubles the purchase rate", .section = &pace_section,
+    .prepare = pace_prepare, .release = pace_release, .after_visit = pace_after_visit,
+};
+
+Test(modules, rate_lever_moves_the_second_purchase_on_bgnbd)
+{
+    /* this test's own registries: the built-in models and the test promotion */
+    static const promo_type *const promos[] = { &pace_promotion, NULL };
+    static sim_plugins plugins;
+    plugins.models = retsim_builtin_plugins.models;
+    plugins.promotions = promos;
+    diag d = { 0 };
+    cr_assert(sim_use_plugins(&plugins, &d) == 0, "%s", d.msg);
+    scenario *base = load_file("scenarios/cdnow.ini");
+    char *cdnow = realpath("scenarios/cdnow.ini", NULL), ini[4200];
+    cr_assert(cdnow);
+    snprintf(ini, sizeof ini, "[scenario]\nbase = %s\n\n[test_pace]\n", cdnow);
+    free(cdnow);
+    scenario *fast = tu_scenario(ini);
+    double diff, se;
+    paired(base, fast, MET_REPEAT_RATE, 8, 23, &diff, &se);
+    cr_expect(diff > 4 * se && se > 0, "doubling the rate moved repeat_rate by %+.4f (SE %.4f)", diff, se);
+    scen_free(base);
+    scen_free(fast);
+}
+
+/* The expectation-management section works through the satisfaction
+ * model's promise: on a model without one it is refused, not left idle. */
+Test(modules, expectation_management_refused_without_a_promise)
+{
+    const char *ov[] = { "expectation_management.conversion_per_promise=1" };
+    diag d = { 0 };
+    scenario *sc = scen_load("scenarios/cdnow.ini", ov, 1, &d);
+    cr_assert(sc, "%s", d.msg);
+    engine *e = engine_prepare(sc, &d);
+    cr_expect(e == NULL && strstr(d.msg, "satisfaction"), "accepted on BG/NBD: %s", d.msg);
+    engine_free(e);
     scen_free(sc);
 }
