@@ -1100,9 +1100,13 @@ int engine_replicate(const engine *e, engine_work *w, uint64_t seed, int rep,
 size_t engine_bytes_per_customer(const engine *e)
 {
     /* the record, its promotion slots, its sort key at the end of a
-     * replication (sortbuf) and its one pending visit in the calendar */
+     * replication (sortbuf), its one pending visit in the calendar and one
+     * pending event for each module that keeps events of its own */
+    size_t events = 1;
+    for (int i = 0; i < e->npromo; i++)
+        events += e->promo[i]->on_event != NULL;
     return sizeof(customer) + (size_t)e->pslots * sizeof(double) + sizeof(double)
-           + sizeof(event);
+           + events * sizeof(event);
 }
 
 double engine_expected_customers(const engine *e)
