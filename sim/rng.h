@@ -31,7 +31,10 @@ typedef enum {
     RNG_INTERVAL,       /* days until the next visit */
     RNG_RECALL,         /* the response to a reminder */
     RNG_WORD_OF_MOUTH,  /* referrals and detractor effects of a visit */
-    RNG_PROMOTION       /* promotions; add the promotion's index to it */
+    RNG_PROMOTION,      /* promotions; add the promotion's index to it */
+    /* whether an arrival balks at the day's queue (sim/queue.h); far from
+     * RNG_PROMOTION + i so that no promotion's stream can meet it */
+    RNG_QUEUE = 0x51554555
 } rng_purpose;
 
 /* A stream that lives on the caller's stack: no allocation per draw site. */

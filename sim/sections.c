@@ -1,6 +1,7 @@
 #include "sections.h"
 
 #include "plugins.h"
+#include "queue.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -284,7 +285,9 @@ const scen_section section_wom = {
 
 const scen_section *const engine_sections[] = {
     &section_scenario, &section_customer, &section_channel, &section_economics,
-    &section_lifecycle, &section_recall, &section_wom, NULL
+    &section_lifecycle, &section_recall, &section_wom,
+    &section_capacity, /* sim/queue.c */
+    NULL
 };
 
 const char *scen_name(const scenario *sc)
