@@ -45,6 +45,7 @@ struct engine {
     double referral_reward;      /* paid per referred prospect who buys */
     int queue_on;                /* [capacity] present: a queue each day (sim/queue.h) */
     capacity_params capacity;
+    double fixed_wait;           /* engine_fix_wait: >= 0 replaces the computed wait */
 };
 
 typedef struct customer {
@@ -183,6 +184,7 @@ engine *engine_prepare(const scenario *sc, diag *d)
     e->discount_per_day = log1p(e->econ.discount_rate) / 365.0;
     e->queue_on = scen_present(sc, &section_capacity);
     e->capacity = *(const capacity_params *)scen_get(sc, &section_capacity);
+    e->fixed_wait = -1;
     e->mparams = e->model->prepare(sc, d);
     if (!e->mparams) {
         free(e);
@@ -219,6 +221,11 @@ engine *engine_prepare(const scenario *sc, diag *d)
         }
     }
     return e;
+}
+
+void engine_fix_wait(engine *e, double minutes)
+{
+    e->fixed_wait = minutes;
 }
 
 const model_type *engine_model(const engine *e, const void **params)
@@ -797,6 +804,11 @@ static void queue_open_day(rep_ctx *c, int day, double suppressed)
 {
     const engine *e = c->e;
     const engine_work *w = c->w;
+    if (e->fixed_wait >= 0) {
+        c->wait_today = e->fixed_wait;
+        c->balk_today = queue_balk(&e->capacity, e->fixed_wait);
+        return;
+    }
     double lost, demand = 0;
     double keep = organic_keep(e, day, suppressed, &lost);
     for (int ch = 0; ch < e->nchannels; ch++)
