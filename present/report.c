@@ -200,6 +200,8 @@ static const char *unit_label(const page *p, int m)
         return L(p->lang, "visits", "次");
     if (!strcmp(u, "touches"))
         return L(p->lang, "touches", "次");
+    if (!strcmp(u, "minutes"))
+        return L(p->lang, "minutes", "分钟");
     return u;
 }
 
