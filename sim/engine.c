@@ -837,6 +837,8 @@ static int queue_balks(rep_ctx *c, uint64_t key, uint64_t word)
  * to try again after one usual interval. */
 static int queue_turns_away(rep_ctx *c, customer *cu, uint32_t who, double t)
 {
+    if (!(c->balk_today > 0))
+        return 0;
     const engine *e = c->e;
     /* keyed by the day too: a customer who balks again on a later day draws afresh */
     uint64_t key = rng_key(cu->key, (uint64_t)day_of(e, t));

@@ -290,3 +290,22 @@ Test(queue, a_crowd_drawing_promotion_pays_at_the_queue)
     scen_free(base);
     scen_free(promo);
 }
+
+Test(queue, one_thread_and_two_give_the_same_queue)
+{
+    static const char *const sets[] = { "scenario.horizon_days=300" };
+    scenario *sc = load_with("scenarios/restaurant_small_recharge.ini", sets, 1);
+    run_result *r1 = tu_run(sc, 4, 9, 1), *r2 = tu_run(sc, 4, 9, 2);
+    for (int m = 0; m < MET_COUNT; m++) {
+        stat_summary a = stat_vec_get(r1->scen[0].metric, (size_t)m);
+        stat_summary b = stat_vec_get(r2->scen[0].metric, (size_t)m);
+        cr_expect(!memcmp(&a.mean, &b.mean, sizeof a.mean) && !memcmp(&a.sd, &b.sd, sizeof a.sd),
+                  "%s: %.17g with 1 thread, %.17g with 2", metric_table[m].name, a.mean, b.mean);
+    }
+    double balked, se;
+    tu_metric(r1, MET_BALKED, &balked, &se);
+    cr_expect(balked > 0, "nobody balked: the test would prove nothing");
+    run_result_free(r1);
+    run_result_free(r2);
+    scen_free(sc);
+}
