@@ -104,6 +104,18 @@ static int parse_param(const char *param, char *key, size_t keycap, double *valu
     return 0;
 }
 
+/* A metric of a mechanism the scenario leaves out (the queue) is no column:
+ * sweeps without it keep their outputs.  Such metrics come last in
+ * metric_table, so the columns before them keep their places. */
+static int sweep_left_out(const run_result *res, int n, int m)
+{
+    if (!metric_table[m].optional)
+        return 0;
+    for (int i = 0; i < n; i++)
+        if (!isnan(stat_vec_get(res->scen[i].metric, (size_t)m).mean))
+            return 0;
+    return 1;
+}
 
 static int write_sweep(const char *dir, const char *key, const double *values, int n,
                        const run_result *res, const scenario *sc, uint64_t seed, diag *d)
@@ -120,8 +132,9 @@ static int write_sweep(const char *dir, const char *key, const double *values, i
         return d->status;
     fprintf(f, "%s", key);
     for (int m = 0; m < MET_COUNT; m++)
-        fprintf(f, ",%s_mean,%s_ci_low,%s_ci_high", metric_table[m].name, metric_table[m].name,
-                metric_table[m].name);
+        if (!sweep_left_out(res, n, m))
+            fprintf(f, ",%s_mean,%s_ci_low,%s_ci_high", metric_table[m].name, metric_table[m].name,
+                    metric_table[m].name);
     fputc('\n', f);
     json_t *root = json_object(), *vals = json_array(), *metrics = json_object();
     json_object_set_new(root, "scenario", json_string(name));
@@ -136,6 +149,8 @@ static int write_sweep(const char *dir, const char *key, const double *values, i
         json_array_append_new(vals, json_real(values[i]));
         for (int m = 0; m < MET_COUNT; m++) {
             stat_summary s = stat_vec_get(res->scen[i].metric, (size_t)m);
+            if (sweep_left_out(res, n, m))
+                continue;
             if (isnan(s.mean))
                 fputs(",,,", f);
             else
@@ -144,6 +159,8 @@ static int write_sweep(const char *dir, const char *key, const double *values, i
         fputc('\n', f);
     }
     for (int m = 0; m < MET_COUNT; m++) {
+        if (sweep_left_out(res, n, m))
+            continue;
         json_t *o = json_object(), *mean = json_array(), *lo = json_array(), *hi = json_array();
         for (int i = 0; i < n; i++) {
             stat_summary s = stat_vec_get(res->scen[i].metric, (size_t)m);

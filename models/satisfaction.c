@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "../sim/model.h"
+#include "../sim/queue.h"
 #include "../sim/lang.h"
 #include "../sim/text.h"
 #include "satisfaction.h"
@@ -379,6 +380,10 @@ static void *sat_prepare(const scenario *sc, diag *d)
     p->benefit_at_mean_bill = e->product_value + e->staff_value + e->service_value
                               + e->image_value;
     p->nonmoney_cost = e->waiting_cost + e->hassle_cost + e->travel_cost;
+    capacity_params cap = *(const capacity_params *)scen_get(sc, &section_capacity);
+    scen_default_per_bill(&section_capacity, &cap, p->spend.mean);
+    p->wait_cost_per_minute = cap.wait_cost_per_minute;
+    p->wait_minutes_accepted = cap.wait_minutes_accepted;
     const sat_loyalty_params *l = &p->loyalty;
     if (l->mean > 0 && l->polarisation > 0) {
         double k = 1.0 / l->polarisation - 1.0;
@@ -466,7 +471,8 @@ static void sat_experience(const void *params, double *state, visit_ctx *v,
                        : 0.0;
     v->benefit = p->benefit_at_mean_bill * (v->bill / p->spend.mean) * state[ST_TASTE]
                  + noise + v->extra_benefit;
-    v->cost = (v->bill - v->discount) + p->nonmoney_cost;
+    v->cost = (v->bill - v->discount) + p->nonmoney_cost
+              + p->wait_cost_per_minute * fmax(0, v->wait_minutes - p->wait_minutes_accepted);
     v->value = v->benefit - v->cost;
     v->expectation = state[ST_EXPECTATION];
     v->satisfaction = v->value - v->expectation;

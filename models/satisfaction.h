@@ -60,6 +60,7 @@ typedef struct sat_params {
     sat_visits_params visits;
     sat_spend_params spend;
     double benefit_at_mean_bill, nonmoney_cost;
+    double wait_cost_per_minute, wait_minutes_accepted;  /* [capacity], sim/queue.h */
     double loyalty_a, loyalty_b;
 } sat_params;
 

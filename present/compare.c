@@ -129,6 +129,18 @@ void compare_material_text(char *buf, size_t cap, int m, double material_overrid
         snprintf(buf, cap, L(lang, "%g %% of the base", "基准的 %g%%"), 100 * x);
 }
 
+/* A metric of a mechanism no scenario of the batch has (the queue): left
+ * out of the tables, so batches without it keep their outputs. */
+static int left_out(const compare_table *t, int m)
+{
+    if (!metric_table[m].optional)
+        return 0;
+    for (int k = 0; k < t->nscen; k++)
+        if (!isnan(t->value[k][m].mean))
+            return 0;
+    return 1;
+}
+
 static int write_tables(const char *dir, const batch *b, const compare_table *t, diag *d)
 {
     char tmp[4200];
@@ -138,7 +150,7 @@ static int write_tables(const char *dir, const batch *b, const compare_table *t,
     fputs("metric,scenario,file,mean,ci_low,ci_high,diff_mean,diff_ci_low,diff_ci_high,"
           "rel_change,rel_ci_low,rel_ci_high,verdict,material_threshold\n", f);
     for (int m = 0; m < MET_COUNT; m++)
-        for (int k = 0; k < t->nscen; k++) {
+        for (int k = 0; k < t->nscen && !left_out(t, m); k++) {
             const stat_summary *v = &t->value[k][m];
             fprintf(f, "%s,%s,%s", metric_table[m].name, scen_name(b->sc[k]), b->sc[k]->path);
             out_csv_number(f, v->mean);
@@ -182,6 +194,8 @@ static int write_tables(const char *dir, const batch *b, const compare_table *t,
         json_object_set_new(root, "material", json_real(t->material));
     json_t *bm = json_object();
     for (int m = 0; m < MET_COUNT; m++) {
+        if (left_out(t, m))
+            continue;
         json_t *o = json_object();
         json_object_set_new(o, "mean", out_json_number(t->value[0][m].mean));
         json_object_set_new(o, "ci_low", out_json_number(t->value[0][m].ci_low));
@@ -197,6 +211,8 @@ static int write_tables(const char *dir, const batch *b, const compare_table *t,
         json_object_set_new(v, "promotions", out_json_promotions(b->e[k]));
         json_t *ms = json_object();
         for (int m = 0; m < MET_COUNT; m++) {
+            if (left_out(t, m))
+                continue;
             double rel, lo, hi;
             compare_relative(t, k, m, &rel, &lo, &hi);
             json_t *o = json_object();

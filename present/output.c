@@ -408,7 +408,7 @@ static int write_summary_json(const char *dir, const scenario *sc, const engine 
         char note[400];
         if (metric_written(s, (metric_id)m, &st))
             json_object_set_new(metrics, metric_table[m].name, summary_json(&st, metric_table[m].unit));
-        else
+        else if (!(metric_table[m].optional && isnan(st.mean)))  /* a mechanism left out */
             json_object_set_new(omitted, metric_table[m].name,
                                 json_string(metric_omitted_note((metric_id)m, s->horizon, note, sizeof note)));
     }

@@ -76,6 +76,9 @@ static const metric_text metric_texts[MET_COUNT] = {
     [MET_DISCOUNTS] = { "discounts", "折扣", "促销从账单中减去的金额（免单、代金券、赠送、积分）。" },
     [MET_PROMO_COST] = { "promotion cost", "促销成本", "促销赠送的商品与奖励的成本（折扣之外）。" },
     [MET_LIABILITY_END] = { "owed to customers at the end", "期末未消费预付余额", "期末仍欠顾客的预付价值；不计入利润。" },
+    [MET_QUEUE_WAIT] = { "mean wait in the queue", "平均排队等待", "已购买顾客的平均排队时间（分钟），按当天需求与接待能力（M/M/c）计算；仅在有 [capacity] 时。" },
+    [MET_BALKED] = { "arrivals who walked away", "排队离开的顾客", "看到当天的队伍后未购买就离开的到店（含本会首次购买的潜在顾客）；仅在有 [capacity] 时。" },
+    [MET_BALK_SHARE] = { "share who walked away", "排队离开占比", "离开队伍的到店占全部到店的比例；仅在有 [capacity] 时。" },
 };
 
 static const char *metric_label(int m, lang_id lang)
@@ -197,6 +200,8 @@ static const char *unit_label(const page *p, int m)
         return L(p->lang, "visits", "次");
     if (!strcmp(u, "touches"))
         return L(p->lang, "touches", "次");
+    if (!strcmp(u, "minutes"))
+        return L(p->lang, "minutes", "分钟");
     return u;
 }
 

@@ -9,6 +9,7 @@
 #include "model.h"
 #include "plugins.h"
 #include "promotion.h"
+#include "queue.h"
 #include "rng.h"
 #include "sections.h"
 
@@ -38,6 +39,9 @@ struct engine {
     uint64_t pstream[MAX_PROMOS][RNG_HOOK_EVENT + 1];  /* each module's purposes, by hook (sim/rng.h) */
     double referral_rate;        /* referrals per promoter visit, after programmes */
     double referral_reward;      /* paid per referred prospect who buys */
+    int queue_on;                /* [capacity] present: a queue each day (sim/queue.h) */
+    capacity_params capacity;
+    double fixed_wait;           /* engine_fix_wait: >= 0 replaces the computed wait */
 };
 
 typedef struct customer {
@@ -114,6 +118,10 @@ typedef struct rep_ctx {
     double satisfaction_sum;
     double first_negative;
     int oom;
+    /* the queue (sim/queue.h): today's wait and balking probability, and
+     * the replication's tallies; all 0 without [capacity] */
+    double wait_today, balk_today;
+    double queue_wait_sum, queue_served, queue_balked;
 } rep_ctx;
 
 engine *engine_prepare(const scenario *sc, diag *d)
@@ -164,6 +172,9 @@ engine *engine_prepare(const scenario *sc, diag *d)
     e->econ = *(const economics_params *)scen_get(sc, &section_economics);
     e->life = *(const lifecycle_params *)scen_get(sc, &section_lifecycle);
     e->discount_per_day = log1p(e->econ.discount_rate) / 365.0;
+    e->queue_on = scen_present(sc, &section_capacity);
+    e->capacity = *(const capacity_params *)scen_get(sc, &section_capacity);
+    e->fixed_wait = -1;
     e->mparams = e->model->prepare(sc, d);
     if (!e->mparams) {
         free(e);
@@ -205,6 +216,11 @@ engine *engine_prepare(const scenario *sc, diag *d)
         }
     }
     return e;
+}
+
+void engine_fix_wait(engine *e, double minutes)
+{
+    e->fixed_wait = minutes;
 }
 
 const model_type *engine_model(const engine *e, const void **params)
@@ -481,6 +497,10 @@ static void open_day(rep_ctx *c, int day)
     w->bucket_n[day] = 0;
 }
 
+/* the queue, below */
+static int queue_balks(rep_ctx *c, uint64_t key, uint64_t word);
+static int queue_turns_away(rep_ctx *c, customer *cu, uint32_t who, double t);
+
 /* How the business sees a customer between a visit at t and the next one:
  * active, then silent, then dormant (weight -1 takes the span back when a
  * calendar event moves the next visit). */
@@ -573,10 +593,15 @@ static void visit(rep_ctx *c, uint32_t who, double t)
     engine_work *w = c->w;
     rep_result *out = c->out;
     customer *cu = &w->cust[who];
+    if (cu->visits > 0 && queue_turns_away(c, cu, who, t))
+        return;
     visit_ctx v = { 0 };
     v.t = t;
     v.rate_multiplier = 1.0;
     v.purchase_no = ++cu->visits;
+    v.wait_minutes = c->wait_today;
+    c->queue_wait_sum += c->wait_today;
+    c->queue_served += 1;
 
     v.referred = cu->referred;
     double *pstate = w->pslots ? w->pstate + (size_t)who * (size_t)w->pslots : NULL;
@@ -689,6 +714,16 @@ static void module_event(rep_ctx *c, event ev)
     }
 }
 
+/* The chance that a prospect of this channel buys, after promotions. */
+static double prospect_conversion(const engine *e, int channel, int referred)
+{
+    double conversion = e->channel[channel].conversion;
+    for (int i = 0; i < e->npromo; i++)
+        if (e->promo[i]->conversion)
+            conversion = e->promo[i]->conversion(e->pparams[i], conversion, referred);
+    return conversion;
+}
+
 static void prospect_arrives(rep_ctx *c, uint64_t id, int channel, int referred, double t)
 {
     const engine *e = c->e;
@@ -696,16 +731,17 @@ static void prospect_arrives(rep_ctx *c, uint64_t id, int channel, int referred,
     c->out->metric[MET_PROSPECTS] += 1;
     if (ch->cost_per_prospect > 0)
         add_cost(c, t, ch->cost_per_prospect, &c->out->metric[MET_ACQUISITION_COST]);
-    double conversion = ch->conversion;
-    for (int i = 0; i < e->npromo; i++)
-        if (e->promo[i]->conversion)
-            conversion = e->promo[i]->conversion(e->pparams[i], conversion, referred);
+    double conversion = prospect_conversion(e, channel, referred);
     rng_stream s;
     rng_stream_from_key(&s, rng_key(c->rep_key, id), 0, RNG_CUSTOMER);
     /* one uniform against the conversion: a variant that converts more
      * converts a superset of the same prospects (common random numbers) */
     if (gsl_rng_uniform(&s.rng) >= conversion) {
         c->out->metric[MET_NEVER_BOUGHT] += 1;
+        return;
+    }
+    if (queue_balks(c, rng_key(c->rep_key, id), 0)) {
+        c->out->metric[MET_NEVER_BOUGHT] += 1;  /* walked away before a first purchase */
         return;
     }
     customer *cu = new_customer(c, id, channel, t);
@@ -730,18 +766,27 @@ static double channel_rate(const channel_params *ch, int day)
     return day >= ch->start_day && day < ch->stop_day ? ch->prospects_per_day : 0.0;
 }
 
-static void arrivals(rep_ctx *c, int day, double suppressed)
+/* The share of the day's organic prospects detractors leave (*lost: the
+ * prospects they remove). */
+static double organic_keep(const engine *e, int day, double suppressed, double *lost)
 {
-    const engine *e = c->e;
     double organic = 0;
     for (int ch = 0; ch < e->nchannels; ch++)
         organic += channel_rate(&e->channel[ch], day);
-    double keep = 1.0;
-    if (suppressed > 0 && organic > 0) {
-        double lost = suppressed < organic ? suppressed : organic;
-        keep = 1.0 - lost / organic;
+    *lost = 0;
+    if (!(suppressed > 0 && organic > 0))
+        return 1.0;
+    *lost = suppressed < organic ? suppressed : organic;
+    return 1.0 - *lost / organic;
+}
+
+static void arrivals(rep_ctx *c, int day, double suppressed)
+{
+    const engine *e = c->e;
+    double lost;
+    double keep = organic_keep(e, day, suppressed, &lost);
+    if (lost > 0)
         c->out->metric[MET_LOST_PROSPECTS] += lost;
-    }
     for (int ch = 0; ch < e->nchannels; ch++) {
         double rate = channel_rate(&e->channel[ch], day) * keep;
         if (rate <= 0)
@@ -755,6 +800,109 @@ static void arrivals(rep_ctx *c, int day, double suppressed)
             prospect_arrives(c, id, ch, 0, t);
         }
     }
+}
+
+/* ---- the queue ([capacity], sim/queue.h) ----
+ *
+ * Once a day, before its visits: the day's demand is the visits due today
+ * (the calendar's bucket, now in the heap) plus the first purchases
+ * expected today (each channel's prospects x conversion, referred
+ * prospects already on the calendar x theirs).  The expectation stands in
+ * for the realised number of first purchases, which are drawn only as the
+ * day's arrivals are processed; the two differ by Poisson noise, small
+ * against a day's demand.  From the demand, queue_day_wait gives the
+ * day's wait and the share who balk.  Each arrival (a due visit or a
+ * prospect about to buy) then balks with that probability, by a draw of
+ * its own stream (RNG_QUEUE), so no other draw moves; with a probability
+ * of 0 nothing is drawn, and with ample capacity every result equals the
+ * scenario's without [capacity].
+ *
+ * What a balk means (seed 003: 排长队 ... 顾客流失: the queue loses the
+ * meal, and those who stay pay in experience):
+ *  - a prospect who balks never becomes a customer (consulted_never_bought):
+ *    no habit brings them back;
+ *  - a customer who balks makes no purchase today and tries again after
+ *    one of their usual intervals (the model's draw_interval): the visit
+ *    is lost, the relationship is not.  Their churn, expectation and
+ *    lifecycle status run on from their last purchase; no reminder is
+ *    sent for the missed visit.
+ * Those who stay wait the day's wait: v.wait_minutes, a non-money cost the
+ * customer model may count (models/satisfaction.c). */
+
+static void queue_open_day(rep_ctx *c, int day, double suppressed)
+{
+    const engine *e = c->e;
+    const engine_work *w = c->w;
+    if (e->fixed_wait >= 0) {
+        c->wait_today = e->fixed_wait;
+        c->balk_today = queue_balk(&e->capacity, e->fixed_wait);
+        return;
+    }
+    double lost, demand = 0;
+    double keep = organic_keep(e, day, suppressed, &lost);
+    for (int ch = 0; ch < e->nchannels; ch++)
+        demand += channel_rate(&e->channel[ch], day) * keep * prospect_conversion(e, ch, 0);
+    for (size_t i = 0; i < w->nheap; i++) {
+        const event *ev = &w->heap[i];
+        /* a visit a calendar event has brought forward is stale; a
+         * module's own event (a reminder, a voucher) is no arrival */
+        if (ev->kind == EV_VISIT)
+            demand += ev->t == w->cust[ev->who].t_next;
+        else if (ev->kind == EV_PROSPECT)
+            demand += prospect_conversion(e, w->pros[ev->who].channel, w->pros[ev->who].referred);
+    }
+    c->wait_today = queue_day_wait(&e->capacity, demand, &c->balk_today);
+}
+
+/* 1 when the arrival keyed (key, word) walks away from today's queue. */
+static int queue_balks(rep_ctx *c, uint64_t key, uint64_t word)
+{
+    if (!(c->balk_today > 0))
+        return 0;
+    rng_stream s;
+    rng_stream_from_key(&s, key, word, RNG_QUEUE);
+    if (gsl_rng_uniform(&s.rng) >= c->balk_today)
+        return 0;
+    c->queue_balked += 1;
+    return 1;
+}
+
+/* A due visit at t: 1 when the customer balks, and then they are booked
+ * to try again after one usual interval. */
+static int queue_turns_away(rep_ctx *c, customer *cu, uint32_t who, double t)
+{
+    if (!(c->balk_today > 0))
+        return 0;
+    const engine *e = c->e;
+    /* keyed by the day too: a customer who balks again on a later day draws afresh */
+    uint64_t key = rng_key(cu->key, (uint64_t)day_of(e, t));
+    if (!queue_balks(c, key, (uint64_t)cu->visits + 1))
+        return 0;
+    rng_stream s;
+    rng_stream_from_key(&s, key, (uint64_t)cu->visits + 1, RNG_QUEUE + 1);
+    double next = t + e->model->draw_interval(e->mparams, cu->state, &s.rng);
+    /* the lifecycle status runs on from the last purchase, through [t, next):
+     * the spans up to the missed visit are taken back and laid to the new one */
+    lifecycle_spans(c, cu->t_last, t, -1.0);
+    lifecycle_spans(c, cu->t_last, next, 1.0);
+    cu->t_next = next;
+    schedule(c, next, who, EV_VISIT);
+    return 1;
+}
+
+/* The replication's queue metrics; NAN without [capacity] (left out of
+ * every output then: metric_info.optional). */
+static void queue_metrics(rep_ctx *c)
+{
+    double *m = c->out->metric;
+    if (!c->e->queue_on) {
+        m[MET_QUEUE_WAIT] = m[MET_BALKED] = m[MET_BALK_SHARE] = NAN;
+        return;
+    }
+    double arrivals = c->queue_served + c->queue_balked;
+    m[MET_QUEUE_WAIT] = c->queue_served > 0 ? c->queue_wait_sum / c->queue_served : NAN;
+    m[MET_BALKED] = c->queue_balked;
+    m[MET_BALK_SHARE] = arrivals > 0 ? c->queue_balked / arrivals : NAN;
 }
 
 static void reset_work(engine_work *w)
@@ -1070,6 +1218,8 @@ int engine_replicate(const engine *e, engine_work *w, uint64_t seed, int rep,
     for (int day = 0; day < e->horizon && !c.oom; day++) {
         suppressed += w->suppress_diff[day];
         open_day(&c, day);
+        if (e->queue_on)
+            queue_open_day(&c, day, suppressed);
         arrivals(&c, day, suppressed);
         while (w->nheap > 0 && w->heap[0].t < day + 1 && !c.oom) {
             event ev = heap_pop(w);
@@ -1091,6 +1241,7 @@ int engine_replicate(const engine *e, engine_work *w, uint64_t seed, int rep,
     }
     if (c.oom || finish(&c))
         return diag_set(d, DIAG_RUNTIME, "out of memory in replication %d", rep);
+    queue_metrics(&c);
     out->metric[MET_REFERRED_PROSPECTS] = (double)w->npros;
     return 0;
 }

@@ -34,6 +34,12 @@ const struct promo_type *engine_promotion(const engine *e, int i, const void **p
 /* The active promotions' names and one-line descriptions; returns how many. */
 int engine_promotions(const engine *e, const char **names, char descriptions[][256], int max);
 
+/* A test hook for the queue (sim/queue.h): every day's wait is fixed at
+ * minutes, balking and the wait's cost following from it, instead of
+ * coming from the day's demand; a negative value restores the computed
+ * wait.  Only a scenario with [capacity] has a queue to fix. */
+void engine_fix_wait(engine *e, double minutes);
+
 engine_work *engine_work_alloc(const engine *e);
 void engine_work_free(engine_work *w);
 

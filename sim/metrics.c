@@ -42,6 +42,9 @@ const metric_info metric_table[MET_COUNT] = {
     [MET_PROMO_COST] = { "promotion_cost", "currency", "Cost of goods and rewards given away by promotions, beyond discounts." },
     [MET_LIABILITY_END] = { "liability_end", "currency", "Prepaid value still owed to customers at the horizon; not in profit." },
     [MET_FIRST_VISIT_NEGATIVE] = { "first_visit_negative_value_share", "share", "Share of first visits whose perceived value was negative." },
+    [MET_QUEUE_WAIT] = { "queue_wait_minutes", "minutes", "Mean wait in the queue before service over the purchases made, each at its day's wait from demand against [capacity] (M/M/c, docs/queue.md); only with [capacity].", 0, 1 },
+    [MET_BALKED] = { "balked_arrivals", "visits", "Arrivals (due visits and would-be first purchases) who saw the day's queue and walked away without buying; only with [capacity].", 0, 1 },
+    [MET_BALK_SHARE] = { "balked_share", "share", "Share of arrivals who walked away from the queue: balked_arrivals / (balked_arrivals + visits); only with [capacity].", 0, 1 },
 };
 
 const metric_info curve_table[CUR_COUNT] = {

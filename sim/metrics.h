@@ -46,6 +46,10 @@ typedef enum {
     MET_DISCOUNTS,
     MET_PROMO_COST,
     MET_LIABILITY_END,
+    /* the queue ([capacity], sim/queue.h): optional, NAN without it */
+    MET_QUEUE_WAIT,
+    MET_BALKED,
+    MET_BALK_SHARE,
     MET_COUNT
 } metric_id;
 
@@ -58,6 +62,11 @@ typedef struct metric_info {
      * (0.005 = 0.5 percentage points).  0 = the unit's default, see
      * metric_material; an entry that leaves it out gets that default. */
     double material;
+    /* 1: the metric of an optional mechanism (the queue), NAN in every
+     * replication when the scenario leaves the mechanism out; writers then
+     * leave it out silently (no note, no row), so that a scenario without
+     * the mechanism keeps the outputs it had before the metric existed. */
+    int optional;
 } metric_info;
 
 extern const metric_info metric_table[MET_COUNT];

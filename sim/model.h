@@ -32,6 +32,9 @@ typedef struct visit_ctx {
     double revenue;        /* revenue recognised at this visit */
     double promo_cost;     /* cost of goods or rewards given away, beyond the discount */
     double extra_benefit;  /* perceived worth of what a promotion gives beyond the bill's goods */
+    double wait_minutes;   /* set by the engine: the day's mean wait in the queue before
+                              service ([capacity], sim/queue.h), 0 without one; a model
+                              may count it as a non-money cost */
     /* filled by experience(): */
     double benefit;        /* perceived benefit, currency */
     double cost;           /* perceived cost: price paid plus non-money cost */

@@ -28,7 +28,10 @@ typedef enum {
     RNG_VISIT,          /* the bill at one visit */
     RNG_EXPERIENCE,     /* how one visit felt */
     RNG_DECISION,       /* whether the customer returns after a visit */
-    RNG_INTERVAL        /* days until the next visit */
+    RNG_INTERVAL,       /* days until the next visit */
+    /* whether an arrival balks at the day's queue (sim/queue.h); module
+     * purposes have their top bit set (rng_module_purpose), so none meets it */
+    RNG_QUEUE = 0x51554555
 } rng_purpose;
 
 /* A module's draws (promotions, recall, word of mouth: sim/promotion.h)

@@ -1,6 +1,7 @@
 #include "sections.h"
 
 #include "plugins.h"
+#include "queue.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -178,7 +179,9 @@ const scen_section section_lifecycle = {
 
 const scen_section *const engine_sections[] = {
     &section_scenario, &section_customer, &section_channel, &section_economics,
-    &section_lifecycle, NULL
+    &section_lifecycle,
+    &section_capacity, /* sim/queue.c */
+    NULL
 };
 
 const char *scen_name(const scenario *sc)
