@@ -13,13 +13,19 @@
  *               overflowing registries, and a refusal changes nothing.
  *
  * Each promotion runs on every customer model (a promotion must act on any
- * model, issue 10), in a small scenario built here: a base text plus the
- * promotion's section with every key at its default ("[name]" alone).  A
- * section that cannot load from defaults alone takes its keys from the
- * shipped scenario that runs it.  Customer models get the same base with
- * "[customer] model = name" and their own sections likewise.
+ * model, issue 10), in a small scenario built here: a base text (a small
+ * population, [customer] model = NAME) plus the promotion's section with
+ * every key at its default ("[name]" alone).  A promotion whose section
+ * does not load from its defaults (it needs another section, say), or
+ * changes nothing at them, is run instead inside the business of the
+ * shipped scenario that runs it: that scenario's sections but its
+ * population, the other promotions and other models' sections.  A model
+ * runs in the base alone (its sections at their defaults), or in the
+ * business of its shipped scenario when that does not load.
  *
- * A loop that finds nothing to check is a failure, not a pass. */
+ * A loop that finds nothing to check is a failure, not a pass; so is a
+ * promotion that changes no metric on any model (its hooks never acted,
+ * so the checks on it would prove nothing). */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <math.h>
@@ -37,8 +43,9 @@
 #define MAX_SHIPPED 64
 #define TEXT_MAX 16384
 
-/* Small enough for the whole file to run in a few seconds, big enough for
- * repeat visits, balances left at the horizon and a few promoters. */
+/* Small enough for the whole file to run in a few seconds, long enough for
+ * yearly renewals (sBG) and balances left at the horizon; the referral
+ * channel takes word of mouth where a business brings it. */
 static const char base_fmt[] = "[scenario]\nname = registry\nhorizon_days = 400\n"
                                "[customer]\nmodel = %s\n"
                                "[channel.a]\nprospects_per_day = 3\nstep_conversion = 1\n"
@@ -447,7 +454,7 @@ static void check_identical(const scenario *sc, const char *what)
     for (int k = 0; k < MET_COUNT; k++) {
         stat_summary s = t->diff[1][k];
         if (isnan(t->value[0][k].mean))
-            continue;  /* undefined in the base too (e.g. retention_365 on 400 days) */
+            continue;  /* a metric this scenario does not define (no difference either) */
         defined++;
         cr_expect(s.mean == 0 && s.sd == 0 && s.ci_low == 0 && s.ci_high == 0,
                   "%s: an identical variant differs in %s by %g (sd %g, CI [%g, %g])", what,
