@@ -432,8 +432,12 @@ static int write_frequency(const char *dir, fit_state *s, diag *d)
     }
     if (out_commit(f, tmp, dir, "frequency.csv", d))
         return d->status;
-    plot_series ser[] = { { "frequency.csv", 1, 2, 0, 0, "actual" },
-                          { "frequency.csv", 1, 3, 0, 0, "BG/NBD expectation" } };
+    plot_series ser[] = { { .legend = "actual" }, { .legend = "BG/NBD expectation" } };
+    if (figures_series(dir, "frequency.csv", "repeat_purchases", "actual_customers", NULL, NULL,
+                       &ser[0], d)
+        || figures_series(dir, "frequency.csv", "repeat_purchases", "bgnbd_expected_customers",
+                          NULL, NULL, &ser[1], d))
+        return d->status;
     plot_spec sp = { "frequency", PLOT_BARS, PLOT_PNG,
                      "Customers by number of repeat purchases: actual against the fitted model",
                      s->holdout_days ? "repeat purchases before the holdout (count)"
@@ -500,8 +504,12 @@ static int write_tracking(const char *dir, fit_state *s, diag *d)
         return d->status;
     char xlabel[64];
     snprintf(xlabel, sizeof xlabel, "%ss since the first purchase in the data", s->o->period_name);
-    plot_series ser[] = { { "tracking.csv", 1, 3, 0, 0, "actual" },
-                          { "tracking.csv", 1, 4, 0, 0, "BG/NBD expectation" } };
+    plot_series ser[] = { { .legend = "actual" }, { .legend = "BG/NBD expectation" } };
+    if (figures_series(dir, "tracking.csv", "period", "actual_cumulative_repeat_purchases", NULL,
+                       NULL, &ser[0], d)
+        || figures_series(dir, "tracking.csv", "period", "expected_cumulative_repeat_purchases",
+                          NULL, NULL, &ser[1], d))
+        return d->status;
     plot_spec sp = { "tracking", PLOT_LINES_BANDS, PLOT_PNG,
                      s->holdout_days ? "Cumulative repeat purchases: actual against the fitted model (holdout after the fit span)"
                                      : "Cumulative repeat purchases: actual against the fitted model",
@@ -557,8 +565,11 @@ static int write_holdout(const char *dir, fit_state *s, diag *d)
         return d->status;
     char xlabel[64];
     snprintf(xlabel, sizeof xlabel, "%ss into the holdout", s->o->period_name);
-    plot_series ser[] = { { "holdout.csv", 1, 4, 0, 0, "actual" },
-                          { "holdout.csv", 1, 5, 0, 0, "predicted by the fit" } };
+    plot_series ser[] = { { .legend = "actual" }, { .legend = "predicted by the fit" } };
+    if (figures_series(dir, "holdout.csv", "period", "actual_cumulative", NULL, NULL, &ser[0], d)
+        || figures_series(dir, "holdout.csv", "period", "predicted_cumulative", NULL, NULL,
+                          &ser[1], d))
+        return d->status;
     plot_spec sp = { "holdout", PLOT_LINES_BANDS, PLOT_PNG,
                      "Holdout: cumulative repeat purchases predicted against actual", xlabel,
                      "repeat purchases (count)", ser, 2, 0, NULL, 0, 0 };
@@ -924,12 +935,22 @@ static int fit_survivors(const fit_opts *o, const char *outdir, diag *d)
     static char legends[2 * SURV_MAX_COHORTS][96];
     int ns = 0;
     for (int c = 1; c <= ncoh && ns + 1 < 2 * SURV_MAX_COHORTS && c <= 4; c++) {
+        char actual[96], fitted[96];
+        snprintf(actual, sizeof actual, "%s_actual", t->names[c]);
+        snprintf(fitted, sizeof fitted, "%s_fitted", t->names[c]);
         snprintf(legends[ns], sizeof legends[0], "%s, actual", t->names[c]);
-        ser[ns] = (plot_series){ "sbg.csv", 1, 2 * c, 0, 0, legends[ns] };
+        ser[ns] = (plot_series){ .legend = legends[ns] };
+        status = figures_series(outdir, "sbg.csv", "period", actual, NULL, NULL, &ser[ns], d);
         ns++;
         snprintf(legends[ns], sizeof legends[0], "%s, sBG fit and projection", t->names[c]);
-        ser[ns] = (plot_series){ "sbg.csv", 1, 2 * c + 1, 0, 0, legends[ns] };
+        ser[ns] = (plot_series){ .legend = legends[ns] };
+        if (!status)
+            status = figures_series(outdir, "sbg.csv", "period", fitted, NULL, NULL, &ser[ns], d);
         ns++;
+        if (status) {
+            free(t);
+            return status;
+        }
     }
     plot_spec sp = { "sbg", PLOT_LINES_BANDS, PLOT_PNG, "Customers still subscribed: data and sBG projection",
                      "period since the cohort started", "customers still subscribed (count)", ser, ns, 0,

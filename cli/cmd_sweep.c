@@ -181,15 +181,14 @@ static int write_sweep(const char *dir, const char *key, const double *values, i
     }
     if (out_json_commit(root, dir, "sweep.json", d))
         return d->status;
-    /* sweep.csv: column 1 the value, then 3 columns per metric */
     metric_id retention = sweep_retention_metric(res, n);
     if (retention == MET_COUNT) {
         fprintf(stderr, "retsim: sweep_retention.png not drawn: no retention age is supported by the "
                         "horizon at every value (see summary notes in docs/metrics.md)\n");
-        return figures_sweep(dir, name, key, 2 + 3 * MET_PROFIT, 0, 0, currency, LANG_EN, PLOT_PNG, d);
+        return figures_sweep(dir, name, key, MET_COUNT, 0, currency, LANG_EN, PLOT_PNG, d);
     }
-    return figures_sweep(dir, name, key, 2 + 3 * MET_PROFIT, 2 + 3 * retention,
-                         metric_retention_age(retention), currency, LANG_EN, PLOT_PNG, d);
+    return figures_sweep(dir, name, key, retention, metric_retention_age(retention), currency,
+                         LANG_EN, PLOT_PNG, d);
 }
 
 static int sweep_run(int argc, char **argv, diag *d)

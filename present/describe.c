@@ -324,7 +324,10 @@ static int write_cohorts(const char *dir, const view *v, diag *d)
         snprintf(legend, sizeof legend, "share of cohort buying (scale to %.2f; month 0 is 1)",
                  cmax);
     }
-    plot_series coh = { "cohorts.csv", 1, 2, 0, 0, legend };
+    plot_series coh = { .legend = legend };
+    /* a heat map takes the whole matrix: its first columns only have to be there */
+    if (figures_series(dir, "cohorts.csv", "first_purchase_month", "0", NULL, NULL, &coh, d))
+        return d->status;
     plot_spec pc = { "cohorts", PLOT_HEATMAP, PLOT_PNG,
                      "cohort retention: share of each month's new customers buying in later months",
                      "months since first purchase", "month of first purchase", &coh, 1, 0, NULL,
@@ -412,7 +415,9 @@ static int write_stickiness(const char *dir, const view *v, diag *d)
     snprintf(title, sizeof title,
              "stickiness: chance of another purchase within %d days of the k-th (95 %% CI)", w);
     snprintf(legend, sizeof legend, "bought again within %d days", w);
-    plot_series s = { "stickiness.csv", 1, 5, 6, 7, legend };
+    plot_series s = { .legend = legend };
+    if (figures_series(dir, "stickiness.csv", "k", "share", "ci_low", "ci_high", &s, d))
+        return d->status;
     plot_spec ps = { "stickiness", PLOT_LINES_BANDS, PLOT_PNG, title,
                      "purchases so far (k)", "share buying again (0-1)", &s, 1, 0, NULL, 0, 1 };
     return figures_render(dir, &ps, PLOT_PNG, LANG_EN, d);

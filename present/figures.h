@@ -14,6 +14,18 @@
  * CSV files and the .gp scripts are still there. */
 int figures_render(const char *dir, plot_spec *spec, plot_format fmt, lang_id lang, diag *d);
 
+/* Every figure reads its CSV files back by column name, never by position
+ * (present/csvcols.h).  Points s at dir/file (s->csv = file, which must
+ * outlive s; legend and panel untouched): x and y the columns so named,
+ * low and high the band's (both NULL: no band).  Returns 0, or DIAG_RUNTIME
+ * with d naming the file and the missing column. */
+int figures_series(const char *dir, const char *file, const char *x, const char *y,
+                   const char *low, const char *high, plot_series *s, diag *d);
+/* The same for a curve written as STEM_mean, STEM_sd, STEM_ci_low and
+ * STEM_ci_high (run outputs): its mean and its 95 % band. */
+int figures_band(const char *dir, const char *file, const char *x, const char *stem,
+                 plot_series *s, diag *d);
+
 /* retention, profit, customers, cohorts from a run's CSV files in dir. */
 int figures_run(const char *dir, const char *name, const char *currency, lang_id lang,
                 plot_format fmt, diag *d);
@@ -21,12 +33,12 @@ int figures_run(const char *dir, const char *name, const char *currency, lang_id
  * paired runs, profit_difference from dir/diff.csv. */
 int figures_compare(const char *dir, const char *const *names, const char subdirs[][160], int n,
                     int paired, const char *currency, lang_id lang, plot_format fmt, diag *d);
-/* sweep and sweep_retention from dir/sweep.csv (retention_col: the CSV
- * column of the retention metric's mean; its CI follows; 0: no retention
- * plot, when the horizon supports no retention age). */
-int figures_sweep(const char *dir, const char *name, const char *key, int profit_col,
-                  int retention_col, int retention_days, const char *currency, lang_id lang,
-                  plot_format fmt, diag *d);
+/* sweep and sweep_retention from dir/sweep.csv (retention: the metric_id
+ * of the retention metric to plot, at retention_days; MET_COUNT: no
+ * retention plot, when the horizon supports no retention age). */
+int figures_sweep(const char *dir, const char *name, const char *key, int retention,
+                  int retention_days, const char *currency, lang_id lang, plot_format fmt,
+                  diag *d);
 /* tornado from dir/tornado.csv */
 int figures_tornado(const char *dir, const char *name, double delta, const char *currency,
                     lang_id lang, plot_format fmt, diag *d);

@@ -1536,7 +1536,7 @@ static int report_sweep(page *p, json_t *sw, diag *d)
     diag fd = { 0 };
     if (p->scratch[0]) {
         link_input(p, "sweep.csv");
-        figures_sweep(p->scratch, name, key, 2 + 3 * MET_PROFIT, 2 + 3 * ret, retdays, currency_label(p), lang,
+        figures_sweep(p->scratch, name, key, ret, retdays, currency_label(p), lang,
                       PLOT_SVG, &fd);
     }
     figure_problem(p, &fd);

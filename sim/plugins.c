@@ -16,17 +16,17 @@ static int listed(const scen_section *const *list, int n, const scen_section *se
     return 0;
 }
 
-static int add_section(int *n, const scen_section *sec, diag *d)
+static int add_section(const scen_section **list, int *n, const scen_section *sec, diag *d)
 {
     /* models may share a section (e.g. [spend]): list it once */
-    if (listed(all_sections, *n, sec))
+    if (listed(list, *n, sec))
         return 0;
     if (*n == SIM_MAX_SECTIONS)
         return diag_set(d, DIAG_RUNTIME,
                         "the registries declare more than %d scenario sections; raise SIM_MAX_SECTIONS "
                         "in sim/plugins.h",
                         SIM_MAX_SECTIONS);
-    all_sections[(*n)++] = sec;
+    list[(*n)++] = sec;
     return 0;
 }
 
@@ -56,17 +56,20 @@ int sim_use_plugins(const sim_plugins *p, diag *d)
             if (!strcmp(p->promotions[k]->name, name))
                 return diag_set(d, DIAG_RUNTIME, "promotion '%s' registered twice", name);
     }
-    /* engine sections, then every model's, then every promotion's */
+    /* engine sections, then every model's, then every promotion's; built
+     * apart, so that a refused registry leaves the one in use whole */
+    const scen_section *list[SIM_MAX_SECTIONS + 1];
     int n = 0, rc = 0;
     for (int i = 0; !rc && engine_sections[i]; i++)
-        rc = add_section(&n, engine_sections[i], d);
+        rc = add_section(list, &n, engine_sections[i], d);
     for (int m = 0; !rc && p->models[m]; m++)
         for (int i = 0; !rc && p->models[m]->sections[i]; i++)
-            rc = add_section(&n, p->models[m]->sections[i], d);
+            rc = add_section(list, &n, p->models[m]->sections[i], d);
     for (int i = 0; !rc && p->promotions[i]; i++)
-        rc = add_section(&n, p->promotions[i]->section, d);
+        rc = add_section(list, &n, p->promotions[i]->section, d);
     if (rc)
         return rc;
+    memcpy(all_sections, list, (size_t)n * sizeof *list);
     all_sections[n] = NULL;
     for (int m = 0; m < nm; m++)
         sim_model_names[m] = p->models[m]->name;
