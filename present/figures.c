@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../sim/interrupt.h"
+#include "../sim/lang.h"
 
 /* money axes read best with SI prefixes: 5.2 M rather than 5.2x10^6 */
 #define MONEY_FORMAT "%.1s %c"
@@ -15,10 +16,10 @@ int figures_render(const char *dir, plot_spec *spec, plot_format fmt, lang_id la
     if (interrupt_pending()) /* a plot can take a while: stop between them */
         return diag_set(d, DIAG_RUNTIME, "interrupted");
     spec->format = fmt;
-    spec->band_legend = L(lang, "95 % CI", "95%置信区间");
+    spec->band_legend = tr(lang, /* xgettext:no-c-format */ "95 % CI");
     spec->thin_band_note = spec->kind == PLOT_BARS
-                               ? L(lang, "(95 % CI too narrow to draw)", "（95%置信区间太窄，画不出）")
-                               : L(lang, "(95 % band narrower than the line)", "（95%置信带比线还窄）");
+                               ? tr(lang, /* xgettext:no-c-format */ "(95 % CI too narrow to draw)")
+                               : tr(lang, "(95 % band narrower than the line)");
     plot_status st = plot_render(dir, spec, err, sizeof err);
     if (st == PLOT_NO_GNUPLOT) {
         if (!warned)
@@ -33,13 +34,9 @@ int figures_render(const char *dir, plot_spec *spec, plot_format fmt, lang_id la
     return 0;
 }
 
-static const char *money_label(char *buf, size_t cap, const char *what_en, const char *what_zh,
-                               const char *currency, lang_id lang)
+static const char *money_label(char *buf, size_t cap, const char *what, const char *currency, lang_id lang)
 {
-    if (lang == LANG_ZH)
-        snprintf(buf, cap, "%s（%s；k = 千，M = 百万）", what_zh, currency);
-    else
-        snprintf(buf, cap, "%s (%s; k = thousand, M = million)", what_en, currency);
+    snprintf(buf, cap, tr(lang, "%s (%s; k = thousand, M = million)"), what, currency);
     return buf;
 }
 
@@ -66,16 +63,15 @@ int figures_run(const char *dir, const char *name, const char *currency, lang_id
     /* retention.csv and observed_retention.csv: age, mean, sd, low, high */
     plot_series ret[] = {
         { "retention.csv", 1, 2, 4, 5,
-          L(lang, "still a customer (survival, as simulated)", "仍是顾客（存活率，模拟真值）") },
+          tr(lang, "still a customer (survival, as simulated)") },
         { "observed_retention.csv", 1, 2, 4, 5,
-          L(lang, "as the business sees it (lost after lost_after silent days)",
-            "商家所见（沉默 lost_after 天视为流失）") },
+          tr(lang, "as the business sees it (lost after lost_after silent days)") },
     };
     snprintf(title, sizeof title, "%s: %s", name,
-             L(lang, "retention by customer age (mean and 95 % CI)", "按客龄的留存率（均值与95%置信区间）"));
+             tr(lang, /* xgettext:no-c-format */ "retention by customer age (mean and 95 % CI)"));
     plot_spec pr = { "retention", PLOT_LINES_BANDS, fmt, title,
-                     L(lang, "customer age (days since first purchase)", "客龄（首次购买后的天数）"),
-                     L(lang, "share of customers (0-1)", "顾客占比（0-1）"), ret,
+                     tr(lang, "customer age (days since first purchase)"),
+                     tr(lang, "share of customers (0-1)"), ret,
                      csv_has_rows(dir, "observed_retention.csv") ? 2 : 1, 0, NULL, 0, 1 };
     if (figures_render(dir, &pr, fmt, lang, d))
         return d->status;
@@ -83,14 +79,14 @@ int figures_run(const char *dir, const char *name, const char *currency, lang_id
     /* profit.csv: day, then per curve mean sd low high: revenue(2-5)
      * costs(6-9) profit(10-13) cum_revenue(14-17) cum_profit(18-21) cum_npv(22-25) */
     plot_series prof[] = {
-        { "profit.csv", 1, 14, 16, 17, L(lang, "cumulative revenue", "累计收入") },
-        { "profit.csv", 1, 18, 20, 21, L(lang, "cumulative profit", "累计利润") },
-        { "profit.csv", 1, 22, 24, 25, L(lang, "cumulative profit, discounted", "累计利润（折现）") },
+        { "profit.csv", 1, 14, 16, 17, tr(lang, "cumulative revenue") },
+        { "profit.csv", 1, 18, 20, 21, tr(lang, "cumulative profit") },
+        { "profit.csv", 1, 22, 24, 25, tr(lang, "cumulative profit, discounted") },
     };
     snprintf(title, sizeof title, "%s: %s", name,
-             L(lang, "cumulative revenue and profit (mean and 95 % CI)", "累计收入与利润（均值与95%置信区间）"));
-    plot_spec pp = { "profit", PLOT_LINES_BANDS, fmt, title, L(lang, "day", "天"),
-                     money_label(ylabel, sizeof ylabel, "money", "金额", currency, lang), prof, 3, 0,
+             tr(lang, /* xgettext:no-c-format */ "cumulative revenue and profit (mean and 95 % CI)"));
+    plot_spec pp = { "profit", PLOT_LINES_BANDS, fmt, title, tr(lang, "day"),
+                     money_label(ylabel, sizeof ylabel, tr(lang, "money"), currency, lang), prof, 3, 0,
                      MONEY_FORMAT, 0, 0 };
     if (figures_render(dir, &pp, fmt, lang, d))
         return d->status;
@@ -99,18 +95,17 @@ int figures_run(const char *dir, const char *name, const char *currency, lang_id
      * flows per day: new_customers(14-17) visits(18-21), in a lower panel
      * because a day's visits are tens where the stocks are hundreds */
     plot_series act[] = {
-        { "active.csv", 1, 2, 4, 5, L(lang, "active", "活跃"), 0 },
-        { "active.csv", 1, 6, 8, 9, L(lang, "silent", "沉默"), 0 },
-        { "active.csv", 1, 10, 12, 13, L(lang, "dormant", "休眠"), 0 },
-        { "active.csv", 1, 14, 16, 17, L(lang, "new customers per day", "每天新客"), 1 },
-        { "active.csv", 1, 18, 20, 21, L(lang, "visits per day", "每天到店次数"), 1 },
+        { "active.csv", 1, 2, 4, 5, tr(lang, "active"), 0 },
+        { "active.csv", 1, 6, 8, 9, tr(lang, "silent"), 0 },
+        { "active.csv", 1, 10, 12, 13, tr(lang, "dormant"), 0 },
+        { "active.csv", 1, 14, 16, 17, tr(lang, "new customers per day"), 1 },
+        { "active.csv", 1, 18, 20, 21, tr(lang, "visits per day"), 1 },
     };
     snprintf(title, sizeof title, "%s: %s", name,
-             L(lang, "customers by status, new customers and visits per day (mean and 95 % CI)",
-               "各状态顾客数、每天新客与到店次数（均值与95%置信区间）"));
-    plot_spec pa = { "customers", PLOT_LINES_BANDS, fmt, title, L(lang, "day", "天"),
-                     L(lang, "customers (people)", "顾客（人）"), act, 5, 0, NULL, 0, 0 };
-    pa.lower_ylabel = L(lang, "per day (people or visits)", "每天（人或次）");
+             tr(lang, /* xgettext:no-c-format */ "customers by status, new customers and visits per day (mean and 95 % CI)"));
+    plot_spec pa = { "customers", PLOT_LINES_BANDS, fmt, title, tr(lang, "day"),
+                     tr(lang, "customers (people)"), act, 5, 0, NULL, 0, 0 };
+    pa.lower_ylabel = tr(lang, "per day (people or visits)");
     if (figures_render(dir, &pa, fmt, lang, d))
         return d->status;
 
@@ -119,14 +114,12 @@ int figures_run(const char *dir, const char *name, const char *currency, lang_id
      * palest colour, so the scale is fitted to months 1+ and month 0 is
      * drawn in the top colour. */
     plot_series coh = { "cohorts.csv", 1, 2, 0, 0,
-                        L(lang, "share of cohort buying (scale from month 1; month 0 = 1)",
-                          "同期群购买占比（色标按第1个月起；第0个月恒为1）") };
+                        tr(lang, "share of cohort buying (scale from month 1; month 0 = 1)") };
     snprintf(title, sizeof title, "%s: %s", name,
-             L(lang, "cohort retention (share of each month's new customers buying)",
-               "同期群留存（每月新客在之后各月的购买占比）"));
+             tr(lang, "cohort retention (share of each month's new customers buying)"));
     plot_spec pc = { "cohorts", PLOT_HEATMAP, fmt, title,
-                     L(lang, "months since first purchase", "首次购买后的月数"),
-                     L(lang, "month of first purchase", "首次购买月份"), &coh, 1, 0, NULL, 0, 0 };
+                     tr(lang, "months since first purchase"),
+                     tr(lang, "month of first purchase"), &coh, 1, 0, NULL, 0, 0 };
     pc.heat_scale_skip = 1;
     if (figures_render(dir, &pc, fmt, lang, d))
         return d->status;
@@ -134,14 +127,12 @@ int figures_run(const char *dir, const char *name, const char *currency, lang_id
     /* frequency.csv: purchases (1..6, 7+), customers, ci_low, ci_high; last,
      * so a report on an older run folder without it still gets the rest */
     plot_series fr = { "frequency.csv", 1, 2, 3, 4,
-                       L(lang, "customers, mean over replications", "顾客数，各次重复模拟的均值") };
+                       tr(lang, "customers, mean over replications") };
     snprintf(title, sizeof title, "%s: %s", name,
-             L(lang, "customers by number of purchases within the horizon (mean and 95 % CI)",
-               "模拟期内按购买次数的顾客数（均值与95%置信区间）"));
+             tr(lang, /* xgettext:no-c-format */ "customers by number of purchases within the horizon (mean and 95 % CI)"));
     plot_spec pf = { "frequency", PLOT_BARS, fmt, title,
-                     L(lang, "purchases per customer within the horizon (7+ = seven or more)",
-                       "模拟期内每位顾客的购买次数（7+ = 七次及以上）"),
-                     L(lang, "customers (people)", "顾客（人）"), &fr, 1, 0, NULL, 0, 0 };
+                     tr(lang, "purchases per customer within the horizon (7+ = seven or more)"),
+                     tr(lang, "customers (people)"), &fr, 1, 0, NULL, 0, 0 };
     return figures_render(dir, &pf, fmt, lang, d);
 }
 
@@ -157,23 +148,23 @@ int figures_compare(const char *dir, const char *const *names, const char subdir
         snprintf(csv[1][k], sizeof csv[1][k], "%s/profit.csv", subdirs[k]);
         snprintf(csv[2][k], sizeof csv[2][k], "%s/active.csv", subdirs[k]);
         snprintf(legend[k], sizeof legend[k], "%s%s", names[k],
-                 k == 0 ? L(lang, " (base)", "（基准）") : "");
+                 k == 0 ? tr(lang, " (base)") : "");
         ret[k] = (plot_series){ csv[0][k], 1, 2, 4, 5, legend[k] };
         prof[k] = (plot_series){ csv[1][k], 1, 18, 20, 21, legend[k] };
         act[k] = (plot_series){ csv[2][k], 1, 2, 4, 5, legend[k] };
     }
     plot_spec specs[] = {
         { "retention", PLOT_LINES_BANDS, fmt,
-          L(lang, "Retention by customer age: base against variants (95 % CI)", "按客龄的留存率：基准与方案对比（95%置信区间）"),
-          L(lang, "customer age (days since first purchase)", "客龄（首次购买后的天数）"),
-          L(lang, "share still customers (0-1)", "仍是顾客的占比（0-1）"), ret, n, 0, NULL, 0, 1 },
+          tr(lang, /* xgettext:no-c-format */ "Retention by customer age: base against variants (95 % CI)"),
+          tr(lang, "customer age (days since first purchase)"),
+          tr(lang, "share still customers (0-1)"), ret, n, 0, NULL, 0, 1 },
         { "profit", PLOT_LINES_BANDS, fmt,
-          L(lang, "Cumulative profit: base against variants (95 % CI)", "累计利润：基准与方案对比（95%置信区间）"),
-          L(lang, "day", "天"), money_label(ylabel, sizeof ylabel, "cumulative profit", "累计利润", currency, lang),
+          tr(lang, /* xgettext:no-c-format */ "Cumulative profit: base against variants (95 % CI)"),
+          tr(lang, "day"), money_label(ylabel, sizeof ylabel, tr(lang, "cumulative profit"), currency, lang),
           prof, n, 0, MONEY_FORMAT, 0, 0 },
         { "customers", PLOT_LINES_BANDS, fmt,
-          L(lang, "Active customers: base against variants (95 % CI)", "活跃顾客：基准与方案对比（95%置信区间）"),
-          L(lang, "day", "天"), L(lang, "active customers (people)", "活跃顾客（人）"), act, n, 0, NULL, 0, 0 },
+          tr(lang, /* xgettext:no-c-format */ "Active customers: base against variants (95 % CI)"),
+          tr(lang, "day"), tr(lang, "active customers (people)"), act, n, 0, NULL, 0, 0 },
     };
     for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++)
         if (figures_render(dir, &specs[i], fmt, lang, d))
@@ -181,15 +172,14 @@ int figures_compare(const char *dir, const char *const *names, const char subdir
     if (!paired || n < 2)
         return 0;
     for (int k = 1; k < n; k++) {
-        snprintf(dlegend[k], sizeof dlegend[k], L(lang, "%s minus %s", "%s 减 %s"), names[k], names[0]);
+        snprintf(dlegend[k], sizeof dlegend[k], tr(lang, "%s minus %s"), names[k], names[0]);
         diff[k - 1] = (plot_series){ "diff.csv", 1, 2 + 3 * (k - 1), 3 + 3 * (k - 1), 4 + 3 * (k - 1),
                                      dlegend[k] };
     }
     plot_spec ds = { "profit_difference", PLOT_LINES_BANDS, fmt,
-                     L(lang, "Cumulative profit gained against the base (paired, 95 % CI)",
-                       "相对基准的累计利润增量（配对，95%置信区间）"),
-                     L(lang, "day", "天"),
-                     money_label(ylabel, sizeof ylabel, "difference in cumulative profit", "累计利润差",
+                     tr(lang, /* xgettext:no-c-format */ "Cumulative profit gained against the base (paired, 95 % CI)"),
+                     tr(lang, "day"),
+                     money_label(ylabel, sizeof ylabel, tr(lang, "difference in cumulative profit"),
                                  currency, lang),
                      diff, n - 1, 0, MONEY_FORMAT, 0, 0 };
     return figures_render(dir, &ds, fmt, lang, d);
@@ -200,23 +190,21 @@ int figures_sweep(const char *dir, const char *name, const char *key, int profit
                   plot_format fmt, diag *d)
 {
     char title[512], ylabel[256], rlegend[128];
-    snprintf(title, sizeof title, L(lang, "%s: profit against %s (mean and 95 %% CI)",
-                                    "%s：利润随 %s 的变化（均值与95%%置信区间）"), name, key);
+    snprintf(title, sizeof title, tr(lang, "%s: profit against %s (mean and 95 %% CI)"), name, key);
     plot_series ps = { "sweep.csv", 1, profit_col, profit_col + 1, profit_col + 2,
-                       L(lang, "profit over the horizon", "模拟期内利润") };
+                       tr(lang, "profit over the horizon") };
     plot_spec sp = { "sweep", PLOT_LINES_BANDS, fmt, title, key,
-                     money_label(ylabel, sizeof ylabel, "profit over the horizon", "模拟期内利润", currency, lang),
+                     money_label(ylabel, sizeof ylabel, tr(lang, "profit over the horizon"), currency, lang),
                      &ps, 1, 0, MONEY_FORMAT, 0, 0 };
     if (figures_render(dir, &sp, fmt, lang, d))
         return d->status;
     if (retention_col <= 0)
         return 0; /* no retention age the horizon supports: the caller says so */
-    snprintf(title, sizeof title, L(lang, "%s: retention against %s (mean and 95 %% CI)",
-                                    "%s：留存率随 %s 的变化（均值与95%%置信区间）"), name, key);
-    snprintf(rlegend, sizeof rlegend, L(lang, "retention at %d days", "%d天留存率"), retention_days);
+    snprintf(title, sizeof title, tr(lang, "%s: retention against %s (mean and 95 %% CI)"), name, key);
+    snprintf(rlegend, sizeof rlegend, tr(lang, "retention at %d days"), retention_days);
     plot_series rs = { "sweep.csv", 1, retention_col, retention_col + 1, retention_col + 2, rlegend };
     plot_spec rsp = { "sweep_retention", PLOT_LINES_BANDS, fmt, title, key,
-                      L(lang, "share still customers (0-1)", "仍是顾客的占比（0-1）"), &rs, 1, 0,
+                      tr(lang, "share still customers (0-1)"), &rs, 1, 0,
                       NULL, 0, 0 };
     return figures_render(dir, &rsp, fmt, lang, d);
 }
@@ -226,12 +214,11 @@ int figures_tornado(const char *dir, const char *name, double delta, const char 
 {
     char title[512], xlabel[256];
     snprintf(title, sizeof title,
-             L(lang, "%s: change in profit, each parameter %g %% down or up unless named",
-               "%s：各参数下调或上调 %g%%（另有标注的除外）时利润的变化"), name, 100 * delta);
-    plot_series s = { "tornado.csv", 1, 2, 2, 3, L(lang, "change in profit", "利润变化") };
+             tr(lang, "%s: change in profit, each parameter %g %% down or up unless named"), name, 100 * delta);
+    plot_series s = { "tornado.csv", 1, 2, 2, 3, tr(lang, "change in profit") };
     plot_spec spec = { "tornado", PLOT_HBARS, fmt, title,
-                       money_label(xlabel, sizeof xlabel, "change in profit over the horizon", "模拟期内利润变化",
+                       money_label(xlabel, sizeof xlabel, tr(lang, "change in profit over the horizon"),
                                    currency, lang),
-                       L(lang, "parameter", "参数"), &s, 1, 0, MONEY_FORMAT, 0, 0 };
+                       tr(lang, "parameter"), &s, 1, 0, MONEY_FORMAT, 0, 0 };
     return figures_render(dir, &spec, fmt, lang, d);
 }

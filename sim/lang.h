@@ -45,9 +45,6 @@ const char *trn(lang_id lang, const char *singular, const char *plural, unsigned
  * Chinese; any other currency as the scenario writes it. */
 const char *lang_currency(lang_id lang, const char *currency);
 
-/* Picks the string of the language (until every site goes through tr()). */
-#define L(lang, en, zh) ((lang) == LANG_ZH ? (zh) : (en))
-
 /* The directory holding zh_CN/LC_MESSAGES/retsim.mo that tr() uses, or NULL
  * when none was found (the places tried are in lang_catalogue_tried()). */
 const char *lang_catalogue_dir(void);
