@@ -155,16 +155,16 @@ static double bundle_liability(const void *params, const double *st)
     return p->price * (st[ST_UNITS] / p->units);
 }
 
-static void bundle_describe(const void *params, char *buf, size_t len)
+static void bundle_describe(const void *params, char *buf, size_t len, int lang)
 {
     const bundle_params *p = params;
     int visits = (int)ceil(p->units / p->per_visit - BUNDLE_EMPTY);
     snprintf(buf, len,
-             "bundle of %g units for %g (%.3g per unit, cost %g), %g per visit (%g x %g people) "
-             "over %d visits, bill +%.0f %% while drinking, take-up %.0f %%, lock-in %.0f %%%s",
+             tr(lang, "bundle of %g units for %g (%.3g per unit, cost %g), %g per visit (%g x %g people) "
+                      "over %d visits, bill +%.0f %% while drinking, take-up %.0f %%, lock-in %.0f %%%s"),
              p->units, p->price, p->price / p->units, p->unit_cost, p->per_visit,
              p->units_per_person, p->group_size, visits, 100 * p->bill_uplift, 100 * p->take_up,
-             100 * p->lock_in, p->offer_again ? "" : ", once per customer");
+             100 * p->lock_in, p->offer_again ? "" : tr(lang, ", once per customer"));
 }
 
 

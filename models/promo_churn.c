@@ -60,14 +60,14 @@ static void cut_after_visit(const void *params, double *st, visit_ctx *v, gsl_rn
         v->churn = v->churn > p->amount ? v->churn - p->amount : 0.0;
 }
 
-static void cut_describe(const void *params, char *buf, size_t len)
+static void cut_describe(const void *params, char *buf, size_t len, int lang)
 {
     const churn_cut_params *p = params;
     if (p->mode == CUT_RELATIVE)
-        snprintf(buf, len, "churn cut by %g %% relative (churn x %g)", 100 * p->amount,
+        snprintf(buf, len, tr(lang, "churn cut by %g %% relative (churn x %g)"), 100 * p->amount,
                  1 - p->amount);
     else
-        snprintf(buf, len, "retention raised by %g percentage points (churn - %g)",
+        snprintf(buf, len, tr(lang, "retention raised by %g percentage points (churn - %g)"),
                  100 * p->amount, p->amount);
 }
 

@@ -89,12 +89,12 @@ static double expectation_management_conversion(const void *params, double conve
     return c < 1 ? c : 1;
 }
 
-static void expectation_management_describe(const void *params, char *buf, size_t len)
+static void expectation_management_describe(const void *params, char *buf, size_t len, int lang)
 {
     const expectation_management_params *p = params;
     snprintf(buf, len,
-             "expectation management: promise %g against a reference of %g, conversion x %g "
-             "(capped at 1)",
+             tr(lang, "expectation management: promise %g against a reference of %g, conversion x %g "
+                      "(capped at 1)"),
              p->promise, p->reference_promise, p->factor);
 }
 

@@ -205,22 +205,25 @@ static double package_liability(const void *params, const double *st)
     return st[ST_PAID] - st[ST_RECOGNISED];
 }
 
-static void package_describe(const void *params, char *buf, size_t len)
+static void package_describe(const void *params, char *buf, size_t len, int lang)
 {
     const package_params *p = params;
     double saving = 100 * (1.0 - p->price / p->list_price);
     char covers[96];
     if (p->visits_included > 0)
-        snprintf(covers, sizeof covers, "%d visits (%.4g off each; list %.4g a visit, mean bill %.4g)",
+        snprintf(covers, sizeof covers, tr(lang, "%d visits (%.4g off each; list %.4g a visit, mean bill %.4g)"),
                  p->visits_included, (p->list_price - p->price) / p->visits_included,
                  p->list_price / p->visits_included, p->mean_bill);
     else
-        snprintf(covers, sizeof covers, "unlimited visits (%.1f %% off each bill)", saving);
+        snprintf(covers, sizeof covers, tr(lang, "unlimited visits (%.1f %% off each bill)"), saving);
     snprintf(buf, len,
-             "package: %g for %s over %g days, list %g (saving %.1f %%), %d instalment%s, "
-             "take-up %.0f %% at the first visit, lock-in %.0f %% during the term",
+             trn(lang, "package: %g for %s over %g days, list %g (saving %.1f %%), %d instalment, "
+                       "take-up %.0f %% at the first visit, lock-in %.0f %% during the term",
+                 "package: %g for %s over %g days, list %g (saving %.1f %%), %d instalments, "
+                 "take-up %.0f %% at the first visit, lock-in %.0f %% during the term",
+                 (unsigned long)p->installments),
              p->price, covers, p->term_days, p->list_price, saving, p->installments,
-             p->installments == 1 ? "" : "s", 100 * p->take_up, 100 * p->lock_in);
+             100 * p->take_up, 100 * p->lock_in);
 }
 
 

@@ -195,13 +195,13 @@ static void points_mall_after_visit(const void *params, double *st, visit_ctx *v
         v->churn *= tier_churn(p, st[ST_EARNED]);
 }
 
-static void points_mall_describe(const void *params, char *buf, size_t len)
+static void points_mall_describe(const void *params, char *buf, size_t len, int lang)
 {
     const points_mall_params *p = params;
     snprintf(buf, len,
-             "points mall: %.0f %% join, %g points per currency + %g per visit, %g points = %g off "
-             "(goods cost %g), redeemed with chance %g; tiers at %g/%g/%g points, "
-             "churn x %g/%g/%g/%g",
+             tr(lang, "points mall: %.0f %% join, %g points per currency + %g per visit, %g points = %g off "
+                      "(goods cost %g), redeemed with chance %g; tiers at %g/%g/%g points, "
+                      "churn x %g/%g/%g/%g"),
              100 * p->membership, p->points_per_currency, p->points_per_visit,
              p->redemption_points, p->redemption_value, p->redemption_cost, p->redeem_chance,
              p->tier2_points, p->tier3_points, p->tier4_points, p->tier1_churn, p->tier2_churn,

@@ -146,12 +146,12 @@ static double recharge_liability(const void *params, const double *st)
     return st[ST_BALANCE];
 }
 
-static void recharge_describe(const void *params, char *buf, size_t len)
+static void recharge_describe(const void *params, char *buf, size_t len, int lang)
 {
     const recharge_params *p = params;
     double take_up = p->take_up * pow(p->reference_multiple / p->multiple, p->multiple_elasticity);
-    snprintf(buf, len, "recharge %g x the bill and this meal is free (effective discount %.1f %%), "
-                       "take-up about %.0f %%", p->multiple, 100.0 / (p->multiple + 1),
+    snprintf(buf, len, tr(lang, "recharge %g x the bill and this meal is free (effective discount %.1f %%), "
+                                "take-up about %.0f %%"), p->multiple, 100.0 / (p->multiple + 1),
              100 * (take_up < 1 ? take_up : 1));
 }
 
@@ -169,7 +169,7 @@ static void recharge_explain(const void *params, FILE *f, int lang, int html)
      * average bill and nothing on their card: who accepts, what they get */
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     if (!r) {
-        recharge_describe(p, buf, sizeof buf);
+        recharge_describe(p, buf, sizeof buf, lang);
         text_para(f, html, buf);
         return;
     }
@@ -285,10 +285,10 @@ static double stored_liability(const void *params, const double *st)
     return st[ST_BALANCE] * p->amount / (p->amount + p->bonus);
 }
 
-static void stored_describe(const void *params, char *buf, size_t len)
+static void stored_describe(const void *params, char *buf, size_t len, int lang)
 {
     const stored_params *p = params;
-    snprintf(buf, len, "stored value: pay %g, spend %g (bonus %.1f %% of spend), take-up %.0f %%",
+    snprintf(buf, len, tr(lang, "stored value: pay %g, spend %g (bonus %.1f %% of spend), take-up %.0f %%"),
              p->amount, p->amount + p->bonus, 100 * p->bonus / (p->amount + p->bonus),
              100 * p->take_up);
 }

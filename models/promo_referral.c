@@ -152,13 +152,13 @@ static double referral_programme_referral(const void *params, double rate, doubl
     return rate + p->ask_rate + p->reward_response * p->referrer_reward / p->mean_bill;
 }
 
-static void referral_programme_describe(const void *params, char *buf, size_t len)
+static void referral_programme_describe(const void *params, char *buf, size_t len, int lang)
 {
     const referral_programme_params *p = params;
     snprintf(buf, len,
-             "referral programme: +%g referrals per promoter visit (%g from the ask, %g from the reward), "
-             "referrer reward %g per referred customer, referee %.0f %% off the first bill, "
-             "referred conversion x %g",
+             tr(lang, "referral programme: +%g referrals per promoter visit (%g from the ask, %g from the "
+                      "reward), referrer reward %g per referred customer, referee %.0f %% off the first bill, "
+                      "referred conversion x %g"),
              p->ask_rate + p->reward_response * p->referrer_reward / p->mean_bill, p->ask_rate,
              p->reward_response * p->referrer_reward / p->mean_bill, p->referrer_reward,
              100 * p->referee_discount, p->referee_conversion_lift);

@@ -176,15 +176,17 @@ static void stamp_card_after_visit(const void *params, double *st, visit_ctx *v,
         v->churn *= 1.0 - p->coupon_pull;
 }
 
-static void stamp_card_describe(const void *params, char *buf, size_t len)
+static void stamp_card_describe(const void *params, char *buf, size_t len, int lang)
 {
     const stamp_card_params *p = params;
-    char limit[48] = "no limit of cards";
+    char limit[48];
+    snprintf(limit, sizeof limit, "%s", tr(lang, "no limit of cards"));
     if (p->cards > 0)
-        snprintf(limit, sizeof limit, "at most %d card%s", p->cards, p->cards > 1 ? "s" : "");
+        snprintf(limit, sizeof limit, trn(lang, "at most %d card", "at most %d cards", (unsigned long)p->cards),
+                 p->cards);
     snprintf(buf, len,
-             "stamp card: %d purchases within %g days earn a coupon of %g valid %g days, "
-             "%.0f %% collect, %s; churn x %g while a card can be completed, x %g with a coupon",
+             tr(lang, "stamp card: %d purchases within %g days earn a coupon of %g valid %g days, "
+                      "%.0f %% collect, %s; churn x %g while a card can be completed, x %g with a coupon"),
              p->purchases, p->window_days, p->coupon_value, p->coupon_validity_days,
              100 * p->participation, limit, 1 - p->goal_gradient, 1 - p->coupon_pull);
 }

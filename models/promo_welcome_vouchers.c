@@ -119,15 +119,15 @@ static void welcome_vouchers_after_visit(const void *params, double *st, visit_c
         v->churn *= 1.0 - p->pull;
 }
 
-static void welcome_vouchers_describe(const void *params, char *buf, size_t len)
+static void welcome_vouchers_describe(const void *params, char *buf, size_t len, int lang)
 {
     const welcome_vouchers_params *p = params;
     char threshold[64] = "";
     if (p->min_bill > 0)
-        snprintf(threshold, sizeof threshold, " on bills of %g or more", p->min_bill);
+        snprintf(threshold, sizeof threshold, tr(lang, " on bills of %g or more"), p->min_bill);
     snprintf(buf, len,
-             "welcome vouchers: %d x %g (%g in all) valid %g days%s, %.0f %% register; "
-             "churn x %g while a voucher is held",
+             tr(lang, "welcome vouchers: %d x %g (%g in all) valid %g days%s, %.0f %% register; "
+                      "churn x %g while a voucher is held"),
              p->count, p->value, p->count * p->value, p->validity_days, threshold,
              100 * p->registration, 1 - p->pull);
 }

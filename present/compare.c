@@ -301,7 +301,7 @@ void compare_print_verdicts(FILE *f, const batch *b, const compare_table *t, lan
         fprintf(f, "%s:\n", scen_name(b->sc[k]));
         const char *names[16];
         char desc[16][256];
-        int np = engine_promotions(b->e[k], names, desc, 16);
+        int np = engine_promotions(b->e[k], names, desc, 16, lang);
         for (int i = 0; i < np; i++)
             fprintf(f, "  %s %s\n", tr(lang, "applied:"), desc[i]);
         for (size_t i = 0; i < sizeof key / sizeof key[0]; i++) {

@@ -402,7 +402,7 @@ static int explain_promotions(FILE *f, const engine *e, lang_id lang, int html)
         }
         char desc[256] = "";
         if (pt->describe)
-            pt->describe(pp, desc, sizeof desc);
+            pt->describe(pp, desc, sizeof desc, lang);
         explain_promo_generic(f, pt, desc, lang, html);
     }
     return 0;

@@ -699,9 +699,26 @@ static void metrics_table(page *p, const json_t *metrics)
     fputs("</tbody></table></div>\n", f);
 }
 
-static void promotions_list(page *p, const json_t *promos)
+/* The promotions as summary.json lists them (in English: it is data); in
+ * another language each line is described again from sub/scenario.ini,
+ * the English one kept where that cannot be had. */
+static void promotions_list(page *p, const json_t *promos, const char *sub)
 {
     FILE *f = p->f;
+    const char *names[16];
+    char desc[16][256];
+    int nd = 0;
+    if (p->lang != LANG_EN) {
+        char path[PATH_MAX + 300];
+        snprintf(path, sizeof path, "%s/scenario.ini", sub);
+        diag d = { 0 };
+        scenario *sc = file_exists(path) ? scen_load(path, NULL, 0, &d) : NULL;
+        engine *e = sc ? engine_prepare(sc, &d) : NULL;
+        if (e)
+            nd = engine_promotions(e, names, desc, 16, p->lang);
+        engine_free(e);
+        scen_free(sc);
+    }
     if (!json_is_array(promos) || json_array_size(promos) == 0) {
         fputs("<p>", f);
         text_escape_html(f, tr(p->lang, "No promotion: the business as it is."));
@@ -716,7 +733,8 @@ static void promotions_list(page *p, const json_t *promos)
         fputs("<li><b>", f);
         text_escape_html(f, jstr(v, "name", "?"));
         fputs("</b>: ", f);
-        text_escape_html(f, jstr(v, "applied", ""));
+        int same = (int)i < nd && !strcmp(names[i], jstr(v, "name", "?"));
+        text_escape_html(f, same ? desc[i] : jstr(v, "applied", ""));
         fputs("</li>\n", f);
     }
     fputs("</ul>\n", f);
@@ -920,7 +938,7 @@ static int report_run(page *p, json_t *sum, diag *d)
     fputs("</div>\n", f);
 
     h2(p, "promotions", tr(lang, "Promotions applied"));
-    promotions_list(p, json_object_get(sum, "promotions"));
+    promotions_list(p, json_object_get(sum, "promotions"), p->dir);
 
     h2(p, "plots", tr(lang, "Plots"));
     diag fd = { 0 };
@@ -1183,10 +1201,12 @@ static int report_compare(page *p, json_t *cmp, diag *d)
         if (k == 0)
             text_escape_html(f, tr(lang, " (base)"));
         fputs("</h3>\n", f);
+        char sub[PATH_MAX + 200];
+        join(sub, sizeof sub, p->dir, have_sub[k] ? subs[k] : "missing");
         if (k == 0)
-            promotions_list(p, json_object_get(base_sum, "promotions"));
+            promotions_list(p, json_object_get(base_sum, "promotions"), sub);
         else
-            promotions_list(p, json_object_get(json_array_get(variants, (size_t)k - 1), "promotions"));
+            promotions_list(p, json_object_get(json_array_get(variants, (size_t)k - 1), "promotions"), sub);
     }
 
     h2(p, "plots", tr(lang, "Plots"));

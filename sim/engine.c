@@ -10,6 +10,7 @@
 #include "plugins.h"
 #include "promotion.h"
 #include "rng.h"
+#include "lang.h"
 #include "sections.h"
 
 #define MAX_CHANNELS 16
@@ -229,14 +230,14 @@ const promo_type *engine_promotion(const engine *e, int i, const void **params)
     return e->promo[i];
 }
 
-int engine_promotions(const engine *e, const char **names, char descriptions[][256], int max)
+int engine_promotions(const engine *e, const char **names, char descriptions[][256], int max, int lang)
 {
     int n = 0;
     if (e->recall_on && n < max) {
         names[n] = "recall";
         snprintf(descriptions[n], 256,
-                 "recall: a reminder %d days after the last visit, %g each, wins back %.0f %% of those "
-                 "who would not return and brings %.0f %% of the others in sooner",
+                 tr(lang, "recall: a reminder %d days after the last visit, %g each, wins back %.0f %% of "
+                          "those who would not return and brings %.0f %% of the others in sooner"),
                  e->recall.day, e->recall.cost, 100 * e->recall.lift, 100 * e->recall.pull_forward);
         n++;
     }
@@ -244,7 +245,7 @@ int engine_promotions(const engine *e, const char **names, char descriptions[][2
         names[n] = e->promo[i]->name;
         descriptions[n][0] = '\0';
         if (e->promo[i]->describe)
-            e->promo[i]->describe(e->pparams[i], descriptions[n], 256);
+            e->promo[i]->describe(e->pparams[i], descriptions[n], 256, lang);
     }
     return n;
 }
