@@ -48,13 +48,17 @@ MO       := $(BUILD)/locale/zh_CN/LC_MESSAGES/retsim.mo
 $(MO): po/zh_CN.po | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	msgfmt --check -o $@ po/zh_CN.po
+# the template without its creation date, so that it changes only with the code
+make-pot = $(XGETTEXT) -o $(1).tmp $(PO_SRC) && sed '/^"POT-Creation-Date:/d' $(1).tmp > $(1) && rm -f $(1).tmp
 pot:
-	$(XGETTEXT) -o po/retsim.pot.tmp $(PO_SRC) && sed '/^"POT-Creation-Date:/d' po/retsim.pot.tmp > po/retsim.pot
-	@rm -f po/retsim.pot.tmp
+	$(call make-pot,po/retsim.pot)
 update-po: pot
-	msgmerge --quiet --update --backup=none --no-fuzzy-matching --add-location=file po/zh_CN.po po/retsim.pot
+	msgmerge --quiet --update --backup=none --no-fuzzy-matching --add-location=file --sort-by-file \
+	  po/zh_CN.po po/retsim.pot
 check-po: $(MO) retsim
-	@sh tools/check-po.sh ./retsim
+	@echo "retsim: checking the catalogue of words (tools/check-po.sh)"
+	@$(call make-pot,$(BUILD)/retsim.pot)
+	@sh tools/check-po.sh ./retsim $(BUILD)/retsim.pot
 
 # Debian packages: installed when missing (tools/ensure-deps.sh says what it does)
 $(DEPS_STAMP): tools/ensure-deps.sh

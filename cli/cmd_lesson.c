@@ -752,7 +752,8 @@ static const char *const lesson_examples[] = { "retsim lesson", "retsim lesson 1
 static const help_option lesson_options[] = {
     { "--answer X", "your answer (a letter of the choices); without it, and when standard input is not "
                     "a terminal, no judging", 0 },
-    { "--lang L", "language: en (default) or zh", 0 },
+    { "--lang L", "language: en or zh (default: zh when LANGUAGE, LC_ALL, LC_MESSAGES or LANG starts "
+                  "with zh, else en)", 0 },
     { "-r, --reps N", "replications (2 to 1000000; default " HELP_STR(LESSON_DEFAULT_REPS) ")", 0 },
     { "-s, --seed S", "random seed (default 1)", 0 },
     { "-t, --threads T", "threads (default: all cores); never changes results", 0 },
@@ -925,7 +926,7 @@ static int lesson_run(int argc, char **argv, diag *d)
     };
     run_opts ro = { 1, LESSON_DEFAULT_REPS, 0, 0, 0 };
     const char *answer = NULL, *out = NULL, *dir_opt = NULL;
-    lang_id lang = LANG_EN;
+    lang_id lang = lang_default(); /* --lang, else LANGUAGE, LC_ALL, LC_MESSAGES, LANG */
     double material = 0;
     long v;
     int c;
