@@ -173,7 +173,7 @@ static const char *get(dictionary *ini, int number, const char *key)
 static const char *get_text(dictionary *ini, int number, const char *key, lang_id lang)
 {
     char k[96];
-    snprintf(k, sizeof k, "%s_%s", key, lang == LANG_ZH ? "zh" : "en");
+    snprintf(k, sizeof k, "%s_%s", key, lang_code(lang));
     const char *v = get(ini, number, k);
     if (!v && lang == LANG_ZH) {
         snprintf(k, sizeof k, "%s_en", key);
@@ -314,7 +314,7 @@ static int read_lesson(dictionary *ini, const char *dir, int number, lang_id lan
         if (i == 0)
             snprintf(key, sizeof key, "takeaway");
         else
-            snprintf(key, sizeof key, "takeaway_%s_%d", lang == LANG_ZH ? "zh" : "en", i + 1);
+            snprintf(key, sizeof key, "takeaway_%s_%d", lang_code(lang), i + 1);
         const char *t = i == 0 ? get_text(ini, number, key, lang) : get(ini, number, key);
         if (!t && i > 0 && lang == LANG_ZH) {
             snprintf(key, sizeof key, "takeaway_en_%d", i + 1);

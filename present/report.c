@@ -578,7 +578,7 @@ static void page_open(page *p, const char *title)
     fprintf(f, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
                "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
                "<meta name=\"generator\" content=\"retsim\">\n<title>",
-            p->lang == LANG_ZH ? "zh-CN" : "en");
+            lang_tag(p->lang));
     text_escape_html(f, title);
     fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<main>\n", page_css);
 }

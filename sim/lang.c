@@ -19,15 +19,27 @@
  * changes LANGUAGE to increment it, so the next lookup looks again. */
 extern int _nl_msg_cat_cntr;
 
+static const char *const codes[] = { [LANG_EN] = "en", [LANG_ZH] = "zh" };
+static const char *const tags[] = { [LANG_EN] = "en", [LANG_ZH] = "zh-CN" };
+
+const char *lang_code(lang_id lang)
+{
+    return codes[lang == LANG_ZH ? LANG_ZH : LANG_EN];
+}
+
+const char *lang_tag(lang_id lang)
+{
+    return tags[lang == LANG_ZH ? LANG_ZH : LANG_EN];
+}
+
 int lang_parse(const char *text, lang_id *out, diag *d)
 {
-    if (!strcmp(text, "en"))
-        *out = LANG_EN;
-    else if (!strcmp(text, "zh"))
-        *out = LANG_ZH;
-    else
-        return diag_set(d, DIAG_USAGE, "--lang %s: supported languages are en and zh", text);
-    return 0;
+    for (int l = LANG_EN; l <= LANG_ZH; l++)
+        if (!strcmp(text, codes[l])) {
+            *out = (lang_id)l;
+            return 0;
+        }
+    return diag_set(d, DIAG_USAGE, "--lang %s: supported languages are en and zh", text);
 }
 
 lang_id lang_default(void)

@@ -17,6 +17,11 @@ typedef enum { LANG_EN = 0, LANG_ZH = 1 } lang_id;
 /* "en" or "zh"; DIAG_USAGE naming the supported ones otherwise. */
 int lang_parse(const char *text, lang_id *out, diag *d);
 
+/* The language's code, as --lang and lessons.ini's KEY_en / KEY_zh write it
+ * ("en", "zh"), and its BCP 47 tag for an HTML page ("en", "zh-CN"). */
+const char *lang_code(lang_id lang);
+const char *lang_tag(lang_id lang);
+
 /* The language when no --lang is given: the first of LANGUAGE, LC_ALL,
  * LC_MESSAGES and LANG that is set and not empty, LANG_ZH when it starts
  * with "zh", LANG_EN otherwise (so LANG=C.UTF-8 or none reads English). */
