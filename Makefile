@@ -26,9 +26,39 @@ ATEST_OBJ:= $(TEST_SRC:%.c=$(BUILD)/asan/%.o)
 DEPS_STAMP := $(BUILD)/.deps-build
 TDEPS_STAMP := $(BUILD)/.deps-test
 
-.PHONY: all demo test test-fresh test-plots test-signals asan bench docs check-docs valgrind clean deps fuzz fuzz-replay
+.PHONY: all pot update-po check-po demo test test-fresh test-plots test-signals asan bench docs check-docs valgrind clean deps fuzz fuzz-replay
 
 all: retsim
+
+# ---- the catalogue of words (docs/i18n.md) ----
+# Every user-visible string is an English msgid looked up by tr() (sim/lang.h);
+# po/zh_CN.po holds the Chinese.  make builds the .mo into build/locale, where
+# ./retsim and tests/run_tests find it; make install puts it in
+# $(PREFIX)/share/locale.  make pot regenerates po/retsim.pot from the code,
+# make update-po merges it into po/zh_CN.po; check-po (part of make test)
+# fails on a msgid missing from zh_CN.po, untranslated or fuzzy, or on a stale
+# po/retsim.pot.  Locations are file names only, so that moving code does not
+# churn the catalogue.
+PO_SRC   := $(sort $(LIB_SRC) $(MAIN_SRC))
+XGETTEXT := xgettext --from-code=UTF-8 --language=C --add-location=file --sort-by-file \
+            --package-name=retsim --msgid-bugs-address='see README.md' \
+            --keyword= --keyword=tr:2 --keyword=trc:2c,3 --keyword=trn:2,3 --keyword=N_ --keyword=NC_:1c,2
+MO       := $(BUILD)/locale/zh_CN/LC_MESSAGES/retsim.mo
+
+$(MO): po/zh_CN.po | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	msgfmt --check -o $@ po/zh_CN.po
+# the template without its creation date, so that it changes only with the code
+make-pot = $(XGETTEXT) -o $(1).tmp $(PO_SRC) && sed '/^"POT-Creation-Date:/d' $(1).tmp > $(1) && rm -f $(1).tmp
+pot:
+	$(call make-pot,po/retsim.pot)
+update-po: pot
+	msgmerge --quiet --update --backup=none --no-fuzzy-matching --add-location=file --sort-by-file \
+	  po/zh_CN.po po/retsim.pot
+check-po: $(MO) retsim
+	@echo "retsim: checking the catalogue of words (tools/check-po.sh)"
+	@$(call make-pot,$(BUILD)/retsim.pot)
+	@sh tools/check-po.sh ./retsim $(BUILD)/retsim.pot
 
 # Debian packages: installed when missing (tools/ensure-deps.sh says what it does)
 $(DEPS_STAMP): tools/ensure-deps.sh
@@ -55,14 +85,14 @@ $(BUILD)/asan/%.o: %.c | $(TDEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) $(ASANFLAGS) -fopenmp -MMD -MP -c $< -o $@
 
-retsim: $(LIB_OBJ) $(MAIN_OBJ)
+retsim: $(LIB_OBJ) $(MAIN_OBJ) | $(MO)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
-retsim-asan: $(ALIB_OBJ) $(AMAIN_OBJ)
+retsim-asan: $(ALIB_OBJ) $(AMAIN_OBJ) | $(MO)
 	$(CC) $(ASANFLAGS) -o $@ $^ $(LDLIBS)
 
-tests/run_tests: $(LIB_OBJ) $(TEST_OBJ) | $(TDEPS_STAMP)
+tests/run_tests: $(LIB_OBJ) $(TEST_OBJ) | $(TDEPS_STAMP) $(MO)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
-tests/run_tests-asan: $(ALIB_OBJ) $(ATEST_OBJ)
+tests/run_tests-asan: $(ALIB_OBJ) $(ATEST_OBJ) | $(MO)
 	$(CC) $(ASANFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
 
 # The main job on the shipped default scenario, then the what-if questions
@@ -151,7 +181,7 @@ fuzz-replay: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/replay_%)
 	done
 
 # The test suite; the CLI tests run the freshly built ./retsim.
-test: retsim tests/run_tests check-docs test-plots test-fresh test-signals fuzz-replay
+test: retsim tests/run_tests check-docs check-po test-plots test-fresh test-signals fuzz-replay
 	@echo "retsim: running the test suite (Criterion)"
 	RETSIM_BIN=./retsim sh tests/run.sh ./tests/run_tests -j2
 
@@ -193,6 +223,7 @@ DESTDIR  ?=
 BINDIR   := $(PREFIX)/bin
 DATADIR  := $(PREFIX)/share/retsim
 MANDIR   := $(PREFIX)/share/man/man1
+LOCALEDIR:= $(PREFIX)/share/locale
 INSTALL  ?= install
 SCENARIO_DATA := $(wildcard scenarios/*.ini)
 LESSON_DATA   := $(wildcard scenarios/lessons/*.ini)
@@ -208,18 +239,24 @@ $(DATADIR_STAMP): FORCE
 FORCE:
 $(BUILD)/rel/cli/datadir.o $(BUILD)/asan/cli/datadir.o: $(DATADIR_STAMP)
 $(BUILD)/rel/cli/datadir.o $(BUILD)/asan/cli/datadir.o: CSTD += -DRETSIM_DATADIR='"$(DATADIR)"'
+# The catalogue's installed place, compiled into sim/lang.c the same way.
+$(BUILD)/rel/sim/lang.o $(BUILD)/asan/sim/lang.o: $(DATADIR_STAMP)
+$(BUILD)/rel/sim/lang.o $(BUILD)/asan/sim/lang.o: CSTD += -DRETSIM_LOCALEDIR='"$(LOCALEDIR)"'
 
-install: retsim docs/retsim.1
-	$(INSTALL) -d '$(DESTDIR)$(BINDIR)' '$(DESTDIR)$(DATADIR)/scenarios/lessons' '$(DESTDIR)$(MANDIR)'
+install: retsim docs/retsim.1 $(MO)
+	$(INSTALL) -d '$(DESTDIR)$(BINDIR)' '$(DESTDIR)$(DATADIR)/scenarios/lessons' '$(DESTDIR)$(MANDIR)' \
+	  '$(DESTDIR)$(LOCALEDIR)/zh_CN/LC_MESSAGES'
 	$(INSTALL) -m 755 retsim '$(DESTDIR)$(BINDIR)/retsim'
 	$(INSTALL) -m 644 $(SCENARIO_DATA) '$(DESTDIR)$(DATADIR)/scenarios/'
 	$(INSTALL) -m 644 $(LESSON_DATA) '$(DESTDIR)$(DATADIR)/scenarios/lessons/'
 	$(INSTALL) -m 644 docs/retsim.1 '$(DESTDIR)$(MANDIR)/retsim.1'
+	$(INSTALL) -m 644 $(MO) '$(DESTDIR)$(LOCALEDIR)/zh_CN/LC_MESSAGES/retsim.mo'
 
 # Exactly what install put there: the files, then retsim's own directories
 # when empty (bin and man1 are shared and stay).
 uninstall:
-	rm -f '$(DESTDIR)$(BINDIR)/retsim' '$(DESTDIR)$(MANDIR)/retsim.1'
+	rm -f '$(DESTDIR)$(BINDIR)/retsim' '$(DESTDIR)$(MANDIR)/retsim.1' \
+	  '$(DESTDIR)$(LOCALEDIR)/zh_CN/LC_MESSAGES/retsim.mo'
 	rm -f $(addprefix '$(DESTDIR)$(DATADIR)/,$(addsuffix ',$(SCENARIO_DATA) $(LESSON_DATA)))
 	-rmdir '$(DESTDIR)$(DATADIR)/scenarios/lessons' '$(DESTDIR)$(DATADIR)/scenarios' '$(DESTDIR)$(DATADIR)' 2>/dev/null
 

@@ -126,7 +126,8 @@ const help_option cli_help_options[] = {
     { "--delta D", "relative move of each parameter, down and up (default 10%)", CLI_DELTA },
     { "--report", "also write report.html (one self-contained page; report.zh.html with --lang zh)",
       CLI_REPORT },
-    { "--lang L", "language of the report, the plots (and compare's verdicts): en or zh", CLI_REPORT },
+    { "--lang L", "language of the report, the plots and the console summary: en or zh (default: "
+                  "zh when LANGUAGE, LC_ALL, LC_MESSAGES or LANG starts with zh, else en)", CLI_REPORT },
     { "--material X%", "the smallest change a verdict calls up or down: X % of the base, and X "
                        "percentage points for shares (default 1 % and 0.5 pp; docs/whatif.md); smaller "
                        "reads \"no material change\"", CLI_MATERIAL },
@@ -161,6 +162,7 @@ int cli_parse(const char *verb, int argc, char **argv, int allowed, cli_opts *o,
         { 0, 0, 0, 0 }
     };
     memset(o, 0, sizeof *o);
+    o->lang = (int)lang_default(); /* --lang, else LANGUAGE, LC_ALL, LC_MESSAGES, LANG */
     input_set_max_bytes(0);
     o->run.seed = 1;
     o->run.reps = 200;

@@ -12,6 +12,7 @@
 #include "../present/output.h"
 #include "../present/report.h"
 #include "../sim/rng.h"
+#include "../sim/lang.h"
 
 static const char *const compare_synopsis[] = {
     "retsim compare BASE.ini VARIANT.ini [VARIANT2.ini ...] [options]", NULL
@@ -123,9 +124,10 @@ static int compare_run(int argc, char **argv, diag *d)
     if (!o.quiet) {
         compare_print_verdicts(stdout, b, t, (lang_id)o.lang);
         if (o.precision > 0)
-            printf("precision %g %s after %d replications\n", o.precision,
-                   res[0]->precision_reached ? "reached" : "NOT reached (cap)", res[0]->reps);
-        printf("wrote %s/ (compare.csv, compare.json, plots; each scenario in its own folder)\n",
+            printf(tr((lang_id)o.lang, "precision %g %s after %d replications\n"), o.precision,
+                   res[0]->precision_reached ? tr((lang_id)o.lang, "reached") : tr((lang_id)o.lang, "NOT reached (cap)"),
+                   res[0]->reps);
+        printf(tr((lang_id)o.lang, "wrote %s/ (compare.csv, compare.json, plots; each scenario in its own folder)\n"),
                outdir);
     }
 done:

@@ -16,7 +16,8 @@ static const char *const explain_synopsis[] = {
 };
 static const char *const explain_examples[] = { "retsim explain scenarios/restaurant_recharge.ini", NULL };
 static const help_option explain_options[] = {
-    { "--lang L", "language: en (default) or zh", 0 },
+    { "--lang L", "language: en or zh (default: zh when LANGUAGE, LC_ALL, LC_MESSAGES or LANG starts "
+                  "with zh, else en)", 0 },
     { "--set S.K=V", "override key K of section S (repeatable)", 0 },
     { "-h, --help", "this help", 0 },
     { NULL, NULL, 0 }
@@ -41,7 +42,7 @@ static int explain_run(int argc, char **argv, diag *d)
                                           { 0, 0, 0, 0 } };
     const char *sets[CLI_MAX_SETS];
     int nsets = 0, c;
-    lang_id lang = LANG_EN;
+    lang_id lang = lang_default(); /* --lang, else LANGUAGE, LC_ALL, LC_MESSAGES, LANG */
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {

@@ -27,6 +27,7 @@
 #include "../present/figures.h"
 #include "../present/output.h"
 #include "../sim/runner.h"
+#include "../sim/lang.h"
 
 #define LESSON_FILE "lessons.ini"
 #define LESSON_DEFAULT_DIR "scenarios/lessons"
@@ -83,54 +84,9 @@ typedef struct lesson {
 
 /* ---- words a trainee reads ---- */
 
-typedef struct metric_words {
-    const char *name, *en, *zh;
-} metric_words;
-
-static const metric_words words[] = {
-    { "profit", "profit over the horizon", "模拟期内的利润" },
-    { "revenue", "revenue", "收入" },
-    { "new_customers", "new customers", "新顾客人数" },
-    { "repeat_rate", "share of new customers who came back at least once", "至少再来一次的新顾客比例" },
-    { "retention_90", "share still buying 90 days after their first visit", "第一次后 90 天还在消费的比例" },
-    { "retention_365", "share still buying a year after their first visit", "第一次后一年还在消费的比例" },
-    { "clv", "lifetime value per customer (within the horizon)", "每位顾客的终身价值（模拟期内）" },
-    { "first_visit_negative_value_share", "share of first visits that felt worth less than they cost",
-      "第一次觉得“不值”的比例" },
-    { "mean_satisfaction", "average satisfaction per visit", "每次消费的平均满意度" },
-    { "detractor_visits", "visits that left a detractor (bad word of mouth)", "留下差评的消费次数" },
-    { "promoter_visits", "visits that left a promoter (good word of mouth)", "留下好评的消费次数" },
-    { "prospects_lost_to_detractors", "prospects lost to bad word of mouth", "被差评赶走的潜在顾客" },
-    { "referred_prospects", "prospects brought by friends", "朋友介绍来的潜在顾客" },
-    { "customers_2nd_purchase", "customers who came at least twice", "至少来过 2 次的顾客" },
-    { "customers_3rd_purchase", "customers who came at least 3 times", "至少来过 3 次的顾客" },
-    { "customers_5th_purchase", "customers who came at least 5 times", "至少来过 5 次的顾客" },
-    { "purchases_per_customer", "purchases per customer", "人均消费次数" },
-    { "discounts", "money taken off bills: discounts, vouchers, free meals", "折扣、券和免单的让利总额" },
-    { "reminders_sent", "reminders sent", "发出的提醒" },
-    { "touch_cost", "cost of reminders", "提醒的花费" },
-    { "customers_recalled", "returns brought by a reminder", "被提醒拉回来的消费" },
-    { "cash_in", "cash received (including prepaid balances)", "收到的现金（含储值）" },
-    { "liability_end", "prepaid balances still owed at the end", "期末仍欠顾客的储值" },
-    { "acquisition_cost", "cost of winning customers", "获客花费" },
-    { NULL, NULL, NULL }
-};
-
-static const char *metric_label(int m, lang_id lang)
-{
-    for (int i = 0; words[i].name; i++)
-        if (!strcmp(words[i].name, metric_table[m].name))
-            return L(lang, words[i].en, words[i].zh);
-    return metric_table[m].name;
-}
-
-
 static const char *currency_word(const char *currency, lang_id lang)
 {
-    if (lang == LANG_ZH && (!strcmp(currency, "yuan") || !strcmp(currency, "CNY")
-                            || !strcmp(currency, "RMB") || !strcmp(currency, "rmb")))
-        return "元";
-    return currency;
+    return lang_currency(lang, currency);
 }
 
 static void format_value(char *buf, size_t cap, int m, double x, const char *currency,
@@ -140,7 +96,7 @@ static void format_value(char *buf, size_t cap, int m, double x, const char *cur
     if (isnan(x))
         snprintf(buf, cap, "n/a");
     else if (!strcmp(unit, "share"))
-        snprintf(buf, cap, lang == LANG_ZH ? "%.1f%%" : "%.1f %%", 100 * x);
+        snprintf(buf, cap, tr(lang, "%.1f %%"), 100 * x);
     else if (!strcmp(unit, "currency"))
         snprintf(buf, cap, "%.0f %s", x, currency);
     else
@@ -217,7 +173,7 @@ static const char *get(dictionary *ini, int number, const char *key)
 static const char *get_text(dictionary *ini, int number, const char *key, lang_id lang)
 {
     char k[96];
-    snprintf(k, sizeof k, "%s_%s", key, lang == LANG_ZH ? "zh" : "en");
+    snprintf(k, sizeof k, "%s_%s", key, lang_code(lang));
     const char *v = get(ini, number, k);
     if (!v && lang == LANG_ZH) {
         snprintf(k, sizeof k, "%s_en", key);
@@ -358,7 +314,7 @@ static int read_lesson(dictionary *ini, const char *dir, int number, lang_id lan
         if (i == 0)
             snprintf(key, sizeof key, "takeaway");
         else
-            snprintf(key, sizeof key, "takeaway_%s_%d", lang == LANG_ZH ? "zh" : "en", i + 1);
+            snprintf(key, sizeof key, "takeaway_%s_%d", lang_code(lang), i + 1);
         const char *t = i == 0 ? get_text(ini, number, key, lang) : get(ini, number, key);
         if (!t && i > 0 && lang == LANG_ZH) {
             snprintf(key, sizeof key, "takeaway_en_%d", i + 1);
@@ -516,8 +472,7 @@ static int failed_claims(const lesson *ls, const compare_table *t, lang_id lang,
         bad++;
         if (used < cap)
             used += (size_t)snprintf(why + used, cap - used,
-                                     L(lang, "  the text says %s; this run measured %s\n",
-                                       "  文字说 %s；这次实测为 %s\n"),
+                                     tr(lang, "  the text says %s; this run measured %s\n"),
                                      c->text, measured);
     }
     return bad;
@@ -591,7 +546,7 @@ static int measured_choice(const lesson *ls, const compare_table *t, char *what,
 static void print_metric(const batch *b, const compare_table *t, int m,
                          const char *currency, lang_id lang)
 {
-    printf(L(lang, "%s (%s):\n", "%s（%s）：\n"), metric_label(m, lang), metric_table[m].name);
+    printf(tr(lang, "%s (%s):\n"), metric_plain(m, lang), metric_table[m].name);
     for (int k = 0; k < t->nscen; k++) {
         char value[64];
         format_value(value, sizeof value, m, t->value[k][m].mean, currency, lang);
@@ -601,10 +556,10 @@ static void print_metric(const batch *b, const compare_table *t, int m,
             double rel, lo, hi;
             compare_relative(t, k, m, &rel, &lo, &hi);
             if (!strcmp(metric_table[m].unit, "share"))
-                printf(lang == LANG_ZH ? "  %+.1f 个百分点 [%+.1f, %+.1f]" : "  %+.1f pp [%+.1f, %+.1f]",
+                printf(tr(lang, "  %+.1f pp [%+.1f, %+.1f]"),
                        100 * dd->mean, 100 * dd->ci_low, 100 * dd->ci_high);
             else if (!isnan(rel) && fabs(rel) <= 2)
-                printf(lang == LANG_ZH ? "  %+.1f%% [%+.1f%%, %+.1f%%]" : "  %+.1f %% [%+.1f %%, %+.1f %%]",
+                printf(tr(lang, "  %+.1f %% [%+.1f %%, %+.1f %%]"),
                        100 * rel, 100 * lo, 100 * hi);
             else if (!isnan(dd->mean)) {
                 /* nothing in the base to be relative to (or a level near 0, such as
@@ -624,14 +579,14 @@ static void print_metric(const batch *b, const compare_table *t, int m,
 static void print_lesson_head(const lesson *ls, lang_id lang)
 {
     char buf[4096];
-    snprintf(buf, sizeof buf, L(lang, "Lesson %d: %s", "第 %d 课：%s"), ls->number, ls->title);
+    snprintf(buf, sizeof buf, tr(lang, "Lesson %d: %s"), ls->number, ls->title);
     explain_wrap(stdout, buf);
     putchar('\n');
     if (ls->story) {
         explain_wrap(stdout, ls->story);
         putchar('\n');
     }
-    snprintf(buf, sizeof buf, L(lang, "Question: %s", "问题：%s"), ls->question);
+    snprintf(buf, sizeof buf, tr(lang, "Question: %s"), ls->question);
     explain_wrap(stdout, buf);
     putchar('\n');
     for (int i = 0; i < ls->nchoices; i++) {
@@ -675,13 +630,12 @@ static int ask(const lesson *ls, const char *given, lang_id lang, diag *d, int *
         return i;
     }
     if (!isatty(STDIN_FILENO)) {
-        printf("%s\n\n", L(lang, "(No answer given: standard input is not a terminal and there is no "
-                                 "--answer. Running the lesson without judging.)",
-                           "（没有给出答案：标准输入不是终端，也没有 --answer。下面只运行，不评判。）"));
+        printf("%s\n\n", tr(lang, "(No answer given: standard input is not a terminal and there is no "
+                                 "--answer. Running the lesson without judging.)"));
         return -1;
     }
     for (int tries = 0; tries < 3; tries++) {
-        printf(L(lang, "Your answer (%s): ", "你的答案（%s）："), letters);
+        printf(tr(lang, "Your answer (%s): "), letters);
         fflush(stdout);
         char line[256];
         if (!fgets(line, sizeof line, stdin))
@@ -694,10 +648,9 @@ static int ask(const lesson *ls, const char *given, lang_id lang, diag *d, int *
             putchar('\n');
             return i;
         }
-        printf(L(lang, "Please type one of %s.\n", "请输入 %s 中的一个。\n"), letters);
+        printf(tr(lang, "Please type one of %s.\n"), letters);
     }
-    printf("\n%s\n\n", L(lang, "(No answer: running the lesson without judging.)",
-                         "（没有答案：下面只运行，不评判。）"));
+    printf("\n%s\n\n", tr(lang, "(No answer: running the lesson without judging.)"));
     return -1;
 }
 
@@ -707,28 +660,26 @@ static void print_judgement(const lesson *ls, const batch *b, const compare_tabl
     char what[512];
     int right = measured_choice(ls, t, what, sizeof what);
     int m = ls->metric[0];
-    printf("%s\n", L(lang, "THE ANSWER", "答案"));
+    printf("%s\n", tr(lang, "THE ANSWER"));
     switch (ls->judge) {
     case JUDGE_RANGE:
-        printf(L(lang, "Measured: %s changed by %s in %s.\n", "实测：%s 在“%s”中变化了 %s。\n"),
-               metric_label(m, lang), lang == LANG_ZH ? scen_name(b->sc[ls->variant]) : what,
-               lang == LANG_ZH ? what : scen_name(b->sc[ls->variant]));
+        printf(tr(lang, "Measured: %s changed by %s in %s.\n"),
+               metric_plain(m, lang), what, scen_name(b->sc[ls->variant]));
         break;
     case JUDGE_SIGN:
     case JUDGE_PATTERN: {
         char rel_text[64], pp_text[64];
         compare_material_text(rel_text, sizeof rel_text, MET_PROFIT, t->material, lang);
         compare_material_text(pp_text, sizeof pp_text, MET_REPEAT_RATE, t->material, lang);
-        printf(L(lang, "Measured (\"no material change\": the 95 %% CI holds 0, or the change is under "
-                       "%s; shares under %s):",
-                 "实测（“无实质变化”指 95%% 置信区间含 0，或变化不到%s；比例类指标不到 %s）："),
+        printf(tr(lang, "Measured (\"no material change\": the 95 %% CI holds 0, or the change is under "
+                       "%s; shares under %s):"),
                rel_text, pp_text);
         int from = ls->judge == JUDGE_SIGN ? ls->variant : 1;
         int to = ls->judge == JUDGE_SIGN ? ls->variant : t->nscen - 1;
         int nm = ls->judge == JUDGE_SIGN ? 1 : ls->nmetric;
         for (int k = from; k <= to; k++)
             for (int j = 0; j < nm; j++)
-                printf(lang == LANG_ZH ? "\n  %s，%s：%s" : "\n  %s, %s: %s", scen_name(b->sc[k]),
+                printf(tr(lang, "\n  %s, %s: %s"), scen_name(b->sc[k]),
                        metric_table[ls->metric[j]].name,
                        compare_verdict_word(compare_verdict(t, k, ls->metric[j]), lang));
         putchar('\n');
@@ -736,34 +687,31 @@ static void print_judgement(const lesson *ls, const batch *b, const compare_tabl
     }
     case JUDGE_BEST:
     case JUDGE_WORST:
-        printf(L(lang, "Measured: %s is %s in %s.\n", "实测：%s%s的是“%s”。\n"),
-               metric_label(m, lang),
-               ls->judge == JUDGE_BEST ? L(lang, "highest", "最高") : L(lang, "lowest", "最低"),
+        printf(tr(lang, "Measured: %s is %s in %s.\n"),
+               metric_plain(m, lang),
+               ls->judge == JUDGE_BEST ? tr(lang, "highest") : tr(lang, "lowest"),
                scen_name(b->sc[atoi(what)]));
         break;
     case JUDGE_KEY:
         break;
     }
     if (right < 0) {
-        printf("%s\n", L(lang, "The measurement matches none of the choices, so no answer can be judged; "
-                               "see the numbers above (more replications, --reps, narrow them).",
-                         "实测结果和哪个选项都对不上，所以无法评判；请看上面的数字（用 --reps 增加重复次数可以让结果更准）。"));
+        printf("%s\n", tr(lang, "The measurement matches none of the choices, so no answer can be judged; "
+                               "see the numbers above (more replications, --reps, narrow them)."));
     } else {
-        printf(L(lang, "The simulation's answer: %s\n", "模拟给出的答案：%s\n"), ls->choice[right]);
+        printf(tr(lang, "The simulation's answer: %s\n"), ls->choice[right]);
         if (answer >= 0)
-            printf(answer == right ? L(lang, "Your answer, %c: right.\n", "你的答案 %c：答对了。\n")
-                                   : L(lang, "Your answer, %c: not right.\n", "你的答案 %c：不对。\n"),
+            printf(answer == right ? tr(lang, "Your answer, %c: right.\n")
+                                   : tr(lang, "Your answer, %c: not right.\n"),
                    ls->letter[answer]);
     }
     if (answer < 0)
-        printf("%s\n", L(lang, "(No answer was given, so none was judged.)", "（没有给出答案，所以不评判。）"));
+        printf("%s\n", tr(lang, "(No answer was given, so none was judged.)"));
     if (ls->key && ls->judge != JUDGE_KEY && right >= 0 && ls->letter[right] != ls->key)
-        printf(L(lang,
+        printf(tr(lang,
                  "Note: the lesson expected %c, but this run measured %c. The measurement counts; with few "
                  "replications the answer can change (try more with --reps), or the scenario no longer "
-                 "shows what the lesson says.\n",
-                 "注意：这一课预期的答案是 %c，但这次实测是 %c。以实测为准；重复次数少时结果可能会变（用 --reps "
-                 "多跑几次），也可能是场景已经不能说明这一课的道理。\n"),
+                 "shows what the lesson says.\n"),
                ls->key, ls->letter[right]);
     putchar('\n');
 }
@@ -771,30 +719,26 @@ static void print_judgement(const lesson *ls, const batch *b, const compare_tabl
 static void print_plots(const char *outdir, const batch *b, const char subdirs[][160], lang_id lang)
 {
     static const struct {
-        const char *file, *en, *zh;
+        const char *file, *what;
     } plots[] = {
-        { "retention.png", "retention by customer age, base against variants",
-          "按客龄的留存率，基准与各方案对比" },
-        { "profit.png", "cumulative profit", "累计利润" },
-        { "customers.png", "active customers", "活跃顾客" },
-        { "profit_difference.png", "profit gained against the base, day by day",
-          "相对基准多赚的利润，逐日累计" },
+        { "retention.png", N_("retention by customer age, base against variants") },
+        { "profit.png", N_("cumulative profit") },
+        { "customers.png", N_("active customers") },
+        { "profit_difference.png", N_("profit gained against the base, day by day") },
     };
-    printf("%s\n", L(lang, "THE PLOTS", "图表"));
+    printf("%s\n", tr(lang, "THE PLOTS"));
     int any = 0;
     for (size_t i = 0; i < sizeof plots / sizeof plots[0]; i++) {
         char path[4400];
         snprintf(path, sizeof path, "%s/%s", outdir, plots[i].file);
         if (!file_exists(path))
             continue;
-        printf("  %s  %s\n", path, L(lang, plots[i].en, plots[i].zh));
+        printf("  %s  %s\n", path, tr(lang, plots[i].what));
         any = 1;
     }
     if (!any)
-        printf("  %s\n", L(lang, "(no pictures: gnuplot is missing; the CSV files and .gp scripts are there)",
-                           "（没有图片：缺少 gnuplot；CSV 文件和 .gp 脚本都在）"));
-    printf(L(lang, "  and each scenario's own run in %s/%s/ ... %s/%s/\n",
-             "  每个方案单独的结果在 %s/%s/ … %s/%s/\n"),
+        printf("  %s\n", tr(lang, "(no pictures: gnuplot is missing; the CSV files and .gp scripts are there)"));
+    printf(tr(lang, "  and each scenario's own run in %s/%s/ ... %s/%s/\n"),
            outdir, subdirs[0], outdir, subdirs[b->n - 1]);
     putchar('\n');
 }
@@ -808,7 +752,8 @@ static const char *const lesson_examples[] = { "retsim lesson", "retsim lesson 1
 static const help_option lesson_options[] = {
     { "--answer X", "your answer (a letter of the choices); without it, and when standard input is not "
                     "a terminal, no judging", 0 },
-    { "--lang L", "language: en (default) or zh", 0 },
+    { "--lang L", "language: en or zh (default: zh when LANGUAGE, LC_ALL, LC_MESSAGES or LANG starts "
+                  "with zh, else en)", 0 },
     { "-r, --reps N", "replications (2 to 1000000; default " HELP_STR(LESSON_DEFAULT_REPS) ")", 0 },
     { "-s, --seed S", "random seed (default 1)", 0 },
     { "-t, --threads T", "threads (default: all cores); never changes results", 0 },
@@ -839,7 +784,7 @@ static int list_lessons(dictionary *ini, const char *dir, lang_id lang, diag *d)
     int n = lesson_numbers(ini, numbers, LESSON_MAX);
     if (n == 0)
         return diag_set(d, DIAG_USAGE, "%s/%s holds no [lesson.N] section", dir, LESSON_FILE);
-    printf("%s\n\n", L(lang, "Lessons (retsim lesson N to take one):", "课程列表（用 retsim lesson N 开始一课）："));
+    printf("%s\n\n", tr(lang, "Lessons (retsim lesson N to take one):"));
     for (int i = 0; i < n; i++) {
         const char *title = get_text(ini, numbers[i], "title", lang);
         printf("  %2d  %s\n", numbers[i], title ? title : "?");
@@ -879,10 +824,9 @@ static int run_lesson(const lesson *ls, const run_opts *ro, double material, con
     if (!answer_given)
         answer = ask(ls, NULL, lang, d, &status);
     else
-        printf(L(lang, "Your answer: %c\n\n", "你的答案：%c\n\n"), ls->letter[answer]);
+        printf(tr(lang, "Your answer: %c\n\n"), ls->letter[answer]);
 
-    printf(L(lang, "Simulating %d scenarios, %d replications each, on the same customers...\n\n",
-             "正在模拟 %d 个方案，各重复 %d 次，用的是同一批模拟顾客……\n\n"),
+    printf(tr(lang, "Simulating %d scenarios, %d replications each, on the same customers...\n\n"),
            b->n, ro->reps);
     fflush(stdout);
     if ((status = sim_run(b->e, b->n, ro, &res, d)))
@@ -912,13 +856,12 @@ static int run_lesson(const lesson *ls, const run_opts *ro, double material, con
         || (status = outdir_commit(od, d)))
         goto done;
 
-    printf("%s\n", L(lang, "THE RESULT", "结果"));
+    printf("%s\n", tr(lang, "THE RESULT"));
     if (lang == LANG_EN) {
         compare_print_verdicts(stdout, b, t, LANG_EN);
         putchar('\n');
     }
-    printf(L(lang, "Base first, then each variant with its change against the base (95 %% CI):\n\n",
-             "先列基准，再列各方案及其相对基准的变化（95%% 置信区间）：\n\n"));
+    printf(tr(lang, "Base first, then each variant with its change against the base (95 %% CI):\n\n"));
     const char *cur = currency_word(currency, lang);
     int shown[MET_COUNT] = { 0 };
     for (int j = 0; j < ls->nmetric; j++) {
@@ -933,19 +876,17 @@ static int run_lesson(const lesson *ls, const run_opts *ro, double material, con
     putchar('\n');
     print_judgement(ls, b, t, answer, lang);
 
-    printf("%s\n", L(lang, "THE TAKEAWAY", "要点"));
+    printf("%s\n", tr(lang, "THE TAKEAWAY"));
     char why[2048];
     if (failed_claims(ls, t, lang, why, sizeof why)) {
         /* a text that contradicts the measurement would teach the opposite
          * of what the trainee just saw: say so instead of printing it */
         printf("%s\n%s\n",
-               L(lang, "Withheld: this lesson's title and takeaway say what this run did not measure "
-                       "(lessons.ini claims):",
-                 "不予显示：这一课的标题和要点所说的，与这次实测不符（lessons.ini 的 claims）："),
+               tr(lang, "Withheld: this lesson's title and takeaway say what this run did not measure "
+                       "(lessons.ini claims):"),
                why);
-        printf("%s\n\n", L(lang, "With few replications a verdict can change (try more with --reps); "
-                                 "otherwise the lesson's text is wrong and must be fixed.",
-                           "重复次数少时结论可能会变（用 --reps 多跑几次）；否则就是这一课的文字有误，需要改正。"));
+        printf("%s\n\n", tr(lang, "With few replications a verdict can change (try more with --reps); "
+                                 "otherwise the lesson's text is wrong and must be fixed."));
     } else {
         for (int i = 0; i < ls->ntakeaway; i++) {
             explain_wrap(stdout, ls->takeaway[i]);
@@ -956,7 +897,7 @@ static int run_lesson(const lesson *ls, const run_opts *ro, double material, con
 
     for (int i = 0; i < ls->nexplain; i++) {
         int k = ls->explain[i];
-        printf(L(lang, "WHY: THE CAUSAL CHAIN OF %s\n\n", "为什么：“%s”的因果链\n\n"),
+        printf(tr(lang, "WHY: THE CAUSAL CHAIN OF %s\n\n"),
                scen_name(b->sc[k]));
         if ((status = explain_write(stdout, b->sc[k], b->e[k], lang, 0, d)))
             goto done;
@@ -985,7 +926,7 @@ static int lesson_run(int argc, char **argv, diag *d)
     };
     run_opts ro = { 1, LESSON_DEFAULT_REPS, 0, 0, 0 };
     const char *answer = NULL, *out = NULL, *dir_opt = NULL;
-    lang_id lang = LANG_EN;
+    lang_id lang = lang_default(); /* --lang, else LANGUAGE, LC_ALL, LC_MESSAGES, LANG */
     double material = 0;
     long v;
     int c;

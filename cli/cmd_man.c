@@ -47,6 +47,10 @@ static const struct {
                         "compiled in; see FILES" },
     { "RETSIM_LESSONS", "the directory holding lessons.ini, for `retsim lesson` (--lessons overrides "
                         "it)" },
+    { "LANGUAGE, LC_ALL, LC_MESSAGES, LANG", "the first one set chooses the language when --lang is not "
+                                            "given: zh when it starts with zh, else en" },
+    { "RETSIM_LOCALEDIR", "the directory holding zh_CN/LC_MESSAGES/retsim.mo, the Chinese catalogue, "
+                          "instead of the places listed in FILES" },
     { "TMPDIR", "where `retsim report` draws its plots before embedding them (default /tmp)" },
     { "PATH", "searched for gnuplot, which draws the plots; without it retsim warns once and writes the "
               "CSV files and .gp scripts without pictures" },
@@ -65,6 +69,11 @@ static const struct {
       "scenarios/lessons/lessons.ini under the current directory first (the source tree), then under "
       "the data directory ($RETSIM_DATADIR, else the one compiled in), then, unless RETSIM_DATADIR is "
       "set, under ../share/retsim and the directory of the executable" },
+    { "PREFIX/share/locale/zh_CN/LC_MESSAGES/retsim.mo",
+      "the Chinese catalogue of retsim's words (GNU gettext, from po/zh_CN.po). retsim looks for it in "
+      "build/locale next to the executable (the source tree), then ../share/locale next to it, then "
+      "the PREFIX compiled in; RETSIM_LOCALEDIR overrides; without it --lang zh writes English and says "
+      "so" },
     { "out/NAME/", "the default output directory of a command on NAME.ini (each command's --help says "
                    "what it writes there); an output is written as NAME.tmp and renamed when complete" },
     { "DIR/report.html, DIR/report.zh.html", "the report in English and in Chinese (--lang zh); one does "

@@ -7,13 +7,15 @@
 #include "../present/figures.h"
 #include "../sim/interrupt.h"
 #include "../present/report.h"
+#include "../sim/lang.h"
 
 static const char *const report_synopsis[] = { "retsim report DIR [--lang en|zh]", NULL };
 static const char *const report_examples[] = {
     "retsim run scenarios/clinic.ini --out out/clinic && retsim report out/clinic --lang zh", NULL
 };
 static const help_option report_options[] = {
-    { "--lang L", "language of the page and its plots: en (default) or zh; the Chinese page is "
+    { "--lang L", "language of the page and its plots: en or zh (default: zh when LANGUAGE, LC_ALL, "
+                  "LC_MESSAGES or LANG starts with zh, else en); the Chinese page is "
                   "DIR/report.zh.html, beside the English DIR/report.html", 0 },
     { "-q, --quiet", "do not say where the report was written", 0 },
     { "-h, --help", "this help", 0 },
@@ -35,7 +37,7 @@ static const help_page report_help = {
 static int report_run(int argc, char **argv, diag *d)
 {
     const char *dir = NULL;
-    lang_id lang = LANG_EN;
+    lang_id lang = lang_default(); /* --lang, else LANGUAGE, LC_ALL, LC_MESSAGES, LANG */
     int quiet = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -70,7 +72,7 @@ static int report_run(int argc, char **argv, diag *d)
     if (status)
         return status;
     if (!quiet)
-        printf("wrote %s/%s\n", dir, report_file_name(lang));
+        printf(tr(lang, "wrote %s/%s\n"), dir, report_file_name(lang));
     return 0;
 }
 

@@ -8,6 +8,7 @@
 #include "outdir.h"
 #include "../present/output.h"
 #include "../present/report.h"
+#include "../sim/lang.h"
 
 static const char *const run_synopsis[] = { "retsim run FILE.ini [options]", NULL };
 static const char *const run_examples[] = { "retsim run scenarios/clinic.ini --reps 200 --seed 7", NULL };
@@ -68,11 +69,12 @@ static int run_run(int argc, char **argv, diag *d)
     else
         status = outdir_commit(od, d);
     if (!status && !o.quiet) {
-        out_print_summary(stdout, b.sc[0], b.e[0], res, 0);
+        out_print_summary(stdout, b.sc[0], b.e[0], res, 0, (lang_id)o.lang);
         if (o.precision > 0)
-            printf("  precision %g %s after %d replications\n", o.precision,
-                   res->precision_reached ? "reached" : "NOT reached (cap)", res->reps);
-        printf("  wrote %s/ (summary.json, CSV files, plots)\n", outdir);
+            printf(tr((lang_id)o.lang, "  precision %g %s after %d replications\n"), o.precision,
+                   res->precision_reached ? tr((lang_id)o.lang, "reached") : tr((lang_id)o.lang, "NOT reached (cap)"),
+                   res->reps);
+        printf(tr((lang_id)o.lang, "  wrote %s/ (summary.json, CSV files, plots)\n"), outdir);
     }
     run_result_free(res);
     batch_free(&b);

@@ -15,6 +15,7 @@
 #include "outdir.h"
 #include "../present/output.h"
 #include "../present/report.h"
+#include "../sim/lang.h"
 
 #define SWEEP_MAX 200
 
@@ -248,7 +249,7 @@ static int sweep_run(int argc, char **argv, diag *d)
     if ((status = outdir_commit(od, d)))
         goto done;
     if (!o.quiet) {
-        printf("%s: %s from %g to %g, %d replications each (paired)\n", scen_name(b->sc[0]), key,
+        printf(tr((lang_id)o.lang, "%s: %s from %g to %g, %d replications each (paired)\n"), scen_name(b->sc[0]), key,
                values[0], values[n - 1], res->reps);
         metric_id ret = sweep_retention_metric(res, n);
         char rhead[64];
@@ -264,7 +265,7 @@ static int sweep_run(int argc, char **argv, diag *d)
             stat_summary r = stat_vec_get(res->scen[i].metric, (size_t)ret);
             printf("  %6.1f %% [%4.1f, %4.1f]\n", 100 * r.mean, 100 * r.ci_low, 100 * r.ci_high);
         }
-        printf("  wrote %s/ (sweep.csv, sweep.json, sweep.png, sweep_retention.png)\n", outdir);
+        printf(tr((lang_id)o.lang, "  wrote %s/ (sweep.csv, sweep.json, sweep.png, sweep_retention.png)\n"), outdir);
     }
 done:
     run_result_free(res);

@@ -149,12 +149,12 @@ static void birthday_on_event(const void *params, double *st, calendar_event *ev
     s->schedule(s->ctx, (k + 12) * BIRTHDAY_DAYS_PER_MONTH, EVENT_MONTH_OPENS);
 }
 
-static void birthday_describe(const void *params, char *buf, size_t len)
+static void birthday_describe(const void *params, char *buf, size_t len, int lang)
 {
     const birthday_params *p = params;
     snprintf(buf, len,
-             "birthday coupon: %g off in the birthday month, %g a message; %.0f %% of those who would "
-             "come later come in the month, %.0f %% of those who would not come back",
+             tr(lang, "birthday coupon: %g off in the birthday month, %g a message; %.0f %% of those "
+                      "who would come later come in the month, %.0f %% of those who would not come back"),
              p->value, p->cost, 100 * p->response, 100 * p->lapsed_response);
 }
 
@@ -162,23 +162,18 @@ static void birthday_explain(const void *params, FILE *f, int lang, int html)
 {
     const birthday_params *p = params;
     text_paraf(f, html,
-         L(lang,
+         tr(lang,
            "When a customer's birthday month opens, they get a voucher of %g for a visit in that "
            "month (the message costs %g). It acts on time, not on the visit: of those whose next "
            "visit would fall later, %.0f %% come within the month instead, and %.0f %% of those who "
            "would never have come back return for it. The visit it brings is also a cheaper one, "
            "so it feels worth more; being a gift, it does not raise what the customer expects next "
-           "time.",
-           "顾客生日月开始时，会收到一张 %g 的代金券，当月到店可用（每条消息 %g）。它改变的是时间，"
-           "而不是消费本身：本来要晚些才来的顾客中，有 %.0f%% 会改在生日月内到店；本来不会再来的顾客中，"
-           "也有 %.0f%% 会为它回来。它带来的这次消费更便宜，显得更值；因为是送的，顾客不会因此抬高下次的期望。"),
+           "time."),
          p->value, p->cost, 100 * p->response, 100 * p->lapsed_response);
     text_paraf(f, html,
-         L(lang,
+         tr(lang,
            "What it costs: every message sent (until the customer is given up), and each voucher "
-           "used, at what it takes off the bill; an unused voucher costs nothing and is no liability.",
-           "成本：每发一条消息（直到把顾客算作流失为止），以及每张用掉的券从账单上减掉的钱；没用掉的券"
-           "不花钱，也不算负债。"));
+           "used, at what it takes off the bill; an unused voucher costs nothing and is no liability."));
 }
 
 const promo_type promo_birthday_coupon = {

@@ -29,6 +29,7 @@
 
 #include "../sim/text.h"
 #include "../sim/promotion.h"
+#include "../sim/lang.h"
 
 #define NO_CHOICES NULL
 
@@ -154,16 +155,16 @@ static double bundle_liability(const void *params, const double *st)
     return p->price * (st[ST_UNITS] / p->units);
 }
 
-static void bundle_describe(const void *params, char *buf, size_t len)
+static void bundle_describe(const void *params, char *buf, size_t len, int lang)
 {
     const bundle_params *p = params;
     int visits = (int)ceil(p->units / p->per_visit - BUNDLE_EMPTY);
     snprintf(buf, len,
-             "bundle of %g units for %g (%.3g per unit, cost %g), %g per visit (%g x %g people) "
-             "over %d visits, bill +%.0f %% while drinking, take-up %.0f %%, lock-in %.0f %%%s",
+             tr(lang, "bundle of %g units for %g (%.3g per unit, cost %g), %g per visit (%g x %g people) "
+                      "over %d visits, bill +%.0f %% while drinking, take-up %.0f %%, lock-in %.0f %%%s"),
              p->units, p->price, p->price / p->units, p->unit_cost, p->per_visit,
              p->units_per_person, p->group_size, visits, 100 * p->bill_uplift, 100 * p->take_up,
-             100 * p->lock_in, p->offer_again ? "" : ", once per customer");
+             100 * p->lock_in, p->offer_again ? "" : tr(lang, ", once per customer"));
 }
 
 
@@ -179,26 +180,19 @@ static void bundle_explain(const void *params, FILE *f, int lang, int html)
     bundle_after_visit(p, st, &v, NULL);
     char buf[2048];
     snprintf(buf, sizeof buf,
-             lang == 1
-                 ? "预付套装：手里没有存货的客人有 %.0f%% 的可能花 %g 买下 %g 份（种子文章里是 20.18 元 101 瓶啤酒），只能在"
-                   "店里消费，每次 %g 人、每人 %g 份。一次喝不完，就得带朋友再来；边喝边吃，这几次的账单"
-                   "多 %.0f%%。还有存货时，流失 ×%.2f。套装的钱是一次付清、在账单之外的，所以不影响每次"
-                   "消费的感知成本。"
-                 : "Prepaid bundle: a customer holding none buys %3$g units for %2$g with a chance of "
+             tr(lang, "Prepaid bundle: a customer holding none buys %3$g units for %2$g with a chance of "
                    "%1$.0f %% (seed 001: 101 beers for 20.18), to be consumed on the premises, %5$g per person for a "
                    "group of %4$g. Nobody finishes it at once, so they come back with friends, and while "
                    "they drink they eat: the bill is %6$.0f %% bigger on those visits. While units remain, "
                    "churn x %7$.2f. The bundle is paid once, outside the bill, so it does not weigh on how "
-                   "each visit feels.",
+                   "each visit feels."),
              100 * p->take_up, p->price, p->units, p->group_size, p->units_per_person,
              100 * p->bill_uplift, v.churn);
     text_para(f, html, buf);
     snprintf(buf, sizeof buf,
-             lang == 1 ? "成本：每份的货值 %g（几乎是送的），赌的是它带来的吃的能补回来。套装的钱先到手，喝掉"
-                         "才算收入，剩下的是欠客人的。"
-                       : "What it costs: %g per unit in goods, nearly given away; the bet is that the food "
+             tr(lang, "What it costs: %g per unit in goods, nearly given away; the bet is that the food "
                          "it brings in pays for it. The price is cash up front, revenue as it is consumed, "
-                         "and the rest is owed to the customer.",
+                         "and the rest is owed to the customer."),
              p->unit_cost);
     text_para(f, html, buf);
 }

@@ -9,6 +9,7 @@
 
 #include "../sim/text.h"
 #include "../sim/promotion.h"
+#include "../sim/lang.h"
 
 typedef struct churn_cut_params {
     int mode;
@@ -59,14 +60,14 @@ static void cut_after_visit(const void *params, double *st, visit_ctx *v, gsl_rn
         v->churn = v->churn > p->amount ? v->churn - p->amount : 0.0;
 }
 
-static void cut_describe(const void *params, char *buf, size_t len)
+static void cut_describe(const void *params, char *buf, size_t len, int lang)
 {
     const churn_cut_params *p = params;
     if (p->mode == CUT_RELATIVE)
-        snprintf(buf, len, "churn cut by %g %% relative (churn x %g)", 100 * p->amount,
+        snprintf(buf, len, tr(lang, "churn cut by %g %% relative (churn x %g)"), 100 * p->amount,
                  1 - p->amount);
     else
-        snprintf(buf, len, "retention raised by %g percentage points (churn - %g)",
+        snprintf(buf, len, tr(lang, "retention raised by %g percentage points (churn - %g)"),
                  100 * p->amount, p->amount);
 }
 
@@ -86,29 +87,23 @@ static void cut_explain(const void *params, FILE *f, int lang, int html)
     char how[256];
     if (p->mode == CUT_RELATIVE)
         snprintf(how, sizeof how,
-                 lang == 1 ? "流失按比例减少 %g%%（流失 ×%g）" : "churn is cut by %g %% of itself (churn x %g)",
+                 tr(lang, "churn is cut by %g %% of itself (churn x %g)"),
                  100 * p->amount, 1 - p->amount);
     else
         snprintf(how, sizeof how,
-                 lang == 1 ? "回头率提高 %g 个百分点（流失 − %g）" : "retention rises by %g percentage points (churn - %g)",
+                 tr(lang, "retention rises by %g percentage points (churn - %g)"),
                  100 * p->amount, p->amount);
     char buf[2048];
     snprintf(buf, sizeof buf,
-             lang == 1
-                 ? "每次消费之后，在其他因素都起完作用之后，%s：本来 40%% 不再回来的，变成 %.1f%%；本来 "
-                   "10%% 的，变成 %.1f%%。它不说明用什么办法做到，只回答“流失少这么多值多少钱”。"
-                 : "After every visit, once everything else has acted, %s: a churn of 40 %% becomes "
+             tr(lang, "After every visit, once everything else has acted, %s: a churn of 40 %% becomes "
                    "%.1f %%, one of 10 %% becomes %.1f %%. It does not say how; it answers what that much "
-                   "less churn is worth.",
+                   "less churn is worth."),
              how, 100 * a.churn, 100 * b.churn);
     text_para(f, html, buf);
     text_para(f, html,
-                     lang == 1
-                         ? "成本：模拟里它不花钱，所以利润的增加就是为达到这个效果最多能花的钱。“流失降 5%，"
-                           "利润涨 20-40%”是别人的数字；这里算的是你自己的生意。"
-                         : "What it costs: nothing in the simulation, so the rise in profit is the most "
+                     tr(lang, /* xgettext:no-c-format */ "What it costs: nothing in the simulation, so the rise in profit is the most "
                            "you could spend to achieve it. \"5 % less churn, 20-40 % more profit\" is "
-                           "someone else's number; this measures yours.");
+                           "someone else's number; this measures yours."));
 }
 
 const promo_type promo_churn_reduction = {

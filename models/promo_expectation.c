@@ -28,6 +28,7 @@
 #include "../sim/text.h"
 #include "../sim/promotion.h"
 #include "satisfaction.h"
+#include "../sim/lang.h"
 
 #define NO_CHOICES NULL
 
@@ -97,12 +98,12 @@ static double expectation_management_conversion(const void *params, double conve
     return c < 1 ? c : 1;
 }
 
-static void expectation_management_describe(const void *params, char *buf, size_t len)
+static void expectation_management_describe(const void *params, char *buf, size_t len, int lang)
 {
     const expectation_management_params *p = params;
     snprintf(buf, len,
-             "expectation management: promise %g against a reference of %g, conversion x %g "
-             "(capped at 1)",
+             tr(lang, "expectation management: promise %g against a reference of %g, conversion x %g "
+                      "(capped at 1)"),
              p->promise, p->reference_promise, p->factor);
 }
 
@@ -118,24 +119,17 @@ static void expectation_management_explain(const void *params, FILE *f, int lang
     double high = expectation_management_conversion(p, 0.5, 0);
     char buf[2048];
     snprintf(buf, sizeof buf,
-             lang == 1
-                 ? "营销承诺的价值是 %g，而渠道转化率是在承诺 %g 时测得的。承诺会卖货：每个渠道的首单转化"
-                   "率 ×%.2f（最多 100%%）：本来 10%% 的变成 %.1f%%，本来 50%% 的变成 %.1f%%。但承诺也"
-                   "就是新顾客的期望（见上面第 2 步）：同样的体验，承诺越高，满意度越低，回头的人越少，口碑"
-                   "也越差。“能做到 100，只承诺 99”。"
-                 : "Marketing promises a value of %g, against %g when the channels' conversion was "
+             tr(lang, "Marketing promises a value of %g, against %g when the channels' conversion was "
                    "measured. The promise sells: every channel's conversion to a first purchase is "
                    "multiplied by %.2f (at most 100 %%): 10 %% becomes %.1f %%, 50 %% becomes %.1f %%. "
                    "But the promise is also what a new customer expects (step 2 above): the same visit "
                    "satisfies less, fewer come back, and word of mouth suffers. \"Able to deliver 100, "
-                   "promise 99.\"",
+                   "promise 99.\""),
              p->promise, p->reference_promise, p->factor, 100 * low, 100 * high);
     text_para(f, html, buf);
     text_para(f, html,
-                             lang == 1
-                                 ? "成本：不花钱；它用更多的第一次，换来更低的满意度和更少的第二次。"
-                                 : "What it costs: no money; it trades more first visits for less "
-                                   "satisfaction and fewer second ones.");
+                             tr(lang, "What it costs: no money; it trades more first visits for less "
+                                   "satisfaction and fewer second ones."));
 }
 
 const promo_type promo_expectation_management = {

@@ -32,6 +32,7 @@
 
 #include "../sim/text.h"
 #include "../sim/promotion.h"
+#include "../sim/lang.h"
 
 #define NO_CHOICES NULL
 
@@ -204,22 +205,25 @@ static double package_liability(const void *params, const double *st)
     return st[ST_PAID] - st[ST_RECOGNISED];
 }
 
-static void package_describe(const void *params, char *buf, size_t len)
+static void package_describe(const void *params, char *buf, size_t len, int lang)
 {
     const package_params *p = params;
     double saving = 100 * (1.0 - p->price / p->list_price);
     char covers[96];
     if (p->visits_included > 0)
-        snprintf(covers, sizeof covers, "%d visits (%.4g off each; list %.4g a visit, mean bill %.4g)",
+        snprintf(covers, sizeof covers, tr(lang, "%d visits (%.4g off each; list %.4g a visit, mean bill %.4g)"),
                  p->visits_included, (p->list_price - p->price) / p->visits_included,
                  p->list_price / p->visits_included, p->mean_bill);
     else
-        snprintf(covers, sizeof covers, "unlimited visits (%.1f %% off each bill)", saving);
+        snprintf(covers, sizeof covers, tr(lang, "unlimited visits (%.1f %% off each bill)"), saving);
     snprintf(buf, len,
-             "package: %g for %s over %g days, list %g (saving %.1f %%), %d instalment%s, "
-             "take-up %.0f %% at the first visit, lock-in %.0f %% during the term",
+             trn(lang, "package: %g for %s over %g days, list %g (saving %.1f %%), %d instalment, "
+                       "take-up %.0f %% at the first visit, lock-in %.0f %% during the term",
+                 "package: %g for %s over %g days, list %g (saving %.1f %%), %d instalments, "
+                 "take-up %.0f %% at the first visit, lock-in %.0f %% during the term",
+                 (unsigned long)p->installments),
              p->price, covers, p->term_days, p->list_price, saving, p->installments,
-             p->installments == 1 ? "" : "s", 100 * p->take_up, 100 * p->lock_in);
+             100 * p->take_up, 100 * p->lock_in);
 }
 
 
@@ -236,29 +240,23 @@ static void package_explain(const void *params, FILE *f, int lang, int html)
     package_after_visit(p, st, &v, NULL);
     char covers[128];
     if (p->visits_included > 0)
-        snprintf(covers, sizeof covers, lang == 1 ? " %d 次消费" : "%d visits", p->visits_included);
+        snprintf(covers, sizeof covers, tr(lang, "%d visits"), p->visits_included);
     else
-        snprintf(covers, sizeof covers, "%s", lang == 1 ? "期内的每一次消费" : "every visit");
+        snprintf(covers, sizeof covers, "%s", tr(lang, "every visit"));
     char buf[2048];
     snprintf(buf, sizeof buf,
-             lang == 1
-                 ? "套餐：第一次消费时，%.0f%% 的新顾客买下 %g 的套餐（原价 %g），覆盖%s（%g 天内），分 %d "
-                   "次付清。每次用套餐时，顾客感到省了钱，而且这是“长期价格”，会被计入期望。套餐期内，流失"
-                   " ×%.2f：钱已经付了，顾客被锁定，有时间建立信任。"
-                 : "Package: at the first visit, %.0f %% of new customers buy a package for %g (list %g) "
+             tr(lang, "Package: at the first visit, %.0f %% of new customers buy a package for %g (list %g) "
                    "covering %s within %g days, paid in %d instalment(s). Each covered visit feels like a "
                    "saving, a standing price the customer gets used to (expectation learns it). During the "
                    "term, churn x %.2f: the money is paid, the customer is locked in, and trust has time "
-                   "to grow.",
+                   "to grow."),
              100 * p->take_up, p->price, p->list_price,
              covers, p->term_days, p->installments, v.churn);
     text_para(f, html, buf);
     text_para(f, html,
-                         lang == 1 ? "成本：相对原价让掉的钱；预收的款要等服务做了才算收入，期末没用完的部分"
-                                     "仍欠着顾客（负债，不是利润）。"
-                                   : "What it costs: the saving against the list price. Money paid in "
+                         tr(lang, "What it costs: the saving against the list price. Money paid in "
                                      "advance is revenue only as the visits are used; what is unused at "
-                                     "the end is owed to the customer (a liability, not profit).");
+                                     "the end is owed to the customer (a liability, not profit)."));
 }
 
 const promo_type promo_package = {

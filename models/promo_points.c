@@ -36,6 +36,7 @@
 
 #include "../sim/text.h"
 #include "../sim/promotion.h"
+#include "../sim/lang.h"
 
 #define NO_CHOICES NULL
 
@@ -194,13 +195,13 @@ static void points_mall_after_visit(const void *params, double *st, visit_ctx *v
         v->churn *= tier_churn(p, st[ST_EARNED]);
 }
 
-static void points_mall_describe(const void *params, char *buf, size_t len)
+static void points_mall_describe(const void *params, char *buf, size_t len, int lang)
 {
     const points_mall_params *p = params;
     snprintf(buf, len,
-             "points mall: %.0f %% join, %g points per currency + %g per visit, %g points = %g off "
-             "(goods cost %g), redeemed with chance %g; tiers at %g/%g/%g points, "
-             "churn x %g/%g/%g/%g",
+             tr(lang, "points mall: %.0f %% join, %g points per currency + %g per visit, %g points = %g off "
+                      "(goods cost %g), redeemed with chance %g; tiers at %g/%g/%g points, "
+                      "churn x %g/%g/%g/%g"),
              100 * p->membership, p->points_per_currency, p->points_per_visit,
              p->redemption_points, p->redemption_value, p->redemption_cost, p->redeem_chance,
              p->tier2_points, p->tier3_points, p->tier4_points, p->tier1_churn, p->tier2_churn,
@@ -227,25 +228,19 @@ static void points_mall_explain(const void *params, FILE *f, int lang, int html)
     }
     char buf[2048];
     snprintf(buf, sizeof buf,
-             lang == 1
-                 ? "积分商城：%.0f%% 的新顾客入会。每消费 1 元得 %g 分，每来一次另得 %g 分；每 %g 分可以在"
-                   "账单上抵 %g（每次有 %.0f%% 的可能去兑换）。兑换是送的，让那一次更值，但不抬高期望。"
-                   "累计积分越多，等级越高，流失越少：×%.2f、×%.2f（%g 分起）、×%.2f（%g 分起）、×%.2f"
-                   "（%g 分起）。它在两次消费之间保持联系，医疗这种低频生意尤其需要。"
-                 : "Points mall: %.0f %% of new customers join. Members earn %g points per unit paid and "
+             tr(lang, "Points mall: %.0f %% of new customers join. Members earn %g points per unit paid and "
                    "%g per visit; every %g points take %g off a bill (redeemed with a chance of %.0f %% at "
                    "each visit). A redemption is a gift: it makes that visit worth more without raising "
                    "expectation. The more points earned, the higher the tier and the lower the churn: "
                    "x %.2f, x %.2f (from %g points), x %.2f (from %g), x %.2f (from %g). It keeps contact "
-                   "between visits, which low-frequency businesses such as clinics need.",
+                   "between visits, which low-frequency businesses such as clinics need."),
              100 * p->membership, p->points_per_currency, p->points_per_visit, p->redemption_points,
              p->redemption_value, 100 * p->redeem_chance, tiers[0], tiers[1], p->tier2_points,
              tiers[2], p->tier3_points, tiers[3], p->tier4_points);
     text_para(f, html, buf);
     snprintf(buf, sizeof buf,
-             lang == 1 ? "成本：每次兑换减掉的钱（抵扣 %g），加上兑换商品的成本 %g。"
-                       : "What it costs: what each redemption takes off the bill (%g), plus %g of goods "
-                         "per redemption.",
+             tr(lang, "What it costs: what each redemption takes off the bill (%g), plus %g of goods "
+                         "per redemption."),
              p->redemption_value, p->redemption_cost);
     text_para(f, html, buf);
 }

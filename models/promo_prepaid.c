@@ -20,6 +20,7 @@
 
 #include "../sim/text.h"
 #include "../sim/promotion.h"
+#include "../sim/lang.h"
 
 #define NO_CHOICES NULL
 
@@ -145,12 +146,12 @@ static double recharge_liability(const void *params, const double *st)
     return st[ST_BALANCE];
 }
 
-static void recharge_describe(const void *params, char *buf, size_t len)
+static void recharge_describe(const void *params, char *buf, size_t len, int lang)
 {
     const recharge_params *p = params;
     double take_up = p->take_up * pow(p->reference_multiple / p->multiple, p->multiple_elasticity);
-    snprintf(buf, len, "recharge %g x the bill and this meal is free (effective discount %.1f %%), "
-                       "take-up about %.0f %%", p->multiple, 100.0 / (p->multiple + 1),
+    snprintf(buf, len, tr(lang, "recharge %g x the bill and this meal is free (effective discount %.1f %%), "
+                                "take-up about %.0f %%"), p->multiple, 100.0 / (p->multiple + 1),
              100 * (take_up < 1 ? take_up : 1));
 }
 
@@ -168,7 +169,7 @@ static void recharge_explain(const void *params, FILE *f, int lang, int html)
      * average bill and nothing on their card: who accepts, what they get */
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     if (!r) {
-        recharge_describe(p, buf, sizeof buf);
+        recharge_describe(p, buf, sizeof buf, lang);
         text_para(f, html, buf);
         return;
     }
@@ -194,29 +195,20 @@ static void recharge_explain(const void *params, FILE *f, int lang, int html)
     w.churn = 1;
     recharge_after_visit(p, st, &w, NULL);
     snprintf(buf, sizeof buf,
-             lang == 1
-                 ? "在收银台，服务员会问：充值今天账单的 %g 倍，今天这顿就免单。按平均账单，约 %.0f%% "
-                   "的客人会答应（倍数越高、账单越大，答应的人越少）。答应的客人免单时会多点 %.0f%%，用 %g "
-                   "份账单的现金换到 %g 份的东西：相当于打了 %.1f%% 的折扣。免单是送的：这一次感觉特别值，"
-                   "但不会抬高下次的期望。余额大约够 %.1f 次平均消费，只要余额没用完，流失 ×%.2f：不来就亏"
-                   "了。"
-                 : "At the till, the customer is offered: recharge %g times today's bill and today's "
+             tr(lang, "At the till, the customer is offered: recharge %g times today's bill and today's "
                    "bill is free. At the average bill about %.0f %% accept (fewer when the multiple is "
                    "higher or the bill bigger). Those who accept order %.0f %% more when it is free, and "
                    "pay %g bills in cash for %g bills' worth: an effective discount of %.1f %%. The free "
                    "meal is a gift: this visit feels worth much more, without raising what they expect "
                    "next time. The balance pays for about %.1f average bills, and while some remains, "
-                   "churn x %.2f: they would lose it by not coming back.",
+                   "churn x %.2f: they would lose it by not coming back."),
              p->multiple, 100.0 * accepted / RECHARGE_EXPLAIN_TRIALS, 100 * inflation, p->multiple,
              p->multiple + 1, 100 * discount_share, balance_bills, w.churn);
     text_para(f, html, buf);
     text_para(f, html,
-                         lang == 1
-                             ? "成本：免单就是把整张账单打折掉。现金一次收进来，但要等客人吃掉才算收入；"
-                               "到期末还没用完的余额仍欠着客人（是负债，不是利润）。"
-                             : "What it costs: the free meal is a discount of its whole bill. The cash "
+                         tr(lang, "What it costs: the free meal is a discount of its whole bill. The cash "
                                "comes in at once but is revenue only as it is eaten; what is unspent at "
-                               "the end is still owed to the customer (a liability, not profit).");
+                               "the end is still owed to the customer (a liability, not profit)."));
 }
 
 static void release(void *params)
@@ -293,10 +285,10 @@ static double stored_liability(const void *params, const double *st)
     return st[ST_BALANCE] * p->amount / (p->amount + p->bonus);
 }
 
-static void stored_describe(const void *params, char *buf, size_t len)
+static void stored_describe(const void *params, char *buf, size_t len, int lang)
 {
     const stored_params *p = params;
-    snprintf(buf, len, "stored value: pay %g, spend %g (bonus %.1f %% of spend), take-up %.0f %%",
+    snprintf(buf, len, tr(lang, "stored value: pay %g, spend %g (bonus %.1f %% of spend), take-up %.0f %%"),
              p->amount, p->amount + p->bonus, 100 * p->bonus / (p->amount + p->bonus),
              100 * p->take_up);
 }
@@ -311,22 +303,16 @@ static void stored_explain(const void *params, FILE *f, int lang, int html)
     stored_after_visit(p, st, &w, NULL);
     char buf[2048];
     snprintf(buf, sizeof buf,
-             lang == 1
-                 ? "在收银台，手里没有余额的客人有 %.0f%% 的可能储值：付 %g，得到 %g 的余额（多送 %g）。之后"
-                   "每次消费都从余额里扣，其中赠送的那部分相当于折扣，而且客人会习惯这个价格（它会被计入"
-                   "期望）。只要余额没用完，流失 ×%.2f：不来就亏了。"
-                 : "At the till, a customer with no balance stores value with a chance of %.0f %%: pays "
+             tr(lang, "At the till, a customer with no balance stores value with a chance of %.0f %%: pays "
                    "%g for a balance of %g (a bonus of %g). Later bills are paid from it, and the bonus "
                    "share of each is a discount the customer gets used to (expectation learns it). While "
-                   "a balance remains, churn x %.2f: they would lose it by not coming back.",
+                   "a balance remains, churn x %.2f: they would lose it by not coming back."),
              100 * p->take_up, p->amount, p->amount + p->bonus, p->bonus, w.churn);
     text_para(f, html, buf);
     text_para(f, html,
-                         lang == 1 ? "成本：赠送的余额在被用掉时算作折扣；储值的现金先到手，要等消费时才算"
-                                     "收入，期末没用完的部分仍欠着客人（是负债，不是利润）。"
-                                   : "What it costs: the bonus, as a discount when it is spent. The cash "
+                         tr(lang, "What it costs: the bonus, as a discount when it is spent. The cash "
                                      "comes in up front but is revenue only when spent; what is unspent at "
-                                     "the end is owed to the customer (a liability, not profit).");
+                                     "the end is owed to the customer (a liability, not profit)."));
 }
 
 const promo_type promo_stored_value = {

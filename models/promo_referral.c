@@ -34,6 +34,7 @@
 #include "standing.h"
 #include "../sim/text.h"
 #include "../sim/promotion.h"
+#include "../sim/lang.h"
 
 #define NO_CHOICES NULL
 
@@ -152,13 +153,13 @@ static double referral_programme_referral(const void *params, double rate, doubl
     return rate + p->ask_rate + p->reward_response * p->referrer_reward / p->mean_bill;
 }
 
-static void referral_programme_describe(const void *params, char *buf, size_t len)
+static void referral_programme_describe(const void *params, char *buf, size_t len, int lang)
 {
     const referral_programme_params *p = params;
     snprintf(buf, len,
-             "referral programme: +%g referrals per promoter visit (%g from the ask, %g from the reward), "
-             "referrer reward %g per referred customer, referee %.0f %% off the first bill, "
-             "referred conversion x %g",
+             tr(lang, "referral programme: +%g referrals per promoter visit (%g from the ask, %g from the "
+                      "reward), referrer reward %g per referred customer, referee %.0f %% off the first bill, "
+                      "referred conversion x %g"),
              p->ask_rate + p->reward_response * p->referrer_reward / p->mean_bill, p->ask_rate,
              p->reward_response * p->referrer_reward / p->mean_bill, p->referrer_reward,
              100 * p->referee_discount, p->referee_conversion_lift);
@@ -177,20 +178,15 @@ static void referral_programme_explain(const void *params, FILE *f, int lang, in
     double lifted = referral_programme_conversion(p, 0.5, 1);
     char buf[2048];
     snprintf(buf, sizeof buf,
-             lang == 1
-                 ? "老带新：顾问在客人满意的那次消费后开口请他介绍朋友，每次这样的消费多带来 %.3g 位潜在"
-                   "顾客。被介绍来的朋友更容易下单（本来 50%% 的，变成 %.0f%%），第一次消费还能减 %.0f%%。"
-                   "它改动的是链条的起点：新客从哪里来、第一次觉得值不值。"
-                 : "Referrals: after a visit that made a promoter, the advisor asks for friends, which "
+             tr(lang, "Referrals: after a visit that made a promoter, the advisor asks for friends, which "
                    "brings %.3g more prospects per such visit. Referred friends buy more readily (50 %% "
                    "becomes %.0f %%) and get %.0f %% off their first bill. It changes the start of the "
-                   "chain: where new customers come from, and how their first visit feels.",
+                   "chain: where new customers come from, and how their first visit feels."),
              extra, 100 * lifted, 100 * p->referee_discount);
     text_para(f, html, buf);
     snprintf(buf, sizeof buf,
-             lang == 1 ? "成本：每介绍成功一位新客，给介绍人的积分和券值 %g；再加上给新客的首单折扣。"
-                       : "What it costs: %g of points and coupons to the referrer for each referred "
-                         "customer who buys, and the referee's first-visit discount.",
+             tr(lang, "What it costs: %g of points and coupons to the referrer for each referred "
+                         "customer who buys, and the referee's first-visit discount."),
              reward);
     text_para(f, html, buf);
 }

@@ -31,6 +31,7 @@
 
 #include "../sim/text.h"
 #include "../sim/promotion.h"
+#include "../sim/lang.h"
 
 #define NO_CHOICES NULL
 /* A fixed 30-day cycle summed in floating point must still land on the
@@ -175,15 +176,17 @@ static void stamp_card_after_visit(const void *params, double *st, visit_ctx *v,
         v->churn *= 1.0 - p->coupon_pull;
 }
 
-static void stamp_card_describe(const void *params, char *buf, size_t len)
+static void stamp_card_describe(const void *params, char *buf, size_t len, int lang)
 {
     const stamp_card_params *p = params;
-    char limit[48] = "no limit of cards";
+    char limit[48];
+    snprintf(limit, sizeof limit, "%s", tr(lang, "no limit of cards"));
     if (p->cards > 0)
-        snprintf(limit, sizeof limit, "at most %d card%s", p->cards, p->cards > 1 ? "s" : "");
+        snprintf(limit, sizeof limit, trn(lang, "at most %d card", "at most %d cards", (unsigned long)p->cards),
+                 p->cards);
     snprintf(buf, len,
-             "stamp card: %d purchases within %g days earn a coupon of %g valid %g days, "
-             "%.0f %% collect, %s; churn x %g while a card can be completed, x %g with a coupon",
+             tr(lang, "stamp card: %d purchases within %g days earn a coupon of %g valid %g days, "
+                      "%.0f %% collect, %s; churn x %g while a card can be completed, x %g with a coupon"),
              p->purchases, p->window_days, p->coupon_value, p->coupon_validity_days,
              100 * p->participation, limit, 1 - p->goal_gradient, 1 - p->coupon_pull);
 }
@@ -211,38 +214,32 @@ static void stamp_card_explain(const void *params, FILE *f, int lang, int html)
     double coupon = w.churn;
     char limit[128] = "";
     if (p->cards > 0)
-        snprintf(limit, sizeof limit, lang == 1 ? "（每人最多 %d 张）" : " (at most %d card%s a customer)",
-                 p->cards, lang == 1 ? "" : p->cards > 1 ? "s" : "");
+        snprintf(limit, sizeof limit,
+                 trn(lang, " (at most %d card a customer)", " (at most %d cards a customer)",
+                     (unsigned long)p->cards),
+                 p->cards);
     char buf[2048];
     snprintf(buf, sizeof buf,
-             lang == 1
-                 ? "%.0f%% 的新顾客参与集卡：消费满 %d 次（从第一次盖章起 %g 天内）就集满一张卡%s，奖励"
-                   "一张下次消费减 %g 的券，%g 天内有效。它改动的是回头率：卡还有希望按顾客自己的节奏集满"
-                   "时，流失 ×%.2f；手里有券时，流失 ×%.2f。它一步步把新顾客带到第 3 到 5 次，也就是习惯"
-                   "（粘性）形成的地方。奖励在集满之后才给，所以集不满的顾客不花钱。"
-                 : "%.0f %% of new customers collect: %d purchases within %g days of the first stamp "
+             tr(lang, "%.0f %% of new customers collect: %d purchases within %g days of the first stamp "
                    "complete a card%s and earn a coupon of %g off the next bill, valid %g days. It "
                    "changes the chance of coming back: while the card can still be completed at the "
                    "customer's own pace, churn x %.2f; while the coupon is held, churn x %.2f. It "
                    "carries a new customer, step by step, to the 3 to 5 purchases where habit "
                    "(stickiness) forms. The reward comes after the purchases, so a customer who does "
-                   "not complete the card costs nothing.",
+                   "not complete the card costs nothing."),
              100 * p->participation, p->purchases, p->window_days, limit, p->coupon_value,
              p->coupon_validity_days, card, coupon);
     text_para(f, html, buf);
     if (card >= 1 && p->goal_gradient > 0) {
         snprintf(buf, sizeof buf,
-                 lang == 1 ? "注意：按这家店平均每 %g 天来一次的节奏，%g 天内集不满 %d 次，所以集卡拉不回"
-                             "普通顾客。"
-                           : "Note: at this business's pace of a visit every %g days, %g days are too "
-                             "few for %d purchases, so the card pulls a typical customer back not at all.",
+                 tr(lang, "Note: at this business's pace of a visit every %g days, %g days are too "
+                             "few for %d purchases, so the card pulls a typical customer back not at all."),
                  p->mean_interval, p->window_days, p->purchases);
         text_para(f, html, buf);
     }
     snprintf(buf, sizeof buf,
-             lang == 1 ? "成本：每张券用掉时少收券面上的钱（不超过账单），每集满一张卡最多 %g。"
-                       : "What it costs: a coupon costs what it takes off the bill, at most %g per "
-                         "completed card.",
+             tr(lang, "What it costs: a coupon costs what it takes off the bill, at most %g per "
+                         "completed card."),
              p->coupon_value);
     text_para(f, html, buf);
 }

@@ -24,6 +24,7 @@
 
 #include "../sim/text.h"
 #include "../sim/promotion.h"
+#include "../sim/lang.h"
 
 #define NO_CHOICES NULL
 /* A fixed 30-day cycle summed in floating point must still land on the
@@ -118,15 +119,15 @@ static void welcome_vouchers_after_visit(const void *params, double *st, visit_c
         v->churn *= 1.0 - p->pull;
 }
 
-static void welcome_vouchers_describe(const void *params, char *buf, size_t len)
+static void welcome_vouchers_describe(const void *params, char *buf, size_t len, int lang)
 {
     const welcome_vouchers_params *p = params;
     char threshold[64] = "";
     if (p->min_bill > 0)
-        snprintf(threshold, sizeof threshold, " on bills of %g or more", p->min_bill);
+        snprintf(threshold, sizeof threshold, tr(lang, " on bills of %g or more"), p->min_bill);
     snprintf(buf, len,
-             "welcome vouchers: %d x %g (%g in all) valid %g days%s, %.0f %% register; "
-             "churn x %g while a voucher is held",
+             tr(lang, "welcome vouchers: %d x %g (%g in all) valid %g days%s, %.0f %% register; "
+                      "churn x %g while a voucher is held"),
              p->count, p->value, p->count * p->value, p->validity_days, threshold,
              100 * p->registration, 1 - p->pull);
 }
@@ -146,31 +147,22 @@ static void welcome_vouchers_explain(const void *params, FILE *f, int lang, int 
     char threshold[128] = "";
     if (p->min_bill > 0)
         snprintf(threshold, sizeof threshold,
-                 lang == 1 ? "，单笔消费满 %g 才能用" : ", on bills of %g or more", p->min_bill);
+                 tr(lang, ", on bills of %g or more"), p->min_bill);
     char buf[2048];
     snprintf(buf, sizeof buf,
-             lang == 1
-                 ? "第一次消费时，%.0f%% 的新顾客注册会员，拿到 %d 张面值 %g 的代金券（共 %g），第一次"
-                   "消费后 %g 天内有效%s，每次来用一张。它改动了链条上的两环。一是后面几次的感知成本："
-                   "顾客付得少了（每次最多少 %g），这次消费就显得更值；因为是送的，顾客不会因此把下次的"
-                   "期望抬高。二是回头率：手里还有券时，流失 ×%.2f，顾客有个回来的理由。这正是把新顾客带"
-                   "到第 3 次、让粘性开始形成的办法。"
-                 : "At the first visit, %.0f %% of new customers register and get %d vouchers of %g "
+             tr(lang, "At the first visit, %.0f %% of new customers register and get %d vouchers of %g "
                    "(%g in all), valid %g days after that visit%s, one per later visit. It changes two "
                    "links of the chain. The perceived cost of the next visits: the customer pays up to "
                    "%g less, so the visit feels worth more; being a gift, it does not raise what they "
                    "expect next time. And the chance of coming back: while a voucher is held, churn "
                    "x %.2f, a reason to return. That is how it carries a new customer to the third "
-                   "visit, where stickiness starts to form.",
+                   "visit, where stickiness starts to form."),
              100 * p->registration, p->count, p->value, p->count * p->value, p->validity_days,
              threshold, p->value, v.churn);
     text_para(f, html, buf);
     snprintf(buf, sizeof buf,
-             lang == 1
-                 ? "成本：每用掉一张券，就少收券面上的钱（不超过账单），每位注册顾客最多 %g；没用掉的券"
-                   "不花钱，也不算负债。"
-                 : "What it costs: each voucher used costs what it takes off the bill, at most %g per "
-                   "registered customer; an unused voucher costs nothing and is no liability.",
+             tr(lang, "What it costs: each voucher used costs what it takes off the bill, at most %g per "
+                   "registered customer; an unused voucher costs nothing and is no liability."),
              p->count * p->value);
     text_para(f, html, buf);
 }

@@ -122,7 +122,7 @@ static void recall_after_decision(const void *params, double *state, const visit
     }
 }
 
-static void recall_describe(const void *params, char *buf, size_t len)
+static void recall_describe(const void *params, char *buf, size_t len, int lang)
 {
     const recall_params *r = &((const recall_module *)params)->r;
     if (!r->enabled) {
@@ -130,18 +130,9 @@ static void recall_describe(const void *params, char *buf, size_t len)
         return;
     }
     snprintf(buf, len,
-             "recall: a reminder %d days after the last visit, %g each, wins back %.0f %% of those "
-             "who would not return and brings %.0f %% of the others in sooner",
+             tr(lang, "recall: a reminder %d days after the last visit, %g each, wins back %.0f %% of "
+                      "those who would not return and brings %.0f %% of the others in sooner"),
              r->day, r->cost, 100 * r->lift, 100 * r->pull_forward);
-}
-
-/* The currency as a Chinese reader says it. */
-static const char *currency_word(const char *currency, int lang)
-{
-    if (lang == LANG_ZH && (!strcmp(currency, "yuan") || !strcmp(currency, "CNY")
-                            || !strcmp(currency, "RMB") || !strcmp(currency, "rmb")))
-        return "元";
-    return currency;
 }
 
 static void recall_explain(const void *params, FILE *f, int lang, int html)
@@ -150,25 +141,20 @@ static void recall_explain(const void *params, FILE *f, int lang, int html)
     const recall_params *r = &p->r;
     if (!r->enabled)
         return;
-    const char *currency = currency_word(p->currency, lang);
-    text_heading(f, html, 3, L(lang, "The reminder", "回访提醒"));
+    const char *currency = lang_currency(lang, p->currency);
+    text_heading(f, html, 3, tr(lang, "The reminder"));
     text_paraf(f, html,
-         L(lang,
+         tr(lang,
            "%d days after each visit, a customer who has not come back yet gets a message (%g %s "
            "each). Of those who would never have come back, %.0f %% are won back and return within "
            "%d days. It changes the chance to come back after every visit, not the visit itself: it "
-           "works best just before the customer's natural time to return.",
-           "每次消费后第 %d 天，还没回来的顾客会收到一条消息（每条 %g %s）。本来不会再来的顾客里，"
-           "有 %.0f%% 被拉回来，并在 %d 天内到店。它改变的是每次消费后“回不回来”的概率，而不是消费体验"
-           "本身；在顾客本该回来之前发，效果最好。"),
+           "works best just before the customer's natural time to return."),
          r->day, r->cost, currency, 100 * r->lift, r->response_days);
     if (r->pull_forward > 0)
         text_paraf(f, html,
-             L(lang,
+             tr(lang,
                "Of those who would come back anyway, later than day %d, %.0f %% come sooner: within "
-               "%d days of the message. That is where the reminder's timing matters.",
-               "本来就会回来、但要晚于第 %d 天才回来的顾客中，有 %.0f%% 会提前到店：在收到消息后 %d 天内。"
-               "提醒发得是否及时，差别就在这里。"),
+               "%d days of the message. That is where the reminder's timing matters."),
              r->day, 100 * r->pull_forward, r->response_days);
 }
 

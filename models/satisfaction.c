@@ -644,12 +644,12 @@ static const char *sx_signed(char *buf, size_t cap, double x, int digits)
 static const char *sx_zone(const sat_response_params *r, double satisfaction, int lang)
 {
     if (!r->enabled)
-        return L(lang, "off", "关闭");
+        return tr(lang, "off");
     if (satisfaction < r->trap_low)
-        return L(lang, "below", "低于");
+        return tr(lang, "below");
     if (satisfaction > r->trap_high)
-        return L(lang, "above", "高于");
-    return L(lang, "inside", "区间内");
+        return tr(lang, "above");
+    return tr(lang, "inside");
 }
 
 /* The typical customer: the model's own customer_init on parameters without
@@ -692,8 +692,7 @@ static int sat_explain(const void *params, const model_explain_env *env, FILE *f
     sx_visit(&calm, state, 1, &v);
     const visit_ctx first = v;
 
-    const char *title = L(lang, "From one visit to the next: the satisfaction model",
-                          "从这一次到下一次：满意度模型");
+    const char *title = tr(lang, "From one visit to the next: the satisfaction model");
     if (html) {
         fprintf(f, "<h3>%s</h3>\n", title);
     } else {
@@ -703,24 +702,19 @@ static int sat_explain(const void *params, const model_explain_env *env, FILE *f
         fputs("\n\n", f);
     }
     text_paraf(f, html,
-            L(lang,
+            tr(lang,
               "Follow one typical customer: the average bill (%s %s), average taste, no luck either way, "
               "the average chance of never coming back (%.0f %%) and average loyalty (%.0f %%). Every "
-              "number below is computed by the model's own code, the code the simulation runs.",
-              "我们跟着一位“典型顾客”走一遍：消费是平均客单价（%s %s），口味一般，没有额外的好运或坏运，"
-              "天然不再回来的可能性是平均水平（%.0f%%），忠诚度也是平均水平（%.0f%%）。下面每个数字都由模型"
-              "自己的代码算出，和模拟时运行的是同一套代码。"),
+              "number below is computed by the model's own code, the code the simulation runs."),
             sx_money(m1, sizeof m1, p->spend.mean, digits), cur, 100 * state[ST_THETA],
             100 * state[ST_LOYALTY]);
 
     /* 1. value */
     text_paraf(f, html,
-            L(lang,
+            tr(lang,
               "1. What the first visit is worth to them. Perceived benefit: product %g + staff %g + "
               "service %g + image %g = %s. Perceived cost: the price paid %s + waiting %g + hassle %g + "
-              "travel %g = %s. Perceived value = benefit - cost = %s %s.",
-              "1. 第一次消费在顾客心里值多少。感知收益：产品 %g + 员工 %g + 服务 %g + 形象 %g = %s。"
-              "感知成本：实付 %s + 等待 %g + 麻烦 %g + 路程 %g = %s。感知价值 = 收益 − 成本 = %s %s。"),
+              "travel %g = %s. Perceived value = benefit - cost = %s %s."),
             e->product_value, e->staff_value, e->service_value, e->image_value,
             sx_money(m1, sizeof m1, first.benefit, digits),
             sx_money(m2, sizeof m2, first.bill - first.discount, digits), e->waiting_cost,
@@ -735,32 +729,26 @@ static int sat_explain(const void *params, const model_explain_env *env, FILE *f
         switch (sat_new_customer_zone(rp, first.value)) {
         case SAT_NEW_LOST:
             sx_sub(f, html,
-                    L(lang,
+                    tr(lang,
                       "Where seed 000's rule puts them: value %s %s, below %s: about %.0f %% of such "
                       "new customers are lost at once, before anything else can act. The new customer "
-                      "feels they paid more than it was worth.",
-                      "按种子文章的规则，这位顾客落在：感知价值 %s %s，低于 %s：这样的新顾客约 %.0f%% "
-                      "当场就流失了，别的手段根本来不及起作用。新顾客觉得“花的钱比得到的多”。"),
+                      "feels they paid more than it was worth."),
                     val, cur, lo, 100 * rp->negative_value_loss);
             break;
         case SAT_NEW_HESITATES:
             sx_sub(f, html,
-                    L(lang,
+                    tr(lang,
                       "Where seed 000's rule puts them: value %s %s, inside the hesitation band (%s to "
                       "%s): about even, so the new customer hesitates, and %.0f %% more of them drift "
-                      "away than otherwise would.",
-                      "按种子文章的规则，这位顾客落在：感知价值 %s %s，在犹豫区间（%s 到 %s）里：差不多"
-                      "持平，新顾客会犹豫，比正常情况多流失 %.0f%%。"),
+                      "away than otherwise would."),
                     val, cur, lo, hi, 100 * rp->hesitation_loss);
             break;
         case SAT_NEW_RETURNS:
             sx_sub(f, html,
-                    L(lang,
+                    tr(lang,
                       "Where seed 000's rule puts them: value %s %s, above the hesitation band (%s to "
                       "%s): comes back (value > 0), the new customer has a reason to return. Were it "
-                      "below %s, about %.0f %% would be lost at once.",
-                      "按种子文章的规则，这位顾客落在：感知价值 %s %s，高于犹豫区间（%s 到 %s）：会再来"
-                      "（价值 > 0），新顾客有理由再来。如果低于 %s，约 %.0f%% 会当场流失。"),
+                      "below %s, about %.0f %% would be lost at once."),
                     val, cur, lo, hi, lo, 100 * rp->negative_value_loss);
             break;
         }
@@ -768,42 +756,34 @@ static int sat_explain(const void *params, const model_explain_env *env, FILE *f
 
     /* 2. expectation */
     text_paraf(f, html,
-            L(lang,
+            tr(lang,
               "2. Against what they expected. Marketing promised a value of %s, so that is what a new "
-              "customer expects. Satisfaction = value - expectation = %s - %s = %s.",
-              "2. 和期望比。营销承诺的价值是 %s，新顾客就带着这个期望来。满意度 = 感知价值 − 期望 = "
-              "%s − %s = %s。"),
+              "customer expects. Satisfaction = value - expectation = %s - %s = %s."),
             sx_money(m1, sizeof m1, e->promise, digits), sx_money(m2, sizeof m2, first.value, digits),
             sx_money(m3, sizeof m3, first.expectation, digits),
             sx_money(m4, sizeof m4, first.satisfaction, digits));
     if (first.value > 0 && first.satisfaction < 0)
         sx_sub(f, html, "%s",
-                L(lang,
+                tr(lang,
                   "The visit was worth its price but fell short of the promise: a good experience, and "
-                  "still a disappointed customer. Promise more and the same visit satisfies less.",
-                  "这次消费其实值这个价，但没达到承诺：体验不差，顾客却不满意。承诺得越多，同样的体验就越"
-                  "让人失望。"));
+                  "still a disappointed customer. Promise more and the same visit satisfies less."));
 
     /* 3. the response curve */
     if (rp->enabled) {
         double g = sat_churn_multiplier(rp, first.satisfaction);
         const char *where =
             first.satisfaction < rp->trap_low
-                ? L(lang, "below the zone: a disappointed customer", "低于不敏感区，顾客失望")
+                ? tr(lang, "below the zone: a disappointed customer")
             : first.satisfaction > rp->trap_high
-                ? L(lang, "above the zone: a delighted customer", "高于不敏感区，顾客惊喜")
-                : L(lang, "inside the zone", "落在不敏感区里");
+                ? tr(lang, "above the zone: a delighted customer")
+                : tr(lang, "inside the zone");
         text_paraf(f, html,
-                L(lang,
+                tr(lang,
                   "3. The response curve (the satisfaction trap). Between satisfaction %s and %s lies "
                   "the insensitive zone: inside it, more satisfaction does not change the chance of "
                   "coming back at all (churn x 1). Below %s, churn grows by a factor of about 2.7 for "
                   "every %s of satisfaction lost; above %s it falls towards x %g, for the delighted. This "
-                  "customer's satisfaction of %s is %s: churn x %.2f.",
-                  "3. 反应曲线（满意度陷阱）。满意度在 %s 到 %s 之间是“不敏感区”：在这个区间里，顾客再满意"
-                  "一些，回头的可能性也完全不变（流失 ×1）。低于 %s 时，满意度每少 %s，流失就放大约 2.7 倍；"
-                  "高于 %s 时，流失逐步降到原来的 ×%g，这是“非常满意”的顾客。这位顾客的满意度是 %s，%s："
-                  "流失 ×%.2f。"),
+                  "customer's satisfaction of %s is %s: churn x %.2f."),
                 sx_money(m1, sizeof m1, rp->trap_low, digits),
                 sx_money(m2, sizeof m2, rp->trap_high, digits),
                 sx_money(m3, sizeof m3, rp->trap_low, digits),
@@ -812,60 +792,54 @@ static int sat_explain(const void *params, const model_explain_env *env, FILE *f
                 sx_money(m6, sizeof m6, first.satisfaction, digits), where, g);
         if (first.satisfaction >= rp->trap_low && first.satisfaction <= rp->trap_high)
             sx_sub(f, html,
-                    L(lang,
+                    tr(lang,
                       "For satisfaction to pay, it has to rise above %s, %s more than now: improving a "
-                      "little inside the zone buys no second visits.",
-                      "想让满意度真正带来回头客，要把它提高到 %s 以上，也就是再提高 %s；在区间里小修小补，"
-                      "换不来第二次光顾。"),
+                      "little inside the zone buys no second visits."),
                     sx_money(m1, sizeof m1, rp->trap_high, digits),
                     sx_money(m2, sizeof m2, rp->trap_high - first.satisfaction, digits));
     } else {
         text_paraf(f, html, "%s",
-                L(lang, "3. The response curve is switched off ([response] enabled = false): "
-                        "satisfaction does not change the chance of coming back.",
-                  "3. 反应曲线已关闭（[response] enabled = false）：满意度不影响回头的可能性。"));
+                tr(lang, "3. The response curve is switched off ([response] enabled = false): "
+                        "satisfaction does not change the chance of coming back."));
     }
 
     /* 4. stickiness and the table */
     if (sp->enabled)
         text_paraf(f, html,
-                L(lang,
+                tr(lang,
                   "4. Habit (stickiness). Each purchase builds habit, which removes a share of churn: "
                   "95 %% of its maximum (%.0f %%) by the knee, purchase %g; after it, more purchases add "
                   "little. Expectation learns too: after each visit it moves %.0f %% of the way to what "
-                  "the visit was worth, so a great visit raises the bar for the next.",
-                  "4. 习惯（粘性）。每多买一次，习惯就更牢一点，流失就少一截：到第 %2$g 次（拐点）时达到最大"
-                  "值（%1$.0f%%）的 95%%，之后再多买，增加得很少。期望也会学习：每次消费后，期望朝这次的"
-                  "实际感受靠近 %3$.0f%%，所以一次惊艳的体验会抬高下一次的标准。"),
+                  "the visit was worth, so a great visit raises the bar for the next."),
                 100 * sp->max, sp->knee, 100 * e->expectation_learning);
     else
         text_paraf(f, html,
-                L(lang,
+                tr(lang,
                   "4. Stickiness is switched off: repeat purchases build no habit. Expectation moves "
-                  "%.0f %% of the way to what each visit was worth.",
-                  "4. 粘性已关闭：多买几次也不会形成习惯。每次消费后，期望朝实际感受靠近 %.0f%%。"),
+                  "%.0f %% of the way to what each visit was worth."),
                 100 * e->expectation_learning);
     text_paraf(f, html,
-            L(lang,
+            tr(lang,
               "Visit by visit (the chance to come back = 1 - churn; churn = own churn %.2f x resp., the "
-              "response curve's multiplier, x (1 - stickiness) x (1 - loyalty %.2f)%s):",
-              "逐次来看（回头率 = 1 − 流失率；流失率 = 本人流失倾向 %.2f × 反应倍数 × (1 − 粘性) × "
-              "(1 − 忠诚度 %.2f)%s）："),
+              "response curve's multiplier, x (1 - stickiness) x (1 - loyalty %.2f)%s):"),
             state[ST_THETA], state[ST_LOYALTY],
             rp->enabled && rp->new_customer_rule
-                ? L(lang, ", and the new-customer rule at the first visit", "，第一次另按新顾客规则")
+                ? tr(lang, ", and the new-customer rule at the first visit")
                 : "");
-    static const char *const head_en[] = { "visit", "benefit", "cost", "value", "expects",
-                                           "satisf.", "zone", "resp.", "sticky", "churn", "returns" };
-    static const char *const head_zh[] = { "次数", "收益", "成本", "价值", "期望", "满意度",
-                                           "区间", "倍数", "粘性", "流失率", "回头率" };
+    /* the column heads, short to fit the table: a context keeps them apart
+     * from the same English words elsewhere */
+    static const char *const head[] = { NC_("visit table", "visit"), NC_("visit table", "benefit"),
+                                        NC_("visit table", "cost"), NC_("visit table", "value"),
+                                        NC_("visit table", "expects"), NC_("visit table", "satisf."),
+                                        NC_("visit table", "zone"), NC_("visit table", "resp."),
+                                        NC_("visit table", "sticky"), NC_("visit table", "churn"),
+                                        NC_("visit table", "returns") };
     /* 80 columns: the text table is never wrapped */
     static const int width[] = { 5, 8, 8, 8, 8, 8, 7, 6, 7, 7, 8 };
-    const char *const *head = lang == 1 ? head_zh : head_en;
     if (html)
         fputs("<table class=\"explain-chain\">\n<tr>", f);
     for (int c = 0; c < 11; c++)
-        sx_cell(f, html, head[c], width[c], 1);
+        sx_cell(f, html, trc(lang, "visit table", head[c]), width[c], 1);
     fputs(html ? "</tr>\n" : "\n", f);
 
     /* the walk: the table to the knee + 2, the sums much further */
@@ -920,25 +894,21 @@ static int sat_explain(const void *params, const model_explain_env *env, FILE *f
     /* 5. what the typical customer is worth */
     char visits_txt[64];
     if (capped)
-        snprintf(visits_txt, sizeof visits_txt, L(lang, "more than %.0f", "超过 %.0f"), visits);
+        snprintf(visits_txt, sizeof visits_txt, tr(lang, "more than %.0f"), visits);
     else
         snprintf(visits_txt, sizeof visits_txt, "%.2f", visits);
     char service[128] = "";
     if (env && env->cost_per_visit > 0)
-        snprintf(service, sizeof service, L(lang, " - %s of service cost", " − 每次服务成本 %s"),
+        snprintf(service, sizeof service, tr(lang, " - %s of service cost"),
                  sx_money(m5, sizeof m5, env->cost_per_visit, digits));
     if (env)
         text_paraf(f, html,
-                L(lang,
+                tr(lang,
                   "5. What the typical customer is worth. Multiplying the chances of coming back visit "
                   "after visit, they make %s visits in a lifetime on average, %.2f of them within %d days "
                   "of the first (at one visit every %g days). At %s %s of margin per visit (bill %s x "
                   "gross margin %.0f %%%s), discounted at %.0f %% a year, their "
-                  "lifetime value is %s %s (%s within %d days), before what it cost to win them.",
-                  "5. 典型顾客值多少钱。把每一次的回头率连乘起来，他一生平均来 %1$s 次，其中第一次后 %3$d "
-                  "天内（按每 %4$g 天来一次）来 %2$.2f 次。每次毛利 %5$s %6$s（客单价 %7$s × 毛利率 %8$.0f%%"
-                  "%9$s），按每年 %10$.0f%% 折现，终身价值约 %11$s %12$s（%14$d 天内 %13$s），"
-                  "这还没扣掉获客成本。"),
+                  "lifetime value is %s %s (%s within %d days), before what it cost to win them."),
                 visits_txt, visits_h, horizon, cycle, sx_money(m1, sizeof m1, margin, digits), cur,
                 sx_money(m2, sizeof m2, p->spend.mean, digits), 100 * env->gross_margin, service,
                 100 * env->discount_rate, sx_money(m3, sizeof m3, ltv, digits),
@@ -975,7 +945,7 @@ static int sat_explain(const void *params, const model_explain_env *env, FILE *f
     }
     gsl_rng_free(r);
     text_paraf(f, html,
-            L(lang,
+            tr(lang,
               "6. The typical customer is not the average one. Customers differ: in what the offer is "
               "worth to them (taste varies by about %.0f %%, and each visit by about %s), in their own "
               "chance of never coming back (polarisation %.2f: 0 is all alike, near 1 all-or-nothing) "
@@ -986,14 +956,7 @@ static int sat_explain(const void *params, const model_explain_env *env, FILE *f
               "those who stay are steadier than the typical customer; and those who happen to value "
               "the visit below its price are lost even when the typical customer is not. The "
               "simulation (retsim run) counts all of this, plus the promotions, reminders and word of "
-              "mouth.",
-              "6. 典型顾客不等于平均顾客。顾客各不相同：对这份产品的看重程度不同（口味差异约 %.0f%%，每次"
-              "的感受还会上下浮动约 %s），天然的流失倾向不同（两极分化指数 %.2f：0 表示人人一样，接近 1 "
-              "表示要么常来、要么不来），忠诚度也不同。用同一套模型代码模拟 %d 位新顾客：%.1f%% 觉得第一次"
-              "花的钱不值（感知价值低于 %s，其中约 %.0f%% 当场流失），%.1f%% 觉得差不多、在犹豫；%.1f%% 在第一次后还会再来（典型顾客是 %.1f%%），"
-              "%d 天内平均来 %.2f 次（典型顾客是 %.2f 次）。容易流失的人先走了，留下来的人比典型顾客更"
-              "稳；而恰好觉得不值的那部分人，即使典型顾客没事，也会被当场筛掉。retsim run 的模拟已经算上"
-              "了这些差异，还有促销、提醒和口碑的作用。"),
+              "mouth."),
             100 * e->taste_sd, sx_money(m1, sizeof m1, e->benefit_sd, digits),
             p->churn.heterogeneous ? p->churn.polarisation : 0.0, EXPLAIN_SAMPLE,
             100 * negative / EXPLAIN_SAMPLE, sx_signed(m2, sizeof m2, rp->loss_below, digits),

@@ -172,12 +172,10 @@ static void wom_explain(const void *params, FILE *f, int lang, int html)
     if (!w->enabled)
         return;
     text_paraf(f, html,
-         L(lang,
+         tr(lang,
            "Word of mouth: a visit with satisfaction above %g makes a promoter, who brings %g "
            "friends on average about %d days later; below %g a detractor, who costs %g times as "
-           "many prospects as a promoter brings.",
-           "口碑：满意度高于 %g 的一次消费会让顾客变成“推荐者”，平均带来 %g 位朋友（大约 %d 天后）；"
-           "低于 %g 的会变成“贬损者”，他赶走的潜在顾客是推荐者带来的 %g 倍。"),
+           "many prospects as a promoter brings."),
          w->promoter_threshold, w->referrals_per_promoter, w->delay_days,
          w->detractor_threshold, w->detractor_weight);
 }

@@ -8,6 +8,7 @@
 #include "figures.h"
 #include "output.h"
 #include "../sim/sections.h"
+#include "../sim/lang.h"
 
 void compare_from_paired(compare_table *t, const run_result *res)
 {
@@ -98,9 +99,9 @@ compare_verdict_id compare_verdict(const compare_table *t, int k, int m)
 const char *compare_verdict_word(compare_verdict_id v, lang_id lang)
 {
     switch (v) {
-    case VERDICT_UP: return L(lang, "up", "上升");
-    case VERDICT_DOWN: return L(lang, "down", "下降");
-    case VERDICT_NONE: return L(lang, "no material change", "无实质变化");
+    case VERDICT_UP: return tr(lang, "up");
+    case VERDICT_DOWN: return tr(lang, "down");
+    case VERDICT_NONE: return tr(lang, "no material change");
     default: return "n/a";
     }
 }
@@ -124,9 +125,9 @@ void compare_material_text(char *buf, size_t cap, int m, double material_overrid
 {
     double x = metric_material(m, material_override);
     if (metric_material_is_absolute(m))
-        snprintf(buf, cap, L(lang, "%g pp", "%g 个百分点"), 100 * x);
+        snprintf(buf, cap, tr(lang, "%g pp"), 100 * x);
     else
-        snprintf(buf, cap, L(lang, "%g %% of the base", "基准的 %g%%"), 100 * x);
+        snprintf(buf, cap, tr(lang, "%g %% of the base"), 100 * x);
 }
 
 /* A metric of a mechanism no scenario of the batch has (the queue): left
@@ -280,21 +281,11 @@ int compare_write(const char *dir, const batch *b, const compare_table *t,
                            lang, PLOT_PNG, d);
 }
 
-/* The key metrics' names as a manager reads them. */
-static const char *metric_label(int m, lang_id lang)
+/* The key metrics as the console verdicts name them: by key in English (as
+ * --set, compare.csv and the README do), by label in another language. */
+static const char *verdict_label(int m, lang_id lang)
 {
-    if (lang == LANG_EN)
-        return metric_table[m].name;
-    switch (m) {
-    case MET_PROFIT: return "利润";
-    case MET_REVENUE: return "收入";
-    case MET_NEW_CUSTOMERS: return "新顾客";
-    case MET_RETENTION_365: return "365天留存率";
-    case MET_RETENTION_90: return "90天留存率";
-    case MET_REPEAT_RATE: return "复购率";
-    case MET_CLV: return "顾客终身价值";
-    default: return metric_table[m].name;
-    }
+    return lang == LANG_EN ? metric_table[m].name : metric_label(m, lang);
 }
 
 /* Prints a label padded to a width in terminal columns: a CJK character
@@ -314,35 +305,27 @@ void compare_print_verdicts(FILE *f, const batch *b, const compare_table *t, lan
     const scenario_params *sp = scen_get(b->sc[0], &section_scenario);
     int ret = sp->horizon_days > 365 ? MET_RETENTION_365 : MET_RETENTION_90;
     const int key[] = { MET_PROFIT, MET_REVENUE, MET_NEW_CUSTOMERS, ret, MET_REPEAT_RATE, MET_CLV };
-    if (lang == LANG_ZH)
-        fprintf(f, "各方案与 %s 对比，重复 %d 次%s：\n", scen_name(b->sc[0]), t->reps,
-                t->paired ? "，配对（共同随机数）" : "，独立种子");
-    else
-        fprintf(f, "variants against %s, %d replications%s:\n", scen_name(b->sc[0]), t->reps,
-                t->paired ? ", paired (common random numbers)" : ", independent seeds");
+    fprintf(f, tr(lang, "variants against %s, %d replications%s:\n"), scen_name(b->sc[0]), t->reps,
+            t->paired ? tr(lang, ", paired (common random numbers)") : tr(lang, ", independent seeds"));
     char rel_text[64], pp_text[64];
     compare_material_text(rel_text, sizeof rel_text, MET_PROFIT, t->material, lang);
     compare_material_text(pp_text, sizeof pp_text, MET_REPEAT_RATE, t->material, lang);
-    if (lang == LANG_ZH)
-        fprintf(f, "（只有 95%% 置信区间不含 0、且变化至少为%s（比例类指标至少 %s）时才判为上升或下降；"
-                   "否则为无实质变化。--material 可调整）\n", rel_text, pp_text);
-    else
-        fprintf(f, "(up or down only when the 95 %% CI excludes 0 and the change is at least %s,\n"
-                   " shares at least %s; otherwise no material change; set it with --material)\n",
-                rel_text, pp_text);
+    fprintf(f, tr(lang, "(up or down only when the 95 %% CI excludes 0 and the change is at least %s,\n"
+                        " shares at least %s; otherwise no material change; set it with --material)\n"),
+            rel_text, pp_text);
     for (int k = 1; k < t->nscen; k++) {
         fprintf(f, "%s:\n", scen_name(b->sc[k]));
         const char *names[16];
         char desc[16][256];
-        int np = engine_promotions(b->e[k], names, desc, 16);
+        int np = engine_promotions(b->e[k], names, desc, 16, lang);
         for (int i = 0; i < np; i++)
-            fprintf(f, "  %s %s\n", L(lang, "applied:", "已应用："), desc[i]);
+            fprintf(f, "  %s %s\n", tr(lang, "applied:"), desc[i]);
         for (size_t i = 0; i < sizeof key / sizeof key[0]; i++) {
             int m = key[i];
             double rel, lo, hi;
             compare_relative(t, k, m, &rel, &lo, &hi);
             const stat_summary *dd = &t->diff[k][m];
-            const char *label = metric_label(m, lang);
+            const char *label = verdict_label(m, lang);
             put_label(f, label, 25);
             if (isnan(rel)) {
                 fprintf(f, "n/a\n");
@@ -352,7 +335,7 @@ void compare_print_verdicts(FILE *f, const batch *b, const compare_table *t, lan
             if (!strcmp(metric_table[m].unit, "share"))
                 /* a share's change reads best in percentage points */
                 fprintf(f, "%+7.1f pp [%+.1f pp, %+.1f pp]  (%+.1f %% %s)  %s\n", 100 * dd->mean,
-                        100 * dd->ci_low, 100 * dd->ci_high, 100 * rel, L(lang, "relative", "相对"),
+                        100 * dd->ci_low, 100 * dd->ci_high, 100 * rel, tr(lang, "relative"),
                         verdict);
             else
                 fprintf(f, "%+7.1f %%  [%+.1f %%, %+.1f %%]   %s\n", 100 * rel, 100 * lo, 100 * hi,
@@ -360,12 +343,9 @@ void compare_print_verdicts(FILE *f, const batch *b, const compare_table *t, lan
         }
         const stat_summary *liab = &t->value[k][MET_LIABILITY_END];
         if (liab->mean > 0) {
-            if (lang == LANG_ZH)
-                fprintf(f, "  期末仍欠顾客 %.0f %s（预收余额，不计入利润）\n", liab->mean,
-                        scen_currency(b->sc[0]));
-            else
-                fprintf(f, "  %-24s %.0f %s still owed to customers at the horizon (not in profit)\n",
-                        "liability_end", liab->mean, scen_currency(b->sc[0]));
+            fprintf(f, tr(lang, "  liability_end            %.0f %s still owed to customers at the horizon "
+                                "(not in profit)\n"),
+                    liab->mean, scen_currency(b->sc[0]));
         }
     }
 }

@@ -24,6 +24,7 @@
 #include "../sim/model.h"
 #include "../sim/promotion.h"
 #include "../sim/sections.h"
+#include "../sim/lang.h"
 
 #define WRAP_COLUMNS 80
 #define MAX_LISTED 16
@@ -189,12 +190,10 @@ static void list_parameters(FILE *f, const scenario *sc, const model_type *m, co
                             lang_id lang, int html)
 {
     text_paraf(f, html,
-         L(lang,
+         tr(lang,
            "The %s customer model has no step-by-step explanation; here are the numbers it runs on "
            "(retsim keys says what each means). On average a customer spends %.4g a visit and comes "
-           "back every %.4g days.",
-           "%s 顾客模型还没有逐步讲解，下面列出它用到的参数（每个参数的含义见 retsim keys）。平均每次消费 "
-           "%.4g，平均每 %.4g 天来一次。"),
+           "back every %.4g days."),
          m->name, m->mean_bill(mp), m->mean_interval(mp));
     if (html)
         fputs("<ul>\n", f);
@@ -209,7 +208,7 @@ static void list_parameters(FILE *f, const scenario *sc, const model_type *m, co
                 double x;
                 memcpy(&x, at, sizeof x);
                 if (isnan(x))
-                    snprintf(value, sizeof value, "%s", L(lang, "(not set)", "（未设置）"));
+                    snprintf(value, sizeof value, "%s", tr(lang, "(not set)"));
                 else
                     snprintf(value, sizeof value, "%g", x);
                 break;
@@ -257,37 +256,36 @@ static void explain_channels(FILE *f, const scenario *sc, lang_id lang, int html
     int n = scen_count(sc, &section_channel);
     if (n == 0)
         return;
-    heading(f, html, 3, "%s", L(lang, "How new customers arrive", "新顾客从哪里来"));
+    heading(f, html, 3, "%s", tr(lang, "How new customers arrive"));
     for (int i = 0; i < n; i++) {
         const char *label;
         const channel_params *c = scen_nth(sc, &section_channel, i, &label);
         if (c->path == PATH_REFERRAL && c->prospects_per_day == 0) {
             text_paraf(f, html,
-                 L(lang,
+                 trn(lang,
                    "- %s: friends sent by satisfied customers (word of mouth); %.0f %% of them buy, "
-                   "after %d step%s.",
-                   "- %s：满意的老顾客介绍来的朋友（口碑）；其中 %.0f%% 会下单，要经过 %d 步。"),
-                 label, 100 * c->conversion, c->funnel_steps,
-                 lang == LANG_EN && c->funnel_steps != 1 ? "s" : "");
+                   "after %d step.",
+                   "- %s: friends sent by satisfied customers (word of mouth); %.0f %% of them buy, "
+                   "after %d steps.", (unsigned long)c->funnel_steps),
+                 label, 100 * c->conversion, c->funnel_steps);
             continue;
         }
-        const char *plural = lang == LANG_EN && c->funnel_steps != 1 ? "s" : "";
         char cost[256] = "";
         if (c->cost_per_prospect > 0)
             snprintf(cost, sizeof cost,
-                     L(lang, ", at %g %s per prospect, bought or not", "；每位潜在顾客花 %g %s，不管买不买"),
+                     tr(lang, ", at %g %s per prospect, bought or not"),
                      c->cost_per_prospect, currency);
         if (c->funnel_steps == 1)
             text_paraf(f, html,
-                 L(lang, "- %s: %g prospects a day; %.1f %% of them buy%s.",
-                   "- %s：每天 %g 位潜在顾客，其中 %.1f%% 下单%s。"),
+                 tr(lang, "- %s: %g prospects a day; %.1f %% of them buy%s."),
                  label, c->prospects_per_day, 100 * c->conversion, cost);
         else
             text_paraf(f, html,
-                 L(lang, "- %s: %g prospects a day; %.1f %% of them buy, after %d step%s (%.0f %% go on "
-                         "at each)%s.",
-                   "- %s：每天 %g 位潜在顾客，最后 %.1f%% 下单，中间要走 %d 步%s（每一步留下 %.0f%%）%s。"),
-                 label, c->prospects_per_day, 100 * c->conversion, c->funnel_steps, plural,
+                 trn(lang, "- %s: %g prospects a day; %.1f %% of them buy, after %d step (%.0f %% go on "
+                          "at each)%s.",
+                     "- %s: %g prospects a day; %.1f %% of them buy, after %d steps (%.0f %% go on "
+                     "at each)%s.", (unsigned long)c->funnel_steps),
+                 label, c->prospects_per_day, 100 * c->conversion, c->funnel_steps,
                  100 * c->step_conversion, cost);
     }
 }
@@ -309,45 +307,38 @@ static void explain_promo_generic(FILE *f, const promo_type *pt, const char *des
                                   lang_id lang, int html)
 {
     if (described && *described)
-        text_paraf(f, html, L(lang, "What was applied: %s.", "具体做法（原文）：%s。"), described);
+        text_paraf(f, html, tr(lang, "What was applied: %s."), described);
     else if (pt)
         text_paraf(f, html, "%s", pt->summary);
     if (!pt)
         return;
     if (pt->conversion)
         text_paraf(f, html, "%s",
-             L(lang, "Before the first visit, it changes how many prospects buy at all.",
-               "第一次消费之前：它改变了有多少潜在顾客愿意下单。"));
+             tr(lang, "Before the first visit, it changes how many prospects buy at all."));
     if (pt->at_till)
         text_paraf(f, html, "%s",
-             L(lang,
+             tr(lang,
                "At the till, it changes what is paid (a discount, a prepaid balance, goods given), "
-               "so the perceived cost, and with it the value and the satisfaction of the visit.",
-               "在收银台：它改变了顾客实际付的钱（折扣、储值或赠品），也就改变了感知成本，进而改变这次消费"
-               "的价值和满意度。"));
+               "so the perceived cost, and with it the value and the satisfaction of the visit."));
     if (pt->after_visit)
         text_paraf(f, html, "%s",
-             L(lang,
+             tr(lang,
                "After the visit, it changes the chance of coming back: the customer has something to "
-               "come back for (a balance, a half-full card, a voucher).",
-               "消费之后：它改变了顾客回来的可能性，因为顾客手里有“回来的理由”（余额、集了一半的卡、代金券）。"));
+               "come back for (a balance, a half-full card, a voucher)."));
     if (pt->referral)
         text_paraf(f, html, "%s",
-             L(lang,
+             tr(lang,
                "It changes word of mouth: how many friends a satisfied customer brings, and what each "
-               "costs.",
-               "它改变了口碑：一位满意的顾客能带来几位朋友，每带来一位要花多少钱。"));
+               "costs."));
     if (pt->liability)
         text_paraf(f, html, "%s",
-             L(lang,
+             tr(lang,
                "Money paid in advance and not yet spent is still owed to the customer at the end: a "
-               "liability, not profit.",
-               "预付了但还没消费掉的钱，到期末仍然欠着顾客：这是负债，不是利润。"));
+               "liability, not profit."));
     text_paraf(f, html, "%s",
-         L(lang,
+         tr(lang,
            "What it costs is counted in the simulation's profit: a discount at its full amount, "
-           "goods given at their cost.",
-           "它的成本都算进了模拟的利润里：折扣按全额算，赠品按成本算。"));
+           "goods given at their cost."));
 }
 
 /* Each active promotion, explained by its own code with the parameters the
@@ -359,19 +350,16 @@ static int explain_promotions(FILE *f, const engine *e, lang_id lang, int html)
         const void *pp;
         promotions += !engine_promotion(e, i, &pp)->standing;
     }
-    heading(f, html, 3, "%s", L(lang, "Promotions", "促销与会员计划"));
+    heading(f, html, 3, "%s", tr(lang, "Promotions"));
     if (promotions == 0) {
         text_paraf(f, html, "%s",
-             L(lang, "No promotion is active: this is the business as it is.",
-               "这个场景没有任何促销：这就是生意本来的样子。"));
+             tr(lang, "No promotion is active: this is the business as it is."));
         return 0;
     }
     text_paraf(f, html, "%s",
-         L(lang,
+         tr(lang,
            "The chain above is the customer without promotions. Each promotion below changes one "
-           "link of it; retsim compare measures what that does to profit and retention.",
-           "上面讲的是没有促销时的顾客。下面每一项促销都会改动这条链上的某一环；它对利润和留存到底有多大"
-           "影响，要用 retsim compare 来量。"));
+           "link of it; retsim compare measures what that does to profit and retention."));
     for (int i = 0; i < n; i++) {
         const void *pp;
         const promo_type *pt = engine_promotion(e, i, &pp);
@@ -384,7 +372,7 @@ static int explain_promotions(FILE *f, const engine *e, lang_id lang, int html)
         }
         char desc[256] = "";
         if (pt->describe)
-            pt->describe(pp, desc, sizeof desc);
+            pt->describe(pp, desc, sizeof desc, lang);
         explain_promo_generic(f, pt, desc, lang, html);
     }
     return 0;
@@ -393,10 +381,7 @@ static int explain_promotions(FILE *f, const engine *e, lang_id lang, int html)
 /* The currency as a Chinese reader says it. */
 static const char *currency_word(const char *currency, lang_id lang)
 {
-    if (lang == LANG_ZH && (!strcmp(currency, "yuan") || !strcmp(currency, "CNY")
-                            || !strcmp(currency, "RMB") || !strcmp(currency, "rmb")))
-        return "元";
-    return currency;
+    return lang_currency(lang, currency);
 }
 
 static int write_explanation(FILE *f, const scenario *sc, const engine *e, lang_id lang, int html,
@@ -418,7 +403,7 @@ static int write_explanation(FILE *f, const scenario *sc, const engine *e, lang_
             return diag_set(d, DIAG_RUNTIME, "%s: the %s model could not write its explanation",
                             sc->path, m->name);
     } else {
-        heading(f, html, 3, L(lang, "The customer model: %s", "顾客模型：%s"), m->name);
+        heading(f, html, 3, tr(lang, "The customer model: %s"), m->name);
         list_parameters(f, sc, m, mp, lang, html);
     }
     explain_channels(f, sc, lang, html, currency);

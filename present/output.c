@@ -134,7 +134,7 @@ json_t *out_json_promotions(const engine *e)
 {
     const char *names[16];
     char desc[16][256];
-    int np = engine_promotions(e, names, desc, 16);
+    int np = engine_promotions(e, names, desc, 16, LANG_EN);
     json_t *promos = json_array();
     for (int i = 0; i < np; i++) {
         json_t *p = json_object();
@@ -488,40 +488,53 @@ int out_write_run(const char *dir, const scenario *sc, const engine *e, const ru
                        d);
 }
 
+/* label, then spaces to 28 terminal columns: a CJK character (three bytes
+ * of UTF-8 here) takes two columns, which printf's %-28s cannot know */
+static void print_label(FILE *f, const char *label)
+{
+    int cols = 0;
+    for (const unsigned char *c = (const unsigned char *)label; *c; c++)
+        if ((*c & 0xC0) != 0x80)
+            cols += *c >= 0xE0 ? 2 : 1;
+    fprintf(f, "  %s%*s", label, cols < 28 ? 28 - cols : 0, "");
+}
+
 static void print_metric(FILE *f, const scen_stats *s, metric_id m, const char *label,
-                         const char *unit, int percent)
+                         const char *unit, int percent, lang_id lang)
 {
     stat_summary st = stat_vec_get(s->metric, (size_t)m);
+    print_label(f, tr(lang, label));
     if (!metric_written(s, (metric_id)m, &st)) {
         char note[400];
-        fprintf(f, "  %-28s %s\n", label, metric_omitted_note(m, s->horizon, note, sizeof note));
+        fprintf(f, " %s\n", metric_omitted_note(m, s->horizon, note, sizeof note));
         return;
     }
     double k = percent ? 100.0 : 1.0;
-    const char *u = percent ? "%" : unit;
-    fprintf(f, "  %-28s %12.*f %-5s 95%% CI [%.*f, %.*f]\n", label, percent ? 1 : 0,
+    const char *u = percent ? "%" : lang_currency(lang, unit);
+    fprintf(f, tr(lang, " %12.*f %-5s 95%% CI [%.*f, %.*f]\n"), percent ? 1 : 0,
             st.mean * k, u, percent ? 1 : 0, st.ci_low * k, percent ? 1 : 0, st.ci_high * k);
 }
 
-void out_print_summary(FILE *f, const scenario *sc, const engine *e, const run_result *res, int k)
+void out_print_summary(FILE *f, const scenario *sc, const engine *e, const run_result *res, int k,
+                       lang_id lang)
 {
     const scen_stats *s = &res->scen[k];
     const char *cur = scen_currency(sc);
-    fprintf(f, "%s: %d replications over %d days\n", scen_name(sc), res->reps, s->horizon);
+    fprintf(f, tr(lang, "%s: %d replications over %d days\n"), scen_name(sc), res->reps, s->horizon);
     const char *names[16];
     char desc[16][256];
-    int np = engine_promotions(e, names, desc, 16);
+    int np = engine_promotions(e, names, desc, 16, lang);
     for (int i = 0; i < np; i++)
-        fprintf(f, "  applied: %s\n", desc[i]);
-    print_metric(f, s, MET_PROFIT, "profit", cur, 0);
-    print_metric(f, s, MET_REVENUE, "revenue", cur, 0);
-    print_metric(f, s, MET_NEW_CUSTOMERS, "new customers", "", 0);
-    print_metric(f, s, MET_RETENTION_90, "retention at 90 days", "", 1);
-    print_metric(f, s, MET_RETENTION_365, "retention at 365 days", "", 1);
-    print_metric(f, s, MET_REPEAT_RATE, "customers buying twice", "", 1);
-    print_metric(f, s, MET_CLV, "lifetime value, realised", cur, 0);
-    print_metric(f, s, MET_CLV_PROJECTED, "lifetime value, projected", cur, 0);
+        fprintf(f, "  %s %s\n", tr(lang, "applied:"), desc[i]);
+    print_metric(f, s, MET_PROFIT, N_("profit"), cur, 0, lang);
+    print_metric(f, s, MET_REVENUE, N_("revenue"), cur, 0, lang);
+    print_metric(f, s, MET_NEW_CUSTOMERS, N_("new customers"), "", 0, lang);
+    print_metric(f, s, MET_RETENTION_90, N_("retention at 90 days"), "", 1, lang);
+    print_metric(f, s, MET_RETENTION_365, N_("retention at 365 days"), "", 1, lang);
+    print_metric(f, s, MET_REPEAT_RATE, N_("customers buying twice"), "", 1, lang);
+    print_metric(f, s, MET_CLV, N_("lifetime value, realised"), cur, 0, lang);
+    print_metric(f, s, MET_CLV_PROJECTED, N_("lifetime value, projected"), cur, 0, lang);
     stat_summary liab = stat_vec_get(s->metric, MET_LIABILITY_END);
     if (liab.mean > 0)
-        print_metric(f, s, MET_LIABILITY_END, "owed to customers at the end", cur, 0);
+        print_metric(f, s, MET_LIABILITY_END, N_("owed to customers at the end"), cur, 0, lang);
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "../sim/diag.h"
+#include "../sim/lang.h"
 #include "figures.h"
 #include "../sim/runner.h"
 #include "../sim/scenario.h"
@@ -47,6 +48,7 @@ int out_write_run(const char *dir, const scenario *sc, const engine *e, const ru
                   const run_result *res, int k, lang_id lang, diag *d);
 
 /* The short summary `retsim run` prints: key metrics with 95 % CIs. */
-void out_print_summary(FILE *f, const scenario *sc, const engine *e, const run_result *res, int k);
+void out_print_summary(FILE *f, const scenario *sc, const engine *e, const run_result *res, int k,
+                       lang_id lang);
 
 #endif

@@ -29,72 +29,7 @@
 #include "output.h"
 #include "../sim/scenario.h"
 #include "../sim/sections.h"
-
-/* ------------------------------------------------------------------ */
-/* Labels of the metrics: English label, Chinese label, Chinese meaning
- * (the English meaning is metric_table's). */
-
-typedef struct metric_text {
-    const char *en, *zh, *zh_meaning;
-} metric_text;
-
-static const metric_text metric_texts[MET_COUNT] = {
-    [MET_PROFIT] = { "profit", "利润", "确认收入减去商品成本、每次服务成本、促销成本、获客成本与触达成本。" },
-    [MET_PROFIT_NPV] = { "profit, discounted", "折现利润", "按年折现率折现到第0天的利润。" },
-    [MET_REVENUE] = { "revenue", "收入", "模拟期内购买所确认的收入（预付余额在消费时计入）。" },
-    [MET_GROSS_MARGIN] = { "gross margin", "毛利", "确认收入减去商品成本、每次服务成本与促销成本。" },
-    [MET_ACQUISITION_COST] = { "acquisition cost", "获客成本", "所有潜在顾客的成本，无论是否购买。" },
-    [MET_TOUCH_COST] = { "touch cost", "触达成本", "提醒及其他触达的成本。" },
-    [MET_PROSPECTS] = { "prospects", "潜在顾客", "通过任一渠道接触到的潜在顾客。" },
-    [MET_NEW_CUSTOMERS] = { "new customers", "新顾客", "完成首次购买的潜在顾客。" },
-    [MET_NEVER_BOUGHT] = { "prospects who never bought", "咨询但未购买", "从未购买的潜在顾客。" },
-    [MET_VISITS] = { "visits (purchases)", "到店（购买）次数", "模拟期内的购买次数。" },
-    [MET_ACTIVE_END] = { "active customers at the end", "期末活跃顾客", "模拟期末在 silent_after 天内有过购买的顾客。" },
-    [MET_RETENTION_30] = { "retention at 30 days", "30天留存率", "客龄30天时仍是顾客的占比（存活率：最后一次购买在客龄30天及以后，按模拟所知的真实流失）；Kaplan-Meier 估计，不随模拟期长短而变。" },
-    [MET_RETENTION_90] = { "retention at 90 days", "90天留存率", "同上（存活率），客龄90天。" },
-    [MET_RETENTION_180] = { "retention at 180 days", "180天留存率", "同上（存活率），客龄180天。" },
-    [MET_RETENTION_365] = { "retention at 365 days", "365天留存率", "同上（存活率），客龄365天。" },
-    [MET_OBSERVED_RETENTION_90] = { "observed retention at 90 days", "商家所见90天留存率", "仅凭购买记录判断的留存：一次购买后沉默 lost_after 天即视为流失；Kaplan-Meier 估计。" },
-    [MET_OBSERVED_RETENTION_365] = { "observed retention at 365 days", "商家所见365天留存率", "同上（商家所见），客龄365天。" },
-    [MET_REPEAT_RATE] = { "customers buying twice", "复购率", "模拟期内有第二次购买的顾客占比。" },
-    [MET_CLV] = { "lifetime value per customer", "顾客终身价值", "模拟期内实现的每位顾客平均终身价值：折现毛利减去获客与触达成本（不含期末之后）。" },
-    [MET_CLV_PROJECTED] = { "projected lifetime value per customer", "预计顾客终身价值", "模拟期内实现的价值，加上期末仍是顾客者此后各次到店的预期折现毛利（按顾客模型的延续）；不含期末之后的促销与提醒。" },
-    [MET_TOP20_SHARE] = { "revenue share of the top 20 %", "前20%顾客的收入占比", "收入中来自消费最高的20%顾客的占比。" },
-    [MET_PURCHASES_PER_CUSTOMER] = { "purchases per customer", "人均购买次数", "每位顾客的平均购买次数。" },
-    [MET_FUNNEL_2ND] = { "customers with a 2nd purchase", "完成第2次购买的顾客", "至少购买2次的顾客。" },
-    [MET_FUNNEL_3RD] = { "customers with a 3rd purchase", "完成第3次购买的顾客", "至少购买3次的顾客。" },
-    [MET_FUNNEL_5TH] = { "customers with a 5th purchase", "完成第5次购买的顾客", "至少购买5次的顾客。" },
-    [MET_REFERRED_PROSPECTS] = { "referred prospects", "口碑带来的潜在顾客", "推荐者的口碑带来的潜在顾客。" },
-    [MET_LOST_PROSPECTS] = { "prospects lost to detractors", "因贬损者失去的潜在顾客", "被贬损者抵消的预期自然潜在顾客。" },
-    [MET_PROMOTER_VISITS] = { "visits leaving a promoter", "产生推荐者的到店", "使顾客成为推荐者的到店次数。" },
-    [MET_DETRACTOR_VISITS] = { "visits leaving a detractor", "产生贬损者的到店", "使顾客成为贬损者的到店次数。" },
-    [MET_REMINDERS] = { "reminders sent", "发出的提醒", "发出的召回提醒。" },
-    [MET_RECALLED] = { "returns brought by reminders", "提醒召回的回访", "原本不会回来的顾客因提醒而回访的次数。" },
-    [MET_MEAN_SATISFACTION] = { "mean satisfaction", "平均满意度", "所有到店的平均满意度（感知价值减去预期）。" },
-    [MET_FIRST_VISIT_NEGATIVE] = { "first visits with negative value", "首次到店感知价值为负的占比", "感知价值为负的首次到店占比。" },
-    [MET_CASH_IN] = { "cash in", "现金流入", "收到的资金，包括尚未消费的预付余额。" },
-    [MET_DISCOUNTS] = { "discounts", "折扣", "促销从账单中减去的金额（免单、代金券、赠送、积分）。" },
-    [MET_PROMO_COST] = { "promotion cost", "促销成本", "促销赠送的商品与奖励的成本（折扣之外）。" },
-    [MET_LIABILITY_END] = { "owed to customers at the end", "期末未消费预付余额", "期末仍欠顾客的预付价值；不计入利润。" },
-    [MET_QUEUE_WAIT] = { "mean wait in the queue", "平均排队等待", "已购买顾客的平均排队时间（分钟），按当天需求与接待能力（M/M/c）计算；仅在有 [capacity] 时。" },
-    [MET_BALKED] = { "arrivals who walked away", "排队离开的顾客", "看到当天的队伍后未购买就离开的到店（含本会首次购买的潜在顾客）；仅在有 [capacity] 时。" },
-    [MET_BALK_SHARE] = { "share who walked away", "排队离开占比", "离开队伍的到店占全部到店的比例；仅在有 [capacity] 时。" },
-};
-
-static const char *metric_label(int m, lang_id lang)
-{
-    const metric_text *t = &metric_texts[m];
-    if (!t->en)
-        return metric_table[m].name; /* a metric added after this table */
-    return L(lang, t->en, t->zh);
-}
-
-static const char *metric_meaning(int m, lang_id lang)
-{
-    if (lang == LANG_ZH && metric_texts[m].zh_meaning)
-        return metric_texts[m].zh_meaning;
-    return metric_table[m].meaning;
-}
+#include "../sim/lang.h"
 
 static int is_share(int m)
 {
@@ -180,10 +115,7 @@ static const char *fmt_metric(char *buf, size_t cap, int m, double x)
 /* The currency as the page and its plots name it: yuan is 元 in Chinese. */
 static const char *currency_label(const page *p)
 {
-    if (p->lang == LANG_ZH && (!strcmp(p->currency, "yuan") || !strcmp(p->currency, "CNY")
-                               || !strcmp(p->currency, "RMB")))
-        return "元";
-    return p->currency;
+    return lang_currency(p->lang, p->currency);
 }
 
 /* The unit shown next to a metric's value. */
@@ -195,13 +127,13 @@ static const char *unit_label(const page *p, int m)
     if (!strcmp(u, "share"))
         return "%";
     if (!strcmp(u, "people"))
-        return L(p->lang, "people", "人");
+        return tr(p->lang, "people");
     if (!strcmp(u, "visits"))
-        return L(p->lang, "visits", "次");
+        return tr(p->lang, "visits");
     if (!strcmp(u, "touches"))
-        return L(p->lang, "touches", "次");
+        return tr(p->lang, "touches");
     if (!strcmp(u, "minutes"))
-        return L(p->lang, "minutes", "分钟");
+        return tr(p->lang, "minutes");
     return u;
 }
 
@@ -215,7 +147,7 @@ static void put_value(page *p, int m, double x)
         return;
     const char *u = unit_label(p, m);
     if (!strcmp(u, "%"))
-        fputs(p->lang == LANG_ZH ? "<span class=\"u\">%</span>" : "<span class=\"u\">&nbsp;%</span>", p->f);
+        fputs(tr(p->lang, "<span class=\"u\">&nbsp;%</span>"), p->f);
     else if (*u) {
         fputs("<span class=\"u\"> ", p->f);
         text_escape_html(p->f, u);
@@ -234,6 +166,29 @@ static void put_interval(page *p, int m, double lo, double hi)
     fmt_metric(a, sizeof a, m, lo);
     fmt_metric(b, sizeof b, m, hi);
     fprintf(p->f, "<span class=\"iv\">%s&nbsp;–&nbsp;%s</span>", a, b);
+}
+
+/* What put_value (put), put_interval (put NULL: lo = x to hi) or
+ * text_escape_html (text not NULL) would write, into buf: for a sentence
+ * whose translation orders its values. */
+static const char *html_of(char *buf, size_t cap, page *p, void (*put)(page *, int, double), int m,
+                           double x, double hi, const char *text)
+{
+    buf[0] = '\0';
+    FILE *mem = fmemopen(buf, cap, "w");
+    if (!mem)
+        return buf;
+    FILE *saved = p->f;
+    p->f = mem;
+    if (text)
+        text_escape_html(mem, text);
+    else if (put)
+        put(p, m, x);
+    else
+        put_interval(p, m, x, hi);
+    p->f = saved;
+    fclose(mem);
+    return buf;
 }
 
 /* ------------------------------------------------------------------ */
@@ -520,8 +475,7 @@ static void put_figure(page *p, const char *name, const char *title, const char 
     fprintf(p->f, "<figure class=\"fig\" id=\"fig-%s\">\n", name);
     if (!svg || embed_svg(p, svg, title)) {
         fputs("<p class=\"note\">", p->f);
-        text_escape_html(p->f, L(p->lang, "This plot could not be drawn (is gnuplot installed?); its data is in the CSV files of this folder.",
-                    "此图无法绘制（是否已安装 gnuplot？）；数据见本文件夹中的 CSV 文件。"));
+        text_escape_html(p->f, tr(p->lang, "This plot could not be drawn (is gnuplot installed?); its data is in the CSV files of this folder."));
         fputs("</p>\n", p->f);
     }
     free(svg);
@@ -538,7 +492,7 @@ static void figure_problem(page *p, const diag *fd)
     if (!fd->status)
         return;
     fputs("<p class=\"note\">", p->f);
-    text_escape_html(p->f, L(p->lang, "Some plots could not be drawn: ", "部分图表无法绘制："));
+    text_escape_html(p->f, tr(p->lang, "Some plots could not be drawn: "));
     text_escape_html(p->f, fd->msg);
     fputs("</p>\n", p->f);
 }
@@ -626,7 +580,7 @@ static void page_open(page *p, const char *title)
     fprintf(f, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
                "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
                "<meta name=\"generator\" content=\"retsim\">\n<title>",
-            p->lang == LANG_ZH ? "zh-CN" : "en");
+            lang_tag(p->lang));
     text_escape_html(f, title);
     fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<main>\n", page_css);
 }
@@ -635,11 +589,9 @@ static void page_close(page *p, const char *version)
 {
     FILE *f = p->f;
     fputs("<footer>", f);
-    escf(f, L(p->lang, "Written by retsim %s. Every number is a mean over replications with its 95 %% "
+    escf(f, tr(p->lang, "Written by retsim %s. Every number is a mean over replications with its 95 %% "
                        "confidence interval (Student t over replications). This page is self-contained: "
-                       "it needs no network and prints as it reads.",
-              "由 retsim %s 生成。每个数字都是多次重复模拟的均值及其95%%置信区间（按重复次数的 Student t 分布）。"
-              "本页面自成一体，无需联网，可直接打印。"),
+                       "it needs no network and prints as it reads."),
          version);
     fputs("</footer>\n</main>\n</body>\n</html>\n", f);
 }
@@ -677,14 +629,14 @@ static void card(page *p, const json_t *metrics, int m)
     text_escape_html(p->f, metric_label(m, p->lang));
     fputs("</div><div class=\"v\">", p->f);
     if (isnan(s.mean))
-        text_escape_html(p->f, L(p->lang, "n/a", "无"));
+        text_escape_html(p->f, tr(p->lang, "n/a"));
     else
         put_value(p, m, s.mean);
     fputs("</div><div class=\"ci\">", p->f);
     if (isnan(s.mean))
-        text_escape_html(p->f, L(p->lang, "horizon too short", "模拟期太短"));
+        text_escape_html(p->f, tr(p->lang, "horizon too short"));
     else {
-        text_escape_html(p->f, L(p->lang, "95 % CI ", "95%置信区间 "));
+        text_escape_html(p->f, tr(p->lang, /* xgettext:no-c-format */ "95 % CI "));
         put_interval(p, m, s.ci_low, s.ci_high);
     }
     fputs("</div></div>\n", p->f);
@@ -722,13 +674,13 @@ static void metrics_table(page *p, const json_t *metrics)
 {
     FILE *f = p->f;
     fputs("<div class=\"scroll\"><table>\n<thead><tr><th>", f);
-    text_escape_html(f, L(p->lang, "metric", "指标"));
+    text_escape_html(f, tr(p->lang, "metric"));
     fputs("</th><th class=\"n\">", f);
-    text_escape_html(f, L(p->lang, "mean", "均值"));
+    text_escape_html(f, tr(p->lang, "mean"));
     fputs("</th><th class=\"n\">", f);
-    text_escape_html(f, L(p->lang, "95 % CI", "95%置信区间"));
+    text_escape_html(f, tr(p->lang, /* xgettext:no-c-format */ "95 % CI"));
     fputs("</th><th>", f);
-    text_escape_html(f, L(p->lang, "unit", "单位"));
+    text_escape_html(f, tr(p->lang, "unit"));
     fputs("</th></tr></thead>\n<tbody>\n", f);
     for (int m = 0; m < MET_COUNT; m++) {
         if (!json_object_get(metrics, metric_table[m].name))
@@ -739,7 +691,7 @@ static void metrics_table(page *p, const json_t *metrics)
         metric_name_cell(p, m, 1);
         fprintf(f, "<td class=\"n\">%s</td><td class=\"n\">", fmt_metric(b, sizeof b, m, s.mean));
         if (isnan(s.mean))
-            text_escape_html(f, L(p->lang, "horizon too short", "模拟期太短"));
+            text_escape_html(f, tr(p->lang, "horizon too short"));
         else
             put_interval(p, m, s.ci_low, s.ci_high);
         fputs("</td>", f);
@@ -749,12 +701,29 @@ static void metrics_table(page *p, const json_t *metrics)
     fputs("</tbody></table></div>\n", f);
 }
 
-static void promotions_list(page *p, const json_t *promos)
+/* The promotions as summary.json lists them (in English: it is data); in
+ * another language each line is described again from sub/scenario.ini,
+ * the English one kept where that cannot be had. */
+static void promotions_list(page *p, const json_t *promos, const char *sub)
 {
     FILE *f = p->f;
+    const char *names[16];
+    char desc[16][256];
+    int nd = 0;
+    if (p->lang != LANG_EN) {
+        char path[PATH_MAX + 300];
+        snprintf(path, sizeof path, "%s/scenario.ini", sub);
+        diag d = { 0 };
+        scenario *sc = file_exists(path) ? scen_load(path, NULL, 0, &d) : NULL;
+        engine *e = sc ? engine_prepare(sc, &d) : NULL;
+        if (e)
+            nd = engine_promotions(e, names, desc, 16, p->lang);
+        engine_free(e);
+        scen_free(sc);
+    }
     if (!json_is_array(promos) || json_array_size(promos) == 0) {
         fputs("<p>", f);
-        text_escape_html(f, L(p->lang, "No promotion: the business as it is.", "无促销：按现状经营。"));
+        text_escape_html(f, tr(p->lang, "No promotion: the business as it is."));
         fputs("</p>\n", f);
         return;
     }
@@ -766,7 +735,8 @@ static void promotions_list(page *p, const json_t *promos)
         fputs("<li><b>", f);
         text_escape_html(f, jstr(v, "name", "?"));
         fputs("</b>: ", f);
-        text_escape_html(f, jstr(v, "applied", ""));
+        int same = (int)i < nd && !strcmp(names[i], jstr(v, "name", "?"));
+        text_escape_html(f, same ? desc[i] : jstr(v, "applied", ""));
         fputs("</li>\n", f);
     }
     fputs("</ul>\n", f);
@@ -802,15 +772,13 @@ static void explanation(page *p, const char *sub)
         fputs("\n</div>\n", p->f);
     } else {
         fputs("<p class=\"note\">", p->f);
-        text_escape_html(p->f, L(p->lang, "The explanation is not available for this scenario",
-                    "此情景的解释暂不可用"));
+        text_escape_html(p->f, tr(p->lang, "The explanation is not available for this scenario"));
         if (d.msg[0]) {
             fputs(" (", p->f);
             text_escape_html(p->f, d.msg);
             fputs(")", p->f);
         }
-        text_escape_html(p->f, L(p->lang, ". The numbers and plots above do not depend on it.",
-                    "。上面的数字和图表不受影响。"));
+        text_escape_html(p->f, tr(p->lang, ". The numbers and plots above do not depend on it."));
         fputs("</p>\n", p->f);
     }
     free(buf);
@@ -831,8 +799,7 @@ static void scenario_text(page *p, const char *sub, const char *label)
     }
     if (!text) {
         fputs("<p class=\"note\">", p->f);
-        escf(p->f, L(p->lang, "%s is missing: the scenario text cannot be shown.",
-                     "缺少 %s：无法显示情景文本。"),
+        escf(p->f, tr(p->lang, "%s is missing: the scenario text cannot be shown."),
              path);
         fputs("</p>\n", p->f);
         return;
@@ -869,7 +836,7 @@ static void badge(page *p, compare_verdict_id v)
 {
     const char *cls = v == VERDICT_UP ? "up" : v == VERDICT_DOWN ? "down" : "flat";
     fprintf(p->f, "<span class=\"badge %s\">", cls);
-    text_escape_html(p->f, v == VERDICT_NA ? L(p->lang, "n/a", "无") : compare_verdict_word(v, p->lang));
+    text_escape_html(p->f, v == VERDICT_NA ? tr(p->lang, "n/a") : compare_verdict_word(v, p->lang));
     fputs("</span>", p->f);
 }
 
@@ -877,9 +844,9 @@ static void badge(page *p, compare_verdict_id v)
 static void put_change(page *p, int m, const json_t *o, int with_ci)
 {
     char a[64], b[64], c[64];
-    const char *pct = L(p->lang, "&nbsp;%", "%");
+    const char *pct = tr(p->lang, "&nbsp;%");
     if (is_share(m)) {
-        const char *pp = L(p->lang, "&nbsp;pp", "个百分点");
+        const char *pp = tr(p->lang, "&nbsp;pp");
         fprintf(p->f, "%s%s", fmt_grouped(a, sizeof a, 100 * jnum(o, "diff_mean"), 1, 1), pp);
         if (with_ci)
             fprintf(p->f, " <span class=\"ci\">[%s%s, %s%s]</span>",
@@ -935,61 +902,34 @@ static int report_run(page *p, json_t *sum, diag *d)
     char title[512], meta[512];
     snprintf(title, sizeof title, "%s", name);
     char ttl[600];
-    snprintf(ttl, sizeof ttl, L(lang, "%s: retsim report", "%s：retsim 模拟报告"), name);
+    snprintf(ttl, sizeof ttl, tr(lang, "%s: retsim report"), name);
     page_open(p, ttl);
     snprintf(meta, sizeof meta,
-             L(lang, "%d days simulated, %d replications, seed %s · scenario file %s",
-               "模拟 %d 天，重复 %d 次，随机种子 %s · 情景文件 %s"),
+             tr(lang, "%d days simulated, %d replications, seed %s · scenario file %s"),
              horizon, reps, seedtxt, jstr(sum, "file", "scenario.ini"));
-    header_block(p, L(lang, "retsim · simulation report", "retsim · 模拟报告"), title, desc, meta);
+    header_block(p, tr(lang, "retsim · simulation report"), title, desc, meta);
 
     /* the verdict: one sentence */
     stat4 pr = jstat(metrics, MET_PROFIT), rv = jstat(metrics, MET_REVENUE),
           nc = jstat(metrics, MET_NEW_CUSTOMERS), r90 = jstat(metrics, MET_RETENTION_90),
           r365 = jstat(metrics, MET_RETENTION_365);
+    /* the verdict: one sentence; its values are put in first, so that each
+     * language orders them its own way */
+    char v_name[1024], v_pr[256], v_ci[256], v_rv[256], v_nc[64], v_r90[256], v_r365[256], b[64];
+    html_of(v_name, sizeof v_name, p, NULL, 0, 0, 0, name);
+    html_of(v_pr, sizeof v_pr, p, put_value, MET_PROFIT, pr.mean, 0, NULL);
+    html_of(v_ci, sizeof v_ci, p, NULL, MET_PROFIT, pr.ci_low, pr.ci_high, NULL);
+    html_of(v_rv, sizeof v_rv, p, put_value, MET_REVENUE, rv.mean, 0, NULL);
+    html_of(v_nc, sizeof v_nc, p, NULL, 0, 0, 0, fmt_metric(b, sizeof b, MET_NEW_CUSTOMERS, nc.mean));
+    html_of(v_r90, sizeof v_r90, p, put_value, MET_RETENTION_90, r90.mean, 0, NULL);
+    html_of(v_r365, sizeof v_r365, p, put_value, MET_RETENTION_365, r365.mean, 0, NULL);
     fputs("<p class=\"verdict\">", f);
-    if (lang == LANG_ZH) {
-        escf(f, "在 %d 天的模拟期内（重复 %d 次），", horizon, reps);
-        text_escape_html(f, name);
-        fputs(" 的利润为 <b>", f);
-        put_value(p, MET_PROFIT, pr.mean);
-        fputs("</b>（95%置信区间 ", f);
-        put_interval(p, MET_PROFIT, pr.ci_low, pr.ci_high);
-        fputs("），收入 ", f);
-        put_value(p, MET_REVENUE, rv.mean);
-        fputs("，新顾客 ", f);
-        put_value(p, MET_NEW_CUSTOMERS, nc.mean);
-        fputs("；90天留存率 <b>", f);
-        put_value(p, MET_RETENTION_90, r90.mean);
-        fputs("</b>", f);
-        if (!isnan(r365.mean)) {
-            fputs("，365天留存率 <b>", f);
-            put_value(p, MET_RETENTION_365, r365.mean);
-            fputs("</b>", f);
-        }
-        fputs("。", f);
-    } else {
-        escf(f, "Over %d days (%d replications), ", horizon, reps);
-        text_escape_html(f, name);
-        fputs(" makes a profit of <b>", f);
-        put_value(p, MET_PROFIT, pr.mean);
-        fputs("</b> (95&nbsp;% CI ", f);
-        put_interval(p, MET_PROFIT, pr.ci_low, pr.ci_high);
-        fputs(") on revenue of ", f);
-        put_value(p, MET_REVENUE, rv.mean);
-        fputs(", from ", f);
-        char b[64];
-        text_escape_html(f, fmt_metric(b, sizeof b, MET_NEW_CUSTOMERS, nc.mean));
-        fputs(" new customers; <b>", f);
-        put_value(p, MET_RETENTION_90, r90.mean);
-        fputs("</b> of them buy again at 90 days or later", f);
-        if (!isnan(r365.mean)) {
-            fputs(", <b>", f);
-            put_value(p, MET_RETENTION_365, r365.mean);
-            fputs("</b> at 365 days", f);
-        }
-        fputs(".", f);
-    }
+    fprintf(f, tr(lang, "Over %d days (%d replications), %s makes a profit of <b>%s</b> (95&nbsp;%% CI %s) on "
+                        "revenue of %s, from %s new customers; <b>%s</b> of them buy again at 90 days or later"),
+            horizon, reps, v_name, v_pr, v_ci, v_rv, v_nc, v_r90);
+    if (!isnan(r365.mean))
+        fprintf(f, tr(lang, ", <b>%s</b> at 365 days"), v_r365);
+    fputs(trc(lang, "end of a sentence", "."), f);
     fputs("</p>\n<div class=\"cards\">\n", f);
     const int cards[] = { MET_PROFIT, MET_REVENUE, MET_NEW_CUSTOMERS, MET_RETENTION_90, MET_RETENTION_365 };
     for (size_t i = 0; i < sizeof cards / sizeof cards[0]; i++)
@@ -999,10 +939,10 @@ static int report_run(page *p, json_t *sum, diag *d)
         card(p, metrics, MET_LIABILITY_END);
     fputs("</div>\n", f);
 
-    h2(p, "promotions", L(lang, "Promotions applied", "已应用的促销"));
-    promotions_list(p, json_object_get(sum, "promotions"));
+    h2(p, "promotions", tr(lang, "Promotions applied"));
+    promotions_list(p, json_object_get(sum, "promotions"), p->dir);
 
-    h2(p, "plots", L(lang, "Plots", "图表"));
+    h2(p, "plots", tr(lang, "Plots"));
     diag fd = { 0 };
     if (p->scratch[0]) {
         static const char *const inputs[] = { "retention.csv", "profit.csv", "active.csv", "cohorts.csv",
@@ -1012,41 +952,33 @@ static int report_run(page *p, json_t *sum, diag *d)
         figures_run(p->scratch, name, currency_label(p), lang, PLOT_SVG, &fd);
     }
     figure_problem(p, &fd);
-    put_figure(p, "retention", L(lang, "Retention by customer age", "按客龄的留存率"),
-               L(lang, "The share of customers who buy again at each age (days since their first purchase) or "
-                       "later. The line is the mean over replications, the shaded band its 95 % confidence interval.",
-                 "各客龄（首次购买后的天数）及以后再次购买的顾客占比。线为各次重复模拟的均值，阴影为95%置信区间。"));
-    put_figure(p, "profit", L(lang, "Cumulative revenue and profit", "累计收入与利润"),
-               L(lang, "Revenue and profit to date, and profit discounted to day 0, with 95 % bands.",
-                 "截至每天的累计收入、累计利润与折现到第0天的累计利润，含95%置信带。"));
-    put_figure(p, "customers", L(lang, "Customers by status", "各状态顾客数"),
-               L(lang, "Each day's active customers (a recent purchase), silent ones and dormant ones; below, "
-                       "new customers and visits per day.",
-                 "每天的活跃顾客（近期有购买）、沉默顾客与休眠顾客；下方为每天的新客与到店次数。"));
-    put_figure(p, "cohorts", L(lang, "Cohort retention", "同期群留存"),
-               L(lang, "Each row is a month's new customers, each column the months since their first purchase; "
+    put_figure(p, "retention", tr(lang, "Retention by customer age"),
+               tr(lang, /* xgettext:no-c-format */ "The share of customers who buy again at each age (days since their first purchase) or "
+                       "later. The line is the mean over replications, the shaded band its 95 % confidence interval."));
+    put_figure(p, "profit", tr(lang, "Cumulative revenue and profit"),
+               tr(lang, "Revenue and profit to date, and profit discounted to day 0, with 95 % bands."));
+    put_figure(p, "customers", tr(lang, "Customers by status"),
+               tr(lang, "Each day's active customers (a recent purchase), silent ones and dormant ones; below, "
+                       "new customers and visits per day."));
+    put_figure(p, "cohorts", tr(lang, "Cohort retention"),
+               tr(lang, "Each row is a month's new customers, each column the months since their first purchase; "
                        "the colour is the share of the cohort buying in that month. The colour scale is fitted "
-                       "to months 1 on; month 0 is 1 by definition and drawn in the darkest colour.",
-                 "每行是某月的新顾客，每列是首次购买后的月数；颜色表示该同期群在当月购买的占比。"
-                 "色标按第1个月起的数据设定；第0个月按定义为1，以最深色显示。"));
-    put_figure(p, "frequency", L(lang, "Customers by number of purchases", "按购买次数的顾客数"),
-               L(lang, "How many customers bought once, twice, ... or 7 times or more within the horizon; "
+                       "to months 1 on; month 0 is 1 by definition and drawn in the darkest colour."));
+    put_figure(p, "frequency", tr(lang, "Customers by number of purchases"),
+               tr(lang, /* xgettext:no-c-format */ "How many customers bought once, twice, ... or 7 times or more within the horizon; "
                        "mean over replications with its 95 % confidence interval. Prospects who never bought "
-                       "are not counted here.",
-                 "模拟期内购买1次、2次……及7次以上的顾客数；各次重复模拟的均值与95%置信区间。从未购买的潜在顾客不计入。"));
+                       "are not counted here."));
 
-    h2(p, "metrics", L(lang, "All metrics", "全部指标"));
+    h2(p, "metrics", tr(lang, "All metrics"));
     metrics_table(p, metrics);
 
-    h2(p, "explanation", L(lang, "Why: the explanation", "原因：情景解释"));
+    h2(p, "explanation", tr(lang, "Why: the explanation"));
     explanation(p, p->dir);
 
-    h2(p, "reproduce", L(lang, "Reproduce these numbers", "复现这些结果"));
+    h2(p, "reproduce", tr(lang, "Reproduce these numbers"));
     fputs("<p>", f);
-    escf(f, L(lang, "Seed %s, %d replications. From this folder (the scenario below is its scenario.ini), "
-                    "this command gives the same numbers, bit for bit, on any number of threads:",
-              "随机种子 %s，重复 %d 次。在本文件夹中（下面的情景即其中的 scenario.ini）运行此命令，"
-              "无论线程数多少，结果逐位相同："),
+    escf(f, tr(lang, "Seed %s, %d replications. From this folder (the scenario below is its scenario.ini), "
+                    "this command gives the same numbers, bit for bit, on any number of threads:"),
          seedtxt, reps);
     fputs("</p>\n", f);
     char cmd[512];
@@ -1132,11 +1064,11 @@ static int report_compare(page *p, json_t *cmp, diag *d)
 
     char title[1024], meta[1024], ttl[1100], desc[SCEN_TEXT_MAX + 1] = "";
     if (nvar == 1)
-        snprintf(title, sizeof title, L(lang, "%s against %s", "%s 对比 %s"), names[1], names[0]);
+        snprintf(title, sizeof title, tr(lang, "%s against %s"), names[1], names[0]);
     else
-        snprintf(title, sizeof title, L(lang, "%d variants against %s", "%d 个方案对比 %s"), nvar,
+        snprintf(title, sizeof title, tr(lang, "%d variants against %s"), nvar,
                  names[0]);
-    snprintf(ttl, sizeof ttl, L(lang, "%s: retsim report", "%s：retsim 模拟报告"), title);
+    snprintf(ttl, sizeof ttl, tr(lang, "%s: retsim report"), title);
     page_open(p, ttl);
     if (nvar == 1 && have_sub[1]) {
         char sub[PATH_MAX + 200];
@@ -1145,16 +1077,14 @@ static int report_compare(page *p, json_t *cmp, diag *d)
     }
     if (horizon > 0)
         snprintf(meta, sizeof meta,
-                 L(lang, "%d days simulated, %d replications, seed %s, %s",
-                   "模拟 %d 天，重复 %d 次，随机种子 %s，%s"),
+                 tr(lang, "%d days simulated, %d replications, seed %s, %s"),
                  horizon, reps, seedtxt,
-                 paired ? L(lang, "paired: every scenario on the same simulated customers (common random numbers)",
-                            "配对比较：所有情景使用同一批模拟顾客（共同随机数）")
-                        : L(lang, "independent seeds (Welch intervals)", "独立随机种子（Welch 区间）"));
+                 paired ? tr(lang, "paired: every scenario on the same simulated customers (common random numbers)")
+                        : tr(lang, "independent seeds (Welch intervals)"));
     else
-        snprintf(meta, sizeof meta, L(lang, "%d replications, seed %s", "重复 %d 次，随机种子 %s"), reps,
+        snprintf(meta, sizeof meta, tr(lang, "%d replications, seed %s"), reps,
                  seedtxt);
-    header_block(p, L(lang, "retsim · what-if comparison", "retsim · 假设情景对比"), title, desc, meta);
+    header_block(p, tr(lang, "retsim · what-if comparison"), title, desc, meta);
 
     /* verdicts: one line per variant, then the key metrics */
     const int key[] = { MET_PROFIT, MET_REVENUE, MET_NEW_CUSTOMERS, ret, MET_REPEAT_RATE, MET_CLV };
@@ -1165,19 +1095,19 @@ static int report_compare(page *p, json_t *cmp, diag *d)
         fputs("<b>", f);
         text_escape_html(f, names[k]);
         fputs("</b>", f);
-        text_escape_html(f, L(lang, " against ", " 对比 "));
+        text_escape_html(f, tr(lang, " against "));
         text_escape_html(f, names[0]);
-        fputs(L(lang, ": ", "："), f);
+        fputs(tr(lang, ": "), f);
         const int line[] = { MET_PROFIT, MET_REVENUE, ret };
         for (int i = 0; i < 3; i++) {
             const json_t *o = json_object_get(ms, metric_table[line[i]].name);
             if (i)
-                fputs(L(lang, "; ", "；"), f);
+                fputs(tr(lang, "; "), f);
             text_escape_html(f, metric_label(line[i], lang));
             fputs(" ", f);
             compare_verdict_id vd = verdict_of(o, line[i], jstat(base_metrics, line[i]).mean);
             if (isnan(jnum(o, "diff_mean"))) {
-                text_escape_html(f, L(lang, "n/a", "无"));
+                text_escape_html(f, tr(lang, "n/a"));
                 continue;
             }
             fputs("<b>", f);
@@ -1188,7 +1118,7 @@ static int report_compare(page *p, json_t *cmp, diag *d)
         fputs("</div>\n", f);
     }
 
-    h2(p, "verdicts", L(lang, "Key metrics against the base", "关键指标相对基准的变化"));
+    h2(p, "verdicts", tr(lang, "Key metrics against the base"));
     {
         /* the rule behind the badges, with the thresholds compare used */
         double material = jnum(cmp, "material");
@@ -1197,10 +1127,8 @@ static int report_compare(page *p, json_t *cmp, diag *d)
         compare_material_text(rel_text, sizeof rel_text, MET_PROFIT, material, lang);
         compare_material_text(pp_text, sizeof pp_text, MET_REPEAT_RATE, material, lang);
         snprintf(note, sizeof note,
-                 L(lang, "A verdict reads up or down only when the 95 %% interval excludes 0 and the "
-                         "change is at least %s (shares: at least %s); otherwise no material change.",
-                   "只有 95%% 置信区间不含 0、且变化至少为%s（比例类指标至少 %s）时，才判为上升或下降；"
-                   "否则为无实质变化。"),
+                 tr(lang, "A verdict reads up or down only when the 95 %% interval excludes 0 and the "
+                         "change is at least %s (shares: at least %s); otherwise no material change."),
                  rel_text, pp_text);
         fputs("<p class=\"note\">", f);
         text_escape_html(f, note);
@@ -1215,14 +1143,14 @@ static int report_compare(page *p, json_t *cmp, diag *d)
             fputs("</h3>\n", f);
         }
         fputs("<div class=\"scroll\"><table>\n<thead><tr><th>", f);
-        text_escape_html(f, L(lang, "metric", "指标"));
+        text_escape_html(f, tr(lang, "metric"));
         fputs("</th><th class=\"n\">", f);
-        text_escape_html(f, L(lang, "change [95 % CI]", "变化 [95%置信区间]"));
+        text_escape_html(f, tr(lang, /* xgettext:no-c-format */ "change [95 % CI]"));
         fputs("</th><th>", f);
-        text_escape_html(f, L(lang, "verdict", "结论"));
+        text_escape_html(f, tr(lang, "verdict"));
         fputs("</th><th class=\"n\">", f);
         text_escape_html(f, names[0]);
-        text_escape_html(f, L(lang, " (base)", "（基准）"));
+        text_escape_html(f, tr(lang, " (base)"));
         fputs("</th><th class=\"n\">", f);
         text_escape_html(f, names[k]);
         fputs("</th></tr></thead>\n<tbody>\n", f);
@@ -1234,7 +1162,7 @@ static int report_compare(page *p, json_t *cmp, diag *d)
             metric_name_cell(p, m, 0);
             fputs("<td class=\"n\">", f);
             if (isnan(jnum(o, "diff_mean")) || (!is_share(m) && isnan(jnum(o, "rel_change")))) {
-                text_escape_html(f, L(lang, "n/a", "无"));
+                text_escape_html(f, tr(lang, "n/a"));
                 fputs("</td><td></td>", f);
             } else {
                 put_change(p, m, o, 1);
@@ -1242,7 +1170,7 @@ static int report_compare(page *p, json_t *cmp, diag *d)
                     char b2[64];
                     fprintf(f, "<br><span class=\"ci\">%s%s%s</span>",
                             fmt_grouped(b2, sizeof b2, 100 * jnum(o, "rel_change"), 1, 1),
-                            L(lang, "&nbsp;%", "%"), L(lang, " relative", "（相对）"));
+                            tr(lang, "&nbsp;%"), tr(lang, " relative"));
                 }
                 fputs("</td><td>", f);
                 badge(p, verdict_of(o, m, b.mean));
@@ -1259,31 +1187,31 @@ static int report_compare(page *p, json_t *cmp, diag *d)
         if (liab.mean > 0) {
             fputs("<p>", f);
             put_value(p, MET_LIABILITY_END, liab.mean);
-            text_escape_html(f, L(lang, " of prepaid value is still owed to customers at the horizon (not in profit).",
-                     " 的预付价值在模拟期末仍欠顾客（未计入利润）。"));
+            text_escape_html(f, tr(lang, " of prepaid value is still owed to customers at the horizon (not in profit)."));
             fputs("</p>\n", f);
         }
     }
     fputs("<p class=\"meta\">", f);
-    text_escape_html(f, L(lang, "Shares change in percentage points (pp); money and counts change relative to the base. "
-                   "\"up\" or \"down\": the whole 95 % interval of the difference is above or below zero.",
-             "占比类指标的变化以百分点计，金额与人数以相对基准的百分比计。“上升”或“下降”表示差值的95%置信区间整体高于或低于零。"));
+    text_escape_html(f, tr(lang, /* xgettext:no-c-format */ "Shares change in percentage points (pp); money and counts change relative to the base. "
+                   "\"up\" or \"down\": the whole 95 % interval of the difference is above or below zero."));
     fputs("</p>\n", f);
 
-    h2(p, "promotions", L(lang, "Promotions applied", "已应用的促销"));
+    h2(p, "promotions", tr(lang, "Promotions applied"));
     for (int k = 0; k < n; k++) {
         fputs("<h3>", f);
         text_escape_html(f, names[k]);
         if (k == 0)
-            text_escape_html(f, L(lang, " (base)", "（基准）"));
+            text_escape_html(f, tr(lang, " (base)"));
         fputs("</h3>\n", f);
+        char sub[PATH_MAX + 200];
+        join(sub, sizeof sub, p->dir, have_sub[k] ? subs[k] : "missing");
         if (k == 0)
-            promotions_list(p, json_object_get(base_sum, "promotions"));
+            promotions_list(p, json_object_get(base_sum, "promotions"), sub);
         else
-            promotions_list(p, json_object_get(json_array_get(variants, (size_t)k - 1), "promotions"));
+            promotions_list(p, json_object_get(json_array_get(variants, (size_t)k - 1), "promotions"), sub);
     }
 
-    h2(p, "plots", L(lang, "Plots", "图表"));
+    h2(p, "plots", tr(lang, "Plots"));
     diag fd = { 0 };
     int all_subs = 1;
     for (int k = 0; k < n; k++)
@@ -1296,30 +1224,25 @@ static int report_compare(page *p, json_t *cmp, diag *d)
         figures_compare(p->scratch, names, (const char(*)[160])subs, n, paired, currency_label(p), lang,
                         PLOT_SVG, &fd);
     } else if (!all_subs)
-        diag_set(&fd, DIAG_RUNTIME, "%s", L(lang, "a scenario's folder (0_NAME, 1_NAME, ...) is missing",
-                                           "缺少某个情景的文件夹（0_NAME、1_NAME……）"));
+        diag_set(&fd, DIAG_RUNTIME, "%s", tr(lang, "a scenario's folder (0_NAME, 1_NAME, ...) is missing"));
     figure_problem(p, &fd);
     if (paired && n > 1)
-        put_figure(p, "profit_difference", L(lang, "Profit gained against the base", "相对基准的利润增量"),
-                   L(lang, "Cumulative profit of each variant minus the base's, measured replication by "
-                           "replication on the same customers, with its 95 % band: above zero the variant earns more.",
-                     "各方案与基准的累计利润之差，在同一批顾客上逐次重复计算，含95%置信带：高于零表示该方案赚得更多。"));
-    put_figure(p, "retention", L(lang, "Retention by customer age", "按客龄的留存率"),
-               L(lang, "The share of customers buying again at each age or later, for the base and each variant (95 % bands).",
-                 "基准与各方案在各客龄及以后再次购买的顾客占比（含95%置信带）。"));
-    put_figure(p, "profit", L(lang, "Cumulative profit", "累计利润"),
-               L(lang, "Profit to date of the base and each variant (95 % bands).",
-                 "基准与各方案截至每天的累计利润（含95%置信带）。"));
-    put_figure(p, "customers", L(lang, "Active customers", "活跃顾客"),
-               L(lang, "Customers with a recent purchase, each day, for the base and each variant.",
-                 "基准与各方案每天近期有购买的顾客数。"));
+        put_figure(p, "profit_difference", tr(lang, "Profit gained against the base"),
+                   tr(lang, "Cumulative profit of each variant minus the base's, measured replication by "
+                           "replication on the same customers, with its 95 % band: above zero the variant earns more."));
+    put_figure(p, "retention", tr(lang, "Retention by customer age"),
+               tr(lang, /* xgettext:no-c-format */ "The share of customers buying again at each age or later, for the base and each variant (95 % bands)."));
+    put_figure(p, "profit", tr(lang, "Cumulative profit"),
+               tr(lang, "Profit to date of the base and each variant (95 % bands)."));
+    put_figure(p, "customers", tr(lang, "Active customers"),
+               tr(lang, "Customers with a recent purchase, each day, for the base and each variant."));
 
-    h2(p, "metrics", L(lang, "All metrics", "全部指标"));
+    h2(p, "metrics", tr(lang, "All metrics"));
     for (int k = 0; k < n; k++) {
         fputs("<h3>", f);
         text_escape_html(f, names[k]);
         if (k == 0)
-            text_escape_html(f, L(lang, " (base)", "（基准）"));
+            text_escape_html(f, tr(lang, " (base)"));
         fputs("</h3>\n", f);
         if (k == 0) {
             metrics_table(p, base_metrics);
@@ -1327,15 +1250,15 @@ static int report_compare(page *p, json_t *cmp, diag *d)
         }
         const json_t *ms = json_object_get(json_array_get(variants, (size_t)k - 1), "metrics");
         fputs("<div class=\"scroll\"><table>\n<thead><tr><th>", f);
-        text_escape_html(f, L(lang, "metric", "指标"));
+        text_escape_html(f, tr(lang, "metric"));
         fputs("</th><th class=\"n\">", f);
-        text_escape_html(f, L(lang, "mean", "均值"));
+        text_escape_html(f, tr(lang, "mean"));
         fputs("</th><th class=\"n\">", f);
-        text_escape_html(f, L(lang, "95 % CI", "95%置信区间"));
+        text_escape_html(f, tr(lang, /* xgettext:no-c-format */ "95 % CI"));
         fputs("</th><th class=\"n\">", f);
-        text_escape_html(f, L(lang, "difference [95 % CI]", "差值 [95%置信区间]"));
+        text_escape_html(f, tr(lang, /* xgettext:no-c-format */ "difference [95 % CI]"));
         fputs("</th><th>", f);
-        text_escape_html(f, L(lang, "unit", "单位"));
+        text_escape_html(f, tr(lang, "unit"));
         fputs("</th></tr></thead>\n<tbody>\n", f);
         for (int m = 0; m < MET_COUNT; m++) {
             const json_t *o = json_object_get(ms, metric_table[m].name);
@@ -1352,7 +1275,7 @@ static int report_compare(page *p, json_t *cmp, diag *d)
                         fmt_grouped(b1, sizeof b1, 100 * dm, 1, 1),
                         fmt_grouped(b2, sizeof b2, 100 * jnum(o, "diff_ci_low"), 1, 1),
                         fmt_grouped(b3, sizeof b3, 100 * jnum(o, "diff_ci_high"), 1, 1),
-                        isnan(dm) ? "" : L(lang, "&nbsp;pp", "个百分点"));
+                        isnan(dm) ? "" : tr(lang, "&nbsp;pp"));
             else
                 fprintf(f, "</td><td class=\"n\">%s [%s, %s]</td>",
                         fmt_grouped(b1, sizeof b1, dm, auto_decimals(dm), 1),
@@ -1364,24 +1287,23 @@ static int report_compare(page *p, json_t *cmp, diag *d)
         fputs("</tbody></table></div>\n", f);
     }
 
-    h2(p, "explanation", L(lang, "Why: the explanation", "原因：情景解释"));
+    h2(p, "explanation", tr(lang, "Why: the explanation"));
     for (int k = 0; k < n; k++) {
         fputs("<h3>", f);
         text_escape_html(f, names[k]);
         if (k == 0)
-            text_escape_html(f, L(lang, " (base)", "（基准）"));
+            text_escape_html(f, tr(lang, " (base)"));
         fputs("</h3>\n", f);
         char sub[PATH_MAX + 200];
         join(sub, sizeof sub, p->dir, have_sub[k] ? subs[k] : "missing");
         explanation(p, sub);
     }
 
-    h2(p, "reproduce", L(lang, "Reproduce these numbers", "复现这些结果"));
+    h2(p, "reproduce", tr(lang, "Reproduce these numbers"));
     fputs("<p>", f);
-    escf(f, L(lang, "Seed %s, %d replications%s. From this folder (each scenario below is its folder's "
-                    "scenario.ini), this command gives the same numbers, bit for bit:",
-              "随机种子 %s，重复 %d 次%s。在本文件夹中（下面每个情景即其文件夹中的 scenario.ini）运行此命令，结果逐位相同："),
-         seedtxt, reps, paired ? L(lang, ", paired", "，配对") : L(lang, ", independent seeds", "，独立种子"));
+    escf(f, tr(lang, "Seed %s, %d replications%s. From this folder (each scenario below is its folder's "
+                    "scenario.ini), this command gives the same numbers, bit for bit:"),
+         seedtxt, reps, paired ? tr(lang, ", paired") : tr(lang, ", independent seeds"));
     fputs("</p>\n", f);
     char cmd[4096];
     size_t o = (size_t)snprintf(cmd, sizeof cmd, "retsim compare");
@@ -1395,7 +1317,9 @@ static int report_compare(page *p, json_t *cmp, diag *d)
     for (int k = 0; k < n; k++) {
         char sub[PATH_MAX + 200], label[512];
         join(sub, sizeof sub, p->dir, have_sub[k] ? subs[k] : "missing");
-        snprintf(label, sizeof label, "%s/scenario.ini", have_sub[k] ? subs[k] : names[k]);
+        /* a long name is cut; the value is checked so gcc knows it is meant */
+        if (snprintf(label, sizeof label, "%s/scenario.ini", have_sub[k] ? subs[k] : names[k]) < 0)
+            label[0] = '\0';
         scenario_text(p, sub, label);
     }
     page_close(p, jstr(base_sum, "retsim_version", "?"));
@@ -1452,20 +1376,18 @@ static int report_sweep(page *p, json_t *sw, diag *d)
         snprintf(seedtxt, sizeof seedtxt, "%llu", (unsigned long long)json_integer_value(seedv));
 
     char title[1024], meta[1024], ttl[1100];
-    snprintf(title, sizeof title, L(lang, "%s: %s from %g to %g", "%s：%s 从 %g 到 %g"), name, key,
+    snprintf(title, sizeof title, tr(lang, "%s: %s from %g to %g"), name, key,
              json_number_value(json_array_get(values, 0)),
              json_number_value(json_array_get(values, nv ? nv - 1 : 0)));
-    snprintf(ttl, sizeof ttl, L(lang, "%s: retsim report", "%s：retsim 模拟报告"), title);
+    snprintf(ttl, sizeof ttl, tr(lang, "%s: retsim report"), title);
     page_open(p, ttl);
     if (seedtxt[0])
-        snprintf(meta, sizeof meta, L(lang, "%zu values, %d replications each, seed %s, paired (common random numbers)",
-                                      "%zu 个取值，每个重复 %d 次，随机种子 %s，配对（共同随机数）"),
+        snprintf(meta, sizeof meta, tr(lang, "%zu values, %d replications each, seed %s, paired (common random numbers)"),
                  nv, reps, seedtxt);
     else
-        snprintf(meta, sizeof meta, L(lang, "%zu values, %d replications each, paired (common random numbers)",
-                                      "%zu 个取值，每个重复 %d 次，配对（共同随机数）"),
+        snprintf(meta, sizeof meta, tr(lang, "%zu values, %d replications each, paired (common random numbers)"),
                  nv, reps);
-    header_block(p, L(lang, "retsim · parameter sweep", "retsim · 参数扫描"), title, desc, meta);
+    header_block(p, tr(lang, "retsim · parameter sweep"), title, desc, meta);
 
     /* the verdict: where profit is highest, and whether clearly so */
     size_t best = 0, second = nv;
@@ -1479,29 +1401,27 @@ static int report_sweep(page *p, json_t *sw, diag *d)
     fputs("<p class=\"verdict\">", f);
     if (nv > 0) {
         double bv = json_number_value(json_array_get(values, best));
-        escf(f, L(lang, "Profit is highest at %s = %g: ", "%s = %g 时利润最高："), key, bv);
+        escf(f, tr(lang, "Profit is highest at %s = %g: "), key, bv);
         fputs("<b>", f);
         put_value(p, MET_PROFIT, sweep_at(metrics, MET_PROFIT, "mean", best));
         fputs("</b> ", f);
-        text_escape_html(f, L(lang, "(95 % CI ", "（95%置信区间 "));
+        text_escape_html(f, tr(lang, /* xgettext:no-c-format */ "(95 % CI "));
         put_interval(p, MET_PROFIT, sweep_at(metrics, MET_PROFIT, "ci_low", best),
                      sweep_at(metrics, MET_PROFIT, "ci_high", best));
-        text_escape_html(f, L(lang, ")", "）"));
+        text_escape_html(f, tr(lang, ")"));
         if (second < nv) {
             double sv = json_number_value(json_array_get(values, second));
             if (sweep_at(metrics, MET_PROFIT, "ci_low", best) > sweep_at(metrics, MET_PROFIT, "ci_high", second))
-                escf(f, L(lang, ", clearly above the next best, %g (the intervals do not overlap).",
-                          "，明显高于次优的 %g（置信区间不重叠）。"),
+                escf(f, tr(lang, ", clearly above the next best, %g (the intervals do not overlap)."),
                      sv);
             else
-                escf(f, L(lang, "; the next best, %g, is within the noise (the intervals overlap).",
-                          "；次优的 %g 与之差异在误差范围内（置信区间重叠）。"),
+                escf(f, tr(lang, "; the next best, %g, is within the noise (the intervals overlap)."),
                      sv);
         }
     }
     fputs("</p>\n", f);
 
-    h2(p, "table", L(lang, "Key metrics at each value", "各取值下的关键指标"));
+    h2(p, "table", tr(lang, "Key metrics at each value"));
     const int cols[] = { MET_PROFIT, MET_REVENUE, MET_NEW_CUSTOMERS, ret, MET_CLV };
     fputs("<div class=\"scroll\"><table>\n<thead><tr><th class=\"n\">", f);
     text_escape_html(f, key);
@@ -1528,11 +1448,10 @@ static int report_sweep(page *p, json_t *sw, diag *d)
         fputs("</tr>\n", f);
     }
     fputs("</tbody></table></div>\n<p class=\"meta\">", f);
-    text_escape_html(f, L(lang, "Each cell: the mean, and below it the 95 % confidence interval. Every metric at every value is in sweep.csv.",
-             "每格为均值，其下为95%置信区间。所有取值下的全部指标见 sweep.csv。"));
+    text_escape_html(f, tr(lang, /* xgettext:no-c-format */ "Each cell: the mean, and below it the 95 % confidence interval. Every metric at every value is in sweep.csv."));
     fputs("</p>\n", f);
 
-    h2(p, "plots", L(lang, "Plots", "图表"));
+    h2(p, "plots", tr(lang, "Plots"));
     diag fd = { 0 };
     if (p->scratch[0]) {
         link_input(p, "sweep.csv");
@@ -1541,19 +1460,17 @@ static int report_sweep(page *p, json_t *sw, diag *d)
     }
     figure_problem(p, &fd);
     char cap[512];
-    snprintf(cap, sizeof cap, L(lang, "Profit over the horizon at each value of %s, with its 95 %% confidence interval.",
-                                "%s 各取值下模拟期内的利润及其95%%置信区间。"), key);
-    put_figure(p, "sweep", L(lang, "Profit against the parameter", "利润随参数的变化"), cap);
-    snprintf(cap, sizeof cap, L(lang, "Retention at %d days at each value of %s, with its 95 %% confidence interval.",
-                                "%d天留存率随 %s 各取值的变化及其95%%置信区间。"), retdays, key);
-    put_figure(p, "sweep_retention", L(lang, "Retention against the parameter", "留存率随参数的变化"), cap);
+    snprintf(cap, sizeof cap, tr(lang, "Profit over the horizon at each value of %s, with its 95 %% confidence interval."), key);
+    put_figure(p, "sweep", tr(lang, "Profit against the parameter"), cap);
+    snprintf(cap, sizeof cap, tr(lang, "Retention at %d days at each value of %s, with its 95 %% confidence interval."), retdays, key);
+    put_figure(p, "sweep_retention", tr(lang, "Retention against the parameter"), cap);
 
     if (have_ini) {
-        h2(p, "explanation", L(lang, "Why: the explanation", "原因：情景解释"));
+        h2(p, "explanation", tr(lang, "Why: the explanation"));
         explanation(p, p->dir);
     }
 
-    h2(p, "reproduce", L(lang, "Reproduce these numbers", "复现这些结果"));
+    h2(p, "reproduce", tr(lang, "Reproduce these numbers"));
     char cmd[2048], range[256] = "";
     if (nv >= 2) {
         double a = json_number_value(json_array_get(values, 0));
@@ -1571,12 +1488,10 @@ static int report_sweep(page *p, json_t *sw, diag *d)
              seedtxt[0] ? " --seed " : "", seedtxt, reps);
     fputs("<p>", f);
     if (!have_ini || !seedtxt[0])
-        text_escape_html(f, L(lang, "This sweep folder does not record everything needed to re-run it exactly "
-                       "(the scenario file or the seed; the default seed is 1). The command it was made with is close to:",
-                 "此扫描文件夹未完整记录精确复现所需的信息（情景文件或随机种子；默认种子为 1）。生成它的命令大致为："));
+        text_escape_html(f, tr(lang, "This sweep folder does not record everything needed to re-run it exactly "
+                       "(the scenario file or the seed; the default seed is 1). The command it was made with is close to:"));
     else
-        text_escape_html(f, L(lang, "From this folder, this command gives the same numbers, bit for bit:",
-                 "在本文件夹中运行此命令，结果逐位相同："));
+        text_escape_html(f, tr(lang, "From this folder, this command gives the same numbers, bit for bit:"));
     fputs("</p>\n", f);
     command_block(p, cmd);
     if (have_ini)

@@ -11,6 +11,7 @@
 #include "promotion.h"
 #include "queue.h"
 #include "rng.h"
+#include "lang.h"
 #include "sections.h"
 
 #define MAX_CHANNELS 16
@@ -240,7 +241,7 @@ const promo_type *engine_promotion(const engine *e, int i, const void **params)
     return e->promo[i];
 }
 
-int engine_promotions(const engine *e, const char **names, char descriptions[][256], int max)
+int engine_promotions(const engine *e, const char **names, char descriptions[][256], int max, int lang)
 {
     int n = 0;
     for (int i = 0; i < e->npromo && n < max; i++) {
@@ -249,7 +250,7 @@ int engine_promotions(const engine *e, const char **names, char descriptions[][2
         if (!e->promo[i]->describe)
             continue;
         descriptions[n][0] = '\0';
-        e->promo[i]->describe(e->pparams[i], descriptions[n], 256);
+        e->promo[i]->describe(e->pparams[i], descriptions[n], 256, lang);
         if (!descriptions[n][0])
             continue;
         names[n] = e->promo[i]->name;

@@ -31,8 +31,9 @@ const struct model_type *engine_model(const engine *e, const void **params);
 int engine_promotion_count(const engine *e);
 const struct promo_type *engine_promotion(const engine *e, int i, const void **params);
 
-/* The active promotions' names and one-line descriptions; returns how many. */
-int engine_promotions(const engine *e, const char **names, char descriptions[][256], int max);
+/* The active promotions' names and one-line descriptions in language lang
+ * (a lang_id); returns how many. */
+int engine_promotions(const engine *e, const char **names, char descriptions[][256], int max, int lang);
 
 /* A test hook for the queue (sim/queue.h): every day's wait is fixed at
  * minutes, balking and the wait's cost following from it, instead of

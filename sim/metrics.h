@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+#include "lang.h"
+
 typedef enum {
     MET_PROFIT,
     MET_PROFIT_NPV,
@@ -56,12 +58,17 @@ typedef enum {
 typedef struct metric_info {
     const char *name;    /* JSON and CSV key */
     const char *unit;
-    const char *meaning;
+    const char *meaning; /* a msgid, like label and plain: see metric_meaning */
     /* The smallest change a verdict calls material ("up", "down"): a share
      * of the base's mean, or for shares (unit "share") an absolute change
      * (0.005 = 0.5 percentage points).  0 = the unit's default, see
      * metric_material; an entry that leaves it out gets that default. */
     double material;
+    /* The metric as a report reads it ("customers buying twice"), and in the
+     * lessons' plain words ("share of new customers who came back at least
+     * once", msgctxt "plain"); NULL: the name stands in. */
+    const char *label;
+    const char *plain;
     /* 1: the metric of an optional mechanism (the queue), NAN in every
      * replication when the scenario leaves the mechanism out; writers then
      * leave it out silently (no note, no row), so that a scenario without
@@ -70,6 +77,12 @@ typedef struct metric_info {
 } metric_info;
 
 extern const metric_info metric_table[MET_COUNT];
+
+/* Metric m's label, plain words and meaning in language lang, from the
+ * catalogue (sim/lang.h); the name where the table has no label. */
+const char *metric_label(int m, lang_id lang);
+const char *metric_plain(int m, lang_id lang);
+const char *metric_meaning(int m, lang_id lang);
 
 /* Why a metric has no value in any replication, for the note that stands
  * in for it in outputs (a metric is never written as NaN). */

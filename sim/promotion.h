@@ -118,8 +118,9 @@ typedef struct promo_type {
      * *reward is set to the cost paid per referred prospect who buys. */
     double (*referral)(const void *p, double rate, double *reward);
     double (*liability)(const void *p, const double *state);
-    /* One line for reports: what was applied, e.g. "churn x 0.95". */
-    void (*describe)(const void *p, char *buf, size_t len);
+    /* One line for reports: what was applied, e.g. "churn x 0.95", in
+     * language lang (a lang_id, sim/lang.h; LANG_EN for summary.json). */
+    void (*describe)(const void *p, char *buf, size_t len, int lang);
     /* Optional, for `retsim explain` (NULL: describe() and a sentence per
      * hook): what the promotion changes in the causal chain and what it
      * costs, in plain language; lang is a lang_id (sim/lang.h), html 1

@@ -11,7 +11,8 @@
 #      file, and the two installs never overlapped (one finished before the
 #      other began: they would fight over the dpkg lock);
 #   2. `make demo` asked only for the build packages (no Criterion,
-#      valgrind or Chromium).
+#      valgrind or Chromium), gettext among them (msgfmt builds the Chinese
+#      catalogue), and built build/locale/zh_CN/LC_MESSAGES/retsim.mo.
 #   3. a package dpkg reports half-installed is repaired (dpkg --configure -a,
 #      apt-get install --reinstall), and installed ones are not asked for.
 # Usage: tests/fresh_machine.sh [WORKDIR]
@@ -91,6 +92,9 @@ if grep '^apt-get-begin .*install' "$log" | grep -q -e libcriterion-dev -e valgr
   fail "make demo asked for test packages: $(grep '^apt-get-begin .*install' "$log")"
 fi
 grep -q '^compile tests/' "$log" && fail "make demo compiled test files"
+grep '^apt-get-begin .*install' "$log" | grep -q ' gettext' ||
+  fail "make demo did not ask for gettext (msgfmt): $(grep '^apt-get-begin .*install' "$log")"
+[ -s "$work/b/build/locale/zh_CN/LC_MESSAGES/retsim.mo" ] || fail "make demo built no Chinese catalogue"
 [ -s "$work/b/out/clinic/summary.json" ] || fail "make demo wrote no out/clinic/summary.json"
 
 # 3. a half-installed package (seen with chromium) is repaired, not skipped:

@@ -9,6 +9,9 @@
 #      variable, lists the lessons and runs lesson 1 (it finds
 #      ../share/retsim next to itself); every installed scenario loads
 #      (the lessons' base = ../NAME.ini paths resolve in the installed tree);
+#      it finds the Chinese catalogue in ../share/locale next to itself and
+#      explains in Chinese exactly as the source tree's ./retsim does;
+#      RETSIM_LOCALEDIR pointing nowhere gives English and says why;
 #   3. a copy linked with that share/retsim compiled in as its data
 #      directory, alone in a directory, finds the lessons too (the
 #      PREFIX path of a real install); the same copy with the default data
@@ -35,6 +38,8 @@ root=$tmp/stage/usr/local
 [ -x "$root/bin/retsim" ] || fail "no executable $root/bin/retsim"
 cmp -s retsim "$root/bin/retsim" || fail "$root/bin/retsim is not ./retsim"
 cmp -s docs/retsim.1 "$root/share/man/man1/retsim.1" || fail "the man page is not docs/retsim.1"
+mo=share/locale/zh_CN/LC_MESSAGES/retsim.mo
+cmp -s build/locale/zh_CN/LC_MESSAGES/retsim.mo "$root/$mo" || fail "the catalogue is not installed as $root/$mo"
 n=0
 for f in scenarios/*.ini scenarios/lessons/*.ini; do
     cmp -s "$f" "$root/share/retsim/$f" || fail "$f is not installed as $root/share/retsim/$f"
@@ -43,7 +48,8 @@ done
 [ "$n" -ge 20 ] || fail "only $n scenario and lesson files in the source tree"
 # nothing else: test fixtures (scenarios/bad, scenarios/good) stay out
 extra=$(cd "$root" && find . -type f | sort | grep -v -e '^./bin/retsim$' -e '^./share/man/man1/retsim.1$' \
-    -e '^./share/retsim/scenarios/[^/]*\.ini$' -e '^./share/retsim/scenarios/lessons/[^/]*\.ini$' || true)
+    -e '^./share/retsim/scenarios/[^/]*\.ini$' -e '^./share/retsim/scenarios/lessons/[^/]*\.ini$' \
+    -e "^./$mo\$" || true)
 [ -z "$extra" ] || fail "make install put unexpected files: $extra"
 
 # ---- 2. the staged binary from elsewhere ----
@@ -58,6 +64,16 @@ lessons=$(grep -c '^ *[0-9][0-9]*  ' list.txt || true)
 for f in "$root"/share/retsim/scenarios/*.ini "$root"/share/retsim/scenarios/lessons/[0-9]*.ini; do
     "$root/bin/retsim" explain "$f" >/dev/null 2>err.txt || fail "installed $f does not load: $(cat err.txt)"
 done
+"$src/retsim" explain "$src/scenarios/clinic.ini" --lang zh >zh-src.txt 2>err.txt ||
+    fail "./retsim explain --lang zh: $(cat err.txt)"
+"$root/bin/retsim" explain "$root/share/retsim/scenarios/clinic.ini" --lang zh >zh-installed.txt 2>err.txt ||
+    fail "the installed retsim explain --lang zh: $(cat err.txt)"
+[ ! -s err.txt ] || fail "the installed retsim explain --lang zh warned: $(cat err.txt)"
+grep -q '顾客' zh-installed.txt || fail "the installed retsim does not explain in Chinese: $(head -3 zh-installed.txt)"
+cmp -s zh-src.txt zh-installed.txt || fail "the installed retsim explains in Chinese differently from ./retsim"
+RETSIM_LOCALEDIR="$tmp/nowhere" "$root/bin/retsim" explain "$root/share/retsim/scenarios/clinic.ini" --lang zh \
+    >zh-none.txt 2>err.txt || fail "retsim explain --lang zh without a catalogue failed: $(cat err.txt)"
+grep -qF "$tmp/nowhere" err.txt || fail "without a catalogue, retsim does not say where it looked: $(cat err.txt)"
 cd "$src"
 
 # ---- 3. the compiled-in data directory, and RETSIM_DATADIR ----
@@ -108,4 +124,4 @@ left=$(find "$tmp/stage" -type f)
 [ -z "$left" ] || fail "make uninstall left: $left"
 [ ! -e "$root/share/retsim" ] || fail "make uninstall left the directory $root/share/retsim"
 
-echo "tests/install.sh: ok (install layout, lessons found from another directory, compiled-in and RETSIM_DATADIR data directory, man page, uninstall)"
+echo "tests/install.sh: ok (install layout, lessons and the Chinese catalogue found from another directory, compiled-in and RETSIM_DATADIR data directory, man page, uninstall)"

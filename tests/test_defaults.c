@@ -175,7 +175,7 @@ Test(defaults, the_package_and_the_reference_promise_follow_the_bill)
         void *pp = promo_package.prepare(sc, &env, &d);
         cr_assert(pp, "%s", d.msg);
         char desc[512];
-        promo_package.describe(pp, desc, sizeof desc);
+        promo_package.describe(pp, desc, sizeof desc, LANG_EN);
         char want[64];
         snprintf(want, sizeof want, "package: %g for 12 visits", 10 * bills[i]);
         cr_expect(strstr(desc, want) != NULL, "bill %g: \"%s\" not in %s", bills[i], want, desc);

@@ -138,7 +138,7 @@ static void expect_description(const scenario *sc, const char *name, const char 
     cr_assert(e != NULL, "engine_prepare: %s", d.msg);
     const char *names[16];
     char desc[16][256];
-    int n = engine_promotions(e, names, desc, 16);
+    int n = engine_promotions(e, names, desc, 16, LANG_EN);
     int found = 0;
     for (int i = 0; i < n; i++) {
         if (strcmp(names[i], name))

@@ -391,7 +391,7 @@ Test(stamp_card, describes_what_was_applied)
     cr_assert(e != NULL, "engine_prepare: %s", d.msg);
     const char *names[4];
     char desc[4][256];
-    cr_assert(engine_promotions(e, names, desc, 4) == 1);
+    cr_assert(engine_promotions(e, names, desc, 4, LANG_EN) == 1);
     cr_expect(!strcmp(names[0], "stamp_card"));
     cr_expect(strstr(desc[0], "5 purchases within 30 days earn a coupon of 10") != NULL, "%s",
               desc[0]);
@@ -523,7 +523,7 @@ Test(welcome_vouchers, describes_what_was_applied)
     cr_assert(e != NULL, "engine_prepare: %s", d.msg);
     const char *names[4];
     char desc[4][256];
-    cr_assert(engine_promotions(e, names, desc, 4) == 1);
+    cr_assert(engine_promotions(e, names, desc, 4, LANG_EN) == 1);
     cr_expect(!strcmp(names[0], "welcome_vouchers"));
     cr_expect(strstr(desc[0], "2 x 50 (100 in all) valid 60 days on bills of 200 or more") != NULL,
               "%s", desc[0]);

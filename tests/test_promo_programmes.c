@@ -287,7 +287,7 @@ Test(referral_programme, malformed_sections_are_rejected)
     cr_assert(e != NULL, "%s", d.msg);
     const char *names[4];
     char desc[4][256];
-    cr_assert(engine_promotions(e, names, desc, 4) == 1, "one promotion expected");
+    cr_assert(engine_promotions(e, names, desc, 4, LANG_EN) == 1, "one promotion expected");
     cr_expect(strstr(desc[0], "referred conversion x 1") != NULL, "description: %s", desc[0]);
     engine_free(e);
     scen_free(sc);

@@ -2,7 +2,9 @@
 # Installs the Debian packages retsim needs, only those missing, and says so.
 # Usage: tools/ensure-deps.sh [build|test|fuzz|all]
 #   build: compiler, GSL, iniparser, jansson, libcsv, gnuplot (for the
-#          plots), a CJK font (for the Chinese labels of --lang zh plots)
+#          plots), a CJK font (for the Chinese labels of --lang zh plots),
+#          gettext (msgfmt builds the Chinese catalogue, po/zh_CN.po, into
+#          retsim.mo; xgettext and msgmerge for make pot, check-po)
 #   test:  build + Criterion (the test framework), valgrind, and Chromium
 #          (the report test renders report.html headless)
 #   fuzz:  build + clang and its sanitizer runtime (libFuzzer)
@@ -27,7 +29,7 @@ need() {
   esac
 }
 
-build_pkgs="gcc make libgsl-dev libiniparser-dev libjansson-dev libcsv-dev gnuplot-nox fonts-noto-cjk"
+build_pkgs="gcc make libgsl-dev libiniparser-dev libjansson-dev libcsv-dev gnuplot-nox fonts-noto-cjk gettext"
 for p in $build_pkgs; do need "$p"; done
 case "$want" in
   build) ;;
