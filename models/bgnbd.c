@@ -22,11 +22,10 @@
  * (tests/test_btyd_model.c proves it).
  *
  * No psychology: a statistical model has no perceived benefit, cost,
- * expectation or satisfaction, so experience() sets them all to 0.  What
- * reads them sees a neutral customer: word of mouth's promoter and
- * detractor thresholds are not reached with their defaults (+20 / -20), no
- * first visit counts as negative, a recharge's take-up does not move with
- * satisfaction.  Promotions that act on churn, the bill or conversion
+ * expectation or satisfaction, so experience() gives no signal
+ * (has_signal 0) and judges no visit worth less than it cost: word of
+ * mouth sees neither promoters nor detractors, no first visit counts as
+ * negative, a recharge's take-up does not move with satisfaction.  Promotions that act on churn, the bill or conversion
  * (after the model, in the engine's order) work as on any customer. */
 #include <gsl/gsl_randist.h>
 #include <math.h>
@@ -163,8 +162,6 @@ static void bgnbd_experience(const void *params, double *state, visit_ctx *v, gs
 {
     (void)params;
     (void)r;
-    v->benefit = v->cost = v->value = 0;
-    v->expectation = v->satisfaction = 0;
     v->churn = v->purchase_no > 1 ? state[ST_DROPOUT] : 0.0;
 }
 

@@ -462,35 +462,33 @@ double sat_stickiness(const sat_stickiness_params *s, int purchases)
     return s->max * (1.0 - pow(0.05, purchases / s->knee));
 }
 
-static void sat_experience(const void *params, double *state, visit_ctx *v,
-                           gsl_rng *r)
+void sat_judge(const sat_params *p, double *state, visit_ctx *v, gsl_rng *r, sat_feel *feel)
 {
-    const sat_params *p = params;
     double noise = p->experience.benefit_sd > 0
                        ? gsl_ran_gaussian_ziggurat(r, p->experience.benefit_sd)
                        : 0.0;
-    v->benefit = p->benefit_at_mean_bill * (v->bill / p->spend.mean) * state[ST_TASTE]
+    feel->benefit = p->benefit_at_mean_bill * (v->bill / p->spend.mean) * state[ST_TASTE]
                  + noise + v->extra_benefit;
-    v->cost = (v->bill - v->discount) + p->nonmoney_cost
+    feel->cost = (v->bill - v->discount) + p->nonmoney_cost
               + p->wait_cost_per_minute * fmax(0, v->wait_minutes - p->wait_minutes_accepted);
-    v->value = v->benefit - v->cost;
-    v->expectation = state[ST_EXPECTATION];
-    v->satisfaction = v->value - v->expectation;
+    feel->value = feel->benefit - feel->cost;
+    feel->expectation = state[ST_EXPECTATION];
+    feel->satisfaction = feel->value - feel->expectation;
     /* Expectation learns from the experience without its one-off gifts: a
      * free meal or a voucher pleases this once but does not teach the
      * customer to expect the next meal free; a standing price (a package)
      * is learnt like any other part of the offer. */
-    double value_learnt = v->value - v->windfall;
-    state[ST_EXPECTATION] += p->experience.expectation_learning * (value_learnt - v->expectation);
+    double value_learnt = feel->value - v->windfall;
+    state[ST_EXPECTATION] += p->experience.expectation_learning * (value_learnt - feel->expectation);
 
-    double churn = state[ST_THETA] * sat_churn_multiplier(&p->response, v->satisfaction)
+    double churn = state[ST_THETA] * sat_churn_multiplier(&p->response, feel->satisfaction)
                    * (1.0 - sat_stickiness(&p->stickiness, v->purchase_no))
                    * (1.0 - state[ST_LOYALTY]);
     if (churn > 1.0)
         churn = 1.0;
     const sat_response_params *rp = &p->response;
     if (rp->enabled && rp->new_customer_rule && v->purchase_no == 1) {
-        switch (sat_new_customer_zone(rp, v->value)) {
+        switch (sat_new_customer_zone(rp, feel->value)) {
         case SAT_NEW_LOST:
             if (churn < rp->negative_value_loss)
                 churn = rp->negative_value_loss;
@@ -504,7 +502,14 @@ static void sat_experience(const void *params, double *state, visit_ctx *v,
     }
     v->churn = churn;
     v->has_signal = 1;
-    v->signal = v->satisfaction;
+    v->signal = feel->satisfaction;
+    v->worth_less_than_cost = feel->value < 0;
+}
+
+static void sat_experience(const void *params, double *state, visit_ctx *v, gsl_rng *r)
+{
+    sat_feel feel;
+    sat_judge(params, state, v, r, &feel);
 }
 
 static double sat_draw_interval(const void *params, const double *state, gsl_rng *r)
@@ -665,14 +670,15 @@ static void sx_typical(const sat_params *p, sat_params *calm, double *state)
     sat_customer_init(calm, state, NULL);
 }
 
-static void sx_visit(const sat_params *calm, double *state, int purchase_no, visit_ctx *v)
+static void sx_visit(const sat_params *calm, double *state, int purchase_no, visit_ctx *v,
+                     sat_feel *feel)
 {
     memset(v, 0, sizeof *v);
     v->t = 0;
     v->purchase_no = purchase_no;
     v->bill = calm->spend.mean;
     v->cash = v->revenue = v->bill;
-    sat_experience(calm, state, v, NULL);
+    sat_judge(calm, state, v, NULL, feel);
 }
 
 static int sat_explain(const void *params, const model_explain_env *env, FILE *f, int lang,
@@ -689,8 +695,10 @@ static int sat_explain(const void *params, const model_explain_env *env, FILE *f
     double state[MODEL_STATE_MAX] = { 0 };
     sx_typical(p, &calm, state);
     visit_ctx v;
-    sx_visit(&calm, state, 1, &v);
+    sat_feel feel;
+    sx_visit(&calm, state, 1, &v, &feel);
     const visit_ctx first = v;
+    const sat_feel first_feel = feel;
 
     const char *title = tr(lang, "From one visit to the next: the satisfaction model");
     if (html) {
@@ -716,17 +724,17 @@ static int sat_explain(const void *params, const model_explain_env *env, FILE *f
               "service %g + image %g = %s. Perceived cost: the price paid %s + waiting %g + hassle %g + "
               "travel %g = %s. Perceived value = benefit - cost = %s %s."),
             e->product_value, e->staff_value, e->service_value, e->image_value,
-            sx_money(m1, sizeof m1, first.benefit, digits),
+            sx_money(m1, sizeof m1, first_feel.benefit, digits),
             sx_money(m2, sizeof m2, first.bill - first.discount, digits), e->waiting_cost,
-            e->hassle_cost, e->travel_cost, sx_money(m3, sizeof m3, first.cost, digits),
-            sx_money(m4, sizeof m4, first.value, digits), cur);
+            e->hassle_cost, e->travel_cost, sx_money(m3, sizeof m3, first_feel.cost, digits),
+            sx_money(m4, sizeof m4, first_feel.value, digits), cur);
     if (rp->enabled && rp->new_customer_rule) {
         /* where seed 000's rule puts the typical customer's first visit */
         char val[64], lo[64], hi[64];
-        sx_signed(val, sizeof val, first.value, digits);
+        sx_signed(val, sizeof val, first_feel.value, digits);
         sx_signed(lo, sizeof lo, rp->loss_below, digits);
         sx_signed(hi, sizeof hi, rp->hesitation_band, digits);
-        switch (sat_new_customer_zone(rp, first.value)) {
+        switch (sat_new_customer_zone(rp, first_feel.value)) {
         case SAT_NEW_LOST:
             sx_sub(f, html,
                     tr(lang,
@@ -759,10 +767,10 @@ static int sat_explain(const void *params, const model_explain_env *env, FILE *f
             tr(lang,
               "2. Against what they expected. Marketing promised a value of %s, so that is what a new "
               "customer expects. Satisfaction = value - expectation = %s - %s = %s."),
-            sx_money(m1, sizeof m1, e->promise, digits), sx_money(m2, sizeof m2, first.value, digits),
-            sx_money(m3, sizeof m3, first.expectation, digits),
-            sx_money(m4, sizeof m4, first.satisfaction, digits));
-    if (first.value > 0 && first.satisfaction < 0)
+            sx_money(m1, sizeof m1, e->promise, digits), sx_money(m2, sizeof m2, first_feel.value, digits),
+            sx_money(m3, sizeof m3, first_feel.expectation, digits),
+            sx_money(m4, sizeof m4, first_feel.satisfaction, digits));
+    if (first_feel.value > 0 && first_feel.satisfaction < 0)
         sx_sub(f, html, "%s",
                 tr(lang,
                   "The visit was worth its price but fell short of the promise: a good experience, and "
@@ -770,11 +778,11 @@ static int sat_explain(const void *params, const model_explain_env *env, FILE *f
 
     /* 3. the response curve */
     if (rp->enabled) {
-        double g = sat_churn_multiplier(rp, first.satisfaction);
+        double g = sat_churn_multiplier(rp, first_feel.satisfaction);
         const char *where =
-            first.satisfaction < rp->trap_low
+            first_feel.satisfaction < rp->trap_low
                 ? tr(lang, "below the zone: a disappointed customer")
-            : first.satisfaction > rp->trap_high
+            : first_feel.satisfaction > rp->trap_high
                 ? tr(lang, "above the zone: a delighted customer")
                 : tr(lang, "inside the zone");
         text_paraf(f, html,
@@ -789,14 +797,14 @@ static int sat_explain(const void *params, const model_explain_env *env, FILE *f
                 sx_money(m3, sizeof m3, rp->trap_low, digits),
                 sx_money(m4, sizeof m4, rp->dissatisfied_scale, digits),
                 sx_money(m5, sizeof m5, rp->trap_high, digits), rp->delighted_churn_factor,
-                sx_money(m6, sizeof m6, first.satisfaction, digits), where, g);
-        if (first.satisfaction >= rp->trap_low && first.satisfaction <= rp->trap_high)
+                sx_money(m6, sizeof m6, first_feel.satisfaction, digits), where, g);
+        if (first_feel.satisfaction >= rp->trap_low && first_feel.satisfaction <= rp->trap_high)
             sx_sub(f, html,
                     tr(lang,
                       "For satisfaction to pay, it has to rise above %s, %s more than now: improving a "
                       "little inside the zone buys no second visits."),
                     sx_money(m1, sizeof m1, rp->trap_high, digits),
-                    sx_money(m2, sizeof m2, rp->trap_high - first.satisfaction, digits));
+                    sx_money(m2, sizeof m2, rp->trap_high - first_feel.satisfaction, digits));
     } else {
         text_paraf(f, html, "%s",
                 tr(lang, "3. The response curve is switched off ([response] enabled = false): "
@@ -853,7 +861,7 @@ static int sat_explain(const void *params, const model_explain_env *env, FILE *f
     double first_return = 1 - first.churn;
     sx_typical(p, &calm, state);
     for (int k = 1;; k++) {
-        sx_visit(&calm, state, k, &v);
+        sx_visit(&calm, state, k, &v, &feel);
         double disc = exp(-per_day * cycle * (k - 1));
         visits += survive;
         ltv += survive * margin * disc;
@@ -864,13 +872,13 @@ static int sat_explain(const void *params, const model_explain_env *env, FILE *f
         if (k <= rows) {
             char cell[11][64];
             snprintf(cell[0], 64, "%d", k);
-            sx_money(cell[1], 64, v.benefit, digits);
-            sx_money(cell[2], 64, v.cost, digits);
-            sx_money(cell[3], 64, v.value, digits);
-            sx_money(cell[4], 64, v.expectation, digits);
-            sx_money(cell[5], 64, v.satisfaction, digits);
-            snprintf(cell[6], 64, "%s", sx_zone(rp, v.satisfaction, lang));
-            double g = sat_churn_multiplier(rp, v.satisfaction);
+            sx_money(cell[1], 64, feel.benefit, digits);
+            sx_money(cell[2], 64, feel.cost, digits);
+            sx_money(cell[3], 64, feel.value, digits);
+            sx_money(cell[4], 64, feel.expectation, digits);
+            sx_money(cell[5], 64, feel.satisfaction, digits);
+            snprintf(cell[6], 64, "%s", sx_zone(rp, feel.satisfaction, lang));
+            double g = sat_churn_multiplier(rp, feel.satisfaction);
             snprintf(cell[7], 64, g >= 100 ? "x%.0f" : g >= 10 ? "x%.1f" : "x%.2f", g);
             snprintf(cell[8], 64, "%.1f%%", 100 * sat_stickiness(sp, k));
             snprintf(cell[9], 64, "%.1f%%", 100 * v.churn);
@@ -930,10 +938,11 @@ static int sat_explain(const void *params, const model_explain_env *env, FILE *f
             w.t = cycle * (k - 1);
             w.bill = sat_draw_bill(p, st, &w, r);
             w.cash = w.revenue = w.bill;
-            sat_experience(p, st, &w, r);
+            sat_feel wf;
+            sat_judge(p, st, &w, r, &wf);
             avg_visits_h += s;
             if (k == 1) {
-                sat_new_customer zone = sat_new_customer_zone(rp, w.value);
+                sat_new_customer zone = sat_new_customer_zone(rp, wf.value);
                 negative += zone == SAT_NEW_LOST;
                 hesitant += zone == SAT_NEW_HESITATES;
                 returns += 1 - w.churn;
@@ -996,9 +1005,10 @@ static int sat_advise(const void *params, char *msg, size_t cap)
         w.purchase_no = 1;
         w.bill = sat_draw_bill(p, st, &w, r);
         w.cash = w.revenue = w.bill;
-        sat_experience(p, st, &w, r);
-        above += w.satisfaction > rp->trap_high;
-        below += w.satisfaction < rp->trap_low;
+        sat_feel wf;
+        sat_judge(p, st, &w, r, &wf);
+        above += wf.satisfaction > rp->trap_high;
+        below += wf.satisfaction < rp->trap_low;
     }
     gsl_rng_free(r);
     int high = above > ADVISE_SHARE * ADVISE_SAMPLE, low = below > ADVISE_SHARE * ADVISE_SAMPLE;
@@ -1007,16 +1017,17 @@ static int sat_advise(const void *params, char *msg, size_t cap)
     sat_params calm;
     double state[MODEL_STATE_MAX] = { 0 };
     visit_ctx typical;
+    sat_feel typical_feel;
     sx_typical(p, &calm, state);
-    sx_visit(&calm, state, 1, &typical);
+    sx_visit(&calm, state, 1, &typical, &typical_feel);
     int digits = p->spend.mean >= 100 ? 0 : p->spend.mean >= 10 ? 1 : 2;
     char sat[64], lo[64], hi[64];
-    sx_signed(sat, sizeof sat, typical.satisfaction, digits);
+    sx_signed(sat, sizeof sat, typical_feel.satisfaction, digits);
     sx_signed(lo, sizeof lo, rp->trap_low, digits);
     sx_signed(hi, sizeof hi, rp->trap_high, digits);
     double share = 100.0 * (high ? above : below) / ADVISE_SAMPLE;
     /* far below the zone the multiplier is astronomical; churn is capped at 1 anyway */
-    double g = sat_churn_multiplier(rp, typical.satisfaction);
+    double g = sat_churn_multiplier(rp, typical_feel.satisfaction);
     char mult[32];
     snprintf(mult, sizeof mult, g < 100 ? "%.2f" : "> 100", g);
     if (high)

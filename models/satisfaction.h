@@ -70,6 +70,21 @@ extern const scen_section sat_section_churn, sat_section_loyalty,
 
 extern const model_type model_satisfaction;
 
+/* How one visit felt, as the satisfaction model judges it (DOMAIN.md
+ * section 1): the model's own account, kept out of the engine's visit_ctx. */
+typedef struct sat_feel {
+    double benefit;      /* perceived benefit, currency */
+    double cost;         /* perceived cost: price paid plus non-money cost (waiting included) */
+    double value;        /* benefit - cost */
+    double expectation;  /* what the customer expected the value to be */
+    double satisfaction; /* value - expectation */
+} sat_feel;
+
+/* The model's experience() with its account of the visit in *feel: sets
+ * v's churn, signal and worth_less_than_cost and lets expectation learn
+ * (state).  r may be NULL when every noise term is off (explain). */
+void sat_judge(const sat_params *p, double *state, visit_ctx *v, gsl_rng *r, sat_feel *feel);
+
 /* The churn multiplier g(satisfaction) of the response curve. */
 double sat_churn_multiplier(const sat_response_params *r, double satisfaction);
 /* Seed 000's rule for a first visit of this perceived value: lost (below

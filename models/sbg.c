@@ -92,8 +92,6 @@ static void sbg_experience(const void *params, double *state, visit_ctx *v, gsl_
 {
     (void)params;
     (void)r;
-    v->benefit = v->cost = v->value = 0;
-    v->expectation = v->satisfaction = 0;
     v->churn = state[ST_THETA];
 }
 

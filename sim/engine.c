@@ -651,7 +651,7 @@ static void visit(rep_ctx *c, uint32_t who, double t)
         w->observer(w->observer_ctx, cu->id, t, v.bill);
     cu->t_last = t;
     c->satisfaction_sum += v.has_signal ? v.signal : 0.0;
-    if (v.purchase_no == 1 && v.value < 0)
+    if (v.purchase_no == 1 && v.worth_less_than_cost)
         c->first_negative += 1;
 
     int month = (int)(t / DAYS_PER_MONTH);

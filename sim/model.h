@@ -35,13 +35,13 @@ typedef struct visit_ctx {
     double wait_minutes;   /* set by the engine: the day's mean wait in the queue before
                               service ([capacity], sim/queue.h), 0 without one; a model
                               may count it as a non-money cost */
-    /* filled by experience(): */
-    double benefit;        /* perceived benefit, currency */
-    double cost;           /* perceived cost: price paid plus non-money cost */
-    double value;          /* benefit - cost */
-    double expectation;    /* what the customer expected the value to be */
-    double satisfaction;   /* value - expectation */
+    /* filled by experience(); how the visit felt inside the customer's head
+     * (benefit, cost, expectation in the satisfaction model) stays inside
+     * the model: */
     double churn;          /* probability of never coming back after this visit */
+    int worth_less_than_cost; /* 1: the model judged the visit worth less than it cost
+                                 (the satisfaction model: perceived value < 0); 0 for a
+                                 model that makes no such judgement */
     /* What every customer model exposes, whatever goes on inside it: the
      * three levers a promotion may move and the signal word of mouth reads.
      *   spend            bill, drawn by the model; a promotion may change it at the till

@@ -274,13 +274,13 @@ Test(btyd_model, no_psychology_and_no_dropout_at_the_first_purchase)
         double state[MODEL_STATE_MAX] = { 0 };
         model_bgnbd.customer_init(p, state, rng);
         for (int n = 1; n <= 3; n++) {
-            visit_ctx v = { .t = n, .purchase_no = n, .bill = 10, .cash = 10, .revenue = 10,
-                            .satisfaction = 99, .value = 99, .benefit = 99, .cost = 99,
-                            .expectation = 99 };
+            visit_ctx v = { .t = n, .purchase_no = n, .bill = 10, .cash = 10, .revenue = 10 };
             model_bgnbd.experience(p, state, &v, rng);
-            cr_expect(v.satisfaction == 0 && v.value == 0 && v.benefit == 0 && v.cost == 0
-                          && v.expectation == 0,
-                      "psychology left at satisfaction %g, value %g", v.satisfaction, v.value);
+            /* no psychology faked: no signal for word of mouth, no visit
+             * judged worth less than it cost */
+            cr_expect(!v.has_signal && !v.worth_less_than_cost,
+                      "psychology faked: signal %d (%g), worth less than cost %d", v.has_signal,
+                      v.signal, v.worth_less_than_cost);
             if (n == 1)
                 cr_expect(v.churn == 0, "dropout %g at the first purchase", v.churn);
             else
@@ -302,11 +302,11 @@ Test(btyd_model, no_psychology_and_no_dropout_at_the_first_purchase)
     cr_expect_float_eq(model_sbg.mean_interval(p), 365.0, 1e-12);
     double state[MODEL_STATE_MAX] = { 0 };
     model_sbg.customer_init(p, state, rng);
-    visit_ctx v = { .purchase_no = 1, .satisfaction = 99 };
+    visit_ctx v = { .purchase_no = 1 };
     model_sbg.experience(p, state, &v, rng);
     cr_expect(v.churn == state[0] && v.churn > 0 && v.churn < 1,
               "a subscriber may leave after the first payment: churn %g", v.churn);
-    cr_expect(v.satisfaction == 0);
+    cr_expect(!v.has_signal && !v.worth_less_than_cost);
     cr_expect(model_sbg.draw_bill(p, state, &v, rng) == 120.0);
     cr_expect(model_sbg.draw_interval(p, state, rng) == 365.0);
     model_sbg.release(p);

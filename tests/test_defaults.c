@@ -75,8 +75,9 @@ static double share_delighted(const scenario *sc, int n)
         model_satisfaction.customer_init(p, st, r);
         visit_ctx v = { .purchase_no = 1 };
         v.bill = v.cash = v.revenue = model_satisfaction.draw_bill(p, st, &v, r);
-        model_satisfaction.experience(p, st, &v, r);
-        above += v.satisfaction > p->response.trap_high;
+        sat_feel feel;
+        sat_judge(p, st, &v, r, &feel);
+        above += feel.satisfaction > p->response.trap_high;
     }
     gsl_rng_free(r);
     model_satisfaction.release(p);

@@ -158,18 +158,19 @@ static void check_typical_rows(const char *path, const char *const *sets, int ns
         visit_ctx v = { 0 };
         v.purchase_no = k;
         v.bill = v.cash = v.revenue = p->spend.mean;
-        model_satisfaction.experience(&calm, st, &v, NULL);
-        double g = sat_churn_multiplier(&p->response, v.satisfaction);
+        sat_feel feel;
+        sat_judge(&calm, st, &v, NULL, &feel);
+        double g = sat_churn_multiplier(&p->response, feel.satisfaction);
         double s = sat_stickiness(&p->stickiness, k);
         if (k <= rows) {
             const char *zone = !p->response.enabled ? "off"
-                               : v.satisfaction < p->response.trap_low ? "below"
-                               : v.satisfaction > p->response.trap_high ? "above" : "inside";
+                               : feel.satisfaction < p->response.trap_low ? "below"
+                               : feel.satisfaction > p->response.trap_high ? "above" : "inside";
             char row[512], mult[32];
             snprintf(mult, sizeof mult, g >= 100 ? "x%.0f" : g >= 10 ? "x%.1f" : "x%.2f", g);
             snprintf(row, sizeof row, "%d %.*f %.*f %.*f %.*f %.*f %s %s %.1f%% %.1f%% %.1f%%", k,
-                     digits, v.benefit, digits, v.cost, digits, v.value, digits, v.expectation,
-                     digits, v.satisfaction, zone, mult, 100 * s, 100 * v.churn, 100 * (1 - v.churn));
+                     digits, feel.benefit, digits, feel.cost, digits, feel.value, digits, feel.expectation,
+                     digits, feel.satisfaction, zone, mult, 100 * s, 100 * v.churn, 100 * (1 - v.churn));
             expect_contains(text, row);
         }
         visits += survive;

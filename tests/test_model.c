@@ -45,9 +45,14 @@ Test(model, response_curve_has_a_flat_insensitive_zone)
     cr_expect_float_eq(sat_churn_multiplier(&r, -1000), 1.0, 1e-12);
 }
 
+/* A visit's churn with the model's own account of it (sat_feel). */
+typedef struct judged_visit {
+    double churn, value, expectation, satisfaction;
+} judged_visit;
+
 /* Visits through the model with a fixed bill of 100 and no noise; returns
  * the last of `visits` visits, numbered from first_no. */
-static visit_ctx visits(double product_value, double waiting_cost, double promise,
+static judged_visit visits(double product_value, double waiting_cost, double promise,
                         const char *response, int first_no, int nvisits)
 {
     char text[2048];
@@ -68,41 +73,42 @@ static visit_ctx visits(double product_value, double waiting_cost, double promis
     double state[MODEL_STATE_MAX];
     model_satisfaction.customer_init(p, state, &s.rng);
     visit_ctx v = { 0 };
+    sat_feel feel = { 0 };
     for (int k = 0; k < nvisits; k++) {
         v = (visit_ctx){ .t = 30.0 * k, .purchase_no = first_no + k };
         v.bill = model_satisfaction.draw_bill(p, state, &v, &s.rng);
-        model_satisfaction.experience(p, state, &v, &s.rng);
+        sat_judge(p, state, &v, &s.rng, &feel);
     }
     model_satisfaction.release(p);
     scen_free(sc);
-    return v;
+    return (judged_visit){ v.churn, feel.value, feel.expectation, feel.satisfaction };
 }
 
 Test(model, negative_value_loses_most_new_customers)
 {
     /* benefit 100 against 100 paid and 20 of waiting: value -20 */
-    visit_ctx v = visits(100, 20, 0, "negative_value_loss = 0.95\n", 1, 1);
+    judged_visit v = visits(100, 20, 0, "negative_value_loss = 0.95\n", 1, 1);
     cr_expect_float_eq(v.value, -20.0, 1e-9, "value %g", v.value);
     cr_expect_float_eq(v.churn, 0.95, 1e-9, "churn %g after a negative first visit", v.churn);
     /* the same visit later in the relationship: only the response curve acts,
      * satisfaction -20 is 10 below the zone: churn 0.3 e */
-    visit_ctx later = visits(100, 20, 0, "negative_value_loss = 0.95\n", 4, 1);
+    judged_visit later = visits(100, 20, 0, "negative_value_loss = 0.95\n", 4, 1);
     cr_expect_float_eq(later.churn, 0.3 * exp(1.0), 1e-9, "churn %g", later.churn);
 }
 
 Test(model, zero_value_new_customers_hesitate)
 {
-    visit_ctx v = visits(100, 0, 0, "hesitation_band = 2\nhesitation_loss = 0.5\n", 1, 1);
+    judged_visit v = visits(100, 0, 0, "hesitation_band = 2\nhesitation_loss = 0.5\n", 1, 1);
     cr_expect_float_eq(v.value, 0.0, 1e-9);
     cr_expect_float_eq(v.churn, 1 - 0.7 * 0.5, 1e-9, "hesitating churn %g", v.churn);
-    visit_ctx off = visits(100, 0, 0, "new_customer_rule = false\n", 1, 1);
+    judged_visit off = visits(100, 0, 0, "new_customer_rule = false\n", 1, 1);
     cr_expect_float_eq(off.churn, 0.3, 1e-9, "rule off: churn %g", off.churn);
 }
 
 Test(model, delight_lowers_churn_towards_the_floor)
 {
     /* value 30, satisfaction 30: 15 above the zone, one delighted_scale */
-    visit_ctx v = visits(130, 0, 0, "", 2, 1);
+    judged_visit v = visits(130, 0, 0, "", 2, 1);
     cr_expect_float_eq(v.satisfaction, 30.0, 1e-9);
     cr_expect_float_eq(v.churn, 0.3 * (0.4 + 0.6 * exp(-1.0)), 1e-9, "churn %g", v.churn);
 }
@@ -110,11 +116,11 @@ Test(model, delight_lowers_churn_towards_the_floor)
 Test(model, over_promising_lowers_satisfaction_and_expectation_learns)
 {
     /* the same experience (value 0) judged against a promise of 40 */
-    visit_ctx first = visits(100, 0, 40, "", 2, 1);
+    judged_visit first = visits(100, 0, 40, "", 2, 1);
     cr_expect_float_eq(first.expectation, 40.0, 1e-9);
     cr_expect_float_eq(first.satisfaction, -40.0, 1e-9);
     /* the second visit is judged against an expectation moved halfway to 0 */
-    visit_ctx second = visits(100, 0, 40, "", 2, 2);
+    judged_visit second = visits(100, 0, 40, "", 2, 2);
     cr_expect_float_eq(second.expectation, 20.0, 1e-9, "expectation %g", second.expectation);
     cr_expect(second.churn < first.churn, "lower expectation, less churn");
 }
