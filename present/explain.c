@@ -23,6 +23,7 @@
 
 #include "../sim/model.h"
 #include "../sim/promotion.h"
+#include "../sim/queue.h"
 #include "../sim/sections.h"
 #include "../sim/lang.h"
 
@@ -384,6 +385,27 @@ static const char *currency_word(const char *currency, lang_id lang)
     return lang_currency(lang, currency);
 }
 
+/* The queue ([capacity], sim/queue.h, docs/queue.md): what a day can
+ * serve and when arrivals start to walk away (seed 003). */
+static void explain_capacity(FILE *f, const scenario *sc, lang_id lang, int html)
+{
+    if (!scen_present(sc, &section_capacity))
+        return;
+    const capacity_params *c = scen_get(sc, &section_capacity);
+    double per_day = c->servers * c->open_hours * 60.0 / c->service_minutes;
+    heading(f, html, 3, "%s", tr(lang, "The queue"));
+    text_paraf(f, html,
+               tr(lang, "%d seats or chairs, %g minutes a service, %g busy hours a day: about %.0f "
+                        "services a day at most. When a day's demand comes near that, customers wait "
+                        "(M/M/c, Erlang C; docs/queue.md). Past 10 minutes some walk away: %.0f %% at "
+                        "10 minutes, %.0f %% at 20, %.0f %% at 30 (seed 003: past 30 more leave than "
+                        "join). Those who stay count the wait as a non-money cost of the visit, so a "
+                        "promotion that draws a crowd pays for it in customers lost at the door and in "
+                        "disappointed ones."),
+               c->servers, c->service_minutes, c->open_hours, per_day, 100 * c->balk_at_10,
+               100 * c->balk_at_20, 100 * c->balk_at_30);
+}
+
 static int write_explanation(FILE *f, const scenario *sc, const engine *e, lang_id lang, int html,
                              diag *d)
 {
@@ -407,6 +429,7 @@ static int write_explanation(FILE *f, const scenario *sc, const engine *e, lang_
         list_parameters(f, sc, m, mp, lang, html);
     }
     explain_channels(f, sc, lang, html, currency);
+    explain_capacity(f, sc, lang, html);
     explain_standing(f, e, lang, html);
     return explain_promotions(f, e, lang, html);
 }

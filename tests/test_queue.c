@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../sim/metrics.h"
+#include "../present/explain.h"
 #include "../sim/queue.h"
 #include "util.h"
 
@@ -307,5 +308,38 @@ Test(queue, one_thread_and_two_give_the_same_queue)
     cr_expect(balked > 0, "nobody balked: the test would prove nothing");
     run_result_free(r1);
     run_result_free(r2);
+    scen_free(sc);
+}
+
+/* explain names the queue with the scenario's own numbers: 10 tables x 4
+ * hours x 60 / 60 minutes = 40 services a day, and the balking knots. */
+Test(queue, explain_tells_the_capacity_and_the_curve)
+{
+    diag d = { 0 };
+    scenario *sc = scen_load("scenarios/restaurant_small.ini", NULL, 0, &d);
+    cr_assert(sc, "%s", d.msg);
+    engine *e = engine_prepare(sc, &d);
+    cr_assert(e, "%s", d.msg);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    cr_assert(f);
+    cr_assert(explain_write(f, sc, e, LANG_EN, 0, &d) == 0, "%s", d.msg);
+    fclose(f);
+    /* explain wraps at 80 columns: compare with line ends as spaces */
+    for (char *c = text; *c; c++)
+        if (*c == '\n')
+            *c = ' ';
+    const capacity_params *c = scen_get(sc, &section_capacity);
+    char expect[256];
+    snprintf(expect, sizeof expect, "%d seats or chairs, %g minutes a service, %g busy hours a day: about %.0f services",
+             c->servers, c->service_minutes, c->open_hours,
+             c->servers * c->open_hours * 60 / c->service_minutes);
+    cr_expect(strstr(text, expect), "explain lacks \"%s\"", expect);
+    snprintf(expect, sizeof expect, "%.0f %% at 20, %.0f %% at 30", 100 * c->balk_at_20,
+             100 * c->balk_at_30);
+    cr_expect(strstr(text, expect), "explain lacks \"%s\"", expect);
+    free(text);
+    engine_free(e);
     scen_free(sc);
 }
