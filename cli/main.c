@@ -9,6 +9,7 @@
 
 #include "commands.h"
 #include "../sim/interrupt.h"
+#include "../sim/lang.h"
 #include "outdir.h"
 #include "datadir.h"
 #include "../present/output.h"
@@ -20,6 +21,8 @@ int main(int argc, char **argv)
      * before any parallel region. */
     gsl_set_error_handler_off();
     interrupt_install();
+    /* errors and warnings in the user's language (a command's --lang sets it again) */
+    lang_set_ui(lang_default());
     diag d = { 0 };
     if (sim_use_plugins(&retsim_builtin_plugins, &d)) {
         fprintf(stderr, "retsim: %s\n", d.msg);
