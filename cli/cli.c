@@ -11,6 +11,7 @@
 
 #include "commands.h"
 #include "../sim/input.h"
+#include "../sim/lang.h"
 #include "../present/figures.h"
 #include "../sim/metrics.h"
 
@@ -94,7 +95,7 @@ int cli_metric_index(const char *name, diag *d)
     names[MET_COUNT] = NULL;
     const char *near = diag_nearest(name, names);
     diag_set(d, DIAG_USAGE, "--metric %s: no such metric%s%s%s (see metrics.csv for the names)",
-             name, near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+             name, near ? tr(lang_ui(), " (did you mean '") : "", near ? near : "", near ? tr(lang_ui(), "'?)") : "");
     return -1;
 }
 
