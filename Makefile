@@ -42,7 +42,8 @@ all: retsim
 PO_SRC   := $(sort $(LIB_SRC) $(MAIN_SRC))
 XGETTEXT := xgettext --from-code=UTF-8 --language=C --add-location=file --sort-by-file \
             --package-name=retsim --msgid-bugs-address='see README.md' \
-            --keyword= --keyword=tr:2 --keyword=trc:2c,3 --keyword=trn:2,3 --keyword=N_ --keyword=NC_:1c,2
+            --keyword= --keyword=tr:2 --keyword=trc:2c,3 --keyword=trn:2,3 --keyword=N_ --keyword=NC_:1c,2 \
+            --keyword=diag_set:3 --flag=diag_set:3:c-format
 MO       := $(BUILD)/locale/zh_CN/LC_MESSAGES/retsim.mo
 
 $(MO): po/zh_CN.po | $(DEPS_STAMP)

@@ -11,6 +11,7 @@
 
 #include "commands.h"
 #include "../sim/input.h"
+#include "../sim/lang.h"
 #include "../present/figures.h"
 #include "../sim/metrics.h"
 
@@ -94,7 +95,7 @@ int cli_metric_index(const char *name, diag *d)
     names[MET_COUNT] = NULL;
     const char *near = diag_nearest(name, names);
     diag_set(d, DIAG_USAGE, "--metric %s: no such metric%s%s%s (see metrics.csv for the names)",
-             name, near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+             name, near ? tr(lang_ui(), " (did you mean '") : "", near ? near : "", near ? tr(lang_ui(), "'?)") : "");
     return -1;
 }
 
@@ -109,34 +110,37 @@ void cli_default_out(const char *path, char *out, size_t cap)
 /* The shared option rows of --help and the man page; each row shows in the
  * commands that allow its CLI_ bit. */
 const help_option cli_help_options[] = {
-    { "-r, --reps N", "replications (2 to 1000000; default 200)", 0 },
-    { "-s, --seed S", "random seed (default 1); same seed, same output", 0 },
-    { "-t, --threads T", "threads (1 to 256; default: all cores); never changes results", 0 },
-    { "-o, --out DIR", "output directory (replaced whole when the outputs are complete)", 0 },
-    { "--force", "also write into a folder that is not a retsim output (its files are kept); never /, "
-                 "nor the home folder", 0 },
-    { "--set S.K=V", "override key K of section S (repeatable; in compare, sweep and sensitivity it "
+    { "-r, --reps N", N_("replications (2 to 1000000; default 200)"), 0 },
+    { "-s, --seed S", N_("random seed (default 1); same seed, same output"), 0 },
+    { "-t, --threads T", N_("threads (1 to 256; default: all cores); never changes results"), 0 },
+    { "-o, --out DIR", N_("output directory (replaced whole when the outputs are complete)"), 0 },
+    { "--force", N_("also write into a folder that is not a retsim output (its files are kept); never /, "
+                 "nor the home folder"), 0 },
+    { "--set S.K=V", N_("override key K of section S (repeatable; in compare, sweep and sensitivity it "
                      "applies to every scenario, base included), e.g. `--set churn.mean=0.5`, "
-                     "`--set channel.walkin.step_conversion=0.4`", 0 },
-    { "--precision P", "add replications (in blocks of 32) until the 95 % CI half-width of profit is "
-                       "within P of its mean (e.g. 0.01 or 1%); --reps is then the cap (default 10000)",
+                     "`--set channel.walkin.step_conversion=0.4`"), 0 },
+    /* xgettext:no-c-format */
+    { "--precision P", N_("add replications (in blocks of 32) until the 95 % CI half-width of profit is "
+                       "within P of its mean (e.g. 0.01 or 1%); --reps is then the cap (default 10000)"),
       CLI_PRECISION },
-    { "--independent", "run each scenario on its own seed instead of common random numbers",
+    { "--independent", N_("run each scenario on its own seed instead of common random numbers"),
       CLI_INDEPENDENT },
-    { "--delta D", "relative move of each parameter, down and up (default 10%)", CLI_DELTA },
-    { "--report", "also write report.html (one self-contained page; report.zh.html with --lang zh)",
+    /* xgettext:no-c-format */
+    { "--delta D", N_("relative move of each parameter, down and up (default 10%)"), CLI_DELTA },
+    { "--report", N_("also write report.html (one self-contained page; report.zh.html with --lang zh)"),
       CLI_REPORT },
-    { "--lang L", "language of the report, the plots and the console summary: en or zh (default: "
-                  "zh when LANGUAGE, LC_ALL, LC_MESSAGES or LANG starts with zh, else en)", CLI_REPORT },
-    { "--material X%", "the smallest change a verdict calls up or down: X % of the base, and X "
+    { "--lang L", N_("language of the report, the plots and the console summary: en or zh (default: "
+                  "zh when LANGUAGE, LC_ALL, LC_MESSAGES or LANG starts with zh, else en)"), CLI_REPORT },
+    /* xgettext:no-c-format */
+    { "--material X%", N_("the smallest change a verdict calls up or down: X % of the base, and X "
                        "percentage points for shares (default 1 % and 0.5 pp; docs/whatif.md); smaller "
-                       "reads \"no material change\"", CLI_MATERIAL },
-    { "--metric NAME", "a second metric to report the swing of (default retention_365)", CLI_METRIC },
-    { "--max-memory M", "refuse a run estimated to need more than M (e.g. 500M, 4G; default: the memory "
-                        "available now)", 0 },
-    { "--max-input-size S", "largest scenario file read (default 1M; e.g. 4M)", 0 },
-    { "-q, --quiet", "no progress bar, no summary", 0 },
-    { "-h, --help", "this help", 0 },
+                       "reads \"no material change\""), CLI_MATERIAL },
+    { "--metric NAME", N_("a second metric to report the swing of (default retention_365)"), CLI_METRIC },
+    { "--max-memory M", N_("refuse a run estimated to need more than M (e.g. 500M, 4G; default: the memory "
+                        "available now)"), 0 },
+    { "--max-input-size S", N_("largest scenario file read (default 1M; e.g. 4M)"), 0 },
+    { "-q, --quiet", N_("no progress bar, no summary"), 0 },
+    { "-h, --help", N_("this help"), 0 },
     { NULL, NULL, 0 }
 };
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../sim/lang.h"
 #include "cli.h"
 #include "../sim/batch.h"
 #include "commands.h"
@@ -16,10 +17,10 @@ static const char *const explain_synopsis[] = {
 };
 static const char *const explain_examples[] = { "retsim explain scenarios/restaurant_recharge.ini", NULL };
 static const help_option explain_options[] = {
-    { "--lang L", "language: en or zh (default: zh when LANGUAGE, LC_ALL, LC_MESSAGES or LANG starts "
-                  "with zh, else en)", 0 },
-    { "--set S.K=V", "override key K of section S (repeatable)", 0 },
-    { "-h, --help", "this help", 0 },
+    { "--lang L", N_("language: en or zh (default: zh when LANGUAGE, LC_ALL, LC_MESSAGES or LANG starts "
+                  "with zh, else en)"), 0 },
+    { "--set S.K=V", N_("override key K of section S (repeatable)"), 0 },
+    { "-h, --help", N_("this help"), 0 },
     { NULL, NULL, 0 }
 };
 static const help_page explain_help = {

@@ -4,13 +4,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../sim/lang.h"
 #include "commands.h"
 #include "../sim/scenario.h"
 
 static const char *const keys_synopsis[] = { "retsim keys [--markdown]", NULL };
 static const help_option keys_options[] = {
-    { "--markdown", "print the reference as Markdown (docs/scenarios.md is this output)", 0 },
-    { "-h, --help", "this help", 0 },
+    { "--markdown", N_("print the reference as Markdown (docs/scenarios.md is this output)"), 0 },
+    { "-h, --help", N_("this help"), 0 },
     { NULL, NULL, 0 }
 };
 static const help_page keys_help = {

@@ -7,12 +7,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../sim/lang.h"
 #include "commands.h"
 #include "../present/output.h"
 #include "../sim/scenario.h"
 
 static const char *const man_synopsis[] = { "retsim man", NULL };
-static const help_option man_options[] = { { "-h, --help", "this help", 0 }, { NULL, NULL, 0 } };
+static const help_option man_options[] = { { "-h, --help", N_("this help"), 0 }, { NULL, NULL, 0 } };
 static const help_page man_help = {
     .synopsis = man_synopsis,
     .description = "Prints this manual page as roff (man(7) macros) on standard output; "

@@ -14,11 +14,11 @@ static const char *const report_examples[] = {
     "retsim run scenarios/clinic.ini --out out/clinic && retsim report out/clinic --lang zh", NULL
 };
 static const help_option report_options[] = {
-    { "--lang L", "language of the page and its plots: en or zh (default: zh when LANGUAGE, LC_ALL, "
+    { "--lang L", N_("language of the page and its plots: en or zh (default: zh when LANGUAGE, LC_ALL, "
                   "LC_MESSAGES or LANG starts with zh, else en); the Chinese page is "
-                  "DIR/report.zh.html, beside the English DIR/report.html", 0 },
-    { "-q, --quiet", "do not say where the report was written", 0 },
-    { "-h, --help", "this help", 0 },
+                  "DIR/report.zh.html, beside the English DIR/report.html"), 0 },
+    { "-q, --quiet", N_("do not say where the report was written"), 0 },
+    { "-h, --help", N_("this help"), 0 },
     { NULL, NULL, 0 }
 };
 static const help_page report_help = {

@@ -12,6 +12,7 @@
 
 #include "../present/figures.h"
 #include "../sim/batch.h"
+#include "../sim/lang.h"
 #include "cli.h"
 #include "commands.h"
 #include "outdir.h"
@@ -302,7 +303,7 @@ static int sensitivity_run(int argc, char **argv, diag *d)
                 np++;
             } else {
                 /* neither side could move: left out, and said so */
-                fprintf(stderr, "retsim sensitivity: %s left out: %s\n", q->name, q->note);
+                fprintf(stderr, tr(lang_ui(), "retsim sensitivity: %s left out: %s\n"), q->name, q->note);
             }
         }
     }

@@ -184,8 +184,9 @@ static int write_sweep(const char *dir, const char *key, const double *values, i
         return d->status;
     metric_id retention = sweep_retention_metric(res, n);
     if (retention == MET_COUNT) {
-        fprintf(stderr, "retsim: sweep_retention.png not drawn: no retention age is supported by the "
-                        "horizon at every value (see summary notes in docs/metrics.md)\n");
+        fputs(tr(lang_ui(), "retsim: sweep_retention.png not drawn: no retention age is supported by the "
+                            "horizon at every value (see summary notes in docs/metrics.md)\n"),
+              stderr);
         return figures_sweep(dir, name, key, MET_COUNT, 0, currency, LANG_EN, PLOT_PNG, d);
     }
     return figures_sweep(dir, name, key, retention, metric_retention_age(retention), currency,

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "help.h"
+#include "../sim/lang.h"
 
 #define HELP_WIDTH 79
 #define HELP_MIN_COLUMN 23 /* where option text starts, as in the old help */
@@ -67,7 +68,7 @@ static void print_row(FILE *f, const help_option *o, int column)
 {
     int w = flags_width(o);
     fprintf(f, "%*s%s%*s", w - (int)strlen(o->flags), "", o->flags, column - w, "");
-    help_wrap(f, o->text, column, column);
+    help_wrap(f, tr(lang_ui(), o->text), column, column); /* the rows are msgids (N_) */
     fputc('\n', f);
 }
 
@@ -90,27 +91,27 @@ void help_print_options(FILE *f, const help_option *own, const help_option *shar
 void help_print(FILE *f, const help_page *p)
 {
     for (int i = 0; p->synopsis[i]; i++)
-        fprintf(f, "%s%s\n", i ? "       " : "usage: ", p->synopsis[i]);
+        fprintf(f, "%s%s\n", i ? "       " : tr(lang_ui(), "usage: "), p->synopsis[i]);
     fputc('\n', f);
-    help_wrap(f, p->description, 0, 0);
+    help_wrap(f, tr(lang_ui(), p->description), 0, 0);
     fputs("\n", f);
     if ((p->options && p->options->flags) || p->shared) {
-        fputs("\noptions:\n", f);
+        fputs(tr(lang_ui(), "\noptions:\n"), f);
         help_print_options(f, p->options, p->shared, p->shared ? p->shared_mask : -1);
     }
     if (p->writes) {
         fputc('\n', f);
-        help_wrap(f, p->writes, 0, 2);
+        help_wrap(f, tr(lang_ui(), p->writes), 0, 2);
         fputc('\n', f);
     }
     if (p->examples && p->examples[0]) {
         fputc('\n', f);
         for (int i = 0; p->examples[i]; i++)
-            fprintf(f, "%s%s\n", i ? "      " : "e.g.  ", p->examples[i]);
+            fprintf(f, "%s%s\n", i ? "      " : tr(lang_ui(), "e.g.  "), p->examples[i]);
     }
     if (p->note) {
         fputc('\n', f);
-        help_wrap(f, p->note, 0, 0);
+        help_wrap(f, tr(lang_ui(), p->note), 0, 0);
         fputc('\n', f);
     }
 }

@@ -9,6 +9,7 @@
 
 #include "commands.h"
 #include "../sim/interrupt.h"
+#include "../sim/lang.h"
 #include "outdir.h"
 #include "datadir.h"
 #include "../present/output.h"
@@ -20,6 +21,8 @@ int main(int argc, char **argv)
      * before any parallel region. */
     gsl_set_error_handler_off();
     interrupt_install();
+    /* errors and warnings in the user's language (a command's --lang sets it again) */
+    lang_set_ui(lang_default());
     diag d = { 0 };
     if (sim_use_plugins(&retsim_builtin_plugins, &d)) {
         fprintf(stderr, "retsim: %s\n", d.msg);
@@ -46,12 +49,14 @@ int main(int argc, char **argv)
                 int committed;
                 const char *target = outdir_last(&committed);
                 if (!target)
-                    fprintf(stderr, "retsim %s: interrupted by %s\n", retsim_commands[i]->name,
+                    fprintf(stderr, tr(lang_ui(), "retsim %s: interrupted by %s\n"), retsim_commands[i]->name,
                             interrupt_name(sig));
                 else
-                    fprintf(stderr, "retsim %s: interrupted by %s; %s %s\n", retsim_commands[i]->name,
-                            interrupt_name(sig), target,
-                            committed ? "was already complete" : "is as it was (the new outputs were discarded)");
+                    fprintf(stderr,
+                            committed ? tr(lang_ui(), "retsim %s: interrupted by %s; %s was already complete\n")
+                                      : tr(lang_ui(), "retsim %s: interrupted by %s; %s is as it was (the new "
+                                                      "outputs were discarded)\n"),
+                            retsim_commands[i]->name, interrupt_name(sig), target);
                 return 128 + sig;
             }
             if (status)
@@ -65,8 +70,8 @@ int main(int argc, char **argv)
     names[n] = NULL;
     const char *near = diag_nearest(argv[1], names);
     if (near)
-        fprintf(stderr, "retsim: unknown command '%s' (did you mean '%s'?)\n", argv[1], near);
+        fprintf(stderr, tr(lang_ui(), "retsim: unknown command '%s' (did you mean '%s'?)\n"), argv[1], near);
     else
-        fprintf(stderr, "retsim: unknown command '%s'; see retsim --help\n", argv[1]);
+        fprintf(stderr, tr(lang_ui(), "retsim: unknown command '%s'; see retsim --help\n"), argv[1]);
     return DIAG_USAGE;
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "../sim/interrupt.h"
+#include "../sim/lang.h"
 
 #define MAX_PARENTS 32   /* mkdir -p depth we undo on abort */
 #define MAX_DEPTH 8      /* deepest tree removed (retsim writes 2 levels) */
@@ -195,7 +196,7 @@ static int resolve_existing(const char *target, const char *path, int force, cha
     if (!S_ISDIR(st.st_mode))
         return diag_set(d, DIAG_USAGE, "--out %s is %s, not a folder; name a folder (it is created "
                                        "when missing, replaced when it holds an earlier retsim output)",
-                        target, S_ISREG(st.st_mode) ? "a file" : "not a regular folder");
+                        target, S_ISREG(st.st_mode) ? tr(lang_ui(), "a file") : tr(lang_ui(), "not a regular folder"));
     if (!realpath(path, abs))
         return diag_set(d, DIAG_RUNTIME, "--out %s: cannot resolve it: %s", target, strerror(errno));
     const char *home;
@@ -207,7 +208,8 @@ static int resolve_existing(const char *target, const char *path, int force, cha
         return diag_set(d, DIAG_USAGE, "--out %s is %s %s; retsim will not write there, even with "
                                        "--force; name a folder of its own inside it, e.g. --out "
                                        "%s/retsim-out",
-                        target, same_folder(abs, home) ? "the home folder" : "a folder holding the home folder",
+                        target, same_folder(abs, home) ? tr(lang_ui(), "the home folder")
+                                               : tr(lang_ui(), "a folder holding the home folder"),
                         home, home);
     char foreign[2 * NAME_MAX + 2];
     *kind = classify(abs, foreign, sizeof foreign);
@@ -383,7 +385,7 @@ static int merge_folder(const char *from, const char *to, diag *d)
                 if (S_ISDIR(mine.st_mode) != their_dir)
                     status = diag_set(d, DIAG_RUNTIME, "cannot write %s/%s: a %s of that name is there; "
                                                        "nothing was changed", to, name,
-                                      their_dir ? "folder" : "file");
+                                      their_dir ? trc(lang_ui(), "output kind", "folder") : trc(lang_ui(), "output kind", "file"));
                 else if (their_dir) {
                     int sub = openat(tfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                     int ok = sub >= 0 && only_retsim_entries(sub, 0, &n, foreign, sizeof foreign);

@@ -1032,19 +1032,19 @@ static int sat_advise(const void *params, char *msg, size_t cap)
     snprintf(mult, sizeof mult, g < 100 ? "%.2f" : "> 100", g);
     if (high)
         snprintf(msg, cap,
-                 "%.0f %% of first visits have satisfaction above the response curve's insensitive zone "
+                 tr(lang_ui(), "%.0f %% of first visits have satisfaction above the response curve's insensitive zone "
                  "(%s to %s; the typical customer's is %s): every new customer is 'delighted' (churn x %s); "
                  "if the business is not that good, lower [experience] product_value, staff_value, "
                  "service_value, image_value or raise promise (their defaults scale with [spend] mean), "
-                 "or raise [response] trap_high",
+                 "or raise [response] trap_high"),
                  share, lo, hi, sat, mult);
     else
         snprintf(msg, cap,
-                 "%.0f %% of first visits have satisfaction below the response curve's insensitive zone "
+                 tr(lang_ui(), "%.0f %% of first visits have satisfaction below the response curve's insensitive zone "
                  "(%s to %s; the typical customer's is %s): every new customer is disappointed (churn x %s); "
                  "if the business is not that bad, raise [experience] product_value, staff_value, "
                  "service_value, image_value, lower the costs or promise (their defaults scale with [spend] "
-                 "mean), or lower [response] trap_low",
+                 "mean), or lower [response] trap_low"),
                  share, lo, hi, sat, mult);
     return 1;
 }

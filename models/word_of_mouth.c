@@ -60,8 +60,8 @@ static int check_wom(void *params, const char *label, const struct scenario *sc,
         const char *near = diag_nearest(w->into_channel, names);
         return diag_set(d, DIAG_USAGE,
                         "[word_of_mouth] into_channel = '%s' names no [channel.%s] section%s%s%s",
-                        w->into_channel, w->into_channel, near ? " (did you mean '" : "",
-                        near ? near : "", near ? "'?)" : "");
+                        w->into_channel, w->into_channel, near ? tr(lang_ui(), " (did you mean '") : "",
+                        near ? near : "", near ? tr(lang_ui(), "'?)") : "");
     }
     for (int i = 0; i < n; i++) {
         const char *lab;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "lang.h"
 #include "model.h"
 
 int batch_add(batch *b, const char *path, const char *const *sets, int nsets, const char *extra,
@@ -46,7 +47,7 @@ void batch_advise(const batch *b, FILE *f)
         const model_type *m = engine_model(b->e[i], &params);
         char msg[1024];
         if (m->advise && m->advise(params, msg, sizeof msg))
-            fprintf(f, "retsim: warning: %s: %s\n", b->sc[i]->path, msg);
+            fprintf(f, tr(lang_ui(), "retsim: warning: %s: %s\n"), b->sc[i]->path, msg);
     }
 }
 

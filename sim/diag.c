@@ -1,4 +1,5 @@
 #include "diag.h"
+#include "lang.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,7 +11,9 @@ int diag_set(diag *d, int status, const char *fmt, ...)
     if (d && d->status == DIAG_OK) {
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(d->msg, sizeof d->msg, fmt, ap);
+        /* the message in the UI language: every call site's format is a
+         * msgid (xgettext --keyword=diag_set:3) */
+        vsnprintf(d->msg, sizeof d->msg, tr(lang_ui(), fmt), ap);
         va_end(ap);
         d->status = status;
     }

@@ -17,6 +17,8 @@ typedef struct diag {
 } diag;
 
 /* Records the first error only: the first cause is the one worth reading.
+ * fmt is English and a msgid of the catalogue: the message is written in the
+ * UI language (lang_ui(), sim/lang.h).
  * Returns status, so callers can write `return diag_set(d, ...)`. */
 int diag_set(diag *d, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -37,6 +37,7 @@ int lang_parse(const char *text, lang_id *out, diag *d)
     for (int l = LANG_EN; l <= LANG_ZH; l++)
         if (!strcmp(text, codes[l])) {
             *out = (lang_id)l;
+            lang_set_ui(*out);
             return 0;
         }
     return diag_set(d, DIAG_USAGE, "--lang %s: supported languages are en and zh", text);
@@ -51,6 +52,18 @@ lang_id lang_default(void)
             return !strncmp(v, "zh", 2) ? LANG_ZH : LANG_EN;
     }
     return LANG_EN;
+}
+
+static lang_id ui_lang = LANG_EN;
+
+lang_id lang_ui(void)
+{
+    return ui_lang;
+}
+
+void lang_set_ui(lang_id lang)
+{
+    ui_lang = lang == LANG_ZH ? LANG_ZH : LANG_EN;
 }
 
 const char *lang_currency(lang_id lang, const char *currency)

@@ -14,7 +14,8 @@
 
 typedef enum { LANG_EN = 0, LANG_ZH = 1 } lang_id;
 
-/* "en" or "zh"; DIAG_USAGE naming the supported ones otherwise. */
+/* "en" or "zh"; DIAG_USAGE naming the supported ones otherwise.  A language
+ * parsed (a command's --lang) is also the UI language from then on. */
 int lang_parse(const char *text, lang_id *out, diag *d);
 
 /* The language's code, as --lang and lessons.ini's KEY_en / KEY_zh write it
@@ -26,6 +27,13 @@ const char *lang_tag(lang_id lang);
  * LC_MESSAGES and LANG that is set and not empty, LANG_ZH when it starts
  * with "zh", LANG_EN otherwise (so LANG=C.UTF-8 or none reads English). */
 lang_id lang_default(void);
+
+/* The process's UI language: the one error messages (diag_set) and warnings
+ * on stderr are written in.  LANG_EN until set: main() sets it to
+ * lang_default() before any command runs, and lang_parse() to a command's
+ * --lang. */
+lang_id lang_ui(void);
+void lang_set_ui(lang_id lang);
 
 /* msgid (English) in language lang: msgid itself for LANG_EN, the catalogue's
  * translation for LANG_ZH (msgid when the catalogue has none or is not

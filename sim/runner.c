@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "interrupt.h"
+#include "lang.h"
 #include "memory.h"
 
 #define BLOCK_REPS 32
@@ -110,9 +111,8 @@ static void draw_progress(int done, int total, double started)
     clock_gettime(CLOCK_MONOTONIC, &now);
     double secs = now.tv_sec + now.tv_nsec * 1e-9 - started;
     double eta = done > 0 ? secs * (total - done) / done : 0;
-    fprintf(stderr, "\r  [%.*s%*s] %d/%d replications, %.1fs elapsed, ~%.0fs left ",
-            filled, "########################################", width - filled, "",
-            done, total, secs, eta);
+    fprintf(stderr, "\r  [%.*s%*s] ", filled, "########################################", width - filled, "");
+    fprintf(stderr, tr(lang_ui(), "%d/%d replications, %.1fs elapsed, ~%.0fs left "), done, total, secs, eta);
     if (done == total)
         fputc('\n', stderr);
     fflush(stderr);

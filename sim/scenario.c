@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "input.h"
+#include "lang.h"
 
 /* ---- where things are in the file: iniparser keeps no line numbers ---- */
 
@@ -156,11 +157,11 @@ static const scen_key *find_key(const scen_section *s, const char *name)
 static const char *kind_name(const scen_key *k)
 {
     switch (k->kind) {
-    case KEY_REAL: return "number";
-    case KEY_INT: return "whole number";
-    case KEY_BOOL: return "true or false";
-    case KEY_CHOICE: return "one of";
-    case KEY_TEXT: return "text";
+    case KEY_REAL: return NC_("key kind", "number");
+    case KEY_INT: return NC_("key kind", "whole number");
+    case KEY_BOOL: return NC_("key kind", "true or false");
+    case KEY_CHOICE: return NC_("key kind", "one of");
+    case KEY_TEXT: return NC_("key kind", "text");
     }
     return "?";
 }
@@ -293,13 +294,14 @@ static int parse_value(const scen_key *k, const char *value, void *params,
         if (!*value || end == value || *end || errno == ERANGE || !isfinite(x)) {
             const char *hint = "";
             if (strchr(value, '%'))
-                hint = " (write percentages as fractions: 5% is 0.05)";
+                /* xgettext:no-c-format */
+                hint = N_(" (write percentages as fractions: 5% is 0.05)");
             else if (k->kind == KEY_INT && strchr(value, '.'))
-                hint = " (no decimals here)";
+                hint = N_(" (no decimals here)");
             return diag_set(d, DIAG_USAGE,
                             "%s %s = '%s': expected a %s from %s%s%s%s", where,
-                            k->name, value, kind_name(k), range,
-                            *unit ? " " : "", unit, hint);
+                            k->name, value, trc(lang_ui(), "key kind", kind_name(k)), range,
+                            *unit ? " " : "", unit, tr(lang_ui(), hint));
         }
         int below = (k->flags & KEY_MIN_OPEN) ? x <= k->min : x < k->min;
         int above = (k->flags & KEY_MAX_OPEN) ? x >= k->max : x > k->max;
@@ -340,7 +342,7 @@ static int parse_value(const scen_key *k, const char *value, void *params,
         const char *near = diag_nearest(value, k->choices);
         char suggestion[160] = "";
         if (near)
-            snprintf(suggestion, sizeof suggestion, " (did you mean '%s'?)", near);
+            snprintf(suggestion, sizeof suggestion, tr(lang_ui(), " (did you mean '%s'?)"), near);
         return diag_set(d, DIAG_USAGE, "%s %s = '%s': expected one of %s%s",
                         where, k->name, value, range, suggestion);
     }

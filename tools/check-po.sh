@@ -8,7 +8,9 @@
 #   3. every msgid of the code is in po/zh_CN.po, translated, not fuzzy; no
 #      msgid of po/zh_CN.po is missing from the code (a stale translation);
 #   4. run, compare, sweep, explain (every shipped scenario), report and
-#      lesson with --lang zh print no English sentence.
+#      lesson with --lang zh print no English sentence;
+#   5. a few bad scenarios (scenarios/bad) under LANG=zh_CN.UTF-8, and with
+#      --lang zh, fail with exit status 2 and their error in Chinese.
 #
 # An "English sentence" is three or more ASCII words in a row (letters
 # only, separated by spaces, a comma, colon or semicolon allowed after a
@@ -79,20 +81,49 @@ perl -CSD -0777 -ne '
 sed -n 's/^description *= *//p' $S/*.ini $S/lessons/*.ini | sort -u >"$tmp/descriptions.txt"
 DESCRIPTIONS=$tmp/descriptions.txt
 export DESCRIPTIONS
-perl -CSD -ne '
-    BEGIN {
-        %allow = map { $_ => 1 } split / /, $ENV{ALLOW};
-        open my $d, "<:encoding(UTF-8)", $ENV{DESCRIPTIONS} or die;
-        @desc = sort { length $b <=> length $a } grep { length } map { chomp; $_ } <$d>;
-    }
-    my $line = $_;
-    for my $t (@desc) { s/\Q$t\E/ /g }
-    s{\S*(?:[\d/_=@]|--|\w\.\w)\S*}{ }g;
-    s{\b(\w+)\b}{$allow{$1} ? " " : $1}ge;
-    while (/(?<![A-Za-z])([A-Za-z]+(?:[,;:]?[ ]+[A-Za-z]+){2,})/g) {
-        print "$ARGV:$.: $1    <- $line"; $found = 1
-    }
-    END { exit($found ? 1 : 0) }' "$tmp/console.txt" "$tmp/pages.txt" >"$tmp/english.txt" ||
+# english FILE...: prints each English sentence in FILEs (file:line: sentence <- line); fails when any
+english() {
+    perl -CSD -ne '
+        BEGIN {
+            %allow = map { $_ => 1 } split / /, $ENV{ALLOW};
+            open my $d, "<:encoding(UTF-8)", $ENV{DESCRIPTIONS} or die;
+            @desc = sort { length $b <=> length $a } grep { length } map { chomp; $_ } <$d>;
+        }
+        my $line = $_;
+        for my $t (@desc) { s/\Q$t\E/ /g }
+        s{\S*(?:[\d/_=@]|--|\w\.\w)\S*}{ }g;
+        s{\b(\w+)\b}{$allow{$1} ? " " : $1}ge;
+        while (/(?<![A-Za-z])([A-Za-z]+(?:[,;:]?[ ]+[A-Za-z]+){2,})/g) {
+            print "$ARGV:$.: $1    <- $line"; $found = 1
+        }
+        END { exit($found ? 1 : 0) }' "$@"
+}
+english "$tmp/console.txt" "$tmp/pages.txt" >"$tmp/english.txt" ||
     fail "English sentences in --lang zh output:
 $(head -30 "$tmp/english.txt")"
 echo "check-po: ok ($(sed 's/\.$//' "$tmp/msgfmt.txt"); every msgid of the code translated; no English sentence in --lang zh output)"
+
+# ---- 5. errors in the user's language ----
+# A few bad scenarios, with LANG=zh_CN.UTF-8 (and --lang zh where the command
+# takes it): the error is in Chinese (no English sentence) and the exit
+# status is still 2.  The English messages are checked word for word by
+# tests/ (scenarios/bad/*.ini against their expected messages).
+B=$S/bad
+for f in bad_boolean channel_start_after_stop churn_beta_and_mean key_twice lifecycle_order no_channel \
+    recall_after_lost section_twice spend_log_with_gamma trap_order unknown_key_suggest unknown_section_suggest \
+    wom_no_referral_channel; do
+    for cmd in "run $B/$f.ini --reps 2 --out $out/bad" "run $B/$f.ini --reps 2 --lang zh --out $out/bad" \
+        "explain $B/$f.ini --lang zh" "compare $S/restaurant.ini $B/$f.ini --reps 2 --out $out/bad"; do
+        status=0
+        # shellcheck disable=SC2086
+        LANG=zh_CN.UTF-8 LANGUAGE= LC_ALL= LC_MESSAGES= "$bin" $cmd >/dev/null 2>"$tmp/error.txt" || status=$?
+        [ "$status" -eq 2 ] || fail "LANG=zh_CN.UTF-8 retsim $cmd: exit $status, expected 2: $(cat "$tmp/error.txt")"
+        # the scenario's own error (it names the file), in Chinese
+        grep -q "$f.ini" "$tmp/error.txt" && perl -CSD -0777 -ne 'exit(/\p{Han}/ ? 0 : 1)' "$tmp/error.txt" ||
+            fail "LANG=zh_CN.UTF-8 retsim $cmd: not the scenario's error in Chinese: $(cat "$tmp/error.txt")"
+        english "$tmp/error.txt" >"$tmp/english.txt" ||
+            fail "LANG=zh_CN.UTF-8 retsim $cmd: an English sentence in the error:
+$(cat "$tmp/english.txt")"
+    done
+done
+echo "check-po: ok (errors of $B/*.ini in Chinese under LANG=zh_CN.UTF-8 and --lang zh, exit status 2)"
