@@ -223,7 +223,7 @@ static int sensitivity_run(int argc, char **argv, diag *d)
     if (o.nfiles != 1)
         return diag_set(d, DIAG_USAGE, "sensitivity takes one scenario: retsim sensitivity FILE.ini");
     int metric = MET_RETENTION_365;
-    if (o.metric && (metric = cli_metric_index(o.metric, d)) < 0)
+    if (o.metric && (metric = metric_index(o.metric, d)) < 0)
         return d->status;
     batch *b = calloc(1, sizeof *b);
     sens_param *p = calloc(SENS_MAX, sizeof *p);
