@@ -1,25 +1,17 @@
 /* retsim lesson: short lessons for a new marketing hire (../shared/DOMAIN.md
- * question 7.5).  Each lesson in scenarios/lessons/lessons.ini is a question
- * with choices and a base scenario with variants; the lesson asks, takes an
- * answer, runs the comparison exactly as `retsim compare` does (paired, the
- * same batch, runner, compare table and writers), judges the answer by what
- * the simulation measured (not by a key written in advance: when the two
- * disagree the lesson says so), then gives the takeaway and the causal chain
- * of the variant (explain). */
-#include <ctype.h>
+ * question 7.5).  The command parses the options, finds lessons.ini
+ * (--lessons, $RETSIM_LESSONS, else the data directory), checks the lesson
+ * number and the output folder, and puts the folder in place whole; what a
+ * lesson asks, runs, judges and prints is present/lesson.h's. */
 #include <getopt.h>
 #include <iniparser/iniparser.h>
-#include <limits.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "../sim/batch.h"
 #include "cli.h"
 #include "commands.h"
-#include "../sim/text.h"
 #include "outdir.h"
 #include "datadir.h"
 #include "../present/compare.h"
@@ -65,7 +57,6 @@ static int find_dir(const char *opt, char *out, size_t cap, diag *d)
                     LESSON_FILE, tried);
 }
 
-/* The lesson numbers in the file, sorted; returns how many. */
 /* ---- the command ---- */
 
 static const char *const lesson_synopsis[] = {

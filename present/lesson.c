@@ -124,6 +124,7 @@ static int file_exists(const char *path)
     return access(path, R_OK) == 0;
 }
 
+/* The lesson numbers in the file, sorted; returns how many. */
 int lesson_numbers(dictionary *ini, int *out, int max)
 {
     int n = 0;
