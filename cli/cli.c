@@ -11,6 +11,7 @@
 
 #include "commands.h"
 #include "../sim/input.h"
+#include "../present/compare.h"
 #include "../sim/lang.h"
 #include "../present/figures.h"
 #include "../sim/metrics.h"
@@ -64,39 +65,6 @@ static int parse_share(const char *opt, const char *text, double max, double *ou
                         opt, text, max, 100 * max);
     *out = v;
     return 0;
-}
-
-int cli_parse_material(const char *text, double *out, diag *d)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (!*text || end == text || *end != '%' || end[1] || errno == ERANGE || !isfinite(v)
-        || strpbrk(text, "xXpP"))
-        return diag_set(d, DIAG_USAGE,
-                        "--material '%s': expected a percentage such as 1%% (a change smaller than "
-                        "that share of the base, or for shares that many percentage points, reads "
-                        "\"no material change\")", text);
-    if (!(v > 0) || !(v < 100))
-        return diag_set(d, DIAG_USAGE, "--material %s is out of range: expected more than 0%% and "
-                                       "less than 100%%", text);
-    *out = v / 100;
-    return 0;
-}
-
-int cli_metric_index(const char *name, diag *d)
-{
-    const char *names[MET_COUNT + 1];
-    for (int m = 0; m < MET_COUNT; m++) {
-        names[m] = metric_table[m].name;
-        if (!strcmp(name, names[m]))
-            return m;
-    }
-    names[MET_COUNT] = NULL;
-    const char *near = diag_nearest(name, names);
-    diag_set(d, DIAG_USAGE, "--metric %s: no such metric%s%s%s (see metrics.csv for the names)",
-             name, near ? tr(lang_ui(), " (did you mean '") : "", near ? near : "", near ? tr(lang_ui(), "'?)") : "");
-    return -1;
 }
 
 void cli_default_out(const char *path, char *out, size_t cap)
@@ -235,7 +203,7 @@ int cli_parse(const char *verb, int argc, char **argv, int allowed, cli_opts *o,
             o->metric = optarg;
             break;
         case 'T':
-            if (cli_parse_material(optarg, &o->material, d))
+            if (compare_parse_material(optarg, &o->material, d))
                 return d->status;
             break;
         case 'R':

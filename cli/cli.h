@@ -46,9 +46,6 @@ typedef struct cli_opts {
  * 200 replications, all threads, delta 0.1.  Returns 0 or DIAG_USAGE. */
 int cli_parse(const char *verb, int argc, char **argv, int allowed, cli_opts *o, diag *d);
 
-/* --material X%: a percentage strictly between 0 and 100, the % sign
- * required (a bare 1 could mean 1 % or 100 %); *out = X / 100. */
-int cli_parse_material(const char *text, double *out, diag *d);
 
 /* out/NAME for FILE.ini or a/b/NAME.ini */
 void cli_default_out(const char *path, char *out, size_t cap);
@@ -58,7 +55,5 @@ void cli_default_out(const char *path, char *out, size_t cap);
 extern const help_option cli_help_options[];
 void cli_print_common_help(int allowed);
 
-/* Index of a metric by name, or -1 with d set (and a suggestion). */
-int cli_metric_index(const char *name, diag *d);
 
 #endif

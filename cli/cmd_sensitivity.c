@@ -10,27 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../present/figures.h"
 #include "../sim/batch.h"
 #include "../sim/lang.h"
 #include "cli.h"
 #include "commands.h"
 #include "outdir.h"
-#include "../present/output.h"
+#include "../present/sensitivity_output.h"
 
 #define SENS_MAX 250
-#define TORNADO_ROWS 15
-
-typedef struct sens_param {
-    char name[200];          /* section[.label].key */
-    char label[400];           /* name with the move, for the console */
-    char bar[300];           /* the tornado's shorter bar name: the move only when not +/- delta */
-    char note[400];          /* why a side was left out; "" when both ran */
-    double base, low, high;  /* low, high NAN when that side is impossible */
-    int low_index, high_index;   /* batch index, or -1 when that side is impossible */
-    double swing;
-    stat_summary profit_low, profit_high, metric_low, metric_high;
-} sens_param;
 
 static const char *const sensitivity_synopsis[] = {
     "retsim sensitivity FILE.ini [--delta 10%] [--metric NAME] [options]", NULL
@@ -129,18 +116,6 @@ static void add_note(sens_param *q, const char *text)
     snprintf(q->note + n, sizeof q->note - n, "%s%s", n ? "; " : "", text);
 }
 
-/* A CSV field that may hold commas or quotes. */
-static void csv_text(FILE *f, const char *text)
-{
-    fputs(",\"", f);
-    for (const char *c = text; *c; c++) {
-        if (*c == '"')
-            fputc('"', f);
-        fputc(*c, f);
-    }
-    fputc('"', f);
-}
-
 static int skip_key(const scen_key *k)
 {
     static const char *const fixed[] = { "horizon_days", "start_day", "stop_day", NULL };
@@ -158,60 +133,6 @@ static int cmp_swing(const void *a, const void *b)
     return (x < y) - (x > y);
 }
 
-static int write_outputs(const char *dir, const char *name, const char *currency,
-                         const sens_param *p, int n, const char *metric, double delta, diag *d)
-{
-    if (out_mkdirs(dir, d))
-        return d->status;
-    char tmp[4200];
-    FILE *f = out_open(dir, "sensitivity.csv", tmp, sizeof tmp, d);
-    if (!f)
-        return d->status;
-    /* an impossible side's cells are empty, and the note says why */
-    fprintf(f, "parameter,base_value,low_value,high_value,low_move,high_move,profit_change_low,"
-               "profit_change_low_ci_low,profit_change_low_ci_high,profit_change_high,"
-               "profit_change_high_ci_low,profit_change_high_ci_high,%s_change_low,%s_change_high,"
-               "swing,note\n", metric, metric);
-    for (int i = 0; i < n; i++) {
-        fprintf(f, "%s,%.10g", p[i].name, p[i].base);
-        out_csv_number(f, p[i].low);
-        out_csv_number(f, p[i].high);
-        out_csv_number(f, (p[i].low - p[i].base) / fabs(p[i].base));
-        out_csv_number(f, (p[i].high - p[i].base) / fabs(p[i].base));
-        const stat_summary *s[] = { &p[i].profit_low, &p[i].profit_high };
-        for (int j = 0; j < 2; j++) {
-            out_csv_number(f, s[j]->mean);
-            out_csv_number(f, s[j]->ci_low);
-            out_csv_number(f, s[j]->ci_high);
-        }
-        out_csv_number(f, p[i].metric_low.mean);
-        out_csv_number(f, p[i].metric_high.mean);
-        out_csv_number(f, p[i].swing);
-        csv_text(f, p[i].note);
-        fputc('\n', f);
-    }
-    if (out_commit(f, tmp, dir, "sensitivity.csv", d))
-        return d->status;
-    f = out_open(dir, "tornado.csv", tmp, sizeof tmp, d);
-    if (!f)
-        return d->status;
-    /* the label (the key and how far it moved) is the bar's name; a side
-     * that could not move is an empty cell, which gnuplot leaves undrawn */
-    fputs("parameter,profit_change_down,profit_change_up,base_value,down_value,up_value\n", f);
-    for (int i = 0; i < n && i < TORNADO_ROWS; i++) {
-        fputs(p[i].bar, f);
-        out_csv_number(f, p[i].profit_low.mean);
-        out_csv_number(f, p[i].profit_high.mean);
-        out_csv_number(f, p[i].base);
-        out_csv_number(f, p[i].low);
-        out_csv_number(f, p[i].high);
-        fputc('\n', f);
-    }
-    if (out_commit(f, tmp, dir, "tornado.csv", d))
-        return d->status;
-    return figures_tornado(dir, name, delta, currency, LANG_EN, PLOT_PNG, d);
-}
-
 static int sensitivity_run(int argc, char **argv, diag *d)
 {
     cli_opts o;
@@ -224,7 +145,7 @@ static int sensitivity_run(int argc, char **argv, diag *d)
     if (o.nfiles != 1)
         return diag_set(d, DIAG_USAGE, "sensitivity takes one scenario: retsim sensitivity FILE.ini");
     int metric = MET_RETENTION_365;
-    if (o.metric && (metric = cli_metric_index(o.metric, d)) < 0)
+    if (o.metric && (metric = metric_index(o.metric, d)) < 0)
         return d->status;
     batch *b = calloc(1, sizeof *b);
     sens_param *p = calloc(SENS_MAX, sizeof *p);
@@ -335,30 +256,11 @@ static int sensitivity_run(int argc, char **argv, diag *d)
         status = d->status;
         goto done;
     }
-    if ((status = write_outputs(od->path, scen_name(sc), scen_currency(sc), p, np, metric_table[metric].name, o.delta, d))
+    if ((status = sensitivity_write(od->path, scen_name(sc), scen_currency(sc), p, np, metric_table[metric].name, o.delta, d))
         || (status = outdir_commit(od, d)))
         goto done;
-    if (!o.quiet) {
-        stat_summary base = stat_vec_get(res->scen[0].metric, MET_PROFIT);
-        printf("%s: profit %.0f; each parameter moved %g %% down / up, whole numbers by the\n"
-               "nearest whole step at least that (%d replications, paired); change in profit:\n",
-               scen_name(sc), base.mean, 100 * o.delta, res->reps);
-        for (int i = 0; i < np && i < 10; i++) {
-            char lo[32] = "n/a", hi[32] = "n/a";
-            if (!isnan(p[i].profit_low.mean))
-                snprintf(lo, sizeof lo, "%+.0f", p[i].profit_low.mean);
-            if (!isnan(p[i].profit_high.mean))
-                snprintf(hi, sizeof hi, "%+.0f", p[i].profit_high.mean);
-            printf("  %-70s %10s / %s\n", p[i].label, lo, hi);
-        }
-        int noted = 0;
-        for (int i = 0; i < np; i++)
-            noted += p[i].note[0] != '\0';
-        if (noted)
-            printf("  %d parameter%s moved one way only (n/a): see the note column of sensitivity.csv\n",
-                   noted, noted == 1 ? "" : "s");
-        printf("  wrote %s/ (sensitivity.csv, tornado.csv, tornado.png)\n", outdir);
-    }
+    if (!o.quiet)
+        sensitivity_print(scen_name(sc), res, p, np, o.delta, outdir);
 done:
     run_result_free(res);
     if (b)

@@ -1,5 +1,6 @@
 #include "compare.h"
 
+#include <errno.h>
 #include <gsl/gsl_cdf.h>
 #include <jansson.h>
 #include <math.h>
@@ -348,4 +349,22 @@ void compare_print_verdicts(FILE *f, const batch *b, const compare_table *t, lan
                     liab->mean, scen_currency(b->sc[0]));
         }
     }
+}
+
+int compare_parse_material(const char *text, double *out, diag *d)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (!*text || end == text || *end != '%' || end[1] || errno == ERANGE || !isfinite(v)
+        || strpbrk(text, "xXpP"))
+        return diag_set(d, DIAG_USAGE,
+                        "--material '%s': expected a percentage such as 1%% (a change smaller than "
+                        "that share of the base, or for shares that many percentage points, reads "
+                        "\"no material change\")", text);
+    if (!(v > 0) || !(v < 100))
+        return diag_set(d, DIAG_USAGE, "--material %s is out of range: expected more than 0%% and "
+                                       "less than 100%%", text);
+    *out = v / 100;
+    return 0;
 }

@@ -45,6 +45,10 @@ const char *compare_verdict_key(compare_verdict_id v);
 compare_verdict_id compare_verdict_parse(const char *text);
 /* "1 % of the base" / "0.5 pp" for metric m under the override. */
 void compare_material_text(char *buf, size_t cap, int m, double material_override, lang_id lang);
+/* --material X%: a percentage strictly between 0 and 100, the % sign
+ * required (a bare 1 could mean 1 % or 100 %); *out = X / 100.  Here, not
+ * in cli/, because a lesson file's material key is read the same way. */
+int compare_parse_material(const char *text, double *out, diag *d);
 
 /* From one paired run of every scenario. */
 void compare_from_paired(compare_table *t, const run_result *res);

@@ -1,5 +1,6 @@
 #include "metrics.h"
 #include "lang.h"
+#include "diag.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -218,4 +219,20 @@ void rep_free(rep_result *r)
     for (int c = 0; c < CUR_COUNT; c++)
         free(r->curve[c]);
     free(r);
+}
+
+int metric_index(const char *name, diag *d)
+{
+    const char *names[MET_COUNT + 1];
+    for (int m = 0; m < MET_COUNT; m++) {
+        names[m] = metric_table[m].name;
+        if (!strcmp(name, names[m]))
+            return m;
+    }
+    names[MET_COUNT] = NULL;
+    const char *near = diag_nearest(name, names);
+    diag_set(d, DIAG_USAGE, "--metric %s: no such metric%s%s%s (see metrics.csv for the names)",
+             name, near ? tr(lang_ui(), " (did you mean '") : "", near ? near : "",
+             near ? tr(lang_ui(), "'?)") : "");
+    return -1;
 }

@@ -80,6 +80,9 @@ extern const metric_info metric_table[MET_COUNT];
 
 /* Metric m's label, plain words and meaning in language lang, from the
  * catalogue (sim/lang.h); the name where the table has no label. */
+/* Index of a metric by name, or -1 with d set (and a suggestion); the
+ * lookup of --metric and of a lesson file's metric keys. */
+int metric_index(const char *name, struct diag *d);
 const char *metric_label(int m, lang_id lang);
 const char *metric_plain(int m, lang_id lang);
 const char *metric_meaning(int m, lang_id lang);

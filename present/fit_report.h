@@ -1,0 +1,65 @@
+/* fit_report: what `retsim fit` writes and prints from a fitted
+ * transaction log (fitted.ini, customers.csv, the recall list at_risk.csv
+ * and gone.csv, the tracking, frequency, holdout and stickiness figures,
+ * summary.json, the summary on stdout).  The command (cli/cmd_fit.c) reads
+ * the log, fits, and puts the output folder in place; the state it fills is
+ * declared here because the writers read all of it. */
+#ifndef RETSIM_FIT_REPORT_H
+#define RETSIM_FIT_REPORT_H
+
+#include "../fit/btyd.h"
+#include "../fit/survivors.h"
+#include "../fit/translog.h"
+#include "../sim/diag.h"
+
+/* What the user asked of the fit (the writers read the file name, the
+ * period and the recall list's band and length). */
+typedef struct fit_opts {
+    translog_opts log;
+    const char *holdout_from;
+    double period_days;
+    const char *period_name;
+    const char *out;
+    const char *survivors;
+    const char *file;
+    int quiet;
+    double alive_floor, alive_ceiling; /* the recall list's P(alive) band */
+    int top;                           /* rows of at_risk.csv */
+    int force;               /* --force: write into a folder that is not a retsim output */
+} fit_opts;
+
+/* The fit of one log, filled by the command and read by the writers. */
+typedef struct fit_state {
+    const fit_opts *o;
+    translog *log;
+    cust_summary *cs;
+    int n;                    /* customers with a first purchase in the calibration span */
+    int cal_end;              /* last day of the calibration span */
+    int holdout_days;         /* 0 without a holdout */
+    double horizon_periods;   /* for expected purchases */
+    bgnbd_fit bg;
+    gg_fit gg;
+    double top20;
+    double holdout_error;     /* relative error of total holdout repeat purchases */
+    double holdout_actual, holdout_predicted;
+} fit_state;
+
+/* The recall list's counts, for summary.json and the summary printed. */
+typedef struct recall_totals {
+    int repeat_buyers, slipping, listed, gone;
+    double slipping_value, listed_value, gone_value_then;
+} recall_totals;
+
+/* Every output file into dir; rt is filled. */
+int fit_report_write(const char *dir, fit_state *s, recall_totals *rt, diag *d);
+/* The summary on stdout, naming outdir (where the folder was put). */
+void fit_report_print(const fit_state *s, const recall_totals *rt, const char *outdir);
+
+/* --survivors: sbg.csv (the data and the fit, projected as many periods
+ * again), sbg.png, summary.json and fitted.ini into outdir; path is the
+ * file fitted, as written into them. */
+int fit_report_write_survivors(const char *outdir, const char *path, const surv_table *t,
+                               const sbg_fit *fits, diag *d);
+void fit_report_print_survivors(const surv_table *t, const sbg_fit *fits, const char *outdir);
+
+#endif
