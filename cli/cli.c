@@ -211,7 +211,7 @@ int cli_parse(const char *verb, int argc, char **argv, int allowed, cli_opts *o,
             break;
         case 'L': {
             lang_id lang;
-            if (lang_parse(optarg, &lang, d))
+            if (cli_parse_lang(optarg, &lang, d))
                 return d->status;
             o->lang = (int)lang;
             break;
@@ -244,5 +244,13 @@ int cli_parse(const char *verb, int argc, char **argv, int allowed, cli_opts *o,
     }
     o->run.progress = !o->quiet && isatty(STDERR_FILENO);
     o->run.precision = o->precision;
+    return 0;
+}
+
+int cli_parse_lang(const char *text, lang_id *out, diag *d)
+{
+    if (lang_from_code(text, out))
+        return diag_set(d, DIAG_USAGE, "--lang %s: supported languages are en and zh", text);
+    lang_set_ui(*out);
     return 0;
 }

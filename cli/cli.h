@@ -5,6 +5,7 @@
 #define RETSIM_CLI_H
 
 #include "../sim/diag.h"
+#include "../sim/lang.h"
 #include "help.h"
 #include "../sim/runner.h"
 
@@ -55,5 +56,9 @@ void cli_default_out(const char *path, char *out, size_t cap);
 extern const help_option cli_help_options[];
 void cli_print_common_help(int allowed);
 
+
+/* --lang: "en" or "zh" (DIAG_USAGE naming the supported ones otherwise); the
+ * language chosen is also the UI language (sim/lang.h) from then on. */
+int cli_parse_lang(const char *text, lang_id *out, diag *d);
 
 #endif

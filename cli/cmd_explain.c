@@ -49,7 +49,7 @@ static int explain_run(int argc, char **argv, diag *d)
     while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         switch (c) {
         case 'L':
-            if (lang_parse(optarg, &lang, d))
+            if (cli_parse_lang(optarg, &lang, d))
                 return d->status;
             break;
         case 'S':

@@ -135,7 +135,7 @@ static int lesson_run(int argc, char **argv, diag *d)
             answer = optarg;
             break;
         case 'L':
-            if (lang_parse(optarg, &lang, d))
+            if (cli_parse_lang(optarg, &lang, d))
                 return d->status;
             break;
         case 'r':

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "../present/figures.h"
 #include "../sim/interrupt.h"
@@ -50,7 +51,7 @@ static int report_run(int argc, char **argv, diag *d)
             const char *v = a[6] == '=' ? a + 7 : (i + 1 < argc ? argv[++i] : NULL);
             if (!v)
                 return diag_set(d, DIAG_USAGE, "--lang needs a value: en or zh");
-            if (lang_parse(v, &lang, d))
+            if (cli_parse_lang(v, &lang, d))
                 return d->status;
         } else if (a[0] == '-' && a[1]) {
             return diag_set(d, DIAG_USAGE, "unknown option '%s' (see retsim report --help)", a);

@@ -32,15 +32,14 @@ const char *lang_tag(lang_id lang)
     return tags[lang == LANG_ZH ? LANG_ZH : LANG_EN];
 }
 
-int lang_parse(const char *text, lang_id *out, diag *d)
+int lang_from_code(const char *code, lang_id *out)
 {
     for (int l = LANG_EN; l <= LANG_ZH; l++)
-        if (!strcmp(text, codes[l])) {
+        if (!strcmp(code, codes[l])) {
             *out = (lang_id)l;
-            lang_set_ui(*out);
             return 0;
         }
-    return diag_set(d, DIAG_USAGE, "--lang %s: supported languages are en and zh", text);
+    return -1;
 }
 
 lang_id lang_default(void)

@@ -10,13 +10,12 @@
 #ifndef RETSIM_LANG_H
 #define RETSIM_LANG_H
 
-#include "diag.h"
-
 typedef enum { LANG_EN = 0, LANG_ZH = 1 } lang_id;
 
-/* "en" or "zh"; DIAG_USAGE naming the supported ones otherwise.  A language
- * parsed (a command's --lang) is also the UI language from then on. */
-int lang_parse(const char *text, lang_id *out, diag *d);
+/* The language of a code, "en" or "zh" (*out set, 0), or -1 for any other.
+ * (The engine library's error path, sim/diag.c, writes through tr(): so
+ * this knows nothing of diag; cli_parse_lang reports a bad --lang.) */
+int lang_from_code(const char *code, lang_id *out);
 
 /* The language's code, as --lang and lessons.ini's KEY_en / KEY_zh write it
  * ("en", "zh"), and its BCP 47 tag for an HTML page ("en", "zh-CN"). */
@@ -30,8 +29,8 @@ lang_id lang_default(void);
 
 /* The process's UI language: the one error messages (diag_set) and warnings
  * on stderr are written in.  LANG_EN until set: main() sets it to
- * lang_default() before any command runs, and lang_parse() to a command's
- * --lang. */
+ * lang_default() before any command runs, and cli_parse_lang() to a
+ * command's --lang. */
 lang_id lang_ui(void);
 void lang_set_ui(lang_id lang);
 

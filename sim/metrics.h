@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 
+#include "diag.h"
 #include "lang.h"
 
 typedef enum {
