@@ -127,7 +127,9 @@ test-plots: $(BUILD)/test_plot
 # A fresh machine simulated with shims for dpkg-query and apt-get: the test
 # packages are installed before any test file compiles, and make demo asks
 # for the build packages only (tests/fresh_machine.sh).
-test-fresh:
+# It compiles with the real headers, so it waits for the real installs (under
+# make -j2 it would otherwise race them on a fresh machine).
+test-fresh: | $(TDEPS_STAMP)
 	@echo "retsim: checking the install order on a simulated fresh machine (tests/fresh_machine.sh)"
 	@sh tests/fresh_machine.sh
 

@@ -62,6 +62,18 @@ typedef struct visit_ctx {
     double signal;
 } visit_ctx;
 
+/* An existing customer as they stand on the as-of date of a fitted base
+ * (`retsim fit`, issue 11), in days.  The four numbers are the sufficient
+ * statistics of the purchase models of fit/ (Fader, Hardie and Lee 2005):
+ * repeat purchases x, the age of the last purchase t_x and the age T, plus
+ * the mean value zbar of the repeat purchases for Gamma-Gamma spend. */
+typedef struct customer_history {
+    int repeat_purchases;  /* x: purchases after the first */
+    double last_age;       /* t_x: days from the first purchase to the last (0 when x = 0) */
+    double age;            /* T: days from the first purchase to the as-of date (>= t_x) */
+    double mean_spend;     /* zbar: mean value of the repeat purchases (0 when x = 0) */
+} customer_history;
+
 /* What explain() may know of the business around the customer (the
  * engine's [economics] and [scenario]), for lifetime value. */
 typedef struct model_explain_env {
@@ -131,6 +143,20 @@ typedef struct model_type {
      * scenario's absolute amounts do silently.  Returns 1 with msg filled, or
      * 0.  Deterministic: the same parameters, the same answer. */
     int (*advise)(const void *params, char *msg, size_t cap);
+
+    /* Optional (NULL: the model cannot start from a fitted customer base):
+     * an existing customer's hidden traits drawn into state from their
+     * posterior given their own history h under the model's parameters
+     * (documented in the model's file), as customer_init does for a new
+     * one.  Returns 1 when the customer is drawn alive on the as-of date, 0
+     * when already gone.  *next_days: days from the as-of date to their next
+     * purchase, INFINITY when they will make none (gone, or dropping out
+     * before it).  Everything after that purchase runs through the usual
+     * hooks (experience() at purchase number repeat_purchases + 2, then
+     * draw_interval), so the three levers act on an existing customer as on
+     * a new one. */
+    int (*customer_from_history)(const void *params, const customer_history *h, double *state,
+                                 double *next_days, gsl_rng *r);
 } model_type;
 
 #endif
