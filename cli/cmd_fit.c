@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../fit/btyd.h"
@@ -21,6 +22,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "outdir.h"
+#include "../present/fit_forward.h"
 #include "../present/fit_report.h"
 #include "../sim/input.h"
 
@@ -48,7 +50,15 @@ static const help_option fit_options[] = {
     { "--date COL", "purchase date column (default: detected)", 0 },
     { "--amount COL", "amount column (default: detected)", 0 },
     { "--date-format FMT", "e.g. %Y-%m-%d, %d/%m/%Y (default: detected)", 0 },
-    { "--holdout-from D", "fit on purchases before date D, check predictions on the rest", 0 },
+    { "--holdout-from D", "fit on purchases before date D, check predictions on the rest (also by "
+                          "simulating the forward baseline over them)", 0 },
+    { "--as-of D", "the day the forward baseline starts from (default: the log's last day; not before "
+                   "its last purchase, not in the future)", 0 },
+    { "--model M", "the purchase model of the forward baseline: bgnbd, mbgnbd, pareto_nbd (default: "
+                   "the best by holdout error, else by BIC)", 0 },
+    { "--horizon-days N", "days the forward baseline projects (default 365; with a holdout, its length)", 0 },
+    { "--param-uncertainty U", "hessian: write param_draws.csv, the fit's sampling distribution, for the "
+                               "forward run's intervals; off: none (default hessian)", 0 },
     { "--period P", "day, week or month: the time unit of the fit (default week)", 0 },
     { "--max-bad S", "refuse when more than this share of rows is unreadable (default 5%)", 0 },
     { "--max-input-size S", "largest transaction file read (default 2G; e.g. 8G)", 0 },
@@ -76,7 +86,10 @@ static const help_page fit_help = {
     .writes = "writes: summary.json, customers.csv, at_risk.csv (the recall list), gone.csv, "
               "rfm.csv, cohorts.csv/.png, interpurchase.csv, stickiness.csv/.png, tracking.csv/.png, "
               "frequency.csv/.png (customers by repeat purchases, data against the fit), holdout.csv/.png "
-              "(with --holdout-from) and fitted.ini (run it: retsim run DIR/fitted.ini)",
+              "(with --holdout-from), holdout_by_frequency.csv/.png (the forward baseline simulated over "
+              "the holdout), models.csv (every purchase model compared), customers_base.csv (every "
+              "customer as they stand on the as-of date), param_draws.csv, replay.ini (the history "
+              "re-simulated) and fitted.ini (the forward baseline: retsim run DIR/fitted.ini)",
     .examples = fit_examples,
 };
 
@@ -91,7 +104,9 @@ static int parse_fit_opts(int argc, char **argv, fit_opts *o, int *help, diag *d
         { "alive-floor", required_argument, 0, 'L' }, { "alive-ceiling", required_argument, 0, 'U' },
         { "top", required_argument, 0, 'N' },
         { "help", no_argument, 0, 'h' }, { "force", no_argument, 0, 'f' },
-        { "max-input-size", required_argument, 0, 'Z' }, { 0, 0, 0, 0 }
+        { "max-input-size", required_argument, 0, 'Z' }, { "as-of", required_argument, 0, 'T' },
+        { "model", required_argument, 0, 'M' }, { "horizon-days", required_argument, 0, 'Y' },
+        { "param-uncertainty", required_argument, 0, 'u' }, { 0, 0, 0, 0 }
     };
     memset(o, 0, sizeof *o);
     input_set_max_bytes(0);
@@ -101,6 +116,8 @@ static int parse_fit_opts(int argc, char **argv, fit_opts *o, int *help, diag *d
     o->alive_floor = RECALL_ALIVE_FLOOR;
     o->alive_ceiling = RECALL_ALIVE_CEILING;
     o->top = RECALL_TOP;
+    o->horizon_days = 365;
+    o->param_uncertainty = "hessian";
     *help = 0;
     int c;
     opterr = 0;
@@ -164,6 +181,25 @@ static int parse_fit_opts(int argc, char **argv, fit_opts *o, int *help, diag *d
             o->top = (int)v;
             break;
         }
+        case 'T': o->as_of = optarg; break;
+        case 'M': o->model = optarg; break;
+        case 'u':
+            if (strcmp(optarg, "hessian") && strcmp(optarg, "off"))
+                return diag_set(d, DIAG_USAGE, "--param-uncertainty %s: expected hessian or off", optarg);
+            o->param_uncertainty = optarg;
+            break;
+        case 'Y': {
+            char *end;
+            errno = 0;
+            long v = strtol(optarg, &end, 10);
+            if (end == optarg || *end || errno || v < 1 || v > 3650)
+                return diag_set(d, DIAG_USAGE,
+                                "--horizon-days %s: expected a whole number of days from 1 to 3650 "
+                                "(default 365)",
+                                optarg);
+            o->horizon_days = (int)v;
+            break;
+        }
         case 'Z':
             if (input_max_size_option(optarg, d))
                 return d->status;
@@ -180,6 +216,10 @@ static int parse_fit_opts(int argc, char **argv, fit_opts *o, int *help, diag *d
                         "--alive-floor %g must be below --alive-ceiling %g: customers between the two "
                         "make the recall list",
                         o->alive_floor, o->alive_ceiling);
+    if (o->as_of && o->holdout_from)
+        return diag_set(d, DIAG_USAGE,
+                        "--as-of and --holdout-from: give one; with a holdout the forward baseline "
+                        "starts on the day before it");
     if (o->survivors) {
         if (optind < argc)
             return diag_set(d, DIAG_USAGE, "with --survivors, no transaction file: unexpected '%s'",
@@ -207,6 +247,33 @@ static int fit_transactions(const fit_opts *o, const char *outdir, diag *d)
     if (!s.log)
         return d->status;
     s.cal_end = s.log->max_day;
+    if (o->as_of) {
+        int day;
+        const char *fmt = o->log.date_format ? o->log.date_format : "%Y-%m-%d";
+        if (translog_parse_date(o->as_of, fmt, &day)) {
+            status = diag_set(d, DIAG_USAGE, "--as-of %s: expected a date like 1998-06-30 (format %s)",
+                              o->as_of, fmt);
+            goto done;
+        }
+        if (day < s.log->max_day) {
+            int y, m, dd;
+            translog_civil_from_days(s.log->max_day, &y, &m, &dd);
+            status = diag_set(d, DIAG_USAGE,
+                              "--as-of %s is before the log's last purchase (%04d-%02d-%02d): the baseline "
+                              "would ignore what the log already knows; give a later date, or use "
+                              "--holdout-from to fit on the earlier purchases and check the later ones",
+                              o->as_of, y, m, dd);
+            goto done;
+        }
+        if ((long)day > (long)(time(NULL) / 86400)) {
+            status = diag_set(d, DIAG_USAGE,
+                              "--as-of %s is in the future: the customers can only be known as they stand "
+                              "today or earlier",
+                              o->as_of);
+            goto done;
+        }
+        s.cal_end = day;
+    }
     if (o->holdout_from) {
         int day;
         const char *fmt = o->log.date_format ? o->log.date_format : "%Y-%m-%d";
@@ -241,12 +308,26 @@ static int fit_transactions(const fit_opts *o, const char *outdir, diag *d)
     for (int i = 0; i < s.log->ncust; i++)
         if (s.cs[i].T > 0)
             fit_cs[s.n++] = s.cs[i];
-    status = bgnbd_fit_run(fit_cs, s.n, &s.bg, d);
-    if (!status)
+    /* every purchase model, the forward baseline's chosen among them; the
+     * recall list and the other scores stay BG/NBD's (fit_report.c) */
+    status = fit_forward_models(&s, fit_cs, s.n, d);
+    if (!status) {
+        for (int i = 0; i < s.nfits; i++)
+            if (!strcmp(s.fits[i].type->name, "bgnbd"))
+                purchase_fit_to_bgnbd(&s.fits[i], &s.bg);
         status = gg_fit_run(fit_cs, s.n, &s.gg, d);
+    }
     free(fit_cs);
     if (status)
         goto done;
+    /* new customers of the forward baseline: first purchases a day over
+     * the last FIT_RECENT_DAYS days up to the as-of date */
+    int recent = 0;
+    for (int i = 0; i < s.log->ncust; i++) {
+        int d0 = s.log->day[s.log->first[i]];
+        recent += d0 <= s.cal_end && d0 > s.cal_end - FIT_RECENT_DAYS;
+    }
+    s.new_per_day = recent / (double)FIT_RECENT_DAYS;
     /* all fitted: only now is anything written, into a folder put in place whole */
     outdir_txn *od = outdir_begin(outdir, o->force, d);
     if (!od) {

@@ -122,12 +122,16 @@ static void birthday_after_decision(const void *params, double *st, const visit_
                                     next_visit *n, gsl_rng *r, const promo_services *s)
 {
     (void)params;
-    (void)n;
-    if (v->purchase_no != 1)
+    /* the birth month is drawn once, at the first visit the simulation
+     * sees: a new customer's first purchase, or an existing customer's
+     * standing on the as-of date of a fitted base (then the first month to
+     * open is the first after that date) */
+    if (st[ST_BIRTH_MONTH] != 0)
         return;
     int month = (int)(12 * gsl_rng_uniform(r));
     st[ST_BIRTH_MONTH] = month + 1;
-    s->schedule(s->ctx, next_birth_month(v->t, month) * BIRTHDAY_DAYS_PER_MONTH, EVENT_MONTH_OPENS);
+    double from = v->t > n->from ? v->t : n->from;
+    s->schedule(s->ctx, next_birth_month(from, month) * BIRTHDAY_DAYS_PER_MONTH, EVENT_MONTH_OPENS);
 }
 
 static void birthday_on_event(const void *params, double *st, calendar_event *ev, gsl_rng *r,

@@ -100,6 +100,8 @@ static void recall_after_decision(const void *params, double *state, const visit
     if (!rp->enabled || !(n->next - v->t > rp->day))
         return;
     double when = v->t + rp->day;
+    if (when < n->from)
+        return;     /* due before the as-of date of a fitted base: history, not sent */
     if (when < n->horizon) {
         s->touch(s->ctx, when, rp->cost);
         s->count(s->ctx, MET_REMINDERS, 1);

@@ -305,7 +305,14 @@ void compare_print_verdicts(FILE *f, const batch *b, const compare_table *t, lan
 {
     const scenario_params *sp = scen_get(b->sc[0], &section_scenario);
     int ret = sp->horizon_days > 365 ? MET_RETENTION_365 : MET_RETENTION_90;
-    const int key[] = { MET_PROFIT, MET_REVENUE, MET_NEW_CUSTOMERS, ret, MET_REPEAT_RATE, MET_CLV };
+    const int key_new[] = { MET_PROFIT, MET_REVENUE, MET_NEW_CUSTOMERS, ret, MET_REPEAT_RATE, MET_CLV };
+    /* a fitted base: what its existing customers do comes first, the new
+     * customers' metrics only when some arrive */
+    const int key_base[] = { MET_PROFIT, MET_REVENUE, MET_BASE_PURCHASES, MET_BASE_RETURNING,
+                             MET_BASE_ALIVE_END, MET_NEW_CUSTOMERS, MET_REPEAT_RATE };
+    int based = !isnan(t->value[0][MET_BASE_CUSTOMERS].mean);
+    const int *key = based ? key_base : key_new;
+    size_t nkey = based ? (t->value[0][MET_NEW_CUSTOMERS].mean > 0 ? 7 : 5) : 6;
     fprintf(f, tr(lang, "variants against %s, %d replications%s:\n"), scen_name(b->sc[0]), t->reps,
             t->paired ? tr(lang, ", paired (common random numbers)") : tr(lang, ", independent seeds"));
     char rel_text[64], pp_text[64];
@@ -321,7 +328,7 @@ void compare_print_verdicts(FILE *f, const batch *b, const compare_table *t, lan
         int np = engine_promotions(b->e[k], names, desc, 16, lang);
         for (int i = 0; i < np; i++)
             fprintf(f, "  %s %s\n", tr(lang, "applied:"), desc[i]);
-        for (size_t i = 0; i < sizeof key / sizeof key[0]; i++) {
+        for (size_t i = 0; i < nkey; i++) {
             int m = key[i];
             double rel, lo, hi;
             compare_relative(t, k, m, &rel, &lo, &hi);

@@ -106,14 +106,18 @@ int figures_run(const char *dir, const char *name, const char *currency, lang_id
           .legend = tr(lang, "as the business sees it (lost after lost_after silent days)") },
     };
     int nret = csv_has_rows(dir, "observed_retention.csv") ? 2 : 1;
-    if (curve_bands(dir, ret, ret_curves, nret, "age_days", d))
+    /* retention by age, cohorts and purchases per customer are about the
+     * customers won within the horizon: a fitted base with no new customers
+     * ([base], a closed cohort) has none to draw, and gets no such plot */
+    int has_new = csv_has_rows(dir, "retention.csv");
+    if (has_new && curve_bands(dir, ret, ret_curves, nret, "age_days", d))
         return d->status;
     snprintf(title, sizeof title, "%s: %s", name,
              tr(lang, /* xgettext:no-c-format */ "retention by customer age (mean and 95 % CI)"));
     plot_spec pr = { "retention", PLOT_LINES_BANDS, fmt, title,
                      tr(lang, "customer age (days since first purchase)"),
                      tr(lang, "share of customers (0-1)"), ret, nret, 0, NULL, 0, 1 };
-    if (figures_render(dir, &pr, fmt, lang, d))
+    if (has_new && figures_render(dir, &pr, fmt, lang, d))
         return d->status;
 
     /* profit.csv: by day, the cumulative curves */
@@ -159,6 +163,8 @@ int figures_run(const char *dir, const char *name, const char *currency, lang_id
      * purchase): on the scale it would wash every later month out to the
      * palest colour, so the scale is fitted to months 1+ and month 0 is
      * drawn in the top colour. */
+    if (!has_new)
+        return 0;
     plot_series coh = { "cohorts.csv",
                         .legend = tr(lang, "share of cohort buying (scale from month 1; month 0 = 1)") };
     /* a heat map takes the whole matrix: its first columns only have to be there */
@@ -221,7 +227,9 @@ int figures_compare(const char *dir, const char *const *names, const char subdir
           tr(lang, /* xgettext:no-c-format */ "Active customers: base against variants (95 % CI)"),
           tr(lang, "day"), tr(lang, "active customers (people)"), act, n, 0, NULL, 0, 0 },
     };
-    for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++)
+    /* no customers won within the horizon (a closed fitted base): no retention by age */
+    size_t first = csv_has_rows(dir, csv[0][0]) ? 0 : 1;
+    for (size_t i = first; i < sizeof specs / sizeof specs[0]; i++)
         if (figures_render(dir, &specs[i], fmt, lang, d))
             return d->status;
     if (!paired || n < 2)

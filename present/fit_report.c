@@ -13,6 +13,7 @@
 
 #include "describe.h"
 #include "figures.h"
+#include "fit_forward.h"
 #include "output.h"
 
 /* value at stake is reckoned over the next year, whatever the fit's period */
@@ -359,7 +360,12 @@ static int write_holdout(const char *dir, fit_state *s, diag *d)
     return figures_render(dir, &sp, PLOT_PNG, LANG_EN, d);
 }
 
-static int write_fitted_ini(const char *dir, fit_state *s, diag *d)
+/* replay.ini: the fitted model re-simulating the log's own history from its
+ * first day, customers arriving at the rate they did: a check that the fit
+ * reproduces the data (tests compare its purchases with the log's).  The
+ * what-if baseline is fitted.ini, which starts from today's customers
+ * (present/fit_forward.c). */
+static int write_replay_ini(const char *dir, fit_state *s, diag *d)
 {
     const translog *t = s->log;
     /* acquisition as observed: the first purchases' days in the calibration span */
@@ -374,15 +380,15 @@ static int write_fitted_ini(const char *dir, fit_state *s, diag *d)
     int acq_days = first_hi - first_lo + 1;
     int horizon = t->max_day - t->min_day + 1;
     char tmp[4200];
-    FILE *f = out_open(dir, "fitted.ini", tmp, sizeof tmp, d);
+    FILE *f = out_open(dir, "replay.ini", tmp, sizeof tmp, d);
     if (!f)
         return d->status;
     fprintf(f, "; Fitted by `retsim fit %s` (BG/NBD and Gamma-Gamma by maximum likelihood).\n"
                "; %d customers, first purchases over %d days; the fit's time unit is the %s.\n"
-               "; Set [economics] to your margins, then try promotions on it:\n"
-               ";   retsim run fitted.ini; retsim compare fitted.ini my_idea.ini (base = fitted.ini)\n\n",
+               "; The log's history re-simulated from its first day, to check the fit against\n"
+               "; the data; for what-ifs from today's customers use fitted.ini.\n\n",
             s->o->file, s->n, acq_days, s->o->period_name);
-    fprintf(f, "[scenario]\nname = fitted\ndescription = \"Baseline fitted to %s\"\nhorizon_days = %d\n\n",
+    fprintf(f, "[scenario]\nname = replay\ndescription = \"The history of %s re-simulated\"\nhorizon_days = %d\n\n",
             s->o->file, horizon > 3650 ? 3650 : horizon);
     fprintf(f, "[customer]\nmodel = bgnbd\n\n");
     fprintf(f, "; customers arrived at this rate over these days in the data\n"
@@ -392,7 +398,7 @@ static int write_fitted_ini(const char *dir, fit_state *s, diag *d)
             s->bg.alpha, s->bg.a, s->bg.b, s->o->period_days);
     fprintf(f, "[gamma_gamma]\np = %.6g\nq = %.6g\ngamma = %.6g\n\n", s->gg.p, s->gg.q, s->gg.gamma);
     fprintf(f, "[economics]\ngross_margin = 0.6\ndiscount_rate = 0.1\n");
-    return out_commit(f, tmp, dir, "fitted.ini", d);
+    return out_commit(f, tmp, dir, "replay.ini", d);
 }
 
 /* {name: value, name_se: standard error, ...} */
@@ -451,6 +457,30 @@ static int write_fit_summary(const char *dir, fit_state *s, const recall_totals 
     json_object_set_new(gg, "loglik", out_json_number(s->gg.loglik));
     json_object_set_new(gg, "repeat_buyers", json_integer(s->gg.n));
     json_object_set_new(root, "gamma_gamma", gg);
+    /* every purchase model, the chosen one and why (present/fit_forward.c) */
+    json_t *models = json_array();
+    for (int i = 0; i < s->nfits; i++) {
+        const purchase_fit *pf = &s->fits[i];
+        json_t *m = json_params(pf->type->par_names, pf->par, pf->se, pf->type->npar);
+        json_object_set_new(m, "model", json_string(pf->type->name));
+        json_object_set_new(m, "loglik", out_json_number(pf->loglik));
+        json_object_set_new(m, "bic", out_json_number(pf->bic));
+        json_object_set_new(m, "converged", json_boolean(pf->converged));
+        if (s->holdout_days) {
+            json_object_set_new(m, "holdout_predicted", out_json_number(pf->holdout_predicted));
+            json_object_set_new(m, "holdout_relative_error", out_json_number(pf->holdout_error));
+        }
+        if (!pf->converged)
+            json_object_set_new(m, "note", json_string(pf->note));
+        json_array_append_new(models, m);
+    }
+    json_object_set_new(root, "models", models);
+    json_t *ch = json_object();
+    json_object_set_new(ch, "model", json_string(s->fits[s->chosen].type->name));
+    json_object_set_new(ch, "why", json_string(s->chosen_why));
+    json_object_set_new(ch, "as_of_day", json_integer(s->cal_end));
+    json_object_set_new(ch, "new_customers_per_day", out_json_number(s->new_per_day));
+    json_object_set_new(root, "forward_baseline", ch);
     json_object_set_new(root, "at_risk_customers", json_integer(rt->listed));
     json_t *rc = json_object();
     json_object_set_new(rc, "alive_floor", json_real(s->o->alive_floor));
@@ -471,6 +501,10 @@ static int write_fit_summary(const char *dir, fit_state *s, const recall_totals 
         json_object_set_new(v, "actual_repeat_purchases", json_real(s->holdout_actual));
         json_object_set_new(v, "predicted_repeat_purchases", json_real(s->holdout_predicted));
         json_object_set_new(v, "relative_error", out_json_number(s->holdout_error));
+        /* the forward baseline simulated over the holdout (holdout_by_frequency.csv) */
+        json_object_set_new(v, "simulated_repeat_purchases", out_json_number(s->sim_holdout_mean));
+        json_object_set_new(v, "simulated_ci_low", out_json_number(s->sim_holdout_lo));
+        json_object_set_new(v, "simulated_ci_high", out_json_number(s->sim_holdout_hi));
         json_object_set_new(root, "validation", v);
     }
     return out_json_commit(root, dir, "summary.json", d);
@@ -485,7 +519,9 @@ int fit_report_write(const char *dir, fit_state *s, recall_totals *rt, diag *d)
         || (status = write_tracking(dir, s, d))
         || (status = write_frequency(dir, s, d))
         || (s->holdout_days && (status = write_holdout(dir, s, d)))
-        || (status = write_fitted_ini(dir, s, d))
+        || (status = write_replay_ini(dir, s, d))
+        || (status = fit_forward_write(dir, s, d))
+        || (status = fit_forward_holdout(dir, s, d))
         || (status = write_fit_summary(dir, s, rt, d)))
         return status;
     return 0;
@@ -518,8 +554,9 @@ void fit_report_print(const fit_state *s, const recall_totals *rt, const char *o
     if (s->holdout_days)
         printf("  holdout (%d days): %.0f repeat purchases predicted, %.0f actual (%+.1f %%)\n",
                s->holdout_days, s->holdout_predicted, s->holdout_actual, 100 * s->holdout_error);
-    printf("  wrote %s/ (summary.json, customers.csv, at_risk.csv, gone.csv, frequency.csv, fitted.ini, plots); "
-           "next: retsim run %s/fitted.ini\n", outdir, outdir);
+    fit_forward_print(s);
+    printf("  wrote %s/ (summary.json, models.csv, customers.csv, customers_base.csv, at_risk.csv, gone.csv, "
+           "frequency.csv, fitted.ini, replay.ini, plots); next: retsim run %s/fitted.ini\n", outdir, outdir);
 }
 
 /* ---- survivors mode ---- */

@@ -8,6 +8,7 @@
 #define RETSIM_FIT_REPORT_H
 
 #include "../fit/btyd.h"
+#include "../fit/purchase_fit.h"
 #include "../fit/survivors.h"
 #include "../fit/translog.h"
 #include "../sim/diag.h"
@@ -26,6 +27,11 @@ typedef struct fit_opts {
     double alive_floor, alive_ceiling; /* the recall list's P(alive) band */
     int top;                           /* rows of at_risk.csv */
     int force;               /* --force: write into a folder that is not a retsim output */
+    const char *as_of;       /* --as-of DATE: the day the forward baseline starts from */
+    const char *model;       /* --model NAME: the purchase model of the forward baseline */
+    int horizon_days;        /* --horizon-days: the forward baseline's horizon */
+    const char *param_uncertainty; /* --param-uncertainty hessian|off */
+    int sim_reps;            /* replications of the holdout simulation */
 } fit_opts;
 
 /* The fit of one log, filled by the command and read by the writers. */
@@ -42,7 +48,21 @@ typedef struct fit_state {
     double top20;
     double holdout_error;     /* relative error of total holdout repeat purchases */
     double holdout_actual, holdout_predicted;
+    /* every purchase model fitted (fit/purchase_fit.h), and the one chosen
+     * for the forward baseline, with the reason in words */
+    purchase_fit fits[8];
+    int nfits;
+    int chosen;
+    char chosen_why[512];
+    /* the forward baseline's new customers: first purchases per day over the
+     * last FIT_RECENT_DAYS days of the calibration span */
+    double new_per_day;
+    /* the holdout by simulation (present/fit_forward.c) */
+    double sim_holdout_mean, sim_holdout_lo, sim_holdout_hi;
 } fit_state;
+
+/* New customers a day are measured over this many days before the as-of date. */
+#define FIT_RECENT_DAYS 90
 
 /* The recall list's counts, for summary.json and the summary printed. */
 typedef struct recall_totals {

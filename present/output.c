@@ -252,6 +252,15 @@ static int metric_written(const scen_stats *s, metric_id m, const stat_summary *
     return !isnan(st->mean) && !isnan(st->ci_low);
 }
 
+/* Why metric m is left out: no customer won within the horizon (a closed
+ * fitted base), or the metric's own reason. */
+static const char *omitted_note(const scen_stats *s, metric_id m, char *buf, size_t cap)
+{
+    if (metric_of_new_customers(m) && !(stat_vec_get(s->metric, MET_NEW_CUSTOMERS).mean > 0))
+        return metric_no_new_customers_note(buf, cap);
+    return metric_omitted_note(m, s->horizon, buf, cap);
+}
+
 static int write_metrics_csv(const char *dir, const scen_stats *s, diag *d)
 {
     char tmp[4200];
@@ -410,7 +419,7 @@ static int write_summary_json(const char *dir, const scenario *sc, const engine 
             json_object_set_new(metrics, metric_table[m].name, summary_json(&st, metric_table[m].unit));
         else if (!(metric_table[m].optional && isnan(st.mean)))  /* a mechanism left out */
             json_object_set_new(omitted, metric_table[m].name,
-                                json_string(metric_omitted_note((metric_id)m, s->horizon, note, sizeof note)));
+                                json_string(omitted_note(s, (metric_id)m, note, sizeof note)));
     }
     json_object_set_new(root, "metrics", metrics);
     json_object_set_new(root, "omitted_metrics", omitted);
@@ -506,7 +515,7 @@ static void print_metric(FILE *f, const scen_stats *s, metric_id m, const char *
     print_label(f, tr(lang, label));
     if (!metric_written(s, (metric_id)m, &st)) {
         char note[400];
-        fprintf(f, " %s\n", metric_omitted_note(m, s->horizon, note, sizeof note));
+        fprintf(f, " %s\n", omitted_note(s, m, note, sizeof note));
         return;
     }
     double k = percent ? 100.0 : 1.0;
@@ -529,6 +538,17 @@ void out_print_summary(FILE *f, const scenario *sc, const engine *e, const run_r
     print_metric(f, s, MET_PROFIT, N_("profit"), cur, 0, lang);
     print_metric(f, s, MET_REVENUE, N_("revenue"), cur, 0, lang);
     print_metric(f, s, MET_NEW_CUSTOMERS, N_("new customers"), "", 0, lang);
+    if (!isnan(stat_vec_get(s->metric, MET_BASE_CUSTOMERS).mean)) {
+        /* a fitted base: its customers first, the new ones' metrics only if any came */
+        print_metric(f, s, MET_BASE_CUSTOMERS, N_("existing customers"), "", 0, lang);
+        print_metric(f, s, MET_BASE_ALIVE_START, N_("still customers today"), "", 1, lang);
+        print_metric(f, s, MET_BASE_RETURNING, N_("existing buying again"), "", 1, lang);
+        print_metric(f, s, MET_BASE_PURCHASES, N_("purchases by existing"), "", 0, lang);
+        print_metric(f, s, MET_BASE_REVENUE, N_("revenue from existing"), cur, 0, lang);
+        print_metric(f, s, MET_BASE_ALIVE_END, N_("still customers at the end"), "", 1, lang);
+        if (!(stat_vec_get(s->metric, MET_NEW_CUSTOMERS).mean > 0))
+            return;
+    }
     print_metric(f, s, MET_RETENTION_90, N_("retention at 90 days"), "", 1, lang);
     print_metric(f, s, MET_RETENTION_365, N_("retention at 365 days"), "", 1, lang);
     print_metric(f, s, MET_REPEAT_RATE, N_("customers buying twice"), "", 1, lang);

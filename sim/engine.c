@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "basefile.h"
 #include "model.h"
 #include "plugins.h"
 #include "promotion.h"
@@ -43,7 +44,16 @@ struct engine {
     int queue_on;                /* [capacity] present: a queue each day (sim/queue.h) */
     capacity_params capacity;
     double fixed_wait;           /* engine_fix_wait: >= 0 replaces the computed wait */
+    /* the existing customers of a fitted base ([base], sim/basefile.h), NULL
+     * without one; owned unless borrowed from another engine */
+    base_customers *base;
+    int base_borrowed;
 };
+
+/* An existing customer's id: the top bit apart from every prospect's
+ * (rng_mix of day, channel and number), then the row of the customers file,
+ * so each keeps their streams whatever else changes. */
+#define BASE_ID_BIT (1ull << 63)
 
 typedef struct customer {
     uint64_t id;
@@ -55,7 +65,8 @@ typedef struct customer {
     double revenue;
     double value;                /* discounted to t_first: margin - costs */
     int visits;
-    int channel;
+    int channel;                 /* -1: an existing customer of a fitted base, on the calendar
+                                    from day 0 (t_first and t_last before it) */
     int last_month;              /* last calendar month counted in the cohort table */
     int referred;
     double state[MODEL_STATE_MAX];
@@ -181,6 +192,22 @@ engine *engine_prepare(const scenario *sc, diag *d)
         free(e);
         return NULL;
     }
+    if (scen_present(sc, &section_base)) {
+        if (!e->model->customer_from_history) {
+            diag_set(d, DIAG_USAGE,
+                     "%s: [base] starts from existing customers, but the %s customer model cannot "
+                     "draw a customer from their history; use a fitted purchase model "
+                     "(retsim fit writes one) or remove [base]",
+                     sc->path, e->model->name);
+            engine_free(e);
+            return NULL;
+        }
+        e->base = base_load(sc, d);
+        if (!e->base) {
+            engine_free(e);
+            return NULL;
+        }
+    }
     promo_env env = { e->model->mean_bill(e->mparams), e->model->mean_interval(e->mparams),
                       e->econ.gross_margin, e->model };
     /* referrals per promoter visit: word of mouth sets the base, programmes
@@ -267,6 +294,8 @@ void engine_free(engine *e)
         e->promo[i]->release(e->pparams[i]);
     if (e->mparams)
         e->model->release(e->mparams);
+    if (!e->base_borrowed)
+        base_free(e->base);
     free(e);
 }
 
@@ -458,13 +487,14 @@ static customer *new_customer(rep_ctx *c, uint64_t id, int channel, double t)
     cu->last_month = -1;
     cu->t_next = INFINITY;
     cu->lapse_age = INFINITY;
-    cu->value = -c->e->acq_cost_per_customer[channel];
+    cu->value = channel >= 0 ? -c->e->acq_cost_per_customer[channel] : 0.0;
     return cu;
 }
 
 static void schedule(rep_ctx *c, double t, uint32_t who, uint32_t kind)
 {
-    if (t >= c->e->horizon)
+    /* before day 0 (an existing customer's past, [base]) is history */
+    if (t >= c->e->horizon || t < 0)
         return;
     event ev = { t, who, kind };
     engine_work *w = c->w;
@@ -536,6 +566,8 @@ static void svc_touch(void *ctx, double t, double amount)
     module_call *m = ctx;
     rep_ctx *c = m->c;
     customer *cu = &c->w->cust[m->who];
+    if (t < 0)
+        return;     /* before the as-of date of a fitted base: history */
     add_cost(c, t, amount, &c->out->metric[MET_TOUCH_COST]);
     cu->value -= amount * discount(c->e, t - cu->t_first);
 }
@@ -643,6 +675,10 @@ static void visit(rep_ctx *c, uint32_t who, double t)
     out->metric[MET_VISITS] += 1;
     cu->revenue += v.revenue;
     cu->value += margin * discount(e, t - cu->t_first);
+    if (cu->channel < 0) {
+        out->metric[MET_BASE_PURCHASES] += 1;
+        out->metric[MET_BASE_REVENUE] += v.revenue;
+    }
     /* the business's view: the first gap of lost_after days or more marks
      * the customer lost at the purchase before it, even if they come back */
     if (v.purchase_no > 1 && isinf(cu->lapse_age) && t - cu->t_last >= e->life.lost_after)
@@ -656,7 +692,8 @@ static void visit(rep_ctx *c, uint32_t who, double t)
 
     int month = (int)(t / DAYS_PER_MONTH);
     int cohort = (int)(cu->t_first / DAYS_PER_MONTH);
-    if (month != cu->last_month && cohort < COHORT_MONTHS && month - cohort < COHORT_MONTHS) {
+    if (cu->channel >= 0 && month != cu->last_month && cohort < COHORT_MONTHS
+        && month - cohort < COHORT_MONTHS) {
         w->cohort_count[cohort * COHORT_MONTHS + (month - cohort)] += 1;
         cu->last_month = month;
     }
@@ -671,7 +708,7 @@ static void visit(rep_ctx *c, uint32_t who, double t)
         next = v.rate_multiplier > 0 ? t + interval / v.rate_multiplier : INFINITY;
     }
     /* the modules' say on the next visit (a reminder, word of mouth) */
-    next_visit nv = { t, stays, next, e->horizon, e->referral_rate };
+    next_visit nv = { t, stays, next, e->horizon, e->referral_rate, t };
     for (int i = 0; i < e->npromo && !c->oom; i++)
         if (e->promo[i]->after_decision) {
             module_call call = { c, who, i, v.purchase_no };
@@ -712,6 +749,66 @@ static void module_event(rep_ctx *c, event ev)
         lifecycle_spans(c, cu->t_last, ce.next, 1.0);
         cu->t_next = ce.next;
         schedule(c, ce.next, ev.who, EV_VISIT);
+    }
+}
+
+/* ---- the existing customers of a fitted base ([base], sim/basefile.h) ----
+ *
+ * Day 0 is the as-of date.  Every customer of the customers file enters the
+ * replication as they stand then: first purchase T days ago, last purchase
+ * T - t_x days ago, x + 1 purchases so far.  The customer model draws their
+ * hidden traits from their posterior given that history (model.h,
+ * customer_from_history: alive or not, purchase rate, dropout chance,
+ * spend) from the customer's own stream, and says when they next buy.
+ * Then the modules see the decision taken at the last purchase, as after
+ * any visit, with `from` = day 0: a reminder already due before the as-of
+ * date is history (the customer's state already reflects it), one due
+ * after it is sent.  No module may move a visit before day 0.
+ *
+ * Existing customers count in money, visits, the active/silent/dormant
+ * curves and the RFM table (the business's whole base); the metrics of
+ * new customers (retention by age, repeat rate, lifetime value, funnel,
+ * cohorts, frequency) count the customers won within the horizon only,
+ * and the base_* metrics describe the existing ones. */
+static void seed_base(rep_ctx *c)
+{
+    const engine *e = c->e;
+    engine_work *w = c->w;
+    const base_customers *b = e->base;
+    for (int i = 0; i < b->n && !c->oom; i++) {
+        const customer_history *h = &b->h[i];
+        customer *cu = new_customer(c, BASE_ID_BIT | (uint64_t)i, -1, 0.0);
+        if (!cu)
+            return;
+        uint32_t who = (uint32_t)(cu - w->cust);
+        cu->t_first = -h->age;
+        cu->t_last = -(h->age - h->last_age);
+        cu->visits = h->repeat_purchases + 1;
+        rng_stream s;
+        rng_stream_from_key(&s, cu->key, 0, RNG_CUSTOMER);
+        double next = INFINITY;
+        int alive = e->model->customer_from_history(e->mparams, h, cu->state, &next, &s.rng);
+        next = alive && next >= 0 ? next : INFINITY;
+        c->out->metric[MET_BASE_CUSTOMERS] += 1;
+        c->out->metric[MET_BASE_ALIVE_START] += alive;
+
+        visit_ctx v = { 0 };
+        v.t = cu->t_last;
+        v.purchase_no = cu->visits;
+        v.rate_multiplier = 1.0;
+        next_visit nv = { cu->t_last, isfinite(next), next, e->horizon, e->referral_rate, 0.0 };
+        double *pstate = w->pslots ? w->pstate + (size_t)who * (size_t)w->pslots : NULL;
+        for (int m = 0; m < e->npromo && !c->oom; m++)
+            if (e->promo[m]->after_decision) {
+                module_call call = { c, who, m, v.purchase_no };
+                promo_services svc = services(&call);
+                rng_stream_from_key(&s, cu->key, (uint64_t)v.purchase_no,
+                                    e->pstream[m][RNG_HOOK_AFTER_DECISION]);
+                e->promo[m]->after_decision(e->pparams[m], pstate + e->poffset[m], &v, &nv, &s.rng, &svc);
+            }
+        cu->t_next = nv.next >= 0 ? nv.next : next;
+        lifecycle_spans(c, cu->t_last, cu->t_next, 1.0);
+        schedule(c, cu->t_next, who, EV_VISIT);
     }
 }
 
@@ -1068,12 +1165,32 @@ static int finish(rep_ctx *c)
     engine_work *w = c->w;
     rep_result *out = c->out;
     int H = e->horizon;
-    size_t n = w->ncust;
+    /* the existing customers of a fitted base come first (seed_base) */
+    size_t first_new = e->base ? (size_t)e->base->n : 0;
+    if (first_new > w->ncust)
+        first_new = w->ncust;
+    size_t n = w->ncust - first_new;    /* customers won within the horizon */
     double repeaters = 0, funnel3 = 0, funnel5 = 0, clv_sum = 0, liability = 0;
-    double future_sum = 0;
+    double future_sum = 0, base_returning = 0, base_alive_end = 0;
 
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < w->ncust; i++) {
         const customer *cu = &w->cust[i];
+        if (cu->channel < 0) {
+            /* an existing customer: the business's view (RFM) and the base's own tallies */
+            base_returning += cu->t_last >= 0;
+            base_alive_end += isfinite(cu->t_next);
+            for (int p = 0; p < e->npromo; p++)
+                if (e->promo[p]->liability)
+                    liability += e->promo[p]->liability(e->pparams[p],
+                                                        w->pstate + i * (size_t)w->pslots + e->poffset[p]);
+            double since_last = H - cu->t_last;
+            int rr = since_last < e->life.silent_after ? 0
+                     : since_last < e->life.dormant_after ? 1
+                     : since_last < e->life.lost_after ? 2 : 3;
+            int ff = cu->visits == 1 ? 0 : cu->visits == 2 ? 1 : cu->visits <= 4 ? 2 : 3;
+            out->rfm[rr * RFM_FREQUENCY + ff] += 1;
+            continue;
+        }
         /* survival: the simulator knows who is lost for good (no next
          * visit, not even after the horizon), and at what age */
         double final_age = isfinite(cu->t_next) ? INFINITY : cu->t_last - cu->t_first;
@@ -1159,6 +1276,14 @@ static int finish(rep_ctx *c)
     m[MET_FUNNEL_5TH] = funnel5;
     m[MET_MEAN_SATISFACTION] = m[MET_VISITS] > 0 ? c->satisfaction_sum / m[MET_VISITS] : NAN;
     m[MET_FIRST_VISIT_NEGATIVE] = n ? c->first_negative / n : NAN;
+    if (e->base && e->base->n > 0) {
+        m[MET_BASE_ALIVE_START] /= e->base->n;
+        m[MET_BASE_ALIVE_END] = base_alive_end / e->base->n;
+        m[MET_BASE_RETURNING] = base_returning / e->base->n;
+    } else {
+        m[MET_BASE_CUSTOMERS] = m[MET_BASE_ALIVE_START] = m[MET_BASE_ALIVE_END] = NAN;
+        m[MET_BASE_PURCHASES] = m[MET_BASE_RETURNING] = m[MET_BASE_REVENUE] = NAN;
+    }
 
     for (int a = 0; a < COHORT_MONTHS; a++)
         for (int b = 0; b < COHORT_MONTHS; b++) {
@@ -1175,7 +1300,7 @@ static int finish(rep_ctx *c)
         /* quantiles and the top fifth by selection, not a full sort: the
          * same values in O(n) */
         for (size_t i = 0; i < n; i++)
-            w->sortbuf[i] = w->cust[i].value;
+            w->sortbuf[i] = w->cust[first_new + i].value;
         for (int q = 0; q < CLV_QUANTILES; q++) {
             double pos = clv_quantile_levels[q] * (double)(n - 1);
             size_t lo = (size_t)pos;
@@ -1191,7 +1316,7 @@ static int finish(rep_ctx *c)
             out->clv_quantile[q] = x_lo + (pos - lo) * (x_hi - x_lo);
         }
         for (size_t i = 0; i < n; i++)
-            w->sortbuf[i] = w->cust[i].revenue;
+            w->sortbuf[i] = w->cust[first_new + i].revenue;
         size_t top = (n + 4) / 5;
         select_kth(w->sortbuf, n, n - top);
         double top_sum = 0, all = 0;
@@ -1215,6 +1340,8 @@ int engine_replicate(const engine *e, engine_work *w, uint64_t seed, int rep,
     rep_ctx c = { e, w, out, seed, (uint64_t)rep, rng_key(rng_key_seed(seed), (uint64_t)rep), 0, 0, 0 };
     reset_work(w);
     reset_result(out);
+    if (e->base)
+        seed_base(&c);
     double suppressed = 0;
     for (int day = 0; day < e->horizon && !c.oom; day++) {
         suppressed += w->suppress_diff[day];

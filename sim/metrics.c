@@ -111,6 +111,18 @@ const metric_info metric_table[MET_COUNT] = {
                       .label = N_("arrivals who walked away"), .optional = 1 },
     [MET_BALK_SHARE] = { "balked_share", "share", N_("Share of arrivals who walked away from the queue: balked_arrivals / (balked_arrivals + visits); only with [capacity]."),
                       .label = N_("share who walked away"), .optional = 1 },
+    [MET_BASE_CUSTOMERS] = { "base_customers", "people", N_("Existing customers the simulation starts from on day 0, the as-of date of a fitted base ([base]); only with [base]."),
+                      .label = N_("existing customers"), .optional = 1 },
+    [MET_BASE_ALIVE_START] = { "base_alive_share_start", "share", N_("Share of the existing customers still customers on day 0, each drawn alive with their probability given their own history (P(alive)); only with [base]."),
+                      .label = N_("existing customers still customers today"), .optional = 1 },
+    [MET_BASE_ALIVE_END] = { "base_alive_share_end", "share", N_("Share of the existing customers still customers at the horizon (not yet lost for good); only with [base]."),
+                      .label = N_("existing customers still customers at the end"), .optional = 1 },
+    [MET_BASE_PURCHASES] = { "base_purchases", "visits", N_("Purchases the existing customers make within the horizon; only with [base]."),
+                      .label = N_("purchases by existing customers"), .optional = 1 },
+    [MET_BASE_RETURNING] = { "base_returning_share", "share", N_("Share of the existing customers who buy at least once more within the horizon; only with [base]."),
+                      .label = N_("existing customers buying again"), .optional = 1 },
+    [MET_BASE_REVENUE] = { "base_revenue", "currency", N_("Revenue from the existing customers' purchases within the horizon; only with [base]."),
+                      .label = N_("revenue from existing customers"), .optional = 1 },
 };
 
 const metric_info curve_table[CUR_COUNT] = {
@@ -193,6 +205,26 @@ const char *metric_omitted_note(metric_id m, int horizon, char *buf, size_t cap)
                  "its expected future value is unbounded (nobody leaves and nothing is discounted)");
     else
         snprintf(buf, cap, "omitted: undefined in every replication (no customers or no visits)");
+    return buf;
+}
+
+int metric_of_new_customers(metric_id m)
+{
+    switch (m) {
+    case MET_RETENTION_30: case MET_RETENTION_90: case MET_RETENTION_180: case MET_RETENTION_365:
+    case MET_OBSERVED_RETENTION_90: case MET_OBSERVED_RETENTION_365: case MET_REPEAT_RATE:
+    case MET_CLV: case MET_CLV_PROJECTED: case MET_TOP20_SHARE: case MET_PURCHASES_PER_CUSTOMER:
+    case MET_FIRST_VISIT_NEGATIVE:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+const char *metric_no_new_customers_note(char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s", tr(lang_ui(), "omitted: no new customer within the horizon (a fitted base without "
+                                           "arrivals); the base_* metrics describe the existing customers"));
     return buf;
 }
 

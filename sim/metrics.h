@@ -53,6 +53,14 @@ typedef enum {
     MET_QUEUE_WAIT,
     MET_BALKED,
     MET_BALK_SHARE,
+    /* the existing customers of a fitted base ([base], sim/basefile.h):
+     * optional, NAN without one */
+    MET_BASE_CUSTOMERS,
+    MET_BASE_ALIVE_START,
+    MET_BASE_ALIVE_END,
+    MET_BASE_PURCHASES,
+    MET_BASE_RETURNING,
+    MET_BASE_REVENUE,
     MET_COUNT
 } metric_id;
 
@@ -91,6 +99,12 @@ const char *metric_meaning(int m, lang_id lang);
 /* Why a metric has no value in any replication, for the note that stands
  * in for it in outputs (a metric is never written as NaN). */
 const char *metric_omitted_note(metric_id m, int horizon, char *buf, size_t cap);
+/* 1 for a metric of the customers won within the horizon (retention by age,
+ * repeat rate, lifetime value...): undefined when none was, as in a fitted
+ * base without new customers, whose base_* metrics describe its customers. */
+int metric_of_new_customers(metric_id m);
+/* The note for metric m when no customer was won within the horizon. */
+const char *metric_no_new_customers_note(char *buf, size_t cap);
 /* The age in days of a retention metric (retention_N, observed_retention_N),
  * or 0 for any other metric. */
 int metric_retention_age(metric_id m);

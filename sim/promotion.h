@@ -70,6 +70,11 @@ typedef struct next_visit {
                                survival that the customer was not lost */
     int horizon;
     double referral_rate;   /* mean referrals of a promoter visit, after every referral hook */
+    double from;            /* the first day the module may act on: this visit's day, or day 0
+                               (the as-of date) for an existing customer of a fitted base
+                               ([base], sim/basefile.h), whose last visit was before it:
+                               what would have happened before day 0 is history, already in
+                               the customer's drawn state, so a reminder due then is not sent */
 } next_visit;
 
 /* One of a module's calendar events for a customer, for on_event. */

@@ -1,4 +1,5 @@
 #include "sections.h"
+#include "basefile.h"
 
 #include "plugins.h"
 #include "queue.h"
@@ -17,6 +18,10 @@ static int check_scenario(void *params, const char *label,
     (void)label;
     const scenario_params *sp = params;
     int nchannels = scen_count(sc, &section_channel);
+    /* a fitted base starts with its existing customers: new ones are
+     * welcome but not needed (a closed cohort such as CDNOW's has none) */
+    if (scen_present(sc, &section_base))
+        return 0;
     if (nchannels == 0)
         return diag_set(d, DIAG_USAGE,
                         "no [channel.NAME] section: customers need a way in; add e.g.\n"
@@ -181,6 +186,7 @@ const scen_section *const engine_sections[] = {
     &section_scenario, &section_customer, &section_channel, &section_economics,
     &section_lifecycle,
     &section_capacity, /* sim/queue.c */
+    &section_base,     /* sim/basefile.c */
     NULL
 };
 

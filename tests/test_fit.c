@@ -171,7 +171,8 @@ Test(fit, cdnow_published_fit_through_the_command_line)
     /* every file the issue names */
     const char *files[] = { "customers.csv", "at_risk.csv", "gone.csv", "rfm.csv", "cohorts.csv",
                             "stickiness.csv", "interpurchase.csv", "holdout.csv", "tracking.csv",
-                            "frequency.csv", "fitted.ini", NULL };
+                            "frequency.csv", "fitted.ini", "replay.ini", "customers_base.csv", "models.csv",
+                            "holdout_by_frequency.csv", "param_draws.csv", NULL };
     for (int i = 0; files[i]; i++) {
         snprintf(path, sizeof path, "%s/f/%s", dir, files[i]);
         struct stat st;
@@ -185,9 +186,9 @@ Test(fit, cdnow_published_fit_through_the_command_line)
     cr_expect(strstr(header, "customer_id,frequency,recency,age,monetary,p_alive,expected_purchases"),
               "customers.csv header: %s", header);
 
-    /* the fitted scenario reproduces the data: total purchases over the 78
+    /* the history re-simulated reproduces the data: total purchases over the 78
      * weeks within 4 standard deviations of a replication */
-    snprintf(cmd, sizeof cmd, "%s run %s/f/fitted.ini --reps 30 -q --out %s/r", tu_bin(), dir, dir);
+    snprintf(cmd, sizeof cmd, "%s run %s/f/replay.ini --reps 30 -q --out %s/r", tu_bin(), dir, dir);
     cr_assert_eq(tu_system(cmd), 0, "%s", cmd);
     snprintf(path, sizeof path, "%s/r/summary.json", dir);
     root = json_load_file(path, 0, &err);
@@ -197,7 +198,7 @@ Test(fit, cdnow_published_fit_through_the_command_line)
     double sd = json_number_value(json_object_get(visits, "sd"));
     json_decref(root);
     /* 6,696 transactions in the sample once same-day purchases are merged */
-    cr_expect(fabs(mean - 6696) <= 4 * sd, "fitted.ini simulates %.0f purchases (sd %.0f); the data has 6696",
+    cr_expect(fabs(mean - 6696) <= 4 * sd, "replay.ini simulates %.0f purchases (sd %.0f); the data has 6696",
               mean, sd);
     snprintf(cmd, sizeof cmd, "rm -rf %s %s", dir, csv);
     tu_system(cmd);

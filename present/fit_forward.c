@@ -1,0 +1,575 @@
+/* The forward baseline of `retsim fit` (fit_forward.h).
+ *
+ * Choosing a model.  With a holdout, the model whose predicted total of
+ * repeat purchases in the holdout is nearest the actual one is chosen: that
+ * is the question the baseline will be asked (how much will these
+ * customers buy from now on).  Without one, the smallest BIC
+ * (-2 log-likelihood + k ln n, Schwarz 1978): the models have as many
+ * parameters (4 each), so BIC then ranks them by likelihood, and says so.
+ * Only a fit that converged may be chosen; --model overrides.
+ *
+ * The parameters' sampling distribution.  Maximum-likelihood estimates are
+ * asymptotically normal with the inverse Hessian as covariance; on the log
+ * scale (where the fits work and the parameters stay positive) the normal
+ * is a better approximation for the small shape parameters of these models
+ * (Fader, Hardie and Lee 2005 report theirs on that scale too).
+ * param_draws.csv holds PARAM_DRAWS joint draws of the chosen model's and
+ * Gamma-Gamma's parameters: log theta ~ N(log theta_hat, Sigma_log), the two
+ * models independent (their likelihoods share no parameter).  The forward
+ * run draws one row per pair of replications ([uncertainty] draws), so its
+ * intervals carry what 2,357 customers cannot tell as well as Monte Carlo
+ * noise. */
+#include "fit_forward.h"
+
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../sim/basefile.h"
+#include "../sim/engine.h"
+#include "../sim/lang.h"
+#include "../sim/metrics.h"
+#include "figures.h"
+#include "output.h"
+
+#define PARAM_DRAWS 1000
+#define PARAM_DRAWS_SEED 20261207u
+/* customers grouped by calibration repeat purchases 0, 1, ..., 6, 7+ */
+#define HOLDOUT_GROUPS 8
+#define BASE_ID_MASK (~(1ull << 63))
+
+static double actual_holdout_repeats(const fit_state *s)
+{
+    double actual = 0;
+    for (int i = 0; i < s->log->ncust; i++)
+        if (s->cs[i].first_day <= s->cal_end)
+            actual += s->cs[i].n_holdout;
+    return actual;
+}
+
+int fit_forward_models(fit_state *s, const cust_summary *fit_cs, int n, diag *d)
+{
+    const fit_opts *o = s->o;
+    if (o->model && !purchase_fit_find(o->model)) {
+        char names[256] = "";
+        for (int i = 0; purchase_fit_types[i]; i++)
+            snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "",
+                     purchase_fit_types[i]->name);
+        return diag_set(d, DIAG_USAGE, "--model %s: not a purchase model retsim fits; expected one of %s",
+                        o->model, names);
+    }
+    double actual = s->holdout_days ? actual_holdout_repeats(s) : NAN;
+    s->nfits = 0;
+    for (int i = 0; purchase_fit_types[i] && s->nfits < (int)(sizeof s->fits / sizeof s->fits[0]); i++) {
+        const purchase_fit_type *t = purchase_fit_types[i];
+        purchase_fit *f = &s->fits[s->nfits++];
+        memset(f, 0, sizeof *f);
+        f->type = t;
+        diag fd = { 0 };
+        int status = t->fit(fit_cs, n, f, &fd);
+        if (status == DIAG_USAGE) {
+            /* too few customers for any model: the log cannot be fitted */
+            *d = fd;
+            return status;
+        }
+        if (status) {
+            f->converged = 0;
+            snprintf(f->note, sizeof f->note, "%s", fd.msg);
+        }
+        f->bic = -2 * f->loglik + t->npar * log((double)n);
+        f->holdout_predicted = f->holdout_error = NAN;
+        if (s->holdout_days) {
+            double pred = 0, horizon = s->holdout_days / o->period_days;
+            for (int k = 0; k < n; k++)
+                pred += t->expected_conditional(f, fit_cs[k].x, fit_cs[k].t_x, fit_cs[k].T, horizon);
+            f->holdout_predicted = pred;
+            f->holdout_error = actual > 0 ? (pred - actual) / actual : NAN;
+        }
+    }
+    s->chosen = -1;
+    if (o->model) {
+        for (int i = 0; i < s->nfits; i++)
+            if (!strcmp(s->fits[i].type->name, o->model))
+                s->chosen = i;
+        if (!s->fits[s->chosen].converged)
+            return diag_set(d, DIAG_RUNTIME, "--model %s: the fit did not converge (%s); choose another model",
+                            o->model, s->fits[s->chosen].note);
+        snprintf(s->chosen_why, sizeof s->chosen_why, tr(lang_ui(), "chosen with --model"));
+        return 0;
+    }
+    int by_holdout = s->holdout_days && actual > 0;
+    for (int i = 0; i < s->nfits; i++) {
+        const purchase_fit *f = &s->fits[i];
+        if (!f->converged)
+            continue;
+        if (s->chosen < 0)
+            s->chosen = i;
+        else if (by_holdout ? fabs(f->holdout_error) < fabs(s->fits[s->chosen].holdout_error)
+                            : f->bic < s->fits[s->chosen].bic)
+            s->chosen = i;
+    }
+    if (s->chosen < 0)
+        return diag_set(d, DIAG_RUNTIME,
+                        "no purchase model converged on this log (%s: %s); check the data (customers, "
+                        "dates) or try --period day|week|month",
+                        s->fits[0].type->label, s->fits[0].note);
+    const purchase_fit *c = &s->fits[s->chosen];
+    if (by_holdout)
+        snprintf(s->chosen_why, sizeof s->chosen_why,
+                 tr(lang_ui(), "smallest holdout error: %+.1f %% of the %.0f actual repeat purchases"),
+                 100 * c->holdout_error, actual);
+    else
+        snprintf(s->chosen_why, sizeof s->chosen_why,
+                 tr(lang_ui(), "smallest BIC (%.1f; no holdout to judge predictions by: give "
+                               "--holdout-from to choose by holdout error)"),
+                 c->bic);
+    return 0;
+}
+
+/* ---- customers_base.csv ---- */
+
+static void format_day(long day, char *buf, size_t cap)
+{
+    int y, m, dd;
+    translog_civil_from_days(day, &y, &m, &dd);
+    snprintf(buf, cap, "%04d-%02d-%02d", y, m, dd);
+}
+
+static const char *csv_cell(const char *s, char *buf, size_t cap)
+{
+    if (!strpbrk(s, ",\"\n\r")) {
+        snprintf(buf, cap, "%s", s);
+        return buf;
+    }
+    size_t j = 0;
+    buf[j++] = '"';
+    for (; *s && j + 3 < cap; s++) {
+        if (*s == '"')
+            buf[j++] = '"';
+        buf[j++] = *s;
+    }
+    buf[j++] = '"';
+    buf[j] = '\0';
+    return buf;
+}
+
+/* Every customer of the log with a first purchase on or before the as-of
+ * date, as they stand on it, in days; the checksum and the count go into
+ * fitted.ini's [base]. */
+static int write_base_customers(const char *dir, const fit_state *s, char checksum[17], int *count,
+                                diag *d)
+{
+    const translog *t = s->log;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    if (!m)
+        return diag_set(d, DIAG_RUNTIME, "out of memory");
+    fprintf(m, "customer,first_purchase,last_purchase,purchases,%s,%s,%s,%s,total_spend\n", BASE_COL_X,
+            BASE_COL_TX, BASE_COL_T, BASE_COL_ZBAR);
+    *count = 0;
+    for (int i = 0; i < t->ncust; i++) {
+        int d0 = t->day[t->first[i]];
+        if (d0 > s->cal_end)
+            continue;
+        int last = d0, x = 0;
+        double repeat = 0, total = 0;
+        for (int j = t->first[i]; j < t->first[i + 1] && t->day[j] <= s->cal_end; j++) {
+            total += t->amount[j];
+            if (j > t->first[i]) {
+                x++;
+                repeat += t->amount[j];
+                last = t->day[j];
+            }
+        }
+        char id[512], first_date[16], last_date[16];
+        format_day(d0, first_date, sizeof first_date);
+        format_day(last, last_date, sizeof last_date);
+        fprintf(m, "%s,%s,%s,%d,%d,%d,%d,%.4f,%.4f\n", csv_cell(t->ids[i], id, sizeof id), first_date,
+                last_date, x + 1, x, last - d0, s->cal_end - d0, x ? repeat / x : 0.0, total);
+        (*count)++;
+    }
+    if (fclose(m)) {
+        free(buf);
+        return diag_set(d, DIAG_RUNTIME, "out of memory");
+    }
+    base_checksum(buf, len, checksum);
+    char tmp[4200];
+    FILE *f = out_open(dir, "customers_base.csv", tmp, sizeof tmp, d);
+    if (!f) {
+        free(buf);
+        return d->status;
+    }
+    fwrite(buf, 1, len, f);
+    free(buf);
+    return out_commit(f, tmp, dir, "customers_base.csv", d);
+}
+
+/* ---- param_draws.csv ---- */
+
+/* n log-normal joint draws of k parameters: theta_hat exp(L z), L L' = cov.
+ * A covariance that is not positive definite (a fit on its boundary) falls
+ * back to the diagonal of the delta method, (se / theta)^2, and says so. */
+static int draw_lognormal(const double *theta, const double *cov_log, const double *se, int k,
+                          gsl_rng *r, double *out, int *diagonal)
+{
+    gsl_matrix *L = gsl_matrix_alloc((size_t)k, (size_t)k);
+    if (!L)
+        return -1;
+    int full = 0;
+    for (int i = 0; i < k * k; i++)
+        full |= cov_log[i] != 0;
+    if (full) {
+        for (int i = 0; i < k; i++)
+            for (int j = 0; j < k; j++)
+                gsl_matrix_set(L, (size_t)i, (size_t)j, cov_log[i * k + j]);
+        gsl_error_handler_t *old = gsl_set_error_handler_off();
+        full = gsl_linalg_cholesky_decomp1(L) == 0;
+        gsl_set_error_handler(old);
+    }
+    if (!full) {
+        gsl_matrix_set_zero(L);
+        for (int i = 0; i < k; i++)
+            gsl_matrix_set(L, (size_t)i, (size_t)i, isfinite(se[i]) ? se[i] / theta[i] : 0.0);
+    }
+    *diagonal = !full;
+    double z[PURCHASE_FIT_MAX_PAR];
+    for (int j = 0; j < k; j++)
+        z[j] = gsl_ran_ugaussian(r);
+    for (int i = 0; i < k; i++) {
+        double v = 0;
+        for (int j = 0; j <= i; j++)
+            v += gsl_matrix_get(L, (size_t)i, (size_t)j) * z[j];
+        out[i] = theta[i] * exp(v);
+    }
+    gsl_matrix_free(L);
+    return 0;
+}
+
+static int write_param_draws(const char *dir, fit_state *s, diag *d)
+{
+    const purchase_fit *c = &s->fits[s->chosen];
+    const purchase_fit_type *t = c->type;
+    char tmp[4200];
+    FILE *f = out_open(dir, "param_draws.csv", tmp, sizeof tmp, d);
+    if (!f)
+        return d->status;
+    for (int k = 0; k < t->npar; k++)
+        fprintf(f, "%s.%s,", t->name, t->par_names[k]);
+    fprintf(f, "gamma_gamma.p,gamma_gamma.q,gamma_gamma.gamma\n");
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    if (!r) {
+        fclose(f);
+        return diag_set(d, DIAG_RUNTIME, "out of memory");
+    }
+    gsl_rng_set(r, PARAM_DRAWS_SEED);
+    const double gg[3] = { s->gg.p, s->gg.q, s->gg.gamma };
+    double gg_cov[9] = { 0 };
+    for (int row = 0; row < PARAM_DRAWS; row++) {
+        double a[PURCHASE_FIT_MAX_PAR], b[3];
+        int diag_a, diag_b;
+        /* a draw with q <= 1 has no mean bill (gamma_gamma's check refuses it):
+         * such draws are redrawn, a truncation of a far tail */
+        do {
+            draw_lognormal(gg, gg_cov, s->gg.se, 3, r, b, &diag_b);
+        } while (b[1] <= 1.0);
+        draw_lognormal(c->par, c->cov_log, c->se, t->npar, r, a, &diag_a);
+        for (int k = 0; k < t->npar; k++)
+            fprintf(f, "%.9g,", a[k]);
+        fprintf(f, "%.9g,%.9g,%.9g\n", b[0], b[1], b[2]);
+    }
+    gsl_rng_free(r);
+    return out_commit(f, tmp, dir, "param_draws.csv", d);
+}
+
+/* ---- fitted.ini ---- */
+
+static int write_fitted(const char *dir, fit_state *s, const char *checksum, int count, diag *d)
+{
+    const fit_opts *o = s->o;
+    const purchase_fit *c = &s->fits[s->chosen];
+    const purchase_fit_type *t = c->type;
+    char as_of[16];
+    format_day(s->cal_end, as_of, sizeof as_of);
+    int horizon = s->holdout_days ? s->holdout_days : o->horizon_days;
+    char tmp[4200];
+    FILE *f = out_open(dir, "fitted.ini", tmp, sizeof tmp, d);
+    if (!f)
+        return d->status;
+    fprintf(f,
+            "; Fitted by `retsim fit %s`: the %s purchase model (%s) and Gamma-Gamma spend,\n"
+            "; by maximum likelihood on %d customers; the fit's time unit is the %s.\n"
+            "; Chosen among the models of models.csv: %s.\n"
+            "; Day 0 is %s: the simulation starts from the %d customers of customers_base.csv\n"
+            "; as they stand on that day (each one's hidden rate, dropout and spend drawn from\n"
+            "; their own history) and projects %d days forward%s.\n"
+            "; Set [economics] to your margins, then try promotions on it:\n"
+            ";   retsim run fitted.ini; retsim compare fitted.ini my_idea.ini (base = fitted.ini)\n\n",
+            o->file, t->label, t->source, c->n, o->period_name, s->chosen_why, as_of, count, horizon,
+            s->holdout_days ? " (the holdout)" : "");
+    fprintf(f, "[scenario]\nname = fitted\ndescription = \"%s customers of %s from %s\"\nhorizon_days = %d\n\n",
+            t->label, o->file, as_of, horizon);
+    fprintf(f, "[base]\ncustomers = customers_base.csv\nas_of = %s\ncount = %d\nchecksum = %s\n\n", as_of, count,
+            checksum);
+    fprintf(f, "[customer]\nmodel = %s\n\n", t->name);
+    if (s->new_per_day > 0)
+        fprintf(f,
+                "; new customers: first purchases a day over the last %d days before day 0\n"
+                "[channel.observed]\nprospects_per_day = %.6g\nstep_conversion = 1\n\n",
+                FIT_RECENT_DAYS, s->new_per_day);
+    else
+        fprintf(f,
+                "; no first purchase in the last %d days before day 0, so no new customers;\n"
+                "; add them with e.g. --set channel.observed.prospects_per_day=5 (and step_conversion = 1)\n\n",
+                FIT_RECENT_DAYS);
+    fprintf(f, "[%s]\n", t->name);
+    for (int k = 0; k < t->npar; k++)
+        fprintf(f, "%s = %.6g\n", t->par_names[k], c->par[k]);
+    fprintf(f, "period_days = %.6g\n\n", o->period_days);
+    fprintf(f, "[gamma_gamma]\np = %.6g\nq = %.6g\ngamma = %.6g\n\n", s->gg.p, s->gg.q, s->gg.gamma);
+    fprintf(f, "[economics]\ngross_margin = 0.6\ndiscount_rate = 0.1\n");
+    return out_commit(f, tmp, dir, "fitted.ini", d);
+}
+
+static int write_models_csv(const char *dir, const fit_state *s, diag *d)
+{
+    char tmp[4200];
+    FILE *f = out_open(dir, "models.csv", tmp, sizeof tmp, d);
+    if (!f)
+        return d->status;
+    fprintf(f, "model,label,chosen,converged,customers,loglik,parameters,bic,holdout_predicted,"
+               "holdout_relative_error,par1,par1_value,par1_se,par2,par2_value,par2_se,par3,par3_value,"
+               "par3_se,par4,par4_value,par4_se,note\n");
+    for (int i = 0; i < s->nfits; i++) {
+        const purchase_fit *p = &s->fits[i];
+        const purchase_fit_type *t = p->type;
+        char note[4200];
+        fprintf(f, "%s,%s,%d,%d,%d,%.4f,%d,%.4f,%s%.2f,%s%.6f", t->name, t->label, i == s->chosen,
+                p->converged, p->n, p->loglik, t->npar, p->bic, "", p->holdout_predicted, "",
+                p->holdout_error);
+        for (int k = 0; k < PURCHASE_FIT_MAX_PAR; k++)
+            if (k < t->npar)
+                fprintf(f, ",%s,%.6g,%.6g", t->par_names[k], p->par[k], p->se[k]);
+            else
+                fprintf(f, ",,,");
+        fprintf(f, ",%s\n", csv_cell(p->note, note, sizeof note));
+    }
+    return out_commit(f, tmp, dir, "models.csv", d);
+}
+
+int fit_forward_write(const char *dir, fit_state *s, diag *d)
+{
+    char checksum[17];
+    int count = 0, status;
+    if ((status = write_base_customers(dir, s, checksum, &count, d))
+        || (status = write_fitted(dir, s, checksum, count, d))
+        || (status = write_models_csv(dir, s, d))
+        || (strcmp(s->o->param_uncertainty, "off") && (status = write_param_draws(dir, s, d))))
+        return status;
+    return 0;
+}
+
+/* ---- the holdout by simulation ---- */
+
+typedef struct holdout_obs {
+    double *purchases;          /* per base customer, this replication */
+    int n;
+} holdout_obs;
+
+static void observe(void *ctx, uint64_t customer, double day, double bill)
+{
+    (void)day;
+    (void)bill;
+    holdout_obs *h = ctx;
+    if (!(customer >> 63))
+        return;                 /* a new customer, not one of the base */
+    uint64_t row = customer & BASE_ID_MASK;
+    if (row < (uint64_t)h->n)
+        h->purchases[row] += 1;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double quantile_sorted(const double *v, int n, double q)
+{
+    double pos = q * (n - 1);
+    int lo = (int)pos;
+    return lo + 1 < n ? v[lo] + (pos - lo) * (v[lo + 1] - v[lo]) : v[lo];
+}
+
+int fit_forward_holdout(const char *dir, fit_state *s, diag *d)
+{
+    if (!s->holdout_days)
+        return 0;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/fitted.ini", dir);
+    /* the holdout's check is of the point estimate: parameter draws off */
+    const char *sets[] = { "channel.observed.prospects_per_day=0" };
+    scenario *sc = scen_load(path, s->new_per_day > 0 ? sets : NULL, s->new_per_day > 0 ? 1 : 0, d);
+    if (!sc)
+        return d->status;
+    engine *e = engine_prepare(sc, d);
+    if (!e) {
+        scen_free(sc);
+        return d->status;
+    }
+    const translog *t = s->log;
+    /* the base's rows in file order: customers with a first purchase by the calibration end */
+    int nbase = 0;
+    int *group = malloc((size_t)t->ncust * sizeof *group);
+    double *actual_row = malloc((size_t)t->ncust * sizeof *actual_row);
+    int reps = s->o->sim_reps > 0 ? s->o->sim_reps : 200;
+    double *totals = calloc((size_t)reps * (HOLDOUT_GROUPS + 1), sizeof *totals);
+    if (!group || !actual_row || !totals) {
+        free(group);
+        free(actual_row);
+        free(totals);
+        engine_free(e);
+        scen_free(sc);
+        return diag_set(d, DIAG_RUNTIME, "out of memory");
+    }
+    double actual[HOLDOUT_GROUPS + 1] = { 0 }, customers[HOLDOUT_GROUPS] = { 0 };
+    double closed[HOLDOUT_GROUPS + 1] = { 0 };
+    const purchase_fit *c = &s->fits[s->chosen];
+    for (int i = 0; i < t->ncust; i++) {
+        const cust_summary *cs = &s->cs[i];
+        if (cs->first_day > s->cal_end)
+            continue;
+        int g = cs->x >= HOLDOUT_GROUPS - 1 ? HOLDOUT_GROUPS - 1 : (int)cs->x;
+        group[nbase] = g;
+        actual_row[nbase] = cs->n_holdout;
+        actual[g] += cs->n_holdout;
+        actual[HOLDOUT_GROUPS] += cs->n_holdout;
+        customers[g] += 1;
+        double ex = c->type->expected_conditional(c, cs->x, cs->t_x, cs->T, s->holdout_days / s->o->period_days);
+        closed[g] += ex;
+        closed[HOLDOUT_GROUPS] += ex;
+        nbase++;
+    }
+    (void)actual_row;
+    int status = 0;
+#pragma omp parallel
+    {
+        engine_work *w = engine_work_alloc(e);
+        rep_result *out = rep_alloc(engine_horizon(e));
+        holdout_obs h = { calloc((size_t)nbase, sizeof(double)), nbase };
+        int ok = w && out && h.purchases;
+        if (ok)
+            engine_work_observe(w, observe, &h);
+#pragma omp for schedule(dynamic)
+        for (int r = 0; r < reps; r++) {
+            if (!ok)
+                continue;
+            diag rd = { 0 };
+            memset(h.purchases, 0, (size_t)nbase * sizeof(double));
+            if (engine_replicate(e, w, 1, r, out, &rd)) {
+#pragma omp critical
+                status = DIAG_RUNTIME;
+                continue;
+            }
+            double *row = totals + (size_t)r * (HOLDOUT_GROUPS + 1);
+            for (int i = 0; i < nbase; i++) {
+                row[group[i]] += h.purchases[i];
+                row[HOLDOUT_GROUPS] += h.purchases[i];
+            }
+        }
+        if (!ok) {
+#pragma omp critical
+            status = DIAG_RUNTIME;
+        }
+        free(h.purchases);
+        rep_free(out);
+        engine_work_free(w);
+    }
+    engine_free(e);
+    scen_free(sc);
+    free(group);
+    free(actual_row);
+    if (status) {
+        free(totals);
+        return diag_set(d, DIAG_RUNTIME, "out of memory simulating the holdout");
+    }
+    char tmp[4200];
+    FILE *f = out_open(dir, "holdout_by_frequency.csv", tmp, sizeof tmp, d);
+    if (!f) {
+        free(totals);
+        return d->status;
+    }
+    fprintf(f, "calibration_repeat_purchases,customers,actual_per_customer,simulated_per_customer,"
+               "simulated_low,simulated_high,closed_form_per_customer\n");
+    double *col = malloc((size_t)reps * sizeof *col);
+    for (int g = 0; g <= HOLDOUT_GROUPS && col; g++) {
+        double mean = 0;
+        for (int r = 0; r < reps; r++)
+            mean += col[r] = totals[(size_t)r * (HOLDOUT_GROUPS + 1) + g];
+        mean /= reps;
+        qsort(col, (size_t)reps, sizeof *col, cmp_double);
+        double lo = quantile_sorted(col, reps, 0.025), hi = quantile_sorted(col, reps, 0.975);
+        if (g == HOLDOUT_GROUPS) {
+            s->sim_holdout_mean = mean;
+            s->sim_holdout_lo = lo;
+            s->sim_holdout_hi = hi;
+            continue;   /* the total is in summary.json and on stdout */
+        }
+        double k = customers[g] > 0 ? customers[g] : 1;
+        char label[8];
+        snprintf(label, sizeof label, g < HOLDOUT_GROUPS - 1 ? "%d" : "%d+", g);
+        fprintf(f, "%s,%.0f,%.6f,%.6f,%.6f,%.6f,%.6f\n", label, customers[g], actual[g] / k, mean / k, lo / k,
+                hi / k, closed[g] / k);
+    }
+    free(totals);
+    if (!col) {
+        fclose(f);
+        return diag_set(d, DIAG_RUNTIME, "out of memory");
+    }
+    free(col);
+    if (out_commit(f, tmp, dir, "holdout_by_frequency.csv", d))
+        return d->status;
+    char legend_sim[128];
+    snprintf(legend_sim, sizeof legend_sim, tr(LANG_EN, "%s, simulated (95 %% band)"), c->type->label);
+    plot_series ser[] = { { .legend = "actual" }, { .legend = legend_sim } };
+    if (figures_series(dir, "holdout_by_frequency.csv", "calibration_repeat_purchases", "actual_per_customer",
+                       NULL, NULL, &ser[0], d)
+        || figures_series(dir, "holdout_by_frequency.csv", "calibration_repeat_purchases",
+                          "simulated_per_customer", "simulated_low", "simulated_high", &ser[1], d))
+        return d->status;
+    plot_spec sp = { "holdout_by_frequency", PLOT_BARS, PLOT_PNG,
+                     "Holdout: repeat purchases per customer by purchases before it, actual against simulated",
+                     "repeat purchases in the calibration period (count)",
+                     "repeat purchases in the holdout per customer (count)", ser, 2, 0, NULL, 0, 0 };
+    return figures_render(dir, &sp, PLOT_PNG, LANG_EN, d);
+}
+
+void fit_forward_print(const fit_state *s)
+{
+    lang_id L = lang_ui();
+    printf("%s\n", tr(L, "  purchase models (models.csv):"));
+    printf("    %-11s %12s %10s %12s  %s\n", tr(L, "model"), tr(L, "log-lik."), tr(L, "BIC"),
+           s->holdout_days ? tr(L, "holdout err.") : "", tr(L, "parameters (standard error)"));
+    for (int i = 0; i < s->nfits; i++) {
+        const purchase_fit *f = &s->fits[i];
+        char pars[256] = "", err[32] = "";
+        for (int k = 0; k < f->type->npar; k++)
+            snprintf(pars + strlen(pars), sizeof pars - strlen(pars), "%s%s %.4g (%.2g)", k ? ", " : "",
+                     f->type->par_names[k], f->par[k], f->se[k]);
+        if (s->holdout_days)
+            snprintf(err, sizeof err, "%+.1f %%", 100 * f->holdout_error);
+        printf("  %s %-11s %12.1f %10.1f %12s  %s%s\n", i == s->chosen ? "*" : " ", f->type->label, f->loglik,
+               f->bic, err, pars, f->converged ? "" : tr(L, "  [did not converge]"));
+    }
+    printf(tr(L, "  forward baseline on %s: %s\n"), s->fits[s->chosen].type->label, s->chosen_why);
+    if (s->holdout_days)
+        printf(tr(L, "  holdout by simulation: %.0f repeat purchases simulated [%.0f, %.0f], %.0f actual "
+                     "(holdout_by_frequency.csv)\n"),
+               s->sim_holdout_mean, s->sim_holdout_lo, s->sim_holdout_hi, s->holdout_actual);
+}

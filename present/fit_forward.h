@@ -1,0 +1,33 @@
+/* fit_forward: the part of `retsim fit` that turns the fits into a decision
+ * tool (issue 11): every purchase model of fit/purchase_fit.h compared,
+ * one chosen (by holdout error, else BIC, or --model), and the forward
+ * baseline written: customers_base.csv (every customer as they stand on the
+ * as-of date) and fitted.ini, which starts there ([base], sim/basefile.h);
+ * param_draws.csv, the parameters' sampling distribution for the forward
+ * run; and, with a holdout, the standard BTYD check by simulation of that
+ * very baseline (holdout_by_frequency.csv/.png). */
+#ifndef RETSIM_FIT_FORWARD_H
+#define RETSIM_FIT_FORWARD_H
+
+#include "../sim/diag.h"
+#include "fit_report.h"
+
+/* Fits every purchase model to fit_cs[0..n), fills s->fits, their BIC and
+ * holdout error, and chooses one (o->model, else the smallest holdout
+ * error, else the smallest BIC, among those that converged).  Returns 0,
+ * DIAG_USAGE for an unknown --model, DIAG_RUNTIME when none converged. */
+int fit_forward_models(fit_state *s, const cust_summary *fit_cs, int n, diag *d);
+
+/* customers_base.csv, fitted.ini, models.csv and param_draws.csv into dir. */
+int fit_forward_write(const char *dir, fit_state *s, diag *d);
+
+/* With a holdout: runs dir/fitted.ini (which starts at the calibration's
+ * end and lasts the holdout) and writes holdout_by_frequency.csv/.png:
+ * repeat purchases in the holdout per customer, by number of calibration
+ * repeat purchases, actual against the simulation with its 95 % band. */
+int fit_forward_holdout(const char *dir, fit_state *s, diag *d);
+
+/* The comparison table and the choice, on stdout. */
+void fit_forward_print(const fit_state *s);
+
+#endif
