@@ -306,8 +306,8 @@ static int write_fitted(const char *dir, fit_state *s, const char *checksum, int
             "; Fitted by `retsim fit %s`: the %s purchase model (%s) and Gamma-Gamma spend,\n"
             "; by maximum likelihood on %d customers; the fit's time unit is the %s.\n"
             "; Chosen among the models of models.csv: %s.\n"
-            "; Day 0 is %s: the simulation starts from the %d customers of customers_base.csv\n"
-            "; as they stand on that day (each one's hidden rate, dropout and spend drawn from\n"
+            "; The history ends on %s: the simulation starts the day after from the %d customers\n"
+            "; of customers_base.csv as they stand then (each one's hidden rate, dropout and spend drawn from\n"
             "; their own history) and projects %d days forward%s.\n"
             "; Set [economics] to your margins, then try promotions on it:\n"
             ";   retsim run fitted.ini; retsim compare fitted.ini my_idea.ini (base = fitted.ini)\n\n",

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "figures.h"
+#include "../sim/basefile.h"
 #include "../sim/interrupt.h"
 #include "../sim/sections.h"
 
@@ -164,16 +165,19 @@ int out_json_commit(json_t *root, const char *dir, const char *name, diag *d)
     return out_commit(f, tmp, dir, name, d);
 }
 
-/* day (or age) column plus mean, sd, ci_low, ci_high of each curve */
+/* day (or age) column plus mean, sd, ci_low, ci_high of each curve; with
+ * as_of (a fitted base's day 0, [base]), each day's date after the day */
 static int write_curves(const char *dir, const char *name, const char *xname,
                         const scen_stats *s, const curve_id *ids, int n, int from,
-                        diag *d)
+                        const char *as_of, diag *d)
 {
     char tmp[4200];
     FILE *f = out_open(dir, name, tmp, sizeof tmp, d);
     if (!f)
         return d->status;
     fputs(xname, f);
+    if (as_of)
+        fputs(",date", f);
     for (int i = 0; i < n; i++) {
         const char *c = curve_table[ids[i]].name;
         fprintf(f, ",%s_mean,%s_sd,%s_ci_low,%s_ci_high", c, c, c, c);
@@ -181,6 +185,11 @@ static int write_curves(const char *dir, const char *name, const char *xname,
     fputc('\n', f);
     for (int t = from; t <= s->horizon; t++) {
         fprintf(f, "%d", t);
+        if (as_of) {
+            char date[32];
+            base_format_date(as_of, t + 1, date, sizeof date);
+            fprintf(f, ",%s", date);
+        }
         for (int i = 0; i < n; i++) {
             stat_summary st = stat_vec_get(s->curve[ids[i]], (size_t)t);
             /* a flow per day (unit ".../day") has no day H: the horizon ends
@@ -408,6 +417,16 @@ static int write_summary_json(const char *dir, const scenario *sc, const engine 
     json_object_set_new(root, "replications", json_integer(res->reps));
     json_object_set_new(root, "threads", json_integer(res->threads));
     json_object_set_new(root, "horizon_days", json_integer(s->horizon));
+    if (scen_present(sc, &section_base)) {
+        const base_params *bp = scen_get(sc, &section_base);
+        char end[32];
+        base_format_date(bp->as_of, s->horizon, end, sizeof end);
+        char start[32];
+        base_format_date(bp->as_of, 1, start, sizeof start);
+        json_object_set_new(root, "as_of", json_string(bp->as_of));
+        json_object_set_new(root, "first_day", json_string(start));
+        json_object_set_new(root, "last_day", json_string(end));
+    }
     json_object_set_new(root, "currency", json_string(scen_currency(sc)));
     json_object_set_new(root, "confidence", json_real(0.95));
     json_object_set_new(root, "promotions", out_json_promotions(e));
@@ -474,6 +493,9 @@ int out_write_run(const char *dir, const scenario *sc, const engine *e, const ru
                   const run_result *res, int k, lang_id lang, diag *d)
 {
     const scen_stats *s = &res->scen[k];
+    /* a fitted base's outputs are dated from its as-of date */
+    const base_params *bp = scen_get(sc, &section_base);
+    const char *as_of = scen_present(sc, &section_base) ? bp->as_of : NULL;
     static const curve_id profit[] = { CUR_REVENUE, CUR_COSTS, CUR_PROFIT, CUR_CUM_REVENUE,
                                        CUR_CUM_PROFIT, CUR_CUM_PROFIT_NPV };
     static const curve_id active[] = { CUR_ACTIVE, CUR_SILENT, CUR_DORMANT, CUR_NEW_CUSTOMERS,
@@ -483,8 +505,8 @@ int out_write_run(const char *dir, const scenario *sc, const engine *e, const ru
         || write_metrics_csv(dir, s, d)
         || write_by_age(dir, "retention.csv", s, CUR_RETENTION, d)
         || write_by_age(dir, "observed_retention.csv", s, CUR_OBSERVED_RETENTION, d)
-        || write_curves(dir, "profit.csv", "day", s, profit, 6, 0, d)
-        || write_curves(dir, "active.csv", "day", s, active, 5, 0, d)
+        || write_curves(dir, "profit.csv", "day", s, profit, 6, 0, as_of, d)
+        || write_curves(dir, "active.csv", "day", s, active, 5, 0, as_of, d)
         || write_funnel_csv(dir, s, d)
         || write_rfm_csv(dir, s, d)
         || write_clv_csv(dir, s, d)

@@ -89,7 +89,7 @@ static int check_base(void *params, const char *label, const scenario *sc, diag 
     if (base_parse_date(b->as_of) < 0)
         return diag_set(d, DIAG_USAGE,
                         "[base] as_of = '%s' is not a date: expected YYYY-MM-DD, the day the "
-                        "simulation starts from (the log's last day, or fit --as-of)",
+                        "customers' history ends (the log's last day, or fit --as-of)",
                         b->as_of);
     return 0;
 }
@@ -98,7 +98,7 @@ static const scen_key base_keys[] = {
     { "customers", KEY_TEXT, offsetof(base_params, customers), 0, 0, 0, 0, "", NO_CHOICES,
       "File of the existing customers to start from (written by retsim fit), relative to this scenario's folder." },
     { "as_of", KEY_TEXT, offsetof(base_params, as_of), 0, 0, 0, 0, "date", NO_CHOICES,
-      "The date of day 0, YYYY-MM-DD: the customers stand as they were on this day and the horizon counts forward from it." },
+      "YYYY-MM-DD: the last day the customers' history covers (the log's last day, or fit --as-of); day 0 of the simulation is the day after, and the horizon counts forward from it." },
     { "count", KEY_INT, offsetof(base_params, count), 0, 0, 100000000, 0, "customers", NO_CHOICES,
       "Rows the customers file must hold, written by retsim fit (0: not checked)." },
     { "checksum", KEY_TEXT, offsetof(base_params, checksum), 0, 0, 0, 0, "", NO_CHOICES,

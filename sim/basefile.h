@@ -18,7 +18,7 @@
 
 typedef struct base_params {
     char customers[SCEN_TEXT_MAX];  /* the file, relative to the scenario's folder */
-    char as_of[SCEN_TEXT_MAX];      /* YYYY-MM-DD: the date of day 0 */
+    char as_of[SCEN_TEXT_MAX];      /* YYYY-MM-DD: the history's last day; day 0 is the day after */
     int count;                      /* rows the file must hold (0: not checked) */
     char checksum[SCEN_TEXT_MAX];   /* FNV-1a 64 of the file's bytes, hex ("": not checked) */
 } base_params;
@@ -41,7 +41,8 @@ void base_checksum(const char *bytes, size_t n, char out[17]);
 
 /* Days since 1970-01-01 of a YYYY-MM-DD date, or -1 when it is not one. */
 long base_parse_date(const char *s);
-/* The date of day `day` after as_of ("" when as_of is not a date). */
+/* The date `day` days after as_of ("" when as_of is not a date); day 0 of
+ * the simulation is base_format_date(as_of, 1). */
 void base_format_date(const char *as_of, int day, char *buf, size_t cap);
 
 /* The columns the engine reads, by header name (other columns, such as the

@@ -1398,7 +1398,8 @@ double engine_expected_customers(const engine *e)
         if (to > from)
             n += c->prospects_per_day * c->conversion * (to - from);
     }
-    return n;
+    /* a fitted base's existing customers are all in memory from day 0 */
+    return n + (e->base ? e->base->n : 0);
 }
 
 size_t engine_bytes_per_work(const engine *e)
