@@ -195,8 +195,7 @@ static void on_row(int term, void *ctx)
         const char *why = x != floor(x) || x > 1e7 ? "repeat_purchases is not a whole number"
                           : tx > T + 1e-9           ? "the last purchase is older than the customer"
                           : x == 0 && tx != 0       ? "no repeat purchase, yet the last purchase is not the first"
-                          : x > 0 && r->val[COL_ZBAR] <= 0 ? "repeat purchases worth nothing"
-                                                           : NULL;
+                                                    : NULL;
         if (why) {
             diag_set(r->d, DIAG_USAGE, "%s:%ld: %s; re-run retsim fit to write the file again",
                      r->path, r->line, why);
