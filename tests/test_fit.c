@@ -469,3 +469,88 @@ Test(fit, bad_input_is_refused_and_nothing_written)
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     tu_system(cmd);
 }
+
+/* ---- the forward baseline (issue 11) ---- */
+
+/* The holdout by simulation: the forward baseline started on the
+ * calibration's last day and run over the 39 holdout weeks; its total
+ * agrees with the closed form of the same model within 4 standard errors
+ * of the simulation's mean, and the actual total is the published 1,882. */
+Test(fit, holdout_by_simulation_on_cdnow, .timeout = 300)
+{
+    char dir[] = "/tmp/retsim-fitfwd-XXXXXX";
+    cdnow_fit(dir, "--holdout-from 1997-10-01");
+    char path[1200];
+    snprintf(path, sizeof path, "%s/f/summary.json", dir);
+    json_error_t err;
+    json_t *root = json_load_file(path, 0, &err);
+    cr_assert(root, "summary.json: %s", err.text);
+    double actual = jnum(root, "validation", "actual_repeat_purchases");
+    double sim = jnum(root, "validation", "simulated_repeat_purchases");
+    double lo = jnum(root, "validation", "simulated_ci_low"), hi = jnum(root, "validation", "simulated_ci_high");
+    cr_expect_eq(actual, 1882, "actual holdout repeat purchases %g, published 1882", actual);
+    /* the chosen model's closed form, from models.csv via summary.json */
+    json_t *chosen = json_object_get(root, "forward_baseline");
+    const char *model = json_string_value(json_object_get(chosen, "model"));
+    cr_assert(model, "summary.json names no forward model");
+    double predicted = NAN;
+    json_t *models = json_object_get(root, "models");
+    for (size_t i = 0; i < json_array_size(models); i++) {
+        json_t *m = json_array_get(models, i);
+        if (!strcmp(json_string_value(json_object_get(m, "model")), model))
+            predicted = json_number_value(json_object_get(m, "holdout_predicted"));
+    }
+    cr_assert(isfinite(predicted), "no holdout prediction for %s", model);
+    /* 200 replications: the band is 3.92 sd wide, the mean's SE sd/sqrt(200) */
+    double se = (hi - lo) / 3.92 / sqrt(200.0);
+    cr_expect(se > 0 && fabs(sim - predicted) <= 4 * se,
+              "%s: simulated %.1f against its closed form %.1f (SE %.2f)", model, sim, predicted, se);
+    json_decref(root);
+    int n = 0;
+    tcsv_row *rows = read_rows(dir, "holdout_by_frequency.csv", &n);
+    cr_expect_eq(n, 8, "holdout_by_frequency.csv has %d rows, expected 0..6 and 7+", n);
+    free(rows);
+    char cmd[1300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    tu_system(cmd);
+}
+
+/* An as-of date before the log's last purchase, in the future, or with a
+ * holdout; an unknown model; a bad horizon: exit 2, nothing written. */
+Test(fit, forward_baseline_bad_options_are_refused)
+{
+    char csv[256];
+    if (cdnow_csv(csv, sizeof csv))
+        cr_assert_fail("%s/CDNOW_sample.txt not found: this check cannot run", data_dir());
+    char dir[] = "/tmp/retsim-fitfwdbad-XXXXXX";
+    cr_assert(mkdtemp(dir));
+    const char *cases[][2] = {
+        { "--as-of 1998-01-01", "before the log's last purchase" },
+        { "--as-of 2099-01-01", "in the future" },
+        { "--as-of 1998-07-01 --holdout-from 1997-10-01", "give one" },
+        { "--model nosuch", "not a purchase model" },
+        { "--horizon-days 0", "--horizon-days" },
+        { "--param-uncertainty maybe", "--param-uncertainty" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char cmd[2048], out[1200];
+        snprintf(out, sizeof out, "%s/o%zu", dir, i);
+        snprintf(cmd, sizeof cmd, "%s fit %s %s -q --out %s > %s/err 2>&1", tu_bin(), csv, cases[i][0], out, dir);
+        cr_expect_eq(tu_system(cmd), 2, "%s: expected exit 2", cases[i][0]);
+        char errpath[1300], msg[4096] = "";
+        snprintf(errpath, sizeof errpath, "%s/err", dir);
+        FILE *e = fopen(errpath, "r");
+        if (e) {
+            size_t k = fread(msg, 1, sizeof msg - 1, e);
+            msg[k] = '\0';
+            fclose(e);
+        }
+        cr_expect(strstr(msg, cases[i][1]), "%s: message lacks '%s': %s", cases[i][0], cases[i][1], msg);
+        struct stat st;
+        cr_expect(stat(out, &st) != 0, "%s: an output folder was written", cases[i][0]);
+    }
+    unlink(csv);
+    char cmd[1300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    tu_system(cmd);
+}
