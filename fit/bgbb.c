@@ -4,7 +4,7 @@
  *
  * Choices:
  *
- *  - Likelihood (FHS 2010, eq. 5), per line of the table, as a log-sum-exp
+ *  - Likelihood (FHS 2010), per line of the table, as a log-sum-exp
  *    of its 1 + (n - t_x) terms: the customer alive after opportunity n,
  *    or dead at the start of opportunity t_x + i + 1, i = 0 .. n-t_x-1.
  *    The i-th term is obtained from the (i-1)-th by the ratio
@@ -22,8 +22,7 @@
  *  - Expectations: E[sum_{k=1}^{m} (1-theta)^k] for theta ~ Beta(gamma, D)
  *    is summed term by term with the ratio (D+k-1)/(gamma+D+k-1) (exact for
  *    any gamma, including the paper's removable singularity gamma = 1) up
- *    to 10^6 terms, and beyond that from the closed form of FHS (2010,
- *    eq. 9), D/(gamma-1) (1 - Gamma(gamma+D) Gamma(1+D+m) /
+ *    to 10^6 terms, and beyond that from the closed form of FHS (2010), D/(gamma-1) (1 - Gamma(gamma+D) Gamma(1+D+m) /
  *    (Gamma(1+D) Gamma(gamma+D+m))), which loses digits only as gamma nears
  *    1 (the sum is then used whatever m).
  *
@@ -370,7 +369,8 @@ static int read_whole(table_reader *r, int c, double max, double *out)
         why = "is empty";
     else {
         v = strtod(s, &end);
-        if (*end || !isfinite(v))
+        /* decimal only: strtod would also take "0x10", "inf" and "nan" */
+        if (*end || !isfinite(v) || s[strspn(s, "0123456789+-.eE")])
             why = "is not a number";
         else if (v < 0)
             why = "is negative";

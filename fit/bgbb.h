@@ -40,7 +40,7 @@ typedef struct bgbb_fit {
     int converged;
 } bgbb_fit;
 
-/* One customer's log-likelihood (FHS 2010, eq. 5):
+/* One customer's log-likelihood (FHS 2010):
  *   L = B(alpha+x, beta+n-x)/B(alpha, beta) B(gamma, delta+n)/B(gamma, delta)
  *     + sum_{i=0}^{n-t_x-1} B(alpha+x, beta+t_x-x+i)/B(alpha, beta)
  *                            B(gamma+1, delta+t_x+i)/B(gamma, delta).
@@ -59,17 +59,17 @@ int bgbb_fit_run(const bgbb_row *rows, int nrows, bgbb_fit *out, diag *d);
  * opportunity n, i.e. on the as-of date, not yet having faced the death
  * chance of opportunity n+1:
  *   B(alpha+x, beta+n-x)/B(alpha, beta) B(gamma, delta+n)/B(gamma, delta) / L.
- * FHS (2010, eq. 11) quote the chance of being alive AT opportunity n+1,
+ * FHS (2010) quote, as P(alive), the chance of being alive AT opportunity n+1,
  * which is this times E[1 - theta | alive] = (delta+n)/(gamma+delta+n). */
 double bgbb_p_alive(const bgbb_fit *f, int x, int t_x, int n);
 
-/* E[purchases at opportunities n+1 .. n+n_star | x, t_x, n] (FHS 2010,
- * eq. 13): P(alive | x, t_x, n) (alpha+x)/(alpha+beta+n)
+/* E[purchases at opportunities n+1 .. n+n_star | x, t_x, n] (FHS 2010):
+ *   P(alive | x, t_x, n) (alpha+x)/(alpha+beta+n)
  *   sum_{k=1}^{n_star} B(gamma, delta+n+k)/B(gamma, delta+n). */
 double bgbb_expected_conditional(const bgbb_fit *f, int x, int t_x, int n, int n_star);
 
 /* E[X(n)]: the expected purchases of a new customer at opportunities
- * 1 .. n (FHS 2010, eq. 9):
+ * 1 .. n (FHS 2010):
  *   alpha/(alpha+beta) sum_{k=1}^{n} B(gamma, delta+k)/B(gamma, delta)
  *   = alpha/(alpha+beta) delta/(gamma-1)
  *       [1 - Gamma(gamma+delta) Gamma(1+delta+n) / (Gamma(gamma+delta+n) Gamma(1+delta))]. */

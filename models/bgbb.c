@@ -27,7 +27,7 @@
  * opportunity) and draw_interval() returns K period_days, whole periods.
  * The expected purchases at opportunities 1..n after the first,
  *   E[X(n)] = alpha/(alpha+beta) sum_{k=1}^{n} B(gamma, delta+k)/B(gamma, delta)
- * (FHS 2010, eq. 9), follows; tests/test_bgbb.c proves it on the engine.
+ * (FHS 2010), follows; tests/test_bgbb.c proves it on the engine.
  * A customer with q = 0 (p = theta = 0, a draw that underflowed) never does
  * anything again: churn 0 and an infinite interval, as a BG/NBD customer
  * of rate 0.
@@ -39,7 +39,7 @@
  * purchases rounded into one opportunity, is read as the nearest one it can
  * (t_x raised to x, n to t_x).  Given (x, t_x, n), the latent death
  * opportunity tau (infinite: alive after n) and (p, theta) have the joint
- * posterior (FHS 2010, eq. 5, term by term):
+ * posterior (the terms of the FHS 2010 likelihood):
  *   alive after n:  weight B(alpha+x, beta+n-x) B(gamma, delta+n),
  *                   then p ~ Beta(alpha+x, beta+n-x), theta ~ Beta(gamma, delta+n);
  *   dead at the start of opportunity t_x+i+1, i = 0 .. n-t_x-1:

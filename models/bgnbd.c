@@ -24,8 +24,8 @@
  * An existing customer (customer_from_history), with x repeat purchases,
  * the last t_x and the as-of date T after the first (days over period_days:
  * periods, not rounded, time being continuous).  Their likelihood given
- * (lambda, P) has two branches (Fader, Hardie and Lee 2005, eq. 3, term by
- * term):
+ * (lambda, P) has two branches (the individual-level likelihood of Fader,
+ * Hardie and Lee 2005, term by term):
  *   alive at T:                      (1-P)^x lambda^x e^(-lambda T)
  *   dropped out at the last purchase: [x > 0] P (1-P)^(x-1) lambda^x e^(-lambda t_x)
  * (the purchases at their times, no purchase since, and no dropout after
@@ -37,7 +37,8 @@
  *            lambda ~ Gamma(r+x, rate alpha+t_x), P ~ Beta(a+1, b+x-1);
  * so the chance of the alive branch is
  *   P(alive | x, t_x, T) = 1 / (1 + [x > 0] a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x)),
- * the P(alive) of fit/btyd.h (FHL 2005, eq. 11).  The branch is drawn with
+ * the P(alive) of fit/btyd.h (Fader, Hardie and Lee, "Computing P(alive)
+ * using the BG/NBD model").  The branch is drawn with
  * it, then lambda and P from its laws.  A customer alive at T buys next
  * after an Exp(lambda) wait from T (the Poisson process forgets the time
  * since the last purchase) and drops out only after that purchase (churn P

@@ -191,7 +191,7 @@ Test(bgbb, p_alive_and_conditional_expectation_against_brute_force)
                       "E[X(%d)] %.15g against E[Y | 0, 0, 0] %.15g", n,
                       bgbb_expected_unconditional(&f, n), want);
         }
-        /* the closed form of FHS (2010, eq. 9) where gamma != 1, and beyond
+        /* the closed form of FHS (2010) where gamma != 1, and beyond
          * the direct sum's range */
         if (f.gamma != 1)
             for (int n = 5; n <= 5000000; n *= 10) {
@@ -200,7 +200,7 @@ Test(bgbb, p_alive_and_conditional_expectation_against_brute_force)
                              + gsl_sf_lngamma(1 + D + n) - gsl_sf_lngamma(f.gamma + D + n);
                 double want = f.alpha / (f.alpha + f.beta) * D / (f.gamma - 1) * -expm1(lnR);
                 double got = bgbb_expected_unconditional(&f, n);
-                cr_expect(fabs(got - want) < 1e-8 * want, "E[X(%d)] %.12g, eq. 9 %.12g", n, got, want);
+                cr_expect(fabs(got - want) < 1e-8 * want, "E[X(%d)] %.12g, closed form %.12g", n, got, want);
             }
     }
     /* the paper's P(alive at n+1) is ours times (delta+n)/(gamma+delta+n) */
@@ -570,6 +570,65 @@ Test(bgbb, recovers_parameters_from_model_simulated_data)
     scen_free(sc);
 }
 
+/* The same for the bgnbd customer model, its purchases and spend run
+ * through its own hooks over 52 weeks: BG/NBD and Gamma-Gamma recover what
+ * it was given. */
+Test(bgbb, bgnbd_model_data_recover_its_parameters)
+{
+    const double r = 0.5, al = 6, a = 0.8, b = 2.5, P = 7, T = 52;
+    const int N = 10000;
+    scenario *sc = tu_scenario("[customer]\nmodel = bgnbd\n[channel.a]\n"
+                               "[bgnbd]\nr = 0.5\nalpha = 6\na = 0.8\nb = 2.5\nperiod_days = 7\n"
+                               "[gamma_gamma]\np = 6\nq = 4\ngamma = 15\n");
+    diag d = { 0 };
+    void *p = model_bgnbd.prepare(sc, &d);
+    cr_assert(p != NULL, "prepare: %s", d.msg);
+    cust_summary *c = calloc(N, sizeof *c);
+    cr_assert(c != NULL);
+    gsl_rng *g = rng(2027);
+    for (int i = 0; i < N; i++) {
+        double state[MODEL_STATE_MAX] = { 0 }, t = 0, sum = 0;
+        model_bgnbd.customer_init(p, state, g);
+        c[i].T = T;
+        for (int k = 1;; k++) {
+            visit_ctx v = { .t = t, .purchase_no = k };
+            double bill = model_bgnbd.draw_bill(p, state, &v, g);
+            if (k > 1) {
+                c[i].x++;
+                c[i].t_x = t / P;
+                sum += bill;
+            }
+            model_bgnbd.experience(p, state, &v, g);
+            if (gsl_rng_uniform(g) < v.churn)
+                break;
+            t += model_bgnbd.draw_interval(p, state, g);
+            if (!(t <= T * P))
+                break;
+        }
+        c[i].zbar = c[i].x > 0 ? sum / c[i].x : 0;
+    }
+    gsl_rng_free(g);
+    bgnbd_fit f;
+    cr_assert_eq(bgnbd_fit_run(c, N, &f, &d), DIAG_OK, "%s", d.msg);
+    printf("bgbb: bgnbd model data (%d customers, %g weeks): r = %.4f (%.4f), alpha = %.4f "
+           "(%.4f), a = %.4f (%.4f), b = %.4f (%.4f)\n",
+           N, T, f.r, f.se[0], f.alpha, f.se[1], f.a, f.se[2], f.b, f.se[3]);
+    cr_expect(f.converged);
+    expect_recovered(f.r, f.se[0], r, "bgnbd model data: r");
+    expect_recovered(f.alpha, f.se[1], al, "bgnbd model data: alpha");
+    expect_recovered(f.a, f.se[2], a, "bgnbd model data: a");
+    expect_recovered(f.b, f.se[3], b, "bgnbd model data: b");
+    gg_fit gf;
+    cr_assert_eq(gg_fit_run(c, N, &gf, &d), DIAG_OK, "%s", d.msg);
+    cr_expect(gf.converged);
+    expect_recovered(gf.p, gf.se[0], 6, "bgnbd model data: Gamma-Gamma p");
+    expect_recovered(gf.q, gf.se[1], 4, "bgnbd model data: Gamma-Gamma q");
+    expect_recovered(gf.gamma, gf.se[2], 15, "bgnbd model data: Gamma-Gamma gamma");
+    free(c);
+    model_bgnbd.release(p);
+    scen_free(sc);
+}
+
 /* ---------------------------------------------------------------- */
 /* cov_log of the BG/NBD and Gamma-Gamma fits                         */
 
@@ -677,7 +736,7 @@ Test(bgbb, reader_accepts_the_usual_forms)
     cr_expect(rows[2].x == 6 && rows[2].t_x == 6 && rows[2].count == 1203);
     free(rows);
     unlink(path);
-    path = write_tmp("frequency,recency,periods,count\n2,3,5,10\n");
+    path = write_tmp("frequency,recency,periods,count\n2,3,5,10");  /* no final line end */
     cr_assert_eq(bgbb_read_table(path, &rows, &n, &d), DIAG_OK, "%s", d.msg);
     cr_expect(n == 1 && rows[0].x == 2 && rows[0].t_x == 3 && rows[0].n == 5 && rows[0].count == 10);
     free(rows);
@@ -705,6 +764,7 @@ Test(bgbb, reader_refuses_bad_tables)
     BAD("1,2,,10\n", "column 3 (periods): '' is empty", NULL);
     BAD("1,2,6\n", "line 2: 3 fields", NULL);
     BAD("1,2,6,nan\n", "'nan' is not a number", NULL);
+    BAD("1,2,0x6,5\n", "'0x6' is not a number", NULL);
     BAD("1,2,6,1e300\n", "'1e300' is too large", NULL);
 #undef BAD
     expect_refused("frequency,recency,n,weights\n1,1,6,3\n", "line 1: the header has no periods column",
