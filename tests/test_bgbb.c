@@ -22,6 +22,7 @@
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_sf_gamma.h>
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -264,6 +265,59 @@ Test(bgbb, donations_reproduces_the_paper)
            bgbb_expected_unconditional(&f, 5), bgbb_p_alive(&f, 3, 4, 6),
            bgbb_expected_conditional(&f, 3, 4, 6, 5));
     free(rows);
+}
+
+/* The same table as published in FHS (2010), so the fit is checked even
+ * without the shared folder; and the fit does not depend on the number of
+ * threads running its starts. */
+static const bgbb_row donations[] = {
+    { 0, 0, 6, 3464 }, { 1, 1, 6, 1091 }, { 1, 2, 6, 277 }, { 1, 3, 6, 129 }, { 1, 4, 6, 78 },
+    { 1, 5, 6, 119 },  { 1, 6, 6, 129 },  { 2, 2, 6, 613 }, { 2, 3, 6, 255 }, { 2, 4, 6, 155 },
+    { 2, 5, 6, 173 },  { 2, 6, 6, 234 },  { 3, 3, 6, 322 }, { 3, 4, 6, 181 }, { 3, 5, 6, 225 },
+    { 3, 6, 6, 357 },  { 4, 4, 6, 240 },  { 4, 5, 6, 284 }, { 4, 6, 6, 512 }, { 5, 5, 6, 335 },
+    { 5, 6, 6, 728 },  { 6, 6, 6, 1203 },
+};
+
+Test(bgbb, donations_hard_coded_and_thread_invariant)
+{
+    const int n = sizeof donations / sizeof donations[0];
+    bgbb_fit f1, f3;
+    diag d = { 0 };
+    omp_set_num_threads(1);
+    cr_assert_eq(bgbb_fit_run(donations, n, &f1, &d), DIAG_OK, "%s", d.msg);
+    omp_set_num_threads(3);
+    cr_assert_eq(bgbb_fit_run(donations, n, &f3, &d), DIAG_OK, "%s", d.msg);
+    cr_expect(f1.alpha == f3.alpha && f1.beta == f3.beta && f1.gamma == f3.gamma
+                  && f1.delta == f3.delta && f1.loglik == f3.loglik,
+              "1 thread and 3 threads differ");
+    cr_expect_eq(f1.n_customers, 11104);
+    cr_expect(fabs(f1.alpha - D_ALPHA) < 0.005 && fabs(f1.beta - D_BETA) < 0.005
+                  && fabs(f1.gamma - D_GAMMA) < 0.005 && fabs(f1.delta - D_DELTA) < 0.005,
+              "%.4f %.4f %.4f %.4f against the published %.3f %.3f %.3f %.3f", f1.alpha, f1.beta,
+              f1.gamma, f1.delta, D_ALPHA, D_BETA, D_GAMMA, D_DELTA);
+    cr_expect(fabs(f1.loglik - -33225.6) < 0.05, "log-likelihood %.3f, published -33225.6",
+              f1.loglik);
+}
+
+/* Every customer with the same chance p of buying and nobody ever leaving
+ * (the expected counts of Binomial(6, 0.5) histories): alpha and beta run
+ * to infinity, gamma to 0.  The fit must say it did not converge, and why,
+ * rather than return numbers. */
+Test(bgbb, a_fit_that_cannot_converge_says_so)
+{
+    bgbb_row rows[32];
+    int nr = 0;
+    rows[nr++] = (bgbb_row){ 0, 0, 6, 100 };
+    for (int t_x = 1; t_x <= 6; t_x++)
+        for (int x = 1; x <= t_x; x++)
+            rows[nr++] = (bgbb_row){ x, t_x, 6, 100 * gsl_sf_choose((unsigned)t_x - 1, (unsigned)x - 1) };
+    bgbb_fit f;
+    diag d = { 0 };
+    cr_expect_eq(bgbb_fit_run(rows, nr, &f, &d), DIAG_RUNTIME, "message: %s", d.msg);
+    cr_expect_eq(f.converged, 0);
+    cr_expect(strstr(d.msg, "BG/BB fit did not converge") && strstr(d.msg, "starting points"),
+              "message: %s", d.msg);
+    printf("bgbb: non-convergence message: %s\n", d.msg);
 }
 
 /* ---------------------------------------------------------------- */
