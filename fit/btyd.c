@@ -37,6 +37,11 @@
  *    of the function, step 1.2e-4 theta_i (about eps^(1/4)).  When the
  *    Hessian is not positive definite (a flat or boundary optimum) the
  *    standard errors are NaN and the fit is reported as not converged.
+ *    The covariance of the log-parameters (cov_log of the fits) is the
+ *    inverse of the same Hessian carried to the log scale by the chain rule
+ *    (mle.h); at the optimum its diagonal is (se_i / theta_i)^2, the delta
+ *    method, up to the gradient term.  The multi-start machinery is shared
+ *    with fit/bgbb.c through mle.h.
  *
  *  - Gauss's hypergeometric function.  GSL's gsl_sf_hyperg_2F1 is not used:
  *    on this problem it returns wrong values with GSL_SUCCESS and a small
@@ -70,6 +75,7 @@
  *    by QAWS as its fallback.
  */
 #include "btyd.h"
+#include "mle.h"
 
 #include <float.h>
 #include <gsl/gsl_cdf.h>
@@ -89,7 +95,7 @@
 #include <string.h>
 
 #define MIN_CUSTOMERS 10       /* fewer and a 3- or 4-parameter fit is noise */
-#define MAXP 4                 /* parameters of the largest model */
+#define MAXP MLE_MAXP           /* parameters of the largest model */
 #define NM_MAXIT 3000          /* Nelder-Mead iterations per start */
 #define NM_SIZE_TOL 1e-7       /* simplex size, log-parameters */
 #define PENALTY 1e300          /* negative log-likelihood outside the domain */
@@ -251,28 +257,7 @@ static double sbg_ratio(long k, const double *par)
 }
 
 /* ---------------------------------------------------------------- */
-/* Multi-start maximum likelihood                                    */
-
-typedef double (*nll_fn)(const double *theta, void *ctx);
-/* the same with its gradient (natural parameters) into grad */
-typedef double (*nll_grad_fn)(const double *theta, double *grad, void *ctx);
-
-typedef struct mle_problem {
-    int k;
-    nll_fn nll;             /* negative log-likelihood, natural parameters */
-    nll_grad_fn nll_grad;   /* NULL: Nelder-Mead; else BFGS with this gradient */
-    void *ctx;
-    double nobs;            /* observations, to scale the gradient test */
-} mle_problem;
-
-typedef struct mle_result {
-    double theta[MAXP], se[MAXP];
-    double nll;
-    int starts;
-    int agree;              /* starts ending within 1e-3 of the best log-likelihood */
-    int converged;
-    char why[512];          /* the failed test, when not converged */
-} mle_result;
+/* Multi-start maximum likelihood (declared in mle.h)                */
 
 static double mle_eval(const mle_problem *p, const double *theta)
 {
@@ -496,13 +481,37 @@ static int hessian_invert(int k, double H[MAXP][MAXP], const double *g, double *
     return bad;
 }
 
+/* The covariance of the log-parameters: the inverse of the Hessian of the
+ * negative log-likelihood in them, from H and g in the natural parameters
+ * by the chain rule (mle.h).  NaN when that Hessian is not positive
+ * definite. */
+static void cov_log_fill(int k, double H[MAXP][MAXP], const double *g, const double *theta,
+                         double *cov)
+{
+    gsl_matrix *m = gsl_matrix_alloc((size_t)k, (size_t)k);
+    int bad = !m;
+    for (int i = 0; i < k && !bad; i++)
+        for (int j = 0; j < k; j++) {
+            double v = theta[i] * theta[j] * H[i][j] + (i == j ? theta[i] * g[i] : 0);
+            if (!isfinite(v))
+                bad = 1;
+            gsl_matrix_set(m, (size_t)i, (size_t)j, v);
+        }
+    if (!bad && (gsl_linalg_cholesky_decomp1(m) != GSL_SUCCESS
+                 || gsl_linalg_cholesky_invert(m) != GSL_SUCCESS))
+        bad = 1;
+    for (int i = 0; i < k; i++)
+        for (int j = 0; j < k; j++)
+            cov[i * k + j] = bad ? NAN : gsl_matrix_get(m, (size_t)i, (size_t)j);
+    gsl_matrix_free(m);
+}
+
 /* The multi-start fit: starts[s][i] are natural parameters.  The starts
  * run in parallel (OpenMP; each has its own minimiser and the likelihoods
  * only read their data); the best is picked in start order afterwards, so
  * the result does not depend on the number of threads. */
 #define MAX_STARTS 32
-static void mle_fit(const mle_problem *p, const double (*starts)[MAXP], int nstarts,
-                    mle_result *res)
+void mle_fit(const mle_problem *p, const double (*starts)[MAXP], int nstarts, mle_result *res)
 {
     int k = p->k;
     double best = INFINITY, logbest[MAXP] = { 0 };
@@ -547,6 +556,7 @@ static void mle_fit(const mle_problem *p, const double (*starts)[MAXP], int nsta
     double H[MAXP][MAXP], g[MAXP], dec;
     num_hessian(p, res->theta, H, g);
     int notpd = hessian_invert(k, H, g, res->se, &dec);
+    cov_log_fill(k, H, g, res->theta, res->cov_log);
     /* the restart may move a parameter by 1e-4 in its log, or by a hundredth
      * of its standard error when that is larger (a weakly identified one) */
     double moved = 0;
@@ -599,9 +609,8 @@ static void fmt_params(char *buf, size_t len, const char *const *names, const do
                                  names[i], theta[i]);
 }
 
-static int report_failure(diag *d, const char *model, const mle_result *res,
-                          const char *const *names, int k, const char *method,
-                          const char *tried)
+int mle_report_failure(diag *d, const char *model, const mle_result *res,
+                       const char *const *names, int k, const char *method, const char *tried)
 {
     char pbuf[256], hint[256] = "";
     fmt_params(pbuf, sizeof pbuf, names, res->theta, k);
@@ -838,6 +847,7 @@ int bgnbd_fit_run(const cust_summary *c, int n, bgnbd_fit *out, diag *d)
     out->a = R.theta[2];
     out->b = R.theta[3];
     memcpy(out->se, R.se, sizeof out->se);
+    memcpy(out->cov_log, R.cov_log, sizeof out->cov_log);
     out->loglik = -R.nll;
     out->n = used;
     out->starts = R.starts;
@@ -848,7 +858,7 @@ int bgnbd_fit_run(const cust_summary *c, int n, bgnbd_fit *out, diag *d)
                  "r in {0.3, 3}, alpha = r/m x {0.5, 2} with m = %.4g repeat purchases per "
                  "period, a in {0.3, 3}, b in {0.5, 5}",
                  m);
-        return report_failure(d, "BG/NBD", &R, bg_names, 4, "BFGS with the analytic gradient", tried);
+        return mle_report_failure(d, "BG/NBD", &R, bg_names, 4, "BFGS with the analytic gradient", tried);
     }
     return DIAG_OK;
 }
@@ -1027,6 +1037,7 @@ int gg_fit_run(const cust_summary *c, int n, gg_fit *out, diag *d)
     out->q = R.theta[1];
     out->gamma = R.theta[2];
     memcpy(out->se, R.se, sizeof out->se);
+    memcpy(out->cov_log, R.cov_log, sizeof out->cov_log);
     out->loglik = -R.nll;
     out->n = used;
     out->converged = R.converged;
@@ -1036,7 +1047,7 @@ int gg_fit_run(const cust_summary *c, int n, gg_fit *out, diag *d)
                  "p in {1, 10}, q in {2, 10}, gamma = zbar_mean (q-1)/p x {0.3, 3} with "
                  "zbar_mean = %.4g",
                  mz);
-        return report_failure(d, "Gamma-Gamma", &R, gg_names, 3, "Nelder-Mead", tried);
+        return mle_report_failure(d, "Gamma-Gamma", &R, gg_names, 3, "Nelder-Mead", tried);
     }
     return DIAG_OK;
 }
@@ -1130,7 +1141,7 @@ int sbg_fit_run(const double *survivors, int periods, sbg_fit *out, diag *d)
     out->periods = periods;
     out->converged = R.converged;
     if (!R.converged)
-        return report_failure(d, "sBG", &R, sbg_names, 2, "Nelder-Mead",
+        return mle_report_failure(d, "sBG", &R, sbg_names, 2, "Nelder-Mead",
                               "alpha, beta in {0.2, 1, 5}");
     return DIAG_OK;
 }

@@ -12,7 +12,8 @@
  *
  * Fits maximise the log-likelihood with GSL's minimisers on log-parameters,
  * from several starting points; standard errors come from the inverse of
- * the Hessian of the negative log-likelihood at the optimum. */
+ * the Hessian of the negative log-likelihood at the optimum, and the
+ * covariance of the log-parameters from its inverse on the log scale. */
 #ifndef RETSIM_FIT_BTYD_H
 #define RETSIM_FIT_BTYD_H
 
@@ -22,6 +23,9 @@
 typedef struct bgnbd_fit {
     double r, alpha, a, b;
     double se[4];          /* of r, alpha, a, b */
+    double cov_log[16];    /* covariance of (ln r, ln alpha, ln a, ln b), row-major: the
+                              inverse Hessian of the negative log-likelihood on the log
+                              scale (NaN when not positive definite) */
     double loglik;
     int n;                 /* customers used */
     int starts;            /* starting points tried */
@@ -30,7 +34,8 @@ typedef struct bgnbd_fit {
 
 typedef struct gg_fit {
     double p, q, gamma;
-    double se[3];
+    double se[3];          /* of p, q, gamma */
+    double cov_log[9];     /* covariance of (ln p, ln q, ln gamma), row-major, as for BG/NBD */
     double loglik;
     int n;                 /* repeat buyers used */
     int converged;

@@ -21,6 +21,32 @@
  *   (a+b-1)/(a-1) [1 - (alpha/(alpha+t))^r 2F1(r, b; a+b-1; t/(alpha+t))]
  * (tests/test_btyd_model.c proves it).
  *
+ * An existing customer (customer_from_history), with x repeat purchases,
+ * the last t_x and the as-of date T after the first (days over period_days:
+ * periods, not rounded, time being continuous).  Their likelihood given
+ * (lambda, P) has two branches (the individual-level likelihood of Fader,
+ * Hardie and Lee 2005, term by term):
+ *   alive at T:                      (1-P)^x lambda^x e^(-lambda T)
+ *   dropped out at the last purchase: [x > 0] P (1-P)^(x-1) lambda^x e^(-lambda t_x)
+ * (the purchases at their times, no purchase since, and no dropout after
+ * them or dropout at the last).  Against the Gamma(r, alpha) and Beta(a, b)
+ * priors each branch is conjugate:
+ *   alive:   weight B(a, b+x) Gamma(r+x) / (alpha+T)^(r+x),
+ *            lambda ~ Gamma(r+x, rate alpha+T), P ~ Beta(a, b+x);
+ *   dropped: weight B(a+1, b+x-1) Gamma(r+x) / (alpha+t_x)^(r+x),
+ *            lambda ~ Gamma(r+x, rate alpha+t_x), P ~ Beta(a+1, b+x-1);
+ * so the chance of the alive branch is
+ *   P(alive | x, t_x, T) = 1 / (1 + [x > 0] a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x)),
+ * the P(alive) of fit/btyd.h (Fader, Hardie and Lee, "Computing P(alive)
+ * using the BG/NBD model").  The branch is drawn with
+ * it, then lambda and P from its laws.  A customer alive at T buys next
+ * after an Exp(lambda) wait from T (the Poisson process forgets the time
+ * since the last purchase) and drops out only after that purchase (churn P
+ * there, at purchase x + 2); one who dropped out makes none (*next_days =
+ * INFINITY).  Spend: nu | x, zbar ~ Gamma(q + p x, rate gamma + x zbar), the
+ * Gamma-Gamma posterior (Fader, Hardie and Lee 2005, "RFM and CLV"; the
+ * prior when x = 0).
+ *
  * No psychology: a statistical model has no perceived benefit, cost,
  * expectation or satisfaction, so experience() gives no signal
  * (has_signal 0) and judges no visit worth less than it cost: word of
@@ -189,6 +215,34 @@ static void bgnbd_continuation(const void *params, const double *state, double l
     out->exact = 1;
 }
 
+/* The posterior draw of the file's comment. */
+static int bgnbd_from_history(const void *params, const customer_history *h, double *state,
+                              double *next_days, gsl_rng *r)
+{
+    const bgnbd_model *m = params;
+    const double rr = m->bg.r, al = m->bg.alpha, a = m->bg.a, b = m->bg.b;
+    const double P = m->bg.period_days;
+    double x = h->repeat_purchases > 0 ? h->repeat_purchases : 0;
+    double T = isfinite(h->age) && h->age > 0 ? h->age / P : 0;
+    double t_x = x > 0 && isfinite(h->last_age) && h->last_age > 0 ? h->last_age / P : 0;
+    if (t_x > T)
+        t_x = T;
+    double zbar = x > 0 && h->mean_spend > 0 ? h->mean_spend : 0;
+    state[ST_NU] = gsl_ran_gamma(r, m->gg.q + m->gg.p * x, 1.0 / (m->gg.gamma + x * zbar));
+
+    double p_alive = 1;
+    if (x > 0) {
+        double u = log(a / (b + x - 1)) + (rr + x) * (log(al + T) - log(al + t_x));
+        p_alive = u > 0 ? exp(-u) / (1 + exp(-u)) : 1 / (1 + exp(u));
+    }
+    int alive = gsl_rng_uniform(r) < p_alive;
+    double lambda = gsl_ran_gamma(r, rr + x, 1.0 / (al + (alive ? T : t_x)));
+    state[ST_INTERVAL] = lambda > 0 ? P / lambda : INFINITY;
+    state[ST_DROPOUT] = alive ? gsl_ran_beta(r, a, b + x) : gsl_ran_beta(r, a + 1, b + x - 1);
+    *next_days = alive && lambda > 0 ? gsl_ran_exponential(r, state[ST_INTERVAL]) : INFINITY;
+    return alive;
+}
+
 static const scen_section *const bgnbd_sections[] = {
     &bgnbd_section_bgnbd, &bgnbd_section_gamma_gamma, NULL
 };
@@ -199,5 +253,5 @@ const model_type model_bgnbd = {
     "dropout after each repeat purchase; no satisfaction.",
     bgnbd_sections, bgnbd_prepare, bgnbd_release, bgnbd_mean_bill, bgnbd_mean_interval,
     bgnbd_customer_init, bgnbd_draw_bill, bgnbd_experience, bgnbd_draw_interval,
-    NULL, bgnbd_continuation
+    NULL, bgnbd_continuation, NULL, bgnbd_from_history
 };
