@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../fit/bgbb.h"
 #include "../fit/btyd.h"
 #include "../present/describe.h"
 #include "../fit/translog.h"
@@ -59,7 +60,8 @@ static const help_option fit_options[] = {
     { "--horizon-days N", "days the forward baseline projects (default 365; with a holdout, its length)", 0 },
     { "--param-uncertainty U", "hessian: write param_draws.csv, the fit's sampling distribution, for the "
                                "forward run's intervals; off: none (default hessian)", 0 },
-    { "--period P", "day, week or month: the time unit of the fit (default week)", 0 },
+    { "--period P", "day, week, month or year: the time unit of the fit (default week; a table of "
+                    "opportunities: year, the days between two)", 0 },
     { "--max-bad S", "refuse when more than this share of rows is unreadable (default 5%)", 0 },
     { "--max-input-size S", "largest transaction file read (default 2G; e.g. 8G)", 0 },
     { "--survivors FILE", "fit the shifted-beta-geometric model to FILE, contractual cohorts, instead of "
@@ -141,9 +143,12 @@ static int parse_fit_opts(int argc, char **argv, fit_opts *o, int *help, diag *d
                 o->period_days = 7;
             else if (!strcmp(optarg, "month"))
                 o->period_days = 365.25 / 12;
+            else if (!strcmp(optarg, "year"))
+                o->period_days = 365;
             else
-                return diag_set(d, DIAG_USAGE, "--period %s: expected day, week or month", optarg);
+                return diag_set(d, DIAG_USAGE, "--period %s: expected day, week, month or year", optarg);
             o->period_name = optarg;
+            o->period_set = 1;
             break;
         case 'B': {
             char *end;
@@ -198,6 +203,7 @@ static int parse_fit_opts(int argc, char **argv, fit_opts *o, int *help, diag *d
                                 "(default 365)",
                                 optarg);
             o->horizon_days = (int)v;
+            o->horizon_set = 1;
             break;
         }
         case 'Z':
@@ -344,6 +350,72 @@ done:
     return status;
 }
 
+/* ---- a compressed table of discrete opportunities: BG/BB ---- */
+
+/* A table (fit/bgbb.h) names frequency, recency and periods in its header;
+ * a transaction log names a customer, a date and an amount. */
+static int is_opportunity_table(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    char line[1024] = "";
+    int ok = fgets(line, sizeof line, f) != NULL;
+    fclose(f);
+    for (char *p = line; *p; p++)
+        *p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+    return ok && strstr(line, "frequency") && strstr(line, "recency") && strstr(line, "periods");
+}
+
+static int fit_table(const fit_opts *o, const char *outdir, diag *d)
+{
+    if (o->model && strcmp(o->model, "bgbb"))
+        return diag_set(d, DIAG_USAGE,
+                        "--model %s: %s is a compressed table of discrete opportunities (frequency, recency, "
+                        "periods), which only BG/BB fits; leave --model out or give a log of purchases",
+                        o->model, o->file);
+    if (o->holdout_from)
+        return diag_set(d, DIAG_USAGE,
+                        "--holdout-from: %s is a table of counts without dates; a holdout needs the purchases",
+                        o->file);
+    long as_of = time(NULL) / 86400;
+    if (o->as_of) {
+        int day;
+        if (translog_parse_date(o->as_of, o->log.date_format ? o->log.date_format : "%Y-%m-%d", &day))
+            return diag_set(d, DIAG_USAGE, "--as-of %s: expected a date like 2001-12-31", o->as_of);
+        if (day > as_of)
+            return diag_set(d, DIAG_USAGE,
+                            "--as-of %s is in the future: the customers can only be known as they stand "
+                            "today or earlier",
+                            o->as_of);
+        as_of = day;
+    }
+    bgbb_row *rows = NULL;
+    int nrows = 0;
+    if (bgbb_read_table(o->file, &rows, &nrows, d))
+        return d->status;
+    bgbb_fit f;
+    int status = bgbb_fit_run(rows, nrows, &f, d);
+    if (!status) {
+        fit_opts oo = *o;
+        if (!o->period_set)
+            oo.period_days = 365;    /* a table's opportunities are usually yearly */
+        /* opportunities come a whole period after the last one: five of them
+         * by default (the horizon's last day included) */
+        if (!o->horizon_set)
+            oo.horizon_days = (int)fmin(3650, 5 * oo.period_days + 1);
+        outdir_txn *od = outdir_begin(outdir, o->force, d);
+        if (!od)
+            status = d->status;
+        else if (!(status = fit_forward_write_bgbb(od->path, &oo, rows, nrows, &f, as_of, d)))
+            status = outdir_commit(od, d);
+        if (!status && !o->quiet)
+            fit_forward_print_bgbb(&oo, &f, nrows, outdir);
+    }
+    free(rows);
+    return status;
+}
+
 /* ---- survivors mode ---- */
 
 static int fit_survivors(const fit_opts *o, const char *outdir, diag *d)
@@ -385,7 +457,9 @@ static int fit_run(int argc, char **argv, diag *d)
     }
     if (outdir_check(outdir, o.force, d)) /* before the work, not after */
         return d->status;
-    return o.survivors ? fit_survivors(&o, outdir, d) : fit_transactions(&o, outdir, d);
+    if (o.survivors)
+        return fit_survivors(&o, outdir, d);
+    return is_opportunity_table(o.file) ? fit_table(&o, outdir, d) : fit_transactions(&o, outdir, d);
 }
 
 const command cmd_fit = { "fit", "fit a baseline to a transaction log; list customers at risk",

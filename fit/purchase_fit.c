@@ -25,6 +25,7 @@ static int bgnbd_adapt_fit(const cust_summary *c, int n, purchase_fit *out, diag
     const double par[4] = { b.r, b.alpha, b.a, b.b };
     memcpy(out->par, par, sizeof par);
     memcpy(out->se, b.se, sizeof b.se);
+    memcpy(out->cov_log, b.cov_log, sizeof b.cov_log);
     out->loglik = b.loglik;
     out->n = b.n;
     out->starts = b.starts;

@@ -22,6 +22,7 @@
 #include "fit_forward.h"
 
 #include <gsl/gsl_linalg.h>
+#include <jansson.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <math.h>
@@ -31,6 +32,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../fit/bgbb.h"
 #include "../sim/basefile.h"
 #include "../sim/engine.h"
 #include "../sim/lang.h"
@@ -61,8 +63,15 @@ int fit_forward_models(fit_state *s, const cust_summary *fit_cs, int n, diag *d)
         for (int i = 0; purchase_fit_types[i]; i++)
             snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "",
                      purchase_fit_types[i]->name);
-        return diag_set(d, DIAG_USAGE, "--model %s: not a purchase model retsim fits; expected one of %s",
-                        o->model, names);
+        return !strcmp(o->model, "bgbb")
+                   ? diag_set(d, DIAG_USAGE,
+                              "--model bgbb: BG/BB is for discrete opportunities (a yearly appeal, a "
+                              "season), not purchases on any day; give it the compressed table "
+                              "(columns frequency, recency, periods, count), or choose one of %s",
+                              names)
+                   : diag_set(d, DIAG_USAGE,
+                              "--model %s: not a purchase model retsim fits; expected one of %s", o->model,
+                              names);
     }
     double actual = s->holdout_days ? actual_holdout_repeats(s) : NAN;
     s->nfits = 0;
@@ -270,7 +279,7 @@ static int write_param_draws(const char *dir, fit_state *s, diag *d)
     }
     gsl_rng_set(r, PARAM_DRAWS_SEED);
     const double gg[3] = { s->gg.p, s->gg.q, s->gg.gamma };
-    double gg_cov[9] = { 0 };
+    const double *gg_cov = s->gg.cov_log;
     for (int row = 0; row < PARAM_DRAWS; row++) {
         double a[PURCHASE_FIT_MAX_PAR], b[3];
         int diag_a, diag_b;
@@ -548,6 +557,137 @@ int fit_forward_holdout(const char *dir, fit_state *s, diag *d)
                      "repeat purchases in the calibration period (count)",
                      "repeat purchases in the holdout per customer (count)", ser, 2, 0, NULL, 0, 0 };
     return figures_render(dir, &sp, PLOT_PNG, LANG_EN, d);
+}
+
+/* ---- BG/BB from a compressed table ---- */
+
+static const char *const bgbb_names[] = { "alpha", "beta", "gamma", "delta" };
+
+int fit_forward_write_bgbb(const char *dir, const fit_opts *o, const bgbb_row *rows, int nrows,
+                           const bgbb_fit *f, long as_of, diag *d)
+{
+    const double P = o->period_days;
+    /* customers_base.csv: every customer of the table, in days */
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    if (!m)
+        return diag_set(d, DIAG_RUNTIME, "out of memory");
+    fprintf(m, "customer,%s,%s,%s,%s\n", BASE_COL_X, BASE_COL_TX, BASE_COL_T, BASE_COL_ZBAR);
+    int count = 0;
+    for (int k = 0; k < nrows; k++)
+        for (long j = 0; j < (long)rows[k].count; j++)
+            fprintf(m, "row%d-%ld,%d,%.6g,%.6g,0\n", k + 1, j + 1, rows[k].x, rows[k].t_x * P, rows[k].n * P),
+                count++;
+    if (fclose(m)) {
+        free(buf);
+        return diag_set(d, DIAG_RUNTIME, "out of memory");
+    }
+    char checksum[17];
+    base_checksum(buf, len, checksum);
+    char tmp[4200];
+    FILE *f1 = out_open(dir, "customers_base.csv", tmp, sizeof tmp, d);
+    if (!f1) {
+        free(buf);
+        return d->status;
+    }
+    fwrite(buf, 1, len, f1);
+    free(buf);
+    if (out_commit(f1, tmp, dir, "customers_base.csv", d))
+        return d->status;
+
+    char date[16];
+    format_day(as_of, date, sizeof date);
+    FILE *fi = out_open(dir, "fitted.ini", tmp, sizeof tmp, d);
+    if (!fi)
+        return d->status;
+    fprintf(fi,
+            "; Fitted by `retsim fit %s`: BG/BB (Fader, Hardie and Shang 2010) by maximum likelihood\n"
+            "; on %d customers of a compressed table, one opportunity every %.6g days.\n"
+            "; The customers stand as they were after their last opportunity on %s; the\n"
+            "; simulation starts the day after and projects %d days forward.  The table has no\n"
+            "; amounts: [gamma_gamma] keeps its defaults until you set your own.\n\n",
+            o->file, count, P, date, o->horizon_days);
+    fprintf(fi, "[scenario]\nname = fitted\ndescription = \"BG/BB customers of %s\"\nhorizon_days = %d\n\n",
+            o->file, o->horizon_days);
+    fprintf(fi, "[base]\ncustomers = customers_base.csv\nas_of = %s\ncount = %d\nchecksum = %s\n\n", date,
+            count, checksum);
+    fprintf(fi, "[customer]\nmodel = bgbb\n\n[bgbb]\nalpha = %.6g\nbeta = %.6g\ngamma = %.6g\ndelta = %.6g\n"
+                "period_days = %.6g\n\n[economics]\ngross_margin = 0.6\ndiscount_rate = 0.1\n",
+            f->alpha, f->beta, f->gamma, f->delta, P);
+    if (out_commit(fi, tmp, dir, "fitted.ini", d))
+        return d->status;
+
+    const double par[4] = { f->alpha, f->beta, f->gamma, f->delta };
+    FILE *fm = out_open(dir, "models.csv", tmp, sizeof tmp, d);
+    if (!fm)
+        return d->status;
+    fprintf(fm, "model,label,chosen,converged,customers,loglik,parameters,bic");
+    for (int k = 0; k < 4; k++)
+        fprintf(fm, ",par%d,par%d_value,par%d_se", k + 1, k + 1, k + 1);
+    fprintf(fm, "\nbgbb,BG/BB,1,%d,%d,%.4f,4,%.4f", f->converged, f->n_customers, f->loglik,
+            -2 * f->loglik + 4 * log((double)f->n_customers));
+    for (int k = 0; k < 4; k++)
+        fprintf(fm, ",%s,%.6g,%.6g", bgbb_names[k], par[k], f->se[k]);
+    fputc('\n', fm);
+    if (out_commit(fm, tmp, dir, "models.csv", d))
+        return d->status;
+
+    if (strcmp(o->param_uncertainty, "off")) {
+        FILE *fp = out_open(dir, "param_draws.csv", tmp, sizeof tmp, d);
+        if (!fp)
+            return d->status;
+        fprintf(fp, "bgbb.alpha,bgbb.beta,bgbb.gamma,bgbb.delta\n");
+        gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+        if (!r) {
+            fclose(fp);
+            return diag_set(d, DIAG_RUNTIME, "out of memory");
+        }
+        gsl_rng_set(r, PARAM_DRAWS_SEED);
+        for (int row = 0; row < PARAM_DRAWS; row++) {
+            double a[4];
+            int diagonal;
+            draw_lognormal(par, f->cov_log, f->se, 4, r, a, &diagonal);
+            fprintf(fp, "%.9g,%.9g,%.9g,%.9g\n", a[0], a[1], a[2], a[3]);
+        }
+        gsl_rng_free(r);
+        if (out_commit(fp, tmp, dir, "param_draws.csv", d))
+            return d->status;
+    }
+
+    json_t *root = json_object();
+    json_object_set_new(root, "file", json_string(o->file));
+    json_t *b = json_object();
+    for (int k = 0; k < 4; k++) {
+        char se[32];
+        json_object_set_new(b, bgbb_names[k], out_json_number(par[k]));
+        snprintf(se, sizeof se, "%s_se", bgbb_names[k]);
+        json_object_set_new(b, se, out_json_number(f->se[k]));
+    }
+    json_object_set_new(b, "loglik", out_json_number(f->loglik));
+    json_object_set_new(b, "customers", json_integer(f->n_customers));
+    json_object_set_new(b, "table_rows", json_integer(nrows));
+    json_object_set_new(b, "converged", json_boolean(f->converged));
+    json_object_set_new(root, "bgbb", b);
+    json_t *ch = json_object();
+    json_object_set_new(ch, "model", json_string("bgbb"));
+    json_object_set_new(ch, "why", json_string("a compressed table of discrete opportunities: BG/BB"));
+    json_object_set_new(ch, "as_of", json_string(date));
+    json_object_set_new(root, "forward_baseline", ch);
+    return out_json_commit(root, dir, "summary.json", d);
+}
+
+void fit_forward_print_bgbb(const fit_opts *o, const bgbb_fit *f, int nrows, const char *outdir)
+{
+    lang_id L = lang_ui();
+    printf(tr(L, "%s: a compressed table of %d customers in %d lines (frequency, recency, periods)\n"), o->file,
+           f->n_customers, nrows);
+    printf(tr(L, "  BG/BB: alpha = %.4g (%.2g), beta = %.4g (%.2g), gamma = %.4g (%.2g), delta = %.4g (%.2g), "
+                 "log-likelihood %.1f\n"),
+           f->alpha, f->se[0], f->beta, f->se[1], f->gamma, f->se[2], f->delta, f->se[3], f->loglik);
+    printf(tr(L, "  wrote %s/ (summary.json, models.csv, customers_base.csv, param_draws.csv, fitted.ini); "
+                 "next: retsim run %s/fitted.ini\n"),
+           outdir, outdir);
 }
 
 void fit_forward_print(const fit_state *s)

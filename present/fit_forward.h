@@ -27,6 +27,17 @@ int fit_forward_write(const char *dir, fit_state *s, diag *d);
  * repeat purchases, actual against the simulation with its 95 % band. */
 int fit_forward_holdout(const char *dir, fit_state *s, diag *d);
 
+/* A compressed table of discrete opportunities (fit/bgbb.h: frequency,
+ * recency, periods, count), fitted by BG/BB: its forward baseline
+ * (customers_base.csv, one row per customer of the table; fitted.ini;
+ * models.csv; param_draws.csv; summary.json) into dir.  as_of is the day
+ * (since 1970-01-01) the table's customers stand on. */
+struct bgbb_row;
+struct bgbb_fit;
+int fit_forward_write_bgbb(const char *dir, const fit_opts *o, const struct bgbb_row *rows, int nrows,
+                           const struct bgbb_fit *f, long as_of, diag *d);
+void fit_forward_print_bgbb(const fit_opts *o, const struct bgbb_fit *f, int nrows, const char *outdir);
+
 /* The comparison table and the choice, on stdout. */
 void fit_forward_print(const fit_state *s);
 

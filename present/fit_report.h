@@ -32,6 +32,8 @@ typedef struct fit_opts {
     int horizon_days;        /* --horizon-days: the forward baseline's horizon */
     const char *param_uncertainty; /* --param-uncertainty hessian|off */
     int sim_reps;            /* replications of the holdout simulation */
+    int period_set;          /* --period was given */
+    int horizon_set;         /* --horizon-days was given */
 } fit_opts;
 
 /* The fit of one log, filled by the command and read by the writers. */

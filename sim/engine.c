@@ -1177,7 +1177,7 @@ static int finish(rep_ctx *c)
         const customer *cu = &w->cust[i];
         if (cu->channel < 0) {
             /* an existing customer: the business's view (RFM) and the base's own tallies */
-            base_returning += cu->t_last >= 0;
+            base_returning += cu->visits > e->base->h[i].repeat_purchases + 1;
             base_alive_end += isfinite(cu->t_next);
             for (int p = 0; p < e->npromo; p++)
                 if (e->promo[p]->liability)

@@ -306,3 +306,72 @@ Test(forward, bad_bases_are_refused)
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     tu_system(cmd);
 }
+
+/* BG/BB from its compressed table (fit/bgbb.h): the donors of Fader,
+ * Hardie and Shang (2010) as they stand after the sixth appeal, simulated
+ * over the next five appeals, give the closed form sum of
+ * E[X(n, n + 5) | x, t_x, n] and the share alive P(alive | x, t_x, n), each
+ * within 4 standard errors. */
+#include "../fit/bgbb.h"
+
+Test(forward, bgbb_table_base_matches_its_closed_form, .timeout = 300)
+{
+    const char *data = getenv("RETSIM_SHARED_DATA");
+    char table[1024];
+    snprintf(table, sizeof table, "%s/donations.csv", data && *data ? data : "../shared/data");
+    bgbb_row *rows = NULL;
+    int nrows = 0;
+    diag d = { 0 };
+    if (bgbb_read_table(table, &rows, &nrows, &d))
+        cr_assert_fail("%s: %s (the shared validation data sits beside the project as ../shared/data, "
+                       "or set RETSIM_SHARED_DATA)", table, d.msg);
+    bgbb_fit f = { .alpha = 1.204, .beta = 0.750, .gamma = 0.657, .delta = 2.783 };
+    char dir[] = "/tmp/retsim-forward-bgbb-XXXXXX";
+    cr_assert(mkdtemp(dir));
+    char path[700];
+    snprintf(path, sizeof path, "%s/customers_base.csv", dir);
+    FILE *o = fopen(path, "w");
+    cr_assert(o);
+    fprintf(o, "customer,%s,%s,%s,%s\n", BASE_COL_X, BASE_COL_TX, BASE_COL_T, BASE_COL_ZBAR);
+    double want = 0, alive = 0;
+    int n = 0;
+    for (int k = 0; k < nrows; k++)
+        for (int j = 0; j < (int)rows[k].count; j++, n++) {
+            fprintf(o, "%d,%d,%d,%d,0\n", n, rows[k].x, rows[k].t_x * 365, rows[k].n * 365);
+            want += bgbb_expected_conditional(&f, rows[k].x, rows[k].t_x, rows[k].n, 5);
+            alive += bgbb_p_alive(&f, rows[k].x, rows[k].t_x, rows[k].n);
+        }
+    fclose(o);
+    cr_assert_eq(n, 11104, "%d donors, expected 11104", n);
+    alive /= n;
+    snprintf(path, sizeof path, "%s/fitted.ini", dir);
+    o = fopen(path, "w");
+    cr_assert(o);
+    fprintf(o, "[scenario]\nhorizon_days = 1826\n[base]\ncustomers = customers_base.csv\nas_of = 2001-12-31\n"
+               "[customer]\nmodel = bgbb\n[bgbb]\nalpha = 1.204\nbeta = 0.750\ngamma = 0.657\ndelta = 2.783\n"
+               "period_days = 365\n");
+    fclose(o);
+    diag ld = { 0 };
+    scenario *sc = scen_load(path, NULL, 0, &ld);
+    cr_assert(sc, "%s", ld.msg);
+    const int reps = 40;
+    double *m = tu_per_replication(sc, reps, 7, 0);
+    double s = 0, s2 = 0, a = 0, a2 = 0;
+    for (int r = 0; r < reps; r++) {
+        double p = m[(size_t)r * MET_COUNT + MET_BASE_PURCHASES], al = m[(size_t)r * MET_COUNT + MET_BASE_ALIVE_START];
+        s += p;
+        s2 += p * p;
+        a += al;
+        a2 += al * al;
+    }
+    double mean = s / reps, am = a / reps;
+    expect_within(mean, sqrt((s2 - reps * mean * mean) / (reps - 1) / reps), want,
+                  "bgbb: the donors' gifts at the next 5 appeals");
+    expect_within(am, sqrt((a2 - reps * am * am) / (reps - 1) / reps), alive, "bgbb: share alive after appeal 6");
+    free(m);
+    free(rows);
+    scen_free(sc);
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    tu_system(cmd);
+}
