@@ -9,10 +9,15 @@
  *    approximation), the usual check that it has really stopped.  With an
  *    analytic gradient: BFGS (vector_bfgs2); without: Nelder-Mead
  *    (nmsimplex2), whose stopping rule is the size of its simplex, not the
- *    gradient, so its result is then polished by Newton steps on u with
- *    the finite-difference gradient and Hessian below (at most 8 steps,
- *    each halved until it lowers the negative log-likelihood; stop when
- *    the Newton decrement g' H^-1 g is below 1e-12).
+ *    gradient.  Nelder-Mead converges linearly, so the starts stop at a
+ *    simplex of 1e-4 (enough to tell the starts' optima apart) and the
+ *    best is polished by Newton steps on u with the finite-difference
+ *    gradient and Hessian below (at most 8 steps, each halved until it
+ *    lowers the negative log-likelihood; stop when the Newton decrement
+ *    g' H^-1 g is below 1e-12); the restart then runs Nelder-Mead to a
+ *    simplex of 1e-7 from the polished point, and is polished in turn.
+ *    (The Pareto/NBD fit of CDNOW: 2.4 s with 1e-7 in every start, about
+ *    a third of that so.)
  *
  *  - Hessian, on u.  With an analytic gradient: central differences of the
  *    gradient in u (d/du_i = theta_i d/dtheta_i), step 1e-5, symmetrised.
@@ -44,7 +49,9 @@
 
 #define K MLEFIT_MAXP
 #define NM_MAXIT 5000
-#define NM_SIZE_TOL 1e-7
+#define NM_SIZE_TOL 1e-7       /* the restart's */
+#define NM_START_TOL 1e-4      /* the starts' (the polish takes them the rest of the way) */
+#define NM_START_MAXIT 1000    /* a start still wandering after this is on a ridge to a boundary */
 #define BFGS_MAXIT 500
 #define BFGS_GRAD_TOL 1e-7     /* per observation, on u */
 #define PENALTY 1e300          /* negative log-likelihood outside the domain */
@@ -108,7 +115,8 @@ static void gsl_df(const gsl_vector *v, void *params, gsl_vector *df)
     gsl_fdf(v, params, &f, df);
 }
 
-static double nm_run(const mlefit_problem *p, const double *u0, double step, double *ubest, int *ok)
+static double nm_run(const mlefit_problem *p, const double *u0, double step, double tol,
+                     int maxit, double *ubest, int *ok)
 {
     gsl_multimin_fminimizer *s = gsl_multimin_fminimizer_alloc(gsl_multimin_fminimizer_nmsimplex2,
                                                                 (size_t)p->k);
@@ -124,11 +132,10 @@ static double nm_run(const mlefit_problem *p, const double *u0, double step, dou
             gsl_vector_set(ss, i, step);
         }
         if (gsl_multimin_fminimizer_set(s, &F, x, ss) == GSL_SUCCESS) {
-            for (int it = 0; it < NM_MAXIT; it++) {
+            for (int it = 0; it < maxit; it++) {
                 if (gsl_multimin_fminimizer_iterate(s) != GSL_SUCCESS)
                     break;
-                if (gsl_multimin_test_size(gsl_multimin_fminimizer_size(s), NM_SIZE_TOL)
-                    == GSL_SUCCESS) {
+                if (gsl_multimin_test_size(gsl_multimin_fminimizer_size(s), tol) == GSL_SUCCESS) {
                     *ok = 1;
                     break;
                 }
@@ -184,7 +191,8 @@ static double opt_run(const mlefit_problem *p, const double *u0, int restart, do
 {
     if (p->nll_grad)
         return bfgs_run(p, u0, restart ? 0.01 : 0.1, ubest, ok);
-    return nm_run(p, u0, restart ? 0.05 : 0.5, ubest, ok);
+    return nm_run(p, u0, restart ? 0.05 : 0.5, restart ? NM_SIZE_TOL : NM_START_TOL,
+                  restart ? NM_MAXIT : NM_START_MAXIT, ubest, ok);
 }
 
 /* Gradient g and Hessian H of the negative log-likelihood on u (see the
@@ -331,6 +339,10 @@ void mlefit_run(const mlefit_problem *p, const double (*starts)[MLEFIT_MAXP], in
         if (vals[s] - best <= 1e-3)
             res->agree++;
 
+    /* Nelder-Mead's starts stop at a simplex of 1e-4: Newton takes the
+     * best the rest of the way, before the restart checks it */
+    if (!p->nll_grad && best < PENALTY)
+        newton_polish(p, ubest, &best);
     /* restart from the best point: the usual check that it has stopped */
     double ur[K];
     int ok2;

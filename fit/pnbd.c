@@ -29,10 +29,10 @@
  * so the sum stops when the last term times z/(1-z), a bound on the tail,
  * is below 1e-17 of it: no cancellation, no overflow (the sum is at most
  * 1/(1-z)).  The difference of the two terms of A0 is taken in logarithms
- * (l1 + log(-expm1(l2 - l1))).  When z is within about 4e-5 of 1 (one of
- * alpha, beta 25,000 times the other) the series would need more than 10^6
- * terms, and I is then integrated directly (GSL QAG, 21-point Gauss-
- * Kronrod, relative error 1e-12) from its definition above.  The test
+ * (l1 + log(-expm1(l2 - l1))).  When z is near 1 (above about 0.993: one
+ * of alpha, beta some 150 times the other) the series would need more
+ * than 5,000 terms, and I is then integrated directly (GSL QAG, 21-point
+ * Gauss-Kronrod, relative error 1e-12) from its definition above.  The test
  * checks both routes against each other and against a separate quadrature.
  *
  * Expectations.  A customer alive at T has lambda ~ Gamma(r+x, alpha+T),
@@ -61,6 +61,7 @@
 
 #define MIN_CUSTOMERS 10
 #define SERIES_MAXTERMS 1000000L
+#define SERIES_PREDICTED 5000.0
 #define QAG_LIMIT 1000
 
 static double lngamma(double x)
@@ -149,6 +150,13 @@ static double log_second(double r, double alpha, double s, double beta, double x
 {
     if (!(T > t_x))
         return -INFINITY;
+    /* the series needs about log(1e-17 (1-z)/z) / log z terms (its ratios
+     * tend to z from below); beyond SERIES_PREDICTED the quadrature is
+     * cheaper (z above about 0.993, one of alpha and beta some 150 times
+     * the other: far from any fit seen, but a start may wander there) */
+    double m = fmax(alpha, beta), z = fabs(alpha - beta) / (m + t_x);
+    if (z > 0 && log(1e-17 * (1 - z) / z) / log(z) > SERIES_PREDICTED)
+        return log(s) + log_i_quad(r, alpha, s, beta, x, t_x, T);
     double l1 = log_a0_term(r, alpha, s, beta, x, t_x);
     double l2 = log_a0_term(r, alpha, s, beta, x, T);
     if (isfinite(l1) && isfinite(l2)) {
