@@ -30,10 +30,13 @@
 #include <criterion/criterion.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_integration.h>
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_matrix.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_sf_gamma.h>
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +77,33 @@ static void expect_recovered(double est, double se, double truth, const char *wh
     expect_within_se(est, se, truth, what);
     cr_expect(se / truth < 0.3, "%s: relative standard error %.2f, too large to test anything",
               what, se / truth);
+}
+
+/* The joint check of the four estimates with the full covariance of the
+ * log-parameters: d' C^-1 d, d = log(estimate) - log(truth), is
+ * chi-squared with 4 degrees of freedom; 18.47 is its 0.999 quantile. */
+static void expect_joint(const double *est, const double *truth, const double *cov_log,
+                         const char *what)
+{
+    gsl_matrix *m = gsl_matrix_alloc(4, 4);
+    gsl_vector *dv = gsl_vector_alloc(4), *sol = gsl_vector_alloc(4);
+    for (int i = 0; i < 4; i++) {
+        gsl_vector_set(dv, i, log(est[i]) - log(truth[i]));
+        for (int j = 0; j < 4; j++)
+            gsl_matrix_set(m, i, j, cov_log[i * 4 + j]);
+    }
+    cr_assert(gsl_linalg_cholesky_decomp1(m) == GSL_SUCCESS, "%s: cov_log not positive definite",
+              what);
+    gsl_linalg_cholesky_solve(m, dv, sol);
+    double q = 0;
+    for (int i = 0; i < 4; i++)
+        q += gsl_vector_get(dv, i) * gsl_vector_get(sol, i);
+    printf("purchase_models: %s: d' cov_log^-1 d = %.2f (chi-squared, 4 df; 0.999 quantile 18.47)\n",
+           what, q);
+    cr_expect(q <= 18.47, "%s: d' cov_log^-1 d = %.2f above chi-squared(4)'s 0.999 quantile", what, q);
+    gsl_matrix_free(m);
+    gsl_vector_free(dv);
+    gsl_vector_free(sol);
 }
 
 static void expect_rel(double got, double want, double rel, const char *what)
@@ -279,10 +309,13 @@ Test(purchase_models, pnbd_likelihood_and_p_alive_against_quadrature)
      * 1e-5 of 1: the fit's quadrature fallback); large x */
     const double par[][4] = { { 0.553, 10.578, 0.606, 11.669 }, { 1.5, 30, 0.4, 3 },
                               { 0.8, 5, 2.5, 60 }, { 0.7, 8, 0.9, 8 },
-                              { 0.5, 20, 0.7, 2e-4 }, { 3, 2, 0.3, 40 } };
+                              { 0.5, 20, 0.7, 2e-4 }, { 0.5, 2e-4, 0.7, 20 },
+                              { 0.5, 20, 0.7, 0.25 }, { 3, 2, 0.3, 40 } };
     const double hist[][3] = { { 0, 0, 38.86 }, { 2, 30.43, 38.86 }, { 1, 1.71, 38.86 },
                                { 26, 30.86, 31 }, { 7, 2, 70 }, { 60, 50, 52 } };
-    for (int k = 0; k < 6; k++)
+    /* the 5th and 6th: z within 1e-5 of 1, the quadrature route; the 7th:
+     * z = 0.9875 at t_x = 0, about 3,500 terms of the series */
+    for (int k = 0; k < 8; k++)
         for (int h = 0; h < 6; h++) {
             double r = par[k][0], al = par[k][1], s = par[k][2], be = par[k][3];
             double x = hist[h][0], tx = hist[h][1], T = hist[h][2], pa;
@@ -794,6 +827,8 @@ Test(purchase_models, mbgnbd_recovers_simulated_parameters)
     expect_recovered(f.alpha, f.se[1], par[1], "MBG/NBD recovery: alpha");
     expect_recovered(f.a, f.se[2], par[2], "MBG/NBD recovery: a");
     expect_recovered(f.b, f.se[3], par[3], "MBG/NBD recovery: b");
+    const double est[4] = { f.r, f.alpha, f.a, f.b };
+    expect_joint(est, par, f.cov_log, "MBG/NBD recovery, jointly");
     free(c);
 }
 
@@ -814,7 +849,31 @@ Test(purchase_models, pnbd_recovers_simulated_parameters)
     expect_recovered(f.alpha, f.se[1], par[1], "Pareto/NBD recovery: alpha");
     expect_recovered(f.s, f.se[2], par[2], "Pareto/NBD recovery: s");
     expect_recovered(f.beta, f.se[3], par[3], "Pareto/NBD recovery: beta");
+    const double est[4] = { f.r, f.alpha, f.s, f.beta };
+    expect_joint(est, par, f.cov_log, "Pareto/NBD recovery, jointly");
     free(c);
+}
+
+/* The starts run in parallel; the best is chosen in start order, so the
+ * number of threads does not change a fit, bit for bit. */
+Test(purchase_models, fits_are_the_same_for_any_thread_count)
+{
+    const double mpar[4] = { 0.8, 4, 1.5, 3 }, ppar[4] = { 0.8, 4, 1, 30 };
+    cust_summary *mc = simulate(sim_mbgnbd, mpar, 800, 40, 0, 99);
+    cust_summary *pc = simulate(sim_pnbd, ppar, 400, 40, 0, 98);
+    mbgnbd_fit m1, m2;
+    pnbd_fit p1, p2;
+    diag d = { 0 };
+    omp_set_num_threads(1);
+    cr_assert_eq(mbgnbd_fit_run(mc, 800, &m1, &d), DIAG_OK, "%s", d.msg);
+    cr_assert_eq(pnbd_fit_run(pc, 400, &p1, &d), DIAG_OK, "%s", d.msg);
+    omp_set_num_threads(2);
+    cr_assert_eq(mbgnbd_fit_run(mc, 800, &m2, &d), DIAG_OK, "%s", d.msg);
+    cr_assert_eq(pnbd_fit_run(pc, 400, &p2, &d), DIAG_OK, "%s", d.msg);
+    cr_expect(!memcmp(&m1, &m2, sizeof m1), "MBG/NBD: 1 thread and 2 threads differ");
+    cr_expect(!memcmp(&p1, &p2, sizeof p1), "Pareto/NBD: 1 thread and 2 threads differ");
+    free(mc);
+    free(pc);
 }
 
 /* ---------------------------------------------------------------- */
