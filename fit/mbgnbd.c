@@ -1,6 +1,6 @@
 /* mbgnbd: MBG/NBD by maximum likelihood (see mbgnbd.h for the model).
  *
- * Likelihood (Batislam, Denizel and Filiztekin 2007, eq. 3).  Given lambda
+ * Likelihood (Batislam, Denizel and Filiztekin 2007).  Given lambda
  * and p, a customer with x repeat purchases, the last at t_x, watched to T,
  * either survived all x+1 dropout chances and made no purchase in
  * (t_x, T], or dropped out right after the last purchase:
@@ -36,7 +36,7 @@
  *           = b/(a+b) E_{p ~ Beta(a,b+1)} [(1 - (1 + p t/alpha)^-r)/p]
  *           = b/(a+b) x (BG/NBD's E[X(t)] at (r, alpha, a, b+1))
  *           = b/(a-1) [1 - (alpha/(alpha+t))^r 2F1(r, b+1; a+b; t/(alpha+t))]
- * (Batislam et al. 2007, eq. 5), and given the history, alive customers
+ * (Batislam et al. 2007), and given the history, alive customers
  * have lambda ~ Gamma(r+x, alpha+T) and p ~ Beta(a, b+x+1) (the first
  * branch of L), so
  *   E[Y(t) | x, t_x, T] = P(alive) E_{p ~ Beta(a, b+x+1)} [(1 - (1 + p t/(alpha+T))^-(r+x))/p]

@@ -40,7 +40,7 @@
  * in the next t are lambda (1 - e^(-mu t))/mu on average, so
  *   E[Y(t) | x, t_x, T] = P(alive) (r+x)/(alpha+T) E[(1 - e^(-mu t))/mu]
  *     = P(alive) (r+x)(beta+T) / ((alpha+T)(s-1)) [1 - ((beta+T)/(beta+T+t))^(s-1)]
- * (Schmittlein et al. 1987, eq. 22), computed as -expm1(-(s-1) L)/(s-1),
+ * (Schmittlein et al. 1987), computed as -expm1(-(s-1) L)/(s-1),
  * L = log1p(t/(beta+T)), which is L at s = 1 without a 0/0; and E[X(t)] is
  * the same for x = 0, T = 0 (alive at the first purchase).
  *

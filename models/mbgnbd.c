@@ -20,7 +20,7 @@
  * first), then draw_interval() gives the exponential gap.  E[X(t)], the
  * expected repeat purchases by t periods after the first, is then
  *   b/(a-1) [1 - (alpha/(alpha+t))^r 2F1(r, b+1; a+b; t/(alpha+t))]
- * (Batislam et al. 2007, eq. 5; fit/mbgnbd.c derives it), which
+ * (Batislam et al. 2007; fit/mbgnbd.c derives it), which
  * tests/test_purchase_models.c proves on the engine.
  *
  * An existing customer (customer_from_history).  With x repeat purchases,
