@@ -12,11 +12,11 @@ extern const promo_type promo_recharge, promo_stored_value, promo_bundle, promo_
     promo_expectation_management, promo_churn_reduction, promo_recall, promo_word_of_mouth;
 extern const promo_type promo_birthday_coupon;
 extern const model_type model_bgnbd, model_sbg;
-extern const model_type model_bgbb;
+extern const model_type model_bgbb, model_mbgnbd, model_pareto_nbd;
 
 /* The first is the [customer] model default. */
 static const model_type *const models[] = { &model_satisfaction, &model_bgnbd, &model_sbg,
-                                             &model_bgbb, NULL };
+                                             &model_mbgnbd, &model_pareto_nbd, &model_bgbb, NULL };
 
 /* Hooks run in this order.  Recall and word of mouth, the business's
  * standing practices, come first: word of mouth sets the referrals a
