@@ -3,53 +3,62 @@
 #include <string.h>
 
 #include "btyd.h"
+#include "mbgnbd.h"
+#include "pnbd.h"
 
-/* ---- BG/NBD (fit/btyd.c) ---- */
+/* Each model's own fit (fit/btyd.c, fit/mbgnbd.c, fit/pnbd.c) keeps its
+ * typed struct of four parameters; the adapters move them in and out of
+ * purchase_fit's array, in the order of par_names.  One macro writes the
+ * five adapters of a model, so the three models cannot drift apart. */
+#define PURCHASE_FIT_ADAPTERS(PFX, T, A, B, C, D)                                                   \
+    static T PFX##_of(const purchase_fit *f)                                                        \
+    {                                                                                               \
+        T x;                                                                                        \
+        memset(&x, 0, sizeof x);                                                                    \
+        x.A = f->par[0];                                                                            \
+        x.B = f->par[1];                                                                            \
+        x.C = f->par[2];                                                                            \
+        x.D = f->par[3];                                                                            \
+        return x;                                                                                   \
+    }                                                                                               \
+    static int PFX##_adapt_fit(const cust_summary *c, int n, purchase_fit *out, diag *d)            \
+    {                                                                                               \
+        T x;                                                                                        \
+        memset(&x, 0, sizeof x);                                                                    \
+        int status = PFX##_fit_run(c, n, &x, d);                                                    \
+        const double par[4] = { x.A, x.B, x.C, x.D };                                               \
+        memcpy(out->par, par, sizeof par);                                                          \
+        memcpy(out->se, x.se, sizeof x.se);                                                         \
+        memcpy(out->cov_log, x.cov_log, sizeof x.cov_log);                                          \
+        out->loglik = x.loglik;                                                                     \
+        out->n = x.n;                                                                               \
+        out->starts = x.starts;                                                                     \
+        out->converged = x.converged;                                                               \
+        return status;                                                                              \
+    }                                                                                               \
+    static double PFX##_adapt_p_alive(const purchase_fit *f, double x, double t_x, double T_)       \
+    {                                                                                               \
+        T m = PFX##_of(f);                                                                          \
+        return PFX##_p_alive(&m, x, t_x, T_);                                                       \
+    }                                                                                               \
+    static double PFX##_adapt_conditional(const purchase_fit *f, double x, double t_x, double T_,   \
+                                          double t)                                                 \
+    {                                                                                               \
+        T m = PFX##_of(f);                                                                          \
+        return PFX##_expected_conditional(&m, x, t_x, T_, t);                                       \
+    }                                                                                               \
+    static double PFX##_adapt_unconditional(const purchase_fit *f, double t)                        \
+    {                                                                                               \
+        T m = PFX##_of(f);                                                                          \
+        return PFX##_expected_unconditional(&m, t);                                                 \
+    }
+
+PURCHASE_FIT_ADAPTERS(bgnbd, bgnbd_fit, r, alpha, a, b)
+PURCHASE_FIT_ADAPTERS(mbgnbd, mbgnbd_fit, r, alpha, a, b)
+PURCHASE_FIT_ADAPTERS(pnbd, pnbd_fit, r, alpha, s, beta)
 
 static const char *const bgnbd_par[] = { "r", "alpha", "a", "b" };
-
-static bgnbd_fit bgnbd_of(const purchase_fit *f)
-{
-    bgnbd_fit b = { 0 };
-    b.r = f->par[0];
-    b.alpha = f->par[1];
-    b.a = f->par[2];
-    b.b = f->par[3];
-    return b;
-}
-
-static int bgnbd_adapt_fit(const cust_summary *c, int n, purchase_fit *out, diag *d)
-{
-    bgnbd_fit b;
-    int status = bgnbd_fit_run(c, n, &b, d);
-    const double par[4] = { b.r, b.alpha, b.a, b.b };
-    memcpy(out->par, par, sizeof par);
-    memcpy(out->se, b.se, sizeof b.se);
-    memcpy(out->cov_log, b.cov_log, sizeof b.cov_log);
-    out->loglik = b.loglik;
-    out->n = b.n;
-    out->starts = b.starts;
-    out->converged = b.converged;
-    return status;
-}
-
-static double bgnbd_adapt_p_alive(const purchase_fit *f, double x, double t_x, double T)
-{
-    bgnbd_fit b = bgnbd_of(f);
-    return bgnbd_p_alive(&b, x, t_x, T);
-}
-
-static double bgnbd_adapt_conditional(const purchase_fit *f, double x, double t_x, double T, double t)
-{
-    bgnbd_fit b = bgnbd_of(f);
-    return bgnbd_expected_conditional(&b, x, t_x, T, t);
-}
-
-static double bgnbd_adapt_unconditional(const purchase_fit *f, double t)
-{
-    bgnbd_fit b = bgnbd_of(f);
-    return bgnbd_expected_unconditional(&b, t);
-}
+static const char *const pnbd_par[] = { "r", "alpha", "s", "beta" };
 
 static const purchase_fit_type fit_bgnbd = {
     "bgnbd", "BG/NBD", "Fader, Hardie and Lee (2005), Counting your customers the easy way",
@@ -57,12 +66,25 @@ static const purchase_fit_type fit_bgnbd = {
     bgnbd_adapt_unconditional
 };
 
-const purchase_fit_type *const purchase_fit_types[] = { &fit_bgnbd, NULL };
+static const purchase_fit_type fit_mbgnbd = {
+    "mbgnbd", "MBG/NBD", "Batislam, Denizel and Filiztekin (2007)",
+    4, bgnbd_par, mbgnbd_adapt_fit, mbgnbd_adapt_p_alive, mbgnbd_adapt_conditional,
+    mbgnbd_adapt_unconditional
+};
+
+static const purchase_fit_type fit_pareto_nbd = {
+    "pareto_nbd", "Pareto/NBD", "Schmittlein, Morrison and Colombo (1987)",
+    4, pnbd_par, pnbd_adapt_fit, pnbd_adapt_p_alive, pnbd_adapt_conditional,
+    pnbd_adapt_unconditional
+};
+
+const purchase_fit_type *const purchase_fit_types[] = { &fit_bgnbd, &fit_mbgnbd, &fit_pareto_nbd, NULL };
 
 void purchase_fit_to_bgnbd(const purchase_fit *f, bgnbd_fit *out)
 {
     *out = bgnbd_of(f);
     memcpy(out->se, f->se, sizeof out->se);
+    memcpy(out->cov_log, f->cov_log, sizeof out->cov_log);
     out->loglik = f->loglik;
     out->n = f->n;
     out->starts = f->starts;
