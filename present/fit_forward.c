@@ -150,22 +150,25 @@ static void format_day(long day, char *buf, size_t cap)
     snprintf(buf, cap, "%04d-%02d-%02d", y, m, dd);
 }
 
-static const char *csv_cell(const char *s, char *buf, size_t cap)
+
+/* customers_base.csv from the memory stream m (over *buf, *len) it was
+ * written to: its checksum, for [base], then the file. */
+static int commit_base_file(const char *dir, FILE *m, char **buf, size_t *len, char checksum[17], diag *d)
 {
-    if (!strpbrk(s, ",\"\n\r")) {
-        snprintf(buf, cap, "%s", s);
-        return buf;
+    if (fclose(m)) {
+        free(*buf);
+        return diag_set(d, DIAG_RUNTIME, "out of memory");
     }
-    size_t j = 0;
-    buf[j++] = '"';
-    for (; *s && j + 3 < cap; s++) {
-        if (*s == '"')
-            buf[j++] = '"';
-        buf[j++] = *s;
+    base_checksum(*buf, *len, checksum);
+    char tmp[4200];
+    FILE *f = out_open(dir, "customers_base.csv", tmp, sizeof tmp, d);
+    if (!f) {
+        free(*buf);
+        return d->status;
     }
-    buf[j++] = '"';
-    buf[j] = '\0';
-    return buf;
+    fwrite(*buf, 1, *len, f);
+    free(*buf);
+    return out_commit(f, tmp, dir, "customers_base.csv", d);
 }
 
 /* Every customer of the log with a first purchase on or before the as-of
@@ -200,24 +203,11 @@ static int write_base_customers(const char *dir, const fit_state *s, char checks
         char id[512], first_date[16], last_date[16];
         format_day(d0, first_date, sizeof first_date);
         format_day(last, last_date, sizeof last_date);
-        fprintf(m, "%s,%s,%s,%d,%d,%d,%d,%.4f,%.4f\n", csv_cell(t->ids[i], id, sizeof id), first_date,
+        fprintf(m, "%s,%s,%s,%d,%d,%d,%d,%.4f,%.4f\n", fit_report_csv_quote(t->ids[i], id, sizeof id), first_date,
                 last_date, x + 1, x, last - d0, s->cal_end - d0, x ? repeat / x : 0.0, total);
         (*count)++;
     }
-    if (fclose(m)) {
-        free(buf);
-        return diag_set(d, DIAG_RUNTIME, "out of memory");
-    }
-    base_checksum(buf, len, checksum);
-    char tmp[4200];
-    FILE *f = out_open(dir, "customers_base.csv", tmp, sizeof tmp, d);
-    if (!f) {
-        free(buf);
-        return d->status;
-    }
-    fwrite(buf, 1, len, f);
-    free(buf);
-    return out_commit(f, tmp, dir, "customers_base.csv", d);
+    return commit_base_file(dir, m, &buf, &len, checksum, d);
 }
 
 /* ---- param_draws.csv ---- */
@@ -367,7 +357,7 @@ static int write_models_csv(const char *dir, const fit_state *s, diag *d)
                 fprintf(f, ",%s,%.6g,%.6g", t->par_names[k], p->par[k], p->se[k]);
             else
                 fprintf(f, ",,,");
-        fprintf(f, ",%s\n", csv_cell(p->note, note, sizeof note));
+        fprintf(f, ",%s\n", fit_report_csv_quote(p->note, note, sizeof note));
     }
     return out_commit(f, tmp, dir, "models.csv", d);
 }
@@ -579,21 +569,8 @@ int fit_forward_write_bgbb(const char *dir, const fit_opts *o, const bgbb_row *r
         for (long j = 0; j < (long)rows[k].count; j++)
             fprintf(m, "row%d-%ld,%d,%.6g,%.6g,0\n", k + 1, j + 1, rows[k].x, rows[k].t_x * P, rows[k].n * P),
                 count++;
-    if (fclose(m)) {
-        free(buf);
-        return diag_set(d, DIAG_RUNTIME, "out of memory");
-    }
-    char checksum[17];
-    base_checksum(buf, len, checksum);
-    char tmp[4200];
-    FILE *f1 = out_open(dir, "customers_base.csv", tmp, sizeof tmp, d);
-    if (!f1) {
-        free(buf);
-        return d->status;
-    }
-    fwrite(buf, 1, len, f1);
-    free(buf);
-    if (out_commit(f1, tmp, dir, "customers_base.csv", d))
+    char checksum[17], tmp[4200];
+    if (commit_base_file(dir, m, &buf, &len, checksum, d))
         return d->status;
 
     char date[16];

@@ -19,7 +19,7 @@
 /* value at stake is reckoned over the next year, whatever the fit's period */
 #define RECALL_HORIZON_DAYS 365.0
 
-static const char *csv_quote(const char *s, char *buf, size_t cap)
+const char *fit_report_csv_quote(const char *s, char *buf, size_t cap)
 {
     if (!strpbrk(s, ",\"\n\r")) {
         snprintf(buf, cap, "%s", s);
@@ -52,7 +52,7 @@ static int write_customers(const char *dir, fit_state *s, diag *d)
         double ep = bgnbd_expected_conditional(&s->bg, c->x, c->t_x, c->T, s->horizon_periods);
         double value = c->x > 0 ? gg_expected_value(&s->gg, c->x, c->zbar)
                                 : s->gg.p * s->gg.gamma / (s->gg.q - 1);
-        fprintf(f, "%s,%g,%.4f,%.4f,%.4f,%.6f,%.6f,%.4f\n", csv_quote(s->log->ids[i], q, sizeof q), c->x,
+        fprintf(f, "%s,%g,%.4f,%.4f,%.4f,%.6f,%.6f,%.4f\n", fit_report_csv_quote(s->log->ids[i], q, sizeof q), c->x,
                 c->t_x, c->T, c->zbar, pa, ep, ep * value);
     }
     return out_commit(f, tmp, dir, "customers.csv", d);
@@ -158,7 +158,7 @@ static int write_recall_lists(const char *dir, fit_state *s, recall_totals *tot,
         const cust_summary *c = &s->cs[r->i];
         tot->listed_value += r->value_at_stake;
         fprintf(f, "%d,%s,%.6f,%.6f,%.0f,%.0f,%g,%.2f,%.2f,%.4f,%.2f\n", k + 1,
-                csv_quote(s->log->ids[r->i], q, sizeof q), r->p_alive, r->p_alive_then, r->silent * P,
+                fit_report_csv_quote(s->log->ids[r->i], q, sizeof q), r->p_alive, r->p_alive_then, r->silent * P,
                 r->usual_gap * P, c->x + 1, c->total, r->spend, r->purchases_if_alive, r->value_at_stake);
     }
     if ((status = out_commit(f, tmp, dir, "at_risk.csv", d)))
@@ -173,7 +173,7 @@ static int write_recall_lists(const char *dir, fit_state *s, recall_totals *tot,
     for (int k = 0; k < tot->gone; k++) {
         const recall_row *r = &gone[k];
         const cust_summary *c = &s->cs[r->i];
-        fprintf(f, "%d,%s,%.6f,%.0f,%.0f,%g,%.2f,%.2f\n", k + 1, csv_quote(s->log->ids[r->i], q, sizeof q),
+        fprintf(f, "%d,%s,%.6f,%.0f,%.0f,%g,%.2f,%.2f\n", k + 1, fit_report_csv_quote(s->log->ids[r->i], q, sizeof q),
                 r->p_alive, r->silent * P, r->usual_gap * P, c->x + 1, c->total, r->value_then);
     }
     status = out_commit(f, tmp, dir, "gone.csv", d);

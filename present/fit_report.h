@@ -72,6 +72,9 @@ typedef struct recall_totals {
     double slipping_value, listed_value, gone_value_then;
 } recall_totals;
 
+/* s as one CSV cell (quoted when it holds a comma, a quote or a line break). */
+const char *fit_report_csv_quote(const char *s, char *buf, size_t cap);
+
 /* Every output file into dir; rt is filled. */
 int fit_report_write(const char *dir, fit_state *s, recall_totals *rt, diag *d);
 /* The summary on stdout, naming outdir (where the folder was put). */
