@@ -32,6 +32,7 @@
 #include "../sim/promotion.h"
 #include "../sim/sections.h"
 #include "../sim/text.h"
+#include "calendar_offer.h"
 
 #define NO_CHOICES NULL
 #define BIRTHDAY_DAYS_PER_MONTH (365.25 / 12.0)
@@ -138,12 +139,7 @@ static void birthday_on_event(const void *params, double *st, calendar_event *ev
     if (ev->t - ev->t_last >= p->lost_after)
         return;                /* given up: no more messages, no more birthdays */
     s->touch(s->ctx, ev->t, p->cost);
-    double month_end = ev->t + BIRTHDAY_DAYS_PER_MONTH;
-    if (ev->next >= month_end) {
-        double chance = isfinite(ev->next) ? p->response : p->lapsed_response;
-        if (gsl_rng_uniform(r) < chance)
-            ev->next = ev->t + BIRTHDAY_DAYS_PER_MONTH * gsl_rng_uniform(r);
-    }
+    calendar_offer_answer(ev, BIRTHDAY_DAYS_PER_MONTH, p->response, p->lapsed_response, r);
     /* the same month next year (the middle of the month, against rounding) */
     int k = month_index(ev->t + 0.5 * BIRTHDAY_DAYS_PER_MONTH);
     s->schedule(s->ctx, (k + 12) * BIRTHDAY_DAYS_PER_MONTH, EVENT_MONTH_OPENS);
