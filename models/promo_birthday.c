@@ -54,20 +54,20 @@ typedef struct birthday_params {
 static const scen_key birthday_keys[] = {
     { "value", KEY_REAL, offsetof(birthday_params, value), 0.25, 0, 1e9, KEY_MIN_OPEN | KEY_PER_BILL,
       "currency", NO_CHOICES,
-      "Money off the bill of the first visit in the birthday month (never more than the bill)." },
+      N_("Money off the bill of the first visit in the birthday month (never more than the bill).") },
     { "response", KEY_REAL, offsetof(birthday_params, response), 0.15, 0, 1, 0, "probability",
       NO_CHOICES,
-      "Chance that a customer whose next visit would fall after the birthday month comes within it instead." },
+      N_("Chance that a customer whose next visit would fall after the birthday month comes within it instead.") },
     { "lapsed_response", KEY_REAL, offsetof(birthday_params, lapsed_response), 0.03, 0, 1, 0,
       "probability", NO_CHOICES,
-      "Chance that a customer who would never come back comes within the birthday month." },
+      N_("Chance that a customer who would never come back comes within the birthday month.") },
     { "cost", KEY_REAL, offsetof(birthday_params, cost), 0.5, 0, 1e6, 0, "currency", NO_CHOICES,
-      "Cost of sending one voucher (a message), whether or not it is used." },
+      N_("Cost of sending one voucher (a message), whether or not it is used.") },
     { 0 }
 };
 
 const scen_section promo_section_birthday_coupon = {
-    "birthday_coupon", "A voucher valid in the customer's birthday month, sent when the month opens.",
+    "birthday_coupon", N_("A voucher valid in the customer's birthday month, sent when the month opens."),
     sizeof(birthday_params), 1, birthday_keys, NULL
 };
 

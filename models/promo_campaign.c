@@ -66,29 +66,29 @@ typedef struct campaign_params {
 
 static const scen_key campaign_keys[] = {
     { "start_day", KEY_INT, offsetof(campaign_params, start_day), 0, 0, 3650, 0, "day", NULL,
-      "First day of the campaign; the message goes on this day." },
+      N_("First day of the campaign; the message goes on this day.") },
     { "stop_day", KEY_INT, offsetof(campaign_params, stop_day), 30, 1, 3650, 0, "day", NULL,
-      "The campaign ends on this day (not included)." },
+      N_("The campaign ends on this day (not included).") },
     { "discount", KEY_REAL, offsetof(campaign_params, discount), 0.1, 0, 1, KEY_MAX_OPEN,
       "share of the bill", NULL,
-      "Share taken off every bill in the window, for every customer (0 for none)." },
+      N_("Share taken off every bill in the window, for every customer (0 for none).") },
     { "voucher", KEY_REAL, offsetof(campaign_params, voucher), 0, 0, 1e9, 0, "currency", NULL,
-      "Instead of the discount: money off the first visit in the window of a customer the message "
-      "reached (never more than the bill)." },
+      N_("Instead of the discount: money off the first visit in the window of a customer the message "
+      "reached (never more than the bill).") },
     { "reach", KEY_REAL, offsetof(campaign_params, reach), 0.8, 0, 1, 0, "share of customers", NULL,
-      "Share of the customers in the audience the message reaches (valid numbers, opt-ins)." },
+      N_("Share of the customers in the audience the message reaches (valid numbers, opt-ins).") },
     { "cost_per_message", KEY_REAL, offsetof(campaign_params, cost_per_message), 0.5, 0, 1e6, 0,
-      "currency", NULL, "Cost of one message sent, whether or not it works." },
+      "currency", NULL, N_("Cost of one message sent, whether or not it works.") },
     { "response", KEY_REAL, offsetof(campaign_params, response), 0.15, 0, 1, 0, "probability", NULL,
-      "Share of the customers reached whose next visit would fall after the window who come within "
-      "it instead." },
+      N_("Share of the customers reached whose next visit would fall after the window who come within "
+      "it instead.") },
     { "lapsed_response", KEY_REAL, offsetof(campaign_params, lapsed_response), 0.02, 0, 1, 0,
       "probability", NULL,
-      "Share of the customers reached who would never come back who return within the window." },
+      N_("Share of the customers reached who would never come back who return within the window.") },
     { "audience", KEY_CHOICE, offsetof(campaign_params, audience), AUDIENCE_ACTIVE_SILENT, 0, 0, 0,
       "", audience_choices,
-      "Who is messaged on start_day: active_silent (silent less than [lifecycle] dormant_after days), "
-      "not_lost (less than lost_after) or everyone ever acquired." },
+      N_("Who is messaged on start_day: active_silent (silent less than [lifecycle] dormant_after days), "
+      "not_lost (less than lost_after) or everyone ever acquired.") },
     { 0 }
 };
 
@@ -96,8 +96,8 @@ static int check_campaign(void *params, const char *label, const struct scenario
 
 const scen_section promo_section_campaign = {
     "campaign",
-    "A dated campaign: an offer on visits from start_day to stop_day and a message on start_day; "
-    "name it after the dot, e.g. [campaign.spring].",
+    N_("A dated campaign: an offer on visits from start_day to stop_day and a message on start_day; "
+    "name it after the dot, e.g. [campaign.spring]."),
     sizeof(campaign_params), CAMPAIGN_MAX, campaign_keys, check_campaign
 };
 

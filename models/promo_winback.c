@@ -72,26 +72,26 @@ typedef struct winback_params {
 static const scen_key winback_keys[] = {
     { "silent_days", KEY_INT, offsetof(winback_params, silent_days), 60, 1, 3650, 0, "days",
       NO_CHOICES,
-      "The message goes when the customer has not bought for this many days since their last visit." },
+      N_("The message goes when the customer has not bought for this many days since their last visit.") },
     { "respond_within_days", KEY_INT, offsetof(winback_params, respond_within_days), 14, 1, 365, 0,
       "days", NO_CHOICES,
-      "A customer who answers the message comes within this many days of it (uniformly)." },
+      N_("A customer who answers the message comes within this many days of it (uniformly).") },
     { "response", KEY_REAL, offsetof(winback_params, response), 0.1, 0, 1, 0, "probability",
       NO_CHOICES,
-      "Share of the customers who would come back later anyway who come within respond_within_days "
-      "of the message instead." },
+      N_("Share of the customers who would come back later anyway who come within respond_within_days "
+      "of the message instead.") },
     { "lapsed_response", KEY_REAL, offsetof(winback_params, lapsed_response), 0.05, 0, 1, 0,
       "probability", NO_CHOICES,
-      "Share of the customers who would never come back who return within respond_within_days of "
-      "the message: whom a win-back is mainly for." },
+      N_("Share of the customers who would never come back who return within respond_within_days of "
+      "the message: whom a win-back is mainly for.") },
     { "cost_per_message", KEY_REAL, offsetof(winback_params, cost_per_message), 0.5, 0, 1e6, 0,
-      "currency", NO_CHOICES, "Cost of one message (SMS, call, card), whether or not it works." },
+      "currency", NO_CHOICES, N_("Cost of one message (SMS, call, card), whether or not it works.") },
     { "max_messages", KEY_INT, offsetof(winback_params, max_messages), 1, 1, 100, 0, "messages",
-      NO_CHOICES, "At most this many win-back messages to one customer over their whole life." },
+      NO_CHOICES, N_("At most this many win-back messages to one customer over their whole life.") },
     { "repeat_days", KEY_INT, offsetof(winback_params, repeat_days), 0, 0, 3650, 0, "days",
       NO_CHOICES,
-      "While the silence lasts, another message this many days after the last one (within "
-      "max_messages); 0: one message per silence." },
+      N_("While the silence lasts, another message this many days after the last one (within "
+      "max_messages); 0: one message per silence.") },
     { 0 }
 };
 
@@ -110,8 +110,8 @@ static int check_winback(void *params, const char *label, const struct scenario 
 
 const scen_section promo_section_winback = {
     "winback",
-    "A win-back message to a customer silent for silent_days since their last visit (mainly for "
-    "those who would never come back).",
+    N_("A win-back message to a customer silent for silent_days since their last visit (mainly for "
+    "those who would never come back)."),
     sizeof(winback_params), 1, winback_keys, check_winback
 };
 
