@@ -22,16 +22,17 @@ static const char *const compare_examples[] = {
 };
 static const help_page compare_help = {
     .synopsis = compare_synopsis,
-    .description = "Runs the base and every variant on the same simulated customers (common random "
+    /* xgettext:no-c-format */
+    .description = N_("Runs the base and every variant on the same simulated customers (common random "
                    "numbers: every random draw is keyed by customer, visit and purpose, so a change to "
                    "one customer's treatment does not reshuffle the others) and reports each metric's "
-                   "difference from the base with its 95 % CI.",
+                   "difference from the base with its 95 % CI."),
     .shared = cli_help_options,
     .shared_mask = CLI_PRECISION | CLI_INDEPENDENT | CLI_REPORT | CLI_MATERIAL,
-    .writes = "writes (default DIR: out/NAME of the last variant): compare.csv, compare.json, "
+    .writes = N_("writes (default DIR: out/NAME of the last variant): compare.csv, compare.json, "
               "retention.png, profit.png, customers.png (overlays with bands), profit_difference.png "
               "and diff.csv (paired runs), and each scenario's own run outputs in DIR/0_BASE/, "
-              "DIR/1_VARIANT/, ...",
+              "DIR/1_VARIANT/, ..."),
     .examples = compare_examples,
 };
 

@@ -21,6 +21,7 @@
 
 #define LESSON_DEFAULT_DIR "scenarios/lessons"
 #define LESSON_DEFAULT_REPS 100
+_Static_assert(LESSON_DEFAULT_REPS == 100, "the help row says 100 (a msgid cannot hold a macro)");
 
 /* ---- finding lessons.ini ---- */
 
@@ -64,30 +65,31 @@ static const char *const lesson_synopsis[] = {
 };
 static const char *const lesson_examples[] = { "retsim lesson", "retsim lesson 1 --answer b", NULL };
 static const help_option lesson_options[] = {
-    { "--answer X", "your answer (a letter of the choices); without it, and when standard input is not "
-                    "a terminal, no judging", 0 },
-    { "--lang L", "language: en or zh (default: zh when LANGUAGE, LC_ALL, LC_MESSAGES or LANG starts "
-                  "with zh, else en)", 0 },
-    { "-r, --reps N", "replications (2 to 1000000; default " HELP_STR(LESSON_DEFAULT_REPS) ")", 0 },
-    { "-s, --seed S", "random seed (default 1)", 0 },
-    { "-t, --threads T", "threads (default: all cores); never changes results", 0 },
-    { "-o, --out DIR", "output directory (default out/lesson_N)", 0 },
-    { "--lessons DIR", "where lessons.ini is (default: $RETSIM_LESSONS, else scenarios/lessons under the "
-                       "current directory, else under the data directory: see FILES in `man retsim`)",
+    { "--answer X", N_("your answer (a letter of the choices); without it, and when standard input is not "
+                    "a terminal, no judging"), 0 },
+    { "--lang L", N_("language: en or zh (default: zh when LANGUAGE, LC_ALL, LC_MESSAGES or LANG starts "
+                  "with zh, else en)"), 0 },
+    { "-r, --reps N", N_("replications (2 to 1000000; default 100)"), 0 },
+    { "-s, --seed S", N_("random seed (default 1)"), 0 },
+    { "-t, --threads T", N_("threads (default: all cores); never changes results"), 0 },
+    { "-o, --out DIR", N_("output directory (default out/lesson_N)"), 0 },
+    { "--lessons DIR", N_("where lessons.ini is (default: $RETSIM_LESSONS, else scenarios/lessons under the "
+                       "current directory, else under the data directory: see FILES in `man retsim`)"),
       0 },
-    { "--material X%", "the smallest change a verdict calls up or down, as in retsim compare (default: "
-                       "the lesson's, else 1 % / 0.5 pp)", 0 },
-    { "-h, --help", "this help", 0 },
+    /* xgettext:no-c-format */
+    { "--material X%", N_("the smallest change a verdict calls up or down, as in retsim compare (default: "
+                       "the lesson's, else 1 % / 0.5 pp)"), 0 },
+    { "-h, --help", N_("this help"), 0 },
     { NULL, NULL, 0 }
 };
 static const help_page lesson_help = {
     .synopsis = lesson_synopsis,
-    .description = "Short lessons for a new marketing hire: why a good experience does not guarantee a "
+    .description = N_("Short lessons for a new marketing hire: why a good experience does not guarantee a "
                    "second visit, and what each lever does. Without N, lists the lessons. With N: asks the "
                    "question and its choices, reads your answer from the terminal (or --answer), runs the "
                    "comparison as `retsim compare` does, and shows the result, whether the answer was "
                    "right by what the simulation measured, the takeaway, the causal chain of the variant, "
-                   "and the plots.",
+                   "and the plots."),
     .options = lesson_options,
     .examples = lesson_examples,
 };

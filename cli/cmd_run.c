@@ -14,17 +14,18 @@ static const char *const run_synopsis[] = { "retsim run FILE.ini [options]", NUL
 static const char *const run_examples[] = { "retsim run scenarios/clinic.ini --reps 200 --seed 7", NULL };
 static const help_page run_help = {
     .synopsis = run_synopsis,
-    .description = "Simulates the customer base FILE.ini describes, many times over, and writes retention "
-                   "and profit curves with 95 % confidence bands.",
+    /* xgettext:no-c-format */
+    .description = N_("Simulates the customer base FILE.ini describes, many times over, and writes retention "
+                   "and profit curves with 95 % confidence bands."),
     .shared = cli_help_options,
     .shared_mask = CLI_PRECISION | CLI_REPORT,
-    .writes = "writes (default DIR: out/NAME for NAME.ini): summary.json, metrics.csv, retention.csv "
+    .writes = N_("writes (default DIR: out/NAME for NAME.ini): summary.json, metrics.csv, retention.csv "
               "(survival by age), observed_retention.csv (the business's view), profit.csv, active.csv, "
               "funnel.csv, rfm.csv, clv.csv, cohorts.csv, frequency.csv, scenario.ini (the resolved "
               "scenario) and the plots retention.png, profit.png, customers.png, cohorts.png, "
-              "frequency.png (with .gp scripts); metrics: docs/metrics.md",
+              "frequency.png (with .gp scripts); metrics: docs/metrics.md"),
     .examples = run_examples,
-    .note = "Scenario keys: `retsim keys`, docs/scenarios.md, or SCENARIO KEYS in `man retsim`.",
+    .note = N_("Scenario keys: `retsim keys`, docs/scenarios.md, or SCENARIO KEYS in `man retsim`."),
 };
 
 static int run_run(int argc, char **argv, diag *d)

@@ -19,6 +19,7 @@
 
 #define SENS_MAX 250
 
+_Static_assert(TORNADO_ROWS == 15, "the help says the 15 largest swings (a msgid cannot hold a macro)");
 static const char *const sensitivity_synopsis[] = {
     "retsim sensitivity FILE.ini [--delta 10%] [--metric NAME] [options]", NULL
 };
@@ -27,15 +28,15 @@ static const char *const sensitivity_examples[] = {
 };
 static const help_page sensitivity_help = {
     .synopsis = sensitivity_synopsis,
-    .description = "Moves every number written in the scenario down and up by delta (each on the same "
+    .description = N_("Moves every number written in the scenario down and up by delta (each on the same "
                    "simulated customers as the base) and ranks the parameters by the swing in profit: a "
                    "tornado chart of what matters most. A whole-number key moves by the nearest whole step at "
                    "least delta of itself (at least 1); a side past a key's bound is left out, and "
-                   "sensitivity.csv's note column says why.",
+                   "sensitivity.csv's note column says why."),
     .shared = cli_help_options,
     .shared_mask = CLI_DELTA | CLI_METRIC,
-    .writes = "writes (default DIR: out/NAME_sensitivity): sensitivity.csv (every parameter), "
-              "tornado.csv and tornado.png (the " HELP_STR(TORNADO_ROWS) " largest swings in profit)",
+    .writes = N_("writes (default DIR: out/NAME_sensitivity): sensitivity.csv (every parameter), "
+              "tornado.csv and tornado.png (the 15 largest swings in profit)"),
     .examples = sensitivity_examples,
 };
 

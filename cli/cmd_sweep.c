@@ -16,6 +16,7 @@
 #include "../sim/lang.h"
 
 #define SWEEP_MAX 200
+_Static_assert(SWEEP_MAX == 200, "the help row says 200 (a msgid cannot hold a macro)");
 
 static const char *const sweep_synopsis[] = {
     "retsim sweep FILE.ini --param SECTION.KEY=FROM:TO:STEP [options]", NULL
@@ -24,19 +25,19 @@ static const char *const sweep_examples[] = {
     "retsim sweep scenarios/restaurant_recharge.ini --param recharge.multiple=1:6:1", NULL
 };
 static const help_option sweep_options[] = {
-    { "--param S.K=A:B:C", "the key and its values A, A+C, ... up to B (at most " HELP_STR(SWEEP_MAX)
-                           " values)", 0 },
+    { "--param S.K=A:B:C", N_("the key and its values A, A+C, ... up to B (at most 200 values)"), 0 },
     { NULL, NULL, 0 }
 };
 static const help_page sweep_help = {
     .synopsis = sweep_synopsis,
-    .description = "Runs the scenario at every value of one key (paired, on the same simulated "
-                   "customers) and reports every metric against it, with 95 % CIs.",
+    /* xgettext:no-c-format */
+    .description = N_("Runs the scenario at every value of one key (paired, on the same simulated "
+                   "customers) and reports every metric against it, with 95 % CIs."),
     .options = sweep_options,
     .shared = cli_help_options,
     .shared_mask = CLI_PARAM | CLI_REPORT,
-    .writes = "writes (default DIR: out/NAME_sweep): sweep.csv (one row per value), sweep.json, "
-              "sweep.png (profit against the value) and sweep_retention.png",
+    .writes = N_("writes (default DIR: out/NAME_sweep): sweep.csv (one row per value), sweep.json, "
+              "sweep.png (profit against the value) and sweep_retention.png"),
     .examples = sweep_examples,
 };
 

@@ -6,50 +6,150 @@
 
 #include "help.h"
 #include "../sim/lang.h"
+#include "../sim/text.h"
 
 #define HELP_WIDTH 79
 #define HELP_MIN_COLUMN 23 /* where option text starts, as in the old help */
 
 /* ---- text ---- */
 
+/* Screen columns of a character: 2 for the wide ones of East Asian scripts
+ * (Unicode's East Asian Width W and F: Hangul Jamo, CJK radicals to Yi,
+ * Hangul syllables, compatibility ideographs, vertical and small forms,
+ * full-width forms, the supplementary ideographs), and, as explain's
+ * wrapping does, the ambiguous quotes, dash, ellipsis and sign a Chinese
+ * text uses (2 in a Chinese terminal; a line counted too wide is only
+ * shorter). */
+static int cell_width(unsigned cp)
+{
+    static const unsigned wide[][2] = {
+        { 0x1100, 0x115F }, { 0x2E80, 0xA4CF }, { 0xAC00, 0xD7A3 }, { 0xF900, 0xFAFF },
+        { 0xFE30, 0xFE4F }, { 0xFF00, 0xFF60 }, { 0xFFE0, 0xFFE6 }, { 0x20000, 0x3FFFD },
+        { 0x2014, 0x2014 }, { 0x2018, 0x201F }, { 0x2026, 0x2026 }, { 0x00D7, 0x00D7 },
+    };
+    for (size_t i = 0; i < sizeof wide / sizeof wide[0]; i++)
+        if (cp >= wide[i][0] && cp <= wide[i][1])
+            return 2;
+    return 1;
+}
+
+/* Punctuation that must not start a line (it stays with the character
+ * before it), and brackets that must not end one (they go with the next). */
+static int no_line_start(unsigned cp)
+{
+    static const unsigned list[] = { 0xFF0C, 0x3002, 0x3001, 0xFF1B, 0xFF1A, 0xFF1F, 0xFF01, 0xFF09,
+                                     0x300D, 0x300F, 0x201D, 0x2019, 0xFF05, ')', ',', '.', ';',
+                                     ':', '%', 0 };
+    for (int i = 0; list[i]; i++)
+        if (cp == list[i])
+            return 1;
+    return 0;
+}
+
+static int no_line_end(unsigned cp)
+{
+    return cp == 0xFF08 || cp == 0x300C || cp == 0x300E || cp == 0x201C || cp == 0x2018;
+}
+
+/* The character at p: its code point and bytes (never past the NUL). */
+static int char_at(const char *p, unsigned *cp)
+{
+    int n = text_u8_len((unsigned char)*p);
+    for (int i = 1; i < n; i++)
+        if (!p[i])
+            n = i;
+    *cp = text_u8_code(p, n);
+    return n;
+}
+
+/* The next unbreakable piece of text at p: its bytes, and its screen
+ * columns in *width.  An English word (up to a space, a newline or a wide
+ * character; a `quoted` span whole; "95 %" together) or one wide
+ * character; either with the punctuation that may not start a line after
+ * it, and an opening bracket with what follows it.  Between two pieces
+ * with no space, a line may break: that is how Chinese wraps. */
+static int next_piece(const char *p, int *width)
+{
+    int n = 0, w = 0;
+    unsigned cp;
+    int len = char_at(p, &cp);
+    if (cell_width(cp) == 2) {
+        n = len;
+        w = 2;
+        if (no_line_end(cp) && p[n] && p[n] != ' ' && p[n] != '\n') {
+            int more;
+            n += next_piece(p + n, &more);
+            w += more;
+        }
+    } else {
+        while (p[n] && p[n] != ' ' && p[n] != '\n' && p[n] != '`') {
+            len = char_at(p + n, &cp);
+            if (cell_width(cp) == 2)
+                break;
+            n += len;
+            w++;
+        }
+        if (p[n] == '`') { /* a `quoted` span is one word: never broken */
+            const char *end = strchr(p + n + 1, '`');
+            int to = end ? (int)(end + 1 - p) : n + 1;
+            w += to - n;
+            n = to;
+            int rest = (int)strcspn(p + n, " \n");
+            n += rest;
+            w += rest;
+        }
+        while (p[n] == ' ' && p[n + 1] == '%') { /* "95 %" stays on one line */
+            int rest = 1 + (int)strcspn(p + n + 1, " \n");
+            n += rest;
+            w += rest;
+        }
+    }
+    while (p[n] && p[n] != ' ' && p[n] != '\n') {
+        len = char_at(p + n, &cp);
+        if (!no_line_start(cp))
+            break;
+        n += len;
+        w += cell_width(cp);
+    }
+    *width = w;
+    return n;
+}
+
 void help_wrap(FILE *f, const char *text, int first_col, int indent)
 {
     int col = first_col, fresh = 1; /* fresh: no word on this line yet */
+    int glued = 0;                  /* the next piece follows the last with no space */
     const char *p = text;
     while (*p) {
         if (p[0] == '\n' && p[1] == '\n') { /* a paragraph break */
             fprintf(f, "\n\n%*s", indent, "");
             col = indent;
             fresh = 1;
+            glued = 0;
             p += 2;
             continue;
         }
         if (*p == ' ' || *p == '\n') {
             p++;
+            glued = 0;
             continue;
         }
-        int n = (int)strcspn(p, " \n`");
-        if (p[n] == '`') { /* a `quoted` span is one word: never broken */
-            const char *end = strchr(p + n + 1, '`');
-            n = end ? (int)(end + 1 - p) : n + 1;
-            n += (int)strcspn(p + n, " \n");
-        }
-        while (p[n] == ' ' && p[n + 1] == '%') /* "95 %" stays on one line */
-            n += 1 + (int)strcspn(p + n + 1, " \n");
-        /* a word that would cross the margin starts the next line (a word
+        int w, n = next_piece(p, &w);
+        /* a piece that would cross the margin starts the next line (a piece
          * longer than a line is printed whole) */
-        if (!fresh && col + 1 + n > HELP_WIDTH) {
+        if (!fresh && col + !glued + w > HELP_WIDTH) {
             fprintf(f, "\n%*s", indent, "");
             col = indent;
             fresh = 1;
         }
-        if (!fresh) {
+        if (!fresh && !glued) {
             fputc(' ', f);
             col++;
         }
         fwrite(p, 1, (size_t)n, f);
-        col += n;
+        col += w;
         fresh = 0;
+        glued = 1;
         p += n;
     }
 }

@@ -59,6 +59,7 @@
 #include <stdlib.h>
 
 #include "bgnbd.h"
+#include "../sim/lang.h"
 #include "../sim/model.h"
 
 enum { ST_INTERVAL, ST_DROPOUT, ST_NU };
@@ -70,23 +71,23 @@ enum { ST_INTERVAL, ST_DROPOUT, ST_NU };
 /* Defaults: the CDNOW fit of Fader, Hardie and Lee (2005), in weeks. */
 static const scen_key bgnbd_keys[] = {
     { "r", KEY_REAL, offsetof(bgnbd_params, r), 0.243, 0, 1e6, KEY_MIN_OPEN, "", NO_CHOICES,
-      "BG/NBD: shape of the Gamma spread of purchase rates across customers (small = very unequal)." },
+      N_("BG/NBD: shape of the Gamma spread of purchase rates across customers (small = very unequal).") },
     { "alpha", KEY_REAL, offsetof(bgnbd_params, alpha), 4.414, 0, 1e9, KEY_MIN_OPEN, "periods",
       NO_CHOICES,
-      "BG/NBD: rate parameter of that Gamma; the average customer buys r/alpha times per period while alive." },
+      N_("BG/NBD: rate parameter of that Gamma; the average customer buys r/alpha times per period while alive.") },
     { "a", KEY_REAL, offsetof(bgnbd_params, a), 0.793, 0, 1e6, KEY_MIN_OPEN, "", NO_CHOICES,
-      "BG/NBD: first Beta parameter of the chance P of dropping out after a repeat purchase (mean a/(a+b))." },
+      N_("BG/NBD: first Beta parameter of the chance P of dropping out after a repeat purchase (mean a/(a+b)).") },
     { "b", KEY_REAL, offsetof(bgnbd_params, b), 2.426, 0, 1e6, KEY_MIN_OPEN, "", NO_CHOICES,
-      "BG/NBD: second Beta parameter of P." },
+      N_("BG/NBD: second Beta parameter of P.") },
     { "period_days", KEY_REAL, offsetof(bgnbd_params, period_days), 7, 0, 3650, KEY_MIN_OPEN,
       "days", NO_CHOICES,
-      "The fit's unit of time in days (1 = days, 7 = weeks, 30.4375 = months): r/alpha is purchases per such period." },
+      N_("The fit's unit of time in days (1 = days, 7 = weeks, 30.4375 = months): r/alpha is purchases per such period.") },
     { 0 }
 };
 
 const scen_section bgnbd_section_bgnbd = {
     "bgnbd",
-    "Purchase rates and dropout of the fitted BG/NBD customer (bgnbd model); defaults: the CDNOW fit, in weeks.",
+    N_("Purchase rates and dropout of the fitted BG/NBD customer (bgnbd model); defaults: the CDNOW fit, in weeks."),
     sizeof(bgnbd_params), 1, bgnbd_keys, NULL
 };
 
@@ -114,17 +115,17 @@ static int check_gamma_gamma(void *params, const char *label, const scenario *sc
 /* Defaults: the CDNOW fit of Fader, Hardie and Lee (2005): mean 35.8 */
 static const scen_key gamma_gamma_keys[] = {
     { "p", KEY_REAL, offsetof(gamma_gamma_params, p), 6.25, 0, 1e6, KEY_MIN_OPEN, "", NO_CHOICES,
-      "Gamma-Gamma: shape of the value of one purchase around the customer's own average." },
+      N_("Gamma-Gamma: shape of the value of one purchase around the customer's own average.") },
     { "q", KEY_REAL, offsetof(gamma_gamma_params, q), 3.74, 0, 1e6, KEY_MIN_OPEN, "", NO_CHOICES,
-      "Gamma-Gamma: shape of the spread of customers' averages; must be above 1 (the mean bill is p gamma/(q-1))." },
+      N_("Gamma-Gamma: shape of the spread of customers' averages; must be above 1 (the mean bill is p gamma/(q-1)).") },
     { "gamma", KEY_REAL, offsetof(gamma_gamma_params, gamma), 15.44, 0, 1e12, KEY_MIN_OPEN,
-      "currency", NO_CHOICES, "Gamma-Gamma: scale of the spread of customers' averages." },
+      "currency", NO_CHOICES, N_("Gamma-Gamma: scale of the spread of customers' averages.") },
     { 0 }
 };
 
 const scen_section bgnbd_section_gamma_gamma = {
     "gamma_gamma",
-    "Value of each purchase of the fitted customer (bgnbd model); defaults: the CDNOW fit.",
+    N_("Value of each purchase of the fitted customer (bgnbd model); defaults: the CDNOW fit."),
     sizeof(gamma_gamma_params), 1, gamma_gamma_keys, check_gamma_gamma
 };
 

@@ -32,6 +32,7 @@
 #include "../sim/promotion.h"
 #include "../sim/sections.h"
 #include "../sim/text.h"
+#include "calendar_offer.h"
 
 #define NO_CHOICES NULL
 #define BIRTHDAY_DAYS_PER_MONTH (365.25 / 12.0)
@@ -53,20 +54,20 @@ typedef struct birthday_params {
 static const scen_key birthday_keys[] = {
     { "value", KEY_REAL, offsetof(birthday_params, value), 0.25, 0, 1e9, KEY_MIN_OPEN | KEY_PER_BILL,
       "currency", NO_CHOICES,
-      "Money off the bill of the first visit in the birthday month (never more than the bill)." },
+      N_("Money off the bill of the first visit in the birthday month (never more than the bill).") },
     { "response", KEY_REAL, offsetof(birthday_params, response), 0.15, 0, 1, 0, "probability",
       NO_CHOICES,
-      "Chance that a customer whose next visit would fall after the birthday month comes within it instead." },
+      N_("Chance that a customer whose next visit would fall after the birthday month comes within it instead.") },
     { "lapsed_response", KEY_REAL, offsetof(birthday_params, lapsed_response), 0.03, 0, 1, 0,
       "probability", NO_CHOICES,
-      "Chance that a customer who would never come back comes within the birthday month." },
+      N_("Chance that a customer who would never come back comes within the birthday month.") },
     { "cost", KEY_REAL, offsetof(birthday_params, cost), 0.5, 0, 1e6, 0, "currency", NO_CHOICES,
-      "Cost of sending one voucher (a message), whether or not it is used." },
+      N_("Cost of sending one voucher (a message), whether or not it is used.") },
     { 0 }
 };
 
 const scen_section promo_section_birthday_coupon = {
-    "birthday_coupon", "A voucher valid in the customer's birthday month, sent when the month opens.",
+    "birthday_coupon", N_("A voucher valid in the customer's birthday month, sent when the month opens."),
     sizeof(birthday_params), 1, birthday_keys, NULL
 };
 
@@ -142,12 +143,7 @@ static void birthday_on_event(const void *params, double *st, calendar_event *ev
     if (ev->t - ev->t_last >= p->lost_after)
         return;                /* given up: no more messages, no more birthdays */
     s->touch(s->ctx, ev->t, p->cost);
-    double month_end = ev->t + BIRTHDAY_DAYS_PER_MONTH;
-    if (ev->next >= month_end) {
-        double chance = isfinite(ev->next) ? p->response : p->lapsed_response;
-        if (gsl_rng_uniform(r) < chance)
-            ev->next = ev->t + BIRTHDAY_DAYS_PER_MONTH * gsl_rng_uniform(r);
-    }
+    calendar_offer_answer(ev, BIRTHDAY_DAYS_PER_MONTH, p->response, p->lapsed_response, r);
     /* the same month next year (the middle of the month, against rounding) */
     int k = month_index(ev->t + 0.5 * BIRTHDAY_DAYS_PER_MONTH);
     s->schedule(s->ctx, (k + 12) * BIRTHDAY_DAYS_PER_MONTH, EVENT_MONTH_OPENS);

@@ -55,23 +55,23 @@ typedef struct bundle_params {
 
 static const scen_key bundle_keys[] = {
     { "units", KEY_REAL, offsetof(bundle_params, units), 101, 0, 1e9, KEY_MIN_OPEN, "units",
-      NO_CHOICES, "Units in the bundle (seed 001: 101 bottles of beer)." },
+      NO_CHOICES, N_("Units in the bundle (seed 001: 101 bottles of beer).") },
     { "price", KEY_REAL, offsetof(bundle_params, price), 20.18, 0, 1e9, 0, "currency",
-      NO_CHOICES, "What the customer pays for the whole bundle, once (seed 001: 20.18)." },
+      NO_CHOICES, N_("What the customer pays for the whole bundle, once (seed 001: 20.18).") },
     { "take_up", KEY_REAL, offsetof(bundle_params, take_up), 0.3, 0, 1, 0, "probability",
-      NO_CHOICES, "Chance a customer holding no units buys the bundle at the till." },
+      NO_CHOICES, N_("Chance a customer holding no units buys the bundle at the till.") },
     { "units_per_person", KEY_REAL, offsetof(bundle_params, units_per_person), 2.5, 0, 1e6,
-      KEY_MIN_OPEN, "units", NO_CHOICES, "Units each person in the group consumes per visit." },
+      KEY_MIN_OPEN, "units", NO_CHOICES, N_("Units each person in the group consumes per visit.") },
     { "group_size", KEY_REAL, offsetof(bundle_params, group_size), 4, 1, 1000, 0, "people",
-      NO_CHOICES, "People per visit sharing the bundle (it is drunk with friends)." },
+      NO_CHOICES, N_("People per visit sharing the bundle (it is drunk with friends).") },
     { "unit_cost", KEY_REAL, offsetof(bundle_params, unit_cost), 1.5, 0, 1e9, 0, "currency",
-      NO_CHOICES, "Cost of goods of one unit given out of the bundle." },
+      NO_CHOICES, N_("Cost of goods of one unit given out of the bundle.") },
     { "bill_uplift", KEY_REAL, offsetof(bundle_params, bill_uplift), 0.25, 0, 10, 0, "share",
-      NO_CHOICES, "How much bigger the bill is on a visit that consumes units (the group eats while drinking)." },
+      NO_CHOICES, N_("How much bigger the bill is on a visit that consumes units (the group eats while drinking).") },
     { "lock_in", KEY_REAL, offsetof(bundle_params, lock_in), 0.5, 0, 1, 0, "share", NO_CHOICES,
-      "Share of churn removed while units remain (they cannot be taken away)." },
+      N_("Share of churn removed while units remain (they cannot be taken away).") },
     { "offer_again", KEY_BOOL, offsetof(bundle_params, offer_again), 1, 0, 1, 0, "", NO_CHOICES,
-      "Offer a new bundle once the last one is finished (false: one bundle per customer)." },
+      N_("Offer a new bundle once the last one is finished (false: one bundle per customer).") },
     { 0 }
 };
 
@@ -91,7 +91,7 @@ static int bundle_check(void *params, const char *label, const scenario *sc, dia
 }
 
 const scen_section promo_section_bundle = {
-    "bundle", "Prepaid bundle consumed on the premises over several visits (101 beers for 20.18).",
+    "bundle", N_("Prepaid bundle consumed on the premises over several visits (101 beers for 20.18)."),
     sizeof(bundle_params), 1, bundle_keys, bundle_check
 };
 

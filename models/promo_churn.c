@@ -21,14 +21,14 @@ static const char *const mode_names[] = { "relative", "points", NULL };
 
 static const scen_key churn_cut_keys[] = {
     { "mode", KEY_CHOICE, offsetof(churn_cut_params, mode), CUT_RELATIVE, 0, 0, 0, "", mode_names,
-      "relative: churn x (1 - amount); points: retention + amount (churn - amount)." },
+      N_("relative: churn x (1 - amount); points: retention + amount (churn - amount).") },
     { "amount", KEY_REAL, offsetof(churn_cut_params, amount), 0.05, 0, 1, 0, "share", NULL,
-      "Size of the cut: 0.05 is 5 % (relative) or 5 percentage points." },
+      N_("Size of the cut: 0.05 is 5 % (relative) or 5 percentage points.") },
     { 0 }
 };
 
 const scen_section promo_section_churn_reduction = {
-    "churn_reduction", "A cut in churn after every visit, relative or in percentage points.",
+    "churn_reduction", N_("A cut in churn after every visit, relative or in percentage points."),
     sizeof(churn_cut_params), 1, churn_cut_keys, NULL
 };
 

@@ -43,17 +43,17 @@ static const scen_key expectation_management_keys[] = {
     { "reference_promise", KEY_REAL,
       offsetof(expectation_management_params, reference_promise), 0.05, -1e9, 1e9, KEY_PER_BILL,
       "currency", NO_CHOICES,
-      "The [experience] promise under which the channels' conversion was measured (default: its default)." },
+      N_("The [experience] promise under which the channels' conversion was measured (default: its default).") },
     { "conversion_per_promise", KEY_REAL,
       offsetof(expectation_management_params, conversion_per_promise), 1, 0, 100, 0,
       "per mean bill", NO_CHOICES,
-      "Relative rise in conversion per average bill promised above the reference (fall below it)." },
+      N_("Relative rise in conversion per average bill promised above the reference (fall below it).") },
     { 0 }
 };
 
 const scen_section promo_section_expectation_management = {
     "expectation_management",
-    "Expectation management: a bigger [experience] promise converts more prospects and disappoints more customers.",
+    N_("Expectation management: a bigger [experience] promise converts more prospects and disappoints more customers."),
     sizeof(expectation_management_params), 1, expectation_management_keys, NULL
 };
 

@@ -57,27 +57,27 @@ typedef struct package_params {
 
 static const scen_key package_keys[] = {
     { "take_up", KEY_REAL, offsetof(package_params, take_up), 0.2, 0, 1, 0, "probability",
-      NO_CHOICES, "Chance a new customer takes the package at the first visit." },
+      NO_CHOICES, N_("Chance a new customer takes the package at the first visit.") },
     { "term_days", KEY_REAL, offsetof(package_params, term_days), 365, 0, 36500, KEY_MIN_OPEN,
-      "days", NO_CHOICES, "Length of the term from the first visit (seed 004: 2 years; seed 001: 1 year)." },
+      "days", NO_CHOICES, N_("Length of the term from the first visit (seed 004: 2 years; seed 001: 1 year).") },
     /* Multiples of the average bill, so the default offer is the same deal
      * for any business: 12 visits' worth at list for 10 (a sixth off), as
      * 1,200 and 1,000 were at a 100-yuan bill.  Absolute defaults made a
      * 36-dollar business's customers prepay 28 bills for 12 visits. */
     { "price", KEY_REAL, offsetof(package_params, price), 10, 0, 1e12,
       KEY_MIN_OPEN | KEY_PER_BILL, "currency", NO_CHOICES,
-      "Total price of the package (seed 004: 15,000); default 10 average bills." },
+      N_("Total price of the package (seed 004: 15,000); default 10 average bills.") },
     { "list_price", KEY_REAL, offsetof(package_params, list_price), 12, 0, 1e12,
       KEY_MIN_OPEN | KEY_PER_BILL, "currency", NO_CHOICES,
-      "What the covered visits would cost at list (seed 004: 18,000); not below price; default "
-      "the 12 visits included at the average bill." },
+      N_("What the covered visits would cost at list (seed 004: 18,000); not below price; default "
+      "the 12 visits included at the average bill.") },
     { "installments", KEY_INT, offsetof(package_params, installments), 1, 1, 10000, 0,
       "payments", NO_CHOICES,
-      "Equal payments at the first visits within the term (1 = all up front; seed 001: 12 monthly)." },
+      N_("Equal payments at the first visits within the term (1 = all up front; seed 001: 12 monthly).") },
     { "visits_included", KEY_INT, offsetof(package_params, visits_included), 12, 0, 100000, 0,
-      "visits", NO_CHOICES, "Visits within the term the package covers (0 = unlimited)." },
+      "visits", NO_CHOICES, N_("Visits within the term the package covers (0 = unlimited).") },
     { "lock_in", KEY_REAL, offsetof(package_params, lock_in), 0.5, 0, 1, 0, "share", NO_CHOICES,
-      "Share of churn removed during the term (1 = the customer cannot leave)." },
+      N_("Share of churn removed during the term (1 = the customer cannot leave).") },
     { 0 }
 };
 
@@ -112,7 +112,7 @@ static int package_check(void *params, const char *label, const scenario *sc, di
 }
 
 const scen_section promo_section_package = {
-    "package", "Package or contract binding future consumption (vaccine package, 1-year plan).",
+    "package", N_("Package or contract binding future consumption (vaccine package, 1-year plan)."),
     sizeof(package_params), 1, package_keys, package_check
 };
 

@@ -56,39 +56,39 @@ typedef struct points_mall_params {
 
 static const scen_key points_mall_keys[] = {
     { "membership", KEY_REAL, offsetof(points_mall_params, membership), 0.5, 0, 1, 0, "share",
-      NO_CHOICES, "Share of new customers who join the mall (decided at the first visit)." },
+      NO_CHOICES, N_("Share of new customers who join the mall (decided at the first visit).") },
     { "points_per_currency", KEY_REAL, offsetof(points_mall_params, points_per_currency), 1, 0,
       1e6, 0, "points per currency", NO_CHOICES,
-      "Points a member earns per unit of currency paid (after discounts)." },
+      N_("Points a member earns per unit of currency paid (after discounts).") },
     { "points_per_visit", KEY_REAL, offsetof(points_mall_params, points_per_visit), 0, 0, 1e9,
       0, "points", NO_CHOICES,
-      "Points for interacting (check-ins, reviews, sign-ups), counted per visit." },
+      N_("Points for interacting (check-ins, reviews, sign-ups), counted per visit.") },
     { "redemption_points", KEY_REAL, offsetof(points_mall_params, redemption_points), 1000, 0,
-      1e12, KEY_MIN_OPEN, "points", NO_CHOICES, "Points one redemption takes." },
+      1e12, KEY_MIN_OPEN, "points", NO_CHOICES, N_("Points one redemption takes.") },
     { "redemption_value", KEY_REAL, offsetof(points_mall_params, redemption_value), 10, 0, 1e9,
       0, "currency", NO_CHOICES,
-      "Money off the bill per redemption (never more than is left to pay); 0 for goods only." },
+      N_("Money off the bill per redemption (never more than is left to pay); 0 for goods only.") },
     { "redemption_cost", KEY_REAL, offsetof(points_mall_params, redemption_cost), 0, 0, 1e9, 0,
       "currency", NO_CHOICES,
-      "Cost of the goods or activity given per redemption; 0 if the value is a pure discount." },
+      N_("Cost of the goods or activity given per redemption; 0 if the value is a pure discount.") },
     { "redeem_chance", KEY_REAL, offsetof(points_mall_params, redeem_chance), 0.5, 0, 1, 0,
       "probability", NO_CHOICES,
-      "Chance a member with enough points redeems at a visit; points never redeemed are breakage." },
+      N_("Chance a member with enough points redeems at a visit; points never redeemed are breakage.") },
     { "tier2_points", KEY_REAL, offsetof(points_mall_params, tier2_points), 5000, 0, 1e12,
-      KEY_MIN_OPEN, "points", NO_CHOICES, "Points ever earned to reach tier 2 (seed 004: 5k)." },
+      KEY_MIN_OPEN, "points", NO_CHOICES, N_("Points ever earned to reach tier 2 (seed 004: 5k).") },
     { "tier3_points", KEY_REAL, offsetof(points_mall_params, tier3_points), 10000, 0, 1e12,
-      KEY_MIN_OPEN, "points", NO_CHOICES, "Points ever earned to reach tier 3 (seed 004: 10k)." },
+      KEY_MIN_OPEN, "points", NO_CHOICES, N_("Points ever earned to reach tier 3 (seed 004: 10k).") },
     { "tier4_points", KEY_REAL, offsetof(points_mall_params, tier4_points), 50000, 0, 1e12,
-      KEY_MIN_OPEN, "points", NO_CHOICES, "Points ever earned to reach tier 4 (seed 004: 50k)." },
+      KEY_MIN_OPEN, "points", NO_CHOICES, N_("Points ever earned to reach tier 4 (seed 004: 50k).") },
     { "tier1_churn", KEY_REAL, offsetof(points_mall_params, tier1_churn), 0.95, 0, 1, 0,
       "x churn", NO_CHOICES,
-      "Churn multiplier of a member below tier 2: the contact the mall keeps between visits." },
+      N_("Churn multiplier of a member below tier 2: the contact the mall keeps between visits.") },
     { "tier2_churn", KEY_REAL, offsetof(points_mall_params, tier2_churn), 0.9, 0, 1, 0,
-      "x churn", NO_CHOICES, "Churn multiplier of a tier-2 member." },
+      "x churn", NO_CHOICES, N_("Churn multiplier of a tier-2 member.") },
     { "tier3_churn", KEY_REAL, offsetof(points_mall_params, tier3_churn), 0.85, 0, 1, 0,
-      "x churn", NO_CHOICES, "Churn multiplier of a tier-3 member." },
+      "x churn", NO_CHOICES, N_("Churn multiplier of a tier-3 member.") },
     { "tier4_churn", KEY_REAL, offsetof(points_mall_params, tier4_churn), 0.8, 0, 1, 0,
-      "x churn", NO_CHOICES, "Churn multiplier of a tier-4 member." },
+      "x churn", NO_CHOICES, N_("Churn multiplier of a tier-4 member.") },
     { 0 }
 };
 
@@ -120,7 +120,7 @@ static int points_mall_check(void *params, const char *label, const scenario *sc
 
 const scen_section promo_section_points_mall = {
     "points_mall",
-    "Points mall: points for spending and interacting, redeemed at the till, four tiers that keep members.",
+    N_("Points mall: points for spending and interacting, redeemed at the till, four tiers that keep members."),
     sizeof(points_mall_params), 1, points_mall_keys, points_mall_check
 };
 

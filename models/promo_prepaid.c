@@ -43,32 +43,32 @@ typedef struct recharge_params {
 
 static const scen_key recharge_keys[] = {
     { "multiple", KEY_REAL, offsetof(recharge_params, multiple), 3, 0, 100, KEY_MIN_OPEN,
-      "x bill", NO_CHOICES, "Recharge this many times today's bill and today's bill is free (k)." },
+      "x bill", NO_CHOICES, N_("Recharge this many times today's bill and today's bill is free (k).") },
     { "take_up", KEY_REAL, offsetof(recharge_params, take_up), 0.2, 0, 1, 0, "probability",
       NO_CHOICES,
-      "Chance an average customer with an average bill accepts the offer at the till, when the multiple is reference_multiple." },
+      N_("Chance an average customer with an average bill accepts the offer at the till, when the multiple is reference_multiple.") },
     { "reference_multiple", KEY_REAL, offsetof(recharge_params, reference_multiple), 3, 0, 100,
-      KEY_MIN_OPEN, "x bill", NO_CHOICES, "The multiple at which take_up was observed or guessed." },
+      KEY_MIN_OPEN, "x bill", NO_CHOICES, N_("The multiple at which take_up was observed or guessed.") },
     { "multiple_elasticity", KEY_REAL, offsetof(recharge_params, multiple_elasticity), 1, 0, 10, 0,
       "", NO_CHOICES,
-      "Take-up scales as (reference_multiple / multiple) to this power: asking more cash up front finds fewer takers." },
+      N_("Take-up scales as (reference_multiple / multiple) to this power: asking more cash up front finds fewer takers.") },
     { "take_up_per_bill", KEY_REAL, offsetof(recharge_params, take_up_per_bill), 0, -1, 1, 0,
       "per mean bill", NO_CHOICES,
-      "Change in take-up per average bill above the average (negative: big bills make k x bill too much)." },
+      N_("Change in take-up per average bill above the average (negative: big bills make k x bill too much).") },
     { "take_up_per_satisfaction", KEY_REAL,
       offsetof(recharge_params, take_up_per_satisfaction), 0, -10, 10, 0, "per mean bill",
-      NO_CHOICES, "Change in take-up per average bill of satisfaction at the previous visit." },
+      NO_CHOICES, N_("Change in take-up per average bill of satisfaction at the previous visit.") },
     { "free_meal_inflation", KEY_REAL, offsetof(recharge_params, free_meal_inflation), 0.1, 0,
-      5, 0, "share", NO_CHOICES, "How much bigger the bill gets when it is free (customers order more)." },
+      5, 0, "share", NO_CHOICES, N_("How much bigger the bill gets when it is free (customers order more).") },
     { "lock_in", KEY_REAL, offsetof(recharge_params, lock_in), 0.5, 0, 1, 0, "share", NO_CHOICES,
-      "Share of churn removed while an unspent balance remains (the customer would lose it)." },
+      N_("Share of churn removed while an unspent balance remains (the customer would lose it).") },
     { "offer_again", KEY_BOOL, offsetof(recharge_params, offer_again), 1, 0, 1, 0, "",
-      NO_CHOICES, "Offer again once the balance is spent (false: once per customer)." },
+      NO_CHOICES, N_("Offer again once the balance is spent (false: once per customer).") },
     { 0 }
 };
 
 const scen_section promo_section_recharge = {
-    "recharge", "Recharge for a free meal: recharge k times the bill, today's bill is free.",
+    "recharge", N_("Recharge for a free meal: recharge k times the bill, today's bill is free."),
     sizeof(recharge_params), 1, recharge_keys, NULL
 };
 
@@ -231,20 +231,20 @@ typedef struct stored_params {
 
 static const scen_key stored_keys[] = {
     { "amount", KEY_REAL, offsetof(stored_params, amount), 1000, 0, 1e9, KEY_MIN_OPEN,
-      "currency", NO_CHOICES, "What the customer pays in (X)." },
+      "currency", NO_CHOICES, N_("What the customer pays in (X).") },
     { "bonus", KEY_REAL, offsetof(stored_params, bonus), 200, 0, 1e9, 0, "currency", NO_CHOICES,
-      "Extra balance the business adds (Y): the customer can spend X + Y." },
+      N_("Extra balance the business adds (Y): the customer can spend X + Y.") },
     { "take_up", KEY_REAL, offsetof(stored_params, take_up), 0.1, 0, 1, 0, "probability",
-      NO_CHOICES, "Chance a customer without a balance accepts at the till." },
+      NO_CHOICES, N_("Chance a customer without a balance accepts at the till.") },
     { "lock_in", KEY_REAL, offsetof(stored_params, lock_in), 0.5, 0, 1, 0, "share", NO_CHOICES,
-      "Share of churn removed while an unspent balance remains." },
+      N_("Share of churn removed while an unspent balance remains.") },
     { "offer_again", KEY_BOOL, offsetof(stored_params, offer_again), 1, 0, 1, 0, "", NO_CHOICES,
-      "Offer again once the balance is spent." },
+      N_("Offer again once the balance is spent.") },
     { 0 }
 };
 
 const scen_section promo_section_stored_value = {
-    "stored_value", "Stored value with a bonus: pay X, get a balance of X + Y.",
+    "stored_value", N_("Stored value with a bonus: pay X, get a balance of X + Y."),
     sizeof(stored_params), 1, stored_keys, NULL
 };
 

@@ -50,21 +50,21 @@ typedef struct referral_programme_params {
 static const scen_key referral_programme_keys[] = {
     { "ask_rate", KEY_REAL, offsetof(referral_programme_params, ask_rate), 0.05, 0, 100, 0,
       "prospects/visit", NO_CHOICES,
-      "Extra referred prospects per promoter visit because advisors ask after a good visit." },
+      N_("Extra referred prospects per promoter visit because advisors ask after a good visit.") },
     { "referrer_reward", KEY_REAL, offsetof(referral_programme_params, referrer_reward), 20, 0,
       1e9, 0, "currency", NO_CHOICES,
-      "Cost to the business of the points and coupons given to the referrer per referred customer who buys." },
+      N_("Cost to the business of the points and coupons given to the referrer per referred customer who buys.") },
     { "reward_response", KEY_REAL, offsetof(referral_programme_params, reward_response), 0, 0,
       100, 0, "prospects/visit per mean bill", NO_CHOICES,
-      "Extra referrals per promoter visit for each average bill of referrer reward (seed 004: 0, rewards do not move them)." },
+      N_("Extra referrals per promoter visit for each average bill of referrer reward (seed 004: 0, rewards do not move them).") },
     { "referee_discount", KEY_REAL, offsetof(referral_programme_params, referee_discount), 0.2,
       0, 1, 0, "share of the bill", NO_CHOICES,
-      "Share of a referred customer's first bill taken off (what is left of it after other promotions)." },
+      N_("Share of a referred customer's first bill taken off (what is left of it after other promotions).") },
     { "referee_conversion_lift", KEY_REAL,
       offsetof(referral_programme_params, referee_conversion_lift), 1.2, 1, 100, 0, "factor",
       NO_CHOICES,
-      "Referred prospects' conversion is multiplied by this thanks to the discount (capped at 1); "
-      "1 when referee_discount = 0 unless set." },
+      N_("Referred prospects' conversion is multiplied by this thanks to the discount (capped at 1); "
+      "1 when referee_discount = 0 unless set.") },
     { 0 }
 };
 
@@ -101,7 +101,7 @@ static int referral_programme_check(void *params, const char *label, const scena
 
 const scen_section promo_section_referral_programme = {
     "referral_programme",
-    "Referral programme: advisors ask after a good visit, referrers are rewarded, referees get a first-visit discount.",
+    N_("Referral programme: advisors ask after a good visit, referrers are rewarded, referees get a first-visit discount."),
     sizeof(referral_programme_params), 1, referral_programme_keys, referral_programme_check
 };
 

@@ -58,31 +58,31 @@ typedef struct stamp_card_params {
 
 static const scen_key stamp_card_keys[] = {
     { "purchases", KEY_INT, offsetof(stamp_card_params, purchases), 4, 2, 100, 0, "purchases",
-      NO_CHOICES, "Stamps that complete a card (N); Ele.me asks for 3 to 5 orders." },
+      NO_CHOICES, N_("Stamps that complete a card (N); Ele.me asks for 3 to 5 orders.") },
     { "window_days", KEY_REAL, offsetof(stamp_card_params, window_days), 30, 0, 3650,
       KEY_MIN_OPEN, "days", NO_CHOICES,
-      "The N stamps must fall within this many days of the card's first stamp (W), else the card starts over." },
+      N_("The N stamps must fall within this many days of the card's first stamp (W), else the card starts over.") },
     { "coupon_value", KEY_REAL, offsetof(stamp_card_params, coupon_value), 10, 0, 1e9,
       KEY_MIN_OPEN, "currency", NO_CHOICES,
-      "Money off the next bill that a completed card earns (V); never more than the bill." },
+      N_("Money off the next bill that a completed card earns (V); never more than the bill.") },
     { "coupon_validity_days", KEY_REAL, offsetof(stamp_card_params, coupon_validity_days), 30, 0,
       3650, KEY_MIN_OPEN, "days", NO_CHOICES,
-      "The coupon is used at the next visit if it comes within this many days of the card's completion." },
+      N_("The coupon is used at the next visit if it comes within this many days of the card's completion.") },
     { "goal_gradient", KEY_REAL, offsetof(stamp_card_params, goal_gradient), 0.2, 0, 1, 0,
       "share", NO_CHOICES,
-      "Share of churn removed while a card is in progress and can still be completed in time." },
+      N_("Share of churn removed while a card is in progress and can still be completed in time.") },
     { "coupon_pull", KEY_REAL, offsetof(stamp_card_params, coupon_pull), 0.2, 0, 1, 0, "share",
-      NO_CHOICES, "Share of churn removed while the customer holds a valid coupon." },
+      NO_CHOICES, N_("Share of churn removed while the customer holds a valid coupon.") },
     { "participation", KEY_REAL, offsetof(stamp_card_params, participation), 1, 0, 1, 0,
       "share", NO_CHOICES,
-      "Share of new customers who collect (1: the app stamps every order, as Ele.me's does)." },
+      N_("Share of new customers who collect (1: the app stamps every order, as Ele.me's does).") },
     { "cards", KEY_INT, offsetof(stamp_card_params, cards), 0, 0, 1000, 0, "cards", NO_CHOICES,
-      "Cards a customer may complete (1: a new-customer programme like Ele.me's; 0: no limit)." },
+      N_("Cards a customer may complete (1: a new-customer programme like Ele.me's; 0: no limit).") },
     { 0 }
 };
 
 const scen_section promo_section_stamp_card = {
-    "stamp_card", "Stamp card: N purchases within W days earn a coupon.", sizeof(stamp_card_params),
+    "stamp_card", N_("Stamp card: N purchases within W days earn a coupon."), sizeof(stamp_card_params),
     1, stamp_card_keys, NULL
 };
 

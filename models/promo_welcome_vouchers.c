@@ -44,26 +44,26 @@ typedef struct welcome_vouchers_params {
 
 static const scen_key welcome_vouchers_keys[] = {
     { "count", KEY_INT, offsetof(welcome_vouchers_params, count), 2, 1, 100, 0, "vouchers",
-      NO_CHOICES, "Vouchers given on registration, one usable per later visit (seed: 2)." },
+      NO_CHOICES, N_("Vouchers given on registration, one usable per later visit (seed: 2).") },
     { "value", KEY_REAL, offsetof(welcome_vouchers_params, value), 50, 0, 1e9, KEY_MIN_OPEN,
       "currency", NO_CHOICES,
-      "Money off the bill per voucher, never more than the bill (seed: 2 x 50, a 100-yuan gift)." },
+      N_("Money off the bill per voucher, never more than the bill (seed: 2 x 50, a 100-yuan gift).") },
     { "validity_days", KEY_REAL, offsetof(welcome_vouchers_params, validity_days), 60, 0, 3650,
       KEY_MIN_OPEN, "days", NO_CHOICES,
-      "Vouchers can be used until this many days after the first visit; then the rest expire." },
+      N_("Vouchers can be used until this many days after the first visit; then the rest expire.") },
     { "registration", KEY_REAL, offsetof(welcome_vouchers_params, registration), 0.8, 0, 1, 0,
       "share", NO_CHOICES,
-      "Share of new customers who register as members at the first visit and get the vouchers." },
+      N_("Share of new customers who register as members at the first visit and get the vouchers.") },
     { "min_bill", KEY_REAL, offsetof(welcome_vouchers_params, min_bill), 0, 0, 1e9, 0,
       "currency", NO_CHOICES,
-      "A voucher applies only to a bill (list price) of at least this much; 0: any bill." },
+      N_("A voucher applies only to a bill (list price) of at least this much; 0: any bill.") },
     { "pull", KEY_REAL, offsetof(welcome_vouchers_params, pull), 0.2, 0, 1, 0, "share",
-      NO_CHOICES, "Share of churn removed while the customer holds a valid voucher." },
+      NO_CHOICES, N_("Share of churn removed while the customer holds a valid voucher.") },
     { 0 }
 };
 
 const scen_section promo_section_welcome_vouchers = {
-    "welcome_vouchers", "Vouchers given on registration for later visits.",
+    "welcome_vouchers", N_("Vouchers given on registration for later visits."),
     sizeof(welcome_vouchers_params), 1, welcome_vouchers_keys, NULL
 };
 

@@ -48,24 +48,24 @@ static int check_recall(void *params, const char *label,
 
 static const scen_key recall_keys[] = {
     { "enabled", KEY_BOOL, offsetof(recall_params, enabled), 1, 0, 1, 0, "",
-      NO_CHOICES, "Recall is on when this section is present, unless this is false." },
+      NO_CHOICES, N_("Recall is on when this section is present, unless this is false.") },
     { "day", KEY_INT, offsetof(recall_params, day), 20, 1, 3650, 0, "days",
-      NO_CHOICES, "A reminder goes out this many days after the last visit, if the customer has not come back." },
+      NO_CHOICES, N_("A reminder goes out this many days after the last visit, if the customer has not come back.") },
     { "cost", KEY_REAL, offsetof(recall_params, cost), 0.5, 0, 1e6, 0,
-      "currency", NO_CHOICES, "Cost of one reminder." },
+      "currency", NO_CHOICES, N_("Cost of one reminder.") },
     { "lift", KEY_REAL, offsetof(recall_params, lift), 0.1, 0, 1, 0,
       "probability", NO_CHOICES,
-      "Chance that a reminder brings back a customer who would otherwise never return." },
+      N_("Chance that a reminder brings back a customer who would otherwise never return.") },
     { "response_days", KEY_INT, offsetof(recall_params, response_days), 7, 1,
-      365, 0, "days", NO_CHOICES, "A recalled customer comes back within this many days of the reminder (uniformly)." },
+      365, 0, "days", NO_CHOICES, N_("A recalled customer comes back within this many days of the reminder (uniformly).") },
     { "pull_forward", KEY_REAL, offsetof(recall_params, pull_forward), 0, 0, 1, 0, "probability",
       NO_CHOICES,
-      "Chance that a reminder brings a customer who would come back anyway in sooner (within response_days of it)." },
+      N_("Chance that a reminder brings a customer who would come back anyway in sooner (within response_days of it).") },
     { 0 }
 };
 
 const scen_section section_recall = {
-    "recall", "A reminder a fixed number of days after the last visit (e.g. day 20 for a 20-30 day haircut cycle).",
+    "recall", N_("A reminder a fixed number of days after the last visit (e.g. day 20 for a 20-30 day haircut cycle)."),
     sizeof(recall_params), 1, recall_keys, check_recall
 };
 

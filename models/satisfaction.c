@@ -80,20 +80,20 @@ static int check_churn(void *params, const char *label, const scenario *sc,
 static const scen_key churn_keys[] = {
     { "mean", KEY_REAL, offsetof(sat_churn_params, mean), 0.6, 0, 1, 0,
       "probability", NO_CHOICES,
-      "Average chance that a customer never returns after a visit, before satisfaction, stickiness and loyalty act." },
+      N_("Average chance that a customer never returns after a visit, before satisfaction, stickiness and loyalty act.") },
     { "polarisation", KEY_REAL, offsetof(sat_churn_params, polarisation), 0.25,
       0, 1, KEY_MAX_OPEN, "index", NO_CHOICES,
-      "How much customers differ (Fader-Hardie polarisation 1/(a+b+1)): 0 = all alike, near 1 = all-or-nothing." },
+      N_("How much customers differ (Fader-Hardie polarisation 1/(a+b+1)): 0 = all alike, near 1 = all-or-nothing.") },
     { "beta_a", KEY_REAL, offsetof(sat_churn_params, beta_a), 0, 0, 1e6,
       KEY_MIN_OPEN | KEY_OPTIONAL, "", NO_CHOICES,
-      "Alternative to mean/polarisation: each customer's churn is drawn from Beta(beta_a, beta_b)." },
+      N_("Alternative to mean/polarisation: each customer's churn is drawn from Beta(beta_a, beta_b).") },
     { "beta_b", KEY_REAL, offsetof(sat_churn_params, beta_b), 0, 0, 1e6,
-      KEY_MIN_OPEN | KEY_OPTIONAL, "", NO_CHOICES, "See beta_a." },
+      KEY_MIN_OPEN | KEY_OPTIONAL, "", NO_CHOICES, N_("See beta_a.") },
     { 0 }
 };
 
 const scen_section sat_section_churn = {
-    "churn", "Each customer's own chance of never coming back (satisfaction model).",
+    "churn", N_("Each customer's own chance of never coming back (satisfaction model)."),
     sizeof(sat_churn_params), 1, churn_keys, check_churn
 };
 
@@ -113,14 +113,14 @@ static int check_loyalty(void *params, const char *label, const scenario *sc,
 static const scen_key loyalty_keys[] = {
     { "mean", KEY_REAL, offsetof(sat_loyalty_params, mean), 0, 0, 1, KEY_MAX_OPEN,
       "share", NO_CHOICES,
-      "Attitudinal loyalty: the share of churn a customer resists whatever happens (0 = none)." },
+      N_("Attitudinal loyalty: the share of churn a customer resists whatever happens (0 = none).") },
     { "polarisation", KEY_REAL, offsetof(sat_loyalty_params, polarisation), 0.2,
-      0, 1, KEY_MAX_OPEN, "index", NO_CHOICES, "How much loyalty differs between customers (Beta spread)." },
+      0, 1, KEY_MAX_OPEN, "index", NO_CHOICES, N_("How much loyalty differs between customers (Beta spread).") },
     { 0 }
 };
 
 const scen_section sat_section_loyalty = {
-    "loyalty", "Attitudinal loyalty, drawn once per customer (satisfaction model).",
+    "loyalty", N_("Attitudinal loyalty, drawn once per customer (satisfaction model)."),
     sizeof(sat_loyalty_params), 1, loyalty_keys, check_loyalty
 };
 
@@ -154,40 +154,40 @@ static int check_experience(void *params, const char *label, const scenario *sc,
 static const scen_key experience_keys[] = {
     { "product_value", KEY_REAL, offsetof(sat_experience_params, product_value),
       0.75, 0, 1e9, KEY_PER_BILL, "currency", NO_CHOICES,
-      "Perceived benefit of the product or treatment, for a visit with the average bill." },
+      N_("Perceived benefit of the product or treatment, for a visit with the average bill.") },
     { "staff_value", KEY_REAL, offsetof(sat_experience_params, staff_value), 0.20, 0,
-      1e9, KEY_PER_BILL, "currency", NO_CHOICES, "Perceived benefit of the staff (skill, manner)." },
+      1e9, KEY_PER_BILL, "currency", NO_CHOICES, N_("Perceived benefit of the staff (skill, manner).") },
     { "service_value", KEY_REAL, offsetof(sat_experience_params, service_value), 0.15,
       0, 1e9, KEY_PER_BILL, "currency", NO_CHOICES,
-      "Perceived benefit of the service (process, follow-up)." },
+      N_("Perceived benefit of the service (process, follow-up).") },
     { "image_value", KEY_REAL, offsetof(sat_experience_params, image_value), 0.10, 0,
-      1e9, KEY_PER_BILL, "currency", NO_CHOICES, "Perceived benefit of the brand and place." },
+      1e9, KEY_PER_BILL, "currency", NO_CHOICES, N_("Perceived benefit of the brand and place.") },
     { "taste_sd", KEY_REAL, offsetof(sat_experience_params, taste_sd), 0.15, 0, 5,
       0, "share", NO_CHOICES,
-      "How much customers differ in what the offer is worth to them (sd of a multiplier around 1)." },
+      N_("How much customers differ in what the offer is worth to them (sd of a multiplier around 1).") },
     { "benefit_sd", KEY_REAL, offsetof(sat_experience_params, benefit_sd), 0.10, 0,
-      1e9, KEY_PER_BILL, "currency", NO_CHOICES, "Visit-to-visit noise in perceived benefit." },
+      1e9, KEY_PER_BILL, "currency", NO_CHOICES, N_("Visit-to-visit noise in perceived benefit.") },
     { "waiting_cost", KEY_REAL, offsetof(sat_experience_params, waiting_cost), 0.03, 0,
-      1e9, KEY_PER_BILL, "currency", NO_CHOICES, "Non-money cost of waiting, as money." },
+      1e9, KEY_PER_BILL, "currency", NO_CHOICES, N_("Non-money cost of waiting, as money.") },
     { "hassle_cost", KEY_REAL, offsetof(sat_experience_params, hassle_cost), 0.02, 0,
       1e9, KEY_PER_BILL, "currency", NO_CHOICES,
-      "Non-money cost of hassle (booking, forms), as money." },
+      N_("Non-money cost of hassle (booking, forms), as money.") },
     { "travel_cost", KEY_REAL, offsetof(sat_experience_params, travel_cost), 0.05, 0,
-      1e9, KEY_PER_BILL, "currency", NO_CHOICES, "Non-money cost of getting there, as money." },
+      1e9, KEY_PER_BILL, "currency", NO_CHOICES, N_("Non-money cost of getting there, as money.") },
     { "promise", KEY_REAL, offsetof(sat_experience_params, promise), 0.05, -1e9, 1e9,
       KEY_PER_BILL, "currency", NO_CHOICES,
-      "Perceived value marketing promised: a new customer's expectation. Over-promising raises it." },
+      N_("Perceived value marketing promised: a new customer's expectation. Over-promising raises it.") },
     { "expectation_learning", KEY_REAL,
       offsetof(sat_experience_params, expectation_learning), 0.3, 0, 1, 0, "share",
       NO_CHOICES,
-      "How far expectation moves towards each visit's value (0 = fixed by the promise, 1 = last visit)." },
+      N_("How far expectation moves towards each visit's value (0 = fixed by the promise, 1 = last visit).") },
     { 0 }
 };
 
 const scen_section sat_section_experience = {
     "experience",
-    "Perceived benefit and cost of a visit, and expectation (satisfaction model). Money defaults "
-    "are multiples of [spend] mean; a value written is an absolute amount.",
+    N_("Perceived benefit and cost of a visit, and expectation (satisfaction model). Money defaults "
+    "are multiples of [spend] mean; a value written is an absolute amount."),
     sizeof(sat_experience_params), 1, experience_keys, check_experience
 };
 
@@ -221,50 +221,50 @@ static int check_response(void *params, const char *label, const scenario *sc,
  * [experience]: at a 100-yuan bill the zone is -10 to +15 as first written. */
 static const scen_key response_keys[] = {
     { "enabled", KEY_BOOL, offsetof(sat_response_params, enabled), 1, 0, 1, 0, "",
-      NO_CHOICES, "false: satisfaction does not change churn at all." },
+      NO_CHOICES, N_("false: satisfaction does not change churn at all.") },
     { "trap_low", KEY_REAL, offsetof(sat_response_params, trap_low), -0.10, -1e9,
       1e9, KEY_PER_BILL, "currency", NO_CHOICES,
-      "Lower edge of the insensitive zone: below it, churn rises with dissatisfaction." },
+      N_("Lower edge of the insensitive zone: below it, churn rises with dissatisfaction.") },
     { "trap_high", KEY_REAL, offsetof(sat_response_params, trap_high), 0.15, -1e9,
       1e9, KEY_PER_BILL, "currency", NO_CHOICES,
-      "Upper edge of the insensitive zone: above it, delighted customers churn less." },
+      N_("Upper edge of the insensitive zone: above it, delighted customers churn less.") },
     { "dissatisfied_scale", KEY_REAL,
       offsetof(sat_response_params, dissatisfied_scale), 0.10, 0, 1e9,
       KEY_MIN_OPEN | KEY_PER_BILL, "currency", NO_CHOICES,
-      "Below the zone, churn grows by a factor e per this much satisfaction lost." },
+      N_("Below the zone, churn grows by a factor e per this much satisfaction lost.") },
     { "delighted_scale", KEY_REAL, offsetof(sat_response_params, delighted_scale),
       0.15, 0, 1e9, KEY_MIN_OPEN | KEY_PER_BILL, "currency", NO_CHOICES,
-      "Above the zone, churn approaches its floor over about this much extra satisfaction." },
+      N_("Above the zone, churn approaches its floor over about this much extra satisfaction.") },
     { "delighted_churn_factor", KEY_REAL,
       offsetof(sat_response_params, delighted_churn_factor), 0.4, 0, 1, 0, "factor",
-      NO_CHOICES, "Floor of the churn multiplier for the very satisfied." },
+      NO_CHOICES, N_("Floor of the churn multiplier for the very satisfied.") },
     { "new_customer_rule", KEY_BOOL, offsetof(sat_response_params, new_customer_rule),
       1, 0, 1, 0, "", NO_CHOICES,
-      "Seed 000's rule at the first visit: value > 0 comes back, value about 0 hesitates, "
-      "value < 0 is mostly lost." },
+      N_("Seed 000's rule at the first visit: value > 0 comes back, value about 0 hesitates, "
+      "value < 0 is mostly lost.") },
     { "negative_value_loss", KEY_REAL,
       offsetof(sat_response_params, negative_value_loss), 0.95, 0, 1, 0,
       "probability", NO_CHOICES,
-      "Share of new customers lost when their first visit's perceived value is below loss_below "
-      "(seed 000: 95 %)." },
+      N_("Share of new customers lost when their first visit's perceived value is below loss_below "
+      "(seed 000: 95 %).") },
     { "loss_below", KEY_REAL, offsetof(sat_response_params, loss_below), 0, -1e9, 1e9, 0,
       "currency", NO_CHOICES,
-      "A first visit whose perceived value is below this loses negative_value_loss of new customers "
-      "(seed 000: below 0). Must lie within the hesitation band." },
+      N_("A first visit whose perceived value is below this loses negative_value_loss of new customers "
+      "(seed 000: below 0). Must lie within the hesitation band.") },
     { "hesitation_band", KEY_REAL, offsetof(sat_response_params, hesitation_band),
       0.02, 0, 1e9, KEY_PER_BILL, "currency", NO_CHOICES,
-      "Tolerance of seed 000's \"value = 0\": a first visit worth from loss_below up to this "
-      "leaves the customer hesitating; above it, they come back." },
+      N_("Tolerance of seed 000's \"value = 0\": a first visit worth from loss_below up to this "
+      "leaves the customer hesitating; above it, they come back.") },
     { "hesitation_loss", KEY_REAL, offsetof(sat_response_params, hesitation_loss),
       0.5, 0, 1, 0, "probability", NO_CHOICES,
-      "Extra share of hesitating new customers lost (on top of ordinary churn)." },
+      N_("Extra share of hesitating new customers lost (on top of ordinary churn).") },
     { 0 }
 };
 
 const scen_section sat_section_response = {
     "response",
-    "How satisfaction moves churn: the satisfaction trap and the new-customer rule. Money defaults "
-    "are multiples of [spend] mean; a value written is an absolute amount.",
+    N_("How satisfaction moves churn: the satisfaction trap and the new-customer rule. Money defaults "
+    "are multiples of [spend] mean; a value written is an absolute amount."),
     sizeof(sat_response_params), 1, response_keys, check_response
 };
 
@@ -272,17 +272,18 @@ const scen_section sat_section_response = {
 
 static const scen_key stickiness_keys[] = {
     { "enabled", KEY_BOOL, offsetof(sat_stickiness_params, enabled), 1, 0, 1, 0,
-      "", NO_CHOICES, "false: repeat purchases build no habit." },
+      "", NO_CHOICES, N_("false: repeat purchases build no habit.") },
     { "max", KEY_REAL, offsetof(sat_stickiness_params, max), 0.5, 0, 1, 0, "share",
-      NO_CHOICES, "Share of churn removed by the habit of a regular customer." },
+      NO_CHOICES, N_("Share of churn removed by the habit of a regular customer.") },
     { "knee", KEY_REAL, offsetof(sat_stickiness_params, knee), 5, 0, 1000,
       KEY_MIN_OPEN, "purchases", NO_CHOICES,
-      "Purchases after which stickiness reaches 95 % of max; beyond it, more purchases add little." },
+      /* xgettext:no-c-format */
+      N_("Purchases after which stickiness reaches 95 % of max; beyond it, more purchases add little.") },
     { 0 }
 };
 
 const scen_section sat_section_stickiness = {
-    "stickiness", "Behavioural loyalty that grows with the number of purchases.",
+    "stickiness", N_("Behavioural loyalty that grows with the number of purchases."),
     sizeof(sat_stickiness_params), 1, stickiness_keys, NULL
 };
 
@@ -293,16 +294,16 @@ static const char *const interval_names[] = { "gamma", "exponential", "fixed", N
 static const scen_key visits_keys[] = {
     { "cycle_days", KEY_REAL, offsetof(sat_visits_params, cycle_days), 30, 0, 3650,
       KEY_MIN_OPEN, "days", NO_CHOICES,
-      "Mean days between visits of a returning customer (e.g. 25 for a haircut, 90 for a clinic)." },
+      N_("Mean days between visits of a returning customer (e.g. 25 for a haircut, 90 for a clinic).") },
     { "distribution", KEY_CHOICE, offsetof(sat_visits_params, distribution), 0, 0,
-      0, 0, "", interval_names, "Distribution of the days between visits." },
+      0, 0, "", interval_names, N_("Distribution of the days between visits.") },
     { "shape", KEY_REAL, offsetof(sat_visits_params, shape), 4, 0, 1000, KEY_MIN_OPEN,
-      "", NO_CHOICES, "Gamma shape: higher is more regular (4 gives a coefficient of variation of 0.5)." },
+      "", NO_CHOICES, N_("Gamma shape: higher is more regular (4 gives a coefficient of variation of 0.5).") },
     { 0 }
 };
 
 const scen_section sat_section_visits = {
-    "visits", "The time between visits of a customer who comes back.",
+    "visits", N_("The time between visits of a customer who comes back."),
     sizeof(sat_visits_params), 1, visits_keys, NULL
 };
 
@@ -343,20 +344,20 @@ static int check_spend(void *params, const char *label, const scenario *sc,
 
 static const scen_key spend_keys[] = {
     { "distribution", KEY_CHOICE, offsetof(sat_spend_params, distribution), 0, 0, 0,
-      0, "", spend_names, "Distribution of the bill per visit." },
+      0, "", spend_names, N_("Distribution of the bill per visit.") },
     { "mean", KEY_REAL, offsetof(sat_spend_params, mean), 100, 0, 1e9, KEY_MIN_OPEN,
-      "currency", NO_CHOICES, "Average bill per visit, before discounts." },
+      "currency", NO_CHOICES, N_("Average bill per visit, before discounts.") },
     { "sd", KEY_REAL, offsetof(sat_spend_params, sd), 40, 0, 1e9, 0, "currency",
-      NO_CHOICES, "Standard deviation of the bill." },
+      NO_CHOICES, N_("Standard deviation of the bill.") },
     { "log_mu", KEY_REAL, offsetof(sat_spend_params, log_mu), 0, -1e3, 1e3,
-      KEY_OPTIONAL, "", NO_CHOICES, "Alternative to mean/sd for a lognormal: mean of log(bill)." },
+      KEY_OPTIONAL, "", NO_CHOICES, N_("Alternative to mean/sd for a lognormal: mean of log(bill).") },
     { "log_sigma", KEY_REAL, offsetof(sat_spend_params, log_sigma), 0, 0, 100,
-      KEY_OPTIONAL, "", NO_CHOICES, "Alternative to mean/sd for a lognormal: sd of log(bill)." },
+      KEY_OPTIONAL, "", NO_CHOICES, N_("Alternative to mean/sd for a lognormal: sd of log(bill).") },
     { 0 }
 };
 
 const scen_section sat_section_spend = {
-    "spend", "What a customer spends per visit.", sizeof(sat_spend_params), 1,
+    "spend", N_("What a customer spends per visit."), sizeof(sat_spend_params), 1,
     spend_keys, check_spend
 };
 

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 
 #include "bgnbd.h"
+#include "../sim/lang.h"
 #include "../sim/model.h"
 
 enum { ST_THETA };
@@ -29,21 +30,21 @@ enum { ST_THETA };
 /* Defaults: the "regular" customers of Fader and Hardie (2007), yearly. */
 static const scen_key sbg_keys[] = {
     { "alpha", KEY_REAL, offsetof(sbg_params, alpha), 0.704, 0, 1e6, KEY_MIN_OPEN, "", NO_CHOICES,
-      "sBG: first Beta parameter of each subscriber's chance theta of not renewing (mean alpha/(alpha+beta))." },
+      N_("sBG: first Beta parameter of each subscriber's chance theta of not renewing (mean alpha/(alpha+beta)).") },
     { "beta", KEY_REAL, offsetof(sbg_params, beta), 1.182, 0, 1e6, KEY_MIN_OPEN, "", NO_CHOICES,
-      "sBG: second Beta parameter of theta." },
+      N_("sBG: second Beta parameter of theta.") },
     { "period_days", KEY_REAL, offsetof(sbg_params, period_days), 365, 0, 3650, KEY_MIN_OPEN,
       "days", NO_CHOICES,
-      "Days one payment covers: the time between renewals (365 = yearly, 30.4375 = monthly)." },
+      N_("Days one payment covers: the time between renewals (365 = yearly, 30.4375 = monthly).") },
     { "price", KEY_REAL, offsetof(sbg_params, price), 100, 0, 1e9, KEY_MIN_OPEN, "currency", NO_CHOICES,
-      "The payment for one period (the subscription fee): every visit's bill." },
+      N_("The payment for one period (the subscription fee): every visit's bill.") },
     { 0 }
 };
 
 const scen_section sbg_section_sbg = {
     "sbg",
-    "Renewals of the fitted contractual subscriber (sbg model); defaults: Fader-Hardie's regular "
-    "customers, yearly.",
+    N_("Renewals of the fitted contractual subscriber (sbg model); defaults: Fader-Hardie's regular "
+    "customers, yearly."),
     sizeof(sbg_params), 1, sbg_keys, NULL
 };
 

@@ -78,28 +78,28 @@ static int check_wom(void *params, const char *label, const struct scenario *sc,
 
 static const scen_key wom_keys[] = {
     { "enabled", KEY_BOOL, offsetof(wom_params, enabled), 1, 0, 1, 0, "",
-      NO_CHOICES, "Word of mouth is on when this section is present, unless this is false." },
+      NO_CHOICES, N_("Word of mouth is on when this section is present, unless this is false.") },
     { "promoter_threshold", KEY_REAL, offsetof(wom_params, promoter_threshold),
       20, -1e9, 1e9, 0, "currency", NO_CHOICES,
-      "A visit whose satisfaction (value minus expectation) reaches this makes the customer a promoter." },
+      N_("A visit whose satisfaction (value minus expectation) reaches this makes the customer a promoter.") },
     { "detractor_threshold", KEY_REAL, offsetof(wom_params, detractor_threshold),
       -20, -1e9, 1e9, 0, "currency", NO_CHOICES,
-      "A visit whose satisfaction falls to this or below makes the customer a detractor." },
+      N_("A visit whose satisfaction falls to this or below makes the customer a detractor.") },
     { "referrals_per_promoter", KEY_REAL,
       offsetof(wom_params, referrals_per_promoter), 0.1, 0, 100, 0,
-      "prospects/visit", NO_CHOICES, "Mean referred prospects per promoter visit (Poisson)." },
+      "prospects/visit", NO_CHOICES, N_("Mean referred prospects per promoter visit (Poisson).") },
     { "detractor_weight", KEY_REAL, offsetof(wom_params, detractor_weight), 5, 0,
       1000, 0, "promoters", NO_CHOICES,
-      "A detractor's visit removes this many promoters' worth of prospects from the organic channels." },
+      N_("A detractor's visit removes this many promoters' worth of prospects from the organic channels.") },
     { "delay_days", KEY_INT, offsetof(wom_params, delay_days), 30, 1, 3650, 0,
-      "days", NO_CHOICES, "Referrals and lost prospects spread uniformly over this many days after the visit." },
+      "days", NO_CHOICES, N_("Referrals and lost prospects spread uniformly over this many days after the visit.") },
     { "into_channel", KEY_TEXT, offsetof(wom_params, into_channel), 0, 0, 0, 0,
-      "", NO_CHOICES, "Channel (label) that referred prospects enter through; default: the first with path = referral." },
+      "", NO_CHOICES, N_("Channel (label) that referred prospects enter through; default: the first with path = referral.") },
     { 0 }
 };
 
 const scen_section section_wom = {
-    "word_of_mouth", "Promoters bring referred prospects; detractors cost prospects.",
+    "word_of_mouth", N_("Promoters bring referred prospects; detractors cost prospects."),
     sizeof(wom_params), 1, wom_keys, check_wom
 };
 

@@ -49,24 +49,6 @@ static void heading(FILE *f, int html, int level, const char *fmt, ...)
 
 /* ---- wrapping text to 80 columns, Chinese included ---- */
 
-static int u8_len(unsigned char c)
-{
-    return c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-}
-
-static unsigned u8_code(const char *s, int n)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    switch (n) {
-    case 2: return ((p[0] & 0x1Fu) << 6) | (p[1] & 0x3Fu);
-    case 3: return ((p[0] & 0x0Fu) << 12) | ((p[1] & 0x3Fu) << 6) | (p[2] & 0x3Fu);
-    case 4:
-        return ((p[0] & 0x07u) << 18) | ((p[1] & 0x3Fu) << 12) | ((p[2] & 0x3Fu) << 6)
-               | (p[3] & 0x3Fu);
-    default: return p[0];
-    }
-}
-
 /* Two columns: CJK, full-width forms, and (to be safe in a Chinese terminal)
  * the ambiguous-width punctuation and signs a Chinese text uses: “ ” − ×. */
 static int is_wide(unsigned cp)
@@ -120,10 +102,10 @@ static void wrap_line(FILE *f, const char *s, size_t n)
         int found = 0;
         unsigned prev = 0;
         while (i < n) {
-            int len = u8_len((unsigned char)s[i]);
+            int len = text_u8_len((unsigned char)s[i]);
             if (i + (size_t)len > n)
                 len = (int)(n - i);
-            unsigned cp = u8_code(s + i, len);
+            unsigned cp = text_u8_code(s + i, len);
             int cw = char_width(cp);
             if (i > pos && (first ? i > indent : 1)) {
                 /* keep "a - b", "x 0.4" and "= 3" on one line */
@@ -331,6 +313,18 @@ static void explain_promo_generic(FILE *f, const promo_type *pt, const char *des
              tr(lang,
                "It changes word of mouth: how many friends a satisfied customer brings, and what each "
                "costs."));
+    if (pt->after_decision)
+        text_paraf(f, html, "%s",
+             tr(lang,
+               "Once the customer model has decided whether and when the customer comes next, it may "
+               "move that visit (bring it sooner, or win back a customer who would not have returned) "
+               "and put dated messages of its own on the calendar."));
+    if (pt->on_event)
+        text_paraf(f, html, "%s",
+             tr(lang,
+               "On its own dates (a month opening, a campaign's first day, a long silence), it may "
+               "message the customer, at a cost, and bring their next visit forward; it never puts a "
+               "visit off."));
     if (pt->liability)
         text_paraf(f, html, "%s",
              tr(lang,

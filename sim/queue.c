@@ -48,6 +48,7 @@
  * balking caps the queue the way the seed says it does ("more leave than
  * join"), not an arbitrary limit. */
 #include "queue.h"
+#include "lang.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -147,21 +148,21 @@ static int check_capacity(void *params, const char *label, const struct scenario
  * 30 ("more leave than join": over half). */
 static const scen_key capacity_keys[] = {
     { "servers", KEY_INT, offsetof(capacity_params, servers), 10, 1, 100000, 0, "servers",
-      NO_CHOICES, "Customers (tables, chairs) served at the same time." },
+      NO_CHOICES, N_("Customers (tables, chairs) served at the same time.") },
     { "service_minutes", KEY_REAL, offsetof(capacity_params, service_minutes), 60, 0, 1440,
       KEY_MIN_OPEN, "minutes", NO_CHOICES,
-      "Mean minutes one service takes (a meal, a haircut), during which its server is busy." },
+      N_("Mean minutes one service takes (a meal, a haircut), during which its server is busy.") },
     { "open_hours", KEY_REAL, offsetof(capacity_params, open_hours), 4, 0, 24, KEY_MIN_OPEN,
       "hours/day", NO_CHOICES,
-      "Hours a day the demand spreads over evenly (for a restaurant the meal hours, not the "
-      "whole opening time); also the longest a day's wait can be." },
+      N_("Hours a day the demand spreads over evenly (for a restaurant the meal hours, not the "
+      "whole opening time); also the longest a day's wait can be.") },
     { "balk_at_10", KEY_REAL, offsetof(capacity_params, balk_at_10), 0, 0, 1, 0, "probability",
-      NO_CHOICES, "Share of arrivals who walk away at a 10-minute wait (linear from 0 at no wait)." },
+      NO_CHOICES, N_("Share of arrivals who walk away at a 10-minute wait (linear from 0 at no wait).") },
     { "balk_at_20", KEY_REAL, offsetof(capacity_params, balk_at_20), 0.15, 0, 1, 0, "probability",
-      NO_CHOICES, "Share who walk away at a 20-minute wait (linear between the knots)." },
+      NO_CHOICES, N_("Share who walk away at a 20-minute wait (linear between the knots).") },
     { "balk_at_30", KEY_REAL, offsetof(capacity_params, balk_at_30), 0.55, 0, 1, 0, "probability",
       NO_CHOICES,
-      "Share who walk away at a 30-minute wait; beyond 30 minutes the curve keeps its 20-30 slope, up to 1." },
+      N_("Share who walk away at a 30-minute wait; beyond 30 minutes the curve keeps its 20-30 slope, up to 1.") },
     /* The wait's price is what seed 003's own curve reveals: at 30 minutes
      * about half the arrivals walk away, so for the median customer 30
      * minutes cost about what the visit is worth to them beyond its price:
@@ -171,18 +172,18 @@ static const scen_key capacity_keys[] = {
      * hourly wage, the usual yardstick for the value of time). */
     { "wait_cost_per_minute", KEY_REAL, offsetof(capacity_params, wait_cost_per_minute), 0.004, 0,
       1e9, KEY_PER_BILL, "currency/minute", NO_CHOICES,
-      "Non-money cost, as money, of each minute a customer who stays waits beyond "
-      "wait_minutes_accepted; part of the visit's perceived cost (satisfaction model)." },
+      N_("Non-money cost, as money, of each minute a customer who stays waits beyond "
+      "wait_minutes_accepted; part of the visit's perceived cost (satisfaction model).") },
     { "wait_minutes_accepted", KEY_REAL, offsetof(capacity_params, wait_minutes_accepted), 5, 0,
       1440, 0, "minutes", NO_CHOICES,
-      "Minutes of queueing customers take for granted (already in [experience] waiting_cost); "
-      "only the wait beyond them costs." },
+      N_("Minutes of queueing customers take for granted (already in [experience] waiting_cost); "
+      "only the wait beyond them costs.") },
     { 0 }
 };
 
 const scen_section section_capacity = {
     "capacity",
-    "Servers, service time and hours: each day's wait follows from its demand (M/M/c, "
-    "docs/queue.md) and arrivals balk by a curve (seed 003); absent, there is no queue.",
+    N_("Servers, service time and hours: each day's wait follows from its demand (M/M/c, "
+    "docs/queue.md) and arrivals balk by a curve (seed 003); absent, there is no queue."),
     sizeof(capacity_params), 1, capacity_keys, check_capacity
 };

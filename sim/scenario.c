@@ -174,7 +174,30 @@ static void format_number(char *buf, size_t len, double x)
         snprintf(buf, len, "%.10g", x);
 }
 
-void scen_key_range(const scen_key *k, char *buf, size_t len)
+/* The units the key tables use, for the catalogue: errors and `retsim keys`
+ * show a key's unit in the UI language (msgctxt "unit"); tests/test_lang.c
+ * checks that every key's unit is translated. */
+static const char *const unit_msgids[] = {
+    NC_("unit", "currency"), NC_("unit", "probability"), NC_("unit", "share"), NC_("unit", "days"),
+    NC_("unit", "day"), NC_("unit", "points"), NC_("unit", "x churn"), NC_("unit", "per mean bill"),
+    NC_("unit", "x bill"), NC_("unit", "units"), NC_("unit", "share of the bill"),
+    NC_("unit", "purchases"), NC_("unit", "prospects/visit"), NC_("unit", "minutes"),
+    NC_("unit", "index"), NC_("unit", "factor"), NC_("unit", "vouchers"), NC_("unit", "visits"),
+    NC_("unit", "steps"), NC_("unit", "share of revenue"), NC_("unit", "share of customers"),
+    NC_("unit", "servers"), NC_("unit", "prospects/visit per mean bill"),
+    NC_("unit", "prospects/day"), NC_("unit", "promoters"), NC_("unit", "points per currency"),
+    NC_("unit", "periods"), NC_("unit", "per year"), NC_("unit", "people"), NC_("unit", "payments"),
+    NC_("unit", "messages"), NC_("unit", "hours/day"), NC_("unit", "currency/minute"),
+    NC_("unit", "cards"), NULL
+};
+
+const char *scen_unit(const char *unit, int lang)
+{
+    (void)unit_msgids;
+    return unit && *unit ? trc((lang_id)lang, "unit", unit) : "";
+}
+
+void scen_key_range_in(const scen_key *k, char *buf, size_t len, int lang)
 {
     char lo[32], hi[32];
     buf[0] = '\0';
@@ -190,27 +213,44 @@ void scen_key_range(const scen_key *k, char *buf, size_t len)
         return;
     }
     if (k->kind == KEY_TEXT) {
-        snprintf(buf, len, "up to %d characters", SCEN_TEXT_MAX - 1);
+        snprintf(buf, len, tr((lang_id)lang, "up to %d characters"), SCEN_TEXT_MAX - 1);
         return;
     }
     format_number(lo, sizeof lo, k->min);
     format_number(hi, sizeof hi, k->max);
     int open_lo = k->flags & KEY_MIN_OPEN, open_hi = k->flags & KEY_MAX_OPEN;
-    if (isinf(k->max))
-        snprintf(buf, len, "%s %s", open_lo ? ">" : ">=", lo);
+    if (isinf(k->max)) {
+        if (open_lo)
+            snprintf(buf, len, tr((lang_id)lang, "> %s"), lo);
+        else
+            snprintf(buf, len, tr((lang_id)lang, ">= %s"), lo);
+        return;
+    }
+    char from[64], to[64];
+    if (open_lo)
+        snprintf(from, sizeof from, tr((lang_id)lang, "above %s"), lo);
     else
-        snprintf(buf, len, "%s%s to %s%s", open_lo ? "above " : "", lo,
-                 open_hi ? "below " : "", hi);
+        snprintf(from, sizeof from, "%s", lo);
+    if (open_hi)
+        snprintf(to, sizeof to, tr((lang_id)lang, "below %s"), hi);
+    else
+        snprintf(to, sizeof to, "%s", hi);
+    snprintf(buf, len, tr((lang_id)lang, "%s to %s"), from, to);
 }
 
-static void format_default(const scen_key *k, char *buf, size_t len)
+void scen_key_range(const scen_key *k, char *buf, size_t len)
+{
+    scen_key_range_in(k, buf, len, LANG_EN);
+}
+
+static void format_default(const scen_key *k, char *buf, size_t len, lang_id lang)
 {
     switch (k->kind) {
     case KEY_REAL:
         if (k->flags & KEY_OPTIONAL)
-            snprintf(buf, len, "(unset)");
+            snprintf(buf, len, "%s", tr(lang, "(unset)"));
         else if (k->flags & KEY_PER_BILL)
-            snprintf(buf, len, "%.10g x bill", k->def);
+            snprintf(buf, len, tr(lang, "%.10g x bill"), k->def);
         else
             format_number(buf, len, k->def);
         break;
@@ -224,14 +264,14 @@ static void format_default(const scen_key *k, char *buf, size_t len)
         snprintf(buf, len, "%s", k->choices[(int)k->def]);
         break;
     case KEY_TEXT:
-        snprintf(buf, len, "(empty)");
+        snprintf(buf, len, "%s", tr(lang, "(empty)"));
         break;
     }
 }
 
 void scen_key_default(const scen_key *k, char *buf, size_t len)
 {
-    format_default(k, buf, len);
+    format_default(k, buf, len, LANG_EN);
 }
 
 const char *scen_key_type(const scen_key *k)
@@ -266,8 +306,8 @@ static int parse_value(const scen_key *k, const char *value, void *params,
 {
     char *field = (char *)params + k->offset;
     char range[256];
-    scen_key_range(k, range, sizeof range);
-    const char *unit = k->unit && *k->unit ? k->unit : "";
+    scen_key_range_in(k, range, sizeof range, lang_ui());
+    const char *unit = scen_unit(k->unit, lang_ui());
     /* iniparser stores NULL for a name it took as a section (e.g. the
      * "churn:mean" of a [churn:mean] header): never dereference it */
     if (!value)
@@ -996,6 +1036,7 @@ const void *scen_nth(const scenario *sc, const scen_section *sec, int k,
 void scen_write_reference(FILE *f, int markdown)
 {
     const scen_section *const *all = scen_all_sections();
+    lang_id ui = lang_ui();
     if (markdown)
         fprintf(f, "# Scenario reference\n\n"
                    "Generated by `retsim keys --markdown` from the key tables in the code; "
@@ -1019,24 +1060,30 @@ void scen_write_reference(FILE *f, int markdown)
             fprintf(f, "| key | type | default | allowed | unit | meaning |\n"
                        "|---|---|---|---|---|---|\n");
         } else {
+            /* `retsim keys` in the UI language; the Markdown (docs) stays English */
             if (s->max_instances > 1)
-                fprintf(f, "[%s.NAME]  (up to %d)\n  %s\n", s->name,
-                        s->max_instances, s->help);
+                fprintf(f, tr(ui, "[%s.NAME]  (up to %d)\n  %s\n"), s->name,
+                        s->max_instances, tr(ui, s->help));
             else
-                fprintf(f, "[%s]\n  %s\n", s->name, s->help);
+                fprintf(f, "[%s]\n  %s\n", s->name, tr(ui, s->help));
         }
         for (const scen_key *k = s->keys; k->name; k++) {
             char range[256], def[64];
-            scen_key_range(k, range, sizeof range);
-            format_default(k, def, sizeof def);
+            scen_key_range_in(k, range, sizeof range, markdown ? LANG_EN : ui);
+            format_default(k, def, sizeof def, markdown ? LANG_EN : ui);
             const char *type = k->kind == KEY_CHOICE ? "choice" : kind_name(k);
             if (markdown)
                 fprintf(f, "| `%s` | %s | %s | %s | %s | %s |\n", k->name, type,
                         def, range, k->unit ? k->unit : "", k->help);
-            else
-                fprintf(f, "  %-24s %s (default %s; allowed %s%s%s)\n      %s\n",
-                        k->name, type, def, range, k->unit && *k->unit ? "; " : "",
-                        k->unit ? k->unit : "", k->help);
+            else {
+                char unit[128] = "";
+                if (k->unit && *k->unit)
+                    snprintf(unit, sizeof unit, tr(ui, "; %s"), scen_unit(k->unit, ui));
+                fprintf(f, tr(ui, "  %-24s %s (default %s; allowed %s%s)\n      %s\n"),
+                        k->name, k->kind == KEY_CHOICE ? trc(ui, "key kind", "choice")
+                                                       : trc(ui, "key kind", type),
+                        def, range, unit, tr(ui, k->help));
+            }
         }
         fprintf(f, "\n");
     }

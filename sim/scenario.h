@@ -128,6 +128,11 @@ void scen_write_reference(FILE *f, int markdown);
 
 /* Formats a key's allowed range, e.g. "0 to 1" or "> 0". */
 void scen_key_range(const scen_key *k, char *buf, size_t len);
+/* The same in language lang (a lang_id): what errors and `retsim keys` show
+ * in the UI language; scen_key_range is English (docs, man page). */
+void scen_key_range_in(const scen_key *k, char *buf, size_t len, int lang);
+/* A key's unit in language lang (msgctxt "unit"; "" for none). */
+const char *scen_unit(const char *unit, int lang);
 /* Its default as the reference prints it, and its type ("number", "choice"
  * ...): for other renderings of the reference (the man page). */
 void scen_key_default(const scen_key *k, char *buf, size_t len);

@@ -1,5 +1,6 @@
 #include "sections.h"
 #include "basefile.h"
+#include "lang.h"
 
 #include "plugins.h"
 #include "queue.h"
@@ -58,20 +59,20 @@ static int check_scenario(void *params, const char *label,
 
 static const scen_key scenario_keys[] = {
     { "name", KEY_TEXT, offsetof(scenario_params, name), 0, 0, 0, 0, "",
-      NO_CHOICES, "Display name in reports and plots (default: the file name)." },
+      NO_CHOICES, N_("Display name in reports and plots (default: the file name).") },
     { "description", KEY_TEXT, offsetof(scenario_params, description), 0, 0, 0,
-      0, "", NO_CHOICES, "One line saying what the scenario is about." },
+      0, "", NO_CHOICES, N_("One line saying what the scenario is about.") },
     { "currency", KEY_TEXT, offsetof(scenario_params, currency), 0, 0, 0, 0, "",
-      NO_CHOICES, "Currency label for money in reports (default: yuan)." },
+      NO_CHOICES, N_("Currency label for money in reports (default: yuan).") },
     { "horizon_days", KEY_INT, offsetof(scenario_params, horizon_days), 730, 1,
-      3650, 0, "days", NO_CHOICES, "How long the business is simulated." },
+      3650, 0, "days", NO_CHOICES, N_("How long the business is simulated.") },
     { "base", KEY_TEXT, offsetof(scenario_params, base), 0, 0, 0, 0, "", NO_CHOICES,
-      "A scenario this one starts from (path relative to this file); this file's keys override its keys." },
+      N_("A scenario this one starts from (path relative to this file); this file's keys override its keys.") },
     { 0 }
 };
 
 const scen_section section_scenario = {
-    "scenario", "What is simulated and for how long.", sizeof(scenario_params),
+    "scenario", N_("What is simulated and for how long."), sizeof(scenario_params),
     1, scenario_keys, check_scenario
 };
 
@@ -95,59 +96,59 @@ static int check_channel(void *params, const char *label,
 static const scen_key channel_keys[] = {
     { "prospects_per_day", KEY_REAL, offsetof(channel_params, prospects_per_day),
       10, 0, 1e6, 0, "prospects/day", NO_CHOICES,
-      "Mean prospects arriving per day (Poisson); 0 for a channel fed only by referrals." },
+      N_("Mean prospects arriving per day (Poisson); 0 for a channel fed only by referrals.") },
     { "cost_per_prospect", KEY_REAL, offsetof(channel_params, cost_per_prospect),
       0, 0, 1e9, 0, "currency", NO_CHOICES,
-      "Acquisition cost of each prospect, whether or not they buy." },
+      N_("Acquisition cost of each prospect, whether or not they buy.") },
     { "path", KEY_CHOICE, offsetof(channel_params, path), PATH_NEED_FIRST, 0, 0,
       0, "", path_names,
-      "Decision path: need_first (need, touchpoint, trust), touch_first (touchpoint, need, trust), "
-      "referral (need, trust from a friend, touchpoint). Word of mouth feeds the first referral channel." },
+      N_("Decision path: need_first (need, touchpoint, trust), touch_first (touchpoint, need, trust), "
+      "referral (need, trust from a friend, touchpoint). Word of mouth feeds the first referral channel.") },
     { "funnel_steps", KEY_INT, offsetof(channel_params, funnel_steps), 1, 1, 20,
       0, "steps", NO_CHOICES,
-      "Steps between first contact and the deal (e.g. chat, booking, visit, second talk, deal = 5)." },
+      N_("Steps between first contact and the deal (e.g. chat, booking, visit, second talk, deal = 5).") },
     { "step_conversion", KEY_REAL, offsetof(channel_params, step_conversion),
       0.3, 0, 1, 0, "probability", NO_CHOICES,
-      "Share of prospects passing each funnel step; conversion to a first purchase is this to the power funnel_steps." },
+      N_("Share of prospects passing each funnel step; conversion to a first purchase is this to the power funnel_steps.") },
     { "start_day", KEY_INT, offsetof(channel_params, start_day), 0, 0, 3650, 0,
-      "day", NO_CHOICES, "First day prospects arrive through this channel (e.g. a campaign's launch)." },
+      "day", NO_CHOICES, N_("First day prospects arrive through this channel (e.g. a campaign's launch).") },
     { "stop_day", KEY_INT, offsetof(channel_params, stop_day), 3650, 1, 3650, 0,
-      "day", NO_CHOICES, "Prospects stop arriving on this day (a campaign's end); default: never." },
+      "day", NO_CHOICES, N_("Prospects stop arriving on this day (a campaign's end); default: never.") },
     { 0 }
 };
 
 const scen_section section_channel = {
-    "channel", "An acquisition channel; name it after the dot, e.g. [channel.douyin].",
+    "channel", N_("An acquisition channel; name it after the dot, e.g. [channel.douyin]."),
     sizeof(channel_params), 16, channel_keys, check_channel
 };
 
 static const scen_key customer_keys[] = {
     { "model", KEY_CHOICE, offsetof(customer_params, model), 0, 0, 0, 0, "",
       sim_model_names,
-      "Customer behaviour model; its own sections set its parameters." },
+      N_("Customer behaviour model; its own sections set its parameters.") },
     { 0 }
 };
 
 const scen_section section_customer = {
-    "customer", "Which model of customer behaviour drives the simulation.",
+    "customer", N_("Which model of customer behaviour drives the simulation."),
     sizeof(customer_params), 1, customer_keys, NULL
 };
 
 static const scen_key economics_keys[] = {
     { "gross_margin", KEY_REAL, offsetof(economics_params, gross_margin), 0.6,
       0, 1, 0, "share of revenue", NO_CHOICES,
-      "Gross margin on revenue, before acquisition and marketing costs." },
+      N_("Gross margin on revenue, before acquisition and marketing costs.") },
     { "discount_rate", KEY_REAL, offsetof(economics_params, discount_rate), 0.1,
       0, 1, 0, "per year", NO_CHOICES,
-      "Yearly discount rate for lifetime value and discounted profit." },
+      N_("Yearly discount rate for lifetime value and discounted profit.") },
     { "cost_per_visit", KEY_REAL, offsetof(economics_params, cost_per_visit), 0, 0, 1e9, 0,
       "currency", NO_CHOICES,
-      "Service cost of each visit beyond the cost of goods (advisor time, follow-up calls): the price of a better experience." },
+      N_("Service cost of each visit beyond the cost of goods (advisor time, follow-up calls): the price of a better experience.") },
     { 0 }
 };
 
 const scen_section section_economics = {
-    "economics", "Margins and the time value of money.",
+    "economics", N_("Margins and the time value of money."),
     sizeof(economics_params), 1, economics_keys, NULL
 };
 
@@ -168,17 +169,17 @@ static int check_lifecycle(void *params, const char *label,
 static const scen_key lifecycle_keys[] = {
     { "silent_after", KEY_INT, offsetof(lifecycle_params, silent_after), 60, 1,
       3650, 0, "days", NO_CHOICES,
-      "Days without a purchase after which a customer counts as silent (no longer active)." },
+      N_("Days without a purchase after which a customer counts as silent (no longer active).") },
     { "dormant_after", KEY_INT, offsetof(lifecycle_params, dormant_after), 180,
-      1, 3650, 0, "days", NO_CHOICES, "Days without a purchase after which a customer is dormant." },
+      1, 3650, 0, "days", NO_CHOICES, N_("Days without a purchase after which a customer is dormant.") },
     { "lost_after", KEY_INT, offsetof(lifecycle_params, lost_after), 365, 1,
       3650, 0, "days", NO_CHOICES,
-      "Days without a purchase after which the business gives the customer up (no more touches)." },
+      N_("Days without a purchase after which the business gives the customer up (no more touches).") },
     { 0 }
 };
 
 const scen_section section_lifecycle = {
-    "lifecycle", "How the business sees a customer fade: active, silent, dormant, lost.",
+    "lifecycle", N_("How the business sees a customer fade: active, silent, dormant, lost."),
     sizeof(lifecycle_params), 1, lifecycle_keys, check_lifecycle
 };
 

@@ -70,3 +70,21 @@ void text_heading(FILE *f, int html, int level, const char *text)
         fputc(level == 2 ? '=' : '-', f);
     fputs("\n\n", f);
 }
+
+int text_u8_len(unsigned char c)
+{
+    return c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+}
+
+unsigned text_u8_code(const char *s, int n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    switch (n) {
+    case 2: return ((p[0] & 0x1Fu) << 6) | (p[1] & 0x3Fu);
+    case 3: return ((p[0] & 0x0Fu) << 12) | ((p[1] & 0x3Fu) << 6) | (p[2] & 0x3Fu);
+    case 4:
+        return ((p[0] & 0x07u) << 18) | ((p[1] & 0x3Fu) << 12) | ((p[2] & 0x3Fu) << 6)
+               | (p[3] & 0x3Fu);
+    default: return p[0];
+    }
+}

@@ -21,6 +21,11 @@ void text_paraf(FILE *f, int html, const char *fmt, ...) __attribute__((format(p
 #define TEXT_HEADING_COLUMNS 80
 void text_heading(FILE *f, int html, int level, const char *text);
 
+/* UTF-8: the bytes of the character a byte c starts (1 to 4), and the code
+ * point of the n bytes at s (for the wrapping of Chinese text by columns). */
+int text_u8_len(unsigned char c);
+unsigned text_u8_code(const char *s, int n);
+
 /* Strips leading and trailing white space in place; returns the start. */
 char *text_trim(char *s);
 

@@ -174,3 +174,49 @@ Test(help, top_help_lists_every_command_and_exit_status)
     }
     free(out);
 }
+
+/* Screen columns of a UTF-8 line: 2 for a CJK or full-width character (and
+ * the curly quotes and dash a Chinese text uses), 1 otherwise. */
+static int columns(const char *s, size_t n)
+{
+    int w = 0;
+    for (size_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)s[i];
+        int len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+        w += len >= 3 ? 2 : 1;  /* the 3-byte characters of a help page are CJK or its punctuation */
+        i += (size_t)len;
+    }
+    return w;
+}
+
+/* Chinese help wraps by screen width, not by bytes: every line of every
+ * command's --help in Chinese is at most 79 columns (a piece longer than a
+ * line, a `quoted` span, and the command lines of the synopsis and the
+ * examples excepted), so long Chinese paragraphs are broken between
+ * characters, not printed as one line. */
+Test(help, chinese_help_wraps_by_screen_width)
+{
+    static const char *const cmds[] = { "run", "compare", "sweep", "sensitivity", "lesson", "keys",
+                                        "explain", "report", NULL };
+    for (int k = 0; cmds[k]; k++) {
+        char cmd[512];
+        snprintf(cmd, sizeof cmd, "LANGUAGE=zh_CN %s %s --help", tu_bin(), cmds[k]);
+        int status;
+        char *out = capture(cmd, &status);
+        cr_expect_eq(status, 0, "%s", cmd);
+        for (char *line = out; *line;) {
+            char *nl = strchr(line, '\n');
+            size_t n = nl ? (size_t)(nl - line) : strlen(line);
+            int w = columns(line, n);
+            /* synopsis and example command lines are printed whole, as in English */
+            char copy[1024];
+            snprintf(copy, sizeof copy, "%.*s", (int)n, line);
+            if (!memchr(line, '`', n) && !strstr(copy, "retsim "))
+                cr_expect(w <= 79, "retsim %s --help in Chinese: a line of %d columns: '%.*s'", cmds[k],
+                          w, (int)n, line);
+            line += n + (nl != NULL);
+        }
+        cr_expect(strstr(out, "（") || strstr(out, "，"), "retsim %s --help is not in Chinese", cmds[k]);
+        free(out);
+    }
+}

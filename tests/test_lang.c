@@ -9,6 +9,7 @@
 
 #include "../sim/lang.h"
 #include "../sim/metrics.h"
+#include "../sim/scenario.h"
 
 Test(lang, english_is_the_msgid)
 {
@@ -71,4 +72,28 @@ Test(lang, from_the_environment)
     cr_assert_eq(lang_default(), LANG_EN);
     unsetenv("LANG");
     cr_assert_eq(lang_default(), LANG_EN);
+}
+
+/* `retsim keys` and the range errors in Chinese: every registered section's
+ * help, every key's help and every key's unit have a translation (a new
+ * module's keys are covered the day it is registered). */
+Test(lang, every_scenario_key_is_in_the_catalogue)
+{
+    cr_assert_not_null(lang_catalogue_dir(), "no catalogue found in %s", lang_catalogue_tried());
+    const scen_section *const *all = scen_all_sections();
+    int keys = 0;
+    for (int i = 0; all[i]; i++) {
+        const scen_section *s = all[i];
+        cr_expect(strcmp(tr(LANG_ZH, s->help), s->help), "[%s]'s help is not translated: %s", s->name,
+                  s->help);
+        for (const scen_key *k = s->keys; k->name; k++, keys++) {
+            cr_expect(strcmp(tr(LANG_ZH, k->help), k->help), "[%s] %s: help not translated: %s",
+                      s->name, k->name, k->help);
+            if (k->unit && *k->unit)
+                cr_expect(strcmp(scen_unit(k->unit, LANG_ZH), k->unit),
+                          "[%s] %s: unit '%s' not translated (add it to unit_msgids, sim/scenario.c)",
+                          s->name, k->name, k->unit);
+        }
+    }
+    cr_expect(keys > 100, "only %d keys: the registries are not in use", keys);
 }

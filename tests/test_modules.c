@@ -19,63 +19,6 @@
 #include "../sim/stats.h"
 #include "util.h"
 
-static scenario *load_file(const char *path)
-{
-    diag d = { 0 };
-    scenario *sc = scen_load(path, NULL, 0, &d);
-    cr_assert(sc != NULL, "%s: %s", path, d.msg);
-    return sc;
-}
-
-static int same_vec(const stat_vec *a, const stat_vec *b)
-{
-    return a->n == b->n && !memcmp(a->mean, b->mean, a->n * sizeof(double))
-           && !memcmp(a->m2, b->m2, a->n * sizeof(double))
-           && !memcmp(a->count, b->count, a->n * sizeof(long));
-}
-
-/* Every curve, and every metric but `except` (-1: none), bit for bit. */
-static int same_result_but(const run_result *x, const run_result *y, int except)
-{
-    const scen_stats *a = &x->scen[0], *b = &y->scen[0];
-    for (int m = 0; m < MET_COUNT; m++) {
-        if (m == except)
-            continue;
-        stat_summary sa = stat_vec_get(a->metric, (size_t)m), sb = stat_vec_get(b->metric, (size_t)m);
-        if (memcmp(&sa.mean, &sb.mean, sizeof sa.mean) || memcmp(&sa.sd, &sb.sd, sizeof sa.sd)) {
-            fprintf(stderr, "metric %d differs: %.17g against %.17g\n", m, sa.mean, sb.mean);
-            return 0;
-        }
-    }
-    if (!same_vec(a->cohort, b->cohort) || !same_vec(a->rfm, b->rfm)
-        || !same_vec(a->clv_quantile, b->clv_quantile))
-        return 0;
-    for (int c = 0; c < CUR_COUNT; c++)
-        if (!same_vec(a->curve[c], b->curve[c]))
-            return 0;
-    return 1;
-}
-
-/* The paired difference variant - base of metric m over reps replications
- * on the same seed: its mean and standard error. */
-static void paired(const scenario *base, const scenario *variant, int m, int reps, uint64_t seed,
-                   double *mean, double *se)
-{
-    double *a = tu_per_replication(base, reps, seed, 1);
-    double *b = tu_per_replication(variant, reps, seed, 1);
-    double sum = 0, sum2 = 0;
-    for (int r = 0; r < reps; r++) {
-        double d = b[r * MET_COUNT + m] - a[r * MET_COUNT + m];
-        sum += d;
-        sum2 += d * d;
-    }
-    *mean = sum / reps;
-    double var = (sum2 - reps * *mean * *mean) / (reps - 1);
-    *se = sqrt(var > 0 ? var / reps : 0);
-    free(a);
-    free(b);
-}
-
 Test(rng, module_purposes_are_keyed_by_name_and_hook)
 {
     uint64_t recall = rng_module_purpose("recall", RNG_HOOK_AFTER_DECISION);
@@ -90,13 +33,13 @@ Test(rng, module_purposes_are_keyed_by_name_and_hook)
  * unrelated promotion switched on that changes no visit (a churn cut of 0). */
 Test(modules, recall_draws_unmoved_by_an_unrelated_promotion)
 {
-    scenario *base = load_file("scenarios/restaurant_reminder.ini");
+    scenario *base = tu_load("scenarios/restaurant_reminder.ini");
     const char *ov[] = { "churn_reduction.amount=0" };
     diag d = { 0 };
     scenario *more = scen_load("scenarios/restaurant_reminder.ini", ov, 1, &d);
     cr_assert(more, "%s", d.msg);
     run_result *a = tu_run(base, 4, 11, 2), *b = tu_run(more, 4, 11, 2);
-    cr_expect(same_result_but(a, b, -1), "recall's results moved when churn_reduction was switched on");
+    cr_expect(tu_same_result_but(a, b, -1), "recall's results moved when churn_reduction was switched on");
     double m, s;
     tu_metric(a, MET_RECALLED, &m, &s);
     cr_expect(m > 0, "the scenario recalls no one: the test would prove nothing");
@@ -113,7 +56,7 @@ Test(modules, recall_draws_unmoved_by_an_unrelated_promotion)
  * of reminders sent must be the same, bit for bit. */
 Test(modules, switching_on_an_earlier_module_moves_no_later_draws)
 {
-    scenario *base = load_file("scenarios/restaurant_vouchers.ini");
+    scenario *base = tu_load("scenarios/restaurant_vouchers.ini");
     const char *ov[] = { "recall.lift=0", "recall.cost=0", "recall.pull_forward=0" };
     diag d = { 0 };
     scenario *more = scen_load("scenarios/restaurant_vouchers.ini", ov, 3, &d);
@@ -123,7 +66,7 @@ Test(modules, switching_on_an_earlier_module_moves_no_later_draws)
     tu_metric(b, MET_REMINDERS, &reminders, &s);
     tu_metric(a, MET_DISCOUNTS, &discounts, &s);
     cr_assert(reminders > 0 && discounts > 0, "recall sends nothing or no voucher is used");
-    cr_expect(same_result_but(a, b, MET_REMINDERS),
+    cr_expect(tu_same_result_but(a, b, MET_REMINDERS),
               "switching on recall moved the vouchers' draws");
     run_result_free(a);
     run_result_free(b);
@@ -137,13 +80,13 @@ Test(modules, switching_on_an_earlier_module_moves_no_later_draws)
  * moves, judged by its paired standard error. */
 Test(modules, recall_moves_repeat_rate_on_bgnbd)
 {
-    scenario *base = load_file("scenarios/cdnow.ini");
+    scenario *base = tu_load("scenarios/cdnow.ini");
     const char *ov[] = { "recall.day=30", "recall.pull_forward=0.3", "recall.lift=0.1" };
     diag d = { 0 };
     scenario *with = scen_load("scenarios/cdnow.ini", ov, 3, &d);
     cr_assert(with, "%s", d.msg);
     double diff, se;
-    paired(base, with, MET_REPEAT_RATE, 8, 3, &diff, &se);
+    tu_paired(base, with, MET_REPEAT_RATE, 8, 3, &diff, &se);
     cr_expect(diff > 4 * se && se > 0, "recall moved repeat_rate by %+.4f (SE %.4f) on BG/NBD", diff, se);
     scen_free(base);
     scen_free(with);
@@ -153,9 +96,9 @@ Test(modules, recall_moves_repeat_rate_on_bgnbd)
  * satisfaction restaurant and the BG/NBD retailer. */
 static void birthday_moves_repeat_rate(const char *base_path, const char *variant_path)
 {
-    scenario *base = load_file(base_path), *with = load_file(variant_path);
+    scenario *base = tu_load(base_path), *with = tu_load(variant_path);
     double diff, se;
-    paired(base, with, MET_REPEAT_RATE, 8, 17, &diff, &se);
+    tu_paired(base, with, MET_REPEAT_RATE, 8, 17, &diff, &se);
     cr_expect(diff > 4 * se && se > 0, "%s: the birthday coupon moved repeat_rate by %+.4f (SE %.4f)",
               variant_path, diff, se);
     /* the money identity: every voucher is a discount, nothing is owed */
@@ -185,9 +128,9 @@ Test(modules, birthday_coupon_moves_repeat_rate_on_bgnbd)
 /* The coupon is drawn from its own streams: 1 and 2 threads agree bit for bit. */
 Test(modules, birthday_coupon_identical_for_any_thread_count)
 {
-    scenario *sc = load_file("scenarios/cdnow_birthday.ini");
+    scenario *sc = tu_load("scenarios/cdnow_birthday.ini");
     run_result *one = tu_run(sc, 4, 8, 1), *two = tu_run(sc, 4, 8, 2);
-    cr_expect(same_result_but(one, two, -1), "1 and 2 threads differ");
+    cr_expect(tu_same_result_but(one, two, -1), "1 and 2 threads differ");
     run_result_free(one);
     run_result_free(two);
     scen_free(sc);
@@ -239,14 +182,14 @@ Test(modules, rate_lever_moves_the_second_purchase_on_bgnbd)
     plugins.promotions = promos;
     diag d = { 0 };
     cr_assert(sim_use_plugins(&plugins, &d) == 0, "%s", d.msg);
-    scenario *base = load_file("scenarios/cdnow.ini");
+    scenario *base = tu_load("scenarios/cdnow.ini");
     char *cdnow = realpath("scenarios/cdnow.ini", NULL), ini[4200];
     cr_assert(cdnow);
     snprintf(ini, sizeof ini, "[scenario]\nbase = %s\n\n[test_pace]\n", cdnow);
     free(cdnow);
     scenario *fast = tu_scenario(ini);
     double diff, se;
-    paired(base, fast, MET_REPEAT_RATE, 8, 23, &diff, &se);
+    tu_paired(base, fast, MET_REPEAT_RATE, 8, 23, &diff, &se);
     cr_expect(diff > 4 * se && se > 0, "doubling the rate moved repeat_rate by %+.4f (SE %.4f)", diff, se);
     scen_free(base);
     scen_free(fast);

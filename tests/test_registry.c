@@ -15,7 +15,8 @@
  * Each promotion runs on every customer model (a promotion must act on any
  * model, issue 10), in a small scenario built here: a base text (a small
  * population, [customer] model = NAME) plus the promotion's section with
- * every key at its default ("[name]" alone).  A promotion whose section
+ * every key at its default ("[name]" alone, "[name.registry]" for a
+ * repeatable section).  A promotion whose section
  * does not load from its defaults (it needs another section, say), or
  * changes nothing at them, is run instead inside the business of the
  * shipped scenario that runs it: that scenario's sections but its
@@ -265,6 +266,8 @@ static scenario *build(const model_type *m, const promo_type *p, const shipped *
     snprintf(text, sizeof text, base_fmt, m->name);
     if (ship >= 0)
         append_context(text, sizeof text, s->resolved[ship], m, p);
+    else if (p && p->section->max_instances > 1)  /* a repeatable section needs its label */
+        snprintf(text + strlen(text), sizeof text - strlen(text), "[%s.registry]\n", p->section->name);
     else if (p)
         snprintf(text + strlen(text), sizeof text - strlen(text), "[%s]\n", p->section->name);
     return load_text(text, d);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "../sim/metrics.h"
+#include "../sim/stats.h"
 
 #include <criterion/criterion.h>
 #include <math.h>
@@ -84,4 +85,60 @@ double *tu_per_replication(const scenario *sc, int reps, uint64_t seed, int requ
     engine_work_free(w);
     engine_free(e);
     return all;
+}
+
+scenario *tu_load(const char *path)
+{
+    diag d = { 0 };
+    scenario *sc = scen_load(path, NULL, 0, &d);
+    cr_assert(sc != NULL, "%s: %s", path, d.msg);
+    return sc;
+}
+
+static int same_vec(const stat_vec *a, const stat_vec *b)
+{
+    return a->n == b->n && !memcmp(a->mean, b->mean, a->n * sizeof(double))
+           && !memcmp(a->m2, b->m2, a->n * sizeof(double))
+           && !memcmp(a->count, b->count, a->n * sizeof(long));
+}
+
+int tu_same_result_but(const run_result *x, const run_result *y, int except)
+{
+    const scen_stats *a = &x->scen[0], *b = &y->scen[0];
+    if (except < 0 && !same_vec(a->metric, b->metric))
+        return 0;
+    for (int m = 0; m < MET_COUNT; m++) {
+        if (m == except)
+            continue;
+        stat_summary sa = stat_vec_get(a->metric, (size_t)m), sb = stat_vec_get(b->metric, (size_t)m);
+        if (memcmp(&sa.mean, &sb.mean, sizeof sa.mean) || memcmp(&sa.sd, &sb.sd, sizeof sa.sd)) {
+            fprintf(stderr, "metric %d differs: %.17g against %.17g\n", m, sa.mean, sb.mean);
+            return 0;
+        }
+    }
+    if (!same_vec(a->cohort, b->cohort) || !same_vec(a->rfm, b->rfm)
+        || !same_vec(a->clv_quantile, b->clv_quantile))
+        return 0;
+    for (int c = 0; c < CUR_COUNT; c++)
+        if (!same_vec(a->curve[c], b->curve[c]))
+            return 0;
+    return 1;
+}
+
+void tu_paired(const scenario *base, const scenario *variant, int m, int reps, uint64_t seed,
+               double *mean, double *se)
+{
+    double *a = tu_per_replication(base, reps, seed, 1);
+    double *b = tu_per_replication(variant, reps, seed, 1);
+    double sum = 0, sum2 = 0;
+    for (int r = 0; r < reps; r++) {
+        double d = b[r * MET_COUNT + m] - a[r * MET_COUNT + m];
+        sum += d;
+        sum2 += d * d;
+    }
+    *mean = sum / reps;
+    double var = (sum2 - reps * *mean * *mean) / (reps - 1);
+    *se = sqrt(var > 0 ? var / reps : 0);
+    free(a);
+    free(b);
 }

@@ -25,6 +25,20 @@ void tu_curve(const run_result *r, int c, int t, double *mean, double *se);
  * require_customers, a replication without a customer fails the test. */
 double *tu_per_replication(const scenario *sc, int reps, uint64_t seed, int require_customers);
 
+/* A scenario file, loaded with no overrides; aborts the test on failure. */
+scenario *tu_load(const char *path);
+
+/* 1 when every curve and every metric but `except` of the first scenario
+ * of two results are the same, bit for bit (means and sds; with except -1,
+ * every metric's whole accumulator too). */
+int tu_same_result_but(const run_result *x, const run_result *y, int except);
+
+/* The paired difference variant - base of metric m over reps replications
+ * run on the same seed (common random numbers): its mean and standard
+ * error. */
+void tu_paired(const scenario *base, const scenario *variant, int m, int reps, uint64_t seed,
+               double *mean, double *se);
+
 /* The retsim binary under test ($RETSIM_BIN, default ./retsim). */
 const char *tu_bin(void);
 /* system(cmd)'s exit status, or -1 when it did not exit normally. */
