@@ -2,6 +2,7 @@
 
 #include "plugins.h"
 #include "queue.h"
+#include "uncertain.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -181,6 +182,7 @@ const scen_section *const engine_sections[] = {
     &section_scenario, &section_customer, &section_channel, &section_economics,
     &section_lifecycle,
     &section_capacity, /* sim/queue.c */
+    &section_uncertainty, /* sim/uncertain.c */
     NULL
 };
 
