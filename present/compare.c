@@ -441,6 +441,10 @@ void compare_print_verdicts(FILE *f, const batch *b, const compare_table *t, lan
                 fprintf(f, "%+7.1f %%  [%+.1f %%, %+.1f %%]   %s\n", 100 * rel, 100 * lo, 100 * hi,
                         verdict);
         }
+        const stat_summary *pd = &t->diff[k][MET_PROFIT];
+        if (pd->uncertain && !isnan(pd->param_share))
+            fprintf(f, tr(lang, "  (profit's difference: %.0f %% of its interval's variance from the "
+                                "parameters)\n"), 100 * pd->param_share);
         const stat_summary *liab = &t->value[k][MET_LIABILITY_END];
         if (liab->mean > 0) {
             fprintf(f, tr(lang, "  liability_end            %.0f %s still owed to customers at the horizon "

@@ -955,7 +955,12 @@ static const char *csv_field(const char *p, const char *eol, char *buf, size_t c
 static int load_draws(scenario *sc, diag *d)
 {
     const char *path = sc->draws_path;
-    size_t len = 0;
+    size_t len = strlen(path);
+    /* as for a base (docs/hardening.md): a file that is not a draws file is
+     * refused without a word of its content */
+    if (len < 4 || strcasecmp(path + len - 4, ".csv"))
+        return diag_set(d, DIAG_USAGE, "%s: [uncertainty] draws = %s: not a parameter draws file "
+                        "(the name does not end in .csv)", sc->path, path);
     diag inner = { 0 };
     char *text = input_read_all(path, INPUT_TRANSACTIONS, "parameter draws", &len, &inner);
     if (!text)
@@ -991,7 +996,22 @@ static int load_draws(scenario *sc, diag *d)
             continue;
         }
         if (!t->ncols) {         /* the header: section.key names */
-            int more = 1, col = 0;
+            int more = 1, col = 0, known = 0;
+            for (const char *q = s; more && !known;) {
+                char name[3 * SCEN_TEXT_MAX], label[SCEN_TEXT_MAX];
+                q = csv_field(q, end, name, sizeof name, &more);
+                char *dot = strrchr(name, '.');
+                if (dot) {
+                    *dot = '\0';
+                    known = find_section(name, label, sizeof label) != NULL;
+                }
+            }
+            if (!known) {
+                status = diag_set(d, DIAG_USAGE, "%s:%d: not a parameter draws file (no section.key "
+                                  "column, such as churn.mean or bgnbd.r, in its header)", path, line);
+                goto done;
+            }
+            more = 1;
             for (const char *q = s; more; col++) {
                 char name[3 * SCEN_TEXT_MAX];
                 q = csv_field(q, end, name, sizeof name, &more);

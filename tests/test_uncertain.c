@@ -393,7 +393,9 @@ Test(uncertain, a_bad_draws_file_names_the_file_line_and_column)
           "draws.csv:1: column 2 'economics.gross_margn': [economics] has no number key "
           "'gross_margn' (did you mean 'gross_margin'?)" },
         { "churn.mean,churny.mean\n0.5,0.6\n", "column 2 'churny.mean': unknown section [churny]" },
-        { "churnmean\n0.5\n", "column 1 'churnmean': expected a section.key name" },
+        { "churnmean\n0.5\n", "draws.csv:1: not a parameter draws file" },
+        { "root:x:0:0:root:/root:/bin/bash\n", "draws.csv:1: not a parameter draws file (no section.key column" },
+        { "churn.mean,churnmean\n0.5,0.5\n", "column 2 'churnmean': expected a section.key name" },
         { "lifecycle.lost_after\n300\n", "column 1 'lifecycle.lost_after': not a number key" },
         { "bgnbd.r\n0.3\n", "has no [bgnbd] section for it" },
         { "churn.mean,churn.mean\n0.5,0.5\n", "column 2 'churn.mean' appears twice" },
@@ -420,7 +422,10 @@ Test(uncertain, a_bad_draws_file_names_the_file_line_and_column)
     write_fitted(dir, "[uncertainty]\ndraws = missing.csv\n");
     refused(path, NULL, 0, "[uncertainty] draws = ");
     write_fitted(dir, "[uncertainty]\ndraws = /dev/zero\n");
-    refused(path, NULL, 0, "/dev/zero");
+    refused(path, NULL, 0, "draws = /dev/zero: not a parameter draws file (the name does not end in .csv)");
+    write_file(dir, "draws.txt", "churn.mean\n0.5\n");
+    write_fitted(dir, "[uncertainty]\ndraws = draws.txt\n");
+    refused(path, NULL, 0, "does not end in .csv");
     remove_dir(dir);
 }
 
