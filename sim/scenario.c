@@ -1178,6 +1178,22 @@ scenario *scen_draw(const scenario *sc, uint64_t seed, int draw, diag *d)
         }
         memcpy(c->inst[i].params, sc->inst[i].params, sc->inst[i].section->size);
     }
+    /* every key the files left out back to its default (NAN for the
+     * optional and per-bill ones), as a fresh load would have it: the
+     * checks below then derive them from the drawn values (a per-bill
+     * default follows a drawn bill) */
+    for (int i = 0; i < c->ninst; i++) {
+        scen_instance *in = &c->inst[i];
+        for (const scen_key *k = in->section->keys; k->name; k++) {
+            if ((in->set_mask >> (k - in->section->keys)) & 1)
+                continue;
+            char *field = (char *)in->params + k->offset;
+            if (k->kind == KEY_REAL)
+                *(double *)field = (k->flags & (KEY_OPTIONAL | KEY_PER_BILL)) ? NAN : k->def;
+            else if (k->kind != KEY_TEXT)
+                *(int *)field = (int)k->def;
+        }
+    }
     /* each key on its own stream, keyed by its name: the same key in a
      * base and a variant draws the same value (common random numbers), and
      * a key added or removed moves no other key's draw */

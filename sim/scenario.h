@@ -151,8 +151,9 @@ int scen_uncertain_count(const scenario *sc);
  * "section.label.key"), so two scenarios holding the same uncertain key
  * draw the same value in the same draw (common random numbers) and a key
  * added elsewhere moves no other key's draw; the row is picked by a keyed
- * hash of (seed, draw).  The copy has no uncertainty left (its text is
- * NULL).  NULL with d set (DIAG_USAGE when a drawn combination breaks a
+ * hash of (seed, draw).  Keys the files left out start again from their
+ * defaults, so what a check derives (a per-bill default) follows the drawn
+ * values.  The copy has no uncertainty left (its text is NULL).  NULL with d set (DIAG_USAGE when a drawn combination breaks a
  * rule between keys). */
 scenario *scen_draw(const scenario *sc, uint64_t seed, int draw, diag *d);
 

@@ -665,3 +665,26 @@ Test(uncertain_cli, outputs_carry_the_parts_only_with_uncertainty)
     cr_expect(file_has(path, "\"diff_param_share\""));
     remove_dir(dir);
 }
+
+/* A default written as a multiple of the bill follows the drawn bill, as it
+ * would in a scenario written with that bill. */
+Test(uncertain, a_per_bill_default_follows_a_drawn_bill)
+{
+    scenario *sc = tu_scenario("[channel.walkin]\nprospects_per_day = 5\n\n[spend]\n"
+                               "mean = normal(100, 10)\n");
+    double point = value(sc, "experience", "", "product_value");
+    cr_expect(fabs(point - 0.75 * 100) < 1e-9, "point product_value %g", point);
+    int moved = 0;
+    for (int i = 0; i < 20; i++) {
+        diag d = { 0 };
+        scenario *c = scen_draw(sc, 2, i, &d);
+        cr_assert(c != NULL, "%s", d.msg);
+        double bill = value(c, "spend", "", "mean"), pv = value(c, "experience", "", "product_value");
+        cr_expect(fabs(pv - 0.75 * bill) < 1e-9 * bill, "draw %d: product_value %g for a bill of %g",
+                  i, pv, bill);
+        moved |= bill != 100;
+        scen_free(c);
+    }
+    cr_expect(moved);
+    scen_free(sc);
+}
