@@ -103,6 +103,11 @@ const help_option cli_help_options[] = {
     { "--material X%", N_("the smallest change a verdict calls up or down: X % of the base, and X "
                        "percentage points for shares (default 1 % and 0.5 pp; docs/whatif.md); smaller "
                        "reads \"no material change\""), CLI_MATERIAL },
+    { "--param-uncertainty on|off", N_("on (default): draw the scenario's uncertain keys (e.g. lift = "
+                                     "beta(2, 18)) and its [uncertainty] draws once per pair of "
+                                     "replications, so every interval carries them (docs/whatif.md); "
+                                     "off: every key at its point value, the draws file ignored"),
+      CLI_PARAM_UNCERTAINTY },
     { "--metric NAME", N_("a second metric to report the swing of (default retention_365)"), CLI_METRIC },
     { "--max-memory M", N_("refuse a run estimated to need more than M (e.g. 500M, 4G; default: the memory "
                         "available now)"), 0 },
@@ -131,6 +136,7 @@ int cli_parse(const char *verb, int argc, char **argv, int allowed, cli_opts *o,
         { "force", no_argument, 0, 'F' },
         { "max-memory", required_argument, 0, 'X' },
         { "max-input-size", required_argument, 0, 'Z' },
+        { "param-uncertainty", required_argument, 0, 'U' },
         { 0, 0, 0, 0 }
     };
     memset(o, 0, sizeof *o);
@@ -146,7 +152,8 @@ int cli_parse(const char *verb, int argc, char **argv, int allowed, cli_opts *o,
     while ((c = getopt_long(argc, argv, ":r:s:t:o:qh", opts, NULL)) != -1) {
         int needs = c == 'P' ? CLI_PRECISION : c == 'I' ? CLI_INDEPENDENT : c == 'A' ? CLI_PARAM
                     : c == 'D' ? CLI_DELTA : c == 'M' ? CLI_METRIC
-                    : (c == 'R' || c == 'L') ? CLI_REPORT : c == 'T' ? CLI_MATERIAL : 0;
+                    : (c == 'R' || c == 'L') ? CLI_REPORT : c == 'T' ? CLI_MATERIAL
+                    : c == 'U' ? CLI_PARAM_UNCERTAINTY : 0;
         if (needs && !(allowed & needs))
             return diag_set(d, DIAG_USAGE, "%s does not take %s (see retsim %s --help)", verb,
                             argv[optind - 1], verb);
@@ -226,6 +233,14 @@ int cli_parse(const char *verb, int argc, char **argv, int allowed, cli_opts *o,
         case 'Z':
             if (input_max_size_option(optarg, d))
                 return d->status;
+            break;
+        case 'U':
+            if (!strcmp(optarg, "on"))
+                o->run.param_uncertainty_off = 0;
+            else if (!strcmp(optarg, "off"))
+                o->run.param_uncertainty_off = 1;
+            else
+                return diag_set(d, DIAG_USAGE, "--param-uncertainty '%s': expected on or off", optarg);
             break;
         case ':':
             return diag_set(d, DIAG_USAGE, "%s needs a value (see retsim %s --help)",

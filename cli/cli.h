@@ -20,7 +20,8 @@ enum {
     CLI_DELTA = 8,
     CLI_METRIC = 16,
     CLI_REPORT = 32,      /* --report and --lang */
-    CLI_MATERIAL = 64     /* --material X%: the verdicts' threshold */
+    CLI_MATERIAL = 64,    /* --material X%: the verdicts' threshold */
+    CLI_PARAM_UNCERTAINTY = 128 /* --param-uncertainty on|off */
 };
 
 typedef struct cli_opts {

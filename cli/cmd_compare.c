@@ -28,7 +28,7 @@ static const help_page compare_help = {
                    "one customer's treatment does not reshuffle the others) and reports each metric's "
                    "difference from the base with its 95 % CI."),
     .shared = cli_help_options,
-    .shared_mask = CLI_PRECISION | CLI_INDEPENDENT | CLI_REPORT | CLI_MATERIAL,
+    .shared_mask = CLI_PRECISION | CLI_INDEPENDENT | CLI_REPORT | CLI_MATERIAL | CLI_PARAM_UNCERTAINTY,
     .writes = N_("writes (default DIR: out/NAME of the last variant): compare.csv, compare.json, "
               "retention.png, profit.png, customers.png (overlays with bands), profit_difference.png "
               "and diff.csv (paired runs), and each scenario's own run outputs in DIR/0_BASE/, "
@@ -39,7 +39,7 @@ static const help_page compare_help = {
 static int compare_run(int argc, char **argv, diag *d)
 {
     cli_opts o;
-    if (cli_parse("compare", argc, argv, CLI_PRECISION | CLI_INDEPENDENT | CLI_REPORT | CLI_MATERIAL, &o, d))
+    if (cli_parse("compare", argc, argv, CLI_PRECISION | CLI_INDEPENDENT | CLI_REPORT | CLI_MATERIAL | CLI_PARAM_UNCERTAINTY, &o, d))
         return d->status;
     if (o.help) {
         help_print(stdout, &compare_help);

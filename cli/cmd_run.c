@@ -18,7 +18,7 @@ static const help_page run_help = {
     .description = N_("Simulates the customer base FILE.ini describes, many times over, and writes retention "
                    "and profit curves with 95 % confidence bands."),
     .shared = cli_help_options,
-    .shared_mask = CLI_PRECISION | CLI_REPORT,
+    .shared_mask = CLI_PRECISION | CLI_REPORT | CLI_PARAM_UNCERTAINTY,
     .writes = N_("writes (default DIR: out/NAME for NAME.ini): summary.json, metrics.csv, retention.csv "
               "(survival by age), observed_retention.csv (the business's view), profit.csv, active.csv, "
               "funnel.csv, rfm.csv, clv.csv, cohorts.csv, frequency.csv, scenario.ini (the resolved "
@@ -31,7 +31,7 @@ static const help_page run_help = {
 static int run_run(int argc, char **argv, diag *d)
 {
     cli_opts o;
-    if (cli_parse("run", argc, argv, CLI_PRECISION | CLI_REPORT, &o, d))
+    if (cli_parse("run", argc, argv, CLI_PRECISION | CLI_REPORT | CLI_PARAM_UNCERTAINTY, &o, d))
         return d->status;
     if (o.help) {
         help_print(stdout, &run_help);

@@ -34,7 +34,7 @@ static const help_page sensitivity_help = {
                    "least delta of itself (at least 1); a side past a key's bound is left out, and "
                    "sensitivity.csv's note column says why."),
     .shared = cli_help_options,
-    .shared_mask = CLI_DELTA | CLI_METRIC,
+    .shared_mask = CLI_DELTA | CLI_METRIC | CLI_PARAM_UNCERTAINTY,
     .writes = N_("writes (default DIR: out/NAME_sensitivity): sensitivity.csv (every parameter), "
               "tornado.csv and tornado.png (the 15 largest swings in profit)"),
     .examples = sensitivity_examples,
@@ -137,7 +137,7 @@ static int cmp_swing(const void *a, const void *b)
 static int sensitivity_run(int argc, char **argv, diag *d)
 {
     cli_opts o;
-    if (cli_parse("sensitivity", argc, argv, CLI_DELTA | CLI_METRIC, &o, d))
+    if (cli_parse("sensitivity", argc, argv, CLI_DELTA | CLI_METRIC | CLI_PARAM_UNCERTAINTY, &o, d))
         return d->status;
     if (o.help) {
         help_print(stdout, &sensitivity_help);
@@ -178,6 +178,15 @@ static int sensitivity_run(int argc, char **argv, diag *d)
             double v = k->kind == KEY_REAL ? *(const double *)field : *(const int *)field;
             if (isnan(v) || v == 0 || np == SENS_MAX)
                 continue;
+            if (in->dist && in->dist[k - in->section->keys].kind != DIST_NONE) {
+                /* a fixed move would replace the distribution by a number */
+                char text[160];
+                scen_dist_format(&in->dist[k - in->section->keys], text, sizeof text);
+                fprintf(stderr, tr(lang_ui(), "retsim sensitivity: %s.%s left out: it holds a "
+                                              "distribution (%s), drawn in every run\n"),
+                        in->section->name, k->name, text);
+                continue;
+            }
             sens_param *q = &p[np];
             if (in->label[0])
                 snprintf(q->name, sizeof q->name, "%s.%s.%s", in->section->name, in->label, k->name);

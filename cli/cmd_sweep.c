@@ -35,7 +35,7 @@ static const help_page sweep_help = {
                    "customers) and reports every metric against it, with 95 % CIs."),
     .options = sweep_options,
     .shared = cli_help_options,
-    .shared_mask = CLI_PARAM | CLI_REPORT,
+    .shared_mask = CLI_PARAM | CLI_REPORT | CLI_PARAM_UNCERTAINTY,
     .writes = N_("writes (default DIR: out/NAME_sweep): sweep.csv (one row per value), sweep.json, "
               "sweep.png (profit against the value) and sweep_retention.png"),
     .examples = sweep_examples,
@@ -89,7 +89,7 @@ static int parse_param(const char *param, char *key, size_t keycap, double *valu
 static int sweep_run(int argc, char **argv, diag *d)
 {
     cli_opts o;
-    if (cli_parse("sweep", argc, argv, CLI_PARAM | CLI_REPORT, &o, d))
+    if (cli_parse("sweep", argc, argv, CLI_PARAM | CLI_REPORT | CLI_PARAM_UNCERTAINTY, &o, d))
         return d->status;
     if (o.help) {
         help_print(stdout, &sweep_help);

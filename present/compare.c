@@ -11,11 +11,26 @@
 #include "../sim/sections.h"
 #include "../sim/lang.h"
 
+/* 1 when some scenario of res was drawn, -1 when some has uncertain keys
+ * held at their point values, else 0 */
+static int run_uncertainty(const run_result *res, int flag)
+{
+    for (int k = 0; k < res->nscen; k++) {
+        if (res->scen[k].uncertain == 1 || res->scen[k].diff_uncertain)
+            return 1;
+        if (res->scen[k].uncertain < 0)
+            flag = -1;
+    }
+    return flag;
+}
+
 void compare_from_paired(compare_table *t, const run_result *res)
 {
     t->nscen = res->nscen;
     t->paired = 1;
     t->reps = res->reps;
+    t->param_uncertainty = run_uncertainty(res, 0);
+    t->draws = res->draws;
     for (int k = 0; k < res->nscen; k++)
         for (int m = 0; m < MET_COUNT; m++) {
             t->value[k][m] = stat_vec_get(res->scen[k].metric, (size_t)m);
@@ -31,13 +46,30 @@ static stat_summary welch(const stat_summary *a, const stat_summary *b)
     if (a->n < 2 || b->n < 2 || isnan(a->mean) || isnan(b->mean))
         return r;
     double va = a->sd * a->sd / a->n, vb = b->sd * b->sd / b->n;
+    double dfa = (double)(a->n - 1), dfb = (double)(b->n - 1);
+    if (a->uncertain || b->uncertain) {
+        /* with parameter draws each mean's variance is the one behind its
+         * interval (sim/stats.c), on that interval's degrees of freedom */
+        va = a->se * a->se;
+        vb = b->se * b->se;
+        dfa = a->df;
+        dfb = b->df;
+        r.uncertain = 1;
+        double pa = a->uncertain ? a->param_share : 0, pb = b->uncertain ? b->param_share : 0;
+        r.param_share = va + vb > 0 ? (pa * va + pb * vb) / (va + vb) : 0;
+    }
     r.mean = a->mean - b->mean;
     r.sd = sqrt(va + vb);
     double df = (va + vb) * (va + vb)
-                / (va * va / (a->n - 1) + vb * vb / (b->n - 1));
+                / (va * va / dfa + vb * vb / dfb);
     double half = (va + vb) > 0 ? gsl_cdf_tdist_Pinv(0.975, df) * r.sd : 0;
     r.ci_low = r.mean - half;
     r.ci_high = r.mean + half;
+    if (r.uncertain) {
+        r.se = r.sd;
+        r.df = df;
+        r.mc_halfwidth = half * sqrt(1 - r.param_share);
+    }
     return r;
 }
 
@@ -46,6 +78,14 @@ void compare_from_independent(compare_table *t, run_result *const *res, int n)
     t->nscen = n;
     t->paired = 0;
     t->reps = res[0]->reps;
+    t->param_uncertainty = 0;
+    for (int k = 0; k < n; k++) {
+        int u = run_uncertainty(res[k], 0);
+        if (u > 0 || (u < 0 && t->param_uncertainty == 0))
+            t->param_uncertainty = u;
+        if (res[k]->draws)
+            t->draws = res[k]->draws;
+    }
     for (int k = 0; k < n; k++)
         for (int m = 0; m < MET_COUNT; m++) {
             t->value[k][m] = stat_vec_get(res[k]->scen[0].metric, (size_t)m);
@@ -143,14 +183,37 @@ static int left_out(const compare_table *t, int m)
     return 1;
 }
 
+/* ",param_share,mc_halfwidth" of a value or difference; empty cells when
+ * it carries no parameter uncertainty (a base without uncertain keys) */
+static void uncertainty_cells(FILE *f, const stat_summary *s)
+{
+    out_csv_number(f, s->uncertain ? s->param_share : NAN);
+    out_csv_number(f, s->uncertain ? s->mc_halfwidth : NAN);
+}
+
+static void uncertainty_json(json_t *o, const char *prefix, const stat_summary *s)
+{
+    if (!s->uncertain)
+        return;
+    char key[64];
+    snprintf(key, sizeof key, "%sparam_share", prefix);
+    json_object_set_new(o, key, out_json_number(s->param_share));
+    snprintf(key, sizeof key, "%smc_halfwidth", prefix);
+    json_object_set_new(o, key, out_json_number(s->mc_halfwidth));
+}
+
 static int write_tables(const char *dir, const batch *b, const compare_table *t, diag *d)
 {
     char tmp[4200];
     FILE *f = out_open(dir, "compare.csv", tmp, sizeof tmp, d);
     if (!f)
         return d->status;
-    fputs("metric,scenario,file,mean,ci_low,ci_high,diff_mean,diff_ci_low,diff_ci_high,"
-          "rel_change,rel_ci_low,rel_ci_high,verdict,material_threshold\n", f);
+    int drawn = t->param_uncertainty == 1;
+    fputs(drawn ? "metric,scenario,file,mean,ci_low,ci_high,diff_mean,diff_ci_low,diff_ci_high,"
+                  "rel_change,rel_ci_low,rel_ci_high,verdict,material_threshold,param_share,"
+                  "mc_halfwidth,diff_param_share,diff_mc_halfwidth\n"
+                : "metric,scenario,file,mean,ci_low,ci_high,diff_mean,diff_ci_low,diff_ci_high,"
+                  "rel_change,rel_ci_low,rel_ci_high,verdict,material_threshold\n", f);
     for (int m = 0; m < MET_COUNT; m++)
         for (int k = 0; k < t->nscen && !left_out(t, m); k++) {
             const stat_summary *v = &t->value[k][m];
@@ -159,7 +222,12 @@ static int write_tables(const char *dir, const batch *b, const compare_table *t,
             out_csv_number(f, v->ci_low);
             out_csv_number(f, v->ci_high);
             if (k == 0) {
-                fputs(",,,,,,,,\n", f);
+                fputs(",,,,,,,,", f);
+                if (drawn) {
+                    uncertainty_cells(f, v);
+                    fputs(",,", f);
+                }
+                fputc('\n', f);
                 continue;
             }
             double rel, lo, hi;
@@ -173,6 +241,10 @@ static int write_tables(const char *dir, const batch *b, const compare_table *t,
             const char *word = compare_verdict_key(compare_verdict(t, k, m));
             fprintf(f, ",%s", word ? word : "");
             out_csv_number(f, metric_material(m, t->material));
+            if (drawn) {
+                uncertainty_cells(f, v);
+                uncertainty_cells(f, &t->diff[k][m]);
+            }
             fputc('\n', f);
         }
     if (out_commit(f, tmp, dir, "compare.csv", d))
@@ -194,6 +266,24 @@ static int write_tables(const char *dir, const batch *b, const compare_table *t,
         "no material change"));
     if (t->material > 0)
         json_object_set_new(root, "material", json_real(t->material));
+    if (t->param_uncertainty) {
+        json_t *u = json_object();
+        json_object_set_new(u, "drawn", json_boolean(t->param_uncertainty == 1));
+        if (t->param_uncertainty == 1) {
+            json_object_set_new(u, "draws", json_integer(t->draws));
+            json_object_set_new(u, "note", json_string(
+                "each pair of replications shares one parameter draw, the same for the base and "
+                "every variant (a key both hold draws the same value), so the differences stay "
+                "paired; every interval carries the parameters' uncertainty and the Monte Carlo "
+                "noise, param_share saying how much of its variance is the parameters' "
+                "(docs/whatif.md)"));
+        } else {
+            json_object_set_new(u, "note", json_string(
+                "--param-uncertainty off: every uncertain key at its point value, the draws file "
+                "ignored; the intervals are Monte Carlo noise only"));
+        }
+        json_object_set_new(root, "parameter_uncertainty", u);
+    }
     json_t *bm = json_object();
     for (int m = 0; m < MET_COUNT; m++) {
         if (left_out(t, m))
@@ -202,6 +292,7 @@ static int write_tables(const char *dir, const batch *b, const compare_table *t,
         json_object_set_new(o, "mean", out_json_number(t->value[0][m].mean));
         json_object_set_new(o, "ci_low", out_json_number(t->value[0][m].ci_low));
         json_object_set_new(o, "ci_high", out_json_number(t->value[0][m].ci_high));
+        uncertainty_json(o, "", &t->value[0][m]);
         json_object_set_new(bm, metric_table[m].name, o);
     }
     json_object_set_new(root, "base_metrics", bm);
@@ -232,6 +323,8 @@ static int write_tables(const char *dir, const batch *b, const compare_table *t,
             json_object_set_new(o, "material_threshold", json_real(metric_material(m, t->material)));
             json_object_set_new(o, "material_kind",
                                 json_string(metric_material_is_absolute(m) ? "absolute" : "relative"));
+            uncertainty_json(o, "", &t->value[k][m]);
+            uncertainty_json(o, "diff_", &t->diff[k][m]);
             json_object_set_new(ms, metric_table[m].name, o);
         }
         json_object_set_new(v, "metrics", ms);
@@ -321,6 +414,12 @@ void compare_print_verdicts(FILE *f, const batch *b, const compare_table *t, lan
     fprintf(f, tr(lang, "(up or down only when the 95 %% CI excludes 0 and the change is at least %s,\n"
                         " shares at least %s; otherwise no material change; set it with --material)\n"),
             rel_text, pp_text);
+    if (t->param_uncertainty == 1)
+        fprintf(f, tr(lang, "(intervals include parameter uncertainty: %d draws, each shared by the base "
+                            "and every variant)\n"), t->draws);
+    else if (t->param_uncertainty < 0)
+        fprintf(f, "%s\n", tr(lang, "(parameter uncertainty off: every uncertain key at its point "
+                                    "value; intervals are Monte Carlo noise only)"));
     for (int k = 1; k < t->nscen; k++) {
         fprintf(f, "%s:\n", scen_name(b->sc[k]));
         const char *names[16];
@@ -349,6 +448,10 @@ void compare_print_verdicts(FILE *f, const batch *b, const compare_table *t, lan
                 fprintf(f, "%+7.1f %%  [%+.1f %%, %+.1f %%]   %s\n", 100 * rel, 100 * lo, 100 * hi,
                         verdict);
         }
+        const stat_summary *pd = &t->diff[k][MET_PROFIT];
+        if (pd->uncertain && !isnan(pd->param_share))
+            fprintf(f, tr(lang, "  (profit's difference: %.0f %% of its interval's variance from the "
+                                "parameters)\n"), 100 * pd->param_share);
         const stat_summary *liab = &t->value[k][MET_LIABILITY_END];
         if (liab->mean > 0) {
             fprintf(f, tr(lang, "  liability_end            %.0f %s still owed to customers at the horizon "

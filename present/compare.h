@@ -21,6 +21,11 @@ typedef struct compare_table {
     stat_summary value[BATCH_MAX][MET_COUNT];
     stat_summary diff[BATCH_MAX][MET_COUNT];   /* [0] unused */
     double material;     /* --material: every metric's threshold; 0 = metric_table's */
+    /* parameter uncertainty (sim/runner.h): 1 when some scenario was drawn
+     * (compare.csv and compare.json then add param_share and mc_halfwidth),
+     * -1 when some has uncertain keys but --param-uncertainty off, else 0 */
+    int param_uncertainty;
+    int draws;           /* parameter draws, each shared by a pair of replications */
 } compare_table;
 
 /* A verdict on one metric of one variant.  "up" or "down" only when the 95 %

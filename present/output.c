@@ -15,6 +15,7 @@
 #include "../sim/basefile.h"
 #include "../sim/interrupt.h"
 #include "../sim/sections.h"
+#include "../sim/uncertain.h"
 
 
 
@@ -270,20 +271,32 @@ static const char *omitted_note(const scen_stats *s, metric_id m, char *buf, siz
     return metric_omitted_note(m, s->horizon, buf, cap);
 }
 
+
+/* With parameter draws, metrics.csv and summary.json add to each metric
+ * the share of its interval's variance from the parameters and the
+ * half-width of the Monte Carlo part alone (sim/stats.c); without, the
+ * files are as they always were. */
 static int write_metrics_csv(const char *dir, const scen_stats *s, diag *d)
 {
     char tmp[4200];
     FILE *f = out_open(dir, "metrics.csv", tmp, sizeof tmp, d);
     if (!f)
         return d->status;
-    fputs("metric,unit,mean,sd,ci_low,ci_high,replications\n", f);
+    int drawn = s->uncertain == 1;
+    fputs(drawn ? "metric,unit,mean,sd,ci_low,ci_high,replications,param_share,mc_halfwidth\n"
+                : "metric,unit,mean,sd,ci_low,ci_high,replications\n", f);
     for (int m = 0; m < MET_COUNT; m++) {
         stat_summary st = stat_vec_get(s->metric, (size_t)m);
         if (!metric_written(s, (metric_id)m, &st))
             continue;
         fprintf(f, "%s,%s", metric_table[m].name, metric_table[m].unit);
         out_csv_summary(f, &st);
-        fprintf(f, ",%ld\n", st.n);
+        fprintf(f, ",%ld", st.n);
+        if (drawn) {
+            out_csv_number(f, st.param_share);
+            out_csv_number(f, st.mc_halfwidth);
+        }
+        fputc('\n', f);
     }
     return out_commit(f, tmp, dir, "metrics.csv", d);
 }
@@ -402,6 +415,78 @@ static json_t *summary_json(const stat_summary *st, const char *unit)
     json_object_set_new(o, "ci_high", out_json_number(st->ci_high));
     if (unit)
         json_object_set_new(o, "unit", json_string(unit));
+    if (st->uncertain) {
+        json_object_set_new(o, "param_share", out_json_number(st->param_share));
+        json_object_set_new(o, "mc_halfwidth", out_json_number(st->mc_halfwidth));
+        json_object_set_new(o, "param_sd", out_json_number(st->param_sd));
+        json_object_set_new(o, "process_sd", out_json_number(st->process_sd));
+    }
+    return o;
+}
+
+json_t *out_json_uncertainty(const scenario *sc, const run_result *res, int k)
+{
+    const scen_stats *s = &res->scen[k];
+    if (!s->uncertain)
+        return NULL;
+    json_t *o = json_object();
+    json_object_set_new(o, "drawn", json_boolean(s->uncertain == 1));
+    if (s->uncertain == 1) {
+        json_object_set_new(o, "draws", json_integer(res->draws));
+        json_object_set_new(o, "replications_per_draw", json_integer(2));
+        if (res->reps != res->reps_asked)
+            json_object_set_new(o, "replications_asked", json_integer(res->reps_asked));
+        json_object_set_new(o, "interval",
+            json_string("the 95 % interval of each expected value carries the parameters' "
+                        "uncertainty and the Monte Carlo noise: mean +/- t * sqrt(sigma_param^2 + "
+                        "MSB / n), sigma_param^2 = max(0, (MSB - MSW) / 2) from a one-way analysis "
+                        "of variance over the pairs of replications sharing a draw; param_share is "
+                        "sigma_param^2 over the whole, mc_halfwidth the interval without it "
+                        "(docs/whatif.md)"));
+    } else {
+        json_object_set_new(o, "note", json_string("--param-uncertainty off: every uncertain key "
+                                                   "at its point value (its distribution's mean), "
+                                                   "the draws file ignored; the intervals are Monte "
+                                                   "Carlo noise only"));
+    }
+    json_t *keys = json_object();
+    for (int i = 0; i < sc->ninst; i++) {
+        const scen_instance *in = &sc->inst[i];
+        for (int j = 0; in->dist && in->section->keys[j].name; j++) {
+            if (in->dist[j].kind == DIST_NONE)
+                continue;
+            char name[400], text[160];
+            if (in->label[0])
+                snprintf(name, sizeof name, "%s.%s.%s", in->section->name, in->label,
+                         in->section->keys[j].name);
+            else
+                snprintf(name, sizeof name, "%s.%s", in->section->name, in->section->keys[j].name);
+            scen_dist_format(&in->dist[j], text, sizeof text);
+            json_object_set_new(keys, name, json_string(text));
+        }
+    }
+    json_object_set_new(o, "keys", keys);
+    if (sc->draws) {
+        json_t *f = json_object();
+        json_object_set_new(f, "file", json_string(sc->draws_path));
+        json_object_set_new(f, "rows", json_integer(sc->draws->nrows));
+        json_t *cols = json_array();
+        for (int c = 0; c < sc->draws->ncols; c++) {
+            const scen_instance *in = &sc->inst[sc->draws->inst[c]];
+            char name[400];
+            if (in->label[0])
+                snprintf(name, sizeof name, "%s.%s.%s", in->section->name, in->label,
+                         sc->draws->key[c]->name);
+            else
+                snprintf(name, sizeof name, "%s.%s", in->section->name, sc->draws->key[c]->name);
+            json_array_append_new(cols, json_string(name));
+        }
+        json_object_set_new(f, "columns", cols);
+        const uncertainty_params *u = scen_get(sc, &section_uncertainty);
+        if (u && scen_is_set(sc, &section_uncertainty, NULL, "method"))
+            json_object_set_new(f, "method", json_string(uncertainty_method_names[u->method]));
+        json_object_set_new(o, "draws_file", f);
+    }
     return o;
 }
 
@@ -430,6 +515,9 @@ static int write_summary_json(const char *dir, const scenario *sc, const engine 
     json_object_set_new(root, "currency", json_string(scen_currency(sc)));
     json_object_set_new(root, "confidence", json_real(0.95));
     json_object_set_new(root, "promotions", out_json_promotions(e));
+    json_t *unc = out_json_uncertainty(sc, res, k);
+    if (unc)
+        json_object_set_new(root, "parameter_uncertainty", unc);
     json_t *metrics = json_object(), *omitted = json_object();
     for (int m = 0; m < MET_COUNT; m++) {
         stat_summary st = stat_vec_get(s->metric, (size_t)m);
@@ -519,6 +607,31 @@ int out_write_run(const char *dir, const scenario *sc, const engine *e, const ru
                        d);
 }
 
+void out_print_uncertainty(FILE *f, const run_result *res, int k, lang_id lang)
+{
+    const scen_stats *s = &res->scen[k];
+    if (s->uncertain < 0) {
+        fprintf(f, "  %s\n", tr(lang, "(parameter uncertainty off: every uncertain key at its point "
+                                      "value; intervals are Monte Carlo noise only)"));
+        return;
+    }
+    if (s->uncertain == 0 && !(k > 0 && s->diff_uncertain))
+        return;
+    if (res->reps != res->reps_asked)
+        fprintf(f, tr(lang, "  (%d replications, rounded up from %d: pairs share a parameter draw, and at least 2 draws)\n"),
+                res->reps, res->reps_asked);
+    if (s->uncertain != 1)
+        return;
+    stat_summary p = stat_vec_get(s->metric, MET_PROFIT);
+    double half = p.ci_high - p.mean;
+    /* the part of the width that is there because of the parameters */
+    double share = half > 0 && !isnan(p.mc_halfwidth) ? 1 - p.mc_halfwidth / half : 0;
+    if (share < 0)
+        share = 0;
+    fprintf(f, tr(lang, "  (intervals include parameter uncertainty, %d draws: %.0f %% of the width "
+                        "of profit's)\n"), res->draws, 100 * share);
+}
+
 /* label, then spaces to 28 terminal columns: a CJK character (three bytes
  * of UTF-8 here) takes two columns, which printf's %-28s cannot know */
 static void print_label(FILE *f, const char *label)
@@ -557,6 +670,7 @@ void out_print_summary(FILE *f, const scenario *sc, const engine *e, const run_r
     int np = engine_promotions(e, names, desc, 16, lang);
     for (int i = 0; i < np; i++)
         fprintf(f, "  %s %s\n", tr(lang, "applied:"), desc[i]);
+    out_print_uncertainty(f, res, k, lang);
     print_metric(f, s, MET_PROFIT, N_("profit"), cur, 0, lang);
     print_metric(f, s, MET_REVENUE, N_("revenue"), cur, 0, lang);
     print_metric(f, s, MET_NEW_CUSTOMERS, N_("new customers"), "", 0, lang);

@@ -47,6 +47,13 @@ int out_write_scenario(const char *dir, const scenario *sc, diag *d);
 int out_write_run(const char *dir, const scenario *sc, const engine *e, const run_opts *o,
                   const run_result *res, int k, lang_id lang, diag *d);
 
+/* summary.json's parameter_uncertainty for scenario k of res (NULL when
+ * the scenario has none): drawn or off, draws, keys, the draws file. */
+struct json_t *out_json_uncertainty(const scenario *sc, const run_result *res, int k);
+/* The console's line on parameter uncertainty for scenario k (nothing
+ * when it has none). */
+void out_print_uncertainty(FILE *f, const run_result *res, int k, lang_id lang);
+
 /* The short summary `retsim run` prints: key metrics with 95 % CIs. */
 void out_print_summary(FILE *f, const scenario *sc, const engine *e, const run_result *res, int k,
                        lang_id lang);

@@ -930,7 +930,26 @@ static int report_run(page *p, json_t *sum, diag *d)
     if (!isnan(r365.mean))
         fprintf(f, tr(lang, ", <b>%s</b> at 365 days"), v_r365);
     fputs(trc(lang, "end of a sentence", "."), f);
-    fputs("</p>\n<div class=\"cards\">\n", f);
+    fputs("</p>\n", f);
+    /* with uncertain scenario values: how much of the interval they make */
+    const json_t *pu = json_object_get(sum, "parameter_uncertainty");
+    if (json_is_object(pu)) {
+        const json_t *po = json_object_get(metrics, metric_table[MET_PROFIT].name);
+        char mc[64];
+        fputs("<p>", f);
+        if (json_is_true(json_object_get(pu, "drawn")))
+            escf(f, tr(lang, "These intervals include what the scenario's uncertain values leave open "
+                             "(%d parameter draws, two replications each): %.0f %% of the variance of "
+                             "profit's interval comes from them; Monte Carlo noise alone would give "
+                             "+/- %s (docs/whatif.md)."),
+                 (int)jnum(pu, "draws"), 100 * jnum(po, "param_share"),
+                 fmt_metric(mc, sizeof mc, MET_PROFIT, jnum(po, "mc_halfwidth")));
+        else
+            escf(f, "%s", tr(lang, "Parameter uncertainty was switched off: every uncertain value at its "
+                                   "mean, the intervals Monte Carlo noise only."));
+        fputs("</p>\n", f);
+    }
+    fputs("<div class=\"cards\">\n", f);
     const int cards[] = { MET_PROFIT, MET_REVENUE, MET_NEW_CUSTOMERS, MET_RETENTION_90, MET_RETENTION_365 };
     for (size_t i = 0; i < sizeof cards / sizeof cards[0]; i++)
         card(p, metrics, cards[i]);

@@ -84,6 +84,7 @@ void sensitivity_print(const char *name, const run_result *res, const sens_param
     printf("%s: profit %.0f; each parameter moved %g %% down / up, whole numbers by the\n"
            "nearest whole step at least that (%d replications, paired); change in profit:\n",
            name, base.mean, 100 * delta, res->reps);
+    out_print_uncertainty(stdout, res, 0, lang_ui());
     for (int i = 0; i < n && i < 10; i++) {
         char lo[32] = "n/a", hi[32] = "n/a";
         if (!isnan(p[i].profit_low.mean))

@@ -73,6 +73,9 @@ int sweep_write(const char *dir, const char *key, const double *values, int n,
     json_object_set_new(root, "file", json_string(sc->path));
     json_object_set_new(root, "currency", json_string(currency));
     json_object_set_new(root, "retsim_version", json_string(RETSIM_VERSION));
+    json_t *unc = out_json_uncertainty(sc, res, 0);
+    if (unc)
+        json_object_set_new(root, "parameter_uncertainty", unc);
     for (int i = 0; i < n; i++) {
         fprintf(f, "%.10g", values[i]);
         json_array_append_new(vals, json_real(values[i]));
@@ -126,6 +129,7 @@ void sweep_print(const char *key, const double *values, int n, const run_result 
 {
     printf(tr(lang, "%s: %s from %g to %g, %d replications each (paired)\n"), scen_name(sc), key,
            values[0], values[n - 1], res->reps);
+    out_print_uncertainty(stdout, res, 0, lang);
     metric_id ret = sweep_retention_metric(res, n);
     char rhead[64];
     snprintf(rhead, sizeof rhead, "%s [95%% CI]", ret == MET_COUNT ? "retention" : metric_table[ret].name);

@@ -1407,3 +1407,16 @@ size_t engine_bytes_per_work(const engine *e)
     /* the per-day arrays of engine_work_alloc (buckets, curves by day) */
     return (size_t)(e->horizon + 1) * (16 * sizeof(double) + sizeof(event *));
 }
+
+/* ---- parameter uncertainty (issue 11): one engine per drawn scenario ---- */
+
+engine *engine_prepare_replica(const engine *proto, const scenario *drawn, diag *d)
+{
+    (void)proto;
+    return engine_prepare(drawn, d);
+}
+
+const scenario *engine_scenario(const engine *e)
+{
+    return e->sc;
+}

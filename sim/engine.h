@@ -20,6 +20,13 @@ typedef struct engine_work engine_work; /* one per thread */
 
 engine *engine_prepare(const scenario *sc, diag *d);
 void engine_free(engine *e);
+/* The engine of one parameter draw (scen_draw's copy of proto's scenario)
+ * for one replication.  For now engine_prepare(drawn); the hook where it
+ * will share proto's heavy read-only data (e.g. a file of existing
+ * customers).  drawn must outlive the engine, as for engine_prepare. */
+engine *engine_prepare_replica(const engine *proto, const scenario *drawn, diag *d);
+/* The scenario the engine was prepared from. */
+const scenario *engine_scenario(const engine *e);
 int engine_horizon(const engine *e);
 
 struct model_type;

@@ -31,7 +31,11 @@ typedef enum {
     RNG_INTERVAL,       /* days until the next visit */
     /* whether an arrival balks at the day's queue (sim/queue.h); module
      * purposes have their top bit set (rng_module_purpose), so none meets it */
-    RNG_QUEUE = 0x51554555
+    RNG_QUEUE = 0x51554555,
+    /* an uncertain scenario key's value in one parameter draw, and the row
+     * of an [uncertainty] draws file (scen_draw, sim/scenario.h) */
+    RNG_PARAM = 0x50415241,
+    RNG_PARAM_ROW = 0x50524f57
 } rng_purpose;
 
 /* A module's draws (promotions, recall, word of mouth: sim/promotion.h)

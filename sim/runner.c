@@ -11,7 +11,27 @@
 #include "lang.h"
 #include "memory.h"
 
-#define BLOCK_REPS 32
+#define BLOCK_REPS 32   /* even: a pair of replications never straddles two blocks */
+#define BATCH_MAX_RUN 512
+
+/* Every vector of s in pairs (stats.h): the scenario's own when drawn,
+ * its differences when it or the base was. */
+static int stats_pair(scen_stats *s, int own, int diff)
+{
+    int bad = 0;
+    if (own) {
+        bad |= stat_vec_pair(s->metric) | stat_vec_pair(s->cohort) | stat_vec_pair(s->rfm)
+               | stat_vec_pair(s->clv_quantile) | stat_vec_pair(s->frequency);
+        for (int c = 0; c < CUR_COUNT; c++)
+            bad |= stat_vec_pair(s->curve[c]);
+    }
+    if (diff && s->diff) {
+        bad |= stat_vec_pair(s->diff);
+        for (int c = 0; c < CUR_COUNT; c++)
+            bad |= stat_vec_pair(s->diff_curve[c]);
+    }
+    return bad ? -1 : 0;
+}
 
 static int stats_alloc(scen_stats *s, int horizon, int paired)
 {
@@ -97,7 +117,9 @@ static int precise_enough(const run_result *res, double p)
         return stat_rel_halfwidth(&base) <= p;
     for (int k = 1; k < res->nscen; k++) {
         stat_summary diff = stat_vec_get(res->scen[k].diff, MET_PROFIT);
-        if (isnan(diff.ci_high) || diff.ci_high - diff.mean > p * fabs(base.mean))
+        /* with parameter draws, the part more replications shrink */
+        double half = diff.uncertain ? diff.mc_halfwidth : diff.ci_high - diff.mean;
+        if (isnan(half) || half > p * fabs(base.mean))
             return 0;
     }
     return 1;
@@ -118,18 +140,53 @@ static void draw_progress(int done, int total, double started)
     fflush(stderr);
 }
 
+/* One replication of a scenario with uncertain keys: its parameters for
+ * draw rep / 2 (the two replications of a pair share them, and differ in
+ * every other random number, keyed by rep as always), an engine for them,
+ * the replication, and everything freed again. */
+static int replicate_drawn(const engine *proto, uint64_t seed, int rep, rep_result *out, diag *d)
+{
+    scenario *sc = scen_draw(engine_scenario(proto), seed, rep / 2, d);
+    if (!sc)
+        return d->status;
+    engine *e = engine_prepare_replica(proto, sc, d);
+    engine_work *w = e ? engine_work_alloc(e) : NULL;
+    int status = d->status;
+    if (e && !w)
+        status = diag_set(d, DIAG_RUNTIME, "out of memory");
+    if (w)
+        status = engine_replicate(e, w, seed, rep, out, d);
+    engine_work_free(w);
+    engine_free(e);
+    scen_free(sc);
+    return status;
+}
+
 int sim_run(engine *const *engines, int nscen, const run_opts *o,
             run_result **out, diag *d)
 {
     int threads = o->threads > 0 ? o->threads : omp_get_max_threads();
     int horizon = engine_horizon(engines[0]);
+    /* parameter uncertainty: which scenarios are drawn, and then pairs of
+     * replications share each draw (stats.c's analysis needs the pairs) */
+    int drawn[BATCH_MAX_RUN] = { 0 }, any_drawn = 0;
+    if (nscen > BATCH_MAX_RUN)
+        return diag_set(d, DIAG_USAGE, "at most %d scenarios at once", BATCH_MAX_RUN);
+    for (int k = 0; k < nscen; k++) {
+        drawn[k] = !o->param_uncertainty_off && scen_uncertain_count(engine_scenario(engines[k])) > 0;
+        any_drawn |= drawn[k];
+    }
+    /* an even number, and at least two draws: one alone has no spread */
+    int reps = o->reps + (any_drawn && o->reps % 2);
+    if (any_drawn && reps < 4)
+        reps = 4;
     for (int k = 1; k < nscen; k++)
         if (engine_horizon(engines[k]) != horizon)
             return diag_set(d, DIAG_USAGE,
                             "scenarios to compare must share the horizon: %d days against %d",
                             engine_horizon(engines[k]), horizon);
     /* refused before anything is allocated or written */
-    if (mem_check(engines, nscen, threads, o->reps, o->max_memory, d))
+    if (mem_check(engines, nscen, threads, reps, o->max_memory, d))
         return d->status;
 
     run_result *res = calloc(1, sizeof *res);
@@ -140,14 +197,21 @@ int sim_run(engine *const *engines, int nscen, const run_opts *o,
     if (!res || !block || !work || !scratch)
         goto oom;
     res->nscen = nscen;
-    res->reps = o->reps;
+    res->reps = reps;
+    res->reps_asked = o->reps;
     res->threads = threads;
     res->scen = calloc((size_t)nscen, sizeof *res->scen);
     if (!res->scen)
         goto oom;
-    for (int k = 0; k < nscen; k++)
-        if (stats_alloc(&res->scen[k], horizon, k > 0))
+    for (int k = 0; k < nscen; k++) {
+        scen_stats *s = &res->scen[k];
+        if (stats_alloc(s, horizon, k > 0)
+            || stats_pair(s, drawn[k], drawn[k] || drawn[0]))
             goto oom;
+        s->uncertain_keys = scen_uncertain_count(engine_scenario(engines[k]));
+        s->uncertain = drawn[k] ? 1 : s->uncertain_keys > 0 ? -1 : 0;
+        s->diff_uncertain = k > 0 && (drawn[k] || drawn[0]);
+    }
     for (int i = 0; i < BLOCK_REPS * nscen; i++)
         if (!(block[i] = rep_alloc(horizon)))
             goto oom;
@@ -161,8 +225,8 @@ int sim_run(engine *const *engines, int nscen, const run_opts *o,
     double started = start.tv_sec + start.tv_nsec * 1e-9;
     int done = 0;
     diag thread_diag = { 0 };
-    for (int first = 0; first < o->reps && !status; first += BLOCK_REPS) {
-        int count = o->reps - first < BLOCK_REPS ? o->reps - first : BLOCK_REPS;
+    for (int first = 0; first < reps && !status; first += BLOCK_REPS) {
+        int count = reps - first < BLOCK_REPS ? reps - first : BLOCK_REPS;
         /* only while an output is open does a signal wait for us (interrupt.h) */
         if (interrupt_pending()) {
             status = diag_set(d, DIAG_RUNTIME, "interrupted");
@@ -173,15 +237,21 @@ int sim_run(engine *const *engines, int nscen, const run_opts *o,
             int t = omp_get_thread_num();
             for (int k = 0; k < nscen; k++) {
                 diag local = { 0 };
-                if (engine_replicate(engines[k], work[t * nscen + k], o->seed,
-                                     first + i, block[i * nscen + k], &local)) {
+                if (drawn[k]) {
+                    if (replicate_drawn(engines[k], o->seed, first + i, block[i * nscen + k],
+                                        &local)) {
+#pragma omp critical(runner_error)
+                        diag_set(&thread_diag, local.status, "%s", local.msg);
+                    }
+                } else if (engine_replicate(engines[k], work[t * nscen + k], o->seed,
+                                            first + i, block[i * nscen + k], &local)) {
 #pragma omp critical(runner_error)
                     diag_set(&thread_diag, local.status, "%s", local.msg);
                 }
             }
             if (o->progress) {
 #pragma omp critical(runner_progress)
-                draw_progress(++done, o->reps, started);
+                draw_progress(++done, reps, started);
             }
         }
         if (thread_diag.status) {
@@ -198,6 +268,7 @@ int sim_run(engine *const *engines, int nscen, const run_opts *o,
             break;
         }
     }
+    res->draws = any_drawn ? res->reps / 2 : 0;
     for (int i = 0; i < BLOCK_REPS * nscen; i++)
         rep_free(block[i]);
     for (int i = 0; i < threads * nscen; i++)
@@ -222,5 +293,5 @@ oom:
     free(work);
     free(scratch);
     run_result_free(res);
-    return diag_set(d, DIAG_RUNTIME, "out of memory setting up %d replications", o->reps);
+    return diag_set(d, DIAG_RUNTIME, "out of memory setting up %d replications", reps);
 }

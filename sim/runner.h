@@ -24,6 +24,7 @@ typedef struct run_opts {
                            difference, for comparisons) is within this share of the
                            base's mean profit; reps is then the cap */
     double max_memory;  /* bytes a run may take (sim/memory.c); 0: what is available */
+    int param_uncertainty_off; /* --param-uncertainty off: every key at its point value */
 } run_opts;
 
 typedef struct scen_stats {
@@ -36,6 +37,13 @@ typedef struct scen_stats {
     stat_vec *frequency;            /* FREQ_BINS */
     stat_vec *diff;                 /* metric minus the base's, paired; NULL for the base */
     stat_vec *diff_curve[CUR_COUNT];/* curve minus the base's; NULL for the base */
+    /* 1: the scenario's uncertain keys were drawn, one draw per pair of
+     * replications, and its intervals carry that (stats.h); -1: it has
+     * some but --param-uncertainty off held them at their point values;
+     * 0: none.  diff_uncertain: the same for its paired difference (1 when
+     * it or the base was drawn). */
+    int uncertain, diff_uncertain;
+    int uncertain_keys;             /* scen_uncertain_count of the scenario */
 } scen_stats;
 
 typedef struct run_result {
@@ -43,10 +51,17 @@ typedef struct run_result {
     int reps;                       /* replications actually run */
     int threads;
     int precision_reached;          /* with run_opts.precision: 1 if reached before the cap */
+    int draws;                      /* parameter draws (reps / 2) when any scenario was drawn, else 0 */
+    int reps_asked;                 /* o->reps before rounding up to pairs */
     scen_stats *scen;
 } run_result;
 
 /* Runs o->reps replications of every engine (engines[0] is the base).
+ * When a scenario holds uncertain keys or a draws file (scen_uncertain_count)
+ * and o->param_uncertainty_off is 0, replications come in pairs sharing
+ * one parameter draw (draw rep / 2; reps rounded up to even): each
+ * replication of such a scenario runs on scen_draw's copy, prepared with
+ * engine_prepare_replica.
  * Returns 0, or a DIAG_ status with d set. */
 int sim_run(engine *const *engines, int nscen, const run_opts *o,
             run_result **out, diag *d);

@@ -19,6 +19,8 @@
 
 #include "input.h"
 #include "lang.h"
+#include "rng.h"
+#include "uncertain.h"
 
 /* ---- where things are in the file: iniparser keeps no line numbers ---- */
 
@@ -302,9 +304,10 @@ static void set_defaults(const scen_section *s, void *params)
 
 /* where: "file:line: [section]" prefix for messages. */
 static int parse_value(const scen_key *k, const char *value, void *params,
-                       const char *where, const char *secname, diag *d)
+                       const char *where, const char *secname, scen_dist *dist, diag *d)
 {
     char *field = (char *)params + k->offset;
+    dist->kind = DIST_NONE;
     char range[256];
     scen_key_range_in(k, range, sizeof range, lang_ui());
     const char *unit = scen_unit(k->unit, lang_ui());
@@ -332,6 +335,14 @@ static int parse_value(const scen_key *k, const char *value, void *params,
         while (end && isspace((unsigned char)*end))
             end++;
         if (!*value || end == value || *end || errno == ERANGE || !isfinite(x)) {
+            /* an uncertain value: its mean is the point value (uncertain.h) */
+            int got = *value ? dist_parse(k, value, where, dist, d) : -1;
+            if (got > 0)
+                return got;
+            if (got == 0) {
+                *(double *)field = dist_mean(dist);
+                return 0;
+            }
             const char *hint = "";
             if (strchr(value, '%'))
                 /* xgettext:no-c-format */
@@ -404,6 +415,34 @@ static scen_instance *find_instance(scenario *sc, const scen_section *s,
     return NULL;
 }
 
+/* Records key k's distribution (or that it holds a number again: a
+ * variant's plain value replaces its base's distribution). */
+static int set_dist(scen_instance *in, const scen_key *k, const scen_dist *dist, diag *d)
+{
+    if (!in->dist) {
+        if (dist->kind == DIST_NONE)
+            return 0;
+        in->dist = calloc(64, sizeof *in->dist);
+        if (!in->dist)
+            return diag_set(d, DIAG_RUNTIME, "out of memory");
+    }
+    in->dist[k - in->section->keys] = *dist;
+    return 0;
+}
+
+/* [uncertainty] draws = FILE, relative to the folder of the file that
+ * names it (as a base is); from --set, as typed. */
+static void resolve_draws(scenario *sc, const char *file, const char *value)
+{
+    const char *slash = file ? strrchr(file, '/') : NULL;
+    if (!*value)
+        sc->draws_path[0] = '\0';
+    else if (value[0] == '/' || !slash)
+        snprintf(sc->draws_path, sizeof sc->draws_path, "%s", value);
+    else
+        snprintf(sc->draws_path, sizeof sc->draws_path, "%.*s/%s", (int)(slash - file), file, value);
+}
+
 static scen_instance *add_instance(scenario *sc, const scen_section *s,
                                    const char *label, diag *d)
 {
@@ -427,6 +466,7 @@ static scen_instance *add_instance(scenario *sc, const scen_section *s,
     set_defaults(s, in->params);
     in->present = 0;
     in->line = 0;
+    in->dist = NULL;
     return in;
 }
 
@@ -576,10 +616,14 @@ static int load_dictionary(scenario *sc, const char *path, dictionary *ini,
                 return d->status;
             }
             const char *value = iniparser_getstring(ini, full, "");
-            if (parse_value(k, value, in->params, where, secname, d)) {
+            scen_dist dist;
+            if (parse_value(k, value, in->params, where, secname, &dist, d)
+                || set_dist(in, k, &dist, d)) {
                 free(keys);
                 return d->status;
             }
+            if (s == &section_uncertainty && !strcmp(k->name, "draws"))
+                resolve_draws(sc, path, (const char *)in->params + k->offset);
             in->set_mask |= 1ULL << (k - s->keys);
         }
         free(keys);
@@ -657,7 +701,12 @@ static int apply_override(scenario *sc, const char *ov, diag *d)
     }
     in->present = 1;
     in->set_mask |= 1ULL << (k - s->keys);
-    return parse_value(k, value, in->params, where, secname, d);
+    scen_dist dist;
+    if (parse_value(k, value, in->params, where, secname, &dist, d) || set_dist(in, k, &dist, d))
+        return d->status;
+    if (s == &section_uncertainty && !strcmp(k->name, "draws"))
+        resolve_draws(sc, NULL, (const char *)in->params + k->offset);
+    return 0;
 }
 
 #define MAX_BASE_DEPTH 8
@@ -911,6 +960,320 @@ done:
     return status;
 }
 
+static void draws_free(scen_draws *t)
+{
+    if (!t)
+        return;
+    free(t->inst);
+    free(t->key);
+    free(t->v);
+    free(t);
+}
+
+/* "section.key" or "section.label.key": the name a key has in --set, in a
+ * draws file's header, and in the hash that keys its draws. */
+static void key_path(const scen_instance *in, const scen_key *k, char *buf, size_t cap)
+{
+    if (in->label[0])
+        snprintf(buf, cap, "%s.%s.%s", in->section->name, in->label, k->name);
+    else
+        snprintf(buf, cap, "%s.%s", in->section->name, k->name);
+}
+
+/* ---- [uncertainty] draws: joint draws of number keys, from a CSV ---- */
+
+/* The next field of a CSV line (numbers and names only: no quoting), trimmed. */
+static const char *csv_field(const char *p, const char *eol, char *buf, size_t cap, int *more)
+{
+    const char *comma = memchr(p, ',', (size_t)(eol - p));
+    const char *end = comma ? comma : eol;
+    trim_lower(buf, cap, p, end);
+    *more = comma != NULL;
+    return comma ? comma + 1 : eol;
+}
+
+static int load_draws(scenario *sc, diag *d)
+{
+    const char *path = sc->draws_path;
+    size_t len = strlen(path);
+    /* as for a base (docs/hardening.md): a file that is not a draws file is
+     * refused without a word of its content */
+    if (len < 4 || strcasecmp(path + len - 4, ".csv"))
+        return diag_set(d, DIAG_USAGE, "%s: [uncertainty] draws = %s: not a parameter draws file "
+                        "(the name does not end in .csv)", sc->path, path);
+    diag inner = { 0 };
+    char *text = input_read_all(path, INPUT_TRANSACTIONS, "parameter draws", &len, &inner);
+    if (!text)
+        return diag_set(d, inner.status, "%s: [uncertainty] draws = %s: %s", sc->path, path,
+                        inner.msg);
+    if (input_check_text(text, len, path, d)) {
+        free(text);
+        return d->status;
+    }
+    scen_draws *t = calloc(1, sizeof *t);
+    int cap_cols = 64, cap_vals = 0, status = 0;
+    if (!t || !(t->inst = calloc((size_t)cap_cols, sizeof *t->inst))
+        || !(t->key = calloc((size_t)cap_cols, sizeof *t->key))) {
+        status = diag_set(d, DIAG_RUNTIME, "out of memory");
+        goto done;
+    }
+    int line = 0;
+    const char *p = text;
+    while (*p) {
+        const char *eol = strchr(p, '\n');
+        if (!eol)
+            eol = p + strlen(p);
+        const char *end = eol;
+        if (end > p && end[-1] == '\r')
+            end--;
+        line++;
+        const char *s = p;
+        while (s < end && isspace((unsigned char)*s))
+            s++;
+        const char *next = *eol ? eol + 1 : eol;
+        if (s == end) {          /* blank lines anywhere are nothing */
+            p = next;
+            continue;
+        }
+        if (!t->ncols) {         /* the header: section.key names */
+            int more = 1, col = 0, known = 0;
+            for (const char *q = s; more && !known;) {
+                char name[3 * SCEN_TEXT_MAX], label[SCEN_TEXT_MAX];
+                q = csv_field(q, end, name, sizeof name, &more);
+                char *dot = strrchr(name, '.');
+                if (dot) {
+                    *dot = '\0';
+                    known = find_section(name, label, sizeof label) != NULL;
+                }
+            }
+            if (!known) {
+                status = diag_set(d, DIAG_USAGE, "%s:%d: not a parameter draws file (no section.key "
+                                  "column, such as churn.mean or bgnbd.r, in its header)", path, line);
+                goto done;
+            }
+            more = 1;
+            for (const char *q = s; more; col++) {
+                char name[3 * SCEN_TEXT_MAX];
+                q = csv_field(q, end, name, sizeof name, &more);
+                if (col == cap_cols) {
+                    status = diag_set(d, DIAG_USAGE, "%s:%d: more than %d columns", path, line,
+                                      cap_cols);
+                    goto done;
+                }
+                char *dot = strrchr(name, '.');
+                if (!dot || dot == name || !dot[1]) {
+                    status = diag_set(d, DIAG_USAGE, "%s:%d: column %d '%s': expected a "
+                                      "section.key name (e.g. bgnbd.r, or channel.walkin."
+                                      "step_conversion)", path, line, col + 1, name);
+                    goto done;
+                }
+                *dot = '\0';
+                char label[SCEN_TEXT_MAX];
+                const scen_section *sec = find_section(name, label, sizeof label);
+                if (!sec) {
+                    status = diag_set(d, DIAG_USAGE, "%s:%d: column %d '%s.%s': unknown section "
+                                      "[%s]", path, line, col + 1, name, dot + 1, name);
+                    goto done;
+                }
+                const scen_key *k = find_key(sec, dot + 1);
+                if (k && k->kind != KEY_REAL) {
+                    status = diag_set(d, DIAG_USAGE, "%s:%d: column %d '%s.%s': not a number key "
+                                      "(only those can be drawn: not whole numbers, choices or "
+                                      "text)", path, line, col + 1, name, dot + 1);
+                    goto done;
+                }
+                if (!k) {
+                    const char *names[64];
+                    int n = 0;
+                    for (const scen_key *kk = sec->keys; kk->name && n < 63; kk++)
+                        if (kk->kind == KEY_REAL)
+                            names[n++] = kk->name;
+                    names[n] = NULL;
+                    const char *near = diag_nearest(dot + 1, names);
+                    char suggestion[160] = "";
+                    if (near)
+                        snprintf(suggestion, sizeof suggestion, tr(lang_ui(), " (did you mean '%s'?)"),
+                                 near);
+                    status = diag_set(d, DIAG_USAGE, "%s:%d: column %d '%s.%s': [%s] has no number "
+                                      "key '%s'%s", path, line, col + 1, name, dot + 1, name,
+                                      dot + 1, suggestion);
+                    goto done;
+                }
+                scen_instance *in = find_instance(sc, sec, label);
+                if (!in || !in->present) {
+                    status = diag_set(d, DIAG_USAGE, "%s:%d: column %d '%s.%s': the scenario %s has "
+                                      "no [%s] section for it", path, line, col + 1, name, dot + 1,
+                                      sc->path, name);
+                    goto done;
+                }
+                int ki = (int)(k - sec->keys);
+                for (int c = 0; c < col; c++)
+                    if (t->inst[c] == (int)(in - sc->inst) && t->key[c] == k) {
+                        status = diag_set(d, DIAG_USAGE, "%s:%d: column %d '%s.%s' appears twice "
+                                          "(first as column %d)", path, line, col + 1, name,
+                                          dot + 1, c + 1);
+                        goto done;
+                    }
+                if (in->dist && in->dist[ki].kind != DIST_NONE) {
+                    char dtext[128];
+                    scen_dist_format(&in->dist[ki], dtext, sizeof dtext);
+                    status = diag_set(d, DIAG_USAGE, "%s:%d: column %d '%s.%s': the scenario also "
+                                      "gives it a distribution (%s); keep one of the two", path,
+                                      line, col + 1, name, dot + 1, dtext);
+                    goto done;
+                }
+                t->inst[col] = (int)(in - sc->inst);
+                t->key[col] = k;
+            }
+            t->ncols = col;
+            p = next;
+            continue;
+        }
+        if (t->nrows * t->ncols + t->ncols > cap_vals) {
+            int cap = cap_vals ? 2 * cap_vals : 64 * t->ncols;
+            double *v = realloc(t->v, (size_t)cap * sizeof *v);
+            if (!v) {
+                status = diag_set(d, DIAG_RUNTIME, "out of memory");
+                goto done;
+            }
+            t->v = v;
+            cap_vals = cap;
+        }
+        double *row = t->v + (size_t)t->nrows * t->ncols;
+        int more = 1, col = 0;
+        for (const char *q = s; more; col++) {
+            char field[64];
+            const char *from = q;
+            q = csv_field(q, end, field, sizeof field, &more);
+            if (col >= t->ncols)
+                continue;        /* counted, and refused below */
+            if (q - from - more >= (long)sizeof field)
+                field[0] = '\0';  /* no number is that long: refused below, not cut */
+            const scen_key *k = t->key[col];
+            char name[3 * SCEN_TEXT_MAX];
+            key_path(&sc->inst[t->inst[col]], k, name, sizeof name);
+            char *fend;
+            errno = 0;
+            double x = strtod(field, &fend);
+            if (!field[0] || *fend || errno == ERANGE || !isfinite(x) || strpbrk(field, "xX")) {
+                status = diag_set(d, DIAG_USAGE, "%s:%d: column %d (%s): '%.*s' is not a number",
+                                  path, line, col + 1, name, (int)(q - from - more), from);
+                goto done;
+            }
+            int below = (k->flags & KEY_MIN_OPEN) ? x <= k->min : x < k->min;
+            int above = (k->flags & KEY_MAX_OPEN) ? x >= k->max : x > k->max;
+            if (below || above) {
+                char range[256];
+                scen_key_range(k, range, sizeof range);
+                status = diag_set(d, DIAG_USAGE, "%s:%d: column %d (%s) = %s is out of range: "
+                                  "allowed %s%s%s", path, line, col + 1, name, field, range,
+                                  k->unit && *k->unit ? " " : "", k->unit ? k->unit : "");
+                goto done;
+            }
+            row[col] = x == 0 ? 0 : x;
+        }
+        if (col != t->ncols) {
+            status = diag_set(d, DIAG_USAGE, "%s:%d: %d values, but the header names %d columns",
+                              path, line, col, t->ncols);
+            goto done;
+        }
+        t->nrows++;
+        p = next;
+    }
+    if (!t->ncols)
+        status = diag_set(d, DIAG_USAGE, "%s: empty: expected a header of section.key names "
+                          "(e.g. bgnbd.r,bgnbd.alpha), then one row of values per draw", path);
+    else if (!t->nrows)
+        status = diag_set(d, DIAG_USAGE, "%s: a header but no rows: expected one row of values "
+                          "per draw", path);
+done:
+    free(text);
+    if (status) {
+        draws_free(t);
+        return status;
+    }
+    sc->draws = t;
+    return 0;
+}
+
+scenario *scen_draw(const scenario *sc, uint64_t seed, int draw, diag *d)
+{
+    scenario *c = malloc(sizeof *c);
+    if (!c) {
+        diag_set(d, DIAG_RUNTIME, "out of memory");
+        return NULL;
+    }
+    memcpy(c, sc, sizeof *c);
+    c->text = NULL;
+    c->draws = NULL;
+    for (int i = 0; i < c->ninst; i++) {
+        c->inst[i].params = NULL;
+        c->inst[i].dist = NULL;
+    }
+    for (int i = 0; i < c->ninst; i++) {
+        if (!(c->inst[i].params = malloc(sc->inst[i].section->size))) {
+            scen_free(c);
+            diag_set(d, DIAG_RUNTIME, "out of memory");
+            return NULL;
+        }
+        memcpy(c->inst[i].params, sc->inst[i].params, sc->inst[i].section->size);
+    }
+    /* every key the files left out back to its default (NAN for the
+     * optional and per-bill ones), as a fresh load would have it: the
+     * checks below then derive them from the drawn values (a per-bill
+     * default follows a drawn bill) */
+    for (int i = 0; i < c->ninst; i++) {
+        scen_instance *in = &c->inst[i];
+        for (const scen_key *k = in->section->keys; k->name; k++) {
+            if ((in->set_mask >> (k - in->section->keys)) & 1)
+                continue;
+            char *field = (char *)in->params + k->offset;
+            if (k->kind == KEY_REAL)
+                *(double *)field = (k->flags & (KEY_OPTIONAL | KEY_PER_BILL)) ? NAN : k->def;
+            else if (k->kind != KEY_TEXT)
+                *(int *)field = (int)k->def;
+        }
+    }
+    /* each key on its own stream, keyed by its name: the same key in a
+     * base and a variant draws the same value (common random numbers), and
+     * a key added or removed moves no other key's draw */
+    for (int i = 0; i < c->ninst; i++) {
+        const scen_instance *in = &sc->inst[i];
+        for (int j = 0; in->dist && in->section->keys[j].name; j++) {
+            if (in->dist[j].kind == DIST_NONE)
+                continue;
+            const scen_key *k = &in->section->keys[j];
+            char name[3 * SCEN_TEXT_MAX];
+            key_path(in, k, name, sizeof name);
+            rng_stream st;
+            rng_stream_init(&st, seed, RNG_PARAM, (uint64_t)draw, dist_hash(name), RNG_PARAM);
+            *(double *)((char *)c->inst[i].params + k->offset) = dist_sample(&in->dist[j], k, &st.rng);
+        }
+    }
+    /* one row of the joint draws, by a hash of (seed, draw): not by
+     * position, so that draw 0 is not always the file's first row */
+    const scen_draws *t = sc->draws;
+    if (t) {
+        uint64_t h = rng_key(rng_key(rng_key_seed(seed), RNG_PARAM_ROW), (uint64_t)draw);
+        int row = (int)(rng_mix(h) % (uint64_t)t->nrows);
+        for (int col = 0; col < t->ncols; col++)
+            *(double *)((char *)c->inst[t->inst[col]].params + t->key[col]->offset)
+                = t->v[(size_t)row * t->ncols + col];
+    }
+    for (int i = 0; i < c->ninst; i++) {
+        scen_instance *in = &c->inst[i];
+        if (in->section->check
+            && in->section->check(in->params, in->label[0] ? in->label : NULL, c, d)) {
+            char msg[sizeof d->msg];
+            snprintf(msg, sizeof msg, "%.900s: parameter draw %d: %.1100s", sc->path, draw, d->msg);
+            snprintf(d->msg, sizeof d->msg, "%s", msg);
+            scen_free(c);
+            return NULL;
+        }
+    }
+    return c;
+}
+
 scenario *scen_load(const char *path, const char *const *overrides,
                     int noverrides, diag *d)
 {
@@ -944,6 +1307,8 @@ scenario *scen_load_with(const char *path, const char *const *overrides, int nov
         if (all[i]->max_instances == 1 && !find_instance(sc, all[i], "")
             && !add_instance(sc, all[i], "", d))
             goto fail;
+    if (sc->draws_path[0] && load_draws(sc, d))
+        goto fail;
     for (int i = 0; i < sc->ninst; i++) {
         scen_instance *in = &sc->inst[i];
         if (in->section->check
@@ -972,11 +1337,24 @@ void scen_free(scenario *sc)
 {
     if (!sc)
         return;
-    for (int i = 0; i < sc->ninst; i++)
+    for (int i = 0; i < sc->ninst; i++) {
         free(sc->inst[i].params);
+        free(sc->inst[i].dist);
+    }
+    draws_free(sc->draws);
     free(sc->text);
     free(sc);
 }
+
+int scen_uncertain_count(const scenario *sc)
+{
+    int n = sc->draws ? 1 : 0;
+    for (int i = 0; i < sc->ninst; i++)
+        for (int j = 0; sc->inst[i].dist && sc->inst[i].section->keys[j].name; j++)
+            n += sc->inst[i].dist[j].kind != DIST_NONE;
+    return n;
+}
+
 
 void scen_default_per_bill(const scen_section *s, void *params, double bill)
 {
@@ -1048,7 +1426,12 @@ void scen_write_reference(FILE *f, int markdown)
                    "bill ([spend] mean for the satisfaction model, the customer model's average "
                    "bill for a promotion), so the defaults fit a 40-yuan haircut and a 2,800-yuan "
                    "treatment alike; a value written in the file is an absolute amount in the "
-                   "scenario's currency.\n\n");
+                   "scenario's currency.\n\n"
+                   "A number key may hold a distribution instead of a number, drawn once per pair "
+                   "of replications: `beta(a, b)`, `uniform(lo, hi)` or `lo..hi`, `normal(mean, "
+                   "sd)`, `lognormal(mu, sigma)` (of the log), `gamma(shape, scale)`; its mean is "
+                   "the key's point value, and the values it can take must lie in the key's range "
+                   "(a normal's mean +/- 6 sd). See [uncertainty] and docs/whatif.md.\n\n");
     for (int i = 0; all[i]; i++) {
         const scen_section *s = all[i];
         if (markdown) {
@@ -1106,6 +1489,12 @@ void scen_write_resolved(FILE *f, const scenario *sc)
             const char *field = (const char *)in->params + k->offset;
             switch (k->kind) {
             case KEY_REAL: {
+                if (in->dist && in->dist[k - in->section->keys].kind != DIST_NONE) {
+                    char text[160];
+                    scen_dist_format(&in->dist[k - in->section->keys], text, sizeof text);
+                    fprintf(f, "%s = %s\n", k->name, text);
+                    break;
+                }
                 /* the shortest text that reads back as the same double */
                 double x = *(const double *)field;
                 char num[40];
@@ -1126,9 +1515,16 @@ void scen_write_resolved(FILE *f, const scenario *sc)
             case KEY_CHOICE:
                 fprintf(f, "%s = %s\n", k->name, k->choices[*(const int *)field]);
                 break;
-            case KEY_TEXT:
+            case KEY_TEXT: {
+                /* the draws file wherever this copy is read: its full path */
+                char full[4096];
+                if (in->section == &section_uncertainty && !strcmp(k->name, "draws")
+                    && sc->draws_path[0] && realpath(sc->draws_path, full)
+                    && strlen(full) < SCEN_TEXT_MAX)
+                    field = full;
                 fprintf(f, "%s = \"%s\"\n", k->name, field);
                 break;
+            }
             }
         }
     }

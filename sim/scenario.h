@@ -9,6 +9,7 @@
 #define RETSIM_SCENARIO_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "diag.h"
@@ -57,6 +58,22 @@ typedef struct scen_section {
 
 #define SCEN_MAX_INSTANCES 64
 
+/* An uncertain value (issue 11): a KEY_REAL key may hold a distribution
+ * instead of a number, drawn once per parameter draw (scen_draw).  The
+ * params field holds the distribution's mean (the point value), so every
+ * static reader (explain, keys, sensitivity's base) works unchanged. */
+typedef enum {
+    DIST_NONE, DIST_BETA, DIST_UNIFORM, DIST_NORMAL, DIST_LOGNORMAL, DIST_GAMMA
+} scen_dist_kind;
+
+typedef struct scen_dist {
+    int kind;                      /* scen_dist_kind; DIST_NONE: a plain number */
+    double a, b;                   /* beta(a, b), uniform(lo, hi), normal(mean, sd),
+                                      lognormal(mu, sigma), gamma(shape, scale) */
+    double lo, hi;                 /* the values a draw may take (held there beyond) */
+    int short_form;                /* written lo..hi */
+} scen_dist;
+
 typedef struct scen_instance {
     const scen_section *section;
     char label[SCEN_TEXT_MAX];     /* "" for plain sections */
@@ -64,11 +81,22 @@ typedef struct scen_instance {
     int present;                   /* written in the file (or by --set) */
     int line;                      /* line of the [header] in its file */
     unsigned long long set_mask;   /* bit i: keys[i] was written */
+    scen_dist *dist;               /* NULL, or one per key (DIST_NONE: a number) */
 } scen_instance;
+
+/* [uncertainty] draws = FILE: joint draws of REAL keys, one row each. */
+typedef struct scen_draws {
+    int nrows, ncols;
+    int *inst;                     /* per column: index into scenario.inst */
+    const scen_key **key;          /* per column */
+    double *v;                     /* nrows x ncols */
+} scen_draws;
 
 typedef struct scenario {
     char path[4096];               /* the file it was loaded from */
     char *text;                    /* the file's text, for reports */
+    char draws_path[4096];         /* [uncertainty] draws, resolved; "" when none */
+    scen_draws *draws;             /* its rows, read at load */
     int ninst;
     scen_instance inst[SCEN_MAX_INSTANCES];
 } scenario;
@@ -112,6 +140,25 @@ const void *scen_nth(const scenario *sc, const scen_section *sec, int i,
 /* Gives every KEY_PER_BILL key of section s that the file left out
  * (still NAN in params) its default: def x bill. */
 void scen_default_per_bill(const scen_section *s, void *params, double bill);
+
+/* Uncertain keys, plus 1 when [uncertainty] draws names a file: 0 for a
+ * scenario of plain numbers. */
+int scen_uncertain_count(const scenario *sc);
+
+/* A deep copy of sc with every uncertain key drawn and, with [uncertainty]
+ * draws, one row of the file, then every section's check() run again.
+ * Key k's value comes from a stream keyed by (seed, draw, hash of
+ * "section.label.key"), so two scenarios holding the same uncertain key
+ * draw the same value in the same draw (common random numbers) and a key
+ * added elsewhere moves no other key's draw; the row is picked by a keyed
+ * hash of (seed, draw).  Keys the files left out start again from their
+ * defaults, so what a check derives (a per-bill default) follows the drawn
+ * values.  The copy has no uncertainty left (its text is NULL).  NULL with d set (DIAG_USAGE when a drawn combination breaks a
+ * rule between keys). */
+scenario *scen_draw(const scenario *sc, uint64_t seed, int draw, diag *d);
+
+/* The distribution's text, e.g. "beta(2, 18)" or "0.05..0.15". */
+void scen_dist_format(const scen_dist *dist, char *buf, size_t len);
 
 /* The scenario's display name ([scenario] name, or the file's base name). */
 const char *scen_name(const scenario *sc);

@@ -4,6 +4,7 @@
 
 #include "plugins.h"
 #include "queue.h"
+#include "uncertain.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -188,6 +189,7 @@ const scen_section *const engine_sections[] = {
     &section_lifecycle,
     &section_capacity, /* sim/queue.c */
     &section_base,     /* sim/basefile.c */
+    &section_uncertainty, /* sim/uncertain.c */
     NULL
 };
 

@@ -27,7 +27,22 @@ void stat_vec_free(stat_vec *s)
     free(s->mean);
     free(s->m2);
     free(s->count);
+    free(s->pending);
+    free(s->pair_mean);
+    free(s->pair_m2);
+    free(s->within);
+    free(s->pairs);
     free(s);
+}
+
+int stat_vec_pair(stat_vec *s)
+{
+    s->pending = calloc(s->n, sizeof(double));
+    s->pair_mean = calloc(s->n, sizeof(double));
+    s->pair_m2 = calloc(s->n, sizeof(double));
+    s->within = calloc(s->n, sizeof(double));
+    s->pairs = calloc(s->n, sizeof(long));
+    return s->pending && s->pair_mean && s->pair_m2 && s->within && s->pairs ? 0 : -1;
 }
 
 void stat_vec_add(stat_vec *s, const double *x)
@@ -40,6 +55,94 @@ void stat_vec_add(stat_vec *s, const double *x)
         s->mean[i] += delta / (double)k;
         s->m2[i] += delta * (x[i] - s->mean[i]);
     }
+    if (!s->pairs)
+        return;
+    if (s->adds++ % 2 == 0) {
+        for (size_t i = 0; i < s->n; i++)
+            s->pending[i] = x[i];
+        return;
+    }
+    /* a pair is complete: a quantity undefined in either half is left out */
+    for (size_t i = 0; i < s->n; i++) {
+        double a = s->pending[i], b = x[i];
+        if (isnan(a) || isnan(b))
+            continue;
+        long k = ++s->pairs[i];
+        double y = 0.5 * (a + b), delta = y - s->pair_mean[i];
+        s->pair_mean[i] += delta / (double)k;
+        s->pair_m2[i] += delta * (y - s->pair_mean[i]);
+        s->within[i] += 0.5 * (a - b) * (a - b);
+    }
+}
+
+/* The interval of a metric's expected value when each pair of replications
+ * shares one parameter draw (issue 11).
+ *
+ * Model (one-way random effects, pairs as groups of 2): the value of
+ * replication j of draw i is y_ij = mu + p_i + e_ij, where p_i (variance
+ * sp2) is what the parameters of draw i change and e_ij (variance se2) is
+ * Monte Carlo (process) noise.  Over m pairs, n = 2m values, pair means yb_i:
+ *
+ *   MSW = sum_i (y_i1 - y_i2)^2 / 2 / m        (m degrees of freedom)
+ *   MSB = 2 sum_i (yb_i - yb)^2 / (m - 1)      (m - 1 degrees of freedom)
+ *   E[MSW] = se2,  E[MSB] = se2 + 2 sp2
+ *
+ * so sp2 = max(0, (MSB - MSW) / 2), the ANOVA estimator (Searle, Casella
+ * and McCulloch, Variance Components, Wiley 1992, sections 3.5-3.6; the
+ * truncation at 0 is theirs too).  The grand mean yb estimates mu with
+ * variance (sp2 + se2 / 2) / m = E[MSB] / n: MSB / n is the Monte Carlo
+ * variance of the mean (it shrinks with more replications).  What a user
+ * wants bounded is the metric's expected value at the true parameters,
+ * mu + p, with p a draw from the parameters' uncertainty: mu + p - yb has
+ * variance sp2 + Var(yb), estimated by
+ *
+ *   V = sp2 + MSB / n,   interval yb +/- t(0.975, df) sqrt(V)
+ *
+ * (the input-uncertainty interval of simulation output analysis: Song,
+ * Nelson and Pegden, "Advanced tutorial: input uncertainty quantification",
+ * Winter Simulation Conference 2014; Cheng and Holland 1997).  The t
+ * quantile takes m - 1 degrees of freedom, one per independent draw:
+ * Satterthwaite's (1946) approximation for V = c1 MSB + c2 MSW (c1 = 1/2 +
+ * 1/n, c2 = -1/2) falls to about 1 when sp2 is small next to se2 (a
+ * difference of two mean squares of similar size), and its t of 12 would
+ * make the interval of a metric the parameters hardly move ten times the
+ * Monte Carlo one.  param_share is sp2 / V; mc_halfwidth the interval
+ * without the parameters' part, t(0.975, m - 1) sqrt(MSB / n).
+ * Caveat: sp2 is estimated from the pairs, with a standard error near
+ * se2 / sqrt(m) (half the sd of MSB - MSW), while MSB / n shrinks like
+ * se2 / m: a metric the parameters hardly move (prospects, when only churn
+ * is uncertain) still shows a parameter part of that size, half the time,
+ * and a share of its interval that reads large.  It errs wide, never
+ * narrow, and shrinks like 1 / sqrt(draws); param_sd against process_sd
+ * (sqrt(MSW)) tells the two apart: docs/whatif.md. */
+static void paired_interval(const stat_vec *s, size_t i, stat_summary *r)
+{
+    long m = s->pairs[i];
+    r->uncertain = 1;
+    if (m < 2) {
+        r->ci_low = r->ci_high = r->param_share = r->mc_halfwidth = r->se = r->df = NAN;
+        r->param_sd = r->process_sd = NAN;
+        return;
+    }
+    double n = 2.0 * (double)m;
+    double msw = s->within[i] / (double)m;
+    double msb = 2.0 * s->pair_m2[i] / (double)(m - 1);
+    double sp2 = 0.5 * (msb - msw);
+    double vmc = msb / n;
+    double v = vmc, df = (double)(m - 1);
+    if (sp2 > 0)
+        v = sp2 + vmc;
+    else
+        sp2 = 0;
+    r->se = sqrt(v);
+    r->df = df;
+    double half = v > 0 ? gsl_cdf_tdist_Pinv(0.975, df) * r->se : 0;
+    r->ci_low = r->mean - half;
+    r->ci_high = r->mean + half;
+    r->param_share = v > 0 ? sp2 / v : 0;
+    r->param_sd = sqrt(sp2);
+    r->process_sd = sqrt(msw);
+    r->mc_halfwidth = vmc > 0 ? gsl_cdf_tdist_Pinv(0.975, (double)(m - 1)) * sqrt(vmc) : 0;
 }
 
 stat_summary stat_vec_get(const stat_vec *s, size_t i)
@@ -48,18 +151,28 @@ stat_summary stat_vec_get(const stat_vec *s, size_t i)
     if (r.n < 1)
         return r;
     r.mean = s->mean[i];
-    if (r.n < 2)
+    if (r.n < 2) {
+        if (s->pairs)
+            paired_interval(s, i, &r);
         return r;
+    }
     r.sd = sqrt(s->m2[i] / (double)(r.n - 1));
+    if (s->pairs) {
+        paired_interval(s, i, &r);
+        return r;
+    }
     double half = gsl_cdf_tdist_Pinv(0.975, (double)(r.n - 1)) * r.sd / sqrt((double)r.n);
     r.ci_low = r.mean - half;
     r.ci_high = r.mean + half;
+    r.se = r.sd / sqrt((double)r.n);
+    r.df = (double)(r.n - 1);
     return r;
 }
 
 double stat_rel_halfwidth(const stat_summary *s)
 {
-    if (isnan(s->ci_high) || s->mean == 0)
+    double half = s->uncertain ? s->mc_halfwidth : s->ci_high - s->mean;
+    if (isnan(half) || s->mean == 0)
         return INFINITY;
-    return (s->ci_high - s->mean) / fabs(s->mean);
+    return half / fabs(s->mean);
 }

@@ -4,7 +4,13 @@
  * Welford's update, fed in replication order by one thread, so the result
  * is bit-identical whatever the number of threads that produced the
  * replications.  NAN inputs (a metric undefined in that replication) are
- * skipped per quantity and counted. */
+ * skipped per quantity and counted.
+ *
+ * With parameter uncertainty (scen_draw, sim/scenario.h) replications come
+ * in pairs sharing one parameter draw; a vector switched to paired mode
+ * (stat_vec_pair) also keeps a one-way random-effects analysis of variance
+ * over the pairs, and its interval then carries the parameters'
+ * uncertainty as well as the Monte Carlo noise (stats.c says how). */
 #ifndef RETSIM_STATS_H
 #define RETSIM_STATS_H
 
@@ -14,20 +20,40 @@ typedef struct stat_vec {
     size_t n;
     double *mean, *m2;
     long *count;
+    /* paired mode (NULL otherwise): the first value of the open pair, and
+     * per quantity the pairs' means (Welford), the within-pair sum of
+     * squares and the number of complete pairs */
+    long adds;
+    double *pending, *pair_mean, *pair_m2, *within;
+    long *pairs;
 } stat_vec;
 
 typedef struct stat_summary {
     double mean, sd, ci_low, ci_high;
     long n;
+    /* paired mode only (uncertain = 1): the share of the interval's
+     * variance that comes from the parameters, and the half-width the
+     * Monte Carlo noise alone gives */
+    int uncertain;
+    double param_share, mc_halfwidth;
+    double param_sd;         /* sqrt(sigma_param^2): how far the parameters move the expected value */
+    double process_sd;       /* sqrt(MSW): one replication's Monte Carlo noise */
+    double se, df;           /* the interval is mean +/- t(0.975, df) x se */
 } stat_summary;
 
 stat_vec *stat_vec_alloc(size_t n);
 void stat_vec_free(stat_vec *s);
+/* Switches s, before its first value, to pairs: values 2i and 2i+1 share
+ * parameter draw i.  0, or -1 out of memory. */
+int stat_vec_pair(stat_vec *s);
 void stat_vec_add(stat_vec *s, const double *x);
 /* 95 % confidence interval of the mean, Student t with n-1 degrees of
- * freedom; NAN fields when fewer than 2 values. */
+ * freedom; NAN fields when fewer than 2 values.  In paired mode the
+ * interval includes the parameters' uncertainty (stats.c). */
 stat_summary stat_vec_get(const stat_vec *s, size_t i);
-/* Half-width of the 95 % interval relative to |mean| (for --precision). */
+/* Half-width of the 95 % interval relative to |mean| (for --precision);
+ * in paired mode the Monte Carlo half-width, the part more replications
+ * shrink. */
 double stat_rel_halfwidth(const stat_summary *s);
 
 #endif
