@@ -333,6 +333,10 @@ static int write_fitted(const char *dir, fit_state *s, const char *checksum, int
     fprintf(f, "period_days = %.6g\n\n", o->period_days);
     fprintf(f, "[gamma_gamma]\np = %.6g\nq = %.6g\ngamma = %.6g\n\n", s->gg.p, s->gg.q, s->gg.gamma);
     fprintf(f, "[economics]\ngross_margin = 0.6\ndiscount_rate = 0.1\n");
+    if (strcmp(o->param_uncertainty, "off"))
+        fprintf(f, "\n; each pair of replications draws its parameters from the fit's sampling\n"
+                   "; distribution (--param-uncertainty off on run or compare uses the estimates)\n"
+                   "[uncertainty]\ndraws = param_draws.csv\nmethod = hessian\n");
     return out_commit(f, tmp, dir, "fitted.ini", d);
 }
 
@@ -592,6 +596,10 @@ int fit_forward_write_bgbb(const char *dir, const fit_opts *o, const bgbb_row *r
     fprintf(fi, "[customer]\nmodel = bgbb\n\n[bgbb]\nalpha = %.6g\nbeta = %.6g\ngamma = %.6g\ndelta = %.6g\n"
                 "period_days = %.6g\n\n[economics]\ngross_margin = 0.6\ndiscount_rate = 0.1\n",
             f->alpha, f->beta, f->gamma, f->delta, P);
+    if (strcmp(o->param_uncertainty, "off"))
+        fprintf(fi, "\n; each pair of replications draws its parameters from the fit's sampling\n"
+                    "; distribution (--param-uncertainty off on run or compare uses the estimates)\n"
+                    "[uncertainty]\ndraws = param_draws.csv\nmethod = hessian\n");
     if (out_commit(fi, tmp, dir, "fitted.ini", d))
         return d->status;
 

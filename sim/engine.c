@@ -136,7 +136,17 @@ typedef struct rep_ctx {
     double queue_wait_sum, queue_served, queue_balked;
 } rep_ctx;
 
+static engine *prepare(const scenario *sc, base_customers *borrowed_base, diag *d);
+
 engine *engine_prepare(const scenario *sc, diag *d)
+{
+    return prepare(sc, NULL, d);
+}
+
+/* borrowed_base: the existing customers another engine of the same
+ * scenario has read (a replica with drawn parameters, below), used as they
+ * are instead of reading the file again. */
+static engine *prepare(const scenario *sc, base_customers *borrowed_base, diag *d)
 {
     engine *e = calloc(1, sizeof *e);
     if (!e) {
@@ -202,7 +212,8 @@ engine *engine_prepare(const scenario *sc, diag *d)
             engine_free(e);
             return NULL;
         }
-        e->base = base_load(sc, d);
+        e->base_borrowed = borrowed_base != NULL;
+        e->base = borrowed_base ? borrowed_base : base_load(sc, d);
         if (!e->base) {
             engine_free(e);
             return NULL;
@@ -1412,8 +1423,9 @@ size_t engine_bytes_per_work(const engine *e)
 
 engine *engine_prepare_replica(const engine *proto, const scenario *drawn, diag *d)
 {
-    (void)proto;
-    return engine_prepare(drawn, d);
+    /* the drawn scenario differs from proto's in parameter values only: a
+     * fitted base's customers file is the same, and is not read again */
+    return prepare(drawn, proto->base, d);
 }
 
 const scenario *engine_scenario(const engine *e)
