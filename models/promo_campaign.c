@@ -179,10 +179,11 @@ static void campaign_after_decision(const void *params, double *st, const visit_
                                     next_visit *n, gsl_rng *r, const promo_services *s)
 {
     (void)st;
-    (void)n;
     (void)r;
     const campaign_module *m = params;
-    if (v->purchase_no != 1)
+    /* the first visit the simulation sees: a new customer's first purchase,
+     * or an existing customer's standing on the as-of date of a fitted base */
+    if (v->purchase_no != 1 && !n->existing)
         return;
     for (int i = 0; i < m->n; i++)
         if (v->t < m->c[i].start_day)

@@ -144,6 +144,10 @@ static void winback_after_decision(const void *params, double *st, const visit_c
     const winback_params *p = &((const winback_module *)params)->p;
     st[ST_SPELL] = v->t;       /* a new silence starts: older events are void */
     double when = v->t + p->silent_days;
+    /* an existing customer of a fitted base already silent for longer when
+     * the win-back starts gets the message on its first day */
+    if (n->existing && when < n->from)
+        when = n->from;
     if (!(n->next > when) || st[ST_SENT] >= p->max_messages)
         return;
     if (when < n->horizon) {

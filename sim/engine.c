@@ -719,7 +719,7 @@ static void visit(rep_ctx *c, uint32_t who, double t)
         next = v.rate_multiplier > 0 ? t + interval / v.rate_multiplier : INFINITY;
     }
     /* the modules' say on the next visit (a reminder, word of mouth) */
-    next_visit nv = { t, stays, next, e->horizon, e->referral_rate, t };
+    next_visit nv = { t, stays, next, e->horizon, e->referral_rate, t, 0 };
     for (int i = 0; i < e->npromo && !c->oom; i++)
         if (e->promo[i]->after_decision) {
             module_call call = { c, who, i, v.purchase_no };
@@ -807,7 +807,7 @@ static void seed_base(rep_ctx *c)
         v.t = cu->t_last;
         v.purchase_no = cu->visits;
         v.rate_multiplier = 1.0;
-        next_visit nv = { cu->t_last, isfinite(next), next, e->horizon, e->referral_rate, 0.0 };
+        next_visit nv = { cu->t_last, isfinite(next), next, e->horizon, e->referral_rate, 0.0, 1 };
         double *pstate = w->pslots ? w->pstate + (size_t)who * (size_t)w->pslots : NULL;
         for (int m = 0; m < e->npromo && !c->oom; m++)
             if (e->promo[m]->after_decision) {

@@ -75,6 +75,9 @@ typedef struct next_visit {
                                ([base], sim/basefile.h), whose last visit was before it:
                                what would have happened before day 0 is history, already in
                                the customer's drawn state, so a reminder due then is not sent */
+    int existing;           /* 1: this is an existing customer's standing on the as-of date
+                               (the decision of their last purchase, seen from day 0), not a
+                               visit: the first call a module gets for that customer */
 } next_visit;
 
 /* One of a module's calendar events for a customer, for on_event. */
