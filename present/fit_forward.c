@@ -251,9 +251,33 @@ static int draw_lognormal(const double *theta, const double *cov_log, const doub
     return 0;
 }
 
+/* 1 when every value of a draw lies inside its key's range (the customer
+ * model's section table: the scenario loader refuses anything else). */
+static int draw_in_range(const char *section, const char *const *keys, const double *v, int k)
+{
+    const scen_section *const *all = scen_all_sections();
+    for (int s = 0; all[s]; s++) {
+        if (strcmp(all[s]->name, section))
+            continue;
+        for (int i = 0; i < k; i++)
+            for (const scen_key *key = all[s]->keys; key->name; key++)
+                if (!strcmp(key->name, keys[i])) {
+                    int lo_ok = key->flags & KEY_MIN_OPEN ? v[i] > key->min : v[i] >= key->min;
+                    int hi_ok = key->flags & KEY_MAX_OPEN ? v[i] < key->max : v[i] <= key->max;
+                    if (!lo_ok || !hi_ok || !isfinite(v[i]))
+                        return 0;
+                }
+    }
+    return 1;
+}
+
 static int write_param_draws(const char *dir, fit_state *s, diag *d)
 {
-    const purchase_fit *c = &s->fits[s->chosen];
+    return fit_forward_param_draws(dir, &s->fits[s->chosen], &s->gg, d);
+}
+
+int fit_forward_param_draws(const char *dir, const purchase_fit *c, const gg_fit *g, diag *d)
+{
     const purchase_fit_type *t = c->type;
     char tmp[4200];
     FILE *f = out_open(dir, "param_draws.csv", tmp, sizeof tmp, d);
@@ -268,17 +292,25 @@ static int write_param_draws(const char *dir, fit_state *s, diag *d)
         return diag_set(d, DIAG_RUNTIME, "out of memory");
     }
     gsl_rng_set(r, PARAM_DRAWS_SEED);
-    const double gg[3] = { s->gg.p, s->gg.q, s->gg.gamma };
-    const double *gg_cov = s->gg.cov_log;
+    const double gg[3] = { g->p, g->q, g->gamma };
+    const double *gg_cov = g->cov_log;
     for (int row = 0; row < PARAM_DRAWS; row++) {
         double a[PURCHASE_FIT_MAX_PAR], b[3];
         int diag_a, diag_b;
         /* a draw with q <= 1 has no mean bill (gamma_gamma's check refuses it):
          * such draws are redrawn, a truncation of a far tail */
         do {
-            draw_lognormal(gg, gg_cov, s->gg.se, 3, r, b, &diag_b);
+            draw_lognormal(gg, gg_cov, g->se, 3, r, b, &diag_b);
         } while (b[1] <= 1.0);
-        draw_lognormal(c->par, c->cov_log, c->se, t->npar, r, a, &diag_a);
+        /* a poorly identified parameter (a Beta's b from a short log, say) has a
+         * log-normal tail beyond what the model's key allows: such draws are
+         * redrawn, a truncation of that tail (the loader would refuse them) */
+        int tries = 0;
+        do
+            draw_lognormal(c->par, c->cov_log, c->se, t->npar, r, a, &diag_a);
+        while (!draw_in_range(t->name, t->par_names, a, t->npar) && ++tries < 1000);
+        if (tries == 1000)   /* an estimate at the edge of the range itself: keep it */
+            memcpy(a, c->par, sizeof(double) * (size_t)t->npar);
         for (int k = 0; k < t->npar; k++)
             fprintf(f, "%.9g,", a[k]);
         fprintf(f, "%.9g,%.9g,%.9g\n", b[0], b[1], b[2]);

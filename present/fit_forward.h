@@ -21,6 +21,10 @@ int fit_forward_models(fit_state *s, const cust_summary *fit_cs, int n, diag *d)
 /* customers_base.csv, fitted.ini, models.csv and param_draws.csv into dir. */
 int fit_forward_write(const char *dir, fit_state *s, diag *d);
 
+/* dir/param_draws.csv: joint draws of c's parameters and Gamma-Gamma's g
+ * from their sampling distributions (log-normal, the fits' cov_log). */
+int fit_forward_param_draws(const char *dir, const purchase_fit *c, const gg_fit *g, diag *d);
+
 /* With a holdout: runs dir/fitted.ini (which starts at the calibration's
  * end and lasts the holdout) and writes holdout_by_frequency.csv/.png:
  * repeat purchases in the holdout per customer, by number of calibration
