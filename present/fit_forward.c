@@ -571,7 +571,7 @@ int fit_forward_holdout(const char *dir, fit_state *s, diag *d)
     if (out_commit(f, tmp, dir, "holdout_by_frequency.csv", d))
         return d->status;
     char legend_sim[128];
-    snprintf(legend_sim, sizeof legend_sim, tr(LANG_EN, "%s, simulated (95 %% band)"), c->type->label);
+    snprintf(legend_sim, sizeof legend_sim, tr(LANG_EN, "%s, simulated"), c->type->label);
     plot_series ser[] = { { .legend = "actual" }, { .legend = legend_sim } };
     if (figures_series(dir, "holdout_by_frequency.csv", "calibration_repeat_purchases", "actual_per_customer",
                        NULL, NULL, &ser[0], d)
@@ -581,7 +581,8 @@ int fit_forward_holdout(const char *dir, fit_state *s, diag *d)
     plot_spec sp = { "holdout_by_frequency", PLOT_BARS, PLOT_PNG,
                      "Holdout: repeat purchases per customer by purchases before it, actual against simulated",
                      "repeat purchases in the calibration period (count)",
-                     "repeat purchases in the holdout per customer (count)", ser, 2, 0, NULL, 0, 0 };
+                     "repeat purchases in the holdout per customer (count)", ser, 2, 0, NULL, 0, 0,
+                     "95 % band of the simulation (replications)" };
     return figures_render(dir, &sp, PLOT_PNG, LANG_EN, d);
 }
 
