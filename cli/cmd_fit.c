@@ -356,12 +356,20 @@ done:
  * a transaction log names a customer, a date and an amount. */
 static int is_opportunity_table(const char *path)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
+    /* opened as every reader opens a user's file (sim/input.h): a FIFO or a
+     * device is not read here, and translog_read then says what it is */
+    diag ignored = { 0 };
+    int fd = input_open(path, INPUT_TRANSACTIONS, "transaction log", &ignored);
+    if (fd < 0)
         return 0;
     char line[1024] = "";
-    int ok = fgets(line, sizeof line, f) != NULL;
-    fclose(f);
+    ssize_t n = read(fd, line, sizeof line - 1);
+    close(fd);
+    int ok = n > 0;
+    line[ok ? n : 0] = '\0';
+    char *eol = strpbrk(line, "\r\n");
+    if (eol)
+        *eol = '\0';
     for (char *p = line; *p; p++)
         *p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
     return ok && strstr(line, "frequency") && strstr(line, "recency") && strstr(line, "periods");

@@ -68,6 +68,7 @@
 #include <stdlib.h>
 
 #include "bgbb.h"
+#include "../sim/lang.h"
 #include "../sim/model.h"
 
 enum { ST_P, ST_THETA, ST_NU };
@@ -80,23 +81,23 @@ enum { ST_P, ST_THETA, ST_NU };
 /* Defaults: FHS (2010), the donations fit, one opportunity a year. */
 static const scen_key bgbb_keys[] = {
     { "alpha", KEY_REAL, offsetof(bgbb_params, alpha), 1.204, 0, 1e6, KEY_MIN_OPEN, "", NO_CHOICES,
-      "BG/BB: first Beta parameter of each customer's chance p of buying at an opportunity while alive (mean alpha/(alpha+beta))." },
+      N_("BG/BB: first Beta parameter of each customer's chance p of buying at an opportunity while alive (mean alpha/(alpha+beta)).") },
     { "beta", KEY_REAL, offsetof(bgbb_params, beta), 0.750, 0, 1e6, KEY_MIN_OPEN, "", NO_CHOICES,
-      "BG/BB: second Beta parameter of p." },
+      N_("BG/BB: second Beta parameter of p.") },
     { "gamma", KEY_REAL, offsetof(bgbb_params, gamma), 0.657, 0, 1e6, KEY_MIN_OPEN, "", NO_CHOICES,
-      "BG/BB: first Beta parameter of each customer's chance theta of dropping out for good before an opportunity (mean gamma/(gamma+delta))." },
+      N_("BG/BB: first Beta parameter of each customer's chance theta of dropping out for good before an opportunity (mean gamma/(gamma+delta)).") },
     { "delta", KEY_REAL, offsetof(bgbb_params, delta), 2.783, 0, 1e6, KEY_MIN_OPEN, "", NO_CHOICES,
-      "BG/BB: second Beta parameter of theta." },
+      N_("BG/BB: second Beta parameter of theta.") },
     { "period_days", KEY_REAL, offsetof(bgbb_params, period_days), 365, 0, 3650, KEY_MIN_OPEN,
       "days", NO_CHOICES,
-      "Days between opportunities to buy (365 = a yearly check-up or appeal); purchases fall on whole periods after the first." },
+      N_("Days between opportunities to buy (365 = a yearly check-up or appeal); purchases fall on whole periods after the first.") },
     { 0 }
 };
 
 const scen_section bgbb_section_bgbb = {
     "bgbb",
-    "Purchase and dropout chances per opportunity of the fitted BG/BB customer (bgbb model); "
-    "defaults: Fader, Hardie and Shang's donors, yearly.",
+    N_("Purchase and dropout chances per opportunity of the fitted BG/BB customer (bgbb model); "
+    "defaults: Fader, Hardie and Shang's donors, yearly."),
     sizeof(bgbb_params), 1, bgbb_keys, NULL
 };
 

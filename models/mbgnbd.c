@@ -53,6 +53,7 @@
 #include <stdlib.h>
 
 #include "purchase_models.h"
+#include "../sim/lang.h"
 #include "../sim/model.h"
 
 /* the slots of state: the mean gap in days, the dropout chance, Gamma-
@@ -67,23 +68,23 @@ enum { ST_INTERVAL, ST_DROPOUT, ST_NU, ST_LAMBDA };
  * ModifiedBetaGeoFitter: r 0.525, alpha 6.183, a 0.891, b 1.614), in weeks. */
 static const scen_key mbgnbd_keys[] = {
     { "r", KEY_REAL, offsetof(mbgnbd_params, r), 0.525, 0, 1e6, KEY_MIN_OPEN, "", NO_CHOICES,
-      "MBG/NBD: shape of the Gamma spread of purchase rates across customers (small = very unequal)." },
+      N_("MBG/NBD: shape of the Gamma spread of purchase rates across customers (small = very unequal).") },
     { "alpha", KEY_REAL, offsetof(mbgnbd_params, alpha), 6.183, 0, 1e9, KEY_MIN_OPEN, "periods",
       NO_CHOICES,
-      "MBG/NBD: rate parameter of that Gamma; the average customer buys r/alpha times per period while alive." },
+      N_("MBG/NBD: rate parameter of that Gamma; the average customer buys r/alpha times per period while alive.") },
     { "a", KEY_REAL, offsetof(mbgnbd_params, a), 0.891, 0, 1e6, KEY_MIN_OPEN, "", NO_CHOICES,
-      "MBG/NBD: first Beta parameter of the chance p of dropping out right after any purchase, the first included (mean a/(a+b))." },
+      N_("MBG/NBD: first Beta parameter of the chance p of dropping out right after any purchase, the first included (mean a/(a+b)).") },
     { "b", KEY_REAL, offsetof(mbgnbd_params, b), 1.614, 0, 1e6, KEY_MIN_OPEN, "", NO_CHOICES,
-      "MBG/NBD: second Beta parameter of p." },
+      N_("MBG/NBD: second Beta parameter of p.") },
     { "period_days", KEY_REAL, offsetof(mbgnbd_params, period_days), 7, 0, 3650, KEY_MIN_OPEN,
       "days", NO_CHOICES,
-      "The fit's unit of time in days (1 = days, 7 = weeks, 30.4375 = months): r/alpha is purchases per such period." },
+      N_("The fit's unit of time in days (1 = days, 7 = weeks, 30.4375 = months): r/alpha is purchases per such period.") },
     { 0 }
 };
 
 const scen_section mbgnbd_section_mbgnbd = {
     "mbgnbd",
-    "Purchase rates and dropout of the fitted MBG/NBD customer (mbgnbd model); defaults: the CDNOW fit, in weeks.",
+    N_("Purchase rates and dropout of the fitted MBG/NBD customer (mbgnbd model); defaults: the CDNOW fit, in weeks."),
     sizeof(mbgnbd_params), 1, mbgnbd_keys, NULL
 };
 

@@ -60,6 +60,7 @@
 #include <stdlib.h>
 
 #include "purchase_models.h"
+#include "../sim/lang.h"
 #include "../sim/model.h"
 
 /* the slots of state: the mean gap to the next event in days, the chance
@@ -75,24 +76,24 @@ enum { ST_INTERVAL, ST_DROPOUT, ST_NU, ST_LAMBDA, ST_MU };
  * r 0.553, alpha 10.578, s 0.606, beta 11.669), in weeks. */
 static const scen_key pareto_nbd_keys[] = {
     { "r", KEY_REAL, offsetof(pareto_nbd_params, r), 0.553, 0, 1e6, KEY_MIN_OPEN, "", NO_CHOICES,
-      "Pareto/NBD: shape of the Gamma spread of purchase rates across customers (small = very unequal)." },
+      N_("Pareto/NBD: shape of the Gamma spread of purchase rates across customers (small = very unequal).") },
     { "alpha", KEY_REAL, offsetof(pareto_nbd_params, alpha), 10.578, 0, 1e9, KEY_MIN_OPEN,
       "periods", NO_CHOICES,
-      "Pareto/NBD: rate parameter of that Gamma; the average customer buys r/alpha times per period while alive." },
+      N_("Pareto/NBD: rate parameter of that Gamma; the average customer buys r/alpha times per period while alive.") },
     { "s", KEY_REAL, offsetof(pareto_nbd_params, s), 0.606, 0, 1e6, KEY_MIN_OPEN, "", NO_CHOICES,
-      "Pareto/NBD: shape of the Gamma spread of death rates mu across customers; a customer's lifetime is exponential with rate mu." },
+      N_("Pareto/NBD: shape of the Gamma spread of death rates mu across customers; a customer's lifetime is exponential with rate mu.") },
     { "beta", KEY_REAL, offsetof(pareto_nbd_params, beta), 11.669, 0, 1e9, KEY_MIN_OPEN,
       "periods", NO_CHOICES,
-      "Pareto/NBD: rate parameter of the Gamma of death rates; the average death rate is s/beta per period." },
+      N_("Pareto/NBD: rate parameter of the Gamma of death rates; the average death rate is s/beta per period.") },
     { "period_days", KEY_REAL, offsetof(pareto_nbd_params, period_days), 7, 0, 3650,
       KEY_MIN_OPEN, "days", NO_CHOICES,
-      "The fit's unit of time in days (1 = days, 7 = weeks, 30.4375 = months): r/alpha and s/beta are per such period." },
+      N_("The fit's unit of time in days (1 = days, 7 = weeks, 30.4375 = months): r/alpha and s/beta are per such period.") },
     { 0 }
 };
 
 const scen_section pareto_nbd_section_pareto_nbd = {
     "pareto_nbd",
-    "Purchase and death rates of the fitted Pareto/NBD customer (pareto_nbd model); defaults: the CDNOW fit, in weeks.",
+    N_("Purchase and death rates of the fitted Pareto/NBD customer (pareto_nbd model); defaults: the CDNOW fit, in weeks."),
     sizeof(pareto_nbd_params), 1, pareto_nbd_keys, NULL
 };
 

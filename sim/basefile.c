@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "input.h"
+#include "lang.h"
 
 #define NO_CHOICES NULL
 
@@ -96,19 +97,19 @@ static int check_base(void *params, const char *label, const scenario *sc, diag 
 
 static const scen_key base_keys[] = {
     { "customers", KEY_TEXT, offsetof(base_params, customers), 0, 0, 0, 0, "", NO_CHOICES,
-      "File of the existing customers to start from (written by retsim fit), relative to this scenario's folder." },
+      N_("File of the existing customers to start from (written by retsim fit), relative to this scenario's folder.") },
     { "as_of", KEY_TEXT, offsetof(base_params, as_of), 0, 0, 0, 0, "date", NO_CHOICES,
-      "YYYY-MM-DD: the last day the customers' history covers (the log's last day, or fit --as-of); day 0 of the simulation is the day after, and the horizon counts forward from it." },
+      N_("YYYY-MM-DD: the last day the customers' history covers (the log's last day, or fit --as-of); day 0 of the simulation is the day after, and the horizon counts forward from it.") },
     { "count", KEY_INT, offsetof(base_params, count), 0, 0, 100000000, 0, "customers", NO_CHOICES,
-      "Rows the customers file must hold, written by retsim fit (0: not checked)." },
+      N_("Rows the customers file must hold, written by retsim fit (0: not checked).") },
     { "checksum", KEY_TEXT, offsetof(base_params, checksum), 0, 0, 0, 0, "", NO_CHOICES,
-      "Checksum of the customers file, written by retsim fit; a file changed since is refused (empty: not checked)." },
+      N_("Checksum of the customers file, written by retsim fit; a file changed since is refused (empty: not checked).") },
     { 0 }
 };
 
 const scen_section section_base = {
     "base",
-    "Start from existing customers as they stand on a date (a forward what-if on a fitted base, written by retsim fit).",
+    N_("Start from existing customers as they stand on a date (a forward what-if on a fitted base, written by retsim fit)."),
     sizeof(base_params), 1, base_keys, check_base
 };
 

@@ -28,24 +28,24 @@ static int check_uncertainty(void *params, const char *label, const struct scena
 
 static const scen_key uncertainty_keys[] = {
     { "draws", KEY_TEXT, offsetof(uncertainty_params, draws), 0, 0, 0, 0, "", NULL,
-      "A CSV of joint draws of number keys (e.g. a fit's parameters): a header of section.key "
-      "names (section.NAME.key for a named section), then one row per draw, each value within "
-      "its key's range. Each pair of replications takes one row, chosen by a hash of (seed, "
-      "draw), so the parameters' correlations are kept. Path relative to this file's folder." },
+      N_("A CSV of joint draws of number keys (e.g. a fit's parameters): a header of section.key "
+         "names (section.NAME.key for a named section), then one row per draw, each value within "
+         "its key's range. Each pair of replications takes one row, chosen by a hash of (seed, "
+         "draw), so the parameters' correlations are kept. Path relative to this file's folder.") },
     { "method", KEY_CHOICE, offsetof(uncertainty_params, method), UNC_METHOD_UNSTATED, 0, 0, 0,
       "", uncertainty_method_names,
-      "How the draws were made: hessian (the estimate's asymptotic normal, from the Hessian) or "
-      "bootstrap (refits on resampled customers); only recorded and shown in the outputs." },
+      N_("How the draws were made: hessian (the estimate's asymptotic normal, from the Hessian) or "
+         "bootstrap (refits on resampled customers); only recorded and shown in the outputs.") },
     { 0 }
 };
 
 const scen_section section_uncertainty = {
     "uncertainty",
-    "What the parameters' values are not sure of, drawn once per pair of replications so that "
+    N_("What the parameters' values are not sure of, drawn once per pair of replications so that "
     "every interval carries it (docs/whatif.md). Besides a draws file, any number key may hold a "
     "distribution instead of a number: beta(a, b), uniform(lo, hi) or lo..hi, normal(mean, sd), "
     "lognormal(mu, sigma) (of the log), gamma(shape, scale); its mean is the key's point value. "
-    "--param-uncertainty off runs every key at its point value.",
+    "--param-uncertainty off runs every key at its point value."),
     sizeof(uncertainty_params), 1, uncertainty_keys, check_uncertainty
 };
 
