@@ -190,7 +190,7 @@ static const char *const unit_msgids[] = {
     NC_("unit", "prospects/day"), NC_("unit", "promoters"), NC_("unit", "points per currency"),
     NC_("unit", "periods"), NC_("unit", "per year"), NC_("unit", "people"), NC_("unit", "payments"),
     NC_("unit", "messages"), NC_("unit", "hours/day"), NC_("unit", "currency/minute"),
-    NC_("unit", "cards"), NULL
+    NC_("unit", "cards"), NC_("unit", "date"), NC_("unit", "customers"), NULL
 };
 
 const char *scen_unit(const char *unit, int lang)
