@@ -12,9 +12,10 @@
  *    (B(a, b+1)/B(a, b) = b/(a+b)), so a line costs O(n - t_x) cheap
  *    operations after four lnbeta; the donations table has 22 lines.
  *
- *  - Optimiser: the shared multi-start fit of fit/mle.h (Nelder-Mead on the
- *    log-parameters; 16 starts, alpha, beta, gamma, delta each in two
- *    values around 1; the restart and convergence tests of fit/btyd.c).
+ *  - Optimiser: the shared multi-start fit of fit/mle.c, scheme MLE_NATURAL
+ *    (Nelder-Mead on the log-parameters; 16 starts, alpha, beta, gamma,
+ *    delta each in two values around 1; the restart and convergence tests
+ *    described there).
  *    With a few dozen lines the likelihood costs microseconds, so no
  *    analytic gradient is needed; standard errors and cov_log come from the
  *    numerical Hessian as for Gamma-Gamma and sBG.
@@ -35,8 +36,6 @@
 #include "bgbb.h"
 
 #include <csv.h>
-#include <gsl/gsl_errno.h>
-#include <gsl/gsl_sf_gamma.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,27 +45,12 @@
 #include "../sim/input.h"
 #include "../sim/text.h"
 #include "mle.h"
+#include "numerics.h"
 
 #define MIN_CUSTOMERS 10
 #define MAX_PERIODS 100000      /* opportunities per customer: beyond, a unit error */
 #define MAX_COUNT 1e12          /* customers on one line */
 #define SUM_TERMS 1000000       /* direct sum of survival terms up to this many */
-
-static double lnbeta(double a, double b)
-{
-    gsl_sf_result res;
-    if (gsl_sf_lnbeta_e(a, b, &res) != GSL_SUCCESS)
-        return NAN;
-    return res.val;
-}
-
-static double lngamma(double a)
-{
-    gsl_sf_result res;
-    if (gsl_sf_lngamma_e(a, &res) != GSL_SUCCESS)
-        return NAN;
-    return res.val;
-}
 
 static int history_ok(int x, int t_x, int n)
 {
@@ -97,16 +81,6 @@ static void loglik_parts(double al, double be, double ga, double de, int x, int 
         }
     }
     *ldead = lmax + log(s);
-}
-
-static double logaddexp(double a, double b)
-{
-    if (a == -INFINITY)
-        return b;
-    if (b == -INFINITY)
-        return a;
-    double m = a > b ? a : b;
-    return m + log1p(exp(-fabs(a - b)));
 }
 
 double bgbb_loglik_one(double alpha, double beta, double gamma, double delta, int x, int t_x,
@@ -200,7 +174,7 @@ int bgbb_fit_run(const bgbb_row *rows, int nrows, bgbb_fit *out, diag *d)
                     ns++;
                 }
     bgbb_data D = { rows, nrows };
-    mle_problem P = { 4, bgbb_nll, NULL, &D, used };
+    mle_problem P = { 4, bgbb_nll, NULL, &D, used, MLE_NATURAL };
     mle_result R;
     mle_fit(&P, (const double(*)[MLE_MAXP])st, ns, &R);
 

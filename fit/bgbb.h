@@ -49,7 +49,7 @@ double bgbb_loglik_one(double alpha, double beta, double gamma, double delta, in
                        int n);
 
 /* Fits the table, counts as weights, from several starts (Nelder-Mead on
- * the log-parameters; convergence judged as for BG/NBD, see fit/btyd.c).
+ * the log-parameters; convergence judged as for BG/NBD, see fit/mle.c).
  * DIAG_USAGE for impossible rows or too little to fit, DIAG_RUNTIME when no
  * start converges (saying what was tried; *out then holds the best point
  * found with converged = 0). */

@@ -2,46 +2,19 @@
  *
  * Choices, in one place:
  *
- *  - Optimiser.  GSL's multimin on the logarithms of the parameters (every
- *    parameter stays positive without constraints), from a grid of starting
- *    points: 16 for BG/NBD, 8 for Gamma-Gamma, 9 for sBG, the scale
- *    parameters alpha and gamma started from the data's own scale.  BG/NBD,
- *    the expensive one, uses BFGS (vector_bfgs2) with its analytic gradient
- *    (digamma terms; see bg_nll_grad); Gamma-Gamma and sBG, cheap, use
- *    Nelder-Mead (nmsimplex2).  The likelihoods compute the terms that depend
- *    on x only once per distinct x, and BG/NBD counts customers sharing
- *    (x, t_x, T) once, with a weight.  The starts run in parallel (OpenMP);
- *    the best is chosen in start order, so threads do not change the result.
- *    The best start is then restarted (a fresh simplex or a fresh BFGS
- *    approximation), the usual check that it has really stopped.
- *
- *  - "converged" means all of: the restart passed its own test (Nelder-
- *    Mead: gsl_multimin_test_size, simplex size below 1e-7 in log-
- *    parameters; BFGS: gsl_multimin_test_gradient, every component of the
- *    gradient in log-parameters below 1e-7 per customer); the restart moved
- *    no log-parameter by more than 1e-4 (or a hundredth of its standard
- *    error, when larger) and the log-likelihood by no more than 1e-6; the
- *    Hessian of the negative log-likelihood is positive definite;
- *    and the Newton decrement g' H^-1 g (central-difference gradient g) is
- *    below 1e-4, i.e. no quadratic step could gain 5e-5 in log-likelihood.
- *    A fit that fails any of these returns DIAG_RUNTIME with a message
- *    saying which test failed, what was tried and how many starts reached
- *    the best value, and still fills *out with the best point found
- *    (converged = 0).
- *
- *  - Standard errors: square roots of the diagonal of the inverse Hessian of
- *    the negative log-likelihood in the natural parameters, inverted
- *    through a Cholesky factorisation.  The Hessian is by central
- *    differences scaled to each parameter: of the analytic gradient, step
- *    1e-5 theta_j (BG/NBD; stable to 7 digits for steps 1e-4 to 1e-7), or
- *    of the function, step 1.2e-4 theta_i (about eps^(1/4)).  When the
- *    Hessian is not positive definite (a flat or boundary optimum) the
- *    standard errors are NaN and the fit is reported as not converged.
- *    The covariance of the log-parameters (cov_log of the fits) is the
- *    inverse of the same Hessian carried to the log scale by the chain rule
- *    (mle.h); at the optimum its diagonal is (se_i / theta_i)^2, the delta
- *    method, up to the gradient term.  The multi-start machinery is shared
- *    with fit/bgbb.c through mle.h.
+ *  - Fitting: the multi-start maximum likelihood of mle.c, scheme
+ *    MLE_NATURAL (its top comment gives the starts, minimisers, restart,
+ *    convergence tests, Hessian and covariance of the log-parameters).
+ *    Starts: 16 for BG/NBD (bgnbd_start_grid, shared with MBG/NBD), 8 for
+ *    Gamma-Gamma, 9 for sBG, the scale parameters alpha and gamma started
+ *    from the data's own scale.  BG/NBD, the expensive one, uses BFGS with
+ *    its analytic gradient (digamma terms; see bg_nll_grad); Gamma-Gamma
+ *    and sBG, cheap, use Nelder-Mead.  The likelihoods compute the terms
+ *    that depend on x only once per distinct x, and BG/NBD counts customers
+ *    sharing (x, t_x, T) once, with a weight (cust_groups.c).  A fit that
+ *    does not converge returns DIAG_RUNTIME with a message saying which
+ *    test failed, what was tried and how many starts reached the best
+ *    value, and still fills *out with the best point found (converged = 0).
  *
  *  - Gauss's hypergeometric function.  GSL's gsl_sf_hyperg_2F1 is not used:
  *    on this problem it returns wrong values with GSL_SUCCESS and a small
@@ -75,59 +48,27 @@
  *    by QAWS as its fallback.
  */
 #include "btyd.h"
+#include "bgnbd_family.h"
+#include "cust_groups.h"
 #include "mle.h"
+#include "numerics.h"
 
 #include <float.h>
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_integration.h>
-#include <gsl/gsl_linalg.h>
-#include <gsl/gsl_math.h>
-#include <gsl/gsl_matrix.h>
-#include <gsl/gsl_multimin.h>
 #include <gsl/gsl_randist.h>
-#include <gsl/gsl_sf_gamma.h>
 #include <gsl/gsl_sf_psi.h>
-#include <gsl/gsl_vector.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MIN_CUSTOMERS 10       /* fewer and a 3- or 4-parameter fit is noise */
-#define MAXP MLE_MAXP           /* parameters of the largest model */
-#define NM_MAXIT 3000          /* Nelder-Mead iterations per start */
-#define NM_SIZE_TOL 1e-7       /* simplex size, log-parameters */
-#define PENALTY 1e300          /* negative log-likelihood outside the domain */
-#define LOG_BOUND 40.0         /* |log parameter| beyond this: outside the domain */
-#define BFGS_MAXIT 500
-#define BFGS_GRAD_TOL 1e-7     /* per observation, log-parameters */
 #define SERIES_MAXTERMS 10000000L
 
 /* ---------------------------------------------------------------- */
 /* Small numerics                                                    */
-
-/* log(1 + exp(u)) without overflow */
-static double log1pexp(double u)
-{
-    return u > 0 ? u + log1p(exp(-u)) : log1p(exp(u));
-}
-
-static double lnbeta(double x, double y)
-{
-    gsl_sf_result res;
-    if (gsl_sf_lnbeta_e(x, y, &res) != GSL_SUCCESS)
-        return NAN;
-    return res.val;
-}
-
-static double lngamma(double x)
-{
-    gsl_sf_result res;
-    if (gsl_sf_lngamma_e(x, &res) != GSL_SUCCESS)
-        return NAN;
-    return res.val;
-}
 
 /* Sum of t_1 + t_2 + ... with t_1 = first and t_(k+1)/t_k = ratio(k) * z,
  * ratio(k) -> 1; stops when the tail bound |t_k| q / (1 - q), q the larger
@@ -257,380 +198,6 @@ static double sbg_ratio(long k, const double *par)
 }
 
 /* ---------------------------------------------------------------- */
-/* Multi-start maximum likelihood (declared in mle.h)                */
-
-static double mle_eval(const mle_problem *p, const double *theta)
-{
-    double v = p->nll(theta, p->ctx);
-    return isfinite(v) ? v : PENALTY;
-}
-
-/* theta = exp(v); 0 when v is outside the domain */
-static int mle_unlog(const mle_problem *p, const gsl_vector *v, double *theta)
-{
-    for (int i = 0; i < p->k; i++) {
-        double lv = gsl_vector_get(v, i);
-        if (!(fabs(lv) <= LOG_BOUND))
-            return 0;
-        theta[i] = exp(lv);
-    }
-    return 1;
-}
-
-static double mle_gsl_f(const gsl_vector *v, void *params)
-{
-    const mle_problem *p = params;
-    double theta[MAXP];
-    if (!mle_unlog(p, v, theta))
-        return PENALTY;
-    return mle_eval(p, theta);
-}
-
-static void mle_gsl_fdf(const gsl_vector *v, void *params, double *f, gsl_vector *df)
-{
-    const mle_problem *p = params;
-    double theta[MAXP], g[MAXP];
-    double val = PENALTY;
-    if (mle_unlog(p, v, theta))
-        val = p->nll_grad(theta, g, p->ctx);
-    int fin = isfinite(val);
-    for (int i = 0; i < p->k; i++)
-        fin = fin && isfinite(g[i]);
-    /* outside the domain: a huge value with a zero slope; the line search
-     * backs off */
-    for (int i = 0; i < p->k; i++)
-        gsl_vector_set(df, i, fin ? g[i] * theta[i] : 0); /* d/dlog theta */
-    *f = fin ? val : PENALTY;
-}
-
-static void mle_gsl_df(const gsl_vector *v, void *params, gsl_vector *df)
-{
-    double f;
-    mle_gsl_fdf(v, params, &f, df);
-}
-
-/* One Nelder-Mead run from logstart (step: the simplex's initial size);
- * fills logbest and returns the value; *ok says whether the size test
- * passed. */
-static double nm_run(const mle_problem *p, const double *logstart, double step, double *logbest,
-                     int *ok)
-{
-    const gsl_multimin_fminimizer_type *T = gsl_multimin_fminimizer_nmsimplex2;
-    gsl_multimin_fminimizer *s = gsl_multimin_fminimizer_alloc(T, (size_t)p->k);
-    gsl_vector *x = gsl_vector_alloc((size_t)p->k), *ss = gsl_vector_alloc((size_t)p->k);
-    gsl_multimin_function F = { mle_gsl_f, (size_t)p->k, (void *)p };
-    double fval = PENALTY;
-    *ok = 0;
-    for (int i = 0; i < p->k; i++) {
-        gsl_vector_set(x, i, logstart[i]);
-        gsl_vector_set(ss, i, step);
-        logbest[i] = logstart[i];
-    }
-    if (s && x && ss && gsl_multimin_fminimizer_set(s, &F, x, ss) == GSL_SUCCESS) {
-        for (int it = 0; it < NM_MAXIT; it++) {
-            if (gsl_multimin_fminimizer_iterate(s) != GSL_SUCCESS)
-                break;
-            if (gsl_multimin_test_size(gsl_multimin_fminimizer_size(s), NM_SIZE_TOL)
-                == GSL_SUCCESS) {
-                *ok = 1;
-                break;
-            }
-        }
-        fval = gsl_multimin_fminimizer_minimum(s);
-        for (int i = 0; i < p->k; i++)
-            logbest[i] = gsl_vector_get(gsl_multimin_fminimizer_x(s), i);
-    }
-    gsl_vector_free(x);
-    gsl_vector_free(ss);
-    gsl_multimin_fminimizer_free(s);
-    return fval;
-}
-
-/* One BFGS run (vector_bfgs2, analytic gradient in log-parameters) from
- * logstart; *ok says whether the gradient test passed: every component of
- * the gradient of the negative log-likelihood in log-parameters below
- * BFGS_GRAD_TOL per observation. */
-static double bfgs_run(const mle_problem *p, const double *logstart, double step,
-                       double *logbest, int *ok)
-{
-    const gsl_multimin_fdfminimizer_type *T = gsl_multimin_fdfminimizer_vector_bfgs2;
-    gsl_multimin_fdfminimizer *s = gsl_multimin_fdfminimizer_alloc(T, (size_t)p->k);
-    gsl_vector *x = gsl_vector_alloc((size_t)p->k);
-    gsl_multimin_function_fdf F = { mle_gsl_f, mle_gsl_df, mle_gsl_fdf, (size_t)p->k,
-                                    (void *)p };
-    double fval = PENALTY, gtol = BFGS_GRAD_TOL * p->nobs;
-    *ok = 0;
-    for (int i = 0; i < p->k; i++) {
-        gsl_vector_set(x, i, logstart[i]);
-        logbest[i] = logstart[i];
-    }
-    if (s && x && gsl_multimin_fdfminimizer_set(s, &F, x, step, 0.1) == GSL_SUCCESS) {
-        for (int it = 0; it < BFGS_MAXIT; it++) {
-            int st = gsl_multimin_fdfminimizer_iterate(s);
-            if (gsl_multimin_test_gradient(gsl_multimin_fdfminimizer_gradient(s), gtol)
-                == GSL_SUCCESS) {
-                *ok = 1;
-                break;
-            }
-            if (st != GSL_SUCCESS)  /* no further progress possible */
-                break;
-        }
-        fval = gsl_multimin_fdfminimizer_minimum(s);
-        for (int i = 0; i < p->k; i++)
-            logbest[i] = gsl_vector_get(gsl_multimin_fdfminimizer_x(s), i);
-    }
-    gsl_vector_free(x);
-    gsl_multimin_fdfminimizer_free(s);
-    return fval;
-}
-
-static double opt_run(const mle_problem *p, const double *logstart, int restart,
-                      double *logbest, int *ok)
-{
-    if (p->nll_grad)
-        return bfgs_run(p, logstart, restart ? 0.01 : 0.1, logbest, ok);
-    return nm_run(p, logstart, restart ? 0.05 : 0.5, logbest, ok);
-}
-
-/* Hessian and gradient of the negative log-likelihood at theta (natural
- * parameters): with an analytic gradient, central differences of it (step
- * 1e-5 theta_j, symmetrised); otherwise second differences of the
- * function, step 1.2e-4 theta_i. */
-static void num_hessian(const mle_problem *p, const double *theta, double H[MAXP][MAXP],
-                        double g[MAXP])
-{
-    int k = p->k;
-    double h[MAXP], t[MAXP];
-    if (p->nll_grad) {
-        /* central differences of the analytic gradient, step 1e-5 theta_j */
-        double gp[MAXP], gm[MAXP];
-        p->nll_grad(theta, g, p->ctx);
-        for (int j = 0; j < k; j++) {
-            double hj = 1e-5 * theta[j];
-            memcpy(t, theta, sizeof(double) * (size_t)k);
-            t[j] = theta[j] + hj;
-            p->nll_grad(t, gp, p->ctx);
-            t[j] = theta[j] - hj;
-            p->nll_grad(t, gm, p->ctx);
-            for (int i = 0; i < k; i++)
-                H[i][j] = (gp[i] - gm[i]) / (2 * hj);
-        }
-        for (int i = 0; i < k; i++)
-            for (int j = 0; j < i; j++)
-                H[i][j] = H[j][i] = (H[i][j] + H[j][i]) / 2;
-        return;
-    }
-    double f0 = mle_eval(p, theta);
-    for (int i = 0; i < k; i++)
-        h[i] = 1.2e-4 * theta[i];
-    for (int i = 0; i < k; i++) {
-        memcpy(t, theta, sizeof(double) * (size_t)k);
-        t[i] = theta[i] + h[i];
-        double fp = mle_eval(p, t);
-        t[i] = theta[i] - h[i];
-        double fm = mle_eval(p, t);
-        g[i] = (fp - fm) / (2 * h[i]);
-        H[i][i] = (fp - 2 * f0 + fm) / (h[i] * h[i]);
-        for (int j = 0; j < i; j++) {
-            double f4[4];
-            for (int q = 0; q < 4; q++) {
-                memcpy(t, theta, sizeof(double) * (size_t)k);
-                t[i] += (q & 1) ? -h[i] : h[i];
-                t[j] += (q & 2) ? -h[j] : h[j];
-                f4[q] = mle_eval(p, t);
-            }
-            H[i][j] = H[j][i] = (f4[0] - f4[1] - f4[2] + f4[3]) / (4 * h[i] * h[j]);
-        }
-    }
-}
-
-/* Inverts H (Cholesky); fills se and the Newton decrement g' H^-1 g.
- * Returns 0 when H is positive definite. */
-static int hessian_invert(int k, double H[MAXP][MAXP], const double *g, double *se,
-                          double *decrement)
-{
-    gsl_matrix *m = gsl_matrix_alloc((size_t)k, (size_t)k);
-    int bad = 0;
-    for (int i = 0; i < k; i++)
-        for (int j = 0; j < k; j++) {
-            if (!isfinite(H[i][j]))
-                bad = 1;
-            gsl_matrix_set(m, i, j, H[i][j]);
-        }
-    if (!bad && gsl_linalg_cholesky_decomp1(m) == GSL_SUCCESS
-        && gsl_linalg_cholesky_invert(m) == GSL_SUCCESS) {
-        double dec = 0;
-        for (int i = 0; i < k; i++) {
-            double v = gsl_matrix_get(m, i, i);
-            se[i] = v > 0 ? sqrt(v) : NAN;
-            if (!(v > 0))
-                bad = 1;
-            for (int j = 0; j < k; j++)
-                dec += g[i] * gsl_matrix_get(m, i, j) * g[j];
-        }
-        *decrement = dec;
-    } else {
-        bad = 1;
-    }
-    if (bad) {
-        for (int i = 0; i < k; i++)
-            se[i] = NAN;
-        *decrement = NAN;
-    }
-    gsl_matrix_free(m);
-    return bad;
-}
-
-/* The covariance of the log-parameters: the inverse of the Hessian of the
- * negative log-likelihood in them, from H and g in the natural parameters
- * by the chain rule (mle.h).  NaN when that Hessian is not positive
- * definite. */
-static void cov_log_fill(int k, double H[MAXP][MAXP], const double *g, const double *theta,
-                         double *cov)
-{
-    gsl_matrix *m = gsl_matrix_alloc((size_t)k, (size_t)k);
-    int bad = !m;
-    for (int i = 0; i < k && !bad; i++)
-        for (int j = 0; j < k; j++) {
-            double v = theta[i] * theta[j] * H[i][j] + (i == j ? theta[i] * g[i] : 0);
-            if (!isfinite(v))
-                bad = 1;
-            gsl_matrix_set(m, (size_t)i, (size_t)j, v);
-        }
-    if (!bad && (gsl_linalg_cholesky_decomp1(m) != GSL_SUCCESS
-                 || gsl_linalg_cholesky_invert(m) != GSL_SUCCESS))
-        bad = 1;
-    for (int i = 0; i < k; i++)
-        for (int j = 0; j < k; j++)
-            cov[i * k + j] = bad ? NAN : gsl_matrix_get(m, (size_t)i, (size_t)j);
-    gsl_matrix_free(m);
-}
-
-/* The multi-start fit: starts[s][i] are natural parameters.  The starts
- * run in parallel (OpenMP; each has its own minimiser and the likelihoods
- * only read their data); the best is picked in start order afterwards, so
- * the result does not depend on the number of threads. */
-#define MAX_STARTS 32
-void mle_fit(const mle_problem *p, const double (*starts)[MAXP], int nstarts, mle_result *res)
-{
-    int k = p->k;
-    double best = INFINITY, logbest[MAXP] = { 0 };
-    double vals[MAX_STARTS], lbs[MAX_STARTS][MAXP];
-    int oks[MAX_STARTS];
-    memset(res, 0, sizeof *res);
-    if (nstarts > MAX_STARTS)
-        nstarts = MAX_STARTS;
-#pragma omp parallel for schedule(dynamic)
-    for (int s = 0; s < nstarts; s++) {
-        double ls[MAXP];
-        for (int i = 0; i < k; i++)
-            ls[i] = log(starts[s][i]);
-        vals[s] = opt_run(p, ls, 0, lbs[s], &oks[s]);
-    }
-    for (int s = 0; s < nstarts; s++)
-        if (vals[s] < best) {
-            best = vals[s];
-            memcpy(logbest, lbs[s], sizeof logbest);
-        }
-    res->starts = nstarts;
-    for (int s = 0; s < nstarts; s++)
-        if (vals[s] - best <= 1e-3)
-            res->agree++;
-
-    /* restart from the best point (a fresh simplex or a fresh BFGS
-     * approximation): the usual check that it has really stopped */
-    double lr[MAXP];
-    int ok2;
-    double v2 = opt_run(p, logbest, 1, lr, &ok2);
-    double gain = best - v2, shift[MAXP];
-    for (int i = 0; i < k; i++)
-        shift[i] = fabs(lr[i] - logbest[i]);
-    if (v2 < best) {
-        best = v2;
-        memcpy(logbest, lr, sizeof logbest);
-    }
-    for (int i = 0; i < k; i++)
-        res->theta[i] = exp(logbest[i]);
-    res->nll = best;
-
-    double H[MAXP][MAXP], g[MAXP], dec;
-    num_hessian(p, res->theta, H, g);
-    int notpd = hessian_invert(k, H, g, res->se, &dec);
-    cov_log_fill(k, H, g, res->theta, res->cov_log);
-    /* the restart may move a parameter by 1e-4 in its log, or by a hundredth
-     * of its standard error when that is larger (a weakly identified one) */
-    double moved = 0;
-    int unstable = 0;
-    for (int i = 0; i < k; i++) {
-        double se_log = res->se[i] / res->theta[i];
-        moved = fmax(moved, shift[i]);
-        if (shift[i] > 1e-4 && !(shift[i] <= 0.01 * se_log))
-            unstable = 1;
-    }
-
-    res->converged = 0;
-    if (!(best < PENALTY))
-        snprintf(res->why, sizeof res->why,
-                 "no start reached a finite likelihood");
-    else if (!ok2 && !p->nll_grad)
-        snprintf(res->why, sizeof res->why,
-                 "Nelder-Mead did not shrink its simplex below %g (log-parameters) "
-                 "within %d iterations",
-                 NM_SIZE_TOL, NM_MAXIT);
-    else if (!ok2)
-        snprintf(res->why, sizeof res->why,
-                 "BFGS did not bring the gradient (log-parameters) below %g within %d "
-                 "iterations",
-                 BFGS_GRAD_TOL * p->nobs, BFGS_MAXIT);
-    else if (unstable || gain > 1e-6)
-        snprintf(res->why, sizeof res->why,
-                 "a restart from the best point moved it (by %.2g in log-parameters, "
-                 "%.2g in log-likelihood): the optimum is not stable",
-                 moved, gain);
-    else if (notpd)
-        snprintf(res->why, sizeof res->why,
-                 "the Hessian at the best point is not positive definite (a flat or "
-                 "boundary optimum, e.g. a parameter running to 0 or infinity): no "
-                 "standard errors");
-    else if (!(dec < 1e-4))
-        snprintf(res->why, sizeof res->why,
-                 "the gradient test failed (Newton decrement %.2g >= 1e-4)", dec);
-    else
-        res->converged = 1;
-}
-
-static void fmt_params(char *buf, size_t len, const char *const *names, const double *theta,
-                       int k)
-{
-    size_t used = 0;
-    buf[0] = 0;
-    for (int i = 0; i < k && used < len; i++)
-        used += (size_t)snprintf(buf + used, len - used, "%s%s = %.6g", i ? ", " : "",
-                                 names[i], theta[i]);
-}
-
-int mle_report_failure(diag *d, const char *model, const mle_result *res,
-                       const char *const *names, int k, const char *method, const char *tried)
-{
-    char pbuf[256], hint[256] = "";
-    fmt_params(pbuf, sizeof pbuf, names, res->theta, k);
-    for (int i = 0; i < k; i++)
-        if (fabs(log(res->theta[i])) > 15) {
-            snprintf(hint, sizeof hint,
-                     " (%s is running off to %s: the data do not pin the model down, e.g. "
-                     "too little spread between customers)",
-                     names[i], res->theta[i] > 1 ? "infinity" : "zero");
-            break;
-        }
-    return diag_set(d, DIAG_RUNTIME,
-                    "%s fit did not converge: %s.  Tried %d starting points (%s) with %s on "
-                    "log-parameters and a restart from the best; %d of them reached the best "
-                    "log-likelihood %.4f, at %s%s",
-                    model, res->why, res->starts, tried, method, res->agree, -res->nll, pbuf,
-                    hint);
-}
-
-/* ---------------------------------------------------------------- */
 /* BG/NBD                                                            */
 
 double bgnbd_loglik_one(double r, double alpha, double a, double b, double x, double t_x, double T)
@@ -644,33 +211,22 @@ double bgnbd_loglik_one(double r, double alpha, double a, double b, double x, do
     return base;
 }
 
-typedef struct bg_data {
-    int n, ng;
-    double *gx;             /* distinct x, ascending */
-    int *gstart;            /* group g: entries gstart[g] .. gstart[g+1]-1 */
-    double *tx, *T;         /* distinct (x, t_x, T), sorted by x */
-    double *w;              /* customers sharing each */
-} bg_data;
+/* Gamma-Gamma's customers sorted by x, then zbar */
+typedef struct gkey {
+    double x, z;
+} gkey;
 
-typedef struct xkey {
-    double x, t_x, T, z;
-} xkey;
-
-static int xkey_cmp(const void *pa, const void *pb)
+static int gkey_cmp(const void *pa, const void *pb)
 {
-    const xkey *a = pa, *b = pb;
+    const gkey *a = pa, *b = pb;
     if (a->x != b->x)
         return (a->x > b->x) - (a->x < b->x);
-    if (a->T != b->T)
-        return (a->T > b->T) - (a->T < b->T);
-    if (a->t_x != b->t_x)
-        return (a->t_x > b->t_x) - (a->t_x < b->t_x);
     return (a->z > b->z) - (a->z < b->z);
 }
 
 static double bg_nll(const double *th, void *ctx)
 {
-    const bg_data *D = ctx;
+    const cust_groups *D = ctx;
     double r = th[0], alpha = th[1], a = th[2], b = th[3];
     double lnB0 = lnbeta(a, b), lgr = lngamma(r), la = log(alpha);
     double sum = 0;
@@ -702,7 +258,7 @@ static double bg_nll(const double *th, void *ctx)
  * (pi = 0 when x = 0). */
 static double bg_nll_grad(const double *th, double *grad, void *ctx)
 {
-    const bg_data *D = ctx;
+    const cust_groups *D = ctx;
     double r = th[0], alpha = th[1], a = th[2], b = th[3];
     double lnB0 = lnbeta(a, b), lgr = lngamma(r), la = log(alpha);
     double psr = gsl_sf_psi(r), psab = gsl_sf_psi(a + b), psb = gsl_sf_psi(b);
@@ -750,81 +306,10 @@ static double bg_nll_grad(const double *th, double *grad, void *ctx)
 
 static const char *const bg_names[] = { "r", "alpha", "a", "b" };
 
-int bgnbd_fit_run(const cust_summary *c, int n, bgnbd_fit *out, diag *d)
+/* The 16 starts of BG/NBD and MBG/NBD (bgnbd_family.h): a grid around the
+ * data's purchase rate m = E[lambda] = r/alpha. */
+int bgnbd_start_grid(double m, double st[][MLE_MAXP], char *tried, size_t tried_len)
 {
-    memset(out, 0, sizeof *out);
-    if (!c || n < 0)
-        return diag_set(d, DIAG_USAGE, "BG/NBD fit: no customers given");
-    int used = 0;
-    double sx = 0, sT = 0;
-    for (int i = 0; i < n; i++) {
-        if (!(c[i].T > 0))
-            continue;
-        if (!isfinite(c[i].T) || !isfinite(c[i].x) || !isfinite(c[i].t_x))
-            return diag_set(d, DIAG_USAGE, "BG/NBD fit: customer %d has a non-finite x, t_x or T",
-                            i + 1);
-        if (c[i].x < 0 || floor(c[i].x) != c[i].x)
-            return diag_set(d, DIAG_USAGE,
-                            "BG/NBD fit: customer %d has x = %g repeat purchases; x must be a "
-                            "whole number >= 0",
-                            i + 1, c[i].x);
-        if (c[i].x > 0 && (c[i].t_x < 0 || c[i].t_x > c[i].T))
-            return diag_set(d, DIAG_USAGE,
-                            "BG/NBD fit: customer %d has t_x = %g outside [0, T = %g] (the last "
-                            "purchase must fall in the calibration span)",
-                            i + 1, c[i].t_x, c[i].T);
-        used++;
-        sx += c[i].x;
-        sT += c[i].T;
-    }
-    if (used < MIN_CUSTOMERS)
-        return diag_set(d, DIAG_USAGE,
-                        "BG/NBD fit needs at least %d customers with T > 0 (first purchase "
-                        "before the calibration end); got %d of %d",
-                        MIN_CUSTOMERS, used, n);
-    if (sx == 0)
-        return diag_set(d, DIAG_USAGE,
-                        "BG/NBD fit: none of the %d customers made a repeat purchase in the "
-                        "calibration span, so the purchase and dropout rates cannot be "
-                        "estimated (lengthen the calibration span)",
-                        used);
-
-    xkey *k = malloc(sizeof *k * (size_t)used);
-    bg_data D = { 0 };
-    D.n = used;
-    D.gx = malloc(sizeof(double) * (size_t)used);
-    D.gstart = malloc(sizeof(int) * (size_t)(used + 1));
-    D.tx = malloc(sizeof(double) * (size_t)used);
-    D.T = malloc(sizeof(double) * (size_t)used);
-    D.w = malloc(sizeof(double) * (size_t)used);
-    if (!k || !D.gx || !D.gstart || !D.tx || !D.T || !D.w) {
-        free(k), free(D.gx), free(D.gstart), free(D.tx), free(D.T), free(D.w);
-        return diag_set(d, DIAG_RUNTIME, "BG/NBD fit: out of memory");
-    }
-    for (int i = 0, j = 0; i < n; i++)
-        if (c[i].T > 0)
-            k[j++] = (xkey){ c[i].x, c[i].x > 0 ? c[i].t_x : 0, c[i].T, 0 };
-    qsort(k, (size_t)used, sizeof *k, xkey_cmp);
-    int nd = 0;   /* distinct (x, t_x, T) */
-    for (int i = 0; i < used; i++) {
-        if (i > 0 && k[i].x == k[i - 1].x && k[i].T == k[i - 1].T && k[i].t_x == k[i - 1].t_x) {
-            D.w[nd - 1] += 1;
-            continue;
-        }
-        if (i == 0 || k[i].x != k[i - 1].x) {
-            D.gx[D.ng] = k[i].x;
-            D.gstart[D.ng++] = nd;
-        }
-        D.tx[nd] = k[i].t_x;
-        D.T[nd] = k[i].T;
-        D.w[nd++] = 1;
-    }
-    D.gstart[D.ng] = nd;
-    free(k);
-
-    /* starts: a grid around the data's purchase rate m = E[lambda] = r/alpha */
-    double m = sx / sT;
-    double st[16][MAXP];
     int ns = 0;
     const double rs[2] = { 0.3, 3 }, as[2] = { 0.3, 3 }, bs[2] = { 0.5, 5 }, am[2] = { 0.5, 2 };
     for (int i = 0; i < 2; i++)
@@ -837,10 +322,28 @@ int bgnbd_fit_run(const cust_summary *c, int n, bgnbd_fit *out, diag *d)
                     st[ns][3] = bs[v];
                     ns++;
                 }
-    mle_problem P = { 4, bg_nll, bg_nll_grad, &D, used };
+    snprintf(tried, tried_len,
+             "r in {0.3, 3}, alpha = r/m x {0.5, 2} with m = %.4g repeat purchases per "
+             "period, a in {0.3, 3}, b in {0.5, 5}",
+             m);
+    return ns;
+}
+
+int bgnbd_fit_run(const cust_summary *c, int n, bgnbd_fit *out, diag *d)
+{
+    memset(out, 0, sizeof *out);
+    cust_groups D;
+    int rc = cust_groups_build(c, n, "BG/NBD", &D, d);
+    if (rc != DIAG_OK)
+        return rc;
+
+    double st[16][MLE_MAXP];
+    char tried[200];
+    int ns = bgnbd_start_grid(D.sx / D.sT, st, tried, sizeof tried);
+    mle_problem P = { 4, bg_nll, bg_nll_grad, &D, D.n, MLE_NATURAL };
     mle_result R;
-    mle_fit(&P, (const double(*)[MAXP])st, ns, &R);
-    free(D.gx), free(D.gstart), free(D.tx), free(D.T), free(D.w);
+    mle_fit(&P, (const double(*)[MLE_MAXP])st, ns, &R);
+    cust_groups_free(&D);
 
     out->r = R.theta[0];
     out->alpha = R.theta[1];
@@ -849,17 +352,12 @@ int bgnbd_fit_run(const cust_summary *c, int n, bgnbd_fit *out, diag *d)
     memcpy(out->se, R.se, sizeof out->se);
     memcpy(out->cov_log, R.cov_log, sizeof out->cov_log);
     out->loglik = -R.nll;
-    out->n = used;
+    out->n = D.n;
     out->starts = R.starts;
     out->converged = R.converged;
-    if (!R.converged) {
-        char tried[200];
-        snprintf(tried, sizeof tried,
-                 "r in {0.3, 3}, alpha = r/m x {0.5, 2} with m = %.4g repeat purchases per "
-                 "period, a in {0.3, 3}, b in {0.5, 5}",
-                 m);
-        return mle_report_failure(d, "BG/NBD", &R, bg_names, 4, "BFGS with the analytic gradient", tried);
-    }
+    if (!R.converged)
+        return mle_report_failure(d, "BG/NBD", &R, bg_names, 4, "BFGS with the analytic gradient",
+                                  tried);
     return DIAG_OK;
 }
 
@@ -986,7 +484,7 @@ int gg_fit_run(const cust_summary *c, int n, gg_fit *out, diag *d)
                         MIN_CUSTOMERS, used, n,
                         used == 0 ? ": nobody made a repeat purchase with a positive value" : "");
 
-    xkey *k = malloc(sizeof *k * (size_t)used);
+    gkey *k = malloc(sizeof *k * (size_t)used);
     gg_data D = { 0 };
     D.n = used;
     D.gx = malloc(sizeof(double) * (size_t)used);
@@ -1000,8 +498,8 @@ int gg_fit_run(const cust_summary *c, int n, gg_fit *out, diag *d)
     }
     for (int i = 0, j = 0; i < n; i++)
         if (c[i].x > 0 && c[i].zbar > 0)
-            k[j++] = (xkey){ c[i].x, 0, 0, c[i].zbar };
-    qsort(k, (size_t)used, sizeof *k, xkey_cmp);
+            k[j++] = (gkey){ c[i].x, c[i].zbar };
+    qsort(k, (size_t)used, sizeof *k, gkey_cmp);
     for (int i = 0; i < used; i++) {
         if (i == 0 || k[i].x != k[i - 1].x) {
             D.gx[D.ng] = k[i].x;
@@ -1016,7 +514,7 @@ int gg_fit_run(const cust_summary *c, int n, gg_fit *out, diag *d)
 
     /* starts: E[zbar] ~ p gamma / (q - 1), so gamma from the mean value */
     double mz = sz / used;
-    double st[8][MAXP];
+    double st[8][MLE_MAXP];
     int ns = 0;
     const double ps[2] = { 1, 10 }, qs[2] = { 2, 10 }, gm[2] = { 0.3, 3 };
     for (int i = 0; i < 2; i++)
@@ -1028,9 +526,9 @@ int gg_fit_run(const cust_summary *c, int n, gg_fit *out, diag *d)
                 st[ns][3] = 0;
                 ns++;
             }
-    mle_problem P = { 3, gg_nll, NULL, &D, used };
+    mle_problem P = { 3, gg_nll, NULL, &D, used, MLE_NATURAL };
     mle_result R;
-    mle_fit(&P, (const double(*)[MAXP])st, ns, &R);
+    mle_fit(&P, (const double(*)[MLE_MAXP])st, ns, &R);
     free(D.gx), free(D.glx), free(D.gstart), free(D.z), free(D.lz);
 
     out->p = R.theta[0];
@@ -1121,7 +619,7 @@ int sbg_fit_run(const double *survivors, int periods, sbg_fit *out, diag *d)
                         MIN_CUSTOMERS, survivors[0]);
 
     sbg_data D = { survivors, periods };
-    double st[9][MAXP];
+    double st[9][MLE_MAXP];
     int ns = 0;
     const double g[3] = { 0.2, 1, 5 };
     for (int i = 0; i < 3; i++)
@@ -1131,9 +629,9 @@ int sbg_fit_run(const double *survivors, int periods, sbg_fit *out, diag *d)
             st[ns][2] = st[ns][3] = 0;
             ns++;
         }
-    mle_problem P = { 2, sbg_nll, NULL, &D, survivors[0] };
+    mle_problem P = { 2, sbg_nll, NULL, &D, survivors[0], MLE_NATURAL };
     mle_result R;
-    mle_fit(&P, (const double(*)[MAXP])st, ns, &R);
+    mle_fit(&P, (const double(*)[MLE_MAXP])st, ns, &R);
     out->alpha = R.theta[0];
     out->beta = R.theta[1];
     memcpy(out->se, R.se, sizeof out->se);

@@ -21,8 +21,9 @@
  *   d/dalpha = r/alpha - (r+x)/(alpha+T) + pi (r+x) (1/(alpha+T) - 1/(alpha+t_x))
  *   d/da     = psi(a+b) - psi(a+b+x+1) + pi/a
  *   d/db     = psi(b+x+1) - psi(b) + psi(a+b) - psi(a+b+x+1) - pi/(b+x)
- * so the fit runs BFGS (fit/mlefit.c) from 16 starts, the grid of
- * bgnbd_fit_run.
+ * so the fit runs BFGS (fit/mle.c, scheme MLE_LOG) from the 16 starts of
+ * BG/NBD (bgnbd_start_grid), on the customers grouped as for BG/NBD
+ * (fit/cust_groups.c).
  *
  * Expectations.  For one customer (lambda, p) the purchases still to come
  * while alive are min(N, K), N ~ Poisson(lambda t) and K the purchases
@@ -46,40 +47,15 @@
  * simulation and 50-digit arithmetic. */
 #include "mbgnbd.h"
 
-#include <gsl/gsl_errno.h>
-#include <gsl/gsl_sf_gamma.h>
 #include <gsl/gsl_sf_psi.h>
 #include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "bgnbd_family.h"
 #include "btyd.h"
-#include "mlefit.h"
-
-#define MIN_CUSTOMERS 10       /* fewer and a 4-parameter fit is noise */
-
-static double lnbeta(double x, double y)
-{
-    gsl_sf_result res;
-    if (gsl_sf_lnbeta_e(x, y, &res) != GSL_SUCCESS)
-        return NAN;
-    return res.val;
-}
-
-static double lngamma(double x)
-{
-    gsl_sf_result res;
-    if (gsl_sf_lngamma_e(x, &res) != GSL_SUCCESS)
-        return NAN;
-    return res.val;
-}
-
-/* log(1 + exp(u)) without overflow */
-static double log1pexp(double u)
-{
-    return u > 0 ? u + log1p(exp(-u)) : log1p(exp(u));
-}
+#include "cust_groups.h"
+#include "mle.h"
+#include "numerics.h"
 
 double mbgnbd_loglik_one(double r, double alpha, double a, double b, double x, double t_x, double T)
 {
@@ -90,18 +66,9 @@ double mbgnbd_loglik_one(double r, double alpha, double a, double b, double x, d
            - (r + x) * log(alpha + T) + log1pexp(u);
 }
 
-/* customers grouped by x (the terms of x alone computed once per group),
- * identical (x, t_x, T) counted once with a weight */
-typedef struct mbg_data {
-    int ng;
-    double *gx;             /* distinct x, ascending */
-    int *gstart;            /* group g: entries gstart[g] .. gstart[g+1]-1 */
-    double *tx, *T, *w;
-} mbg_data;
-
 static double mbg_nll_grad(const double *th, double *grad, void *ctx)
 {
-    const mbg_data *D = ctx;
+    const cust_groups *D = ctx;
     double r = th[0], alpha = th[1], a = th[2], b = th[3];
     double lnB0 = lnbeta(a, b), lgr = lngamma(r), la = log(alpha);
     double psr = gsl_sf_psi(r), psab = gsl_sf_psi(a + b), psb = gsl_sf_psi(b);
@@ -143,112 +110,23 @@ static double mbg_nll(const double *th, void *ctx)
     return mbg_nll_grad(th, g, ctx);
 }
 
-typedef struct xkey {
-    double x, t_x, T;
-} xkey;
-
-static int xkey_cmp(const void *pa, const void *pb)
-{
-    const xkey *a = pa, *b = pb;
-    if (a->x != b->x)
-        return (a->x > b->x) - (a->x < b->x);
-    if (a->T != b->T)
-        return (a->T > b->T) - (a->T < b->T);
-    return (a->t_x > b->t_x) - (a->t_x < b->t_x);
-}
-
-static const char *const mbg_names[] = { "r", "alpha", "a", "b", NULL };
+static const char *const mbg_names[] = { "r", "alpha", "a", "b" };
 
 int mbgnbd_fit_run(const cust_summary *c, int n, mbgnbd_fit *out, diag *d)
 {
     memset(out, 0, sizeof *out);
-    if (!c || n < 0)
-        return diag_set(d, DIAG_USAGE, "MBG/NBD fit: no customers given");
-    int used = 0;
-    double sx = 0, sT = 0;
-    for (int i = 0; i < n; i++) {
-        if (!(c[i].T > 0))
-            continue;
-        if (!isfinite(c[i].T) || !isfinite(c[i].x) || !isfinite(c[i].t_x))
-            return diag_set(d, DIAG_USAGE, "MBG/NBD fit: customer %d has a non-finite x, t_x or T",
-                            i + 1);
-        if (c[i].x < 0 || floor(c[i].x) != c[i].x)
-            return diag_set(d, DIAG_USAGE,
-                            "MBG/NBD fit: customer %d has x = %g repeat purchases; x must be a "
-                            "whole number >= 0",
-                            i + 1, c[i].x);
-        if (c[i].x > 0 && (c[i].t_x < 0 || c[i].t_x > c[i].T))
-            return diag_set(d, DIAG_USAGE,
-                            "MBG/NBD fit: customer %d has t_x = %g outside [0, T = %g] (the last "
-                            "purchase must fall in the calibration span)",
-                            i + 1, c[i].t_x, c[i].T);
-        used++;
-        sx += c[i].x;
-        sT += c[i].T;
-    }
-    if (used < MIN_CUSTOMERS)
-        return diag_set(d, DIAG_USAGE,
-                        "MBG/NBD fit needs at least %d customers with T > 0 (first purchase "
-                        "before the calibration end); got %d of %d",
-                        MIN_CUSTOMERS, used, n);
-    if (sx == 0)
-        return diag_set(d, DIAG_USAGE,
-                        "MBG/NBD fit: none of the %d customers made a repeat purchase in the "
-                        "calibration span, so the purchase and dropout rates cannot be "
-                        "estimated (lengthen the calibration span)",
-                        used);
+    cust_groups D;
+    int rc = cust_groups_build(c, n, "MBG/NBD", &D, d);
+    if (rc != DIAG_OK)
+        return rc;
 
-    xkey *k = malloc(sizeof *k * (size_t)used);
-    mbg_data D = { 0 };
-    D.gx = malloc(sizeof(double) * (size_t)used);
-    D.gstart = malloc(sizeof(int) * (size_t)(used + 1));
-    D.tx = malloc(sizeof(double) * (size_t)used);
-    D.T = malloc(sizeof(double) * (size_t)used);
-    D.w = malloc(sizeof(double) * (size_t)used);
-    if (!k || !D.gx || !D.gstart || !D.tx || !D.T || !D.w) {
-        free(k), free(D.gx), free(D.gstart), free(D.tx), free(D.T), free(D.w);
-        return diag_set(d, DIAG_RUNTIME, "MBG/NBD fit: out of memory");
-    }
-    for (int i = 0, j = 0; i < n; i++)
-        if (c[i].T > 0)
-            k[j++] = (xkey){ c[i].x, c[i].x > 0 ? c[i].t_x : 0, c[i].T };
-    qsort(k, (size_t)used, sizeof *k, xkey_cmp);
-    int nd = 0;
-    for (int i = 0; i < used; i++) {
-        if (i > 0 && k[i].x == k[i - 1].x && k[i].T == k[i - 1].T && k[i].t_x == k[i - 1].t_x) {
-            D.w[nd - 1] += 1;
-            continue;
-        }
-        if (i == 0 || k[i].x != k[i - 1].x) {
-            D.gx[D.ng] = k[i].x;
-            D.gstart[D.ng++] = nd;
-        }
-        D.tx[nd] = k[i].t_x;
-        D.T[nd] = k[i].T;
-        D.w[nd++] = 1;
-    }
-    D.gstart[D.ng] = nd;
-    free(k);
-
-    /* starts: a grid around the data's purchase rate m = E[lambda] = r/alpha */
-    double m = sx / sT;
-    double st[16][MLEFIT_MAXP];
-    int ns = 0;
-    const double rs[2] = { 0.3, 3 }, as[2] = { 0.3, 3 }, bs[2] = { 0.5, 5 }, am[2] = { 0.5, 2 };
-    for (int i = 0; i < 2; i++)
-        for (int j = 0; j < 2; j++)
-            for (int u = 0; u < 2; u++)
-                for (int v = 0; v < 2; v++) {
-                    st[ns][0] = rs[i];
-                    st[ns][1] = rs[i] / m * am[j];
-                    st[ns][2] = as[u];
-                    st[ns][3] = bs[v];
-                    ns++;
-                }
-    mlefit_problem P = { 4, mbg_nll, mbg_nll_grad, &D, used };
-    mlefit_result R;
-    mlefit_run(&P, (const double(*)[MLEFIT_MAXP])st, ns, &R);
-    free(D.gx), free(D.gstart), free(D.tx), free(D.T), free(D.w);
+    double st[16][MLE_MAXP];
+    char tried[200];
+    int ns = bgnbd_start_grid(D.sx / D.sT, st, tried, sizeof tried);
+    mle_problem P = { 4, mbg_nll, mbg_nll_grad, &D, D.n, MLE_LOG };
+    mle_result R;
+    mle_fit(&P, (const double(*)[MLE_MAXP])st, ns, &R);
+    cust_groups_free(&D);
 
     out->r = R.theta[0];
     out->alpha = R.theta[1];
@@ -257,18 +135,12 @@ int mbgnbd_fit_run(const cust_summary *c, int n, mbgnbd_fit *out, diag *d)
     memcpy(out->se, R.se, sizeof out->se);
     memcpy(out->cov_log, R.cov_log, sizeof out->cov_log);
     out->loglik = -R.nll;
-    out->n = used;
+    out->n = D.n;
     out->starts = R.starts;
     out->converged = R.converged;
-    if (!R.converged) {
-        char tried[200];
-        snprintf(tried, sizeof tried,
-                 "r in {0.3, 3}, alpha = r/m x {0.5, 2} with m = %.4g repeat purchases per "
-                 "period, a in {0.3, 3}, b in {0.5, 5}",
-                 m);
-        return mlefit_report_failure(d, "MBG/NBD", &R, mbg_names,
-                                     "BFGS with the analytic gradient", tried);
-    }
+    if (!R.converged)
+        return mle_report_failure(d, "MBG/NBD", &R, mbg_names, 4,
+                                  "BFGS with the analytic gradient", tried);
     return DIAG_OK;
 }
 

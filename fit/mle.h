@@ -1,40 +1,46 @@
-/* mle: the multi-start maximum likelihood shared by the fits of fit/
- * (BG/NBD, Gamma-Gamma and sBG in btyd.c, BG/BB in bgbb.c).  Internal to
- * fit/: how a fit is searched for and when it counts as converged is
- * documented once, at the top of btyd.c.
+/* mle: the multi-start maximum likelihood of every fit in fit/ (BG/NBD,
+ * Gamma-Gamma and sBG in btyd.c, BG/BB in bgbb.c, MBG/NBD in mbgnbd.c,
+ * Pareto/NBD in pnbd.c).  Internal to fit/; the scheme (starts, BFGS or
+ * Nelder-Mead, restart, Newton polish, convergence tests, Hessian,
+ * covariance of the log-parameters) is described at the top of mle.c.
  *
  * The minimisers work on the logarithms of the parameters (all positive);
- * nll receives the natural parameters.  Besides the standard errors of the
- * natural parameters (inverse Hessian of the negative log-likelihood in
- * them), mle_fit returns cov_log, the covariance of the log-parameters:
- * the inverse of the Hessian of the negative log-likelihood in the
- * log-parameters, by the chain rule
- *   d2/(dlog ti dlog tj) = ti tj H_ij + [i = j] ti g_i
- * (g the gradient, 0 at an interior optimum), which is what a draw of
- * parameters from their sampling distribution needs: log-parameters are
- * closer to normal than the parameters, and stay positive. */
+ * nll receives the natural parameters. */
 #ifndef RETSIM_FIT_MLE_H
 #define RETSIM_FIT_MLE_H
 
 #include "../sim/diag.h"
 
 #define MLE_MAXP 4              /* parameters of the largest model */
+#define MLE_MAX_STARTS 32
 
 typedef double (*nll_fn)(const double *theta, void *ctx);
 /* the same with its gradient (natural parameters) into grad */
 typedef double (*nll_grad_fn)(const double *theta, double *grad, void *ctx);
 
+/* Where the Hessian is taken and how Nelder-Mead is run (mle.c explains
+ * both; they give different last digits, so each fit keeps the one its
+ * published values were made with). */
+typedef enum mle_scheme {
+    MLE_NATURAL,    /* btyd.c, bgbb.c: Hessian in the natural parameters;
+                       every Nelder-Mead run to 1e-7 within 3,000 iterations */
+    MLE_LOG         /* mbgnbd.c, pnbd.c: Hessian in the log-parameters;
+                       Nelder-Mead starts to 1e-4, Newton polish, restart to
+                       1e-7 within 5,000 iterations */
+} mle_scheme;
+
 typedef struct mle_problem {
-    int k;
+    int k;                  /* parameters, at most MLE_MAXP */
     nll_fn nll;             /* negative log-likelihood, natural parameters */
     nll_grad_fn nll_grad;   /* NULL: Nelder-Mead; else BFGS with this gradient */
     void *ctx;
     double nobs;            /* observations, to scale the gradient test */
+    mle_scheme scheme;
 } mle_problem;
 
 typedef struct mle_result {
-    double theta[MLE_MAXP], se[MLE_MAXP];
-    double cov_log[MLE_MAXP * MLE_MAXP]; /* k x k, row-major; NaN when not positive definite */
+    double theta[MLE_MAXP], se[MLE_MAXP];   /* se NaN when the Hessian is not PD */
+    double cov_log[MLE_MAXP * MLE_MAXP];    /* of log theta, k x k row-major; NaN likewise */
     double nll;
     int starts;
     int agree;              /* starts ending within 1e-3 of the best log-likelihood */
@@ -42,9 +48,8 @@ typedef struct mle_result {
     char why[512];          /* the failed test, when not converged */
 } mle_result;
 
-/* The fit from nstarts starting points (natural parameters, at most 32),
- * run in parallel and picked in start order; see btyd.c for the tests
- * behind res->converged. */
+/* The fit from nstarts starting points (natural parameters, at most
+ * MLE_MAX_STARTS), run in parallel and picked in start order. */
 void mle_fit(const mle_problem *p, const double (*starts)[MLE_MAXP], int nstarts,
              mle_result *res);
 

@@ -46,7 +46,8 @@
  *
  * No analytic gradient (the 2F1 terms' derivatives in their parameters are
  * series of their own): Nelder-Mead from 16 starts, then a restart and
- * Newton polish on the log-parameters (fit/mlefit.c). */
+ * Newton polish on the log-parameters (fit/mle.c, scheme MLE_LOG), on the
+ * customers grouped as for BG/NBD (fit/cust_groups.c). */
 #include "pnbd.h"
 
 #include <gsl/gsl_errno.h>
@@ -57,31 +58,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mlefit.h"
+#include "cust_groups.h"
+#include "mle.h"
+#include "numerics.h"
 
-#define MIN_CUSTOMERS 10
 #define SERIES_MAXTERMS 1000000L
 #define SERIES_PREDICTED 5000.0
 #define QAG_LIMIT 1000
-
-static double lngamma(double x)
-{
-    gsl_sf_result res;
-    if (gsl_sf_lngamma_e(x, &res) != GSL_SUCCESS)
-        return NAN;
-    return res.val;
-}
-
-/* log(e^a + e^b) */
-static double logaddexp(double a, double b)
-{
-    if (a == -INFINITY)
-        return b;
-    if (b == -INFINITY)
-        return a;
-    double m = a > b ? a : b;
-    return m + log1p(exp(-fabs(a - b)));
-}
 
 /* log 2F1(1, ap; c; z), 0 <= z < 1, 0 < ap < c; NaN when the series needs
  * more than SERIES_MAXTERMS terms */
@@ -213,16 +196,9 @@ double pnbd_expected_unconditional(const pnbd_fit *f, double t)
 
 /* ---- the fit ---- */
 
-typedef struct pn_data {
-    int ng;
-    double *gx;
-    int *gstart;
-    double *tx, *T, *w;
-} pn_data;
-
 static double pn_nll(const double *th, void *ctx)
 {
-    const pn_data *D = ctx;
+    const cust_groups *D = ctx;
     double r = th[0], alpha = th[1], s = th[2], beta = th[3];
     double c0 = -lngamma(r) + r * log(alpha) + s * log(beta);
     double sum = 0;
@@ -239,97 +215,20 @@ static double pn_nll(const double *th, void *ctx)
     return -sum;
 }
 
-typedef struct xkey {
-    double x, t_x, T;
-} xkey;
-
-static int xkey_cmp(const void *pa, const void *pb)
-{
-    const xkey *a = pa, *b = pb;
-    if (a->x != b->x)
-        return (a->x > b->x) - (a->x < b->x);
-    if (a->T != b->T)
-        return (a->T > b->T) - (a->T < b->T);
-    return (a->t_x > b->t_x) - (a->t_x < b->t_x);
-}
-
-static const char *const pn_names[] = { "r", "alpha", "s", "beta", NULL };
+static const char *const pn_names[] = { "r", "alpha", "s", "beta" };
 
 int pnbd_fit_run(const cust_summary *c, int n, pnbd_fit *out, diag *d)
 {
     memset(out, 0, sizeof *out);
-    if (!c || n < 0)
-        return diag_set(d, DIAG_USAGE, "Pareto/NBD fit: no customers given");
-    int used = 0;
-    double sx = 0, sT = 0;
-    for (int i = 0; i < n; i++) {
-        if (!(c[i].T > 0))
-            continue;
-        if (!isfinite(c[i].T) || !isfinite(c[i].x) || !isfinite(c[i].t_x))
-            return diag_set(d, DIAG_USAGE,
-                            "Pareto/NBD fit: customer %d has a non-finite x, t_x or T", i + 1);
-        if (c[i].x < 0 || floor(c[i].x) != c[i].x)
-            return diag_set(d, DIAG_USAGE,
-                            "Pareto/NBD fit: customer %d has x = %g repeat purchases; x must be a "
-                            "whole number >= 0",
-                            i + 1, c[i].x);
-        if (c[i].x > 0 && (c[i].t_x < 0 || c[i].t_x > c[i].T))
-            return diag_set(d, DIAG_USAGE,
-                            "Pareto/NBD fit: customer %d has t_x = %g outside [0, T = %g] (the "
-                            "last purchase must fall in the calibration span)",
-                            i + 1, c[i].t_x, c[i].T);
-        used++;
-        sx += c[i].x;
-        sT += c[i].T;
-    }
-    if (used < MIN_CUSTOMERS)
-        return diag_set(d, DIAG_USAGE,
-                        "Pareto/NBD fit needs at least %d customers with T > 0 (first purchase "
-                        "before the calibration end); got %d of %d",
-                        MIN_CUSTOMERS, used, n);
-    if (sx == 0)
-        return diag_set(d, DIAG_USAGE,
-                        "Pareto/NBD fit: none of the %d customers made a repeat purchase in the "
-                        "calibration span, so the purchase and dropout rates cannot be "
-                        "estimated (lengthen the calibration span)",
-                        used);
-
-    xkey *k = malloc(sizeof *k * (size_t)used);
-    pn_data D = { 0 };
-    D.gx = malloc(sizeof(double) * (size_t)used);
-    D.gstart = malloc(sizeof(int) * (size_t)(used + 1));
-    D.tx = malloc(sizeof(double) * (size_t)used);
-    D.T = malloc(sizeof(double) * (size_t)used);
-    D.w = malloc(sizeof(double) * (size_t)used);
-    if (!k || !D.gx || !D.gstart || !D.tx || !D.T || !D.w) {
-        free(k), free(D.gx), free(D.gstart), free(D.tx), free(D.T), free(D.w);
-        return diag_set(d, DIAG_RUNTIME, "Pareto/NBD fit: out of memory");
-    }
-    for (int i = 0, j = 0; i < n; i++)
-        if (c[i].T > 0)
-            k[j++] = (xkey){ c[i].x, c[i].x > 0 ? c[i].t_x : 0, c[i].T };
-    qsort(k, (size_t)used, sizeof *k, xkey_cmp);
-    int nd = 0;
-    for (int i = 0; i < used; i++) {
-        if (i > 0 && k[i].x == k[i - 1].x && k[i].T == k[i - 1].T && k[i].t_x == k[i - 1].t_x) {
-            D.w[nd - 1] += 1;
-            continue;
-        }
-        if (i == 0 || k[i].x != k[i - 1].x) {
-            D.gx[D.ng] = k[i].x;
-            D.gstart[D.ng++] = nd;
-        }
-        D.tx[nd] = k[i].t_x;
-        D.T[nd] = k[i].T;
-        D.w[nd++] = 1;
-    }
-    D.gstart[D.ng] = nd;
-    free(k);
+    cust_groups D;
+    int rc = cust_groups_build(c, n, "Pareto/NBD", &D, d);
+    if (rc != DIAG_OK)
+        return rc;
 
     /* starts: the purchase rate around the data's m = r/alpha, the death
      * rate s/beta around one death per mean age Tm (1/2 and 2 of each) */
-    double m = sx / sT, Tm = sT / used;
-    double st[16][MLEFIT_MAXP];
+    double m = D.sx / D.sT, Tm = D.sT / D.n;
+    double st[16][MLE_MAXP];
     int ns = 0;
     const double rs[2] = { 0.3, 3 }, ss[2] = { 0.3, 3 }, sc[2] = { 0.5, 2 };
     for (int i = 0; i < 2; i++)
@@ -342,10 +241,10 @@ int pnbd_fit_run(const cust_summary *c, int n, pnbd_fit *out, diag *d)
                     st[ns][3] = ss[u] * Tm * sc[v];
                     ns++;
                 }
-    mlefit_problem P = { 4, pn_nll, NULL, &D, used };
-    mlefit_result R;
-    mlefit_run(&P, (const double(*)[MLEFIT_MAXP])st, ns, &R);
-    free(D.gx), free(D.gstart), free(D.tx), free(D.T), free(D.w);
+    mle_problem P = { 4, pn_nll, NULL, &D, D.n, MLE_LOG };
+    mle_result R;
+    mle_fit(&P, (const double(*)[MLE_MAXP])st, ns, &R);
+    cust_groups_free(&D);
 
     out->r = R.theta[0];
     out->alpha = R.theta[1];
@@ -354,7 +253,7 @@ int pnbd_fit_run(const cust_summary *c, int n, pnbd_fit *out, diag *d)
     memcpy(out->se, R.se, sizeof out->se);
     memcpy(out->cov_log, R.cov_log, sizeof out->cov_log);
     out->loglik = -R.nll;
-    out->n = used;
+    out->n = D.n;
     out->starts = R.starts;
     out->converged = R.converged;
     if (!R.converged) {
@@ -363,8 +262,8 @@ int pnbd_fit_run(const cust_summary *c, int n, pnbd_fit *out, diag *d)
                  "r in {0.3, 3}, alpha = r/m x {0.5, 2} with m = %.4g repeat purchases per "
                  "period, s in {0.3, 3}, beta = s Tm x {0.5, 2} with mean age Tm = %.4g periods",
                  m, Tm);
-        return mlefit_report_failure(d, "Pareto/NBD", &R, pn_names,
-                                     "Nelder-Mead and Newton polish", tried);
+        return mle_report_failure(d, "Pareto/NBD", &R, pn_names, 4,
+                                  "Nelder-Mead and Newton polish", tried);
     }
     return DIAG_OK;
 }

@@ -69,9 +69,10 @@
 
 #include "bgbb.h"
 #include "../sim/lang.h"
+#include "purchase_common.h"
 #include "../sim/model.h"
 
-enum { ST_P, ST_THETA, ST_NU };
+enum { ST_P, ST_THETA, ST_NU = PURCHASE_ST_NU };
 
 #define NO_CHOICES NULL
 #define MAX_OPPORTUNITIES 10000000L  /* a history longer than this is read as this long */
@@ -104,30 +105,14 @@ const scen_section bgbb_section_bgbb = {
 /* ---- the model ---- */
 
 typedef struct bgbb_model {
+    gamma_gamma_params gg;  /* first: purchase_common.h */
     bgbb_params bb;
-    gamma_gamma_params gg;
 } bgbb_model;
 
 static void *bgbb_prepare(const scenario *sc, diag *d)
 {
-    bgbb_model *m = malloc(sizeof *m);
-    if (!m) {
-        diag_set(d, DIAG_RUNTIME, "out of memory");
-        return NULL;
-    }
-    m->bb = *(const bgbb_params *)scen_get(sc, &bgbb_section_bgbb);
-    m->gg = *(const gamma_gamma_params *)scen_get(sc, &bgnbd_section_gamma_gamma);
-    return m;
-}
-
-static void bgbb_release(void *params)
-{
-    free(params);
-}
-
-static double bgbb_mean_bill(const void *params)
-{
-    return gamma_gamma_mean(&((const bgbb_model *)params)->gg);
+    return purchase_prepare(sc, d, sizeof(bgbb_model), &bgbb_section_bgbb,
+                            offsetof(bgbb_model, bb), sizeof(bgbb_params));
 }
 
 /* 1/E[p] opportunities: the gap between purchases of a customer who stays,
@@ -144,7 +129,7 @@ static void bgbb_customer_init(const void *params, double *state, gsl_rng *r)
     const bgbb_model *m = params;
     state[ST_P] = gsl_ran_beta(r, m->bb.alpha, m->bb.beta);
     state[ST_THETA] = gsl_ran_beta(r, m->bb.gamma, m->bb.delta);
-    state[ST_NU] = gsl_ran_gamma(r, m->gg.q, 1.0 / m->gg.gamma);
+    purchase_init_nu(m, state, r);
 }
 
 /* q = 1 - (1-theta)(1-p), the chance that an opportunity brings death or a
@@ -161,14 +146,6 @@ static double geometric(double q, gsl_rng *r)
     if (q >= 1)
         return 1;
     return floor(log(gsl_rng_uniform_pos(r)) / log1p(-q)) + 1;
-}
-
-static double bgbb_draw_bill(const void *params, const double *state, const visit_ctx *v,
-                             gsl_rng *r)
-{
-    (void)v;
-    const bgbb_model *m = params;
-    return gsl_ran_gamma(r, m->gg.p, 1.0 / state[ST_NU]);
 }
 
 static void bgbb_experience(const void *params, double *state, visit_ctx *v, gsl_rng *r)
@@ -227,8 +204,7 @@ static int bgbb_from_history(const void *params, const customer_history *h, doub
     if (n < t_x)
         n = t_x;
     double zbar = x > 0 && h->mean_spend > 0 ? h->mean_spend : 0;
-    state[ST_NU] = gsl_ran_gamma(r, m->gg.q + m->gg.p * (double)x,
-                                 1.0 / (m->gg.gamma + (double)x * zbar));
+    state[ST_NU] = purchase_posterior_nu(m, (double)x, (double)x * zbar, r);
     *next_days = INFINITY;
 
     /* ln of the alive weight, and of the death weights relative to the
@@ -279,7 +255,7 @@ const model_type model_bgbb = {
     "bgbb",
     "Fitted BG/BB customer with Gamma-Gamma spend (discrete opportunities, non-contractual): at each "
     "opportunity dies with their own theta, else buys with their own p; no satisfaction.",
-    bgbb_sections, bgbb_prepare, bgbb_release, bgbb_mean_bill, bgbb_mean_interval,
-    bgbb_customer_init, bgbb_draw_bill, bgbb_experience, bgbb_draw_interval,
+    bgbb_sections, bgbb_prepare, purchase_release, purchase_mean_bill, bgbb_mean_interval,
+    bgbb_customer_init, purchase_draw_bill, bgbb_experience, bgbb_draw_interval,
     NULL, bgbb_continuation, NULL, bgbb_from_history
 };

@@ -60,9 +60,10 @@
 
 #include "bgnbd.h"
 #include "../sim/lang.h"
+#include "purchase_common.h"
 #include "../sim/model.h"
 
-enum { ST_INTERVAL, ST_DROPOUT, ST_NU };
+enum { ST_INTERVAL = PURCHASE_ST_INTERVAL, ST_DROPOUT = PURCHASE_ST_DROPOUT, ST_NU = PURCHASE_ST_NU };
 
 #define NO_CHOICES NULL
 
@@ -132,30 +133,14 @@ const scen_section bgnbd_section_gamma_gamma = {
 /* ---- the model ---- */
 
 typedef struct bgnbd_model {
+    gamma_gamma_params gg;  /* first: purchase_common.h */
     bgnbd_params bg;
-    gamma_gamma_params gg;
 } bgnbd_model;
 
 static void *bgnbd_prepare(const scenario *sc, diag *d)
 {
-    bgnbd_model *m = malloc(sizeof *m);
-    if (!m) {
-        diag_set(d, DIAG_RUNTIME, "out of memory");
-        return NULL;
-    }
-    m->bg = *(const bgnbd_params *)scen_get(sc, &bgnbd_section_bgnbd);
-    m->gg = *(const gamma_gamma_params *)scen_get(sc, &bgnbd_section_gamma_gamma);
-    return m;
-}
-
-static void bgnbd_release(void *params)
-{
-    free(params);
-}
-
-static double bgnbd_mean_bill(const void *params)
-{
-    return gamma_gamma_mean(&((const bgnbd_model *)params)->gg);
+    return purchase_prepare(sc, d, sizeof(bgnbd_model), &bgnbd_section_bgnbd,
+                            offsetof(bgnbd_model, bg), sizeof(bgnbd_params));
 }
 
 /* E[1/lambda] is infinite for r <= 1, so the mean gap of a random customer
@@ -174,15 +159,7 @@ static void bgnbd_customer_init(const void *params, double *state, gsl_rng *r)
     double lambda = gsl_ran_gamma(r, m->bg.r, 1.0 / m->bg.alpha);
     state[ST_INTERVAL] = lambda > 0 ? m->bg.period_days / lambda : INFINITY;
     state[ST_DROPOUT] = gsl_ran_beta(r, m->bg.a, m->bg.b);
-    state[ST_NU] = gsl_ran_gamma(r, m->gg.q, 1.0 / m->gg.gamma);
-}
-
-static double bgnbd_draw_bill(const void *params, const double *state, const visit_ctx *v,
-                              gsl_rng *r)
-{
-    (void)v;
-    const bgnbd_model *m = params;
-    return gsl_ran_gamma(r, m->gg.p, 1.0 / state[ST_NU]);
+    purchase_init_nu(m, state, r);
 }
 
 static void bgnbd_experience(const void *params, double *state, visit_ctx *v, gsl_rng *r)
@@ -192,29 +169,12 @@ static void bgnbd_experience(const void *params, double *state, visit_ctx *v, gs
     v->churn = v->purchase_no > 1 ? state[ST_DROPOUT] : 0.0;
 }
 
-static double bgnbd_draw_interval(const void *params, const double *state, gsl_rng *r)
-{
-    (void)params;
-    if (isinf(state[ST_INTERVAL]))
-        return INFINITY;
-    return gsl_ran_exponential(r, state[ST_INTERVAL]);
-}
-
 /* The simulator knows the customer's own rate and dropout chance, so the
  * continuation is exact (no need for the population DERT of Fader, Hardie
  * and Lee 2005, which averages over what a fit does not know): exponential
  * gaps of mean period_days/lambda, E[exp(-delta X)] = 1 / (1 + delta mean),
- * dropout P after every later purchase, bills of mean p / nu. */
-static void bgnbd_continuation(const void *params, const double *state, double last_churn,
-                               double delta, model_continuation *out)
-{
-    (void)last_churn;
-    const bgnbd_model *m = params;
-    out->bill = m->gg.p / state[ST_NU];
-    out->churn = state[ST_DROPOUT];
-    out->interval_discount = isinf(state[ST_INTERVAL]) ? 0.0 : 1.0 / (1.0 + delta * state[ST_INTERVAL]);
-    out->exact = 1;
-}
+ * dropout P after every later purchase, bills of mean p / nu: the
+ * purchase_continuation of purchase_common.c. */
 
 /* The posterior draw of the file's comment. */
 static int bgnbd_from_history(const void *params, const customer_history *h, double *state,
@@ -229,7 +189,7 @@ static int bgnbd_from_history(const void *params, const customer_history *h, dou
     if (t_x > T)
         t_x = T;
     double zbar = x > 0 && h->mean_spend > 0 ? h->mean_spend : 0;
-    state[ST_NU] = gsl_ran_gamma(r, m->gg.q + m->gg.p * x, 1.0 / (m->gg.gamma + x * zbar));
+    state[ST_NU] = purchase_posterior_nu(m, x, x * zbar, r);
 
     double p_alive = 1;
     if (x > 0) {
@@ -252,7 +212,7 @@ const model_type model_bgnbd = {
     "bgnbd",
     "Fitted BG/NBD customer with Gamma-Gamma spend (non-contractual): Poisson purchases while alive, "
     "dropout after each repeat purchase; no satisfaction.",
-    bgnbd_sections, bgnbd_prepare, bgnbd_release, bgnbd_mean_bill, bgnbd_mean_interval,
-    bgnbd_customer_init, bgnbd_draw_bill, bgnbd_experience, bgnbd_draw_interval,
-    NULL, bgnbd_continuation, NULL, bgnbd_from_history
+    bgnbd_sections, bgnbd_prepare, purchase_release, purchase_mean_bill, bgnbd_mean_interval,
+    bgnbd_customer_init, purchase_draw_bill, bgnbd_experience, purchase_draw_interval,
+    NULL, purchase_continuation, NULL, bgnbd_from_history
 };

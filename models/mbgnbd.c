@@ -52,13 +52,15 @@
 #include <stddef.h>
 #include <stdlib.h>
 
+#include "purchase_common.h"
 #include "purchase_models.h"
 #include "../sim/lang.h"
 #include "../sim/model.h"
 
 /* the slots of state: the mean gap in days, the dropout chance, Gamma-
  * Gamma's nu, the purchase rate per period */
-enum { ST_INTERVAL, ST_DROPOUT, ST_NU, ST_LAMBDA };
+enum { ST_INTERVAL = PURCHASE_ST_INTERVAL, ST_DROPOUT = PURCHASE_ST_DROPOUT, ST_NU = PURCHASE_ST_NU,
+       ST_LAMBDA };
 
 #define NO_CHOICES NULL
 
@@ -91,30 +93,14 @@ const scen_section mbgnbd_section_mbgnbd = {
 /* ---- the model ---- */
 
 typedef struct mbgnbd_model {
+    gamma_gamma_params gg;  /* first: purchase_common.h */
     mbgnbd_params mb;
-    gamma_gamma_params gg;
 } mbgnbd_model;
 
 static void *mbgnbd_prepare(const scenario *sc, diag *d)
 {
-    mbgnbd_model *m = malloc(sizeof *m);
-    if (!m) {
-        diag_set(d, DIAG_RUNTIME, "out of memory");
-        return NULL;
-    }
-    m->mb = *(const mbgnbd_params *)scen_get(sc, &mbgnbd_section_mbgnbd);
-    m->gg = *(const gamma_gamma_params *)scen_get(sc, &bgnbd_section_gamma_gamma);
-    return m;
-}
-
-static void mbgnbd_release(void *params)
-{
-    free(params);
-}
-
-static double mbgnbd_mean_bill(const void *params)
-{
-    return gamma_gamma_mean(&((const mbgnbd_model *)params)->gg);
+    return purchase_prepare(sc, d, sizeof(mbgnbd_model), &mbgnbd_section_mbgnbd,
+                            offsetof(mbgnbd_model, mb), sizeof(mbgnbd_params));
 }
 
 /* alpha/r periods, 1/E[lambda]: the mean of the gaps the business sees
@@ -136,46 +122,14 @@ static void mbgnbd_customer_init(const void *params, double *state, gsl_rng *r)
     const mbgnbd_model *m = params;
     set_lambda(m, state, gsl_ran_gamma(r, m->mb.r, 1.0 / m->mb.alpha));
     state[ST_DROPOUT] = gsl_ran_beta(r, m->mb.a, m->mb.b);
-    state[ST_NU] = gsl_ran_gamma(r, m->gg.q, 1.0 / m->gg.gamma);
+    purchase_init_nu(m, state, r);
 }
 
-static double mbgnbd_draw_bill(const void *params, const double *state, const visit_ctx *v,
-                               gsl_rng *r)
-{
-    (void)v;
-    const mbgnbd_model *m = params;
-    return gsl_ran_gamma(r, m->gg.p, 1.0 / state[ST_NU]);
-}
-
-/* dropout right after every purchase, the first included */
-static void mbgnbd_experience(const void *params, double *state, visit_ctx *v, gsl_rng *r)
-{
-    (void)params;
-    (void)r;
-    v->churn = state[ST_DROPOUT];
-}
-
-static double mbgnbd_draw_interval(const void *params, const double *state, gsl_rng *r)
-{
-    (void)params;
-    if (isinf(state[ST_INTERVAL]))
-        return INFINITY;
-    return gsl_ran_exponential(r, state[ST_INTERVAL]);
-}
-
-/* Exact, as bgnbd's: the customer's own exponential gaps (E[exp(-delta X)]
- * = 1 / (1 + delta mean)), dropout p after every purchase, bills of mean
- * p_gg / nu. */
-static void mbgnbd_continuation(const void *params, const double *state, double last_churn,
-                                double delta, model_continuation *out)
-{
-    (void)last_churn;
-    const mbgnbd_model *m = params;
-    out->bill = m->gg.p / state[ST_NU];
-    out->churn = state[ST_DROPOUT];
-    out->interval_discount = isinf(state[ST_INTERVAL]) ? 0.0 : 1.0 / (1.0 + delta * state[ST_INTERVAL]);
-    out->exact = 1;
-}
+/* Dropout right after every purchase, the first included (the one
+ * difference from the bgnbd model): purchase_experience_dropout.  Gaps and
+ * continuation as bgnbd's (purchase_common.c): the customer's own
+ * exponential gaps, dropout p after every purchase, bills of mean p_gg / nu;
+ * exact. */
 
 /* The posterior of the top-of-file comment. */
 static int mbgnbd_from_history(const void *params, const customer_history *h, double *state,
@@ -202,9 +156,8 @@ static int mbgnbd_from_history(const void *params, const customer_history *h, do
         state[ST_DROPOUT] = gsl_ran_beta(r, mb->a + 1, mb->b + x);
     }
     double zsum = x > 0 && h->mean_spend > 0 ? x * h->mean_spend : 0;
-    state[ST_NU] = gsl_ran_gamma(r, m->gg.q + m->gg.p * (zsum > 0 ? x : 0),
-                                 1.0 / (m->gg.gamma + zsum));
-    *next_days = alive ? mbgnbd_draw_interval(params, state, r) : INFINITY;
+    state[ST_NU] = purchase_posterior_nu(m, zsum > 0 ? x : 0, zsum, r);
+    *next_days = alive ? purchase_draw_interval(params, state, r) : INFINITY;
     return alive;
 }
 
@@ -216,7 +169,7 @@ const model_type model_mbgnbd = {
     "mbgnbd",
     "Fitted MBG/NBD customer with Gamma-Gamma spend (non-contractual): Poisson purchases while alive, "
     "dropout after every purchase, the first included; no satisfaction.",
-    mbgnbd_sections, mbgnbd_prepare, mbgnbd_release, mbgnbd_mean_bill, mbgnbd_mean_interval,
-    mbgnbd_customer_init, mbgnbd_draw_bill, mbgnbd_experience, mbgnbd_draw_interval,
-    NULL, mbgnbd_continuation, NULL, mbgnbd_from_history
+    mbgnbd_sections, mbgnbd_prepare, purchase_release, purchase_mean_bill, mbgnbd_mean_interval,
+    mbgnbd_customer_init, purchase_draw_bill, purchase_experience_dropout, purchase_draw_interval,
+    NULL, purchase_continuation, NULL, mbgnbd_from_history
 };

@@ -59,6 +59,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 
+#include "purchase_common.h"
 #include "purchase_models.h"
 #include "../sim/lang.h"
 #include "../sim/model.h"
@@ -66,7 +67,8 @@
 /* the slots of state: the mean gap to the next event in days, the chance
  * the next event is death, Gamma-Gamma's nu, the purchase and death rates
  * per period */
-enum { ST_INTERVAL, ST_DROPOUT, ST_NU, ST_LAMBDA, ST_MU };
+enum { ST_INTERVAL = PURCHASE_ST_INTERVAL, ST_DROPOUT = PURCHASE_ST_DROPOUT, ST_NU = PURCHASE_ST_NU,
+       ST_LAMBDA, ST_MU };
 
 #define NO_CHOICES NULL
 
@@ -100,30 +102,14 @@ const scen_section pareto_nbd_section_pareto_nbd = {
 /* ---- the model ---- */
 
 typedef struct pareto_nbd_model {
+    gamma_gamma_params gg;  /* first: purchase_common.h */
     pareto_nbd_params pn;
-    gamma_gamma_params gg;
 } pareto_nbd_model;
 
 static void *pareto_nbd_prepare(const scenario *sc, diag *d)
 {
-    pareto_nbd_model *m = malloc(sizeof *m);
-    if (!m) {
-        diag_set(d, DIAG_RUNTIME, "out of memory");
-        return NULL;
-    }
-    m->pn = *(const pareto_nbd_params *)scen_get(sc, &pareto_nbd_section_pareto_nbd);
-    m->gg = *(const gamma_gamma_params *)scen_get(sc, &bgnbd_section_gamma_gamma);
-    return m;
-}
-
-static void pareto_nbd_release(void *params)
-{
-    free(params);
-}
-
-static double pareto_nbd_mean_bill(const void *params)
-{
-    return gamma_gamma_mean(&((const pareto_nbd_model *)params)->gg);
+    return purchase_prepare(sc, d, sizeof(pareto_nbd_model), &pareto_nbd_section_pareto_nbd,
+                            offsetof(pareto_nbd_model, pn), sizeof(pareto_nbd_params));
 }
 
 /* alpha/r periods, 1/E[lambda], the gap between purchases while alive, as
@@ -151,47 +137,16 @@ static void pareto_nbd_customer_init(const void *params, double *state, gsl_rng 
     double lambda = gsl_ran_gamma(r, m->pn.r, 1.0 / m->pn.alpha);
     double mu = gsl_ran_gamma(r, m->pn.s, 1.0 / m->pn.beta);
     set_rates(m, state, lambda, mu);
-    state[ST_NU] = gsl_ran_gamma(r, m->gg.q, 1.0 / m->gg.gamma);
+    purchase_init_nu(m, state, r);
 }
 
-static double pareto_nbd_draw_bill(const void *params, const double *state, const visit_ctx *v,
-                                   gsl_rng *r)
-{
-    (void)v;
-    const pareto_nbd_model *m = params;
-    return gsl_ran_gamma(r, m->gg.p, 1.0 / state[ST_NU]);
-}
-
-/* the next event is death with probability mu/(lambda+mu) */
-static void pareto_nbd_experience(const void *params, double *state, visit_ctx *v, gsl_rng *r)
-{
-    (void)params;
-    (void)r;
-    v->churn = state[ST_DROPOUT];
-}
-
-/* the time to the next event, Exp(lambda + mu), for one that is a purchase */
-static double pareto_nbd_draw_interval(const void *params, const double *state, gsl_rng *r)
-{
-    (void)params;
-    if (isinf(state[ST_INTERVAL]))
-        return INFINITY;
-    return gsl_ran_exponential(r, state[ST_INTERVAL]);
-}
-
-/* Exact: after each purchase the customer buys again with probability
- * lambda/(lambda+mu), after an Exp(lambda+mu) gap, E[exp(-delta X)] =
- * 1 / (1 + delta mean); bills of mean p_gg / nu. */
-static void pareto_nbd_continuation(const void *params, const double *state, double last_churn,
-                                    double delta, model_continuation *out)
-{
-    (void)last_churn;
-    const pareto_nbd_model *m = params;
-    out->bill = m->gg.p / state[ST_NU];
-    out->churn = state[ST_DROPOUT];
-    out->interval_discount = isinf(state[ST_INTERVAL]) ? 0.0 : 1.0 / (1.0 + delta * state[ST_INTERVAL]);
-    out->exact = 1;
-}
+/* The hooks of purchase_common.c, with ST_DROPOUT = mu/(lambda+mu) and
+ * ST_INTERVAL the mean of the Exp(lambda+mu) time to the next event:
+ * experience() gives churn mu/(lambda+mu), the chance that the next event
+ * is death; draw_interval() the time to the next event, for one that is a
+ * purchase; the continuation is exact: after each purchase the customer
+ * buys again with probability lambda/(lambda+mu), after an Exp(lambda+mu)
+ * gap, E[exp(-delta X)] = 1 / (1 + delta mean); bills of mean p_gg / nu. */
 
 /* ---- an existing customer ---- */
 
@@ -260,13 +215,12 @@ static int pareto_nbd_from_history(const void *params, const customer_history *h
         set_rates(m, state, gsl_ran_gamma(r, pn->r + x, 1.0 / (pn->alpha + t_x)),
                   gsl_ran_gamma(r, pn->s + 1, 1.0 / (pn->beta + t_x)));
     double zsum = x > 0 && h->mean_spend > 0 ? x * h->mean_spend : 0;
-    state[ST_NU] = gsl_ran_gamma(r, m->gg.q + m->gg.p * (zsum > 0 ? x : 0),
-                                 1.0 / (m->gg.gamma + zsum));
+    state[ST_NU] = purchase_posterior_nu(m, zsum > 0 ? x : 0, zsum, r);
     *next_days = INFINITY;
     if (alive) {
         /* the race from the as-of date: an event after Exp(lambda+mu), a
          * purchase with probability lambda/(lambda+mu) */
-        double gap = pareto_nbd_draw_interval(params, state, r);
+        double gap = purchase_draw_interval(params, state, r);
         if (gsl_rng_uniform(r) >= state[ST_DROPOUT])
             *next_days = gap;
     }
@@ -281,8 +235,8 @@ const model_type model_pareto_nbd = {
     "pareto_nbd",
     "Fitted Pareto/NBD customer with Gamma-Gamma spend (non-contractual): Poisson purchases while alive, "
     "an exponential lifetime; no satisfaction.",
-    pareto_nbd_sections, pareto_nbd_prepare, pareto_nbd_release, pareto_nbd_mean_bill,
-    pareto_nbd_mean_interval, pareto_nbd_customer_init, pareto_nbd_draw_bill,
-    pareto_nbd_experience, pareto_nbd_draw_interval, NULL, pareto_nbd_continuation, NULL,
+    pareto_nbd_sections, pareto_nbd_prepare, purchase_release, purchase_mean_bill,
+    pareto_nbd_mean_interval, pareto_nbd_customer_init, purchase_draw_bill,
+    purchase_experience_dropout, purchase_draw_interval, NULL, purchase_continuation, NULL,
     pareto_nbd_from_history
 };

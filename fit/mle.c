@@ -1,47 +1,86 @@
-/* mlefit: multi-start maximum likelihood on log-parameters (see mlefit.h).
+/* mle: multi-start maximum likelihood on log-parameters (see mle.h), for
+ * every fit of fit/.
  *
- * Choices, in one place (the same as fit/btyd.c's unless said):
+ * The scheme, in one place:
  *
- *  - Optimiser.  GSL's multimin on u = log theta (every parameter stays
- *    positive without constraints), each start run in parallel (OpenMP),
- *    the best chosen in start order so that threads do not change the
- *    result, then restarted from the best (a fresh simplex or a fresh BFGS
- *    approximation), the usual check that it has really stopped.  With an
- *    analytic gradient: BFGS (vector_bfgs2); without: Nelder-Mead
- *    (nmsimplex2), whose stopping rule is the size of its simplex, not the
- *    gradient.  Nelder-Mead converges linearly, so the starts stop at a
- *    simplex of 1e-4 (enough to tell the starts' optima apart) and the
- *    best is polished by Newton steps on u with the finite-difference
- *    gradient and Hessian below (at most 8 steps, each halved until it
- *    lowers the negative log-likelihood; stop when the Newton decrement
- *    g' H^-1 g is below 1e-12); the restart then runs Nelder-Mead to a
- *    simplex of 1e-7 from the polished point, and is polished in turn.
- *    A start still moving after 1,000 iterations is on a ridge towards a
- *    boundary and is left there (the restart gets 5,000).  Against 1e-7 and
- *    5,000 iterations in every start this took the Pareto/NBD fit of the
- *    CDNOW sample from 6.9 s to 5.9 s on one thread, and (with pnbd.c's
- *    switch to quadrature for long series) a 6,000-customer simulated
- *    sample from 73 s to 34 s; what remains is mostly starts far from the
- *    optimum, where the likelihood costs more.
+ *  - Parameters.  GSL's multimin runs on u = log theta, so every parameter
+ *    stays positive without constraints; |u| > 40 or a non-finite
+ *    likelihood counts as outside the domain (a huge value, and with a
+ *    gradient a zero slope, so that the line search backs off).
  *
- *  - Hessian, on u.  With an analytic gradient: central differences of the
- *    gradient in u (d/du_i = theta_i d/dtheta_i), step 1e-5, symmetrised.
- *    Without: second differences of the function, step 1.2e-4 in u (about
- *    eps^(1/4), a relative step in theta), and the gradient by central
- *    differences, step 1e-5.  At the optimum (gradient 0) the Hessian on u
- *    is D H D, D = diag(theta), H the Hessian on theta, so its inverse is
- *    the covariance of log theta (cov_log) and theta_i sqrt(cov_log_ii) is
- *    the usual standard error sqrt((H^-1)_ii).
+ *  - Starts.  A grid of natural starting points chosen by each fit (16 for
+ *    BG/NBD, MBG/NBD, Pareto/NBD and BG/BB, 8 for Gamma-Gamma, 9 for sBG;
+ *    scale parameters from the data's own scale).  The starts run in
+ *    parallel (OpenMP; each has its own minimiser and the likelihoods only
+ *    read their data); the best is picked in start order afterwards, so the
+ *    number of threads does not change the result.
+ *
+ *  - Minimiser.  With an analytic gradient (BG/NBD, MBG/NBD): BFGS
+ *    (vector_bfgs2, first step 0.1, line-search tolerance 0.1), at most 500
+ *    iterations, stopped by gsl_multimin_test_gradient (every component of
+ *    the gradient in u below 1e-7 per observation).  Without (Gamma-Gamma,
+ *    sBG, BG/BB, Pareto/NBD): Nelder-Mead (nmsimplex2, initial simplex 0.5
+ *    in u), stopped by the size of its simplex (gsl_multimin_test_size).
+ *
+ *  - Restart.  The best start is run again from where it stopped (a fresh
+ *    simplex of 0.05 or a fresh BFGS approximation with first step 0.01):
+ *    the usual check that it has really stopped.
+ *
+ *  - Two schemes (mle_scheme), which differ only for Nelder-Mead and in the
+ *    Hessian.  They are kept apart because each fit's published and tested
+ *    values were made with its own, and merging them moves the last digits:
+ *
+ *    MLE_NATURAL (btyd.c, bgbb.c): every Nelder-Mead run, starts and
+ *    restart, goes to a simplex of 1e-7 within 3,000 iterations.  The
+ *    Hessian H is taken in the natural parameters by central differences
+ *    scaled to each parameter: of the analytic gradient, step 1e-5 theta_j
+ *    (BG/NBD; stable to 7 digits for steps 1e-4 to 1e-7), symmetrised, or
+ *    of the function, step 1.2e-4 theta_i (about eps^(1/4)), whose first
+ *    differences also give the gradient g.  Standard errors are the square
+ *    roots of the diagonal of H^-1 (Cholesky).  The covariance of the
+ *    log-parameters is the inverse of the Hessian in u, by the chain rule
+ *      d2/(du_i du_j) = theta_i theta_j H_ij + [i = j] theta_i g_i
+ *    (g = 0 at an interior optimum), so at the optimum its diagonal is
+ *    (se_i / theta_i)^2, the delta method.
+ *
+ *    MLE_LOG (mbgnbd.c, pnbd.c): Nelder-Mead converges linearly, so the
+ *    starts stop at a simplex of 1e-4 (enough to tell the starts' optima
+ *    apart) and the best is polished by Newton steps on u with the
+ *    finite-difference gradient and Hessian below (at most 8 steps, each
+ *    halved until it lowers the negative log-likelihood; stop when the
+ *    Newton decrement g' H^-1 g is below 1e-12); the restart then runs
+ *    Nelder-Mead to a simplex of 1e-7 (within 5,000 iterations) from the
+ *    polished point, and is polished in turn.  A start still moving after
+ *    1,000 iterations is on a ridge towards a boundary and is left there.
+ *    Against 1e-7 and 5,000 iterations in every start this took the
+ *    Pareto/NBD fit of the CDNOW sample from 6.9 s to 5.9 s on one thread,
+ *    and (with pnbd.c's quadrature for long series) a 6,000-customer
+ *    simulated sample from 73 s to 34 s.  The Hessian is taken on u
+ *    directly: with an analytic gradient, central differences of the
+ *    gradient in u (d/du_i = theta_i d/dtheta_i), step 1e-5, symmetrised;
+ *    without, second differences of the function, step 1.2e-4 in u, and
+ *    the gradient by central differences, step 1e-5.  Its inverse is the
+ *    covariance of log theta, and theta_i sqrt(cov_log_ii) the standard
+ *    error.
+ *
+ *    Either way cov_log, the covariance of the log-parameters, is what a
+ *    replication's draw of parameters from their sampling distribution
+ *    needs: log-parameters are closer to normal than the parameters, and
+ *    stay positive.
  *
  *  - "converged" means all of: the restart passed its own test (Nelder-
- *    Mead: simplex size below 1e-7 in u; BFGS: every component of the
- *    gradient in u below 1e-7 per observation); the restart moved no u by
- *    more than 1e-4 (or a hundredth of its standard error, when larger) and
- *    the log-likelihood by no more than 1e-6; the Hessian is positive
- *    definite; the Newton decrement is below 1e-4 (no quadratic step could
- *    gain 5e-5 in log-likelihood).  A fit that fails any of these says which
- *    in why, and still returns the best point found. */
-#include "mlefit.h"
+ *    Mead: simplex size below 1e-7 in u; BFGS: the gradient test above);
+ *    the restart moved no u by more than 1e-4 (or a hundredth of its
+ *    standard error, when larger: a weakly identified parameter) and the
+ *    log-likelihood by no more than 1e-6; the Hessian is positive definite;
+ *    and the Newton decrement g' H^-1 g is below 1e-4, i.e. no quadratic
+ *    step could gain 5e-5 in log-likelihood (half the decrement is the
+ *    gain the quadratic model predicts; Boyd and Vandenberghe 2004,
+ *    "Convex Optimization", sec. 9.5.1).  A fit that fails any of these
+ *    says which in why, and still returns the best point found; the fits
+ *    turn that into DIAG_RUNTIME through mle_report_failure, saying what
+ *    was tried and how many starts reached the best value. */
+#include "mle.h"
 
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_linalg.h>
@@ -52,18 +91,28 @@
 #include <stdio.h>
 #include <string.h>
 
-#define K MLEFIT_MAXP
-#define NM_MAXIT 5000
-#define NM_SIZE_TOL 1e-7       /* the restart's */
-#define NM_START_TOL 1e-4      /* the starts' (the polish takes them the rest of the way) */
-#define NM_START_MAXIT 1000    /* a start still wandering after this is on a ridge to a boundary */
+#define K MLE_MAXP
+#define NM_SIZE_TOL 1e-7       /* every run of MLE_NATURAL, the restart of MLE_LOG */
+#define NM_MAXIT_NATURAL 3000
+#define NM_MAXIT_LOG 5000      /* MLE_LOG's restart */
+#define NM_START_TOL 1e-4      /* MLE_LOG's starts (the polish takes them the rest of the way) */
+#define NM_START_MAXIT 1000    /* MLE_LOG: a start still wandering after this is on a ridge */
 #define BFGS_MAXIT 500
 #define BFGS_GRAD_TOL 1e-7     /* per observation, on u */
 #define PENALTY 1e300          /* negative log-likelihood outside the domain */
 #define LOG_BOUND 40.0         /* |u| beyond this: outside the domain */
 #define POLISH_STEPS 8
 
-static double eval_u(const mlefit_problem *p, const double *u)
+/* ---------------------------------------------------------------- */
+/* The likelihood on u                                               */
+
+static double eval_theta(const mle_problem *p, const double *theta)
+{
+    double v = p->nll(theta, p->ctx);
+    return isfinite(v) ? v : PENALTY;
+}
+
+static double eval_u(const mle_problem *p, const double *u)
 {
     double th[K];
     for (int i = 0; i < p->k; i++) {
@@ -71,12 +120,11 @@ static double eval_u(const mlefit_problem *p, const double *u)
             return PENALTY;
         th[i] = exp(u[i]);
     }
-    double v = p->nll(th, p->ctx);
-    return isfinite(v) ? v : PENALTY;
+    return eval_theta(p, th);
 }
 
 /* value and gradient on u (analytic gradient); PENALTY and 0 outside */
-static double eval_grad_u(const mlefit_problem *p, const double *u, double *gu)
+static double eval_grad_u(const mle_problem *p, const double *u, double *gu)
 {
     double th[K], g[K];
     int in = 1;
@@ -95,7 +143,7 @@ static double eval_grad_u(const mlefit_problem *p, const double *u, double *gu)
 
 static double gsl_f(const gsl_vector *v, void *params)
 {
-    const mlefit_problem *p = params;
+    const mle_problem *p = params;
     double u[K];
     for (int i = 0; i < p->k; i++)
         u[i] = gsl_vector_get(v, i);
@@ -104,11 +152,10 @@ static double gsl_f(const gsl_vector *v, void *params)
 
 static void gsl_fdf(const gsl_vector *v, void *params, double *f, gsl_vector *df)
 {
-    const mlefit_problem *p = params;
+    const mle_problem *p = params;
     double u[K], gu[K];
     for (int i = 0; i < p->k; i++)
         u[i] = gsl_vector_get(v, i);
-    /* outside the domain: a huge value with a zero slope; the line search backs off */
     *f = eval_grad_u(p, u, gu);
     for (int i = 0; i < p->k; i++)
         gsl_vector_set(df, i, gu[i]);
@@ -120,7 +167,12 @@ static void gsl_df(const gsl_vector *v, void *params, gsl_vector *df)
     gsl_fdf(v, params, &f, df);
 }
 
-static double nm_run(const mlefit_problem *p, const double *u0, double step, double tol,
+/* ---------------------------------------------------------------- */
+/* The minimisers                                                    */
+
+/* One Nelder-Mead run from u0 (step: the simplex's initial size); fills
+ * ubest and returns the value; *ok says whether the size test passed. */
+static double nm_run(const mle_problem *p, const double *u0, double step, double tol,
                      int maxit, double *ubest, int *ok)
 {
     gsl_multimin_fminimizer *s = gsl_multimin_fminimizer_alloc(gsl_multimin_fminimizer_nmsimplex2,
@@ -156,7 +208,9 @@ static double nm_run(const mlefit_problem *p, const double *u0, double step, dou
     return fval;
 }
 
-static double bfgs_run(const mlefit_problem *p, const double *u0, double step, double *ubest,
+/* One BFGS run (analytic gradient) from u0; *ok says whether the gradient
+ * test passed. */
+static double bfgs_run(const mle_problem *p, const double *u0, double step, double *ubest,
                        int *ok)
 {
     gsl_multimin_fdfminimizer *s = gsl_multimin_fdfminimizer_alloc(
@@ -191,18 +245,75 @@ static double bfgs_run(const mlefit_problem *p, const double *u0, double step, d
     return fval;
 }
 
-static double opt_run(const mlefit_problem *p, const double *u0, int restart, double *ubest,
+static int nm_maxit(const mle_problem *p)
+{
+    return p->scheme == MLE_LOG ? NM_MAXIT_LOG : NM_MAXIT_NATURAL;
+}
+
+static double opt_run(const mle_problem *p, const double *u0, int restart, double *ubest,
                       int *ok)
 {
     if (p->nll_grad)
         return bfgs_run(p, u0, restart ? 0.01 : 0.1, ubest, ok);
-    return nm_run(p, u0, restart ? 0.05 : 0.5, restart ? NM_SIZE_TOL : NM_START_TOL,
-                  restart ? NM_MAXIT : NM_START_MAXIT, ubest, ok);
+    if (p->scheme == MLE_LOG && !restart)
+        return nm_run(p, u0, 0.5, NM_START_TOL, NM_START_MAXIT, ubest, ok);
+    return nm_run(p, u0, restart ? 0.05 : 0.5, NM_SIZE_TOL, nm_maxit(p), ubest, ok);
 }
 
-/* Gradient g and Hessian H of the negative log-likelihood on u (see the
- * header comment for the steps). */
-static void grad_hess_u(const mlefit_problem *p, const double *u, double g[K], double H[K][K])
+/* ---------------------------------------------------------------- */
+/* Hessians                                                          */
+
+/* MLE_NATURAL: Hessian H and gradient g at theta, natural parameters (see
+ * the top comment for the steps). */
+static void hessian_theta(const mle_problem *p, const double *theta, double H[K][K], double g[K])
+{
+    int k = p->k;
+    double h[K], t[K];
+    if (p->nll_grad) {
+        double gp[K], gm[K];
+        p->nll_grad(theta, g, p->ctx);
+        for (int j = 0; j < k; j++) {
+            double hj = 1e-5 * theta[j];
+            memcpy(t, theta, sizeof(double) * (size_t)k);
+            t[j] = theta[j] + hj;
+            p->nll_grad(t, gp, p->ctx);
+            t[j] = theta[j] - hj;
+            p->nll_grad(t, gm, p->ctx);
+            for (int i = 0; i < k; i++)
+                H[i][j] = (gp[i] - gm[i]) / (2 * hj);
+        }
+        for (int i = 0; i < k; i++)
+            for (int j = 0; j < i; j++)
+                H[i][j] = H[j][i] = (H[i][j] + H[j][i]) / 2;
+        return;
+    }
+    double f0 = eval_theta(p, theta);
+    for (int i = 0; i < k; i++)
+        h[i] = 1.2e-4 * theta[i];
+    for (int i = 0; i < k; i++) {
+        memcpy(t, theta, sizeof(double) * (size_t)k);
+        t[i] = theta[i] + h[i];
+        double fp = eval_theta(p, t);
+        t[i] = theta[i] - h[i];
+        double fm = eval_theta(p, t);
+        g[i] = (fp - fm) / (2 * h[i]);
+        H[i][i] = (fp - 2 * f0 + fm) / (h[i] * h[i]);
+        for (int j = 0; j < i; j++) {
+            double f4[4];
+            for (int q = 0; q < 4; q++) {
+                memcpy(t, theta, sizeof(double) * (size_t)k);
+                t[i] += (q & 1) ? -h[i] : h[i];
+                t[j] += (q & 2) ? -h[j] : h[j];
+                f4[q] = eval_theta(p, t);
+            }
+            H[i][j] = H[j][i] = (f4[0] - f4[1] - f4[2] + f4[3]) / (4 * h[i] * h[j]);
+        }
+    }
+}
+
+/* MLE_LOG (and the Newton polish): gradient g and Hessian H on u (see the
+ * top comment for the steps). */
+static void hessian_u(const mle_problem *p, const double *u, double g[K], double H[K][K])
 {
     int k = p->k;
     double t[K];
@@ -252,7 +363,7 @@ static void grad_hess_u(const mlefit_problem *p, const double *u, double g[K], d
 
 /* Inverts H (Cholesky) into inv (row-major k x k) and gives the Newton
  * step -H^-1 g and the decrement g' H^-1 g.  Returns 0 when H is positive
- * definite. */
+ * definite; otherwise inv and *dec are NaN and the step 0. */
 static int invert(int k, double H[K][K], const double *g, double *inv, double *step, double *dec)
 {
     gsl_matrix *m = gsl_matrix_alloc((size_t)k, (size_t)k);
@@ -290,13 +401,45 @@ static int invert(int k, double H[K][K], const double *g, double *inv, double *s
     return bad;
 }
 
-/* Newton steps on u from u (updated in place), value *f; see the header. */
-static void newton_polish(const mlefit_problem *p, double *u, double *f)
+/* MLE_NATURAL: standard errors, covariance of the log-parameters and
+ * Newton decrement from the Hessian in theta (see the top comment). */
+static int natural_errors(const mle_problem *p, mle_result *res, double *dec)
+{
+    int k = p->k;
+    double H[K][K], g[K], inv[K * K], step[K], Hu[K][K], zero[K] = { 0 }, udec;
+    hessian_theta(p, res->theta, H, g);
+    int notpd = invert(k, H, g, inv, step, dec);
+    for (int i = 0; i < k; i++)
+        res->se[i] = sqrt(inv[i * k + i]);      /* NaN when not PD */
+    /* the chain rule to u */
+    for (int i = 0; i < k; i++)
+        for (int j = 0; j < k; j++)
+            Hu[i][j] = res->theta[i] * res->theta[j] * H[i][j]
+                       + (i == j ? res->theta[i] * g[i] : 0);
+    invert(k, Hu, zero, res->cov_log, step, &udec);
+    return notpd;
+}
+
+/* MLE_LOG: the same from the Hessian on u, at ubest. */
+static int log_errors(const mle_problem *p, const double *ubest, mle_result *res, double *dec)
+{
+    int k = p->k;
+    double g[K], H[K][K], step[K];
+    hessian_u(p, ubest, g, H);
+    int notpd = invert(k, H, g, res->cov_log, step, dec);
+    for (int i = 0; i < k; i++)
+        res->se[i] = res->theta[i] * sqrt(res->cov_log[i * k + i]);   /* NaN when not PD */
+    return notpd;
+}
+
+/* Newton steps on u from u (updated in place), value *f; see the top
+ * comment. */
+static void newton_polish(const mle_problem *p, double *u, double *f)
 {
     int k = p->k;
     for (int it = 0; it < POLISH_STEPS; it++) {
         double g[K], H[K][K], inv[K * K], step[K], dec;
-        grad_hess_u(p, u, g, H);
+        hessian_u(p, u, g, H);
         if (invert(k, H, g, inv, step, &dec) || !(dec > 1e-12))
             return;
         int moved = 0;
@@ -317,16 +460,20 @@ static void newton_polish(const mlefit_problem *p, double *u, double *f)
     }
 }
 
-void mlefit_run(const mlefit_problem *p, const double (*starts)[MLEFIT_MAXP], int nstarts,
-                mlefit_result *res)
+/* ---------------------------------------------------------------- */
+/* The fit                                                           */
+
+void mle_fit(const mle_problem *p, const double (*starts)[MLE_MAXP], int nstarts,
+             mle_result *res)
 {
     int k = p->k;
+    int polish = p->scheme == MLE_LOG && !p->nll_grad;
     double best = INFINITY, ubest[K] = { 0 };
-    double vals[MLEFIT_MAX_STARTS], ubs[MLEFIT_MAX_STARTS][K];
-    int oks[MLEFIT_MAX_STARTS];
+    double vals[MLE_MAX_STARTS], ubs[MLE_MAX_STARTS][K];
+    int oks[MLE_MAX_STARTS];
     memset(res, 0, sizeof *res);
-    if (nstarts > MLEFIT_MAX_STARTS)
-        nstarts = MLEFIT_MAX_STARTS;
+    if (nstarts > MLE_MAX_STARTS)
+        nstarts = MLE_MAX_STARTS;
 #pragma omp parallel for schedule(dynamic)
     for (int s = 0; s < nstarts; s++) {
         double u0[K];
@@ -344,11 +491,8 @@ void mlefit_run(const mlefit_problem *p, const double (*starts)[MLEFIT_MAXP], in
         if (vals[s] - best <= 1e-3)
             res->agree++;
 
-    /* Nelder-Mead's starts stop at a simplex of 1e-4: Newton takes the
-     * best the rest of the way, before the restart checks it */
-    if (!p->nll_grad && best < PENALTY)
+    if (polish && best < PENALTY)
         newton_polish(p, ubest, &best);
-    /* restart from the best point: the usual check that it has stopped */
     double ur[K];
     int ok2;
     double v2 = opt_run(p, ubest, 1, ur, &ok2);
@@ -359,31 +503,23 @@ void mlefit_run(const mlefit_problem *p, const double (*starts)[MLEFIT_MAXP], in
         best = v2;
         memcpy(ubest, ur, sizeof ubest);
     }
-    if (!p->nll_grad && best < PENALTY)
+    if (polish && best < PENALTY)
         newton_polish(p, ubest, &best);
     for (int i = 0; i < k; i++)
         res->theta[i] = exp(ubest[i]);
     res->nll = best;
 
-    double g[K], H[K][K], step[K], dec;
-    grad_hess_u(p, ubest, g, H);
-    int notpd = invert(k, H, g, res->cov_log, step, &dec);
+    double dec;
+    int notpd = p->scheme == MLE_LOG ? log_errors(p, ubest, res, &dec)
+                                     : natural_errors(p, res, &dec);
     double moved = 0;
     int unstable = 0;
     for (int i = 0; i < k; i++) {
-        double se_log = sqrt(res->cov_log[i * k + i]);
-        res->se[i] = res->theta[i] * se_log;   /* NaN when not PD */
+        double se_log = p->scheme == MLE_LOG ? sqrt(res->cov_log[i * k + i])
+                                             : res->se[i] / res->theta[i];
         moved = fmax(moved, shift[i]);
         if (shift[i] > 1e-4 && !(shift[i] <= 0.01 * se_log))
             unstable = 1;
-    }
-    /* cov_log is k x k row-major; pad the rest of the 4 x 4 block with 0 */
-    if (k < K) {
-        double c[K * K] = { 0 };
-        for (int i = 0; i < k; i++)
-            for (int j = 0; j < k; j++)
-                c[i * K + j] = res->cov_log[i * k + j];
-        memcpy(res->cov_log, c, sizeof c);
     }
 
     res->converged = 0;
@@ -393,7 +529,7 @@ void mlefit_run(const mlefit_problem *p, const double (*starts)[MLEFIT_MAXP], in
         snprintf(res->why, sizeof res->why,
                  "Nelder-Mead did not shrink its simplex below %g (log-parameters) within %d "
                  "iterations",
-                 NM_SIZE_TOL, NM_MAXIT);
+                 NM_SIZE_TOL, nm_maxit(p));
     else if (!ok2)
         snprintf(res->why, sizeof res->why,
                  "BFGS did not bring the gradient (log-parameters) below %g within %d iterations",
@@ -414,14 +550,11 @@ void mlefit_run(const mlefit_problem *p, const double (*starts)[MLEFIT_MAXP], in
         res->converged = 1;
 }
 
-int mlefit_report_failure(diag *d, const char *model, const mlefit_result *res,
-                          const char *const *names, const char *method, const char *tried)
+int mle_report_failure(diag *d, const char *model, const mle_result *res,
+                       const char *const *names, int k, const char *method, const char *tried)
 {
     char pbuf[256] = "", hint[256] = "";
     size_t used = 0;
-    int k = 0;
-    while (k < MLEFIT_MAXP && names[k])
-        k++;
     for (int i = 0; i < k && used < sizeof pbuf; i++)
         used += (size_t)snprintf(pbuf + used, sizeof pbuf - used, "%s%s = %.6g", i ? ", " : "",
                                  names[i], res->theta[i]);

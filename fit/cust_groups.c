@@ -1,0 +1,112 @@
+/* cust_groups: see cust_groups.h.
+ *
+ * The likelihoods of BG/NBD, MBG/NBD and Pareto/NBD are sums over
+ * customers of terms in (x, t_x, T).  Sorting the customers by x lets each
+ * likelihood compute the terms of x alone (log-Gamma, log-Beta, digamma)
+ * once per distinct x, and customers sharing (x, t_x, T) exactly (common
+ * in period-rounded data such as CDNOW's weeks) are counted once with a
+ * weight.  t_x is taken as 0 for x = 0, where it does not enter. */
+#include "cust_groups.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MIN_CUSTOMERS 10       /* fewer and a 4-parameter fit is noise */
+
+typedef struct xkey {
+    double x, t_x, T;
+} xkey;
+
+static int xkey_cmp(const void *pa, const void *pb)
+{
+    const xkey *a = pa, *b = pb;
+    if (a->x != b->x)
+        return (a->x > b->x) - (a->x < b->x);
+    if (a->T != b->T)
+        return (a->T > b->T) - (a->T < b->T);
+    return (a->t_x > b->t_x) - (a->t_x < b->t_x);
+}
+
+void cust_groups_free(cust_groups *G)
+{
+    free(G->gx), free(G->gstart), free(G->tx), free(G->T), free(G->w);
+    G->gx = G->tx = G->T = G->w = NULL;
+    G->gstart = NULL;
+}
+
+int cust_groups_build(const cust_summary *c, int n, const char *model, cust_groups *G, diag *d)
+{
+    memset(G, 0, sizeof *G);
+    if (!c || n < 0)
+        return diag_set(d, DIAG_USAGE, "%s fit: no customers given", model);
+    int used = 0;
+    double sx = 0, sT = 0;
+    for (int i = 0; i < n; i++) {
+        if (!(c[i].T > 0))
+            continue;
+        if (!isfinite(c[i].T) || !isfinite(c[i].x) || !isfinite(c[i].t_x))
+            return diag_set(d, DIAG_USAGE, "%s fit: customer %d has a non-finite x, t_x or T",
+                            model, i + 1);
+        if (c[i].x < 0 || floor(c[i].x) != c[i].x)
+            return diag_set(d, DIAG_USAGE,
+                            "%s fit: customer %d has x = %g repeat purchases; x must be a "
+                            "whole number >= 0",
+                            model, i + 1, c[i].x);
+        if (c[i].x > 0 && (c[i].t_x < 0 || c[i].t_x > c[i].T))
+            return diag_set(d, DIAG_USAGE,
+                            "%s fit: customer %d has t_x = %g outside [0, T = %g] (the last "
+                            "purchase must fall in the calibration span)",
+                            model, i + 1, c[i].t_x, c[i].T);
+        used++;
+        sx += c[i].x;
+        sT += c[i].T;
+    }
+    if (used < MIN_CUSTOMERS)
+        return diag_set(d, DIAG_USAGE,
+                        "%s fit needs at least %d customers with T > 0 (first purchase "
+                        "before the calibration end); got %d of %d",
+                        model, MIN_CUSTOMERS, used, n);
+    if (sx == 0)
+        return diag_set(d, DIAG_USAGE,
+                        "%s fit: none of the %d customers made a repeat purchase in the "
+                        "calibration span, so the purchase and dropout rates cannot be "
+                        "estimated (lengthen the calibration span)",
+                        model, used);
+
+    xkey *k = malloc(sizeof *k * (size_t)used);
+    G->n = used;
+    G->sx = sx;
+    G->sT = sT;
+    G->gx = malloc(sizeof(double) * (size_t)used);
+    G->gstart = malloc(sizeof(int) * (size_t)(used + 1));
+    G->tx = malloc(sizeof(double) * (size_t)used);
+    G->T = malloc(sizeof(double) * (size_t)used);
+    G->w = malloc(sizeof(double) * (size_t)used);
+    if (!k || !G->gx || !G->gstart || !G->tx || !G->T || !G->w) {
+        free(k);
+        cust_groups_free(G);
+        return diag_set(d, DIAG_RUNTIME, "%s fit: out of memory", model);
+    }
+    for (int i = 0, j = 0; i < n; i++)
+        if (c[i].T > 0)
+            k[j++] = (xkey){ c[i].x, c[i].x > 0 ? c[i].t_x : 0, c[i].T };
+    qsort(k, (size_t)used, sizeof *k, xkey_cmp);
+    int nd = 0;   /* distinct (x, t_x, T) */
+    for (int i = 0; i < used; i++) {
+        if (i > 0 && k[i].x == k[i - 1].x && k[i].T == k[i - 1].T && k[i].t_x == k[i - 1].t_x) {
+            G->w[nd - 1] += 1;
+            continue;
+        }
+        if (i == 0 || k[i].x != k[i - 1].x) {
+            G->gx[G->ng] = k[i].x;
+            G->gstart[G->ng++] = nd;
+        }
+        G->tx[nd] = k[i].t_x;
+        G->T[nd] = k[i].T;
+        G->w[nd++] = 1;
+    }
+    G->gstart[G->ng] = nd;
+    free(k);
+    return DIAG_OK;
+}

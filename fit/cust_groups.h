@@ -1,0 +1,28 @@
+/* cust_groups: the customer summaries of a purchase-model fit (BG/NBD in
+ * btyd.c, MBG/NBD in mbgnbd.c, Pareto/NBD in pnbd.c), checked and grouped
+ * for the likelihood.  Internal to fit/. */
+#ifndef RETSIM_FIT_CUST_GROUPS_H
+#define RETSIM_FIT_CUST_GROUPS_H
+
+#include "../sim/diag.h"
+#include "summary.h"
+
+typedef struct cust_groups {
+    int n;                  /* customers used: those with T > 0 */
+    int ng;                 /* distinct x */
+    double *gx;             /* distinct x, ascending */
+    int *gstart;            /* group g: entries gstart[g] .. gstart[g+1]-1 */
+    double *tx, *T;         /* distinct (x, t_x, T), sorted by x, T, t_x */
+    double *w;              /* customers sharing each */
+    double sx, sT;          /* sums of x and of T over the customers used */
+} cust_groups;
+
+/* Checks the customers with T > 0 (finite; x a whole number >= 0; t_x in
+ * [0, T] when x > 0), needs at least 10 of them and one repeat purchase,
+ * and groups them.  DIAG_USAGE (messages naming model, e.g. "BG/NBD") when
+ * the data cannot be fitted, DIAG_RUNTIME when out of memory; nothing to
+ * free then. */
+int cust_groups_build(const cust_summary *c, int n, const char *model, cust_groups *G, diag *d);
+void cust_groups_free(cust_groups *G);
+
+#endif
