@@ -4,7 +4,10 @@
  * more metric) is ranked: a tornado chart.  A whole-number key cannot move
  * by 10 % of 1, so it moves by the nearest whole step at least that large
  * (funnel_steps 1 -> 2 is +100 %), and every row says how far its key
- * actually moved. */
+ * actually moved.  A key holding a distribution moves across its 5-95 %
+ * range instead (sensitivity_ranges.c), ranked beside the others: a stated
+ * range and an arbitrary +/- 10 % are not the same kind of move, and one
+ * ranking would compare them as if they were. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +18,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "outdir.h"
+#include "sensitivity_ranges.h"
 #include "../present/sensitivity_output.h"
 
 #define SENS_MAX 250
@@ -32,7 +36,9 @@ static const help_page sensitivity_help = {
                    "simulated customers as the base) and ranks the parameters by the swing in profit: a "
                    "tornado chart of what matters most. A whole-number key moves by the nearest whole step at "
                    "least delta of itself (at least 1); a side past a key's bound is left out, and "
-                   "sensitivity.csv's note column says why."),
+                   "sensitivity.csv's note column says why. A key holding a distribution (lift = beta(2, 18)) "
+                   "runs at its 5 % and 95 % quantiles instead, every other key at its point value, and these "
+                   "ranges are ranked beside the moves."),
     .shared = cli_help_options,
     .shared_mask = CLI_DELTA | CLI_METRIC | CLI_PARAM_UNCERTAINTY,
     .writes = N_("writes (default DIR: out/NAME_sensitivity): sensitivity.csv (every parameter), "
@@ -108,6 +114,15 @@ static void make_label(sens_param *q, double delta)
                  q->high, 100 * up);
     else
         snprintf(q->bar, sizeof q->bar, "%s (%s / %s)", q->name, lo, hi);
+    /* sensitivity.csv's moved column (only written beside range rows) */
+    if (as_asked)
+        snprintf(q->moved, sizeof q->moved, "\u00b1%.0f %%", 100 * delta);
+    else if (isnan(q->low))
+        snprintf(q->moved, sizeof q->moved, "%s (up only)", hi);
+    else if (isnan(q->high))
+        snprintf(q->moved, sizeof q->moved, "%s (down only)", lo);
+    else
+        snprintf(q->moved, sizeof q->moved, "%s / %s", lo, hi);
 }
 
 /* Appends a sentence to q's note. */
@@ -150,7 +165,7 @@ static int sensitivity_run(int argc, char **argv, diag *d)
         return d->status;
     batch *b = calloc(1, sizeof *b);
     sens_param *p = calloc(SENS_MAX, sizeof *p);
-    run_result *res = NULL;
+    run_result *res = NULL, *ranges = NULL;
     int status = 0, np = 0;
     if (!b || !p) {
         status = diag_set(d, DIAG_RUNTIME, "out of memory");
@@ -178,16 +193,10 @@ static int sensitivity_run(int argc, char **argv, diag *d)
             double v = k->kind == KEY_REAL ? *(const double *)field : *(const int *)field;
             if (isnan(v) || v == 0 || np == SENS_MAX)
                 continue;
-            if (in->dist && in->dist[k - in->section->keys].kind != DIST_NONE) {
-                /* a fixed move would replace the distribution by a number */
-                char text[160];
-                scen_dist_format(&in->dist[k - in->section->keys], text, sizeof text);
-                fprintf(stderr, tr(lang_ui(), "retsim sensitivity: %s.%s left out: it holds a "
-                                              "distribution (%s), drawn in every run\n"),
-                        in->section->name, k->name, text);
-                continue;
-            }
+            if (in->dist && in->dist[k - in->section->keys].kind != DIST_NONE)
+                continue; /* a fixed move would replace the distribution: its range moves it instead */
             sens_param *q = &p[np];
+            memset(q, 0, sizeof *q);
             if (in->label[0])
                 snprintf(q->name, sizeof q->name, "%s.%s.%s", in->section->name, in->label, k->name);
             else
@@ -238,12 +247,26 @@ static int sensitivity_run(int argc, char **argv, diag *d)
             }
         }
     }
-    if (np == 0) {
+    int nr = 0;
+    /* the keys holding a distribution (a draws file alone ranks nothing) */
+    if (np == 0 && scen_uncertain_count(sc) - (sc->draws != NULL) == 0) {
         status = diag_set(d, DIAG_USAGE, "%s: no numeric parameter to move", sc->path);
         goto done;
     }
     if ((status = sim_run(b->e, b->n, &o.run, &res, d)))
         goto done;
+    /* the ranges on as many replications as the moves ran (after --precision
+     * and the rounding up to pairs), so the two tables rest on the same customers */
+    run_opts ro = o.run;
+    ro.reps = res->reps;
+    ro.precision = 0;
+    if ((status = sensitivity_ranges(sc, o.files[0], o.sets, o.nsets, &ro, metric, p + np,
+                                     SENS_MAX - np, &nr, &ranges, d)))
+        goto done;
+    if (np + nr == 0) {
+        status = diag_set(d, DIAG_USAGE, "%s: no numeric parameter to move", sc->path);
+        goto done;
+    }
     for (int i = 0; i < np; i++) {
         sens_param *q = &p[i];
         stat_summary none = { NAN, NAN, NAN, NAN, 0 };
@@ -266,13 +289,15 @@ static int sensitivity_run(int argc, char **argv, diag *d)
         status = d->status;
         goto done;
     }
-    if ((status = sensitivity_write(od->path, scen_name(sc), scen_currency(sc), p, np, metric_table[metric].name, o.delta, d))
+    if ((status = sensitivity_write(od->path, scen_name(sc), scen_currency(sc), p, np + nr,
+                                    metric_table[metric].name, o.delta, d))
         || (status = outdir_commit(od, d)))
         goto done;
     if (!o.quiet)
-        sensitivity_print(scen_name(sc), res, p, np, o.delta, outdir);
+        sensitivity_print(scen_name(sc), res, p, np + nr, o.delta, ranges, outdir);
 done:
     run_result_free(res);
+    run_result_free(ranges);
     if (b)
         batch_free(b);
     free(b);

@@ -303,6 +303,73 @@ int dist_parse(const scen_key *k, const char *value, const char *where, scen_dis
     return 0;
 }
 
+/* x held where a draw is held: inside the support dist_parse admitted
+ * (normal, lognormal, gamma: beyond 6 sd), and inside k's range, strictly
+ * inside an open bound (a beta quantile may round to 0 or 1) */
+static double hold(const scen_dist *s, const scen_key *k, double x)
+{
+    if (x < s->lo)
+        x = s->lo;
+    if (x > s->hi)
+        x = s->hi;
+    if (!k)
+        return x;
+    if (x < k->min || ((k->flags & KEY_MIN_OPEN) && x <= k->min))
+        x = (k->flags & KEY_MIN_OPEN) ? nextafter(k->min, INFINITY) : k->min;
+    if (x > k->max || ((k->flags & KEY_MAX_OPEN) && x >= k->max))
+        x = (k->flags & KEY_MAX_OPEN) ? nextafter(k->max, -INFINITY) : k->max;
+    return x;
+}
+
+static double cdf(const scen_dist *s, double x)
+{
+    switch (s->kind) {
+    case DIST_BETA: return gsl_cdf_beta_P(x, s->a, s->b);
+    case DIST_UNIFORM: return gsl_cdf_flat_P(x, s->a, s->b);
+    case DIST_NORMAL: return gsl_cdf_gaussian_P(x - s->a, s->b);
+    case DIST_LOGNORMAL: return gsl_cdf_lognormal_P(x, s->a, s->b);
+    case DIST_GAMMA: return gsl_cdf_gamma_P(x, s->a, s->b);
+    default: return NAN;
+    }
+}
+
+double dist_quantile(const scen_dist *s, const scen_key *k, double p)
+{
+    if (!(p > 0 && p < 1))
+        return NAN;
+    double x;
+    /* GSL reports a quantile it cannot find through its error handler,
+     * which aborts by default: off for the call, NAN checked instead */
+    gsl_error_handler_t *old = gsl_set_error_handler_off();
+    switch (s->kind) {
+    case DIST_BETA: x = gsl_cdf_beta_Pinv(p, s->a, s->b); break;
+    /* closed form; lo + p (hi - lo) keeps p = 0.5 the exact midpoint */
+    case DIST_UNIFORM: x = s->a + p * (s->b - s->a); break;
+    case DIST_NORMAL: x = s->a + gsl_cdf_gaussian_Pinv(p, s->b); break;
+    case DIST_LOGNORMAL: x = gsl_cdf_lognormal_Pinv(p, s->a, s->b); break;
+    case DIST_GAMMA: x = gsl_cdf_gamma_Pinv(p, s->a, s->b); break;
+    default: x = NAN;
+    }
+    if (isnan(x) && s->kind != DIST_NONE) {
+        /* GSL's inverse gives up on an extreme shape (beta(0.001, 5): its 5 %
+         * quantile is below 1e-300), where the CDF itself still works:
+         * bisect it over the support, down to adjacent doubles */
+        double lo = s->lo, hi = s->hi;
+        for (int i = 0; i < 2200; i++) {
+            double mid = lo + 0.5 * (hi - lo);
+            if (mid <= lo || mid >= hi)
+                break;
+            if (cdf(s, mid) < p)
+                lo = mid;
+            else
+                hi = mid;
+        }
+        x = cdf(s, lo) >= p ? lo : hi;
+    }
+    gsl_set_error_handler(old);
+    return isnan(x) ? NAN : hold(s, k, x);
+}
+
 double dist_sample(const scen_dist *s, const scen_key *k, gsl_rng *r)
 {
     double x;
@@ -316,13 +383,5 @@ double dist_sample(const scen_dist *s, const scen_key *k, gsl_rng *r)
     }
     /* beyond 6 sd (normal, lognormal, gamma: 2e-9 of the draws) held there;
      * a beta that rounds to exactly 0 or 1 kept inside an open bound */
-    if (x < s->lo)
-        x = s->lo;
-    if (x > s->hi)
-        x = s->hi;
-    if (x < k->min || ((k->flags & KEY_MIN_OPEN) && x <= k->min))
-        x = (k->flags & KEY_MIN_OPEN) ? nextafter(k->min, INFINITY) : k->min;
-    if (x > k->max || ((k->flags & KEY_MAX_OPEN) && x >= k->max))
-        x = (k->flags & KEY_MAX_OPEN) ? nextafter(k->max, -INFINITY) : k->max;
-    return x;
+    return hold(s, k, x);
 }

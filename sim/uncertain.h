@@ -35,6 +35,10 @@ int dist_parse(const scen_key *k, const char *value, const char *where, scen_dis
 double dist_mean(const scen_dist *dist);
 /* Its variance. */
 double dist_variance(const scen_dist *dist);
+/* The p-quantile (0 < p < 1) of the distribution, held inside [dist->lo,
+ * dist->hi] and k's range as a draw is (k may be NULL): what sensitivity
+ * runs a key at (its 5 % and 95 % quantiles); NAN for a p outside (0, 1). */
+double dist_quantile(const scen_dist *dist, const scen_key *k, double p);
 /* One draw, from r, held inside [dist->lo, dist->hi] and the key's range. */
 double dist_sample(const scen_dist *dist, const scen_key *k, gsl_rng *r);
 
