@@ -32,6 +32,7 @@ static const char *const sensitivity_examples[] = {
 };
 static const help_page sensitivity_help = {
     .synopsis = sensitivity_synopsis,
+    /* xgettext:no-c-format */
     .description = N_("Moves every number written in the scenario down and up by delta (each on the same "
                    "simulated customers as the base) and ranks the parameters by the swing in profit: a "
                    "tornado chart of what matters most. A whole-number key moves by the nearest whole step at "
