@@ -12,7 +12,7 @@
 /* One parameter moved down and up by delta, and what that did. */
 typedef struct sens_param {
     char name[200];          /* section[.label].key */
-    char label[400];           /* name with the move, for the console */
+    char label[512];           /* name with the move, for the console */
     char bar[300];           /* the tornado's shorter bar name: the move only when not +/- delta */
     char note[400];          /* why a side was left out; "" when both ran */
     char moved[200];         /* how the key moved: "\u00b110 %", "5-95 % of beta(2, 18)" */
