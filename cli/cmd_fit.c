@@ -58,8 +58,10 @@ static const help_option fit_options[] = {
     { "--model M", "the purchase model of the forward baseline: bgnbd, mbgnbd, pareto_nbd (default: "
                    "the best by holdout error, else by BIC)", 0 },
     { "--horizon-days N", "days the forward baseline projects (default 365; with a holdout, its length)", 0 },
-    { "--param-uncertainty U", "hessian: write param_draws.csv, the fit's sampling distribution, for the "
-                               "forward run's intervals; off: none (default hessian)", 0 },
+    { "--param-uncertainty U", "hessian: write param_draws.csv, the fit's sampling distribution (the "
+                               "asymptotic normal), for the forward run's intervals; bootstrap: refits on "
+                               "customers resampled with replacement instead; off: none (default hessian)", 0 },
+    { "--bootstrap N", "refits of --param-uncertainty bootstrap (default 100)", 0 },
     { "--period P", "day, week, month or year: the time unit of the fit (default week; a table of "
                     "opportunities: year, the days between two)", 0 },
     { "--max-bad S", "refuse when more than this share of rows is unreadable (default 5%)", 0 },
@@ -108,7 +110,8 @@ static int parse_fit_opts(int argc, char **argv, fit_opts *o, int *help, diag *d
         { "help", no_argument, 0, 'h' }, { "force", no_argument, 0, 'f' },
         { "max-input-size", required_argument, 0, 'Z' }, { "as-of", required_argument, 0, 'T' },
         { "model", required_argument, 0, 'M' }, { "horizon-days", required_argument, 0, 'Y' },
-        { "param-uncertainty", required_argument, 0, 'u' }, { 0, 0, 0, 0 }
+        { "param-uncertainty", required_argument, 0, 'u' }, { "bootstrap", required_argument, 0, 'b' },
+        { 0, 0, 0, 0 }
     };
     memset(o, 0, sizeof *o);
     input_set_max_bytes(0);
@@ -120,6 +123,7 @@ static int parse_fit_opts(int argc, char **argv, fit_opts *o, int *help, diag *d
     o->top = RECALL_TOP;
     o->horizon_days = 365;
     o->param_uncertainty = "hessian";
+    o->bootstrap = 100;
     *help = 0;
     int c;
     opterr = 0;
@@ -189,10 +193,22 @@ static int parse_fit_opts(int argc, char **argv, fit_opts *o, int *help, diag *d
         case 'T': o->as_of = optarg; break;
         case 'M': o->model = optarg; break;
         case 'u':
-            if (strcmp(optarg, "hessian") && strcmp(optarg, "off"))
-                return diag_set(d, DIAG_USAGE, "--param-uncertainty %s: expected hessian or off", optarg);
+            if (strcmp(optarg, "hessian") && strcmp(optarg, "bootstrap") && strcmp(optarg, "off"))
+                return diag_set(d, DIAG_USAGE, "--param-uncertainty %s: expected hessian, bootstrap or off",
+                                optarg);
             o->param_uncertainty = optarg;
             break;
+        case 'b': {
+            char *end;
+            errno = 0;
+            long v = strtol(optarg, &end, 10);
+            if (end == optarg || *end || errno || v < 20 || v > 10000)
+                return diag_set(d, DIAG_USAGE,
+                                "--bootstrap %s: expected a whole number of refits from 20 to 10000 (default 100)",
+                                optarg);
+            o->bootstrap = (int)v;
+            break;
+        }
         case 'Y': {
             char *end;
             errno = 0;
@@ -316,6 +332,7 @@ static int fit_transactions(const fit_opts *o, const char *outdir, diag *d)
             fit_cs[s.n++] = s.cs[i];
     /* every purchase model, the forward baseline's chosen among them; the
      * recall list and the other scores stay BG/NBD's (fit_report.c) */
+    s.fit_cs = fit_cs;
     status = fit_forward_models(&s, fit_cs, s.n, d);
     if (!status) {
         for (int i = 0; i < s.nfits; i++)
@@ -323,9 +340,10 @@ static int fit_transactions(const fit_opts *o, const char *outdir, diag *d)
                 purchase_fit_to_bgnbd(&s.fits[i], &s.bg);
         status = gg_fit_run(fit_cs, s.n, &s.gg, d);
     }
-    free(fit_cs);
-    if (status)
+    if (status) {
+        free(fit_cs);
         goto done;
+    }
     /* new customers of the forward baseline: first purchases a day over
      * the last FIT_RECENT_DAYS days up to the as-of date */
     int recent = 0;
@@ -340,7 +358,10 @@ static int fit_transactions(const fit_opts *o, const char *outdir, diag *d)
         status = d->status;
         goto done;
     }
-    if ((status = fit_report_write(od->path, &s, &rt, d)) || (status = outdir_commit(od, d)))
+    status = fit_report_write(od->path, &s, &rt, d);
+    free(fit_cs);
+    s.fit_cs = NULL;
+    if (status || (status = outdir_commit(od, d)))
         goto done;
     if (!o->quiet)
         fit_report_print(&s, &rt, outdir);
@@ -386,6 +407,10 @@ static int fit_table(const fit_opts *o, const char *outdir, diag *d)
         return diag_set(d, DIAG_USAGE,
                         "--holdout-from: %s is a table of counts without dates; a holdout needs the purchases",
                         o->file);
+    if (!strcmp(o->param_uncertainty, "bootstrap"))
+        return diag_set(d, DIAG_USAGE,
+                        "--param-uncertainty bootstrap: not for a table of opportunities (BG/BB); use "
+                        "hessian (the default) or off");
     long as_of = time(NULL) / 86400;
     if (o->as_of) {
         int day;

@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../fit/bgbb.h"
 #include "../sim/basefile.h"
@@ -319,6 +320,79 @@ int fit_forward_param_draws(const char *dir, const purchase_fit *c, const gg_fit
     return out_commit(f, tmp, dir, "param_draws.csv", d);
 }
 
+/* The nonparametric bootstrap (Efron and Tibshirani 1993): the chosen
+ * model and Gamma-Gamma refitted on the customers resampled with
+ * replacement, one row of param_draws.csv per refit.  It needs no normal
+ * approximation, at the price of o->bootstrap fits.  A refit that does not
+ * converge, or lands outside a key's range, is left out and counted; fewer
+ * than half converging is an error (the fit itself is then fragile). */
+static int write_bootstrap_draws(const char *dir, fit_state *s, diag *d)
+{
+    const purchase_fit *c = &s->fits[s->chosen];
+    const purchase_fit_type *t = c->type;
+    const int n = s->n, B = s->o->bootstrap > 0 ? s->o->bootstrap : 100;
+    cust_summary *resample = malloc((size_t)n * sizeof *resample);
+    double *rows = malloc((size_t)B * (PURCHASE_FIT_MAX_PAR + 3) * sizeof *rows);
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    if (!resample || !rows || !r) {
+        free(resample);
+        free(rows);
+        gsl_rng_free(r);
+        return diag_set(d, DIAG_RUNTIME, "out of memory");
+    }
+    gsl_rng_set(r, PARAM_DRAWS_SEED);
+    int kept = 0, progress = isatty(2) && !s->o->quiet;
+    for (int b = 0; b < B; b++) {
+        if (progress)
+            fprintf(stderr, tr(lang_ui(), "\rretsim fit: bootstrap refit %d of %d"), b + 1, B);
+        for (int i = 0; i < n; i++)
+            resample[i] = s->fit_cs[gsl_rng_uniform_int(r, (unsigned long)n)];
+        purchase_fit f = { .type = t };
+        gg_fit g;
+        diag ignored = { 0 };
+        if (t->fit(resample, n, &f, &ignored) || !f.converged
+            || gg_fit_run(resample, n, &g, &ignored) || !g.converged || g.q <= 1
+            || !draw_in_range(t->name, t->par_names, f.par, t->npar))
+            continue;
+        double *row = rows + (size_t)kept * (PURCHASE_FIT_MAX_PAR + 3);
+        memcpy(row, f.par, sizeof(double) * (size_t)t->npar);
+        row[PURCHASE_FIT_MAX_PAR] = g.p;
+        row[PURCHASE_FIT_MAX_PAR + 1] = g.q;
+        row[PURCHASE_FIT_MAX_PAR + 2] = g.gamma;
+        kept++;
+    }
+    if (progress)
+        fputc('\n', stderr);
+    gsl_rng_free(r);
+    free(resample);
+    if (kept < B / 2) {
+        free(rows);
+        return diag_set(d, DIAG_RUNTIME,
+                        "bootstrap: only %d of %d refits on resampled customers converged; the fit is "
+                        "fragile on this log: use --param-uncertainty hessian or more data",
+                        kept, B);
+    }
+    s->bootstrap_kept = kept;
+    char tmp[4200];
+    FILE *f = out_open(dir, "param_draws.csv", tmp, sizeof tmp, d);
+    if (!f) {
+        free(rows);
+        return d->status;
+    }
+    for (int k = 0; k < t->npar; k++)
+        fprintf(f, "%s.%s,", t->name, t->par_names[k]);
+    fprintf(f, "gamma_gamma.p,gamma_gamma.q,gamma_gamma.gamma\n");
+    for (int i = 0; i < kept; i++) {
+        const double *row = rows + (size_t)i * (PURCHASE_FIT_MAX_PAR + 3);
+        for (int k = 0; k < t->npar; k++)
+            fprintf(f, "%.9g,", row[k]);
+        fprintf(f, "%.9g,%.9g,%.9g\n", row[PURCHASE_FIT_MAX_PAR], row[PURCHASE_FIT_MAX_PAR + 1],
+                row[PURCHASE_FIT_MAX_PAR + 2]);
+    }
+    free(rows);
+    return out_commit(f, tmp, dir, "param_draws.csv", d);
+}
+
 /* ---- fitted.ini ---- */
 
 static int write_fitted(const char *dir, fit_state *s, const char *checksum, int count, diag *d)
@@ -368,7 +442,8 @@ static int write_fitted(const char *dir, fit_state *s, const char *checksum, int
     if (strcmp(o->param_uncertainty, "off"))
         fprintf(f, "\n; each pair of replications draws its parameters from the fit's sampling\n"
                    "; distribution (--param-uncertainty off on run or compare uses the estimates)\n"
-                   "[uncertainty]\ndraws = param_draws.csv\nmethod = hessian\n");
+                   "[uncertainty]\ndraws = param_draws.csv\nmethod = %s\n",
+                o->param_uncertainty);
     return out_commit(f, tmp, dir, "fitted.ini", d);
 }
 
@@ -405,7 +480,8 @@ int fit_forward_write(const char *dir, fit_state *s, diag *d)
     if ((status = write_base_customers(dir, s, checksum, &count, d))
         || (status = write_fitted(dir, s, checksum, count, d))
         || (status = write_models_csv(dir, s, d))
-        || (strcmp(s->o->param_uncertainty, "off") && (status = write_param_draws(dir, s, d))))
+        || (!strcmp(s->o->param_uncertainty, "hessian") && (status = write_param_draws(dir, s, d)))
+        || (!strcmp(s->o->param_uncertainty, "bootstrap") && (status = write_bootstrap_draws(dir, s, d))))
         return status;
     return 0;
 }
@@ -726,6 +802,9 @@ void fit_forward_print(const fit_state *s)
                f->bic, err, pars, f->converged ? "" : tr(L, "  [did not converge]"));
     }
     printf(tr(L, "  forward baseline on %s: %s\n"), s->fits[s->chosen].type->label, s->chosen_why);
+    if (!strcmp(s->o->param_uncertainty, "bootstrap"))
+        printf(tr(L, "  parameter uncertainty: %d of %d bootstrap refits converged (param_draws.csv)\n"),
+               s->bootstrap_kept, s->o->bootstrap);
     if (s->holdout_days)
         printf(tr(L, "  holdout by simulation: %.0f repeat purchases simulated [%.0f, %.0f], %.0f actual "
                      "(holdout_by_frequency.csv)\n"),

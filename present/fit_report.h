@@ -30,7 +30,8 @@ typedef struct fit_opts {
     const char *as_of;       /* --as-of DATE: the day the forward baseline starts from */
     const char *model;       /* --model NAME: the purchase model of the forward baseline */
     int horizon_days;        /* --horizon-days: the forward baseline's horizon */
-    const char *param_uncertainty; /* --param-uncertainty hessian|off */
+    const char *param_uncertainty; /* --param-uncertainty hessian|bootstrap|off */
+    int bootstrap;           /* --bootstrap N: refits of the bootstrap */
     int sim_reps;            /* replications of the holdout simulation */
     int period_set;          /* --period was given */
     int horizon_set;         /* --horizon-days was given */
@@ -59,8 +60,11 @@ typedef struct fit_state {
     /* the forward baseline's new customers: first purchases per day over the
      * last FIT_RECENT_DAYS days of the calibration span */
     double new_per_day;
+    /* the customers fitted (T > 0), kept for the bootstrap */
+    const cust_summary *fit_cs;
     /* the holdout by simulation (present/fit_forward.c) */
     double sim_holdout_mean, sim_holdout_lo, sim_holdout_hi;
+    int bootstrap_kept;       /* rows of param_draws.csv from converged bootstrap refits */
 } fit_state;
 
 /* New customers a day are measured over this many days before the as-of date. */

@@ -554,3 +554,51 @@ Test(fit, forward_baseline_bad_options_are_refused)
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     tu_system(cmd);
 }
+
+/* --param-uncertainty bootstrap: refits on resampled customers.  The
+ * spread of the refitted r and alpha matches the Hessian's standard errors
+ * within 4 standard errors of a standard deviation estimated from the
+ * refits (sd/sqrt(2(B-1))), and fitted.ini names the method. */
+Test(fit, bootstrap_draws_agree_with_the_hessian, .timeout = 300)
+{
+    char dir[] = "/tmp/retsim-fitboot-XXXXXX";
+    cdnow_fit(dir, "--model bgnbd --param-uncertainty bootstrap --bootstrap 40");
+    int n = 0;
+    tcsv_row *rows = read_rows(dir, "param_draws.csv", &n);
+    cr_assert_geq(n, 20, "only %d bootstrap rows", n);
+    char path[1200];
+    snprintf(path, sizeof path, "%s/f/summary.json", dir);
+    json_error_t err;
+    json_t *root = json_load_file(path, 0, &err);
+    cr_assert(root, "%s", err.text);
+    const char *names[2] = { "r", "alpha" };
+    for (int k = 0; k < 2; k++) {
+        double s = 0, s2 = 0;
+        for (int i = 0; i < n; i++) {
+            double v = atof(rows[i].f[k]);
+            s += v;
+            s2 += v * v;
+        }
+        double mean = s / n, sd = sqrt((s2 - n * mean * mean) / (n - 1));
+        char key[16];
+        snprintf(key, sizeof key, "%s_se", names[k]);
+        double se = jnum(root, "bgnbd", key);
+        double tol = 4 * sd / sqrt(2.0 * (n - 1));
+        cr_expect(fabs(sd - se) <= tol, "%s: bootstrap sd %.4g against the Hessian's SE %.4g (tolerance %.2g)",
+                  names[k], sd, se, tol);
+        cr_log_info("bootstrap: %s sd %.4g over %d refits, Hessian SE %.4g", names[k], sd, n, se);
+    }
+    json_decref(root);
+    free(rows);
+    snprintf(path, sizeof path, "%s/f/fitted.ini", dir);
+    FILE *f = fopen(path, "r");
+    cr_assert(f);
+    char buf[8192];
+    size_t len = fread(buf, 1, sizeof buf - 1, f);
+    buf[len] = '\0';
+    fclose(f);
+    cr_expect(strstr(buf, "method = bootstrap"), "fitted.ini does not name the bootstrap");
+    char cmd[1300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    tu_system(cmd);
+}
