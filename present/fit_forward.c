@@ -343,8 +343,10 @@ static int write_bootstrap_draws(const char *dir, fit_state *s, diag *d)
     gsl_rng_set(r, PARAM_DRAWS_SEED);
     int kept = 0, progress = isatty(2) && !s->o->quiet;
     for (int b = 0; b < B; b++) {
-        if (progress)
-            fprintf(stderr, tr(lang_ui(), "\rretsim fit: bootstrap refit %d of %d"), b + 1, B);
+        if (progress) {
+            fputc('\r', stderr);
+            fprintf(stderr, tr(lang_ui(), "retsim fit: bootstrap refit %d of %d"), b + 1, B);
+        }
         for (int i = 0; i < n; i++)
             resample[i] = s->fit_cs[gsl_rng_uniform_int(r, (unsigned long)n)];
         purchase_fit f = { .type = t };

@@ -527,36 +527,42 @@ int fit_report_write(const char *dir, fit_state *s, recall_totals *rt, diag *d)
     return 0;
 }
 
+/* The fit's time units, as --period names them (for the catalogue). */
+static const char *const period_msgids[] = { NC_("period", "day"), NC_("period", "week"),
+                                             NC_("period", "month"), NC_("period", "year"), NULL };
+
 void fit_report_print(const fit_state *s, const recall_totals *rt, const char *outdir)
 {
+    (void)period_msgids;
+    lang_id L = lang_ui();
     const fit_opts *o = s->o;
     const translog *t = s->log;
-    printf("%s: %d customers, %d transactions over %d days (%ld same-day purchases merged into one; "
-           "%ld unreadable rows skipped)\n",
+    printf(tr(L, "%s: %d customers, %d transactions over %d days (%ld same-day purchases merged into one; "
+           "%ld unreadable rows skipped)\n"),
            o->file, t->ncust, t->ntx, t->max_day - t->min_day + 1, t->merged_rows, t->bad_rows);
     if (t->bad_rows > 0) {
-        printf("  unreadable rows skipped (first %d of %ld):\n", t->nbad_kept, t->bad_rows);
+        printf(tr(L, "  unreadable rows skipped (first %d of %ld):\n"), t->nbad_kept, t->bad_rows);
         for (int k = 0; k < t->nbad_kept && k < 5; k++)
-            printf("    line %ld: %s\n", t->bad_line[k], t->bad_reason[k]);
+            printf(tr(L, "    line %ld: %s\n"), t->bad_line[k], t->bad_reason[k]);
     }
-    printf("  BG/NBD (per %s): r = %.4g (%.2g), alpha = %.4g (%.2g), a = %.4g (%.2g), b = %.4g (%.2g), "
-           "log-likelihood %.1f\n",
-           o->period_name, s->bg.r, s->bg.se[0], s->bg.alpha, s->bg.se[1], s->bg.a, s->bg.se[2], s->bg.b,
+    printf(tr(L, "  BG/NBD (per %s): r = %.4g (%.2g), alpha = %.4g (%.2g), a = %.4g (%.2g), b = %.4g (%.2g), "
+           "log-likelihood %.1f\n"),
+           trc(L, "period", o->period_name), s->bg.r, s->bg.se[0], s->bg.alpha, s->bg.se[1], s->bg.a, s->bg.se[2], s->bg.b,
            s->bg.se[3], s->bg.loglik);
-    printf("  Gamma-Gamma: p = %.4g (%.2g), q = %.4g (%.2g), gamma = %.4g (%.2g), %d repeat buyers\n",
+    printf(tr(L, "  Gamma-Gamma: p = %.4g (%.2g), q = %.4g (%.2g), gamma = %.4g (%.2g), %d repeat buyers\n"),
            s->gg.p, s->gg.se[0], s->gg.q, s->gg.se[1], s->gg.gamma, s->gg.se[2], s->gg.n);
-    printf("  top 20 %% of customers bring %.1f %% of revenue\n", 100 * s->top20);
-    printf("  recall list: %d of %d slipping repeat buyers (P(alive) %g-%g, silent longer than their "
+    printf(tr(L, "  top 20 %% of customers bring %.1f %% of revenue\n"), 100 * s->top20);
+    printf(tr(L, "  recall list: %d of %d slipping repeat buyers (P(alive) %g-%g, silent longer than their "
            "usual gap), %.0f of revenue at stake over the next year (at_risk.csv); %d already gone "
-           "(P(alive) below %g), listed apart in gone.csv\n",
+           "(P(alive) below %g), listed apart in gone.csv\n"),
            rt->listed, rt->slipping, o->alive_floor, o->alive_ceiling, rt->listed_value, rt->gone,
            o->alive_floor);
     if (s->holdout_days)
-        printf("  holdout (%d days): %.0f repeat purchases predicted, %.0f actual (%+.1f %%)\n",
+        printf(tr(L, "  holdout (%d days): %.0f repeat purchases predicted, %.0f actual (%+.1f %%)\n"),
                s->holdout_days, s->holdout_predicted, s->holdout_actual, 100 * s->holdout_error);
     fit_forward_print(s);
-    printf("  wrote %s/ (summary.json, models.csv, customers.csv, customers_base.csv, at_risk.csv, gone.csv, "
-           "frequency.csv, fitted.ini, replay.ini, plots); next: retsim run %s/fitted.ini\n", outdir, outdir);
+    printf(tr(L, "  wrote %s/ (summary.json, models.csv, customers.csv, customers_base.csv, at_risk.csv, gone.csv, "
+           "frequency.csv, fitted.ini, replay.ini, plots); next: retsim run %s/fitted.ini\n"), outdir, outdir);
 }
 
 /* ---- survivors mode ---- */
@@ -650,10 +656,11 @@ int fit_report_write_survivors(const char *outdir, const char *path, const surv_
 
 void fit_report_print_survivors(const surv_table *t, const sbg_fit *fits, const char *outdir)
 {
+    lang_id L = lang_ui();
     int ncoh = t->cols - 1;
     for (int c = 1; c <= ncoh; c++)
-        printf("%s: sBG alpha = %.4g (%.2g), beta = %.4g (%.2g), log-likelihood %.2f\n", t->names[c],
+        printf(tr(L, "%s: sBG alpha = %.4g (%.2g), beta = %.4g (%.2g), log-likelihood %.2f\n"), t->names[c],
                fits[c - 1].alpha, fits[c - 1].se[0], fits[c - 1].beta, fits[c - 1].se[1],
                fits[c - 1].loglik);
-    printf("  wrote %s/ (summary.json, sbg.csv, sbg.png, fitted.ini)\n", outdir);
+    printf(tr(L, "  wrote %s/ (summary.json, sbg.csv, sbg.png, fitted.ini)\n"), outdir);
 }
