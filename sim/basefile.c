@@ -240,12 +240,9 @@ base_customers *base_load(const scenario *sc, diag *d)
         diag_set(d, DIAG_RUNTIME, "out of memory");
         return NULL;
     }
-    /* relative to the folder of the scenario that names it, like base = */
-    const char *slash = strrchr(sc->path, '/');
-    if (bp->customers[0] == '/' || !slash)
-        snprintf(b->path, sizeof b->path, "%s", bp->customers);
-    else
-        snprintf(b->path, sizeof b->path, "%.*s/%s", (int)(slash - sc->path), sc->path, bp->customers);
+    /* relative to the folder of the file that names it, like base =
+     * (resolved by the loader: sim/scenario.c) */
+    snprintf(b->path, sizeof b->path, "%s", sc->base_path[0] ? sc->base_path : bp->customers);
     size_t len = 0;
     char *text = input_read_all(b->path, INPUT_TRANSACTIONS, "customers file", &len, d);
     if (!text) {

@@ -20,6 +20,7 @@
 #include "input.h"
 #include "lang.h"
 #include "rng.h"
+#include "basefile.h"
 #include "uncertain.h"
 
 /* ---- where things are in the file: iniparser keeps no line numbers ---- */
@@ -430,17 +431,28 @@ static int set_dist(scen_instance *in, const scen_key *k, const scen_dist *dist,
     return 0;
 }
 
-/* [uncertainty] draws = FILE, relative to the folder of the file that
- * names it (as a base is); from --set, as typed. */
-static void resolve_draws(scenario *sc, const char *file, const char *value)
+/* A file a key names ([uncertainty] draws, [base] customers) is relative
+ * to the folder of the file that names it (as a base is), so a variant in
+ * another folder that builds on it finds it; from --set, as typed. */
+static void resolve_path(char *dst, size_t cap, const char *file, const char *value)
 {
     const char *slash = file ? strrchr(file, '/') : NULL;
     if (!*value)
-        sc->draws_path[0] = '\0';
+        dst[0] = '\0';
     else if (value[0] == '/' || !slash)
-        snprintf(sc->draws_path, sizeof sc->draws_path, "%s", value);
+        snprintf(dst, cap, "%s", value);
     else
-        snprintf(sc->draws_path, sizeof sc->draws_path, "%.*s/%s", (int)(slash - file), file, value);
+        snprintf(dst, cap, "%.*s/%s", (int)(slash - file), file, value);
+}
+
+static void resolve_file_keys(scenario *sc, const scen_section *s, const scen_key *k, const char *file,
+                              const void *params)
+{
+    const char *value = (const char *)params + k->offset;
+    if (s == &section_uncertainty && !strcmp(k->name, "draws"))
+        resolve_path(sc->draws_path, sizeof sc->draws_path, file, value);
+    else if (s == &section_base && !strcmp(k->name, "customers"))
+        resolve_path(sc->base_path, sizeof sc->base_path, file, value);
 }
 
 static scen_instance *add_instance(scenario *sc, const scen_section *s,
@@ -622,8 +634,7 @@ static int load_dictionary(scenario *sc, const char *path, dictionary *ini,
                 free(keys);
                 return d->status;
             }
-            if (s == &section_uncertainty && !strcmp(k->name, "draws"))
-                resolve_draws(sc, path, (const char *)in->params + k->offset);
+            resolve_file_keys(sc, s, k, path, in->params);
             in->set_mask |= 1ULL << (k - s->keys);
         }
         free(keys);
@@ -704,8 +715,7 @@ static int apply_override(scenario *sc, const char *ov, diag *d)
     scen_dist dist;
     if (parse_value(k, value, in->params, where, secname, &dist, d) || set_dist(in, k, &dist, d))
         return d->status;
-    if (s == &section_uncertainty && !strcmp(k->name, "draws"))
-        resolve_draws(sc, NULL, (const char *)in->params + k->offset);
+    resolve_file_keys(sc, s, k, NULL, in->params);
     return 0;
 }
 
@@ -1516,11 +1526,14 @@ void scen_write_resolved(FILE *f, const scenario *sc)
                 fprintf(f, "%s = %s\n", k->name, k->choices[*(const int *)field]);
                 break;
             case KEY_TEXT: {
-                /* the draws file wherever this copy is read: its full path */
+                /* a file a key names, wherever this copy is read: its full path */
                 char full[4096];
-                if (in->section == &section_uncertainty && !strcmp(k->name, "draws")
-                    && sc->draws_path[0] && realpath(sc->draws_path, full)
-                    && strlen(full) < SCEN_TEXT_MAX)
+                const char *resolved = in->section == &section_uncertainty && !strcmp(k->name, "draws")
+                                           ? sc->draws_path
+                                       : in->section == &section_base && !strcmp(k->name, "customers")
+                                           ? sc->base_path
+                                           : NULL;
+                if (resolved && resolved[0] && realpath(resolved, full) && strlen(full) < SCEN_TEXT_MAX)
                     field = full;
                 fprintf(f, "%s = \"%s\"\n", k->name, field);
                 break;

@@ -96,6 +96,7 @@ typedef struct scenario {
     char path[4096];               /* the file it was loaded from */
     char *text;                    /* the file's text, for reports */
     char draws_path[4096];         /* [uncertainty] draws, resolved; "" when none */
+    char base_path[4096];          /* [base] customers, resolved likewise; "" when none */
     scen_draws *draws;             /* its rows, read at load */
     int ninst;
     scen_instance inst[SCEN_MAX_INSTANCES];

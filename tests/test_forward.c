@@ -375,3 +375,46 @@ Test(forward, bgbb_table_base_matches_its_closed_form, .timeout = 300)
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     tu_system(cmd);
 }
+
+/* A variant in another folder builds on a fitted base: the base's
+ * customers file is found relative to the file that names it, and the
+ * resolved scenario.ini names it by its full path. */
+Test(forward, a_variant_elsewhere_finds_the_base_customers)
+{
+    char dir[] = "/tmp/retsim-forward-rel-XXXXXX";
+    cr_assert(mkdtemp(dir));
+    char path[700], cmd[2000];
+    snprintf(cmd, sizeof cmd, "mkdir -p %s/fit", dir);
+    cr_assert_eq(tu_system(cmd), 0);
+    snprintf(path, sizeof path, "%s/fit/customers_base.csv", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert(f);
+    fprintf(f, "customer,%s,%s,%s,%s\n1,2,10,30,20\n2,0,0,5,0\n", BASE_COL_X, BASE_COL_TX, BASE_COL_T, BASE_COL_ZBAR);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/fit/fitted.ini", dir);
+    f = fopen(path, "w");
+    cr_assert(f);
+    fprintf(f, "[scenario]\nhorizon_days = 30\n[base]\ncustomers = customers_base.csv\nas_of = 2020-01-01\ncount = 2\n"
+               "[customer]\nmodel = bgnbd\n");
+    fclose(f);
+    snprintf(path, sizeof path, "%s/variant.ini", dir);
+    f = fopen(path, "w");
+    cr_assert(f);
+    fprintf(f, "[scenario]\nbase = fit/fitted.ini\nname = variant\n[recall]\nday = 10\n");
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "%s run %s --reps 2 -q --out %s/out", tu_bin(), path, dir);
+    cr_expect_eq(tu_system(cmd), 0, "%s", cmd);
+    snprintf(path, sizeof path, "%s/out/scenario.ini", dir);
+    f = fopen(path, "r");
+    cr_assert(f, "no scenario.ini written");
+    char buf[4096];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    cr_expect(strstr(buf, "/fit/customers_base.csv\""), "scenario.ini does not name the customers file in full: %s",
+              buf);
+    snprintf(cmd, sizeof cmd, "%s run %s/out/scenario.ini --reps 2 -q --out %s/again", tu_bin(), dir, dir);
+    cr_expect_eq(tu_system(cmd), 0, "the resolved scenario does not run again: %s", cmd);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    tu_system(cmd);
+}
