@@ -923,12 +923,28 @@ static int report_run(page *p, json_t *sum, diag *d)
     html_of(v_nc, sizeof v_nc, p, NULL, 0, 0, 0, fmt_metric(b, sizeof b, MET_NEW_CUSTOMERS, nc.mean));
     html_of(v_r90, sizeof v_r90, p, put_value, MET_RETENTION_90, r90.mean, 0, NULL);
     html_of(v_r365, sizeof v_r365, p, put_value, MET_RETENTION_365, r365.mean, 0, NULL);
+    /* a fitted base ([base]): its existing customers are the story, and the
+     * metrics of new customers only when some arrive */
+    stat4 bc = jstat(metrics, MET_BASE_CUSTOMERS), bp = jstat(metrics, MET_BASE_PURCHASES),
+          br = jstat(metrics, MET_BASE_RETURNING);
+    int based = !isnan(bc.mean), has_new = nc.mean > 0;
     fputs("<p class=\"verdict\">", f);
-    fprintf(f, tr(lang, "Over %d days (%d replications), %s makes a profit of <b>%s</b> (95&nbsp;%% CI %s) on "
-                        "revenue of %s, from %s new customers; <b>%s</b> of them buy again at 90 days or later"),
-            horizon, reps, v_name, v_pr, v_ci, v_rv, v_nc, v_r90);
-    if (!isnan(r365.mean))
-        fprintf(f, tr(lang, ", <b>%s</b> at 365 days"), v_r365);
+    if (based) {
+        char v_bc[64], v_bp[64], v_br[256];
+        html_of(v_bc, sizeof v_bc, p, NULL, 0, 0, 0, fmt_metric(b, sizeof b, MET_BASE_CUSTOMERS, bc.mean));
+        html_of(v_bp, sizeof v_bp, p, NULL, 0, 0, 0, fmt_metric(b, sizeof b, MET_BASE_PURCHASES, bp.mean));
+        html_of(v_br, sizeof v_br, p, put_value, MET_BASE_RETURNING, br.mean, 0, NULL);
+        fprintf(f, tr(lang, "Over %d days (%d replications), %s makes a profit of <b>%s</b> (95&nbsp;%% CI %s) on "
+                            "revenue of %s; its %s existing customers make <b>%s</b> purchases, and <b>%s</b> of "
+                            "them buy again"),
+                horizon, reps, v_name, v_pr, v_ci, v_rv, v_bc, v_bp, v_br);
+    } else {
+        fprintf(f, tr(lang, "Over %d days (%d replications), %s makes a profit of <b>%s</b> (95&nbsp;%% CI %s) on "
+                            "revenue of %s, from %s new customers; <b>%s</b> of them buy again at 90 days or later"),
+                horizon, reps, v_name, v_pr, v_ci, v_rv, v_nc, v_r90);
+        if (!isnan(r365.mean))
+            fprintf(f, tr(lang, ", <b>%s</b> at 365 days"), v_r365);
+    }
     fputs(trc(lang, "end of a sentence", "."), f);
     fputs("</p>\n", f);
     /* with uncertain scenario values: how much of the interval they make */
@@ -950,9 +966,11 @@ static int report_run(page *p, json_t *sum, diag *d)
         fputs("</p>\n", f);
     }
     fputs("<div class=\"cards\">\n", f);
-    const int cards[] = { MET_PROFIT, MET_REVENUE, MET_NEW_CUSTOMERS, MET_RETENTION_90, MET_RETENTION_365 };
-    for (size_t i = 0; i < sizeof cards / sizeof cards[0]; i++)
-        card(p, metrics, cards[i]);
+    const int cards_new[] = { MET_PROFIT, MET_REVENUE, MET_NEW_CUSTOMERS, MET_RETENTION_90, MET_RETENTION_365 };
+    const int cards_base[] = { MET_PROFIT, MET_REVENUE, MET_BASE_PURCHASES, MET_BASE_RETURNING,
+                               MET_BASE_ALIVE_END };
+    for (size_t i = 0; i < 5; i++)
+        card(p, metrics, based ? cards_base[i] : cards_new[i]);
     stat4 liab = jstat(metrics, MET_LIABILITY_END);
     if (liab.mean > 0)
         card(p, metrics, MET_LIABILITY_END);
@@ -971,7 +989,8 @@ static int report_run(page *p, json_t *sum, diag *d)
         figures_run(p->scratch, name, currency_label(p), lang, PLOT_SVG, &fd);
     }
     figure_problem(p, &fd);
-    put_figure(p, "retention", tr(lang, "Retention by customer age"),
+    if (has_new)
+        put_figure(p, "retention", tr(lang, "Retention by customer age"),
                tr(lang, /* xgettext:no-c-format */ "The share of customers who buy again at each age (days since their first purchase) or "
                        "later. The line is the mean over replications, the shaded band its 95 % confidence interval."));
     put_figure(p, "profit", tr(lang, "Cumulative revenue and profit"),
@@ -979,11 +998,13 @@ static int report_run(page *p, json_t *sum, diag *d)
     put_figure(p, "customers", tr(lang, "Customers by status"),
                tr(lang, "Each day's active customers (a recent purchase), silent ones and dormant ones; below, "
                        "new customers and visits per day."));
-    put_figure(p, "cohorts", tr(lang, "Cohort retention"),
+    if (has_new)
+        put_figure(p, "cohorts", tr(lang, "Cohort retention"),
                tr(lang, "Each row is a month's new customers, each column the months since their first purchase; "
                        "the colour is the share of the cohort buying in that month. The colour scale is fitted "
                        "to months 1 on; month 0 is 1 by definition and drawn in the darkest colour."));
-    put_figure(p, "frequency", tr(lang, "Customers by number of purchases"),
+    if (has_new)
+        put_figure(p, "frequency", tr(lang, "Customers by number of purchases"),
                tr(lang, /* xgettext:no-c-format */ "How many customers bought once, twice, ... or 7 times or more within the horizon; "
                        "mean over replications with its 95 % confidence interval. Prospects who never bought "
                        "are not counted here."));
