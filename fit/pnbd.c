@@ -128,8 +128,23 @@ static double log_i_quad(double r, double alpha, double s, double beta, double x
 }
 
 /* log(s I) = log(s/(r+s+x) A0); -inf when t_x = T */
-static double log_second(double r, double alpha, double s, double beta, double x, double t_x,
-                         double T)
+/* The series of A0's term at z needs about log(1e-17 (1-z)/z) / log z
+ * terms; beyond SERIES_PREDICTED the quadrature is cheaper. */
+static int series_is_short(double z)
+{
+    return !(z > 0 && log(1e-17 * (1 - z) / z) / log(z) > SERIES_PREDICTED);
+}
+
+/* A0's two terms at t_x and at T, each a Gauss series: the likelihood's
+ * cost.  pn_nll passes them computed once per distinct (x, t_x) and
+ * (x, T) (pn_data): the same numbers, computed once. */
+typedef struct a0_memo {
+    double t_x, T;          /* the arguments of l1 and l2 below; NAN: none yet */
+    double l1, l2;
+} a0_memo;
+
+static double log_second_memo(double r, double alpha, double s, double beta, double x, double t_x,
+                              double T, a0_memo *memo)
 {
     if (!(T > t_x))
         return -INFINITY;
@@ -138,16 +153,24 @@ static double log_second(double r, double alpha, double s, double beta, double x
      * cheaper (z above about 0.993, one of alpha and beta some 150 times
      * the other: far from any fit seen, but a start may wander there) */
     double m = fmax(alpha, beta), z = fabs(alpha - beta) / (m + t_x);
-    if (z > 0 && log(1e-17 * (1 - z) / z) / log(z) > SERIES_PREDICTED)
+    if (!series_is_short(z))
         return log(s) + log_i_quad(r, alpha, s, beta, x, t_x, T);
-    double l1 = log_a0_term(r, alpha, s, beta, x, t_x);
-    double l2 = log_a0_term(r, alpha, s, beta, x, T);
+    /* a memo's NAN is "not computed" (a term whose series would be long) */
+    double l1 = memo && !isnan(memo->l1) ? memo->l1 : log_a0_term(r, alpha, s, beta, x, t_x);
+    double l2 = memo && !isnan(memo->l2) ? memo->l2 : log_a0_term(r, alpha, s, beta, x, T);
+
     if (isfinite(l1) && isfinite(l2)) {
         if (!(l2 < l1))
             return -INFINITY;   /* t_x within rounding of T */
         return log(s) - log(r + s + x) + l1 + log(-expm1(l2 - l1));
     }
     return log(s) + log_i_quad(r, alpha, s, beta, x, t_x, T);
+}
+
+static double log_second(double r, double alpha, double s, double beta, double x, double t_x,
+                         double T)
+{
+    return log_second_memo(r, alpha, s, beta, x, t_x, T, NULL);
 }
 
 double pnbd_loglik_one(double r, double alpha, double s, double beta, double x, double t_x, double T)
@@ -196,22 +219,118 @@ double pnbd_expected_unconditional(const pnbd_fit *f, double t)
 
 /* ---- the fit ---- */
 
+/* The likelihood's data: the customer groups, and for each entry the index
+ * of its (x, t_x) and of its (x, T) among the distinct ones, so that each
+ * evaluation computes A0's Gauss series once per distinct pair instead of
+ * twice per customer (CDNOW_master: 23,570 customers, far fewer pairs). */
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+typedef struct pn_data {
+    const cust_groups *D;
+    int n1, n2;             /* distinct (x, t_x) and (x, T) */
+    double *x1, *t1, *x2, *t2;
+    int *i1, *i2;           /* per entry of D */
+} pn_data;
+
+static void pn_data_free(pn_data *P)
+{
+    free(P->x1);
+    free(P->t1);
+    free(P->x2);
+    free(P->t2);
+    free(P->i1);
+    free(P->i2);
+}
+
+/* D's entries are sorted by x, T, t_x: the distinct (x, T) come in runs;
+ * the distinct (x, t_x) are found by sorting each group's t_x. */
+static int pn_data_build(const cust_groups *D, pn_data *P)
+{
+    int n = D->gstart[D->ng];
+    memset(P, 0, sizeof *P);
+    P->D = D;
+    P->x1 = malloc((size_t)n * sizeof(double));
+    P->t1 = malloc((size_t)n * sizeof(double));
+    P->x2 = malloc((size_t)n * sizeof(double));
+    P->t2 = malloc((size_t)n * sizeof(double));
+    P->i1 = malloc((size_t)n * sizeof(int));
+    P->i2 = malloc((size_t)n * sizeof(int));
+    double *sorted = malloc((size_t)n * sizeof(double));
+    if (!P->x1 || !P->t1 || !P->x2 || !P->t2 || !P->i1 || !P->i2 || !sorted) {
+        free(sorted);
+        pn_data_free(P);
+        return -1;
+    }
+    for (int g = 0; g < D->ng; g++) {
+        int a = D->gstart[g], b = D->gstart[g + 1];
+        for (int i = a; i < b; i++) {
+            if (i == a || D->T[i] != D->T[i - 1]) {
+                P->x2[P->n2] = D->gx[g];
+                P->t2[P->n2] = D->T[i];
+                P->n2++;
+            }
+            P->i2[i] = P->n2 - 1;
+            sorted[i - a] = D->tx[i];
+        }
+        qsort(sorted, (size_t)(b - a), sizeof *sorted, cmp_double);
+        int first = P->n1;
+        for (int k = 0; k < b - a; k++)
+            if (k == 0 || sorted[k] != sorted[k - 1]) {
+                P->x1[P->n1] = D->gx[g];
+                P->t1[P->n1] = sorted[k];
+                P->n1++;
+            }
+        for (int i = a; i < b; i++) {
+            /* binary search among this group's distinct t_x */
+            int lo = first, hi = P->n1 - 1;
+            while (lo < hi) {
+                int mid = (lo + hi) / 2;
+                if (P->t1[mid] < D->tx[i])
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            P->i1[i] = lo;
+        }
+    }
+    free(sorted);
+    return 0;
+}
+
 static double pn_nll(const double *th, void *ctx)
 {
-    const cust_groups *D = ctx;
+    const pn_data *P = ctx;
+    const cust_groups *D = P->D;
     double r = th[0], alpha = th[1], s = th[2], beta = th[3];
     double c0 = -lngamma(r) + r * log(alpha) + s * log(beta);
+    double *l1 = malloc((size_t)(P->n1 + P->n2) * sizeof *l1), *l2 = l1 ? l1 + P->n1 : NULL;
+    if (!l1)
+        return INFINITY;
+    /* only the terms whose series is short: a customer whose z at t_x
+     * predicts a long one goes to quadrature in log_second_memo (and a T
+     * term left out is computed there if ever needed) */
+    double m = fmax(alpha, beta), dab = fabs(alpha - beta);
+    for (int k = 0; k < P->n1; k++)
+        l1[k] = series_is_short(dab / (m + P->t1[k])) ? log_a0_term(r, alpha, s, beta, P->x1[k], P->t1[k]) : NAN;
+    for (int k = 0; k < P->n2; k++)
+        l2[k] = series_is_short(dab / (m + P->t2[k])) ? log_a0_term(r, alpha, s, beta, P->x2[k], P->t2[k]) : NAN;
     double sum = 0;
     for (int g = 0; g < D->ng; g++) {
         double x = D->gx[g], base = lngamma(r + x) + c0, part = 0, wsum = 0;
         for (int i = D->gstart[g]; i < D->gstart[g + 1]; i++) {
             double T = D->T[i];
             double first = -(r + x) * log(alpha + T) - s * log(beta + T);
-            part += D->w[i] * logaddexp(first, log_second(r, alpha, s, beta, x, D->tx[i], T));
+            a0_memo pre = { D->tx[i], T, l1[P->i1[i]], l2[P->i2[i]] };
+            part += D->w[i] * logaddexp(first, log_second_memo(r, alpha, s, beta, x, D->tx[i], T, &pre));
             wsum += D->w[i];
         }
         sum += wsum * base + part;
     }
+    free(l1);
     return -sum;
 }
 
@@ -241,9 +360,15 @@ int pnbd_fit_run(const cust_summary *c, int n, pnbd_fit *out, diag *d)
                     st[ns][3] = ss[u] * Tm * sc[v];
                     ns++;
                 }
-    mle_problem P = { 4, pn_nll, NULL, &D, D.n, MLE_LOG };
+    pn_data data;
+    if (pn_data_build(&D, &data)) {
+        cust_groups_free(&D);
+        return diag_set(d, DIAG_RUNTIME, "%s fit: out of memory", "Pareto/NBD");
+    }
+    mle_problem P = { 4, pn_nll, NULL, &data, D.n, MLE_LOG };
     mle_result R;
     mle_fit(&P, (const double(*)[MLE_MAXP])st, ns, &R);
+    pn_data_free(&data);
     cust_groups_free(&D);
 
     out->r = R.theta[0];
