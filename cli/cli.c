@@ -108,6 +108,11 @@ const help_option cli_help_options[] = {
                                      "replications, so every interval carries them (docs/whatif.md); "
                                      "off: every key at its point value, the draws file ignored"),
       CLI_PARAM_UNCERTAINTY },
+    { "--write-log FILE", N_("also write the purchases of replication 0 as a transaction log that retsim fit "
+                          "reads: customer,date,amount (the bill), and group (treatment or control) when "
+                          "the scenario has [pilot]; written whole or not at all"), CLI_WRITE_LOG },
+    { "--log-start DATE", N_("the log's day 0 (YYYY-MM-DD; default 2024-01-01); with [base] the log "
+                          "starts the day after as_of and this option is refused"), CLI_WRITE_LOG },
     { "--metric NAME", N_("a second metric to report the swing of (default retention_365)"), CLI_METRIC },
     { "--max-memory M", N_("refuse a run estimated to need more than M (e.g. 500M, 4G; default: the memory "
                         "available now)"), 0 },
@@ -137,6 +142,8 @@ int cli_parse(const char *verb, int argc, char **argv, int allowed, cli_opts *o,
         { "max-memory", required_argument, 0, 'X' },
         { "max-input-size", required_argument, 0, 'Z' },
         { "param-uncertainty", required_argument, 0, 'U' },
+        { "write-log", required_argument, 0, 'W' },
+        { "log-start", required_argument, 0, 'Y' },
         { 0, 0, 0, 0 }
     };
     memset(o, 0, sizeof *o);
@@ -153,7 +160,8 @@ int cli_parse(const char *verb, int argc, char **argv, int allowed, cli_opts *o,
         int needs = c == 'P' ? CLI_PRECISION : c == 'I' ? CLI_INDEPENDENT : c == 'A' ? CLI_PARAM
                     : c == 'D' ? CLI_DELTA : c == 'M' ? CLI_METRIC
                     : (c == 'R' || c == 'L') ? CLI_REPORT : c == 'T' ? CLI_MATERIAL
-                    : c == 'U' ? CLI_PARAM_UNCERTAINTY : 0;
+                    : c == 'U' ? CLI_PARAM_UNCERTAINTY
+                    : (c == 'W' || c == 'Y') ? CLI_WRITE_LOG : 0;
         if (needs && !(allowed & needs))
             return diag_set(d, DIAG_USAGE, "%s does not take %s (see retsim %s --help)", verb,
                             argv[optind - 1], verb);
@@ -241,6 +249,14 @@ int cli_parse(const char *verb, int argc, char **argv, int allowed, cli_opts *o,
                 o->run.param_uncertainty_off = 1;
             else
                 return diag_set(d, DIAG_USAGE, "--param-uncertainty '%s': expected on or off", optarg);
+            break;
+        case 'W':
+            if (!*optarg)
+                return diag_set(d, DIAG_USAGE, "--write-log needs a file name");
+            o->write_log = optarg;
+            break;
+        case 'Y':
+            o->log_start = optarg;
             break;
         case ':':
             return diag_set(d, DIAG_USAGE, "%s needs a value (see retsim %s --help)",

@@ -21,7 +21,8 @@ enum {
     CLI_METRIC = 16,
     CLI_REPORT = 32,      /* --report and --lang */
     CLI_MATERIAL = 64,    /* --material X%: the verdicts' threshold */
-    CLI_PARAM_UNCERTAINTY = 128 /* --param-uncertainty on|off */
+    CLI_PARAM_UNCERTAINTY = 128, /* --param-uncertainty on|off */
+    CLI_WRITE_LOG = 256   /* --write-log FILE and --log-start DATE (run) */
 };
 
 typedef struct cli_opts {
@@ -40,6 +41,8 @@ typedef struct cli_opts {
     int report;              /* also write report.html */
     int lang;                /* lang_id of the report */
     double material;         /* --material as a share (0.01 for 1%); 0 = metric_table's */
+    const char *write_log;   /* --write-log: replication 0's purchases as a transaction log */
+    const char *log_start;   /* --log-start: the log's day 0 (YYYY-MM-DD); NULL: the default */
     const char *files[CLI_MAX_FILES];
     int nfiles;
 } cli_opts;

@@ -495,8 +495,9 @@ typedef struct holdout_obs {
     int n;
 } holdout_obs;
 
-static void observe(void *ctx, uint64_t customer, double day, double bill)
+static void observe(void *ctx, uint64_t customer, double day, double bill, int group)
 {
+    (void)group;
     (void)day;
     (void)bill;
     holdout_obs *h = ctx;

@@ -8,6 +8,7 @@
 
 #include "basefile.h"
 #include "model.h"
+#include "pilot.h"
 #include "plugins.h"
 #include "promotion.h"
 #include "queue.h"
@@ -41,6 +42,11 @@ struct engine {
     uint64_t pstream[MAX_PROMOS][RNG_HOOK_EVENT + 1];  /* each module's purposes, by hook (sim/rng.h) */
     double referral_rate;        /* referrals per promoter visit, after programmes */
     double referral_reward;      /* paid per referred prospect who buys */
+    /* the same from the standing practices alone: what a customer the
+     * promotions do not act on (a pilot's control group) brings */
+    double referral_rate_standing, referral_reward_standing;
+    int pilot_on;                /* [pilot] present (sim/pilot.h) */
+    pilot_params pilot;
     int queue_on;                /* [capacity] present: a queue each day (sim/queue.h) */
     capacity_params capacity;
     double fixed_wait;           /* engine_fix_wait: >= 0 replaces the computed wait */
@@ -68,7 +74,10 @@ typedef struct customer {
     int channel;                 /* -1: an existing customer of a fitted base, on the calendar
                                     from day 0 (t_first and t_last before it) */
     int last_month;              /* last calendar month counted in the cohort table */
-    int referred;
+    /* two shorts in the place of the one int referred was: the record keeps
+     * its size, so the memory estimate of a run without [pilot] is unchanged */
+    short referred;
+    short group;                 /* PILOT_NONE without [pilot], else PILOT_CONTROL or PILOT_TREATMENT */
     double state[MODEL_STATE_MAX];
 } customer;
 
@@ -84,7 +93,9 @@ typedef struct event {
 typedef struct prospect {
     uint64_t id;
     int channel;
-    int referred;
+    short referred;
+    short rewarded;              /* referred by a customer the promotions acted on: the
+                                    referral programme's reward is paid when they buy */
 } prospect;
 
 struct engine_work {
@@ -252,8 +263,15 @@ static engine *prepare(const scenario *sc, base_customers *borrowed_base, diag *
             double reward = 0;
             e->referral_rate = pt->referral(pp, e->referral_rate, &reward);
             e->referral_reward += reward;
+            if (pt->standing) {
+                reward = 0;
+                e->referral_rate_standing = pt->referral(pp, e->referral_rate_standing, &reward);
+                e->referral_reward_standing += reward;
+            }
         }
     }
+    e->pilot_on = scen_present(sc, &section_pilot);
+    e->pilot = *(const pilot_params *)scen_get(sc, &section_pilot);
     return e;
 }
 
@@ -466,6 +484,51 @@ static void add_cost(rep_ctx *c, double t, double amount, double *metric)
     *metric += amount;
 }
 
+/* ---- a pilot ([pilot], sim/pilot.h) ----
+ *
+ * Who is treated: every prospect draws a group from its own stream before
+ * its first purchase (a prospect's stream key is the customer's key, so a
+ * prospect and the customer it becomes are in one group), and so does
+ * every existing customer of a fitted base.  Prospects are assigned too,
+ * rather than customers at their first purchase, so that a promotion that
+ * acts on conversion or on the first visit (a welcome offer, a referee's
+ * discount) can be piloted: the treated prospects see it, the others do
+ * not, and the control group stays the control world's exactly.  The share
+ * then holds among prospects; among customers too when the promotion does
+ * not change who converts.
+ *
+ * When: a promotion (not a standing practice) acts on a customer's visit,
+ * decision or calendar event when the customer is treated and the moment
+ * lies in [start_day, stop_day).  On start_day the treated customers who
+ * are already on the books get the call a fitted base's customers get on
+ * day 0 (pilot_opens), so a campaign or a win-back reaches them too.
+ * After stop_day nothing new is given; a balance left is still owed
+ * (liability). */
+
+/* The group drawn from the customer's (or prospect's) stream key. */
+static int draw_group(const engine *e, uint64_t key)
+{
+    if (!e->pilot_on)
+        return PILOT_NONE;
+    rng_stream s;
+    rng_stream_from_key(&s, key, 0, RNG_PILOT);
+    return gsl_rng_uniform(&s.rng) < e->pilot.share ? PILOT_TREATMENT : PILOT_CONTROL;
+}
+
+/* 1 when the promotions act on a customer of this group at time t (always
+ * without a pilot). */
+static int pilot_acts(const engine *e, int group, double t)
+{
+    return !e->pilot_on
+           || (group == PILOT_TREATMENT && t >= e->pilot.start_day && t < e->pilot.stop_day);
+}
+
+/* Whether module i acts, given pilot_acts: the standing practices always do. */
+static int module_acts(const engine *e, int i, int acts)
+{
+    return acts || e->promo[i]->standing;
+}
+
 static customer *new_customer(rep_ctx *c, uint64_t id, int channel, double t)
 {
     engine_work *w = c->w;
@@ -496,6 +559,7 @@ static customer *new_customer(rep_ctx *c, uint64_t id, int channel, double t)
     cu->t_first = cu->t_last = t;
     cu->channel = channel;
     cu->last_month = -1;
+    cu->group = PILOT_NONE;
     cu->t_next = INFINITY;
     cu->lapse_age = INFINITY;
     cu->value = channel >= 0 ? -c->e->acq_cost_per_customer[channel] : 0.0;
@@ -564,6 +628,7 @@ typedef struct module_call {
     uint32_t who;                /* the customer's index */
     int module;                  /* the module's index among the active ones */
     int purchase_no;             /* the visit the call belongs to (0 for a calendar event) */
+    int acts;                    /* pilot_acts for the customer at the call */
 } module_call;
 
 static void svc_schedule(void *ctx, double t, int tag)
@@ -610,7 +675,8 @@ static void svc_refer(void *ctx, double t, int channel, unsigned k)
     /* a referred prospect's id derives from the referrer, so other
      * customers' streams do not move when referrals change */
     w->pros[w->npros] = (prospect){
-        rng_mix(w->cust[m->who].id ^ rng_mix(((uint64_t)m->purchase_no << 20) | k)), channel, 1
+        rng_mix(w->cust[m->who].id ^ rng_mix(((uint64_t)m->purchase_no << 20) | k)), channel, 1,
+        (short)m->acts
     };
     schedule(c, t, (uint32_t)w->npros, EV_PROSPECT);
     w->npros++;
@@ -649,20 +715,21 @@ static void visit(rep_ctx *c, uint32_t who, double t)
 
     v.referred = cu->referred;
     double *pstate = w->pslots ? w->pstate + (size_t)who * (size_t)w->pslots : NULL;
+    int acts = pilot_acts(e, cu->group, t);
 
     rng_stream s;
     rng_stream_from_key(&s, cu->key, (uint64_t)v.purchase_no, RNG_VISIT);
     v.bill = e->model->draw_bill(e->mparams, cu->state, &v, &s.rng);
     v.cash = v.revenue = v.bill;
     for (int i = 0; i < e->npromo; i++)
-        if (e->promo[i]->at_till) {
+        if (e->promo[i]->at_till && module_acts(e, i, acts)) {
             rng_stream_from_key(&s, cu->key, (uint64_t)v.purchase_no, e->pstream[i][RNG_HOOK_AT_TILL]);
             e->promo[i]->at_till(e->pparams[i], pstate + e->poffset[i], &v, &s.rng);
         }
     rng_stream_from_key(&s, cu->key, (uint64_t)v.purchase_no, RNG_EXPERIENCE);
     e->model->experience(e->mparams, cu->state, &v, &s.rng);
     for (int i = 0; i < e->npromo; i++)
-        if (e->promo[i]->after_visit) {
+        if (e->promo[i]->after_visit && module_acts(e, i, acts)) {
             rng_stream_from_key(&s, cu->key, (uint64_t)v.purchase_no,
                                 e->pstream[i][RNG_HOOK_AFTER_VISIT]);
             e->promo[i]->after_visit(e->pparams[i], pstate + e->poffset[i], &v, &s.rng);
@@ -695,7 +762,7 @@ static void visit(rep_ctx *c, uint32_t who, double t)
     if (v.purchase_no > 1 && isinf(cu->lapse_age) && t - cu->t_last >= e->life.lost_after)
         cu->lapse_age = cu->t_last - cu->t_first;
     if (w->observer)
-        w->observer(w->observer_ctx, cu->id, t, v.bill);
+        w->observer(w->observer_ctx, cu->id, t, v.bill, cu->group);
     cu->t_last = t;
     c->satisfaction_sum += v.has_signal ? v.signal : 0.0;
     if (v.purchase_no == 1 && v.worth_less_than_cost)
@@ -719,10 +786,11 @@ static void visit(rep_ctx *c, uint32_t who, double t)
         next = v.rate_multiplier > 0 ? t + interval / v.rate_multiplier : INFINITY;
     }
     /* the modules' say on the next visit (a reminder, word of mouth) */
-    next_visit nv = { t, stays, next, e->horizon, e->referral_rate, t, 0 };
+    next_visit nv = { t, stays, next, e->horizon,
+                      acts ? e->referral_rate : e->referral_rate_standing, t, 0 };
     for (int i = 0; i < e->npromo && !c->oom; i++)
-        if (e->promo[i]->after_decision) {
-            module_call call = { c, who, i, v.purchase_no };
+        if (e->promo[i]->after_decision && module_acts(e, i, acts)) {
+            module_call call = { c, who, i, v.purchase_no, acts };
             promo_services svc = services(&call);
             rng_stream_from_key(&s, cu->key, (uint64_t)v.purchase_no,
                                 e->pstream[i][RNG_HOOK_AFTER_DECISION]);
@@ -747,8 +815,13 @@ static void module_event(rep_ctx *c, event ev)
     int tag = (int)((ev.kind - EV_MODULE) & 0xFFFFu);
     customer *cu = &w->cust[ev.who];
     double *pstate = w->pslots ? w->pstate + (size_t)ev.who * (size_t)w->pslots : NULL;
+    /* a pilot's promotion acts within its days only (an event booked
+     * before stop_day that falls after it is not sent) */
+    int acts = pilot_acts(e, cu->group, ev.t);
+    if (!module_acts(e, module, acts))
+        return;
     calendar_event ce = { ev.t, tag, cu->t_first, cu->t_last, cu->visits, cu->t_next, e->horizon };
-    module_call call = { c, ev.who, module, 0 };
+    module_call call = { c, ev.who, module, 0, acts };
     promo_services svc = services(&call);
     /* keyed by the day and tag, apart from every visit's key (purchase numbers) */
     uint64_t word = (1ull << 62) | ((uint64_t)(uint32_t)(int)ev.t << 16) | (uint64_t)tag;
@@ -795,6 +868,8 @@ static void seed_base(rep_ctx *c)
         cu->t_first = -h->age;
         cu->t_last = -(h->age - h->last_age);
         cu->visits = h->repeat_purchases + 1;
+        cu->group = (short)draw_group(e, cu->key);
+        int acts = pilot_acts(e, cu->group, 0.0);
         rng_stream s;
         rng_stream_from_key(&s, cu->key, 0, RNG_CUSTOMER);
         double next = INFINITY;
@@ -807,11 +882,12 @@ static void seed_base(rep_ctx *c)
         v.t = cu->t_last;
         v.purchase_no = cu->visits;
         v.rate_multiplier = 1.0;
-        next_visit nv = { cu->t_last, isfinite(next), next, e->horizon, e->referral_rate, 0.0, 1 };
+        next_visit nv = { cu->t_last, isfinite(next), next, e->horizon,
+                          acts ? e->referral_rate : e->referral_rate_standing, 0.0, 1 };
         double *pstate = w->pslots ? w->pstate + (size_t)who * (size_t)w->pslots : NULL;
         for (int m = 0; m < e->npromo && !c->oom; m++)
-            if (e->promo[m]->after_decision) {
-                module_call call = { c, who, m, v.purchase_no };
+            if (e->promo[m]->after_decision && module_acts(e, m, acts)) {
+                module_call call = { c, who, m, v.purchase_no, acts };
                 promo_services svc = services(&call);
                 rng_stream_from_key(&s, cu->key, (uint64_t)v.purchase_no,
                                     e->pstream[m][RNG_HOOK_AFTER_DECISION]);
@@ -823,26 +899,84 @@ static void seed_base(rep_ctx *c)
     }
 }
 
-/* The chance that a prospect of this channel buys, after promotions. */
-static double prospect_conversion(const engine *e, int channel, int referred)
+/* A pilot's start: every treated customer already on the books is seen by
+ * the promotions as a fitted base's customer is on day 0 (seed_base): the
+ * decision of their last purchase, from = the start day, existing = 1.  A
+ * module may book events and touches, or bring the next visit forward
+ * (never back, as from a calendar event). */
+static void pilot_opens(rep_ctx *c, int day)
+{
+    const engine *e = c->e;
+    engine_work *w = c->w;
+    for (size_t i = 0; i < w->ncust && !c->oom; i++) {
+        customer *cu = &w->cust[i];
+        if (cu->group != PILOT_TREATMENT)
+            continue;
+        uint32_t who = (uint32_t)i;
+        visit_ctx v = { 0 };
+        v.t = cu->t_last;
+        v.purchase_no = cu->visits;
+        v.rate_multiplier = 1.0;
+        v.referred = cu->referred;
+        next_visit nv = { cu->t_last, isfinite(cu->t_next), cu->t_next, e->horizon,
+                          e->referral_rate, (double)day, 1 };
+        double *pstate = w->pslots ? w->pstate + i * (size_t)w->pslots : NULL;
+        rng_stream s;
+        for (int m = 0; m < e->npromo && !c->oom; m++)
+            if (e->promo[m]->after_decision && !e->promo[m]->standing) {
+                module_call call = { c, who, m, v.purchase_no, 1 };
+                promo_services svc = services(&call);
+                /* keyed by the start day, apart from every visit's and event's words */
+                rng_stream_from_key(&s, cu->key, (1ull << 61) | (uint64_t)day,
+                                    e->pstream[m][RNG_HOOK_AFTER_DECISION]);
+                e->promo[m]->after_decision(e->pparams[m], pstate + e->poffset[m], &v, &nv, &s.rng, &svc);
+            }
+        if (nv.next < cu->t_next && nv.next >= day) {
+            lifecycle_spans(c, cu->t_last, cu->t_next, -1.0);
+            lifecycle_spans(c, cu->t_last, nv.next, 1.0);
+            cu->t_next = nv.next;
+            schedule(c, nv.next, who, EV_VISIT);
+        }
+    }
+}
+
+/* The chance that a prospect of this channel buys, after promotions (acts:
+ * pilot_acts for the prospect; 0 leaves the standing practices alone). */
+static double prospect_conversion(const engine *e, int channel, int referred, int acts)
 {
     double conversion = e->channel[channel].conversion;
     for (int i = 0; i < e->npromo; i++)
-        if (e->promo[i]->conversion)
+        if (e->promo[i]->conversion && module_acts(e, i, acts))
             conversion = e->promo[i]->conversion(e->pparams[i], conversion, referred);
     return conversion;
 }
 
-static void prospect_arrives(rep_ctx *c, uint64_t id, int channel, int referred, double t)
+/* The same expected over a pilot's groups on day `day`, for the queue's
+ * demand (share 1 or 0 gives one group's value exactly: x * 1 + y * 0). */
+static double expected_conversion(const engine *e, int channel, int referred, int day)
+{
+    if (!e->pilot_on)
+        return prospect_conversion(e, channel, referred, 1);
+    double control = prospect_conversion(e, channel, referred, 0);
+    if (day < e->pilot.start_day || day >= e->pilot.stop_day)
+        return control;
+    return e->pilot.share * prospect_conversion(e, channel, referred, 1)
+           + (1.0 - e->pilot.share) * control;
+}
+
+static void prospect_arrives(rep_ctx *c, uint64_t id, int channel, int referred, int rewarded,
+                             double t)
 {
     const engine *e = c->e;
     const channel_params *ch = &e->channel[channel];
     c->out->metric[MET_PROSPECTS] += 1;
     if (ch->cost_per_prospect > 0)
         add_cost(c, t, ch->cost_per_prospect, &c->out->metric[MET_ACQUISITION_COST]);
-    double conversion = prospect_conversion(e, channel, referred);
+    uint64_t key = rng_key(c->rep_key, id);
+    int group = draw_group(e, key);
+    double conversion = prospect_conversion(e, channel, referred, pilot_acts(e, group, t));
     rng_stream s;
-    rng_stream_from_key(&s, rng_key(c->rep_key, id), 0, RNG_CUSTOMER);
+    rng_stream_from_key(&s, key, 0, RNG_CUSTOMER);
     /* one uniform against the conversion: a variant that converts more
      * converts a superset of the same prospects (common random numbers) */
     if (gsl_rng_uniform(&s.rng) >= conversion) {
@@ -856,10 +990,13 @@ static void prospect_arrives(rep_ctx *c, uint64_t id, int channel, int referred,
     customer *cu = new_customer(c, id, channel, t);
     if (!cu)
         return;
-    cu->referred = referred;
-    if (referred && e->referral_reward > 0) {
-        add_cost(c, t, e->referral_reward, &c->out->metric[MET_PROMO_COST]);
-        cu->value -= e->referral_reward;
+    cu->referred = (short)referred;
+    cu->group = (short)group;
+    /* the reward is the referrer's: paid when the promotions acted on them */
+    double reward = rewarded ? e->referral_reward : e->referral_reward_standing;
+    if (referred && reward > 0) {
+        add_cost(c, t, reward, &c->out->metric[MET_PROMO_COST]);
+        cu->value -= reward;
     }
     e->model->customer_init(e->mparams, cu->state, &s.rng);
     c->out->metric[MET_NEW_CUSTOMERS] += 1;
@@ -906,7 +1043,7 @@ static void arrivals(rep_ctx *c, int day, double suppressed)
         for (unsigned int k = 0; k < n && !c->oom; k++) {
             double t = day + gsl_rng_uniform(&s.rng);
             uint64_t id = rng_mix(((uint64_t)day << 40) ^ ((uint64_t)ch << 32) ^ k);
-            prospect_arrives(c, id, ch, 0, t);
+            prospect_arrives(c, id, ch, 0, 0, t);
         }
     }
 }
@@ -950,7 +1087,7 @@ static void queue_open_day(rep_ctx *c, int day, double suppressed)
     double lost, demand = 0;
     double keep = organic_keep(e, day, suppressed, &lost);
     for (int ch = 0; ch < e->nchannels; ch++)
-        demand += channel_rate(&e->channel[ch], day) * keep * prospect_conversion(e, ch, 0);
+        demand += channel_rate(&e->channel[ch], day) * keep * expected_conversion(e, ch, 0, day);
     for (size_t i = 0; i < w->nheap; i++) {
         const event *ev = &w->heap[i];
         /* a visit a calendar event has brought forward is stale; a
@@ -958,7 +1095,7 @@ static void queue_open_day(rep_ctx *c, int day, double suppressed)
         if (ev->kind == EV_VISIT)
             demand += ev->t == w->cust[ev->who].t_next;
         else if (ev->kind == EV_PROSPECT)
-            demand += prospect_conversion(e, w->pros[ev->who].channel, w->pros[ev->who].referred);
+            demand += expected_conversion(e, w->pros[ev->who].channel, w->pros[ev->who].referred, day);
     }
     c->wait_today = queue_day_wait(&e->capacity, demand, &c->balk_today);
 }
@@ -1357,6 +1494,10 @@ int engine_replicate(const engine *e, engine_work *w, uint64_t seed, int rep,
     for (int day = 0; day < e->horizon && !c.oom; day++) {
         suppressed += w->suppress_diff[day];
         open_day(&c, day);
+        /* a pilot starting after day 0: its promotions open for the treated
+         * customers already on the books (day 0's are seed_base's) */
+        if (e->pilot_on && day == e->pilot.start_day && day > 0)
+            pilot_opens(&c, day);
         if (e->queue_on)
             queue_open_day(&c, day, suppressed);
         arrivals(&c, day, suppressed);
@@ -1372,7 +1513,7 @@ int engine_replicate(const engine *e, engine_work *w, uint64_t seed, int rep,
                     visit(&c, ev.who, ev.t);
             } else if (ev.kind == EV_PROSPECT) {
                 prospect_arrives(&c, w->pros[ev.who].id, w->pros[ev.who].channel,
-                                 w->pros[ev.who].referred, ev.t);
+                                 w->pros[ev.who].referred, w->pros[ev.who].rewarded, ev.t);
             } else {
                 module_event(&c, ev);
             }

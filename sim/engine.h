@@ -52,8 +52,12 @@ engine_work *engine_work_alloc(const engine *e);
 void engine_work_free(engine_work *w);
 
 /* Called for every purchase, in time order within a replication: for
- * exporting a simulated transaction log (and the fitting tests). */
-typedef void (*engine_visit_observer)(void *ctx, uint64_t customer, double day, double bill);
+ * exporting a simulated transaction log (retsim run --write-log, the
+ * fitting tests).  bill is what was served (before discounts); group is
+ * the customer's group in a pilot (PILOT_CONTROL or PILOT_TREATMENT,
+ * sim/pilot.h), PILOT_NONE without [pilot]. */
+typedef void (*engine_visit_observer)(void *ctx, uint64_t customer, double day, double bill,
+                                      int group);
 void engine_work_observe(engine_work *w, engine_visit_observer fn, void *ctx);
 
 /* Simulates replication rep into out (allocated with rep_alloc for this

@@ -29,9 +29,13 @@
  * Recall and word of mouth are modules of this kind (models/recall.c,
  * models/word_of_mouth.c); `standing` marks such a standing practice of
  * the business, explained with the business rather than among the
- * promotions.  A module listed in the applied promotions is one whose
- * describe() writes a line (a module switched off by its own enabled key
- * writes none).
+ * promotions.  With a [pilot] (sim/pilot.h) the engine calls the hooks of
+ * a module that is not standing (conversion, at_till, after_visit,
+ * after_decision, on_event, and the referrals it adds) only for the
+ * customers of the treatment group within the pilot's days; the module
+ * itself needs to know nothing of it.  A module listed in the applied
+ * promotions is one whose describe() writes a line (a module switched off
+ * by its own enabled key writes none).
  *
  * Money is accounted exactly (tests prove it): over a customer's life,
  *   cash in = recognised revenue + liability at the horizon,

@@ -32,6 +32,10 @@ typedef enum {
     /* whether an arrival balks at the day's queue (sim/queue.h); module
      * purposes have their top bit set (rng_module_purpose), so none meets it */
     RNG_QUEUE = 0x51554555,
+    /* a customer's (or prospect's) group in a pilot, treatment or control
+     * (sim/pilot.h); keyed by the customer alone, so the group is the same
+     * in a world without the promotion */
+    RNG_PILOT = 0x50494c54,
     /* an uncertain scenario key's value in one parameter draw, and the row
      * of an [uncertainty] draws file (scen_draw, sim/scenario.h) */
     RNG_PARAM = 0x50415241,

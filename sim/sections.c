@@ -2,6 +2,7 @@
 #include "basefile.h"
 #include "lang.h"
 
+#include "pilot.h"
 #include "plugins.h"
 #include "queue.h"
 #include "uncertain.h"
@@ -190,6 +191,7 @@ const scen_section *const engine_sections[] = {
     &section_capacity, /* sim/queue.c */
     &section_base,     /* sim/basefile.c */
     &section_uncertainty, /* sim/uncertain.c */
+    &section_pilot,    /* sim/pilot.c */
     NULL
 };
 

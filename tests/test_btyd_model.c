@@ -174,8 +174,9 @@ typedef struct purchase_log {
     double bills;
 } purchase_log;
 
-static void log_purchase(void *ctx, uint64_t customer, double day, double bill)
+static void log_purchase(void *ctx, uint64_t customer, double day, double bill, int group)
 {
+    (void)group;
     purchase_log *log = ctx;
     if (log->n == log->cap) {
         log->cap = log->cap ? 2 * log->cap : 4096;

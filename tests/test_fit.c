@@ -32,8 +32,9 @@ typedef struct log_sink {
     double day0;
 } log_sink;
 
-static void write_purchase(void *ctx, uint64_t customer, double day, double bill)
+static void write_purchase(void *ctx, uint64_t customer, double day, double bill, int group)
 {
+    (void)group;
     log_sink *s = ctx;
     time_t secs = (time_t)(floor(day) * 86400.0) + 9131 * 86400; /* day 0 = 1995-01-01 */
     struct tm tm;

@@ -92,8 +92,9 @@ typedef struct obs {
     int n;
 } obs;
 
-static void observe(void *ctx, uint64_t customer, double day, double bill)
+static void observe(void *ctx, uint64_t customer, double day, double bill, int group)
 {
+    (void)group;
     (void)day;
     (void)bill;
     obs *o = ctx;

@@ -8,6 +8,8 @@
  *   identical   a variant identical to the base differs from it by exactly
  *               0 in a paired comparison (common random numbers);
  *   threads     1 and 2 threads give the same results, bit for bit;
+ *   pilot       [pilot] share = 1 from day 0 gives the promotion's results,
+ *               share = 0 the control world's (sim/pilot.h), bit for bit;
  *   shipped     some scenario in scenarios/ (*.ini) runs it;
  *   refusals    sim_use_plugins refuses empty, nameless, duplicate and
  *               overflowing registries, and a refusal changes nothing.
@@ -557,6 +559,76 @@ static void check_threads(const scenario *sc, const char *what)
     run_result_free(two);
 }
 
+/* The scenario as run (scen_write_resolved) with extra appended; strip:
+ * without the sections of its promotions (its standing practices stay),
+ * which is a pilot's control world. */
+static scenario *pilot_variant(const scenario *sc, int strip, const char *extra, const char *what)
+{
+    char *text = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&text, &size);
+    cr_assert(f, "open_memstream");
+    scen_write_resolved(f, sc);
+    fclose(f);
+    char *out = calloc(1, TEXT_MAX);
+    cr_assert(out, "out of memory");
+    int copying = 1;
+    for (const char *line = text; *line;) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line + 1) : strlen(line);
+        char name[SCEN_TEXT_MAX];
+        if (header_name(line, name, sizeof name)) {
+            const promo_type *p = promo_of_section(name);
+            copying = !strip || !p || p->standing;
+        }
+        if (copying) {
+            size_t have = strlen(out);
+            cr_assert(have + len < TEXT_MAX, "scenario text too long");
+            memcpy(out + have, line, len);
+            out[have + len] = '\0';
+        }
+        line += len;
+    }
+    cr_assert(strlen(out) + strlen(extra) < TEXT_MAX, "scenario text too long");
+    strcat(out, extra);
+    diag d = { 0 };
+    scenario *v = load_text(out, &d);
+    cr_assert(v, "%s: with [pilot]: %s", what, d.msg);
+    free(text);
+    free(out);
+    return v;
+}
+
+/* A pilot (sim/pilot.h) of every promotion: with share = 1 from day 0 the
+ * promotion's results, with share = 0 the control world's (the scenario
+ * without its promotions), bit for bit in every metric of every
+ * replication. */
+static void check_pilot(const scenario *sc, const char *what)
+{
+    scenario *same = pilot_variant(sc, 0, "", what);
+    scenario *all = pilot_variant(sc, 0, "[pilot]\nshare = 1\nstart_day = 0\n", what);
+    scenario *control = pilot_variant(sc, 1, "", what);
+    scenario *none = pilot_variant(sc, 0, "[pilot]\nshare = 0\nstart_day = 30\n", what);
+    double *a = per_replication(same, what), *b = per_replication(all, what);
+    double *c = per_replication(control, what), *n = per_replication(none, what);
+    for (int k = 0; k < MET_COUNT; k++) {
+        int at = -1;
+        for (int r = 0; r < REPS && at < 0; r++)
+            if (memcmp(&M(a, r, k), &M(b, r, k), sizeof(double)))
+                at = r;
+        cr_expect(at < 0, "%s: [pilot] share = 1 differs from the promotion in %s (replication %d: %.17g vs %.17g)",
+                  what, metric_table[k].name, at, at < 0 ? 0 : M(a, at, k), at < 0 ? 0 : M(b, at, k));
+        at = -1;
+        for (int r = 0; r < REPS && at < 0; r++)
+            if (memcmp(&M(c, r, k), &M(n, r, k), sizeof(double)))
+                at = r;
+        cr_expect(at < 0, "%s: [pilot] share = 0 differs from the control world in %s (replication %d: %.17g vs %.17g)",
+                  what, metric_table[k].name, at, at < 0 ? 0 : M(c, at, k), at < 0 ? 0 : M(n, at, k));
+    }
+    free(a), free(b), free(c), free(n);
+    scen_free(same), scen_free(all), scen_free(control), scen_free(none);
+}
+
 typedef void (*check_fn)(const scenario *sc, const char *what);
 
 /* Runs check on every model alone and every promotion on every model;
@@ -626,6 +698,11 @@ Test(registry, identical_variant_differs_by_exactly_zero)
 Test(registry, one_and_two_threads_agree_bit_for_bit)
 {
     every_module(check_threads);
+}
+
+Test(registry, pilot_share_1_is_the_promotion_and_share_0_the_control_world)
+{
+    every_module(check_pilot);
 }
 
 Test(registry, every_module_runs_in_a_shipped_scenario)

@@ -117,8 +117,9 @@ typedef struct purchase_log {
     size_t n, cap;
 } purchase_log;
 
-static void log_purchase(void *ctx, uint64_t customer, double day, double bill)
+static void log_purchase(void *ctx, uint64_t customer, double day, double bill, int group)
 {
+    (void)group;
     (void)bill;
     purchase_log *log = ctx;
     if (log->n == log->cap) {
