@@ -358,13 +358,20 @@ static int fit_transactions(const fit_opts *o, const char *outdir, diag *d)
         status = d->status;
         goto done;
     }
-    status = fit_report_write(od->path, &s, &rt, d);
+    status = fit_forward_write(od->path, &s, d);
+    if (!status)
+        status = fit_forward_holdout(od->path, &s, d);
+    if (!status)
+        status = fit_report_write(od->path, &s, &rt, d);
     free(fit_cs);
     s.fit_cs = NULL;
     if (status || (status = outdir_commit(od, d)))
         goto done;
-    if (!o->quiet)
-        fit_report_print(&s, &rt, outdir);
+    if (!o->quiet) {
+        fit_report_print(&s, &rt);
+        fit_forward_print(&s);
+        fit_report_print_wrote(outdir);
+    }
 done:
     free(s.cs);
     translog_free(s.log);

@@ -92,43 +92,6 @@ const scen_section bgnbd_section_bgnbd = {
     sizeof(bgnbd_params), 1, bgnbd_keys, NULL
 };
 
-/* ---- [gamma_gamma] ---- */
-
-double gamma_gamma_mean(const gamma_gamma_params *g)
-{
-    return g->p * g->gamma / (g->q - 1.0);
-}
-
-static int check_gamma_gamma(void *params, const char *label, const scenario *sc, diag *d)
-{
-    (void)label;
-    (void)sc;
-    const gamma_gamma_params *g = params;
-    if (g->q <= 1.0)
-        return diag_set(d, DIAG_USAGE,
-                        "[gamma_gamma] q = %g: the mean value of a purchase, p gamma / (q - 1), is infinite "
-                        "for q <= 1, so there is no average bill to simulate; q must be above 1 "
-                        "(a fit this heavy-tailed is usually driven by a few huge orders: check the data)",
-                        g->q);
-    return 0;
-}
-
-/* Defaults: the CDNOW fit of Fader, Hardie and Lee (2005): mean 35.8 */
-static const scen_key gamma_gamma_keys[] = {
-    { "p", KEY_REAL, offsetof(gamma_gamma_params, p), 6.25, 0, 1e6, KEY_MIN_OPEN, "", NO_CHOICES,
-      N_("Gamma-Gamma: shape of the value of one purchase around the customer's own average.") },
-    { "q", KEY_REAL, offsetof(gamma_gamma_params, q), 3.74, 0, 1e6, KEY_MIN_OPEN, "", NO_CHOICES,
-      N_("Gamma-Gamma: shape of the spread of customers' averages; must be above 1 (the mean bill is p gamma/(q-1)).") },
-    { "gamma", KEY_REAL, offsetof(gamma_gamma_params, gamma), 15.44, 0, 1e12, KEY_MIN_OPEN,
-      "currency", NO_CHOICES, N_("Gamma-Gamma: scale of the spread of customers' averages.") },
-    { 0 }
-};
-
-const scen_section bgnbd_section_gamma_gamma = {
-    "gamma_gamma",
-    N_("Value of each purchase of the fitted customer (bgnbd model); defaults: the CDNOW fit."),
-    sizeof(gamma_gamma_params), 1, gamma_gamma_keys, check_gamma_gamma
-};
 
 /* ---- the model ---- */
 

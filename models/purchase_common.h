@@ -17,7 +17,17 @@
 #include <stddef.h>
 
 #include "../sim/model.h"
-#include "bgnbd.h"
+
+/* [gamma_gamma]: spend per purchase, shared by the purchase models. */
+typedef struct gamma_gamma_params {
+    double p;               /* each purchase's value ~ Gamma(shape p, rate nu) */
+    double q, gamma;        /* each customer's nu ~ Gamma(shape q, rate gamma) */
+} gamma_gamma_params;
+
+extern const scen_section bgnbd_section_gamma_gamma;
+
+/* E[value of a purchase] = p gamma / (q - 1), for q > 1. */
+double gamma_gamma_mean(const gamma_gamma_params *g);
 
 enum { PURCHASE_ST_INTERVAL = 0, PURCHASE_ST_DROPOUT = 1, PURCHASE_ST_NU = 2 };
 

@@ -13,7 +13,6 @@
 
 #include "describe.h"
 #include "figures.h"
-#include "fit_forward.h"
 #include "output.h"
 
 /* value at stake is reckoned over the next year, whatever the fit's period */
@@ -520,8 +519,6 @@ int fit_report_write(const char *dir, fit_state *s, recall_totals *rt, diag *d)
         || (status = write_frequency(dir, s, d))
         || (s->holdout_days && (status = write_holdout(dir, s, d)))
         || (status = write_replay_ini(dir, s, d))
-        || (status = fit_forward_write(dir, s, d))
-        || (status = fit_forward_holdout(dir, s, d))
         || (status = write_fit_summary(dir, s, rt, d)))
         return status;
     return 0;
@@ -531,7 +528,7 @@ int fit_report_write(const char *dir, fit_state *s, recall_totals *rt, diag *d)
 static const char *const period_msgids[] = { NC_("period", "day"), NC_("period", "week"),
                                              NC_("period", "month"), NC_("period", "year"), NULL };
 
-void fit_report_print(const fit_state *s, const recall_totals *rt, const char *outdir)
+void fit_report_print(const fit_state *s, const recall_totals *rt)
 {
     (void)period_msgids;
     lang_id L = lang_ui();
@@ -560,7 +557,11 @@ void fit_report_print(const fit_state *s, const recall_totals *rt, const char *o
     if (s->holdout_days)
         printf(tr(L, "  holdout (%d days): %.0f repeat purchases predicted, %.0f actual (%+.1f %%)\n"),
                s->holdout_days, s->holdout_predicted, s->holdout_actual, 100 * s->holdout_error);
-    fit_forward_print(s);
+}
+
+void fit_report_print_wrote(const char *outdir)
+{
+    lang_id L = lang_ui();
     printf(tr(L, "  wrote %s/ (summary.json, models.csv, customers.csv, customers_base.csv, at_risk.csv, gone.csv, "
            "frequency.csv, fitted.ini, replay.ini, plots); next: retsim run %s/fitted.ini\n"), outdir, outdir);
 }

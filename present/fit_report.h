@@ -79,10 +79,13 @@ typedef struct recall_totals {
 /* s as one CSV cell (quoted when it holds a comma, a quote or a line break). */
 const char *fit_report_csv_quote(const char *s, char *buf, size_t cap);
 
-/* Every output file into dir; rt is filled. */
+/* Every output file into dir but the forward baseline's (present/fit_forward.h,
+ * written first: summary.json quotes it); rt is filled. */
 int fit_report_write(const char *dir, fit_state *s, recall_totals *rt, diag *d);
-/* The summary on stdout, naming outdir (where the folder was put). */
-void fit_report_print(const fit_state *s, const recall_totals *rt, const char *outdir);
+/* The summary on stdout; then (after the forward baseline's table,
+ * present/fit_forward.h) the line naming outdir, where the folder was put. */
+void fit_report_print(const fit_state *s, const recall_totals *rt);
+void fit_report_print_wrote(const char *outdir);
 
 /* --survivors: sbg.csv (the data and the fit, projected as many periods
  * again), sbg.png, summary.json and fitted.ini into outdir; path is the
