@@ -192,3 +192,60 @@ Test(pilot_cmd, bad_input_exits_2_and_writes_nothing)
     cr_expect_eq(tu_system(cmd), 0, "%s", cmd);
     remove_dir();
 }
+
+/* A log small enough to check by hand: three treated customers who bought
+ * 3, 2 and 4 times in the ten days before the start and 2, 1 and 3 times in
+ * the ten days since; three controls who bought once before and 1, 0 and 1
+ * times since.  Purchases per customer: 2 against 2/3, a difference of 4/3;
+ * before the start, 3 against 1: the groups were not comparable, and the
+ * command says so.  Groups spelt t/c. */
+Test(pilot_cmd, a_hand_checked_log_and_the_balance_warning)
+{
+    make_dir();
+    char log[200], cmd[1000], path[300];
+    snprintf(log, sizeof log, "%s/hand.csv", dir);
+    FILE *f = fopen(log, "w");
+    cr_assert(f);
+    fprintf(f, "customer,date,amount,arm\n");
+    const char *cust[6] = { "T1", "T2", "T3", "C1", "C2", "C3" };
+    int pre[6] = { 3, 2, 4, 1, 1, 1 }, post[6] = { 2, 1, 3, 1, 0, 1 };
+    for (int i = 0; i < 6; i++) {
+        for (int k = 0; k < pre[i]; k++)
+            fprintf(f, "%s,2024-01-%02d,10.00,%s\n", cust[i], 22 + 2 * k, i < 3 ? "t" : "c");
+        for (int k = 0; k < post[i]; k++)
+            fprintf(f, "%s,2024-02-%02d,10.00,%s\n", cust[i], 2 + 3 * k, i < 3 ? "T" : "C");
+    }
+    fprintf(f, "C1,2024-02-10,10.00,c\n");   /* the log's last day: 10 days since the start */
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "%s pilot %s --group arm --start 2024-02-01 --out %s/hand > %s/stdout.txt",
+             tu_bin(), log, dir, dir);
+    cr_assert_eq(tu_system(cmd), 0, "%s", cmd);
+    snprintf(path, sizeof path, "%s/stdout.txt", dir);
+    char text[8192] = "";
+    f = fopen(path, "r");
+    cr_assert(f);
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    cr_expect(strstr(text, "the groups were not comparable before the start: purchases"), "%s", text);
+    snprintf(path, sizeof path, "%s/hand/summary.json", dir);
+    json_error_t err;
+    json_t *root = json_load_file(path, 0, &err);
+    cr_assert(root, "%s: %s", path, err.text);
+    est raw = get(root, "purchases_per_customer", "raw");
+    /* C1's extra purchase on the last day: control 1+1, 0, 1 -> 1 */
+    cr_expect(fabs(raw.diff - (2.0 - 1.0)) < 1e-9, "raw difference %g, expected 1", raw.diff);
+    /* Welch by hand: treatment 2, 1, 3 (variance 1), control 2, 0, 1
+     * (variance 1): SE sqrt(1/3 + 1/3), 4 degrees of freedom */
+    cr_expect(fabs(raw.se - sqrt(2.0 / 3)) < 1e-9, "SE %g, expected %g", raw.se, sqrt(2.0 / 3));
+    cr_expect(fabs(raw.hi - raw.diff - 2.776445105 * sqrt(2.0 / 3)) < 1e-6, "half-width %g", raw.hi - raw.diff);
+    cr_expect(!json_is_true(json_object_get(root, "balanced")));
+    json_decref(root);
+    /* a group with nobody in it */
+    char bad[200];
+    snprintf(bad, sizeof bad, "%s/one_group.csv", dir);
+    snprintf(cmd, sizeof cmd, "sed 's/,[tT]$/,c/' %s > %s", log, bad);
+    cr_assert_eq(tu_system(cmd), 0);
+    refused(bad, "--group arm --start 2024-02-01", "no customer in the treatment group");
+    remove_dir();
+}
