@@ -158,12 +158,23 @@ int pilot_report_write(const char *dir, const char *log, const char *group_col,
     return 0;
 }
 
+/* "+12.5 %", or "no control baseline" when the control group bought nothing
+ * (a relative change of nothing is undefined) */
+static const char *relative_text(lang_id L, double rel, char *buf, size_t cap)
+{
+    if (isnan(rel))
+        return tr(L, "no control baseline");
+    snprintf(buf, cap, "%+.1f %%", 100 * rel);
+    return buf;
+}
+
 static void print_effect(lang_id L, const char *label, const pilot_effect *raw, const pilot_effect *cu)
 {
-    printf(tr(L, "  %s: %+.3g [%+.3g, %+.3g] (%+.1f %%; raw difference, Welch)\n"), label, raw->diff,
-           raw->ci_low, raw->ci_high, 100 * raw->relative);
-    printf(tr(L, "  %s: %+.3g [%+.3g, %+.3g] (%+.1f %%; CUPED, %.0f %% less variance)\n"), label, cu->diff,
-           cu->ci_low, cu->ci_high, 100 * cu->relative, 100 * cu->var_reduction);
+    char b1[32], b2[32];
+    printf(tr(L, "  %s: %+.3g [%+.3g, %+.3g] (%s; raw difference, Welch)\n"), label, raw->diff,
+           raw->ci_low, raw->ci_high, relative_text(L, raw->relative, b1, sizeof b1));
+    printf(tr(L, "  %s: %+.3g [%+.3g, %+.3g] (%s; CUPED, %.0f %% less variance)\n"), label, cu->diff,
+           cu->ci_low, cu->ci_high, relative_text(L, cu->relative, b2, sizeof b2), 100 * cu->var_reduction);
 }
 
 void pilot_report_print(const pilot_result *r, const char *outdir)
