@@ -1,0 +1,199 @@
+/* retsim pilot: a promotion tried on part of the customers, measured
+ * without a model (issue 12, the model-free part): the log and the groups
+ * read, fit/pilot.c estimates, present/pilot_report.c writes. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../fit/groups.h"
+#include "../fit/pilot.h"
+#include "../fit/translog.h"
+#include "../present/pilot_report.h"
+#include "../sim/input.h"
+#include "../sim/lang.h"
+#include "cli.h"
+#include "commands.h"
+#include "outdir.h"
+
+static const char *const pilot_synopsis[] = {
+    "retsim pilot LOG.csv --group COL --start DATE [--end DATE] [--out DIR]", NULL
+};
+static const char *const pilot_examples[] = {
+    "retsim run pilot.ini --write-log pilot_log.csv && retsim pilot pilot_log.csv --group group "
+    "--start 2024-09-30",
+    NULL
+};
+static const help_option pilot_options[] = {
+    { "--group COL", N_("the column naming each customer's group: treatment or control (also treated, "
+                        "t/c, 1/0); required"), 0 },
+    { "--start D", N_("the pilot's first day; required, after the log's first day and not after its last"), 0 },
+    { "--end D", N_("the pilot's last day (default: the log's last day)"), 0 },
+    { "--customer COL", N_("customer id column (default: detected)"), 0 },
+    { "--date COL", N_("purchase date column (default: detected)"), 0 },
+    { "--amount COL", N_("amount column (default: detected)"), 0 },
+    { "--date-format FMT", N_("e.g. %Y-%m-%d, %d/%m/%Y (default: detected)"), 0 },
+    { "-o, --out DIR", N_("output directory (default out/NAME_pilot; replaced whole when complete)"), 0 },
+    { "--force", N_("also write into a folder that is not a retsim output (its files are kept)"), 0 },
+    { "-q, --quiet", N_("no summary on stdout"), 0 },
+    { "-h, --help", N_("this help"), 0 },
+    { NULL, NULL, 0 }
+};
+static const help_page pilot_help = {
+    .synopsis = pilot_synopsis,
+    .description = N_("Measures a promotion tried on part of the customers (a pilot) from its transaction "
+                      "log, without a model: the customers per group, the groups' balance before the "
+                      "start (purchases, spend, days since the last purchase, each with its standardized "
+                      "difference), purchases and revenue per customer since the start by group and week, "
+                      "and the difference treatment - control in purchases and revenue per customer with a "
+                      "95 % interval (Welch), raw and adjusted with each customer's own purchases in an "
+                      "equally long period before the start (CUPED). The estimate covers the customers "
+                      "who bought before the start; new customers since are described apart."),
+    .options = pilot_options,
+    .writes = N_("writes: summary.json, balance.csv, effect.csv, pilot_weekly.csv/.png"),
+    .examples = pilot_examples,
+};
+
+typedef struct pilot_opts {
+    translog_opts log;
+    const char *file, *group, *start, *end, *out;
+    int force, quiet;
+} pilot_opts;
+
+static int parse_pilot_opts(int argc, char **argv, pilot_opts *o, int *help, diag *d)
+{
+    static const struct option opts[] = {
+        { "group", required_argument, 0, 'g' },   { "start", required_argument, 0, 's' },
+        { "end", required_argument, 0, 'e' },     { "customer", required_argument, 0, 'C' },
+        { "date", required_argument, 0, 'D' },    { "amount", required_argument, 0, 'A' },
+        { "date-format", required_argument, 0, 'F' }, { "out", required_argument, 0, 'o' },
+        { "force", no_argument, 0, 'f' },         { "quiet", no_argument, 0, 'q' },
+        { "help", no_argument, 0, 'h' },          { 0, 0, 0, 0 }
+    };
+    memset(o, 0, sizeof *o);
+    input_set_max_bytes(0);
+    o->log.max_bad_share = 0.05;
+    *help = 0;
+    int c;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":o:qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'g': o->group = optarg; break;
+        case 's': o->start = optarg; break;
+        case 'e': o->end = optarg; break;
+        case 'C': o->log.customer_col = optarg; break;
+        case 'D': o->log.date_col = optarg; break;
+        case 'A': o->log.amount_col = optarg; break;
+        case 'F': o->log.date_format = optarg; break;
+        case 'o': o->out = optarg; break;
+        case 'f': o->force = 1; break;
+        case 'q': o->quiet = 1; break;
+        case 'h': *help = 1; return 0;
+        case ':':
+            return diag_set(d, DIAG_USAGE, "%s needs a value (see retsim pilot --help)", argv[optind - 1]);
+        default:
+            return diag_set(d, DIAG_USAGE, "unknown option '%s' (see retsim pilot --help)",
+                            argv[optind - 1]);
+        }
+    }
+    if (optind >= argc)
+        return diag_set(d, DIAG_USAGE, "which file? usage: retsim pilot LOG.csv --group COL --start DATE");
+    if (optind + 1 < argc)
+        return diag_set(d, DIAG_USAGE, "one file at a time; unexpected '%s'", argv[optind + 1]);
+    o->file = argv[optind];
+    if (!o->group)
+        return diag_set(d, DIAG_USAGE, "--group COL: which column names each customer's group "
+                                       "(treatment or control)?");
+    if (!o->start)
+        return diag_set(d, DIAG_USAGE, "--start DATE: the pilot's first day is needed, e.g. 2024-09-30");
+    return 0;
+}
+
+static int parse_day(const char *opt, const char *text, const pilot_opts *o, int *day, diag *d)
+{
+    const char *fmt = o->log.date_format ? o->log.date_format : "%Y-%m-%d";
+    if (translog_parse_date(text, fmt, day))
+        return diag_set(d, DIAG_USAGE, "%s %s: expected a date like 2024-09-30 (format %s)", opt, text, fmt);
+    return 0;
+}
+
+static int pilot_run(int argc, char **argv, diag *d)
+{
+    pilot_opts o;
+    int help;
+    if (parse_pilot_opts(argc, argv, &o, &help, d))
+        return d->status;
+    if (help) {
+        help_print(stdout, &pilot_help);
+        return 0;
+    }
+    int start, end = 0;
+    if (parse_day("--start", o.start, &o, &start, d) || (o.end && parse_day("--end", o.end, &o, &end, d)))
+        return d->status;
+    char outbuf[4096];
+    const char *outdir = o.out;
+    if (!outdir) {
+        cli_default_out(o.file, outbuf, sizeof outbuf);
+        strncat(outbuf, "_pilot", sizeof outbuf - strlen(outbuf) - 1);
+        outdir = outbuf;
+    }
+    if (outdir_check(outdir, o.force, d)) /* before the work, not after */
+        return d->status;
+    translog *t = translog_read(o.file, &o.log, d);
+    if (!t)
+        return d->status;
+    int status = 0;
+    int *group = NULL;
+    pilot_result r = { 0 };
+    if (!o.end)
+        end = t->max_day;
+    /* the start must leave history before it (the balance and CUPED need
+     * it) and days after it to measure */
+    if (start <= t->min_day || start > t->max_day) {
+        char a[16], b[16];
+        int y, m, dd;
+        translog_civil_from_days(t->min_day, &y, &m, &dd);
+        snprintf(a, sizeof a, "%04d-%02d-%02d", y, m, dd);
+        translog_civil_from_days(t->max_day, &y, &m, &dd);
+        snprintf(b, sizeof b, "%04d-%02d-%02d", y, m, dd);
+        status = diag_set(d, DIAG_USAGE,
+                          "--start %s is outside the log (%s to %s): the pilot must start after the "
+                          "log's first day, so the customers have a history, and not after its last",
+                          o.start, a, b);
+        goto done;
+    }
+    if (end < start || end > t->max_day) {
+        status = diag_set(d, DIAG_USAGE, "--end %s: expected a day from --start %s to the log's last day",
+                          o.end, o.start);
+        goto done;
+    }
+    group = malloc((size_t)(t->ncust > 0 ? t->ncust : 1) * sizeof *group);
+    if (!group) {
+        status = diag_set(d, DIAG_RUNTIME, "out of memory");
+        goto done;
+    }
+    if ((status = groups_read(o.file, o.group, t, group, d)) || (status = pilot_estimate(t, group, start, end, &r, d)))
+        goto done;
+    outdir_txn *od = outdir_begin(outdir, o.force, d);
+    if (!od) {
+        status = d->status;
+        goto done;
+    }
+    if ((status = pilot_report_write(od->path, o.file, o.group, &r, d))) {
+        outdir_abort(od);
+        goto done;
+    }
+    if ((status = outdir_commit(od, d)))
+        goto done;
+    if (!o.quiet)
+        pilot_report_print(&r, outdir);
+done:
+    pilot_result_free(&r);
+    free(group);
+    translog_free(t);
+    return status;
+}
+
+const command cmd_pilot = { "pilot", N_("measure a promotion tried on part of the customers (model-free)"),
+                            pilot_run, &pilot_help };

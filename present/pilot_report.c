@@ -1,0 +1,214 @@
+/* pilot_report: see pilot_report.h. */
+#include "pilot_report.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../fit/translog.h"
+#include "figures.h"
+#include "output.h"
+
+static const char *const group_name[2] = { "control", "treatment" };
+
+static void date_of(int day, char *out, size_t cap)
+{
+    int y, m, dd;
+    translog_civil_from_days(day, &y, &m, &dd);
+    snprintf(out, cap, "%04d-%02d-%02d", y, m, dd);
+}
+
+static int write_balance(const char *dir, const pilot_result *r, diag *d)
+{
+    char tmp[4200];
+    FILE *f = out_open(dir, "balance.csv", tmp, sizeof tmp, d);
+    if (!f)
+        return d->status;
+    fprintf(f, "variable,mean_treatment,sd_treatment,mean_control,sd_control,standardized_difference\n");
+    for (int k = 0; k < PILOT_NBAL; k++) {
+        const pilot_balance *b = &r->bal[k];
+        fprintf(f, "%s,%.6g,%.6g,%.6g,%.6g,%.4f\n", b->variable, b->mean[PILOT_T], b->sd[PILOT_T],
+                b->mean[PILOT_C], b->sd[PILOT_C], b->smd);
+    }
+    return out_commit(f, tmp, dir, "balance.csv", d);
+}
+
+static int write_effect(const char *dir, const pilot_result *r, diag *d)
+{
+    char tmp[4200];
+    FILE *f = out_open(dir, "effect.csv", tmp, sizeof tmp, d);
+    if (!f)
+        return d->status;
+    fprintf(f, "metric,method,diff,ci_low,ci_high,relative,se,mean_treatment,mean_control,n_t,n_c,"
+               "variance_reduction\n");
+    for (int k = 0; k < 4; k++) {
+        const pilot_effect *e = &r->eff[k];
+        fprintf(f, "%s_per_customer,%s,%.6g,%.6g,%.6g", e->metric, e->method, e->diff, e->ci_low,
+                e->ci_high);
+        out_csv_number(f, e->relative);
+        fprintf(f, ",%.6g,%.6g,%.6g,%d,%d,%.4f\n", e->se, e->mean[PILOT_T], e->mean[PILOT_C],
+                e->n[PILOT_T], e->n[PILOT_C], e->var_reduction);
+    }
+    return out_commit(f, tmp, dir, "effect.csv", d);
+}
+
+static int write_weekly(const char *dir, const pilot_result *r, diag *d)
+{
+    char tmp[4200];
+    FILE *f = out_open(dir, "pilot_weekly.csv", tmp, sizeof tmp, d);
+    if (!f)
+        return d->status;
+    fprintf(f, "week,treatment_mean,treatment_ci_low,treatment_ci_high,control_mean,control_ci_low,"
+               "control_ci_high\n");
+    for (int w = 0; w < r->nweeks; w++) {
+        const pilot_week *p = &r->weeks[w];
+        fprintf(f, "%d,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g\n", p->week, p->mean[PILOT_T], p->low[PILOT_T],
+                p->high[PILOT_T], p->mean[PILOT_C], p->low[PILOT_C], p->high[PILOT_C]);
+    }
+    if (out_commit(f, tmp, dir, "pilot_weekly.csv", d))
+        return d->status;
+    plot_series ser[] = { { .legend = "treatment" }, { .legend = "control" } };
+    if (figures_series(dir, "pilot_weekly.csv", "week", "treatment_mean", "treatment_ci_low",
+                       "treatment_ci_high", &ser[0], d)
+        || figures_series(dir, "pilot_weekly.csv", "week", "control_mean", "control_ci_low",
+                          "control_ci_high", &ser[1], d))
+        return d->status;
+    plot_spec sp = { "pilot_weekly", PLOT_LINES_BANDS, PLOT_PNG,
+                     "Pilot: purchases per customer by week since the start, by group",
+                     "weeks since the pilot's start (weeks)", "purchases per customer (per week)", ser,
+                     2, 0, NULL, 0, 0 };
+    sp.band_legend = "95 % CI of the group's mean";
+    return figures_render(dir, &sp, PLOT_PNG, LANG_EN, d);
+}
+
+static json_t *effect_json(const pilot_effect *e)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "diff", out_json_number(e->diff));
+    json_object_set_new(o, "ci_low", out_json_number(e->ci_low));
+    json_object_set_new(o, "ci_high", out_json_number(e->ci_high));
+    json_object_set_new(o, "se", out_json_number(e->se));
+    json_object_set_new(o, "relative", out_json_number(e->relative));
+    json_object_set_new(o, "mean_treatment", out_json_number(e->mean[PILOT_T]));
+    json_object_set_new(o, "mean_control", out_json_number(e->mean[PILOT_C]));
+    json_object_set_new(o, "n_t", json_integer(e->n[PILOT_T]));
+    json_object_set_new(o, "n_c", json_integer(e->n[PILOT_C]));
+    if (!strcmp(e->method, "cuped")) {
+        json_object_set_new(o, "theta", out_json_number(e->theta));
+        json_object_set_new(o, "variance_reduction", out_json_number(e->var_reduction));
+    }
+    return o;
+}
+
+static int write_summary(const char *dir, const char *log, const char *group_col, const pilot_result *r,
+                         diag *d)
+{
+    char s[16], e[16];
+    date_of(r->start, s, sizeof s);
+    date_of(r->end, e, sizeof e);
+    json_t *root = json_object();
+    json_object_set_new(root, "file", json_string(log));
+    json_object_set_new(root, "group_column", json_string(group_col));
+    json_object_set_new(root, "start", json_string(s));
+    json_object_set_new(root, "end", json_string(e));
+    json_object_set_new(root, "days_since_start", json_integer(r->post_days));
+    json_object_set_new(root, "days_before_start_for_cuped", json_integer(r->pre_days));
+    json_t *groups = json_object();
+    for (int j = 1; j >= 0; j--) {
+        json_t *g = json_object();
+        json_object_set_new(g, "existing_customers", json_integer(r->n[j]));
+        json_object_set_new(g, "new_customers", json_integer(r->n_new[j]));
+        json_object_set_new(g, "new_customers_purchases", out_json_number(r->new_purchases[j]));
+        json_object_set_new(g, "new_customers_revenue", out_json_number(r->new_revenue[j]));
+        json_object_set_new(groups, group_name[j], g);
+    }
+    json_object_set_new(root, "groups", groups);
+    json_t *bal = json_object();
+    for (int k = 0; k < PILOT_NBAL; k++) {
+        const pilot_balance *b = &r->bal[k];
+        json_t *o = json_object();
+        json_object_set_new(o, "mean_treatment", out_json_number(b->mean[PILOT_T]));
+        json_object_set_new(o, "mean_control", out_json_number(b->mean[PILOT_C]));
+        json_object_set_new(o, "standardized_difference", out_json_number(b->smd));
+        json_object_set_new(bal, b->variable, o);
+    }
+    json_object_set_new(root, "balance", bal);
+    json_object_set_new(root, "balanced", json_boolean(!r->unbalanced));
+    json_t *eff = json_object();
+    for (int k = 0; k < 2; k++) {
+        json_t *m = json_object();
+        json_object_set_new(m, "raw", effect_json(&r->eff[2 * k]));
+        json_object_set_new(m, "cuped", effect_json(&r->eff[2 * k + 1]));
+        json_object_set_new(eff, k ? "revenue_per_customer" : "purchases_per_customer", m);
+    }
+    json_object_set_new(root, "effect", eff);
+    json_object_set_new(root, "note",
+                        json_string("the estimate covers the existing base (first purchase before the "
+                                    "start); new customers since the start are described apart"));
+    return out_json_commit(root, dir, "summary.json", d);
+}
+
+int pilot_report_write(const char *dir, const char *log, const char *group_col,
+                       const pilot_result *r, diag *d)
+{
+    if (write_balance(dir, r, d) || write_effect(dir, r, d) || write_weekly(dir, r, d)
+        || write_summary(dir, log, group_col, r, d))
+        return d->status;
+    return 0;
+}
+
+/* "+12.5 %", or "no control baseline" when the control group bought nothing
+ * (a relative change of nothing is undefined) */
+static const char *relative_text(lang_id L, double rel, char *buf, size_t cap)
+{
+    if (isnan(rel))
+        return tr(L, "no control baseline");
+    snprintf(buf, cap, "%+.1f %%", 100 * rel);
+    return buf;
+}
+
+static void print_effect(lang_id L, const char *label, const pilot_effect *raw, const pilot_effect *cu)
+{
+    char b1[32], b2[32];
+    printf(tr(L, "  %s: %+.3g [%+.3g, %+.3g] (%s; raw difference, Welch)\n"), label, raw->diff,
+           raw->ci_low, raw->ci_high, relative_text(L, raw->relative, b1, sizeof b1));
+    printf(tr(L, "  %s: %+.3g [%+.3g, %+.3g] (%s; CUPED, %.0f %% less variance)\n"), label, cu->diff,
+           cu->ci_low, cu->ci_high, relative_text(L, cu->relative, b2, sizeof b2), 100 * cu->var_reduction);
+}
+
+void pilot_report_print(const pilot_result *r, const char *outdir)
+{
+    lang_id L = lang_ui();
+    char s[16], e[16];
+    date_of(r->start, s, sizeof s);
+    date_of(r->end, e, sizeof e);
+    printf(tr(L, "pilot from %s to %s (%d days): %d treated and %d control customers bought before the "
+                 "start\n"),
+           s, e, r->post_days, r->n[PILOT_T], r->n[PILOT_C]);
+    printf(tr(L, "  before the start (treatment / control, standardized difference):\n"));
+    for (int k = 0; k < PILOT_NBAL; k++)
+        printf("    %-26s %10.3f / %10.3f   d = %+.3f\n", r->bal[k].variable, r->bal[k].mean[PILOT_T],
+               r->bal[k].mean[PILOT_C], r->bal[k].smd);
+    if (r->unbalanced) {
+        printf(tr(L, "  warning: the groups were not comparable before the start:"));
+        for (int k = 0; k < PILOT_NBAL; k++)
+            if (fabs(r->bal[k].smd) > 0.1)
+                printf(" %s (d = %+.2f)", r->bal[k].variable, r->bal[k].smd);
+        printf(tr(L, "; the difference after it mixes the promotion with that gap\n"));
+    }
+    printf(tr(L, "  since the start, per customer (treatment / control): purchases %.3f / %.3f, revenue "
+                 "%.2f / %.2f\n"),
+           r->eff[0].mean[PILOT_T], r->eff[0].mean[PILOT_C], r->eff[2].mean[PILOT_T],
+           r->eff[2].mean[PILOT_C]);
+    print_effect(L, tr(L, "purchases per customer"), &r->eff[0], &r->eff[1]);
+    print_effect(L, tr(L, "revenue per customer"), &r->eff[2], &r->eff[3]);
+    printf(tr(L, "  CUPED adjusts with each customer's own purchases in the %d days before the start\n"),
+           r->pre_days);
+    printf(tr(L, "  new customers since the start (not in the estimate): %d treated (%.0f purchases, "
+                 "revenue %.2f), %d control (%.0f purchases, revenue %.2f)\n"),
+           r->n_new[PILOT_T], r->new_purchases[PILOT_T], r->new_revenue[PILOT_T], r->n_new[PILOT_C],
+           r->new_purchases[PILOT_C], r->new_revenue[PILOT_C]);
+    printf(tr(L, "  wrote %s/ (summary.json, balance.csv, effect.csv, pilot_weekly.csv, pilot_weekly.png)\n"),
+           outdir);
+}
