@@ -41,6 +41,7 @@ static const help_option pilot_options[] = {
 };
 static const help_page pilot_help = {
     .synopsis = pilot_synopsis,
+    /* xgettext:no-c-format */
     .description = N_("Measures a promotion tried on part of the customers (a pilot) from its transaction "
                       "log, without a model: the customers per group, the groups' balance before the "
                       "start (purchases, spend, days since the last purchase, each with its standardized "
