@@ -154,7 +154,7 @@ FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover
                 -Wno-unknown-pragmas
 FUZZ_LIB_SRC := sim/scenario.c sim/sections.c sim/diag.c sim/input.c sim/engine.c sim/rng.c \
                 sim/metrics.c sim/memory.c sim/text.c sim/stats.c sim/plugins.c sim/lang.c sim/queue.c \
-                sim/basefile.c sim/uncertain.c sim/pilot.c $(wildcard models/*.c) \
+                sim/basefile.c sim/uncertain.c sim/pilot.c sim/dates.c $(wildcard models/*.c) \
                 fit/translog.c
 FUZZ_TARGETS := scenario translog
 FUZZ_STAMP   := $(BUILD)/.deps-fuzz

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../sim/dates.h"
 #include "../fit/groups.h"
 #include "../fit/pilot.h"
 #include "../fit/translog.h"
@@ -153,11 +154,8 @@ static int pilot_run(int argc, char **argv, diag *d)
      * it) and days after it to measure */
     if (start <= t->min_day || start > t->max_day) {
         char a[16], b[16];
-        int y, m, dd;
-        translog_civil_from_days(t->min_day, &y, &m, &dd);
-        snprintf(a, sizeof a, "%04d-%02d-%02d", y, m, dd);
-        translog_civil_from_days(t->max_day, &y, &m, &dd);
-        snprintf(b, sizeof b, "%04d-%02d-%02d", y, m, dd);
+        date_format(t->min_day, a, sizeof a);
+        date_format(t->max_day, b, sizeof b);
         status = diag_set(d, DIAG_USAGE,
                           "--start %s is outside the log (%s to %s): the pilot must start after the "
                           "log's first day, so the customers have a history, and not after its last",

@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../fit/translog.h"
+#include "../sim/dates.h"
 #include "../sim/basefile.h"
 #include "../sim/batch.h"
 #include "../sim/interrupt.h"
@@ -61,9 +61,9 @@ typedef struct log_sink {
 static void log_purchase(void *ctx, uint64_t customer, double day, double bill, int group)
 {
     log_sink *s = ctx;
-    int y, m, md;
-    translog_civil_from_days(s->day0 + (long)floor(day), &y, &m, &md);
-    fprintf(s->f, "c%016llx,%04d-%02d-%02d,%.2f", (unsigned long long)customer, y, m, md, bill);
+    char date[16];
+    date_format(s->day0 + (long)floor(day), date, sizeof date);
+    fprintf(s->f, "c%016llx,%s,%.2f", (unsigned long long)customer, date, bill);
     if (group != PILOT_NONE)
         fputs(group == PILOT_TREATMENT ? ",treatment" : ",control", s->f);
     fputc('\n', s->f);

@@ -62,6 +62,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../sim/dates.h"
 #include "../sim/input.h"
 
 enum { COL_CUSTOMER = 0, COL_DATE = 1, COL_AMOUNT = 2 };
@@ -99,19 +100,6 @@ static const char *const date_examples[] = {
 
 /* ---- calendar ---- */
 
-/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar
- * (H. Hinnant, "chrono-compatible low-level date algorithms"). */
-static long days_from_civil(long y, int m, int d)
-{
-    y -= m <= 2;
-    long era = (y >= 0 ? y : y - 399) / 400;
-    long yoe = y - era * 400;
-    long mp = m > 2 ? m - 3 : m + 9;
-    long doy = (153 * mp + 2) / 5 + d - 1;
-    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 static int days_in_month(long y, int m)
 {
     static const int dm[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
@@ -121,28 +109,9 @@ static int days_in_month(long y, int m)
 
 void translog_civil_from_days(long z, int *year, int *month, int *mday)
 {
-    /* H. Hinnant's civil_from_days: the proleptic Gregorian calendar in
-     * integer arithmetic, no time zones */
-    z += 719468;
-    long era = (z >= 0 ? z : z - 146096) / 146097;
-    long doe = z - era * 146097;
-    long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    long mp = (5 * doy + 2) / 153;
-    long d = doy - (153 * mp + 2) / 5 + 1;
-    long m = mp < 10 ? mp + 3 : mp - 9;
-    *year = (int)(yoe + era * 400 + (m <= 2));
-    *month = (int)m;
-    *mday = (int)d;
+    date_civil_from_days(z, year, month, mday);
 }
 
-/* y-m-d of a day, for messages. */
-static void iso_date(long z, char *out, size_t cap)
-{
-    int y, m, d;
-    translog_civil_from_days(z, &y, &m, &d);
-    snprintf(out, cap, "%04d-%02d-%02d", y, m, d);
-}
 
 static int is_conversion(const char *f)
 {
@@ -266,7 +235,7 @@ int translog_parse_date(const char *text, const char *format, int *day)
     /* purchase dates: a wider range is a misread column, not a date */
     if (y < 1900 || y > 2199 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, (int)m))
         return -1;
-    *day = (int)days_from_civil(y, (int)m, (int)d);
+    *day = (int)date_days_from_civil(y, (int)m, (int)d);
     return 0;
 }
 
@@ -1032,8 +1001,8 @@ static int read_dates(reader *r)
                     quote_value(v, q, sizeof q);
                     int lo = best < k ? best : k, hi = best < k ? k : best;
                     char da[48], db[48];
-                    iso_date(lo == best ? d1 : d2, da, sizeof da);
-                    iso_date(lo == best ? d2 : d1, db, sizeof db);
+                    date_format(lo == best ? d1 : d2, da, sizeof da);
+                    date_format(lo == best ? d2 : d1, db, sizeof db);
                     return diag_set(r->d, DIAG_USAGE,
                                     "%s: the dates in column '%s' are ambiguous: they read as well "
                                     "as %s as they do as %s, into other days (line %ld: '%s' is "

@@ -35,6 +35,7 @@
 
 #include "../fit/bgbb.h"
 #include "../sim/basefile.h"
+#include "../sim/dates.h"
 #include "../sim/engine.h"
 #include "../sim/lang.h"
 #include "../sim/metrics.h"
@@ -144,13 +145,6 @@ int fit_forward_models(fit_state *s, const cust_summary *fit_cs, int n, diag *d)
 
 /* ---- customers_base.csv ---- */
 
-static void format_day(long day, char *buf, size_t cap)
-{
-    int y, m, dd;
-    translog_civil_from_days(day, &y, &m, &dd);
-    snprintf(buf, cap, "%04d-%02d-%02d", y, m, dd);
-}
-
 
 /* customers_base.csv from the memory stream m (over *buf, *len) it was
  * written to: its checksum, for [base], then the file. */
@@ -202,8 +196,8 @@ static int write_base_customers(const char *dir, const fit_state *s, char checks
             }
         }
         char id[512], first_date[16], last_date[16];
-        format_day(d0, first_date, sizeof first_date);
-        format_day(last, last_date, sizeof last_date);
+        date_format(d0, first_date, sizeof first_date);
+        date_format(last, last_date, sizeof last_date);
         fprintf(m, "%s,%s,%s,%d,%d,%d,%d,%.4f,%.4f\n", fit_report_csv_quote(t->ids[i], id, sizeof id), first_date,
                 last_date, x + 1, x, last - d0, s->cal_end - d0, x ? repeat / x : 0.0, total);
         (*count)++;
@@ -403,7 +397,7 @@ static int write_fitted(const char *dir, fit_state *s, const char *checksum, int
     const purchase_fit *c = &s->fits[s->chosen];
     const purchase_fit_type *t = c->type;
     char as_of[16];
-    format_day(s->cal_end, as_of, sizeof as_of);
+    date_format(s->cal_end, as_of, sizeof as_of);
     int horizon = s->holdout_days ? s->holdout_days : o->horizon_days;
     char tmp[4200];
     FILE *f = out_open(dir, "fitted.ini", tmp, sizeof tmp, d);
@@ -690,7 +684,7 @@ int fit_forward_write_bgbb(const char *dir, const fit_opts *o, const bgbb_row *r
         return d->status;
 
     char date[16];
-    format_day(as_of, date, sizeof date);
+    date_format(as_of, date, sizeof date);
     FILE *fi = out_open(dir, "fitted.ini", tmp, sizeof tmp, d);
     if (!fi)
         return d->status;

@@ -6,18 +6,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../fit/translog.h"
+#include "../sim/dates.h"
 #include "figures.h"
 #include "output.h"
 
 static const char *const group_name[2] = { "control", "treatment" };
-
-static void date_of(int day, char *out, size_t cap)
-{
-    int y, m, dd;
-    translog_civil_from_days(day, &y, &m, &dd);
-    snprintf(out, cap, "%04d-%02d-%02d", y, m, dd);
-}
 
 static int write_balance(const char *dir, const pilot_result *r, diag *d)
 {
@@ -105,8 +98,8 @@ static int write_summary(const char *dir, const char *log, const char *group_col
                          diag *d)
 {
     char s[16], e[16];
-    date_of(r->start, s, sizeof s);
-    date_of(r->end, e, sizeof e);
+    date_format(r->start, s, sizeof s);
+    date_format(r->end, e, sizeof e);
     json_t *root = json_object();
     json_object_set_new(root, "file", json_string(log));
     json_object_set_new(root, "group_column", json_string(group_col));
@@ -181,8 +174,8 @@ void pilot_report_print(const pilot_result *r, const char *outdir)
 {
     lang_id L = lang_ui();
     char s[16], e[16];
-    date_of(r->start, s, sizeof s);
-    date_of(r->end, e, sizeof e);
+    date_format(r->start, s, sizeof s);
+    date_format(r->end, e, sizeof e);
     printf(tr(L, "pilot from %s to %s (%d days): %d treated and %d control customers bought before the "
                  "start\n"),
            s, e, r->post_days, r->n[PILOT_T], r->n[PILOT_C]);

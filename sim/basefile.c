@@ -8,61 +8,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dates.h"
 #include "input.h"
 #include "lang.h"
 
 #define NO_CHOICES NULL
 
-/* ---- dates (proleptic Gregorian; Hinnant's days_from_civil) ---- */
-
-static long days_from_civil(long y, unsigned m, unsigned d)
-{
-    y -= m <= 2;
-    long era = (y >= 0 ? y : y - 399) / 400;
-    unsigned yoe = (unsigned)(y - era * 400);
-    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (long)doe - 719468;
-}
-
-static void civil_from_days(long z, int *y, int *m, int *d)
-{
-    z += 719468;
-    long era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    long yy = (long)yoe + era * 400;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = (int)(yy + (*m <= 2));
-}
-
 long base_parse_date(const char *s)
 {
-    int y, m, d, n = 0;
-    if (!s || sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || s[n] != '\0' || n != 10)
-        return -1;
-    if (y < 1900 || y > 2999 || m < 1 || m > 12 || d < 1 || d > 31)
-        return -1;
-    long days = days_from_civil(y, (unsigned)m, (unsigned)d);
-    int yy, mm, dd;
-    civil_from_days(days, &yy, &mm, &dd);
-    return yy == y && mm == m && dd == d ? days : -1;   /* 2023-02-30 is not a date */
+    return date_parse_iso(s);
 }
 
 void base_format_date(const char *as_of, int day, char *buf, size_t cap)
 {
-    long d0 = base_parse_date(as_of);
+    long d0 = date_parse_iso(as_of);
     if (d0 < 0) {
         if (cap)
             buf[0] = '\0';
         return;
     }
-    int y, m, d;
-    civil_from_days(d0 + day, &y, &m, &d);
-    snprintf(buf, cap, "%04d-%02d-%02d", y, m, d);
+    date_format(d0 + day, buf, cap);
 }
 
 void base_checksum(const char *bytes, size_t n, char out[17])
