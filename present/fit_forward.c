@@ -266,6 +266,71 @@ static int draw_in_range(const char *section, const char *const *keys, const dou
     return 1;
 }
 
+/* param_draws.csv: a header of section.key names (the model's parameters,
+ * then Gamma-Gamma's when gg), one row of stride values per draw. */
+static int write_draws_csv(const char *dir, const char *section, const char *const *names, int npar,
+                           int gg, const double *rows, int nrows, int stride, diag *d)
+{
+    char tmp[4200];
+    FILE *f = out_open(dir, "param_draws.csv", tmp, sizeof tmp, d);
+    if (!f)
+        return d->status;
+    for (int k = 0; k < npar; k++)
+        fprintf(f, "%s%s.%s", k ? "," : "", section, names[k]);
+    fputs(gg ? ",gamma_gamma.p,gamma_gamma.q,gamma_gamma.gamma\n" : "\n", f);
+    for (int i = 0; i < nrows; i++) {
+        const double *row = rows + (size_t)i * (size_t)stride;
+        for (int k = 0; k < npar + (gg ? 3 : 0); k++)
+            fprintf(f, "%s%.9g", k ? "," : "", row[k]);
+        fputc('\n', f);
+    }
+    return out_commit(f, tmp, dir, "param_draws.csv", d);
+}
+
+/* PARAM_DRAWS log-normal draws of a model's parameters (and, with g,
+ * Gamma-Gamma's, drawn first in each row) into param_draws.csv. */
+static int write_lognormal_draws(const char *dir, const char *section, const char *const *names, int npar,
+                                 const double *par, const double *cov_log, const double *se, const gg_fit *g,
+                                 diag *d)
+{
+    const int stride = PURCHASE_FIT_MAX_PAR + 3;
+    double *rows = malloc((size_t)PARAM_DRAWS * stride * sizeof *rows);
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    if (!rows || !r) {
+        free(rows);
+        gsl_rng_free(r);
+        return diag_set(d, DIAG_RUNTIME, "out of memory");
+    }
+    gsl_rng_set(r, PARAM_DRAWS_SEED);
+    for (int row = 0; row < PARAM_DRAWS; row++) {
+        double *a = rows + (size_t)row * stride, b[3];
+        int diagonal;
+        if (g) {
+            const double gg[3] = { g->p, g->q, g->gamma };
+            /* a draw with q <= 1 has no mean bill (gamma_gamma's check refuses
+             * it): such draws are redrawn, a truncation of a far tail */
+            do {
+                draw_lognormal(gg, g->cov_log, g->se, 3, r, b, &diagonal);
+            } while (b[1] <= 1.0);
+        }
+        /* a poorly identified parameter (a Beta's b from a short log, say) has a
+         * log-normal tail beyond what the model's key allows: such draws are
+         * redrawn, a truncation of that tail (the loader would refuse them) */
+        int tries = 0;
+        do
+            draw_lognormal(par, cov_log, se, npar, r, a, &diagonal);
+        while (!draw_in_range(section, names, a, npar) && ++tries < 1000);
+        if (tries == 1000)   /* an estimate at the edge of the range itself: keep it */
+            memcpy(a, par, sizeof(double) * (size_t)npar);
+        if (g)
+            memcpy(a + npar, b, sizeof b);
+    }
+    gsl_rng_free(r);
+    int status = write_draws_csv(dir, section, names, npar, g != NULL, rows, PARAM_DRAWS, stride, d);
+    free(rows);
+    return status;
+}
+
 static int write_param_draws(const char *dir, fit_state *s, diag *d)
 {
     return fit_forward_param_draws(dir, &s->fits[s->chosen], &s->gg, d);
@@ -274,44 +339,7 @@ static int write_param_draws(const char *dir, fit_state *s, diag *d)
 int fit_forward_param_draws(const char *dir, const purchase_fit *c, const gg_fit *g, diag *d)
 {
     const purchase_fit_type *t = c->type;
-    char tmp[4200];
-    FILE *f = out_open(dir, "param_draws.csv", tmp, sizeof tmp, d);
-    if (!f)
-        return d->status;
-    for (int k = 0; k < t->npar; k++)
-        fprintf(f, "%s.%s,", t->name, t->par_names[k]);
-    fprintf(f, "gamma_gamma.p,gamma_gamma.q,gamma_gamma.gamma\n");
-    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    if (!r) {
-        fclose(f);
-        return diag_set(d, DIAG_RUNTIME, "out of memory");
-    }
-    gsl_rng_set(r, PARAM_DRAWS_SEED);
-    const double gg[3] = { g->p, g->q, g->gamma };
-    const double *gg_cov = g->cov_log;
-    for (int row = 0; row < PARAM_DRAWS; row++) {
-        double a[PURCHASE_FIT_MAX_PAR], b[3];
-        int diag_a, diag_b;
-        /* a draw with q <= 1 has no mean bill (gamma_gamma's check refuses it):
-         * such draws are redrawn, a truncation of a far tail */
-        do {
-            draw_lognormal(gg, gg_cov, g->se, 3, r, b, &diag_b);
-        } while (b[1] <= 1.0);
-        /* a poorly identified parameter (a Beta's b from a short log, say) has a
-         * log-normal tail beyond what the model's key allows: such draws are
-         * redrawn, a truncation of that tail (the loader would refuse them) */
-        int tries = 0;
-        do
-            draw_lognormal(c->par, c->cov_log, c->se, t->npar, r, a, &diag_a);
-        while (!draw_in_range(t->name, t->par_names, a, t->npar) && ++tries < 1000);
-        if (tries == 1000)   /* an estimate at the edge of the range itself: keep it */
-            memcpy(a, c->par, sizeof(double) * (size_t)t->npar);
-        for (int k = 0; k < t->npar; k++)
-            fprintf(f, "%.9g,", a[k]);
-        fprintf(f, "%.9g,%.9g,%.9g\n", b[0], b[1], b[2]);
-    }
-    gsl_rng_free(r);
-    return out_commit(f, tmp, dir, "param_draws.csv", d);
+    return write_lognormal_draws(dir, t->name, t->par_names, t->npar, c->par, c->cov_log, c->se, g, d);
 }
 
 /* The nonparametric bootstrap (Efron and Tibshirani 1993): the chosen
@@ -352,9 +380,9 @@ static int write_bootstrap_draws(const char *dir, fit_state *s, diag *d)
             continue;
         double *row = rows + (size_t)kept * (PURCHASE_FIT_MAX_PAR + 3);
         memcpy(row, f.par, sizeof(double) * (size_t)t->npar);
-        row[PURCHASE_FIT_MAX_PAR] = g.p;
-        row[PURCHASE_FIT_MAX_PAR + 1] = g.q;
-        row[PURCHASE_FIT_MAX_PAR + 2] = g.gamma;
+        row[t->npar] = g.p;
+        row[t->npar + 1] = g.q;
+        row[t->npar + 2] = g.gamma;
         kept++;
     }
     if (progress)
@@ -369,27 +397,23 @@ static int write_bootstrap_draws(const char *dir, fit_state *s, diag *d)
                         kept, B);
     }
     s->bootstrap_kept = kept;
-    char tmp[4200];
-    FILE *f = out_open(dir, "param_draws.csv", tmp, sizeof tmp, d);
-    if (!f) {
-        free(rows);
-        return d->status;
-    }
-    for (int k = 0; k < t->npar; k++)
-        fprintf(f, "%s.%s,", t->name, t->par_names[k]);
-    fprintf(f, "gamma_gamma.p,gamma_gamma.q,gamma_gamma.gamma\n");
-    for (int i = 0; i < kept; i++) {
-        const double *row = rows + (size_t)i * (PURCHASE_FIT_MAX_PAR + 3);
-        for (int k = 0; k < t->npar; k++)
-            fprintf(f, "%.9g,", row[k]);
-        fprintf(f, "%.9g,%.9g,%.9g\n", row[PURCHASE_FIT_MAX_PAR], row[PURCHASE_FIT_MAX_PAR + 1],
-                row[PURCHASE_FIT_MAX_PAR + 2]);
-    }
+    int status = write_draws_csv(dir, t->name, t->par_names, t->npar, 1, rows, kept, PURCHASE_FIT_MAX_PAR + 3, d);
     free(rows);
-    return out_commit(f, tmp, dir, "param_draws.csv", d);
+    return status;
 }
 
 /* ---- fitted.ini ---- */
+
+/* [uncertainty], naming param_draws.csv, unless --param-uncertainty off. */
+static void write_uncertainty_section(FILE *f, const char *method)
+{
+    if (!strcmp(method, "off"))
+        return;
+    fprintf(f, "\n; each pair of replications draws its parameters from the fit's sampling\n"
+               "; distribution (--param-uncertainty off on run or compare uses the estimates)\n"
+               "[uncertainty]\ndraws = param_draws.csv\nmethod = %s\n",
+            method);
+}
 
 static int write_fitted(const char *dir, fit_state *s, const char *checksum, int count, diag *d)
 {
@@ -435,11 +459,7 @@ static int write_fitted(const char *dir, fit_state *s, const char *checksum, int
     fprintf(f, "period_days = %.6g\n\n", o->period_days);
     fprintf(f, "[gamma_gamma]\np = %.6g\nq = %.6g\ngamma = %.6g\n\n", s->gg.p, s->gg.q, s->gg.gamma);
     fprintf(f, "[economics]\ngross_margin = 0.6\ndiscount_rate = 0.1\n");
-    if (strcmp(o->param_uncertainty, "off"))
-        fprintf(f, "\n; each pair of replications draws its parameters from the fit's sampling\n"
-                   "; distribution (--param-uncertainty off on run or compare uses the estimates)\n"
-                   "[uncertainty]\ndraws = param_draws.csv\nmethod = %s\n",
-                o->param_uncertainty);
+    write_uncertainty_section(f, o->param_uncertainty);
     return out_commit(f, tmp, dir, "fitted.ini", d);
 }
 
@@ -702,10 +722,7 @@ int fit_forward_write_bgbb(const char *dir, const fit_opts *o, const bgbb_row *r
     fprintf(fi, "[customer]\nmodel = bgbb\n\n[bgbb]\nalpha = %.6g\nbeta = %.6g\ngamma = %.6g\ndelta = %.6g\n"
                 "period_days = %.6g\n\n[economics]\ngross_margin = 0.6\ndiscount_rate = 0.1\n",
             f->alpha, f->beta, f->gamma, f->delta, P);
-    if (strcmp(o->param_uncertainty, "off"))
-        fprintf(fi, "\n; each pair of replications draws its parameters from the fit's sampling\n"
-                    "; distribution (--param-uncertainty off on run or compare uses the estimates)\n"
-                    "[uncertainty]\ndraws = param_draws.csv\nmethod = hessian\n");
+    write_uncertainty_section(fi, o->param_uncertainty);
     if (out_commit(fi, tmp, dir, "fitted.ini", d))
         return d->status;
 
@@ -724,27 +741,9 @@ int fit_forward_write_bgbb(const char *dir, const fit_opts *o, const bgbb_row *r
     if (out_commit(fm, tmp, dir, "models.csv", d))
         return d->status;
 
-    if (strcmp(o->param_uncertainty, "off")) {
-        FILE *fp = out_open(dir, "param_draws.csv", tmp, sizeof tmp, d);
-        if (!fp)
-            return d->status;
-        fprintf(fp, "bgbb.alpha,bgbb.beta,bgbb.gamma,bgbb.delta\n");
-        gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-        if (!r) {
-            fclose(fp);
-            return diag_set(d, DIAG_RUNTIME, "out of memory");
-        }
-        gsl_rng_set(r, PARAM_DRAWS_SEED);
-        for (int row = 0; row < PARAM_DRAWS; row++) {
-            double a[4];
-            int diagonal;
-            draw_lognormal(par, f->cov_log, f->se, 4, r, a, &diagonal);
-            fprintf(fp, "%.9g,%.9g,%.9g,%.9g\n", a[0], a[1], a[2], a[3]);
-        }
-        gsl_rng_free(r);
-        if (out_commit(fp, tmp, dir, "param_draws.csv", d))
-            return d->status;
-    }
+    if (strcmp(o->param_uncertainty, "off")
+        && write_lognormal_draws(dir, "bgbb", bgbb_names, 4, par, f->cov_log, f->se, NULL, d))
+        return d->status;
 
     json_t *root = json_object();
     json_object_set_new(root, "file", json_string(o->file));
