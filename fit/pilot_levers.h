@@ -1,0 +1,25 @@
+/* pilot_levers: a pilot's measured effect on the three levers the customer
+ * models share (issue 12), the hand-over between the estimate
+ * (fit/pilot_model.c: a purchase model with the group as a covariate, or
+ * the model-free fallback) and the rollout (the measured-effect promotion
+ * run on the fitted base).
+ *
+ * Each lever is a multiplicative effect on the treated, estimated on the
+ * log scale: the treated customers' purchase rate is the control's times
+ * exp(log_ratio[LEVER_RATE]), their dropout probability (or hazard) times
+ * exp(log_ratio[LEVER_DROPOUT]), their mean spend per visit times
+ * exp(log_ratio[LEVER_SPEND]).  se is the standard error of log_ratio, so
+ * exp(log_ratio +- 1.96 se) is the 95 % interval of the ratio. */
+#ifndef RETSIM_FIT_PILOT_LEVERS_H
+#define RETSIM_FIT_PILOT_LEVERS_H
+
+enum { LEVER_RATE = 0, LEVER_DROPOUT = 1, LEVER_SPEND = 2, LEVER_COUNT = 3 };
+
+typedef struct pilot_levers {
+    double log_ratio[LEVER_COUNT];
+    double se[LEVER_COUNT];
+    int estimated[LEVER_COUNT];   /* 0: not estimated (held at log_ratio 0, se 0, and said so) */
+    const char *source;           /* "bgnbd_covariate", "model_free", ... (English, for files) */
+} pilot_levers;
+
+#endif
