@@ -223,6 +223,7 @@ static int parse_param(const char *text, const char *path, const cli_opts *o, op
         return diag_set(d, DIAG_USAGE, "--param %s: %s is a %s key, not a number; optimize searches "
                                        "number keys", text, out->key, scen_key_type(k));
     out->integer = k->kind == KEY_INT;
+    snprintf(out->unit, sizeof out->unit, "%s", k->unit ? scen_unit(k->unit, (int)lang_ui()) : "");
     if (out->integer && (out->low != floor(out->low) || out->high != floor(out->high)))
         return diag_set(d, DIAG_USAGE, "--param %s: %s takes whole numbers; give LOW and HIGH as "
                                        "whole numbers", text, out->key);

@@ -23,6 +23,28 @@ static void terms(char *buf, size_t cap, const opt_problem *p, const double *x)
         n += (size_t)snprintf(buf + n, cap - n, "%s%s=%.6g", j ? ", " : "", p->param[j].key, x[j]);
 }
 
+/* A number for the console: whole above a thousand (money), else 4 digits. */
+static void num(char *buf, size_t cap, double v, int sign)
+{
+    if (fabs(v) >= 1000)
+        snprintf(buf, cap, sign ? "%+.0f" : "%.0f", v);
+    else
+        snprintf(buf, cap, sign ? "%+.4g" : "%.4g", v);
+}
+
+/* The candidates of f by their final gain, best first. */
+static void rank_order(const opt_final *fi, int *order)
+{
+    for (int j = 0; j < fi->k; j++)
+        order[j] = j;
+    for (int a = 1; a < fi->k; a++)
+        for (int b = a; b > 0 && fi->gain[order[b]] > fi->gain[order[b - 1]]; b--) {
+            int t = order[b];
+            order[b] = order[b - 1];
+            order[b - 1] = t;
+        }
+}
+
 static const char *cons_op(const opt_constraint *c)
 {
     return c->at_most ? "<=" : ">=";
@@ -81,14 +103,7 @@ static int write_top(const char *dir, const opt_problem *p, const opt_search *s,
     fputc('\n', f);
     /* rank: by the final comparison's gain, best first */
     int order[OPT_MAX_TOP];
-    for (int j = 0; j < fi->k; j++)
-        order[j] = j;
-    for (int a = 1; a < fi->k; a++)
-        for (int b = a; b > 0 && fi->gain[order[b]] > fi->gain[order[b - 1]]; b--) {
-            int t = order[b];
-            order[b] = order[b - 1];
-            order[b - 1] = t;
-        }
+    rank_order(fi, order);
     for (int r = 0; r < fi->k; r++) {
         int j = order[r];
         fprintf(f, "%d", r + 1);
@@ -250,10 +265,17 @@ static int write_figure(const char *dir, const opt_problem *p, const opt_search 
     const char *obj = metric_table[p->objective].name, *name = scen_name(sc);
     char title[512], ylabel[300], tmp[4200];
     const char *unit = metric_table[p->objective].unit;
-    if (!strcmp(unit, "currency"))
-        snprintf(ylabel, sizeof ylabel, tr(lang_ui(), "%s (%s)"), obj, scen_currency(sc));
+    int money = !strcmp(unit, "currency");
+    if (money)
+        snprintf(ylabel, sizeof ylabel, tr(lang_ui(), "%s (%s; k = thousand, M = million)"), obj,
+                 scen_currency(sc));
     else
-        snprintf(ylabel, sizeof ylabel, tr(lang_ui(), "%s (%s)"), obj, unit);
+        snprintf(ylabel, sizeof ylabel, "%s (%s)", obj, scen_unit(unit, (int)lang_ui()));
+    char xlabel[400];
+    if (p->param[0].unit[0])
+        snprintf(xlabel, sizeof xlabel, "%s (%s)", p->param[0].key, p->param[0].unit);
+    else
+        snprintf(xlabel, sizeof xlabel, "%s", p->param[0].key);
     int grid2 = s->method == OPT_METHOD_GRID && p->nparam == 2;
     FILE *f = out_open(dir, "optimize_plot.csv", tmp, sizeof tmp, d);
     if (!f)
@@ -308,7 +330,12 @@ static int write_figure(const char *dir, const opt_problem *p, const opt_search 
         if (figures_series(dir, "optimize_plot.csv", p->param[0].key, p->param[0].key, NULL, NULL, &ps, d))
             return d->status;
         ps.legend = ylabel;
-        plot_spec sp = { "optimize", PLOT_HEATMAP, PLOT_PNG, title, p->param[1].key, p->param[0].key,
+        char ylab2[400];
+        if (p->param[1].unit[0])
+            snprintf(ylab2, sizeof ylab2, "%s (%s)", p->param[1].key, p->param[1].unit);
+        else
+            snprintf(ylab2, sizeof ylab2, "%s", p->param[1].key);
+        plot_spec sp = { "optimize", PLOT_HEATMAP, PLOT_PNG, title, ylab2, xlabel,
                          &ps, 1, 0, NULL, 0, 0 };
         return figures_render(dir, &sp, PLOT_PNG, lang_ui(), d);
     }
@@ -320,9 +347,10 @@ static int write_figure(const char *dir, const opt_problem *p, const opt_search 
     else
         snprintf(title, sizeof title, tr(lang_ui(), "%s: %s at each evaluation of the search (mean and 95 %% CI)"),
                  name, obj);
+    /* money in k and M, as every money axis of retsim (present/figures.c) */
     plot_spec sp = { "optimize", PLOT_LINES_BANDS, PLOT_PNG, title,
-                     p->nparam == 1 ? p->param[0].key : tr(lang_ui(), "evaluation (in order)"), ylabel,
-                     &ps, 1, 0, NULL, 0, 0 };
+                     p->nparam == 1 ? xlabel : tr(lang_ui(), "evaluation (in order)"), ylabel,
+                     &ps, 1, 0, money ? "%.1s %c" : NULL, 0, 0 };
     return figures_render(dir, &sp, PLOT_PNG, lang_ui(), d);
 }
 
@@ -348,6 +376,10 @@ void optimize_verdict(char *buf, size_t cap, const opt_problem *p, const opt_sea
     terms(t, sizeof t, p, s->pts[f->idx[b]].x);
     const char *obj = metric_table[p->objective].name;
     const char *unit = !strcmp(metric_table[p->objective].unit, "currency") ? currency : "";
+    char g[40], lo[40], hi[40];
+    num(g, sizeof g, f->gain[b], 1);
+    num(lo, sizeof lo, f->gain_lo[b], 1);
+    num(hi, sizeof hi, f->gain_hi[b], 1);
     size_t n;
     if (f->ntied > 1) {
         n = (size_t)snprintf(buf, cap, tr(lang, "these are tied (differences within the Monte Carlo "
@@ -359,13 +391,12 @@ void optimize_verdict(char *buf, size_t cap, const opt_problem *p, const opt_sea
             }
         if (n < cap)
             n += (size_t)snprintf(buf + n, cap - n,
-                                  tr(lang, "; the first gains %+.6g %s [%+.6g, %+.6g] in %s over doing "
-                                           "nothing"),
-                                  f->gain[b], unit, f->gain_lo[b], f->gain_hi[b], obj);
+                                  tr(lang, "; the first gains %s %s [%s, %s] in %s over doing nothing"),
+                                  g, unit, lo, hi, obj);
     } else {
-        n = (size_t)snprintf(buf, cap, tr(lang, "best: %s: %s %+.6g %s [%+.6g, %+.6g] over doing nothing, "
+        n = (size_t)snprintf(buf, cap, tr(lang, "best: %s: %s %s %s [%s, %s] over doing nothing, "
                                                 "P(best) %.2f"),
-                             t, obj, f->gain[b], unit, f->gain_lo[b], f->gain_hi[b], f->p_best[b]);
+                             t, obj, g, unit, lo, hi, f->p_best[b]);
     }
     if (n < cap && !(f->gain_lo[b] > 0))
         n += (size_t)snprintf(buf + n, cap - n, "%s",
@@ -386,11 +417,20 @@ void optimize_print(FILE *out, const opt_problem *p, const opt_search *s, const 
             p->run.reps, (unsigned long long)p->run.seed, f->k, p->base_path, f->reps);
     fprintf(out, "  %-40s %-32s %-32s %7s\n", tr(lang, "terms"), obj, tr(lang, "gain over doing nothing"),
             tr(lang, "P(best)"));
-    for (int j = 0; j < f->k; j++) {
-        char t[600], a[64], g[64];
+    int order[OPT_MAX_TOP];
+    rank_order(f, order);
+    for (int r = 0; r < f->k; r++) {
+        int j = order[r];
+        char t[600], a[160], g[160], x1[40], x2[40], x3[40];
         terms(t, sizeof t, p, s->pts[f->idx[j]].x);
-        snprintf(a, sizeof a, "%.6g [%.6g, %.6g]", f->obj[j], f->obj_lo[j], f->obj_hi[j]);
-        snprintf(g, sizeof g, "%+.6g [%+.6g, %+.6g]", f->gain[j], f->gain_lo[j], f->gain_hi[j]);
+        num(x1, sizeof x1, f->obj[j], 0);
+        num(x2, sizeof x2, f->obj_lo[j], 0);
+        num(x3, sizeof x3, f->obj_hi[j], 0);
+        snprintf(a, sizeof a, "%s [%s, %s]", x1, x2, x3);
+        num(x1, sizeof x1, f->gain[j], 1);
+        num(x2, sizeof x2, f->gain_lo[j], 1);
+        num(x3, sizeof x3, f->gain_hi[j], 1);
+        snprintf(g, sizeof g, "%s [%s, %s]", x1, x2, x3);
         fprintf(out, "  %-40s %-32s %-32s %7.2f %s%s\n", t, a, g, f->p_best[j],
                 j == f->best ? tr(lang, "best") : f->tied[j] ? tr(lang, "tied") : "",
                 f->feasible[j] ? "" : tr(lang, " (breaks the constraint)"));

@@ -36,6 +36,7 @@ typedef struct opt_param {
     char key[256];           /* section.key or section.label.key, as --set */
     double low, high;
     int integer;             /* a KEY_INT key: values rounded */
+    char unit[64];           /* the key table's unit, for axis labels ("" none) */
 } opt_param;
 
 typedef struct opt_constraint {
