@@ -336,7 +336,7 @@ static int write_figure(const char *dir, const opt_problem *p, const opt_search 
         else
             snprintf(ylab2, sizeof ylab2, "%s", p->param[1].key);
         plot_spec sp = { "optimize", PLOT_HEATMAP, PLOT_PNG, title, ylab2, xlabel,
-                         &ps, 1, 0, NULL, 0, 0 };
+                         &ps, 1, 0, money ? "%.1s %c" : NULL, 0, 0 };
         return figures_render(dir, &sp, PLOT_PNG, lang_ui(), d);
     }
     if (figures_series(dir, "optimize_plot.csv", "x", "mean", "ci_low", "ci_high", &ps, d))

@@ -143,8 +143,9 @@ static void progress_line(const opt_problem *p, const opt_search *s, const opt_p
     fprintf(stderr, "  %3d ", s->n);
     for (int j = 0; j < p->nparam; j++)
         fprintf(stderr, "%s%s=%.6g", j ? ", " : "", p->param[j].key, pt->x[j]);
-    fprintf(stderr, tr(lang_ui(), ": %s %.6g (SE %.3g)"), metric_table[p->objective].name, pt->obj,
-            pt->obj_se);
+    /* money in whole units, small metrics (shares) to 4 digits */
+    fprintf(stderr, fabs(pt->obj) >= 1000 ? tr(lang_ui(), ": %s %.0f (SE %.0f)") : tr(lang_ui(), ": %s %.4g (SE %.2g)"),
+            metric_table[p->objective].name, pt->obj, pt->obj_se);
     if (pt->violation > 0)
         fputs(tr(lang_ui(), ", breaks the constraint"), stderr);
     fputc('\n', stderr);
