@@ -314,8 +314,10 @@ int opt_search_run(const opt_problem *p, opt_eval_fn eval, void *ctx, opt_search
     nlopt_set_max_objective(opt, nlopt_objective, &c);
     int left = p->max_evals - s->n;
     nlopt_set_maxeval(opt, left > 1 ? left : 1);
-    /* a thousandth of every range: finer than any term a business sets */
-    nlopt_set_xtol_abs1(opt, 1e-3);
+    /* a hundredth of every range (k to 0.07 on 1..8): finer than a
+     * business sets terms, and below it the sample-average objective is a
+     * staircase of single customers, not a slope */
+    nlopt_set_xtol_abs1(opt, 1e-2);
     nlopt_set_initial_step(opt, step);
     double best;
     s->nlopt_status = (int)nlopt_optimize(opt, u, &best);
@@ -332,6 +334,25 @@ void opt_search_free(opt_search *s)
     memset(s, 0, sizeof *s);
 }
 
+/* 1 when point i differs from every point chosen so far by at least
+ * OPT_TOP_APART of some real key's range, or by a whole step of some whole
+ * key: five points a hair apart at the top of a continuous search would
+ * make a final comparison of one candidate with itself. */
+static int apart(const opt_problem *p, const opt_search *s, const int *idx, int k, int i)
+{
+    for (int c = 0; c < k; c++) {
+        int far = 0;
+        for (int j = 0; j < p->nparam && !far; j++) {
+            double gap = fabs(s->pts[i].x[j] - s->pts[idx[c]].x[j]);
+            far = p->param[j].integer ? gap >= 1
+                                      : gap >= OPT_TOP_APART * (p->param[j].high - p->param[j].low);
+        }
+        if (!far)
+            return 0;
+    }
+    return 1;
+}
+
 int opt_search_top(const opt_problem *p, const opt_search *s, int *idx, int max)
 {
     int k = 0;
@@ -342,7 +363,7 @@ int opt_search_top(const opt_problem *p, const opt_search *s, int *idx, int max)
     while (k < max && k < s->n) {
         int b = -1;
         for (int i = 0; i < s->n; i++)
-            if (!used[i] && !isnan(s->pts[i].obj)
+            if (!used[i] && !isnan(s->pts[i].obj) && apart(p, s, idx, k, i)
                 && (b < 0 || score(p, &s->pts[i]) > score(p, &s->pts[b])))
                 b = i;
         if (b < 0)

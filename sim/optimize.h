@@ -109,7 +109,9 @@ int opt_search_run(const opt_problem *p, opt_eval_fn eval, void *ctx, opt_search
 void opt_search_free(opt_search *s);
 
 /* Indices into s->pts of the top candidates: feasible first, then by the
- * objective; at most max, distinct points.  Returns how many. */
+ * objective; at most max, each at least OPT_TOP_APART of a real key's range
+ * (or a whole step of a whole key) from the others.  Returns how many. */
+#define OPT_TOP_APART 0.02
 int opt_search_top(const opt_problem *p, const opt_search *s, int *idx, int max);
 
 /* The final comparison, from the blocks' means: one row per block, one
