@@ -20,6 +20,7 @@
  * 30 replications, so the grid's argmax is S* itself, not a neighbour. */
 #include <criterion/criterion.h>
 #include <gsl/gsl_cdf.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -332,4 +333,53 @@ Test(optimize, bad_input_exits_2, .init = make_dir, .fini = remove_dir)
     REFUSED("", "needs at least one --param");
 #undef REFUSED
     expect_refused("scenarios/restaurant.ini --param recall.day=5:30", "has no [scenario] base");
+}
+
+static int count_lines(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    int c, n = 0;
+    while ((c = fgetc(f)) != EOF)
+        n += c == '\n';
+    fclose(f);
+    return n;
+}
+
+/* The command end to end on a small grid: every output there, one row per
+ * evaluated point and per finalist, and the verdict in summary.json. */
+Test(optimize, command_writes_its_outputs, .init = make_dir, .fini = remove_dir)
+{
+    char base[200], var[200], cmd[1200], path[300];
+    snprintf(base, sizeof base, "%s/small.ini", dir);
+    snprintf(var, sizeof var, "%s/small_stop.ini", dir);
+    write_file(base, "[scenario]\nhorizon_days = 60\nname = small\n"
+                     "[channel.all]\nprospects_per_day = 5\nstep_conversion = 0.5\n"
+                     "cost_per_prospect = 20\n");
+    write_file(var, "[scenario]\nbase = small.ini\nname = small_stop\n");
+    snprintf(cmd, sizeof cmd, "%s optimize %s --param channel.all.stop_day=20:25 --reps 4 --final-reps 8 "
+             "--top 2 --threads 2 -q --out %s/out", tu_bin(), var, dir);
+    cr_assert_eq(tu_system(cmd), 0, "%s", cmd);
+    static const char *const files[] = { "candidates.csv", "top.csv", "summary.json", "optimize.gp",
+                                         "scenario.ini", NULL };
+    for (int i = 0; files[i]; i++) {
+        snprintf(path, sizeof path, "%s/out/%s", dir, files[i]);
+        cr_expect(access(path, R_OK) == 0, "%s was not written", files[i]);
+    }
+    snprintf(path, sizeof path, "%s/out/candidates.csv", dir);
+    cr_expect_eq(count_lines(path), 1 + 6, "candidates.csv: a header and the 6 points of 20..25");
+    snprintf(path, sizeof path, "%s/out/top.csv", dir);
+    cr_expect_eq(count_lines(path), 1 + 2, "top.csv: a header and the 2 finalists");
+    snprintf(path, sizeof path, "%s/out/summary.json", dir);
+    json_error_t err;
+    json_t *root = json_load_file(path, 0, &err);
+    cr_assert(root, "summary.json: %s", err.text);
+    const char *verdict = json_string_value(json_object_get(root, "verdict"));
+    cr_expect(verdict && (!strncmp(verdict, "best: ", 6) || !strncmp(verdict, "these are tied", 14)),
+              "verdict: %s", verdict ? verdict : "(none)");
+    json_t *fin = json_object_get(root, "final");
+    cr_expect_eq(json_integer_value(json_object_get(fin, "replications")), 8);
+    cr_expect_eq(json_array_size(json_object_get(fin, "candidates")), 2);
+    json_decref(root);
 }
