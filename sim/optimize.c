@@ -146,6 +146,8 @@ static void progress_line(const opt_problem *p, const opt_search *s, const opt_p
     /* money in whole units, small metrics (shares) to 4 digits */
     fprintf(stderr, fabs(pt->obj) >= 1000 ? tr(lang_ui(), ": %s %.0f (SE %.0f)") : tr(lang_ui(), ": %s %.4g (SE %.2g)"),
             metric_table[p->objective].name, pt->obj, pt->obj_se);
+    for (int c = 0; c < p->ncons; c++)
+        fprintf(stderr, ", %s %.6g", metric_table[p->cons[c].metric].name, pt->con[c]);
     if (pt->violation > 0)
         fputs(tr(lang_ui(), ", breaks the constraint"), stderr);
     fputc('\n', stderr);
