@@ -20,6 +20,10 @@
 #include "../sim/optimize.h"
 #include "../sim/sections.h"
 
+/* the help rows say 4, 10 and 400 (a msgid cannot hold a macro) */
+_Static_assert(OPT_MAX_PARAMS == 4 && OPT_MAX_TOP == 10 && OPT_GRID_MAX == 400,
+               "update the numbers in optimize's help rows");
+
 static const char *const optimize_synopsis[] = {
     "retsim optimize FILE.ini --param SECTION.KEY=LOW:HIGH [--param ...] [options]", NULL
 };
@@ -27,17 +31,15 @@ static const char *const optimize_examples[] = {
     "retsim optimize scenarios/restaurant_recharge_optimize.ini --param recharge.multiple=1:8", NULL
 };
 static const help_option optimize_options[] = {
-    { "--param S.K=LOW:HIGH", N_("a key to search and its range (repeatable, up to "
-                                 HELP_STR(OPT_MAX_PARAMS) " keys); whole-number keys take whole "
+    { "--param S.K=LOW:HIGH", N_("a key to search and its range (repeatable, up to 4 keys); whole-number keys take whole "
                                  "values; LOW and HIGH within the key's own range"), 0 },
     { "--objective METRIC", N_("the metric to maximise (default profit; any name of metrics.csv)"), 0 },
     { "--minimize", N_("minimise the objective instead"), 0 },
     { "--constraint M<=X", N_("keep metric M at most X (or M>=X: at least X), judged on its mean; "
-                              "repeatable, e.g. `--constraint liability_end<=50000`"), 0 },
+                              "repeatable, e.g. `--constraint 'liability_end<=50000'` (quoted: the shell reads < as a redirection)"), 0 },
     { "--base FILE.ini", N_("doing nothing, which the gain is measured against (default: the "
                             "scenario's [scenario] base)"), 0 },
-    { "--top N", N_("candidates compared again at the end (1 to " HELP_STR(OPT_MAX_TOP)
-                    "; default 5)"), 0 },
+    { "--top N", N_("candidates compared again at the end (1 to 10; default 5)"), 0 },
     { "--final-reps N", N_("replications of that final comparison, on fresh seeds (8 to 1000000; "
                            "default 400)"), 0 },
     { "--evals N", N_("evaluations of a continuous search (10 to 10000; default 60); a grid "
@@ -51,7 +53,7 @@ static const help_page optimize_help = {
                       "for the best objective: every candidate runs the same replications on the same "
                       "seed (common random numbers), so the search sees a deterministic function; a "
                       "full grid when every key is whole and the grid has at most "
-                      HELP_STR(OPT_GRID_MAX) " points, else NLopt's Sbplx. The best candidates then run "
+                      "400 points, else NLopt's Sbplx. The best candidates then run "
                       "again, paired with doing nothing, on fresh seeds: each one's gain with its 95 % "
                       "CI, the chance it is really the best, and ties named as ties."),
     .options = optimize_options,
@@ -274,7 +276,7 @@ static int parse_constraint(const char *text, opt_constraint *c, diag *d)
         return d->status;
     if (parse_bound(op + 2, strlen(op + 2), &c->limit))
         return diag_set(d, DIAG_USAGE, "--constraint %s: '%s' is not a number; expected METRIC<=X, "
-                                       "e.g. --constraint liability_end<=50000", text, op + 2);
+                                       "e.g. --constraint 'liability_end<=50000'", text, op + 2);
     return 0;
 }
 
