@@ -267,7 +267,7 @@ static int parse_constraint(const char *text, opt_constraint *c, diag *d)
     }
     if (!op || op == text)
         return diag_set(d, DIAG_USAGE, "--constraint %s: expected METRIC<=X or METRIC>=X, e.g. "
-                                       "--constraint liability_end<=50000", text);
+                                       "--constraint 'liability_end<=50000'", text);
     char name[128];
     if ((size_t)(op - text) >= sizeof name)
         return diag_set(d, DIAG_USAGE, "--constraint %s: the metric name is too long", text);
