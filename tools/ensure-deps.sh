@@ -29,7 +29,7 @@ need() {
   esac
 }
 
-build_pkgs="gcc make libgsl-dev libiniparser-dev libjansson-dev libcsv-dev gnuplot-nox fonts-noto-cjk gettext"
+build_pkgs="gcc make libgsl-dev libiniparser-dev libjansson-dev libcsv-dev gnuplot-nox fonts-noto-cjk gettext libnlopt-dev"
 for p in $build_pkgs; do need "$p"; done
 case "$want" in
   build) ;;
