@@ -1,0 +1,83 @@
+/* pilot_coverage: the coverage study of fit/pilot_model.c's intervals
+ * (issue 12; docs/pilot.md records the figures).  Simulates NPILOTS pilots
+ * with known effects on the three levers straight from the model
+ * (tests/pilot_sim.c), fits each, and counts how often the 95 % interval
+ * of each lever covers the true value; then the same with no effect.
+ *
+ *   build/bench/pilot_coverage [NPILOTS [CUSTOMERS]]   (default 200, 2000)
+ *
+ * Prints one line per design and lever: pilots fitted, coverage with its
+ * binomial standard error, the mean estimate and mean standard error
+ * against the spread of the estimates (a calibrated standard error matches
+ * the spread).  Exits 1 when a coverage is outside 93-97 % by more than
+ * two binomial standard errors, or a fit fails. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "../fit/pilot_model.h"
+#include "../tests/pilot_sim.h"
+
+static const char *const lever_name[LEVER_COUNT] = { "rate", "dropout", "spend" };
+
+static int study(const char *title, pilot_sim_spec s, int npilots, uint64_t seed0)
+{
+    pm_customer *c = malloc((size_t)s.n * sizeof *c);
+    double truth[LEVER_COUNT] = { log(s.rate_ratio), log(s.dropout_ratio), log(s.spend_ratio) };
+    int cover[LEVER_COUNT] = { 0 }, fitted = 0, failed = 0;
+    double sum[LEVER_COUNT] = { 0 }, sum2[LEVER_COUNT] = { 0 }, sse[LEVER_COUNT] = { 0 };
+    clock_t t0 = clock();
+    for (int k = 0; k < npilots; k++) {
+        pilot_sim(&s, seed0 + (uint64_t)k, c);
+        pilot_model m = { 0 };
+        diag d = { 0 };
+        if (pilot_model_fit(c, s.n, &m, &d) || !m.lev.estimated[LEVER_SPEND]) {
+            fprintf(stderr, "pilot %d: %s\n", k, d.status ? d.msg : "spend not estimated");
+            failed++;
+            continue;
+        }
+        fitted++;
+        for (int j = 0; j < LEVER_COUNT; j++) {
+            double e = m.lev.log_ratio[j], se = m.lev.se[j];
+            cover[j] += fabs(e - truth[j]) <= 1.959964 * se;
+            sum[j] += e;
+            sum2[j] += e * e;
+            sse[j] += se;
+        }
+    }
+    printf("%s: %d pilots of %d customers, %.0f + %.0f weeks; true ratios rate %.2f, dropout %.2f, "
+           "spend %.2f; %d fitted, %d failed; %.1f s\n",
+           title, npilots, s.n, s.pre_weeks, s.post_weeks, s.rate_ratio, s.dropout_ratio, s.spend_ratio,
+           fitted, failed, (double)(clock() - t0) / CLOCKS_PER_SEC);
+    int bad = failed > 0;
+    for (int j = 0; j < LEVER_COUNT && fitted > 1; j++) {
+        double cov = (double)cover[j] / fitted, cse = sqrt(0.95 * 0.05 / fitted);
+        double mean = sum[j] / fitted, sd = sqrt((sum2[j] - fitted * mean * mean) / (fitted - 1));
+        printf("  %-8s coverage %5.1f %% (+- %.1f)  mean log-ratio %+.4f (true %+.4f, bias %+.4f +- %.4f)  "
+               "mean se %.4f, sd of estimates %.4f\n",
+               lever_name[j], 100 * cov, 100 * cse, mean, truth[j], mean - truth[j], sd / sqrt(fitted),
+               sse[j] / fitted, sd);
+        if (cov < 0.93 - 2 * cse || cov > 0.97 + 2 * cse)
+            bad = 1;
+    }
+    free(c);
+    return bad;
+}
+
+int main(int argc, char **argv)
+{
+    int npilots = argc > 1 ? atoi(argv[1]) : 200;
+    int n = argc > 2 ? atoi(argv[2]) : 2000;
+    if (npilots < 2 || n < 100) {
+        fprintf(stderr, "usage: pilot_coverage [NPILOTS >= 2 [CUSTOMERS >= 100]]\n");
+        return 2;
+    }
+    pilot_sim_spec s = { .n = n, .r = 0.8, .alpha = 4, .a = 0.8, .b = 4, .p = 6, .q = 4, .gamma = 60,
+                         .pre_weeks = 52, .post_weeks = 12,
+                         .rate_ratio = 1.2, .dropout_ratio = 0.7, .spend_ratio = 1.1 };
+    int bad = study("effect", s, npilots, 1000);
+    s.rate_ratio = s.dropout_ratio = s.spend_ratio = 1;
+    bad |= study("no effect", s, npilots, 5000);
+    return bad;
+}
