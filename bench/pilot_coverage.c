@@ -4,7 +4,9 @@
  * (tests/pilot_sim.c), fits each, and counts how often the 95 % interval
  * of each lever covers the true value; then the same with no effect.
  *
- *   build/bench/pilot_coverage [NPILOTS [CUSTOMERS]]   (default 200, 2000)
+ *   build/bench/pilot_coverage [NPILOTS [CUSTOMERS [effect|none|both]]]
+ *   (default 200, 2000, both; bench/pilot_coverage.sh runs the two designs
+ *   side by side)
  *
  * Prints one line per design and lever: pilots fitted, coverage with its
  * binomial standard error, the mean estimate and mean standard error
@@ -14,6 +16,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "../fit/pilot_model.h"
@@ -69,15 +72,21 @@ int main(int argc, char **argv)
 {
     int npilots = argc > 1 ? atoi(argv[1]) : 200;
     int n = argc > 2 ? atoi(argv[2]) : 2000;
-    if (npilots < 2 || n < 100) {
-        fprintf(stderr, "usage: pilot_coverage [NPILOTS >= 2 [CUSTOMERS >= 100]]\n");
+    const char *which = argc > 3 ? argv[3] : "both";
+    int eff = !strcmp(which, "effect") || !strcmp(which, "both");
+    int none = !strcmp(which, "none") || !strcmp(which, "both");
+    if (npilots < 2 || n < 100 || !(eff || none)) {
+        fprintf(stderr, "usage: pilot_coverage [NPILOTS >= 2 [CUSTOMERS >= 100 [effect|none|both]]]\n");
         return 2;
     }
     pilot_sim_spec s = { .n = n, .r = 0.8, .alpha = 4, .a = 0.8, .b = 4, .p = 6, .q = 4, .gamma = 60,
                          .pre_weeks = 52, .post_weeks = 12,
                          .rate_ratio = 1.2, .dropout_ratio = 0.7, .spend_ratio = 1.1 };
-    int bad = study("effect", s, npilots, 1000);
+    int bad = 0;
+    if (eff)
+        bad |= study("effect", s, npilots, 1000);
     s.rate_ratio = s.dropout_ratio = s.spend_ratio = 1;
-    bad |= study("no effect", s, npilots, 5000);
+    if (none)
+        bad |= study("no effect", s, npilots, 5000);
     return bad;
 }

@@ -71,7 +71,11 @@
  * Fitting: mle.c on the log-parameters, so ln c, ln k, ln s are the
  * parameters' logarithms and their covariance is read off cov_log
  * (scheme MLE_LOG: the Hessian on the log scale).  The purchase model uses
- * BFGS with the analytic gradient below; the spend model Nelder-Mead. */
+ * both use BFGS with their analytic gradients below (checked against
+ * central differences in tests/test_pilot_model.c), and when BFGS stalls
+ * short of its gradient test, BFGS again and then Nelder-Mead with a
+ * Newton polish from where it stopped.  The customers are sorted so that
+ * those sharing their counts share the Gamma and Beta functions. */
 #include "pilot_model.h"
 
 #include <gsl/gsl_integration.h>
@@ -153,114 +157,264 @@ int pilot_model_customers(const translog *t, const int *group, int start, int en
 /* The purchase model                                                */
 
 typedef struct pm_data {
-    const pm_customer *c;
+    const pm_customer *c;   /* sorted by (treated, x1, x2) for bg_*, (treated, n1, n2) for gg_* */
     int n;
 } pm_data;
 
+/* What one evaluation shares across customers (the parameters' own
+ * special functions) and what customers with the same (treated, x1, x2)
+ * share (the Beta and Gamma functions of their counts): computed once per
+ * evaluation and once per such group, the customers sorted so that a group
+ * is contiguous.  Only logarithms of alpha + exposure are per customer. */
+typedef struct bg_global {
+    double r, al, a, b, lgr, lal, lnB, psr, psa, psb, psab;
+    int grad;
+} bg_global;
+
+typedef struct bg_group {
+    double x1, x2;
+    int tr;
+    double cc, kk, rX, common, lB0, m1beta;   /* m1beta: the second term's Beta part */
+    double rho;                               /* B_A / B_0's complement (x2 > 0) */
+    double bA;
+    /* gradient pieces */
+    double d_common_r, pab0, pb0, pabA, pbA, pabx, pbx1;
+} bg_group;
+
+static void bg_global_set(const double *th, int grad, bg_global *G)
+{
+    G->r = th[0];
+    G->al = th[1];
+    G->a = th[2];
+    G->b = th[3];
+    G->lgr = lngamma(G->r);
+    G->lal = log(G->al);
+    G->lnB = lnbeta(G->a, G->b);
+    G->grad = grad;
+    if (grad) {
+        G->psr = gsl_sf_psi(G->r);
+        G->psa = gsl_sf_psi(G->a);
+        G->psb = gsl_sf_psi(G->b);
+        G->psab = gsl_sf_psi(G->a + G->b);
+    }
+}
+
+static void bg_group_set(const double *th, const bg_global *G, const pm_customer *c, bg_group *q)
+{
+    double a = G->a, b = G->b;
+    q->x1 = c->x1;
+    q->x2 = c->x2;
+    q->tr = c->treated;
+    q->cc = q->tr ? th[4] : 1;
+    q->kk = q->tr ? th[5] : 1;
+    double x1 = c->x1, x2 = c->x2;
+    q->rX = G->r + x1 + x2;
+    q->common = lngamma(q->rX) - G->lgr + G->r * G->lal - G->lnB + (q->tr ? x2 * log(q->cc) : 0);
+    double b0 = b + x1 + q->kk * x2;
+    q->lB0 = lnbeta(a, b0);
+    q->m1beta = -INFINITY;
+    if (x2 > 0) {
+        q->bA = b + x1 + q->kk * (x2 - 1);
+        double lBA = lnbeta(a, q->bA);
+        q->rho = exp(q->lB0 - lBA);
+        q->m1beta = lBA + log1p(-q->rho);
+    } else if (x1 > 0) {
+        q->m1beta = lnbeta(a + 1, b + x1 - 1);
+    }
+    if (G->grad) {
+        q->d_common_r = gsl_sf_psi(q->rX) - G->psr + G->lal;
+        q->pab0 = gsl_sf_psi(a + b0);
+        q->pb0 = gsl_sf_psi(b0);
+        if (x2 > 0) {
+            q->pabA = gsl_sf_psi(a + q->bA);
+            q->pbA = gsl_sf_psi(q->bA);
+        } else if (x1 > 0) {
+            q->pabx = gsl_sf_psi(a + b + x1);
+            q->pbx1 = gsl_sf_psi(b + x1 - 1);
+        }
+    }
+}
+
 /* One customer's log-likelihood (see the top comment) and, when g is not
  * NULL, its gradient in (r, alpha, a, b, c, k). */
-static double bg_cust(const double *th, const pm_customer *c, double *g)
+static double bg_cust(const bg_global *G, const bg_group *q, const pm_customer *c, double *g)
 {
-    double r = th[0], al = th[1], a = th[2], b = th[3];
-    int tr = c->treated;
-    double cc = tr ? th[4] : 1, kk = tr ? th[5] : 1;
-    double x1 = c->x1, x2 = c->x2, rX = r + x1 + x2;
-    double common = lngamma(rX) - lngamma(r) + r * log(al) - lnbeta(a, b) + (tr ? x2 * log(cc) : 0);
+    double al = G->al, rX = q->rX, x2 = q->x2, x1 = q->x1;
+    int tr = q->tr;
     /* term 0: alive to the end */
-    double E0 = c->T1 + cc * c->T2, b0 = b + x1 + kk * x2, lB0 = lnbeta(a, b0);
-    double m0 = -rX * log(al + E0) + lB0;
+    double E0 = c->T1 + q->cc * c->T2;
+    double m0 = -rX * log(al + E0) + q->lB0;
     /* term 1: dead after the last purchase, of the second period or, with
      * none in it, of the first */
     int has1 = x2 > 0 || x1 > 0;
-    double m1 = -INFINITY, E1 = 0, bA = 0, lBA = 0, rho = 0;
-    if (x2 > 0) {
-        E1 = c->T1 + cc * c->tx2;
-        bA = b + x1 + kk * (x2 - 1);
-        lBA = lnbeta(a, bA);
-        rho = exp(lB0 - lBA);
-        m1 = -rX * log(al + E1) + lBA + log1p(-rho);
-    } else if (x1 > 0) {
-        E1 = c->tx1;
-        m1 = -rX * log(al + E1) + lnbeta(a + 1, b + x1 - 1);
+    double m1 = -INFINITY, E1 = 0;
+    if (has1) {
+        E1 = x2 > 0 ? c->T1 + q->cc * c->tx2 : c->tx1;
+        m1 = -rX * log(al + E1) + q->m1beta;
     }
     double L = has1 ? logaddexp(m0, m1) : m0;
     if (g) {
         double w0 = exp(m0 - L), w1 = has1 ? exp(m1 - L) : 0;
-        double psa = gsl_sf_psi(a), psab = gsl_sf_psi(a + b);
-        double pab0 = gsl_sf_psi(a + b0), pb0 = gsl_sf_psi(b0);
-        g[0] = gsl_sf_psi(rX) - gsl_sf_psi(r) + log(al) - w0 * log(al + E0);
-        g[1] = r / al - w0 * rX / (al + E0);
+        double psa = G->psa, psab = G->psab, pab0 = q->pab0, pb0 = q->pb0;
+        g[0] = q->d_common_r - w0 * log(al + E0);
+        g[1] = G->r / al - w0 * rX / (al + E0);
         g[2] = -(psa - psab) + w0 * (psa - pab0);
-        g[3] = -(gsl_sf_psi(b) - psab) + w0 * (pb0 - pab0);
-        g[4] = tr ? x2 / cc - w0 * rX * c->T2 / (al + E0) : 0;
+        g[3] = -(G->psb - psab) + w0 * (pb0 - pab0);
+        g[4] = tr ? x2 / q->cc - w0 * rX * c->T2 / (al + E0) : 0;
         g[5] = tr ? w0 * x2 * (pb0 - pab0) : 0;
         if (has1) {
             g[0] -= w1 * log(al + E1);
             g[1] -= w1 * rX / (al + E1);
             if (x2 > 0) {
                 /* d ln(B_A - B_0) = (d ln B_A - rho d ln B_0) / (1 - rho) */
-                double pabA = gsl_sf_psi(a + bA), pbA = gsl_sf_psi(bA), den = 1 - rho;
-                g[2] += w1 * ((psa - pabA) - rho * (psa - pab0)) / den;
-                g[3] += w1 * ((pbA - pabA) - rho * (pb0 - pab0)) / den;
+                double rho = q->rho, den = 1 - rho;
+                g[2] += w1 * ((psa - q->pabA) - rho * (psa - pab0)) / den;
+                g[3] += w1 * ((q->pbA - q->pabA) - rho * (pb0 - pab0)) / den;
                 if (tr) {
                     g[4] -= w1 * rX * c->tx2 / (al + E1);
-                    g[5] += w1 * ((x2 - 1) * (pbA - pabA) - rho * x2 * (pb0 - pab0)) / den;
+                    g[5] += w1 * ((x2 - 1) * (q->pbA - q->pabA) - rho * x2 * (pb0 - pab0)) / den;
                 }
             } else {
-                double pabx = gsl_sf_psi(a + b + x1);
-                g[2] += w1 * (gsl_sf_psi(a + 1) - pabx);
-                g[3] += w1 * (gsl_sf_psi(b + x1 - 1) - pabx);
+                g[2] += w1 * (gsl_sf_psi(G->a + 1) - q->pabx);
+                g[3] += w1 * (q->pbx1 - q->pabx);
             }
         }
     }
-    return common + L;
+    return q->common + L;
+}
+
+static double bg_sum(const double *th, double *grad, const pm_data *D)
+{
+    bg_global G = { 0 };
+    bg_group q = { .tr = -1 };
+    bg_global_set(th, grad != NULL, &G);
+    double sum = 0, g[BG_K];
+    if (grad)
+        for (int j = 0; j < BG_K; j++)
+            grad[j] = 0;
+    for (int i = 0; i < D->n; i++) {
+        const pm_customer *c = &D->c[i];
+        if (c->treated != q.tr || c->x1 != q.x1 || c->x2 != q.x2)
+            bg_group_set(th, &G, c, &q);
+        sum += bg_cust(&G, &q, c, grad ? g : NULL);
+        if (grad)
+            for (int j = 0; j < BG_K; j++)
+                grad[j] -= g[j];
+    }
+    return -sum;
 }
 
 static double bg_nll_grad(const double *th, double *grad, void *ctx)
 {
-    const pm_data *D = ctx;
-    double sum = 0, g[BG_K];
-    for (int j = 0; j < BG_K; j++)
-        grad[j] = 0;
-    for (int i = 0; i < D->n; i++) {
-        sum += bg_cust(th, &D->c[i], g);
-        for (int j = 0; j < BG_K; j++)
-            grad[j] -= g[j];
-    }
-    return -sum;
+    return bg_sum(th, grad, ctx);
 }
 
 static double bg_nll(const double *th, void *ctx)
 {
-    const pm_data *D = ctx;
-    double sum = 0;
-    for (int i = 0; i < D->n; i++)
-        sum += bg_cust(th, &D->c[i], NULL);
-    return -sum;
+    return bg_sum(th, NULL, ctx);
+}
+
+static int cmp_bg(const void *pa, const void *pb)
+{
+    const pm_customer *a = pa, *b = pb;
+    if (a->treated != b->treated)
+        return a->treated - b->treated;
+    if (a->x1 != b->x1)
+        return (a->x1 > b->x1) - (a->x1 < b->x1);
+    return (a->x2 > b->x2) - (a->x2 < b->x2);
+}
+
+static int cmp_gg(const void *pa, const void *pb)
+{
+    const pm_customer *a = pa, *b = pb;
+    if (a->treated != b->treated)
+        return a->treated - b->treated;
+    if (a->n1 != b->n1)
+        return a->n1 - b->n1;
+    return a->n2 - b->n2;
 }
 
 /* ---------------------------------------------------------------- */
 /* The spend model                                                   */
 
-static double gg_cust(const double *th, const pm_customer *c)
+/* the Gamma functions of a group of customers with the same (treated,
+ * n1, n2), as bg_group */
+typedef struct gg_group {
+    int tr, n1, n2;
+    double part;   /* lnGamma(p n + q) - lnGamma(p n1) - lnGamma(p n2) - p n2 ln s + const */
+} gg_group;
+
+/* gg_nll with its gradient: per customer, with S = S1 + S2/s and n = n1 + n2,
+ *   d/dp     = n psi(p n + q) - n ln(gamma + S) + [n1 > 0] n1 (ln S1 - psi(p n1))
+ *              + [n2 > 0] n2 (ln S2 - psi(p n2) - ln s)
+ *   d/dq     = psi(p n + q) - psi(q) + ln gamma - ln(gamma + S)
+ *   d/dgamma = q / gamma - (p n + q) / (gamma + S)
+ *   d/ds     = (p n + q) S2 / s^2 / (gamma + S) - p n2 / s   (treated; s = 1 otherwise) */
+static double gg_nll_grad(const double *th, double *grad, void *ctx)
 {
-    double p = th[0], q = th[1], gam = th[2], s = c->treated ? th[3] : 1;
-    int n = c->n1 + c->n2;
-    double l = lngamma(p * n + q) - lngamma(q) + q * log(gam)
-               - (p * n + q) * log(gam + c->S1 + c->S2 / s);
-    if (c->n1 > 0)
-        l += (p * c->n1 - 1) * log(c->S1) - lngamma(p * c->n1);
-    if (c->n2 > 0)
-        l += (p * c->n2 - 1) * log(c->S2) - lngamma(p * c->n2) - p * c->n2 * log(s);
-    return l;
+    const pm_data *D = ctx;
+    double p = th[0], q = th[1], gam = th[2], sr = th[3];
+    double lgq = lngamma(q), lgam = log(gam), ls = log(sr), psq = gsl_sf_psi(q);
+    double sum = 0, g0 = 0, g1 = 0, g2 = 0, g3 = 0;
+    for (int i = 0; i < D->n; i++) {
+        const pm_customer *c = &D->c[i];
+        int n = c->n1 + c->n2;
+        double s = c->treated ? sr : 1, lsc = c->treated ? ls : 0;
+        double pnq = p * n + q, S = c->S1 + c->S2 / s, lgs = log(gam + S), ps = gsl_sf_psi(pnq);
+        double l = lngamma(pnq) - lgq + q * lgam - pnq * lgs;
+        double dp = n * ps - n * lgs;
+        if (c->n1 > 0) {
+            double lS1 = log(c->S1);
+            l += (p * c->n1 - 1) * lS1 - lngamma(p * c->n1);
+            dp += c->n1 * (lS1 - gsl_sf_psi(p * c->n1));
+        }
+        if (c->n2 > 0) {
+            double lS2 = log(c->S2);
+            l += (p * c->n2 - 1) * lS2 - lngamma(p * c->n2) - p * c->n2 * lsc;
+            dp += c->n2 * (lS2 - gsl_sf_psi(p * c->n2) - lsc);
+        }
+        sum += l;
+        g0 += dp;
+        g1 += ps - psq + lgam - lgs;
+        g2 += q / gam - pnq / (gam + S);
+        if (c->treated)
+            g3 += pnq * c->S2 / (s * s) / (gam + S) - p * c->n2 / s;
+    }
+    grad[0] = -g0;
+    grad[1] = -g1;
+    grad[2] = -g2;
+    grad[3] = -g3;
+    return -sum;
 }
 
 static double gg_nll(const double *th, void *ctx)
 {
     const pm_data *D = ctx;
+    double p = th[0], q = th[1], gam = th[2];
+    double lgq = lngamma(q), lgam = log(gam), ls = log(th[3]);
+    gg_group G = { .tr = -1 };
     double sum = 0;
-    for (int i = 0; i < D->n; i++)
-        sum += gg_cust(th, &D->c[i]);
+    for (int i = 0; i < D->n; i++) {
+        const pm_customer *c = &D->c[i];
+        if (c->treated != G.tr || c->n1 != G.n1 || c->n2 != G.n2) {
+            G.tr = c->treated;
+            G.n1 = c->n1;
+            G.n2 = c->n2;
+            int n = c->n1 + c->n2;
+            G.part = lngamma(p * n + q) - lgq + q * lgam;
+            if (c->n1 > 0)
+                G.part -= lngamma(p * c->n1);
+            if (c->n2 > 0)
+                G.part -= lngamma(p * c->n2) + (c->treated ? p * c->n2 * ls : 0);
+        }
+        double s = c->treated ? th[3] : 1, l = G.part;
+        l -= (p * (c->n1 + c->n2) + q) * log(gam + c->S1 + c->S2 / s);
+        if (c->n1 > 0)
+            l += (p * c->n1 - 1) * log(c->S1);
+        if (c->n2 > 0)
+            l += (p * c->n2 - 1) * log(c->S2);
+        sum += l;
+    }
     return -sum;
 }
 
@@ -283,6 +437,7 @@ static int fit_spend(const pm_customer *c, int n, pilot_model *m)
             post[c[i].treated] += c[i].n2 > 0;
         }
     m->n_spend = k;
+    qsort(s, (size_t)k, sizeof *s, cmp_gg);
     if (post[0] < 10 || post[1] < 10) {
         free(s);
         return -1;
@@ -299,9 +454,15 @@ static int fit_spend(const pm_customer *c, int n, pilot_model *m)
             ns++;
         }
     pm_data D = { s, k };
-    mle_problem P = { GG_K, gg_nll, NULL, &D, k, MLE_LOG };
+    mle_problem P = { GG_K, gg_nll, gg_nll_grad, &D, k, MLE_LOG };
     mle_result R;
     mle_fit(&P, (const double(*)[MLE_MAXP])st, ns, &R);
+    for (int again = 0; again < 2 && !R.converged && R.nll < 1e300; again++) {   /* as the purchase model */
+        double st2[1][MLE_MAXP];
+        memcpy(st2[0], R.theta, sizeof st2[0]);
+        mle_problem P2 = { GG_K, gg_nll, again ? NULL : gg_nll_grad, &D, k, MLE_LOG };
+        mle_fit(&P2, (const double(*)[MLE_MAXP])st2, 1, &R);
+    }
     free(s);
     for (int j = 0; j < GG_K; j++) {
         m->gg[j] = R.theta[j];
@@ -354,10 +515,30 @@ int pilot_model_fit(const pm_customer *c, int n, pilot_model *m, diag *d)
         st[s][4] = 1;
         st[s][5] = 1;
     }
-    pm_data D = { c, n };
+    pm_customer *sorted = malloc((size_t)n * sizeof *sorted);
+    if (!sorted)
+        return diag_set(d, DIAG_RUNTIME, "out of memory");
+    memcpy(sorted, c, (size_t)n * sizeof *sorted);
+    qsort(sorted, (size_t)n, sizeof *sorted, cmp_bg);
+    pm_data D = { sorted, n };
     mle_problem P = { BG_K, bg_nll, bg_nll_grad, &D, n, MLE_LOG };
     mle_result R;
     mle_fit(&P, (const double(*)[MLE_MAXP])st, 4, &R);
+    /* BFGS stalls now and then just short of its gradient test on the flat
+     * ridge between c and k (a short pilot says little about dropout):
+     * then BFGS again from where it stopped (a fresh approximation of the
+     * Hessian), and failing that mle.c's other route, Nelder-Mead with the
+     * Newton polish on the finite-difference Hessian */
+    int agree = R.agree;
+    for (int again = 0; again < 2 && !R.converged && R.nll < 1e300; again++) {
+        double st2[1][MLE_MAXP];
+        memcpy(st2[0], R.theta, sizeof st2[0]);
+        mle_problem P2 = { BG_K, bg_nll, again ? NULL : bg_nll_grad, &D, n, MLE_LOG };
+        mle_fit(&P2, (const double(*)[MLE_MAXP])st2, 1, &R);
+        R.agree = agree;
+        R.starts = 4;
+    }
+    free(sorted);
     for (int j = 0; j < BG_K; j++) {
         m->bg[j] = R.theta[j];
         m->bg_se[j] = R.se[j];
@@ -593,4 +774,10 @@ double pilot_model_nll(const double *theta, double *grad, const pm_customer *c, 
 {
     pm_data D = { c, n };
     return grad ? bg_nll_grad(theta, grad, &D) : bg_nll(theta, &D);
+}
+
+double pilot_model_spend_nll(const double *theta, double *grad, const pm_customer *c, int n)
+{
+    pm_data D = { c, n };
+    return grad ? gg_nll_grad(theta, grad, &D) : gg_nll(theta, &D);
 }

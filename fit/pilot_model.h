@@ -74,6 +74,9 @@ int pilot_model_fit(const pm_customer *c, int n, pilot_model *m, diag *d);
 /* The purchase model's negative log-likelihood at theta = (r, alpha, a, b,
  * c, k) and, when grad is not NULL, its gradient (for the tests). */
 double pilot_model_nll(const double *theta, double *grad, const pm_customer *c, int n);
+/* The same for the spend model, theta = (p, q, gamma, s), over the
+ * customers with a repeat purchase of positive amount (n1 + n2 > 0). */
+double pilot_model_spend_nll(const double *theta, double *grad, const pm_customer *c, int n);
 
 /* E[purchases from the start to its end | the history before the start]
  * of customer c under the fitted purchase model, treated or not (the
