@@ -128,6 +128,38 @@ Test(pilot_model, no_effect_is_bgnbd)
     free(c);
 }
 
+/* The expected purchases over the pilot given each customer's history,
+ * with the true parameters, average to the purchases the simulated
+ * customers made (the law of total expectation), treated (rate x 1.3,
+ * dropout x 0.6) and control alike: within 4 standard errors of the mean
+ * of actual - expected. */
+Test(pilot_model, expected_purchases_match_the_simulation)
+{
+    pilot_sim_spec s = base_spec;
+    s.n = 4000;
+    s.rate_ratio = 1.3;
+    s.dropout_ratio = 0.6;
+    pm_customer *c = malloc((size_t)s.n * sizeof *c);
+    cr_assert(c);
+    pilot_sim(&s, 31, c);
+    const double th[6] = { s.r, s.alpha, s.a, s.b, s.rate_ratio, s.dropout_ratio };
+    for (int g = 0; g < 2; g++) {
+        double sum = 0, sum2 = 0;
+        int k = 0;
+        for (int i = 0; i < s.n; i++)
+            if (c[i].treated == g) {
+                double dv = c[i].x2 - pilot_model_expected_post(th, &c[i], g);
+                sum += dv;
+                sum2 += dv * dv;
+                k++;
+            }
+        double mean = sum / k, se = sqrt((sum2 / k - mean * mean) / (k - 1));
+        cr_log_info("group %d: actual - expected purchases %+.4f (se %.4f) over %d customers", g, mean, se, k);
+        cr_expect(fabs(mean) < 4 * se, "group %d: actual - expected %+.4f, se %.4f", g, mean, se);
+    }
+    free(c);
+}
+
 static void fit_pilot(const pilot_sim_spec *s, uint64_t seed, pilot_model *m)
 {
     pm_customer *c = malloc((size_t)s->n * sizeof *c);
