@@ -314,6 +314,44 @@ static double bg_nll(const double *th, void *ctx)
     return bg_sum(th, NULL, ctx);
 }
 
+/* the purchase model with dropout unchanged (k = 1): theta = (r, alpha,
+ * a, b, c) */
+static double bg5_nll_grad(const double *th, double *grad, void *ctx)
+{
+    double t6[BG_K] = { th[0], th[1], th[2], th[3], th[4], 1 }, g6[BG_K];
+    double v = bg_sum(t6, g6, ctx);
+    memcpy(grad, g6, 5 * sizeof *grad);
+    return v;
+}
+
+static double bg5_nll(const double *th, void *ctx)
+{
+    double t6[BG_K] = { th[0], th[1], th[2], th[3], th[4], 1 };
+    return bg_sum(t6, NULL, ctx);
+}
+
+/* mle_fit from starts, then, while it has not passed its tests, BFGS again
+ * from where it stopped (a fresh approximation of the Hessian), Nelder-Mead
+ * with the Newton polish on the finite-difference Hessian (mle.c's other
+ * route), and BFGS once more: BFGS stalls now and then just short of its
+ * gradient test on the flat ridge between c and k (a short pilot says
+ * little about dropout) */
+static void fit_with_retries(int k, nll_fn f, nll_grad_fn fg, pm_data *D, const double (*st)[MLE_MAXP],
+                             int ns, mle_result *R)
+{
+    mle_problem P = { k, f, fg, D, D->n, MLE_LOG };
+    mle_fit(&P, st, ns, R);
+    int agree = R->agree;
+    for (int again = 0; again < 3 && !R->converged && R->nll < 1e300; again++) {
+        double st2[1][MLE_MAXP];
+        memcpy(st2[0], R->theta, sizeof st2[0]);
+        mle_problem P2 = { k, f, again == 1 ? NULL : fg, D, D->n, MLE_LOG };
+        mle_fit(&P2, (const double(*)[MLE_MAXP])st2, 1, R);
+        R->agree = agree;
+        R->starts = ns;
+    }
+}
+
 static int cmp_bg(const void *pa, const void *pb)
 {
     const pm_customer *a = pa, *b = pb;
@@ -521,23 +559,27 @@ int pilot_model_fit(const pm_customer *c, int n, pilot_model *m, diag *d)
     memcpy(sorted, c, (size_t)n * sizeof *sorted);
     qsort(sorted, (size_t)n, sizeof *sorted, cmp_bg);
     pm_data D = { sorted, n };
-    mle_problem P = { BG_K, bg_nll, bg_nll_grad, &D, n, MLE_LOG };
     mle_result R;
-    mle_fit(&P, (const double(*)[MLE_MAXP])st, 4, &R);
-    /* BFGS stalls now and then just short of its gradient test on the flat
-     * ridge between c and k (a short pilot says little about dropout):
-     * then BFGS again from where it stopped (a fresh approximation of the
-     * Hessian), failing that mle.c's other route, Nelder-Mead with the
-     * Newton polish on the finite-difference Hessian, and BFGS once more
-     * from where that stopped */
-    int agree = R.agree;
-    for (int again = 0; again < 3 && !R.converged && R.nll < 1e300; again++) {
-        double st2[1][MLE_MAXP];
-        memcpy(st2[0], R.theta, sizeof st2[0]);
-        mle_problem P2 = { BG_K, bg_nll, again == 1 ? NULL : bg_nll_grad, &D, n, MLE_LOG };
-        mle_fit(&P2, (const double(*)[MLE_MAXP])st2, 1, &R);
-        R.agree = agree;
-        R.starts = 4;
+    fit_with_retries(BG_K, bg_nll, bg_nll_grad, &D, (const double(*)[MLE_MAXP])st, 4, &R);
+    m->dropout_fixed = 0;
+    if (!R.converged && R.nll < 1e300) {
+        /* dropout not pinned down by this pilot (k running off to 0 or
+         * infinity on a small or short one): the model with dropout
+         * unchanged still measures the rate */
+        mle_result R5;
+        fit_with_retries(5, bg5_nll, bg5_nll_grad, &D, (const double(*)[MLE_MAXP])st, 4, &R5);
+        if (R5.converged) {
+            snprintf(m->dropout_why, sizeof m->dropout_why, "%s", R.why);
+            m->dropout_fixed = 1;
+            R = R5;   /* into the six-parameter layout, k = 1 known */
+            R.theta[5] = 1;
+            R.se[5] = NAN;
+            double cov[BG_K * BG_K] = { 0 };
+            for (int i = 0; i < 5; i++)
+                for (int j = 0; j < 5; j++)
+                    cov[i * BG_K + j] = R5.cov_log[i * 5 + j];
+            memcpy(R.cov_log, cov, sizeof cov);
+        }
     }
     free(sorted);
     for (int j = 0; j < BG_K; j++) {
@@ -558,10 +600,14 @@ int pilot_model_fit(const pm_customer *c, int n, pilot_model *m, diag *d)
     }
     m->lev.log_ratio[LEVER_RATE] = log(R.theta[4]);
     m->lev.se[LEVER_RATE] = sqrt(R.cov_log[4 * BG_K + 4]);
-    m->lev.log_ratio[LEVER_DROPOUT] = log(R.theta[5]);
-    m->lev.se[LEVER_DROPOUT] = sqrt(R.cov_log[5 * BG_K + 5]);
-    m->lev.estimated[LEVER_RATE] = m->lev.estimated[LEVER_DROPOUT] = 1;
-    m->lever_source[LEVER_RATE] = m->lever_source[LEVER_DROPOUT] = "bgnbd_covariate";
+    m->lev.estimated[LEVER_RATE] = 1;
+    m->lever_source[LEVER_RATE] = "bgnbd_covariate";
+    if (!m->dropout_fixed) {
+        m->lev.log_ratio[LEVER_DROPOUT] = log(R.theta[5]);
+        m->lev.se[LEVER_DROPOUT] = sqrt(R.cov_log[5 * BG_K + 5]);
+        m->lev.estimated[LEVER_DROPOUT] = 1;
+        m->lever_source[LEVER_DROPOUT] = "bgnbd_covariate";
+    }
     if (fit_spend(c, n, m))
         m->lever_source[LEVER_SPEND] = "not_estimated";
     return 0;

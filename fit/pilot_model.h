@@ -41,6 +41,10 @@ typedef struct pilot_model {
     double bg[6], bg_se[6];
     double bg_cov_log[36];       /* of their logarithms */
     double bg_loglik;
+    int dropout_fixed;           /* 1: the six-parameter fit failed (why in dropout_why) and the
+                                    model was fitted with dropout unchanged, k = 1: dropout not
+                                    estimated, the rate still is */
+    char dropout_why[512];
     int bg_starts, bg_agree, bg_converged;
     /* the spend model: p, q, gamma, s */
     double gg[4], gg_se[4];

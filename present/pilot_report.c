@@ -169,6 +169,8 @@ static json_t *model_json(const pilot_result *r, const pilot_model *m)
         json_object_set_new(bg, "loglik", out_json_number(m->bg_loglik));
         json_object_set_new(bg, "starts", json_integer(m->bg_starts));
         json_object_set_new(bg, "starts_at_best", json_integer(m->bg_agree));
+        if (m->dropout_fixed)
+            json_object_set_new(bg, "dropout_fixed_because", json_string(m->dropout_why));
         json_object_set_new(o, "purchase_model", bg);
         if (m->gg_converged) {
             for (int j = 0; j < 4; j++) {
@@ -284,6 +286,9 @@ static void print_model(lang_id L, const pilot_result *r, const pilot_model *m)
         printf(tr(L, "  effect on the levers (treated / control), BG/NBD and Gamma-Gamma with the group as a "
                      "covariate:\n"));
     }
+    if (m->dropout_fixed)
+        printf(tr(L, "  the pilot does not pin dropout down (its estimate runs off): the purchase model is "
+                     "fitted with dropout unchanged, and measures the rate alone\n"));
     for (int j = 0; j < LEVER_COUNT; j++) {
         double lo, hi;
         lever_ci(&m->lev, j, &lo, &hi);

@@ -233,6 +233,33 @@ Test(pilot_model, no_effect_intervals_cover_zero, .timeout = 120)
         cr_expect_geq(cover[j], 6, "lever %d: %d of %d intervals cover 0", j, cover[j], N);
 }
 
+/* 500 customers, no effect (seed 5002 of the coverage study's design at
+ * that size): the six-parameter fit runs dropout's k off to 0, so the
+ * model is fitted with dropout unchanged and still measures the rate,
+ * within 4 standard errors of no effect. */
+Test(pilot_model, a_pilot_that_does_not_pin_dropout_still_measures_the_rate, .timeout = 60)
+{
+    gsl_set_error_handler_off();
+    pilot_sim_spec s = base_spec;
+    s.n = 500;
+    pm_customer *c = malloc((size_t)s.n * sizeof *c);
+    cr_assert(c);
+    pilot_sim(&s, 5002, c);
+    pilot_model m = { 0 };
+    diag d = { 0 };
+    cr_assert_eq(pilot_model_fit(c, s.n, &m, &d), 0, "%s", d.msg);
+    cr_expect_eq(m.dropout_fixed, 1);
+    cr_expect(strstr(m.dropout_why, "not"), "%s", m.dropout_why);
+    cr_expect(m.lev.estimated[LEVER_RATE] && !m.lev.estimated[LEVER_DROPOUT]);
+    cr_expect_str_eq(m.lever_source[LEVER_DROPOUT], "not_estimated");
+    cr_expect(fabs(m.lev.log_ratio[LEVER_RATE]) < 4 * m.lev.se[LEVER_RATE], "rate %+.4f, se %.4f",
+              m.lev.log_ratio[LEVER_RATE], m.lev.se[LEVER_RATE]);
+    double extra, se;
+    pilot_model_extra(&m, c, s.n, &extra, &se);
+    cr_expect(isfinite(extra) && se > 0, "extra %g, se %g", extra, se);
+    free(c);
+}
+
 /* Everyone bought once before the start: nothing to condition on. */
 Test(pilot_model, too_little_history_refuses_and_the_fallback_is_by_hand)
 {
