@@ -13,7 +13,8 @@
  *                 docs/pilot.md);
  *   fallback      too little history before the start: the model refuses
  *                 and the model-free levers match a hand computation;
- *   command       levers.csv and summary.json's model; --treated with ids
+ *   command       levers.csv and summary.json's model (the same on one
+ *                 thread as on several); --treated with ids
  *                 not in the log, a group column with three values: exit 2
  *                 naming them, nothing written; a pilot shorter than the
  *                 median gap between purchases: a warning. */
@@ -373,6 +374,12 @@ Test(pilot_model_cmd, levers_are_written_and_agree_with_cuped, .timeout = 120)
     slurp(path, text, sizeof text);
     cr_expect(strstr(text, "purchase rate    x "), "%s", text);
     cr_expect(strstr(text, "model and model-free"), "%s", text);
+    /* the same on one thread, bit for bit (the fit's starts run in parallel) */
+    snprintf(cmd, sizeof cmd,
+             "OMP_NUM_THREADS=1 %s pilot %s --group group --start %s -q --out %s/one && cmp %s/out/levers.csv "
+             "%s/one/levers.csv && cmp %s/out/summary.json %s/one/summary.json",
+             tu_bin(), logp, start, dir, dir, dir, dir, dir);
+    cr_expect_eq(tu_system(cmd), 0, "%s", cmd);
     remove_dir();
 }
 
