@@ -26,7 +26,7 @@ ATEST_OBJ:= $(TEST_SRC:%.c=$(BUILD)/asan/%.o)
 DEPS_STAMP := $(BUILD)/.deps-build
 TDEPS_STAMP := $(BUILD)/.deps-test
 
-.PHONY: all pot update-po check-po demo test test-fresh test-plots test-signals asan bench docs check-docs valgrind clean deps fuzz fuzz-replay
+.PHONY: all pot update-po check-po demo test test-fresh test-plots test-signals asan bench pilot-coverage docs check-docs valgrind clean deps fuzz fuzz-replay
 
 all: retsim
 
@@ -195,9 +195,18 @@ asan: retsim-asan tests/run_tests-asan
 	ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=tests/lsan.supp RETSIM_BIN=./retsim-asan \
 	  sh tests/run.sh ./tests/run_tests-asan -j2
 
-bench: retsim
+bench: retsim $(BUILD)/bench/pilot_coverage
 	@sh bench/run.sh
 	@sh bench/extra.sh
+	@sh bench/pilot_coverage.sh
+
+# The coverage study of retsim pilot's levers (bench/pilot_coverage.c,
+# docs/pilot.md): simulated pilots with known effects, 200 per design.
+$(BUILD)/bench/pilot_coverage: bench/pilot_coverage.c tests/pilot_sim.c tests/pilot_sim.h $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ bench/pilot_coverage.c tests/pilot_sim.c $(LIB_OBJ) $(LDLIBS)
+pilot-coverage: $(BUILD)/bench/pilot_coverage
+	@sh bench/pilot_coverage.sh
 
 # docs/scenarios.md is generated from the key tables; check-docs fails when it is stale.
 docs: retsim

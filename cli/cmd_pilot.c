@@ -1,6 +1,7 @@
 /* retsim pilot: a promotion tried on part of the customers, measured
- * without a model (issue 12, the model-free part): the log and the groups
- * read, fit/pilot.c estimates, present/pilot_report.c writes. */
+ * (issue 12): the log and the groups read, fit/pilot.c estimates without a
+ * model, fit/pilot_model.c with one (or falls back), present/pilot_report.c
+ * writes. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include "../sim/dates.h"
 #include "../fit/groups.h"
 #include "../fit/pilot.h"
+#include "../fit/pilot_model.h"
 #include "../fit/translog.h"
 #include "../present/pilot_report.h"
 #include "../sim/input.h"
@@ -18,7 +20,8 @@
 #include "outdir.h"
 
 static const char *const pilot_synopsis[] = {
-    "retsim pilot LOG.csv --group COL --start DATE [--end DATE] [--out DIR]", NULL
+    "retsim pilot LOG.csv --group COL --start DATE [--end DATE] [--out DIR]",
+    "retsim pilot LOG.csv --treated IDS.txt --start DATE [--end DATE] [--out DIR]", NULL
 };
 static const char *const pilot_examples[] = {
     "retsim run pilot.ini --write-log pilot_log.csv && retsim pilot pilot_log.csv --group group "
@@ -27,9 +30,12 @@ static const char *const pilot_examples[] = {
 };
 static const help_option pilot_options[] = {
     { "--group COL", N_("the column naming each customer's group: treatment or control (also treated, "
-                        "t/c, 1/0); required"), 0 },
+                        "t/c, 1/0); this or --treated is required"), 0 },
+    { "--treated FILE", N_("a file of the treated customers' ids, one per line (everyone else is control), "
+                           "instead of --group"), 0 },
     { "--start D", N_("the pilot's first day; required, after the log's first day and not after its last"), 0 },
     { "--end D", N_("the pilot's last day (default: the log's last day)"), 0 },
+    { "--model-free", N_("skip the purchase model: the levers from the model-free estimate only (faster)"), 0 },
     { "--customer COL", N_("customer id column (default: detected)"), 0 },
     { "--date COL", N_("purchase date column (default: detected)"), 0 },
     { "--amount COL", N_("amount column (default: detected)"), 0 },
@@ -44,22 +50,27 @@ static const help_page pilot_help = {
     .synopsis = pilot_synopsis,
     /* xgettext:no-c-format */
     .description = N_("Measures a promotion tried on part of the customers (a pilot) from its transaction "
-                      "log, without a model: the customers per group, the groups' balance before the "
+                      "log: the customers per group, the groups' balance before the "
                       "start (purchases, spend, days since the last purchase, each with its standardized "
                       "difference), purchases and revenue per customer since the start by group and week, "
                       "and the difference treatment - control in purchases and revenue per customer with a "
                       "95 % interval (Welch), raw and adjusted with each customer's own purchases in an "
-                      "equally long period before the start (CUPED). The estimate covers the customers "
-                      "who bought before the start; new customers since are described apart."),
+                      "equally long period before the start (CUPED). Beside it, the effect on the three levers "
+                      "(purchase rate, dropout, spend per visit) as ratios with 95 % intervals, from a BG/NBD "
+                      "purchase model and a Gamma-Gamma spend model with the group as a covariate, fitted by "
+                      "maximum likelihood to each customer's purchases before and since the start, and whether "
+                      "the model and the model-free estimate agree; with too little history before the start "
+                      "the levers fall back to the model-free estimate, and say so. The estimate covers the "
+                      "customers who bought before the start; new customers since are described apart."),
     .options = pilot_options,
-    .writes = N_("writes: summary.json, balance.csv, effect.csv, pilot_weekly.csv/.png"),
+    .writes = N_("writes: summary.json, balance.csv, effect.csv, levers.csv, pilot_weekly.csv/.png"),
     .examples = pilot_examples,
 };
 
 typedef struct pilot_opts {
     translog_opts log;
-    const char *file, *group, *start, *end, *out;
-    int force, quiet;
+    const char *file, *group, *treated, *start, *end, *out;
+    int force, quiet, model_free;
 } pilot_opts;
 
 static int parse_pilot_opts(int argc, char **argv, pilot_opts *o, int *help, diag *d)
@@ -70,7 +81,8 @@ static int parse_pilot_opts(int argc, char **argv, pilot_opts *o, int *help, dia
         { "date", required_argument, 0, 'D' },    { "amount", required_argument, 0, 'A' },
         { "date-format", required_argument, 0, 'F' }, { "out", required_argument, 0, 'o' },
         { "force", no_argument, 0, 'f' },         { "quiet", no_argument, 0, 'q' },
-        { "help", no_argument, 0, 'h' },          { 0, 0, 0, 0 }
+        { "help", no_argument, 0, 'h' },          { "treated", required_argument, 0, 'T' },
+        { "model-free", no_argument, 0, 'm' },    { 0, 0, 0, 0 }
     };
     memset(o, 0, sizeof *o);
     input_set_max_bytes(0);
@@ -83,6 +95,8 @@ static int parse_pilot_opts(int argc, char **argv, pilot_opts *o, int *help, dia
         switch (c) {
         case 'g': o->group = optarg; break;
         case 's': o->start = optarg; break;
+        case 'T': o->treated = optarg; break;
+        case 'm': o->model_free = 1; break;
         case 'e': o->end = optarg; break;
         case 'C': o->log.customer_col = optarg; break;
         case 'D': o->log.date_col = optarg; break;
@@ -104,9 +118,11 @@ static int parse_pilot_opts(int argc, char **argv, pilot_opts *o, int *help, dia
     if (optind + 1 < argc)
         return diag_set(d, DIAG_USAGE, "one file at a time; unexpected '%s'", argv[optind + 1]);
     o->file = argv[optind];
-    if (!o->group)
+    if (o->group && o->treated)
+        return diag_set(d, DIAG_USAGE, "--group and --treated both say who was treated: give one of them");
+    if (!o->group && !o->treated)
         return diag_set(d, DIAG_USAGE, "--group COL: which column names each customer's group "
-                                       "(treatment or control)?");
+                                       "(treatment or control)? (or --treated FILE, the treated customers' ids)");
     if (!o->start)
         return diag_set(d, DIAG_USAGE, "--start DATE: the pilot's first day is needed, e.g. 2024-09-30");
     return 0;
@@ -148,6 +164,8 @@ static int pilot_run(int argc, char **argv, diag *d)
     int status = 0;
     int *group = NULL;
     pilot_result r = { 0 };
+    pilot_model m = { 0 };
+    char groups_from[4200];
     if (!o.end)
         end = t->max_day;
     /* the start must leave history before it (the balance and CUPED need
@@ -172,21 +190,29 @@ static int pilot_run(int argc, char **argv, diag *d)
         status = diag_set(d, DIAG_RUNTIME, "out of memory");
         goto done;
     }
-    if ((status = groups_read(o.file, o.group, t, group, d)) || (status = pilot_estimate(t, group, start, end, &r, d)))
+    if (o.treated) {
+        snprintf(groups_from, sizeof groups_from, "--treated %s", o.treated);
+        status = groups_read_treated(o.treated, t, group, d);
+    } else {
+        snprintf(groups_from, sizeof groups_from, "%s", o.group);
+        status = groups_read(o.file, o.group, t, group, d);
+    }
+    if (status || (status = pilot_estimate(t, group, start, end, &r, d))
+        || (status = pilot_model_estimate(t, group, start, end, &r, !o.model_free, &m, d)))
         goto done;
     outdir_txn *od = outdir_begin(outdir, o.force, d);
     if (!od) {
         status = d->status;
         goto done;
     }
-    if ((status = pilot_report_write(od->path, o.file, o.group, &r, d))) {
+    if ((status = pilot_report_write(od->path, o.file, groups_from, &r, &m, d))) {
         outdir_abort(od);
         goto done;
     }
     if ((status = outdir_commit(od, d)))
         goto done;
     if (!o.quiet)
-        pilot_report_print(&r, outdir);
+        pilot_report_print(&r, &m, outdir);
 done:
     pilot_result_free(&r);
     free(group);
@@ -194,5 +220,5 @@ done:
     return status;
 }
 
-const command cmd_pilot = { "pilot", N_("measure a promotion tried on part of the customers (model-free)"),
+const command cmd_pilot = { "pilot", N_("measure a promotion tried on part of the customers"),
                             pilot_run, &pilot_help };

@@ -22,6 +22,13 @@ typedef struct greader {
     int header_done, ccol, gcol, field;
     char cust[256], value[64];
     int failed;
+    /* the distinct values met (case ignored), to name them when there are
+     * more than two; the first unrecognised one's line and customer */
+    int nvalues;
+    char values[GROUPS_MAX_NAMED][64];
+    int nbad;
+    long bad_line;
+    char bad_value[64], bad_cust[256];
 } greader;
 
 static const translog *cmp_log;
@@ -142,13 +149,21 @@ static void on_row_check(int c, void *ctx)
     if (r->header_done && r->field > r->gcol && r->field > r->ccol) {
         const int *hit = bsearch(r->cust, r->sorted, (size_t)r->t->ncust, sizeof *r->sorted, cmp_key);
         if (hit) {   /* a customer translog refused (a bad row) has no place */
-            int g = group_of(r->value);
-            if (g < 0) {
-                diag_set(r->d, DIAG_USAGE,
-                         "%s: line %ld: group '%s' of customer %s: expected treatment or control "
-                         "(also treated, t/c, 1/0)",
-                         r->path, r->line, r->value, r->cust);
-                r->failed = 1;
+            int g = group_of(r->value), seen = 0;
+            for (int k = 0; k < r->nvalues && k < GROUPS_MAX_NAMED; k++)
+                seen |= !strcasecmp(r->values[k], r->value);
+            if (!seen) {
+                if (r->nvalues < GROUPS_MAX_NAMED)
+                    snprintf(r->values[r->nvalues], sizeof r->values[0], "%s", r->value);
+                r->nvalues++;
+            }
+            if (g < 0) {   /* told at the end, with every value the column has */
+                if (!r->nbad++) {
+                    r->bad_line = r->line;
+                    snprintf(r->bad_value, sizeof r->bad_value, "%s", r->value);
+                    snprintf(r->bad_cust, sizeof r->bad_cust, "%s", r->cust);
+                }
+                on_row(c, ctx);
                 return;
             }
             int *slot = &r->group[*hit];
@@ -214,6 +229,26 @@ int groups_read(const char *path, const char *group_col, const translog *t, int 
     csv_free(&p);
     free(buf);
     fclose(f);
+    if (!r.failed && r.nbad && r.nvalues > 2) {
+        char names[GROUPS_MAX_NAMED * 70] = "";
+        size_t used = 0;
+        for (int k = 0; k < r.nvalues && k < GROUPS_MAX_NAMED; k++)
+            used += (size_t)snprintf(names + used, sizeof names - used, "%s'%s'", k ? ", " : "", r.values[k]);
+        if (r.nvalues > GROUPS_MAX_NAMED)
+            snprintf(names + used, sizeof names - used, ", ...");
+        diag_set(d, DIAG_USAGE,
+                 "%s: column '%s' has %d different values (%s): a pilot compares two groups, treatment "
+                 "and control (also treated, t/c, 1/0); keep the rows of the two groups compared, or "
+                 "give the treated customers' ids with --treated FILE",
+                 path, group_col, r.nvalues, names);
+        r.failed = 1;
+    } else if (!r.failed && r.nbad) {
+        diag_set(d, DIAG_USAGE,
+                 "%s: line %ld: group '%s' of customer %s: expected treatment or control "
+                 "(also treated, t/c, 1/0)",
+                 path, r.bad_line, r.bad_value, r.bad_cust);
+        r.failed = 1;
+    }
     for (int i = 0; !r.failed && i < t->ncust; i++)
         if (group[i] < 0) {
             diag_set(d, DIAG_USAGE, "%s: customer %s has no group in column '%s'", path, t->ids[i],
@@ -222,4 +257,56 @@ int groups_read(const char *path, const char *group_col, const translog *t, int 
         }
     free(r.sorted);
     return r.failed ? d->status : 0;
+}
+
+int groups_read_treated(const char *path, const translog *t, int *group, diag *d)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return diag_set(d, DIAG_USAGE, "--treated %s: cannot open it", path);
+    int *sorted = malloc((size_t)(t->ncust > 0 ? t->ncust : 1) * sizeof *sorted);
+    if (!sorted) {
+        fclose(f);
+        return diag_set(d, DIAG_RUNTIME, "out of memory");
+    }
+    for (int i = 0; i < t->ncust; i++) {
+        sorted[i] = i;
+        group[i] = PILOT_C;
+    }
+    cmp_log = t;
+    qsort(sorted, (size_t)t->ncust, sizeof *sorted, cmp_idx);
+    char *buf = NULL, id[256], unknown[5][256];
+    size_t cap = 0;
+    long line = 0, nunknown = 0, nids = 0;
+    while (getline(&buf, &cap, f) > 0) {
+        line++;
+        const char *s = buf;
+        if (line == 1 && !strncmp(s, "\xEF\xBB\xBF", 3))   /* a UTF-8 byte-order mark */
+            s += 3;
+        trim_copy(s, strlen(s), id, sizeof id);
+        if (!id[0] || id[0] == '#')   /* blank lines and comments */
+            continue;
+        nids++;
+        const int *hit = bsearch(id, sorted, (size_t)t->ncust, sizeof *sorted, cmp_key);
+        if (hit)
+            group[*hit] = PILOT_T;
+        else if (nunknown++ < 5)
+            snprintf(unknown[nunknown - 1], sizeof unknown[0], "%s", id);
+    }
+    free(buf);
+    fclose(f);
+    free(sorted);
+    if (nunknown) {
+        char names[5 * 260 + 8] = "";
+        size_t used = 0;
+        for (long k = 0; k < nunknown && k < 5; k++)
+            used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", k ? ", " : "", unknown[k]);
+        return diag_set(d, DIAG_USAGE,
+                        "--treated %s: %ld of its %ld customer ids are not in the log (%s%s): check "
+                        "that the file lists the log's customer ids (column '%s'), one per line",
+                        path, nunknown, nids, names, nunknown > 5 ? ", ..." : "", t->columns[0]);
+    }
+    if (!nids)
+        return diag_set(d, DIAG_USAGE, "--treated %s: no customer ids in it (expected one per line)", path);
+    return 0;
 }

@@ -11,7 +11,7 @@
 
 #include "../sim/diag.h"
 
-#define MLE_MAXP 4              /* parameters of the largest model */
+#define MLE_MAXP 6              /* parameters of the largest model (pilot_model.c's) */
 #define MLE_MAX_STARTS 32
 
 typedef double (*nll_fn)(const double *theta, void *ctx);

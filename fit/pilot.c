@@ -25,6 +25,7 @@ static void welch(const double *y, const int *g, int n, pilot_effect *e)
     double v[2];
     for (int j = 0; j < 2; j++) {
         v[j] = ss[j] / (k[j] - 1) / k[j];   /* the squared standard error of a group's mean */
+        e->se_mean[j] = sqrt(v[j]);
         e->n[j] = k[j];
     }
     e->diff = e->mean[PILOT_T] - e->mean[PILOT_C];

@@ -26,6 +26,7 @@ typedef struct pilot_effect {
     const char *metric;    /* "purchases" or "revenue" (per customer) */
     const char *method;    /* "raw" or "cuped" */
     double mean[2];        /* per customer (CUPED: the adjusted mean) */
+    double se_mean[2];     /* the standard error of each group's mean */
     double diff, se, df, ci_low, ci_high;
     double relative;       /* diff / the control group's raw mean (NaN when 0) */
     double theta;          /* CUPED's coefficient (0 raw) */

@@ -27,7 +27,38 @@ static int write_balance(const char *dir, const pilot_result *r, diag *d)
     return out_commit(f, tmp, dir, "balance.csv", d);
 }
 
-static int write_effect(const char *dir, const pilot_result *r, diag *d)
+static const char *const lever_name[LEVER_COUNT] = { "purchase_rate", "dropout", "spend_per_visit" };
+
+int pilot_too_short(const pilot_result *r, const pilot_model *m)
+{
+    return r->post_days < m->median_interval_days;   /* false when NaN */
+}
+
+/* the 95 % interval of a lever's ratio */
+static void lever_ci(const pilot_levers *l, int j, double *lo, double *hi)
+{
+    *lo = exp(l->log_ratio[j] - 1.959964 * l->se[j]);
+    *hi = exp(l->log_ratio[j] + 1.959964 * l->se[j]);
+}
+
+/* levers.csv: what the rollout reads (fit/pilot_levers.h) */
+static int write_levers(const char *dir, const pilot_model *m, diag *d)
+{
+    char tmp[4200];
+    FILE *f = out_open(dir, "levers.csv", tmp, sizeof tmp, d);
+    if (!f)
+        return d->status;
+    fprintf(f, "lever,log_ratio,se,ratio,ci_low,ci_high,estimated,source\n");
+    for (int j = 0; j < LEVER_COUNT; j++) {
+        double lo, hi;
+        lever_ci(&m->lev, j, &lo, &hi);
+        fprintf(f, "%s,%.6g,%.6g,%.6g,%.6g,%.6g,%d,%s\n", lever_name[j], m->lev.log_ratio[j], m->lev.se[j],
+                exp(m->lev.log_ratio[j]), lo, hi, m->lev.estimated[j], m->lever_source[j]);
+    }
+    return out_commit(f, tmp, dir, "levers.csv", d);
+}
+
+static int write_effect(const char *dir, const pilot_result *r, const pilot_model *m, diag *d)
 {
     char tmp[4200];
     FILE *f = out_open(dir, "effect.csv", tmp, sizeof tmp, d);
@@ -42,6 +73,13 @@ static int write_effect(const char *dir, const pilot_result *r, diag *d)
         out_csv_number(f, e->relative);
         fprintf(f, ",%.6g,%.6g,%.6g,%d,%d,%.4f\n", e->se, e->mean[PILOT_T], e->mean[PILOT_C],
                 e->n[PILOT_T], e->n[PILOT_C], e->var_reduction);
+    }
+    if (!m->fallback) {   /* the purchase model's counterpart, beside CUPED's */
+        double base = r->eff[0].mean[PILOT_C];
+        fprintf(f, "purchases_per_customer,model,%.6g,%.6g,%.6g", m->extra, m->extra - 1.959964 * m->extra_se,
+                m->extra + 1.959964 * m->extra_se);
+        out_csv_number(f, base != 0 ? m->extra / base : NAN);
+        fprintf(f, ",%.6g,,,%d,%d,\n", m->extra_se, m->n[PILOT_T], m->n[PILOT_C]);
     }
     return out_commit(f, tmp, dir, "effect.csv", d);
 }
@@ -94,8 +132,71 @@ static json_t *effect_json(const pilot_effect *e)
     return o;
 }
 
+static json_t *model_json(const pilot_result *r, const pilot_model *m)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "fallback", json_boolean(m->fallback));
+    if (m->fallback)
+        json_object_set_new(o, "fallback_reason", json_string(m->fallback_why));
+    json_t *lev = json_object();
+    for (int j = 0; j < LEVER_COUNT; j++) {
+        json_t *l = json_object();
+        double lo, hi;
+        lever_ci(&m->lev, j, &lo, &hi);
+        json_object_set_new(l, "estimated", json_boolean(m->lev.estimated[j]));
+        json_object_set_new(l, "ratio", out_json_number(exp(m->lev.log_ratio[j])));
+        json_object_set_new(l, "ci_low", out_json_number(lo));
+        json_object_set_new(l, "ci_high", out_json_number(hi));
+        json_object_set_new(l, "log_ratio", out_json_number(m->lev.log_ratio[j]));
+        json_object_set_new(l, "se", out_json_number(m->lev.se[j]));
+        json_object_set_new(l, "source", json_string(m->lever_source[j]));
+        json_object_set_new(lev, lever_name[j], l);
+    }
+    json_object_set_new(o, "levers", lev);
+    json_object_set_new(o, "median_days_between_purchases", out_json_number(m->median_interval_days));
+    json_object_set_new(o, "too_short", json_boolean(pilot_too_short(r, m)));
+    if (!m->fallback) {
+        static const char *const bgn[6] = { "r", "alpha", "a", "b", "rate_ratio", "dropout_ratio" };
+        static const char *const ggn[4] = { "p", "q", "gamma", "spend_ratio" };
+        json_t *bg = json_object(), *gg = json_object();
+        for (int j = 0; j < 6; j++) {
+            json_t *p = json_object();
+            json_object_set_new(p, "value", out_json_number(m->bg[j]));
+            json_object_set_new(p, "se", out_json_number(m->bg_se[j]));
+            json_object_set_new(bg, bgn[j], p);
+        }
+        json_object_set_new(bg, "period", json_string("week"));
+        json_object_set_new(bg, "loglik", out_json_number(m->bg_loglik));
+        json_object_set_new(bg, "starts", json_integer(m->bg_starts));
+        json_object_set_new(bg, "starts_at_best", json_integer(m->bg_agree));
+        if (m->dropout_fixed)
+            json_object_set_new(bg, "dropout_fixed_because", json_string(m->dropout_why));
+        json_object_set_new(o, "purchase_model", bg);
+        if (m->gg_converged) {
+            for (int j = 0; j < 4; j++) {
+                json_t *p = json_object();
+                json_object_set_new(p, "value", out_json_number(m->gg[j]));
+                json_object_set_new(p, "se", out_json_number(m->gg_se[j]));
+                json_object_set_new(gg, ggn[j], p);
+            }
+            json_object_set_new(gg, "customers", json_integer(m->n_spend));
+            json_object_set_new(gg, "loglik", out_json_number(m->gg_loglik));
+        }
+        json_object_set_new(o, "spend_model", gg);
+        json_t *a = json_object();
+        json_object_set_new(a, "model_extra_purchases_per_customer", out_json_number(m->extra));
+        json_object_set_new(a, "model_se", out_json_number(m->extra_se));
+        json_object_set_new(a, "cuped_diff", out_json_number(r->eff[1].diff));
+        json_object_set_new(a, "cuped_se", out_json_number(r->eff[1].se));
+        json_object_set_new(a, "z", out_json_number(m->agree_z));
+        json_object_set_new(a, "agree", json_boolean(m->agree));
+        json_object_set_new(o, "agreement_with_cuped", a);
+    }
+    return o;
+}
+
 static int write_summary(const char *dir, const char *log, const char *group_col, const pilot_result *r,
-                         diag *d)
+                         const pilot_model *m, diag *d)
 {
     char s[16], e[16];
     date_format(r->start, s, sizeof s);
@@ -130,12 +231,13 @@ static int write_summary(const char *dir, const char *log, const char *group_col
     json_object_set_new(root, "balanced", json_boolean(!r->unbalanced));
     json_t *eff = json_object();
     for (int k = 0; k < 2; k++) {
-        json_t *m = json_object();
-        json_object_set_new(m, "raw", effect_json(&r->eff[2 * k]));
-        json_object_set_new(m, "cuped", effect_json(&r->eff[2 * k + 1]));
-        json_object_set_new(eff, k ? "revenue_per_customer" : "purchases_per_customer", m);
+        json_t *mj = json_object();
+        json_object_set_new(mj, "raw", effect_json(&r->eff[2 * k]));
+        json_object_set_new(mj, "cuped", effect_json(&r->eff[2 * k + 1]));
+        json_object_set_new(eff, k ? "revenue_per_customer" : "purchases_per_customer", mj);
     }
     json_object_set_new(root, "effect", eff);
+    json_object_set_new(root, "model", model_json(r, m));
     json_object_set_new(root, "note",
                         json_string("the estimate covers the existing base (first purchase before the "
                                     "start); new customers since the start are described apart"));
@@ -143,10 +245,10 @@ static int write_summary(const char *dir, const char *log, const char *group_col
 }
 
 int pilot_report_write(const char *dir, const char *log, const char *group_col,
-                       const pilot_result *r, diag *d)
+                       const pilot_result *r, const pilot_model *m, diag *d)
 {
-    if (write_balance(dir, r, d) || write_effect(dir, r, d) || write_weekly(dir, r, d)
-        || write_summary(dir, log, group_col, r, d))
+    if (write_balance(dir, r, d) || write_effect(dir, r, m, d) || write_levers(dir, m, d)
+        || write_weekly(dir, r, d) || write_summary(dir, log, group_col, r, m, d))
         return d->status;
     return 0;
 }
@@ -170,7 +272,46 @@ static void print_effect(lang_id L, const char *label, const pilot_effect *raw, 
            cu->ci_low, cu->ci_high, relative_text(L, cu->relative, b2, sizeof b2), 100 * cu->var_reduction);
 }
 
-void pilot_report_print(const pilot_result *r, const char *outdir)
+static void print_model(lang_id L, const pilot_result *r, const pilot_model *m)
+{
+    static const char *const label[LEVER_COUNT] = { N_("purchase rate"), N_("dropout"), N_("spend per visit") };
+    if (pilot_too_short(r, m))
+        printf(tr(L, "  warning: the pilot (%d days) is shorter than the customers' median %.0f days between "
+                     "purchases: too short to see most of them buy again\n"),
+               r->post_days, m->median_interval_days);
+    if (m->fallback) {
+        printf(tr(L, "  no purchase model: %s\n"), m->fallback_why);
+        printf(tr(L, "  effect on the levers (treated / control), the model-free fallback:\n"));
+    } else {
+        printf(tr(L, "  effect on the levers (treated / control), BG/NBD and Gamma-Gamma with the group as a "
+                     "covariate:\n"));
+    }
+    if (m->dropout_fixed)
+        printf(tr(L, "  the pilot does not pin dropout down (its estimate runs off): the purchase model is "
+                     "fitted with dropout unchanged, and measures the rate alone\n"));
+    for (int j = 0; j < LEVER_COUNT; j++) {
+        double lo, hi;
+        lever_ci(&m->lev, j, &lo, &hi);
+        if (!m->lev.estimated[j])
+            printf(tr(L, "    %-16s not estimated\n"), tr(L, label[j]));
+        else
+            printf(tr(L, "    %-16s x %.3f [%.3f, %.3f] (%s)\n"), tr(L, label[j]), exp(m->lev.log_ratio[j]),
+                   lo, hi, m->lever_source[j]);
+    }
+    if (!m->fallback) {
+        const pilot_effect *cu = &r->eff[1];
+        printf(tr(L, "  extra purchases per customer over the pilot: model %+.3g [%+.3g, %+.3g], CUPED %+.3g "
+                     "[%+.3g, %+.3g]\n"),
+               m->extra, m->extra - 1.959964 * m->extra_se, m->extra + 1.959964 * m->extra_se, cu->diff,
+               cu->ci_low, cu->ci_high);
+        printf(m->agree ? tr(L, "  model and model-free agree within their uncertainty (z = %+.2f)\n")
+                        : tr(L, "  warning: model and model-free disagree beyond their uncertainty (z = %+.2f): "
+                                "the purchase model may not describe these customers\n"),
+               m->agree_z);
+    }
+}
+
+void pilot_report_print(const pilot_result *r, const pilot_model *m, const char *outdir)
 {
     lang_id L = lang_ui();
     char s[16], e[16];
@@ -198,10 +339,12 @@ void pilot_report_print(const pilot_result *r, const char *outdir)
     print_effect(L, tr(L, "revenue per customer"), &r->eff[2], &r->eff[3]);
     printf(tr(L, "  CUPED adjusts with each customer's own purchases in the %d days before the start\n"),
            r->pre_days);
+    print_model(L, r, m);
     printf(tr(L, "  new customers since the start (not in the estimate): %d treated (%.0f purchases, "
                  "revenue %.2f), %d control (%.0f purchases, revenue %.2f)\n"),
            r->n_new[PILOT_T], r->new_purchases[PILOT_T], r->new_revenue[PILOT_T], r->n_new[PILOT_C],
            r->new_purchases[PILOT_C], r->new_revenue[PILOT_C]);
-    printf(tr(L, "  wrote %s/ (summary.json, balance.csv, effect.csv, pilot_weekly.csv, pilot_weekly.png)\n"),
+    printf(tr(L, "  wrote %s/ (summary.json, balance.csv, effect.csv, levers.csv, pilot_weekly.csv, "
+                 "pilot_weekly.png)\n"),
            outdir);
 }
