@@ -16,13 +16,18 @@
 #include "cli.h"
 #include "commands.h"
 #include "outdir.h"
+#include "pilot_rollout_opts.h"
+#include "../fit/pilot_rollout.h"
+#include "../present/rollout.h"
 
 static const char *const pilot_synopsis[] = {
-    "retsim pilot LOG.csv --group COL --start DATE [--end DATE] [--out DIR]", NULL
+    "retsim pilot LOG.csv --group COL --start DATE [--end DATE] [--out DIR]",
+    "retsim pilot LOG.csv --group COL --start DATE --rollout [--cost-per-use X] [--gross-margin X] ...", NULL
 };
 static const char *const pilot_examples[] = {
     "retsim run pilot.ini --write-log pilot_log.csv && retsim pilot pilot_log.csv --group group "
     "--start 2024-09-30",
+    "retsim pilot examples/pilot_loyalty_sms.csv --group group --start 2025-01-03 --rollout --cost-per-use 1.5",
     NULL
 };
 static const help_option pilot_options[] = {
@@ -52,6 +57,7 @@ static const help_page pilot_help = {
                       "equally long period before the start (CUPED). The estimate covers the customers "
                       "who bought before the start; new customers since are described apart."),
     .options = pilot_options,
+    .shared = pilot_rollout_help,
     .writes = N_("writes: summary.json, balance.csv, effect.csv, pilot_weekly.csv/.png"),
     .examples = pilot_examples,
 };
@@ -60,6 +66,7 @@ typedef struct pilot_opts {
     translog_opts log;
     const char *file, *group, *start, *end, *out;
     int force, quiet;
+    pilot_rollout_cli rollout;   /* --rollout and its options (cli/pilot_rollout_opts.c) */
 } pilot_opts;
 
 static int parse_pilot_opts(int argc, char **argv, pilot_opts *o, int *help, diag *d)
@@ -72,14 +79,27 @@ static int parse_pilot_opts(int argc, char **argv, pilot_opts *o, int *help, dia
         { "force", no_argument, 0, 'f' },         { "quiet", no_argument, 0, 'q' },
         { "help", no_argument, 0, 'h' },          { 0, 0, 0, 0 }
     };
+    struct option all[sizeof opts / sizeof *opts + 16];
+    size_t na = 0;
+    for (; opts[na].name; na++)
+        all[na] = opts[na];
+    for (size_t k = 0; pilot_rollout_long_options[k].name; k++)
+        all[na++] = pilot_rollout_long_options[k];
+    all[na] = opts[sizeof opts / sizeof *opts - 1];
     memset(o, 0, sizeof *o);
+    pilot_rollout_cli_init(&o->rollout);
     input_set_max_bytes(0);
     o->log.max_bad_share = 0.05;
     *help = 0;
     int c;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":o:qh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:qh", all, NULL)) != -1) {
+        if (c >= ROLLOUT_OPT_FIRST) {
+            if (pilot_rollout_cli_option(&o->rollout, c, optarg, d))
+                return d->status;
+            continue;
+        }
         switch (c) {
         case 'g': o->group = optarg; break;
         case 's': o->start = optarg; break;
@@ -109,7 +129,7 @@ static int parse_pilot_opts(int argc, char **argv, pilot_opts *o, int *help, dia
                                        "(treatment or control)?");
     if (!o->start)
         return diag_set(d, DIAG_USAGE, "--start DATE: the pilot's first day is needed, e.g. 2024-09-30");
-    return 0;
+    return pilot_rollout_cli_check(&o->rollout, d);
 }
 
 static int parse_day(const char *opt, const char *text, const pilot_opts *o, int *day, diag *d)
@@ -183,10 +203,23 @@ static int pilot_run(int argc, char **argv, diag *d)
         outdir_abort(od);
         goto done;
     }
+    /* the decision: the measured effect on the fitted base (present/rollout.c) */
+    rollout_result rr;
+    if (o.rollout.on) {
+        pilot_levers lev;
+        pilot_levers_model_free(t, group, &r, &lev);
+        if ((status = rollout_run(od->path, o.file, t, group, &r, &lev, &o.rollout.ro, &rr, d))) {
+            outdir_abort(od);
+            goto done;
+        }
+    }
     if ((status = outdir_commit(od, d)))
         goto done;
-    if (!o.quiet)
+    if (!o.quiet) {
         pilot_report_print(&r, outdir);
+        if (o.rollout.on)
+            rollout_print(&rr);
+    }
 done:
     pilot_result_free(&r);
     free(group);
