@@ -18,6 +18,7 @@
 #include "outdir.h"
 #include "pilot_rollout_opts.h"
 #include "../fit/pilot_rollout.h"
+#include "../present/pilot_page.h"
 #include "../present/rollout.h"
 
 static const char *const pilot_synopsis[] = {
@@ -208,7 +209,8 @@ static int pilot_run(int argc, char **argv, diag *d)
     if (o.rollout.on) {
         pilot_levers lev;
         pilot_levers_model_free(t, group, &r, &lev);
-        if ((status = rollout_run(od->path, o.file, t, group, &r, &lev, &o.rollout.ro, &rr, d))) {
+        if ((status = rollout_run(od->path, o.file, t, group, &r, &lev, &o.rollout.ro, &rr, d))
+            || (status = pilot_page_write(od->path, o.file, &r, &rr, d))) {
             outdir_abort(od);
             goto done;
         }
