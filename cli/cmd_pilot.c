@@ -23,7 +23,8 @@
 
 static const char *const pilot_synopsis[] = {
     "retsim pilot LOG.csv --group COL --start DATE [--end DATE] [--out DIR]",
-    "retsim pilot LOG.csv --group COL --start DATE --rollout [--cost-per-use X] [--gross-margin X] ...", NULL
+    "retsim pilot LOG.csv --group COL --start DATE --rollout [--cost-per-use X] [--gross-margin X] ...",
+    "retsim pilot --plan FITTED.ini --lift X [--power 0.8] [--weeks LIST] [--customers LIST]", NULL
 };
 static const char *const pilot_examples[] = {
     "retsim run pilot.ini --write-log pilot_log.csv && retsim pilot pilot_log.csv --group group "
@@ -120,6 +121,8 @@ static int parse_pilot_opts(int argc, char **argv, pilot_opts *o, int *help, dia
                             argv[optind - 1]);
         }
     }
+    if (o->rollout.plan.fitted) /* --plan: no log (cli/pilot_rollout_opts.c) */
+        return pilot_rollout_cli_check(&o->rollout, optind < argc ? argv[optind] : NULL, o->group, o->start, d);
     if (optind >= argc)
         return diag_set(d, DIAG_USAGE, "which file? usage: retsim pilot LOG.csv --group COL --start DATE");
     if (optind + 1 < argc)
@@ -130,7 +133,7 @@ static int parse_pilot_opts(int argc, char **argv, pilot_opts *o, int *help, dia
                                        "(treatment or control)?");
     if (!o->start)
         return diag_set(d, DIAG_USAGE, "--start DATE: the pilot's first day is needed, e.g. 2024-09-30");
-    return pilot_rollout_cli_check(&o->rollout, d);
+    return pilot_rollout_cli_check(&o->rollout, o->file, o->group, o->start, d);
 }
 
 static int parse_day(const char *opt, const char *text, const pilot_opts *o, int *day, diag *d)
@@ -151,6 +154,8 @@ static int pilot_run(int argc, char **argv, diag *d)
         help_print(stdout, &pilot_help);
         return 0;
     }
+    if (o.rollout.plan.fitted)
+        return pilot_plan_main(&o.rollout, o.out, o.force, o.quiet, d);
     int start, end = 0;
     if (parse_day("--start", o.start, &o, &start, d) || (o.end && parse_day("--end", o.end, &o, &end, d)))
         return d->status;

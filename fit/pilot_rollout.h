@@ -19,4 +19,12 @@
 void pilot_levers_model_free(const translog *t, const int *group, const pilot_result *r,
                              pilot_levers *out);
 
+/* The model-free test of `retsim pilot` on per-customer values: y the
+ * outcome since the start, x a covariate from before it (CUPED with theta
+ * pooled over both groups, Deng et al. 2013), g 0 control / 1 treatment;
+ * the difference treatment - control with its Welch 95 % interval (Welch
+ * 1947).  Returns -1 when a group has fewer than 2 customers. */
+int pilot_cuped_welch(const double *y, const double *x, const int *g, int n, double *diff, double *lo,
+                      double *hi);
+
 #endif
