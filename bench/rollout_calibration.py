@@ -16,7 +16,8 @@ Then, in bands of stated P(loss), the mean stated chance against the share
 that really lost, with its binomial standard error.
 
 usage: bench/rollout_calibration.py [K] [WORKDIR]   (from the project root;
-default K = 100, WORKDIR = /tmp/retsim-calibration).  Takes about 10 s a pilot.
+default K = 100, WORKDIR = /tmp/retsim-calibration; PILOT_REPS (60) and
+TRUTH_REPS (40) in the environment).  Takes 10-30 s a pilot.
 """
 import json
 import os
@@ -29,7 +30,8 @@ K = int(sys.argv[1]) if len(sys.argv) > 1 else 100
 WORK = sys.argv[2] if len(sys.argv) > 2 else "/tmp/retsim-calibration"
 LO, HI = 0.95, 1.45
 COST = 1.5
-TRUTH_REPS = 100
+TRUTH_REPS = int(os.environ.get("TRUTH_REPS", "40"))
+PILOT_REPS = os.environ.get("PILOT_REPS", "60")
 TRUE = {"bgnbd": {"r": 1.2, "alpha": 4, "a": 0.8, "b": 6, "period_days": 7},
         "gamma_gamma": {"p": 6, "q": 4, "gamma": 15}}
 BIN = os.path.abspath("./retsim")
@@ -67,7 +69,7 @@ def main():
              "--set", "measured_effect.rate_ratio=%.6f" % ratio, "--set", "measured_effect.dropout_ratio=1",
              "--seed", str(1000 + i), "-r", "2", "-q", "--force", "-o", d + "_run", "--write-log", log])
         run(["pilot", log, "--group", "group", "--start", "2025-01-03", "--rollout", "--cost-per-use", str(COST),
-             "--reps", "100", "--seed", str(i + 1), "-q", "--force", "-o", d])
+             "--reps", PILOT_REPS, "--seed", str(i + 1), "-q", "--force", "-o", d])
         ro = json.load(open(os.path.join(d, "summary.json")))["rollout"]
         fitted = os.path.join(d, "fitted.ini")
         with open(os.path.join(d, "truth_base.ini"), "w") as f:

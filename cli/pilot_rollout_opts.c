@@ -50,6 +50,7 @@ const help_option pilot_rollout_help[] = {
     { "--plan FITTED.ini", N_("before a pilot: how many customers and weeks it needs, by simulated pilots on a "
                               "fitted base (retsim fit LOG --as-of DATE writes fitted.ini); no LOG, --group or "
                               "--start"), 0 },
+    /* xgettext:no-c-format */
     { "--lift X", N_("with --plan: the lift in purchases to detect, e.g. 0.10 for 10 % (required; above 0, at most 10)"), 0 },
     { "--power X", N_("with --plan: the power to reach (above 0, below 1; default 0.8)"), 0 },
     { "--weeks LIST", N_("with --plan: pilot lengths in weeks, e.g. 4,8,12 (default 4,8,12,16,26)"), 0 },

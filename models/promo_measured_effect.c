@@ -61,16 +61,17 @@ typedef struct measured_effect_params {
 } measured_effect_params;
 
 static const scen_key measured_effect_keys[] = {
+    /* xgettext:no-c-format */
     { "rate_ratio", KEY_REAL, offsetof(measured_effect_params, rate_ratio), 1, 0, 100, KEY_MIN_OPEN,
-      "ratio", NO_CHOICES,
+      "factor", NO_CHOICES,
       N_("Purchase rate of the treated over the control's (1.1: 10 % more often): the days to the next "
          "visit are divided by it. May be uncertain, e.g. lognormal(0.095, 0.03) from a pilot.") },
     { "dropout_ratio", KEY_REAL, offsetof(measured_effect_params, dropout_ratio), 1, 0, 100, 0,
-      "ratio", NO_CHOICES,
+      "factor", NO_CHOICES,
       N_("Chance of leaving for good after a visit, treated over control (0.8: a fifth fewer leave); "
          "the churn is multiplied by it, at most 1.") },
     { "spend_ratio", KEY_REAL, offsetof(measured_effect_params, spend_ratio), 1, 0, 100, KEY_MIN_OPEN,
-      "ratio", NO_CHOICES,
+      "factor", NO_CHOICES,
       N_("Spend per visit of the treated over the control's: the bill is multiplied by it.") },
     { "cost_per_use", KEY_REAL, offsetof(measured_effect_params, cost_per_use), 0, 0, 1e9, 0, "currency",
       NO_CHOICES,

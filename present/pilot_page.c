@@ -77,6 +77,7 @@ static void weekly_svg(FILE *f, const pilot_result *r, lang_id L)
     fprintf(f, "<svg viewBox=\"0 0 %.0f %.0f\" role=\"img\" xmlns=\"http://www.w3.org/2000/svg\" "
                "font-family=\"sans-serif\" font-size=\"14\">\n", W, H);
     fprintf(f, "<text x=\"%.0f\" y=\"26\" text-anchor=\"middle\" font-size=\"17\" font-weight=\"bold\">", W / 2);
+    /* xgettext:no-c-format */
     esc(f, tr(L, "Purchases per customer by week since the start (95 % band)"));
     fprintf(f, "</text>\n");
     fprintf(f, "<path d=\"M%.1f %.1f V%.1f H%.1f\" stroke=\"#5a6473\" fill=\"none\"/>\n", x0, y1, y0, x1);
@@ -202,6 +203,7 @@ static int write_page(const char *dir, const char *log, const pilot_result *r, c
     fprintf(f, "<div class=\"scroll\"><table><thead><tr><th></th><th class=\"n\">");
     esc(f, tr(L, "difference per customer"));
     fprintf(f, "</th><th class=\"n\">");
+    /* xgettext:no-c-format */
     esc(f, tr(L, "95 % interval"));
     fprintf(f, "</th><th class=\"n\">");
     esc(f, tr(L, "relative"));
@@ -223,6 +225,7 @@ static int write_page(const char *dir, const char *log, const pilot_result *r, c
     fprintf(f, "</th><th class=\"n\">");
     esc(f, tr(L, "ratio treated / control"));
     fprintf(f, "</th><th class=\"n\">");
+    /* xgettext:no-c-format */
     esc(f, tr(L, "95 % interval"));
     fprintf(f, "</th></tr></thead><tbody>\n");
     const char *lever[LEVER_COUNT] = { N_("purchase rate"), N_("dropout"), N_("spend per visit") };
@@ -257,6 +260,7 @@ static int write_page(const char *dir, const char *log, const pilot_result *r, c
     fprintf(f, "</p>\n<div class=\"scroll\"><table><thead><tr><th></th><th class=\"n\">");
     esc(f, tr(L, "estimate"));
     fprintf(f, "</th><th class=\"n\">");
+    /* xgettext:no-c-format */
     esc(f, tr(L, "95 % interval"));
     fprintf(f, "</th></tr></thead><tbody>\n<tr><td>");
     esc(f, tr(L, "incremental profit per month"));
