@@ -18,14 +18,20 @@
 #include "cli.h"
 #include "commands.h"
 #include "outdir.h"
+#include "pilot_rollout_opts.h"
+#include "../present/pilot_page.h"
+#include "../present/rollout.h"
 
 static const char *const pilot_synopsis[] = {
     "retsim pilot LOG.csv --group COL --start DATE [--end DATE] [--out DIR]",
-    "retsim pilot LOG.csv --treated IDS.txt --start DATE [--end DATE] [--out DIR]", NULL
+    "retsim pilot LOG.csv --treated IDS.txt --start DATE [--end DATE] [--out DIR]",
+    "retsim pilot LOG.csv --group COL --start DATE --rollout [--cost-per-use X] [--gross-margin X] ...",
+    "retsim pilot --plan FITTED.ini --lift X [--power 0.8] [--weeks LIST] [--customers LIST]", NULL
 };
 static const char *const pilot_examples[] = {
     "retsim run pilot.ini --write-log pilot_log.csv && retsim pilot pilot_log.csv --group group "
     "--start 2024-09-30",
+    "retsim pilot examples/pilot_loyalty_sms.csv --group group --start 2025-01-03 --rollout --cost-per-use 1.5",
     NULL
 };
 static const help_option pilot_options[] = {
@@ -63,6 +69,7 @@ static const help_page pilot_help = {
                       "the levers fall back to the model-free estimate, and say so. The estimate covers the "
                       "customers who bought before the start; new customers since are described apart."),
     .options = pilot_options,
+    .shared = pilot_rollout_help,
     .writes = N_("writes: summary.json, balance.csv, effect.csv, levers.csv, pilot_weekly.csv/.png"),
     .examples = pilot_examples,
 };
@@ -71,6 +78,7 @@ typedef struct pilot_opts {
     translog_opts log;
     const char *file, *group, *treated, *start, *end, *out;
     int force, quiet, model_free;
+    pilot_rollout_cli rollout;   /* --rollout and its options (cli/pilot_rollout_opts.c) */
 } pilot_opts;
 
 static int parse_pilot_opts(int argc, char **argv, pilot_opts *o, int *help, diag *d)
@@ -84,14 +92,27 @@ static int parse_pilot_opts(int argc, char **argv, pilot_opts *o, int *help, dia
         { "help", no_argument, 0, 'h' },          { "treated", required_argument, 0, 'T' },
         { "model-free", no_argument, 0, 'm' },    { 0, 0, 0, 0 }
     };
+    struct option all[sizeof opts / sizeof *opts + 16];
+    size_t na = 0;
+    for (; opts[na].name; na++)
+        all[na] = opts[na];
+    for (size_t k = 0; pilot_rollout_long_options[k].name; k++)
+        all[na++] = pilot_rollout_long_options[k];
+    all[na] = opts[sizeof opts / sizeof *opts - 1];
     memset(o, 0, sizeof *o);
+    pilot_rollout_cli_init(&o->rollout);
     input_set_max_bytes(0);
     o->log.max_bad_share = 0.05;
     *help = 0;
     int c;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":o:qh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:qh", all, NULL)) != -1) {
+        if (c >= ROLLOUT_OPT_FIRST) {
+            if (pilot_rollout_cli_option(&o->rollout, c, optarg, d))
+                return d->status;
+            continue;
+        }
         switch (c) {
         case 'g': o->group = optarg; break;
         case 's': o->start = optarg; break;
@@ -113,6 +134,9 @@ static int parse_pilot_opts(int argc, char **argv, pilot_opts *o, int *help, dia
                             argv[optind - 1]);
         }
     }
+    if (o->rollout.plan.fitted) /* --plan: no log (cli/pilot_rollout_opts.c) */
+        return pilot_rollout_cli_check(&o->rollout, optind < argc ? argv[optind] : NULL,
+                                       o->group ? o->group : o->treated, o->start, d);
     if (optind >= argc)
         return diag_set(d, DIAG_USAGE, "which file? usage: retsim pilot LOG.csv --group COL --start DATE");
     if (optind + 1 < argc)
@@ -125,7 +149,7 @@ static int parse_pilot_opts(int argc, char **argv, pilot_opts *o, int *help, dia
                                        "(treatment or control)? (or --treated FILE, the treated customers' ids)");
     if (!o->start)
         return diag_set(d, DIAG_USAGE, "--start DATE: the pilot's first day is needed, e.g. 2024-09-30");
-    return 0;
+    return pilot_rollout_cli_check(&o->rollout, o->file, o->group, o->start, d);
 }
 
 static int parse_day(const char *opt, const char *text, const pilot_opts *o, int *day, diag *d)
@@ -146,6 +170,8 @@ static int pilot_run(int argc, char **argv, diag *d)
         help_print(stdout, &pilot_help);
         return 0;
     }
+    if (o.rollout.plan.fitted)
+        return pilot_plan_main(&o.rollout, o.out, o.force, o.quiet, d);
     int start, end = 0;
     if (parse_day("--start", o.start, &o, &start, d) || (o.end && parse_day("--end", o.end, &o, &end, d)))
         return d->status;
@@ -209,10 +235,24 @@ static int pilot_run(int argc, char **argv, diag *d)
         outdir_abort(od);
         goto done;
     }
+    /* the decision: the measured effect on the fitted base (present/rollout.c) */
+    rollout_result rr;
+    if (o.rollout.on) {
+        /* the levers of the covariate model, or its model-free fallback
+         * (fit/pilot_model.h: m.lev says which) */
+        if ((status = rollout_run(od->path, o.file, t, group, &r, &m.lev, &o.rollout.ro, &rr, d))
+            || (status = pilot_page_write(od->path, o.file, &r, &rr, d))) {
+            outdir_abort(od);
+            goto done;
+        }
+    }
     if ((status = outdir_commit(od, d)))
         goto done;
-    if (!o.quiet)
+    if (!o.quiet) {
         pilot_report_print(&r, &m, outdir);
+        if (o.rollout.on)
+            rollout_print(&rr);
+    }
 done:
     pilot_result_free(&r);
     free(group);

@@ -258,8 +258,15 @@ int sim_run(engine *const *engines, int nscen, const run_opts *o,
             status = diag_set(d, thread_diag.status, "%s", thread_diag.msg);
             break;
         }
-        for (int i = 0; i < count; i++)
+        for (int i = 0; i < count; i++) {
             accumulate(res, &block[i * nscen], scratch);
+            if (o->on_replication) {
+                const double *metric[BATCH_MAX_RUN];
+                for (int k = 0; k < nscen; k++)
+                    metric[k] = block[i * nscen + k]->metric;
+                o->on_replication(o->on_replication_ctx, first + i, metric, nscen);
+            }
+        }
         res->reps = first + count;
         if (o->precision > 0 && precise_enough(res, o->precision)) {
             res->precision_reached = 1;

@@ -25,6 +25,12 @@ typedef struct run_opts {
                            base's mean profit; reps is then the cap */
     double max_memory;  /* bytes a run may take (sim/memory.c); 0: what is available */
     int param_uncertainty_off; /* --param-uncertainty off: every key at its point value */
+    /* Optional: each replication's metrics, in replication order on one
+     * thread (so bit-identical for any thread count): metric[k] is scenario
+     * k's MET_COUNT values.  For statistics the accumulators do not keep,
+     * e.g. the share of paired replications in which a variant loses money. */
+    void (*on_replication)(void *ctx, int rep, const double *const *metric, int nscen);
+    void *on_replication_ctx;
 } run_opts;
 
 typedef struct scen_stats {

@@ -1,0 +1,518 @@
+/* rollout: the pilot's effect on the fitted base, paired (see rollout.h). */
+#include "rollout.h"
+
+#include <gsl/gsl_cdf.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../fit/btyd.h"
+#include "../sim/engine.h"
+#include "../sim/metrics.h"
+#include "../sim/runner.h"
+#include "../sim/scenario.h"
+#include "describe.h"
+#include "fit_forward.h"
+#include "fit_report.h"
+#include "output.h"
+
+#define ROLLOUT_DAYS_PER_MONTH (365.25 / 12.0)
+
+void rollout_opts_default(rollout_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->horizon_days = 365;
+    o->reps = 200;
+    o->seed = 1;
+    o->gross_margin = 0.6;
+}
+
+/* ---- the base, fitted on the pilot's last day ---- */
+
+static int fit_base(const char *dir, const char *log, const translog *t, const int *group, int end, int horizon,
+                    char *model, size_t cap, diag *d)
+{
+    fit_opts fo = { 0 };
+    fo.file = log;
+    fo.period_days = 7;
+    fo.period_name = "week";
+    fo.param_uncertainty = "hessian";
+    fo.horizon_days = horizon;
+    fo.horizon_set = 1;
+    fit_state s = { 0 };
+    s.o = &fo;
+    s.log = (translog *)t;
+    s.cal_end = end;
+    s.horizon_periods = (t->max_day - t->min_day + 1) / fo.period_days;
+    s.cs = calloc((size_t)t->ncust, sizeof *s.cs);
+    cust_summary *fit_cs = malloc((size_t)(t->ncust > 0 ? t->ncust : 1) * sizeof *fit_cs);
+    if (!s.cs || !fit_cs) {
+        free(s.cs);
+        free(fit_cs);
+        return diag_set(d, DIAG_RUNTIME, "out of memory");
+    }
+    describe_summarise(t, end, fo.period_days, s.cs);
+    /* the model's parameters from the control group: the treated
+     * customers' purchases since the start carry the promotion */
+    for (int i = 0; i < t->ncust; i++)
+        if (s.cs[i].T > 0 && group[i] == PILOT_C)
+            fit_cs[s.n++] = s.cs[i];
+    s.fit_cs = fit_cs;
+    int status = fit_forward_models(&s, fit_cs, s.n, d);
+    if (!status)
+        status = gg_fit_run(fit_cs, s.n, &s.gg, d);
+    if (!status) {
+        int recent = 0;
+        for (int i = 0; i < t->ncust; i++) {
+            int d0 = t->day[t->first[i]];
+            recent += d0 <= end && d0 > end - FIT_RECENT_DAYS;
+        }
+        s.new_per_day = recent / (double)FIT_RECENT_DAYS;
+        status = fit_forward_write(dir, &s, d);
+    }
+    if (!status)
+        snprintf(model, cap, "%s", s.fits[s.chosen].type->name);
+    free(fit_cs);
+    free(s.cs);
+    return status;
+}
+
+/* fitted.ini's text with gross_margin set to the user's */
+static char *read_text(const char *path, diag *d)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        diag_set(d, DIAG_RUNTIME, "cannot read %s", path);
+        return NULL;
+    }
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    if (!m) {
+        fclose(f);
+        diag_set(d, DIAG_RUNTIME, "out of memory");
+        return NULL;
+    }
+    char line[4096];
+    while (fgets(line, sizeof line, f))
+        fputs(line, m);
+    fclose(f);
+    fclose(m);
+    return buf;
+}
+
+static int write_margin(FILE *o, const char *text, double margin)
+{
+    const char *p = text;
+    int done = 0;
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p + 1) : strlen(p);
+        if (!strncmp(p, "gross_margin = ", 15)) {
+            fprintf(o, "gross_margin = %.10g\n", margin);
+            done = 1;
+        } else
+            fwrite(p, 1, n, o);
+        p += n;
+    }
+    return done;
+}
+
+static void write_effect_key(FILE *f, const char *key, const pilot_levers *lev, int k)
+{
+    if (!lev->estimated[k])
+        fprintf(f, "; %s: not estimated by the %s estimate, held at 1\n", key, lev->source);
+    else if (lev->se[k] > 0)
+        fprintf(f, "%s = lognormal(%.10g, %.10g)\n", key, lev->log_ratio[k], lev->se[k]);
+    else
+        fprintf(f, "%s = %.10g\n", key, exp(lev->log_ratio[k]));
+}
+
+static int write_inis(const char *dir, const char *log, const pilot_levers *lev, const rollout_opts *o,
+                      diag *d)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/fitted.ini", dir);
+    char *text = read_text(path, d);
+    if (!text)
+        return d->status;
+    char tmp[4200];
+    FILE *f = out_open(dir, "fitted.ini", tmp, sizeof tmp, d);
+    if (!f) {
+        free(text);
+        return d->status;
+    }
+    int ok = write_margin(f, text, o->gross_margin);
+    int status = out_commit(f, tmp, dir, "fitted.ini", d);
+    if (status || !ok) {
+        free(text);
+        return status ? status : diag_set(d, DIAG_RUNTIME, "fitted.ini has no gross_margin line to set");
+    }
+    f = out_open(dir, "rollout.ini", tmp, sizeof tmp, d);
+    if (!f) {
+        free(text);
+        return d->status;
+    }
+    fprintf(f,
+            "; Written by `retsim pilot %s --rollout`: the fitted base of fitted.ini (the whole\n"
+            "; customer base on the pilot's last day) with the promotion rolled out to every\n"
+            "; customer, as the pilot measured it (the %s estimate): each ratio treated / control is\n"
+            "; lognormal(log ratio, its standard error), drawn once per pair of replications.\n"
+            ";   retsim compare fitted.ini rollout.ini\n\n",
+            log, lev->source);
+    write_margin(f, text, o->gross_margin);
+    free(text);
+    fprintf(f, "\n[measured_effect]\n");
+    write_effect_key(f, "rate_ratio", lev, LEVER_RATE);
+    write_effect_key(f, "dropout_ratio", lev, LEVER_DROPOUT);
+    write_effect_key(f, "spend_ratio", lev, LEVER_SPEND);
+    if (!o->cost_given)
+        fprintf(f, "; no cost given (--cost-per-use, --cost-per-customer-month): the rollout is assumed free\n");
+    fprintf(f, "cost_per_use = %.10g\ncost_per_customer_month = %.10g\n", o->cost_per_use,
+            o->cost_per_customer_month);
+    return out_commit(f, tmp, dir, "rollout.ini", d);
+}
+
+/* ---- the paired run ---- */
+
+typedef struct per_rep {
+    double *dprofit;
+    stat_vec *breakeven;
+    int cap, n;
+    double cost_per_use;
+} per_rep;
+
+static void on_rep(void *ctx, int rep, const double *const *m, int nscen)
+{
+    per_rep *p = ctx;
+    if (nscen < 2 || rep >= p->cap)
+        return;
+    double dp = m[1][MET_PROFIT] - m[0][MET_PROFIT];
+    p->dprofit[rep] = dp;
+    /* profit falls by c for each visit of the rollout world: break-even c */
+    double v = m[1][MET_VISITS];
+    double be = v > 0 ? (dp + p->cost_per_use * v) / v : NAN;
+    stat_vec_add(p->breakeven, &be);
+    if (rep + 1 > p->n)
+        p->n = rep + 1;
+}
+
+/* the mean over pairs of replications (each pair one parameter draw, so
+ * the pair means are independent) with a t interval: it carries the
+ * parameters' spread and the Monte Carlo noise */
+static stat_summary over_pairs(const double *x, int n, int paired)
+{
+    stat_summary s = { 0 };
+    int k = paired ? 2 : 1, m = 0;
+    double sum = 0, sum2 = 0;
+    for (int i = 0; i + k <= n; i += k) {
+        double v = 0;
+        for (int j = 0; j < k; j++)
+            v += x[i + j] / k;
+        if (isnan(v))
+            continue;
+        sum += v;
+        sum2 += v * v;
+        m++;
+    }
+    s.n = m;
+    s.mean = m > 0 ? sum / m : NAN;
+    if (m < 2) {
+        s.sd = s.se = s.ci_low = s.ci_high = NAN;
+        return s;
+    }
+    double var = (sum2 - m * s.mean * s.mean) / (m - 1);
+    s.sd = sqrt(var > 0 ? var : 0);
+    s.se = s.sd / sqrt(m);
+    s.df = m - 1;
+    double q = gsl_cdf_tdist_Pinv(0.975, s.df);
+    s.ci_low = s.mean - q * s.se;
+    s.ci_high = s.mean + q * s.se;
+    return s;
+}
+
+static int run_pair(const char *dir, const rollout_opts *o, rollout_result *out, diag *d)
+{
+    char base_path[4200], roll_path[4200];
+    snprintf(base_path, sizeof base_path, "%s/fitted.ini", dir);
+    snprintf(roll_path, sizeof roll_path, "%s/rollout.ini", dir);
+    scenario *sc[2] = { scen_load(base_path, NULL, 0, d), NULL };
+    if (sc[0])
+        sc[1] = scen_load(roll_path, NULL, 0, d);
+    engine *e[2] = { NULL, NULL };
+    if (sc[1] && (e[0] = engine_prepare(sc[0], d)))
+        e[1] = engine_prepare(sc[1], d);
+    int status = d->status;
+    per_rep pr = { 0 };
+    run_result *res = NULL;
+    if (!status) {
+        pr.cap = o->reps + 4;
+        pr.dprofit = calloc((size_t)pr.cap, sizeof(double));
+        pr.breakeven = stat_vec_alloc(1);
+        pr.cost_per_use = o->cost_per_use;
+        /* paired like the runner's differences when a value is uncertain
+         * (sim/stats.c): the same interval, parameters included */
+        if (pr.breakeven && (scen_uncertain_count(sc[0]) > 0 || scen_uncertain_count(sc[1]) > 0)
+            && stat_vec_pair(pr.breakeven))
+            status = diag_set(d, DIAG_RUNTIME, "out of memory");
+        if (!pr.dprofit || !pr.breakeven)
+            status = diag_set(d, DIAG_RUNTIME, "out of memory");
+    }
+    if (!status) {
+        run_opts ro = { 0 };
+        ro.seed = o->seed;
+        ro.reps = o->reps;
+        ro.threads = o->threads;
+        ro.on_replication = on_rep;
+        ro.on_replication_ctx = &pr;
+        status = sim_run(e, 2, &ro, &res, d);
+    }
+    if (!status) {
+        out->reps = res->reps;
+        out->draws = res->draws;
+        out->base_profit = stat_vec_get(res->scen[0].metric, MET_PROFIT);
+        out->dprofit = stat_vec_get(res->scen[1].diff, MET_PROFIT);
+        out->dvisits = stat_vec_get(res->scen[1].diff, MET_VISITS);
+        out->breakeven = stat_vec_get(pr.breakeven, 0);
+        /* P(loss): the chance that the expected incremental profit at the
+         * true parameters and effect is below 0, given what the pilot and
+         * the log say of them: the interval's own law, the paired
+         * difference yb with variance V = sp2 + MSB / n (sim/stats.c),
+         * Student's t with its degrees of freedom, so that an interval
+         * whose upper end is 0 states 2.5 %.  Beside it, the plain share of
+         * parameter draws whose pair of replications lost money (each pair
+         * mean carries its own Monte Carlo noise too). */
+        const stat_summary *dp = &out->dprofit;
+        out->p_loss = dp->se > 0 && dp->df > 0 ? gsl_cdf_tdist_P(-dp->mean / dp->se, dp->df)
+                                               : (dp->mean < 0 ? 1.0 : 0.0);
+        double *loss = calloc((size_t)(pr.n > 0 ? pr.n : 1), sizeof *loss);
+        if (!loss)
+            status = diag_set(d, DIAG_RUNTIME, "out of memory");
+        else {
+            int paired = res->draws > 0;
+            for (int i = 0; i + paired < pr.n; i += 1 + paired)
+                loss[i] = loss[i + paired] = (pr.dprofit[i] + pr.dprofit[i + paired]) < 0;
+            stat_summary l = over_pairs(loss, pr.n, paired);
+            out->share_draws_losing = l.mean;
+            out->share_draws_losing_se = l.se;
+            free(loss);
+        }
+        out->verdict = compare_verdict_rule(MET_PROFIT, out->base_profit.mean, &out->dprofit, o->material);
+    }
+    run_result_free(res);
+    free(pr.dprofit);
+    stat_vec_free(pr.breakeven);
+    for (int k = 0; k < 2; k++) {
+        engine_free(e[k]);
+        scen_free(sc[k]);
+    }
+    return status;
+}
+
+/* ---- outputs ---- */
+
+static void csv_row(FILE *f, const char *q, double v, double lo, double hi, const char *unit)
+{
+    fprintf(f, "%s,%.10g,%.10g,%.10g,%s\n", q, v, lo, hi, unit);
+}
+
+static int write_csv(const char *dir, const rollout_result *r, diag *d)
+{
+    char tmp[4200];
+    FILE *f = out_open(dir, "rollout.csv", tmp, sizeof tmp, d);
+    if (!f)
+        return d->status;
+    const char *lever[LEVER_COUNT] = { "rate_ratio", "dropout_ratio", "spend_ratio" };
+    fprintf(f, "quantity,value,ci_low,ci_high,unit\n");
+    for (int k = 0; k < LEVER_COUNT; k++) {
+        double lr = r->lev.log_ratio[k], se = r->lev.se[k];
+        if (r->lev.estimated[k])
+            csv_row(f, lever[k], exp(lr), exp(lr - 1.96 * se), exp(lr + 1.96 * se), "ratio");
+        else
+            fprintf(f, "%s,1,,,ratio (not estimated)\n", lever[k]);
+    }
+    const stat_summary *p = &r->dprofit;
+    csv_row(f, "incremental_profit_total", p->mean, p->ci_low, p->ci_high, "currency");
+    csv_row(f, "incremental_profit_per_month", p->mean / r->months, p->ci_low / r->months,
+            p->ci_high / r->months, "currency a month");
+    csv_row(f, "incremental_visits_total", r->dvisits.mean, r->dvisits.ci_low, r->dvisits.ci_high, "visits");
+    csv_row(f, "base_profit_total", r->base_profit.mean, r->base_profit.ci_low, r->base_profit.ci_high,
+            "currency");
+    csv_row(f, "break_even_cost_per_use", r->breakeven.mean, r->breakeven.ci_low, r->breakeven.ci_high,
+            "currency a visit");
+    fprintf(f, "p_loss,%.10g,,,probability\n", r->p_loss);
+    csv_row(f, "share_of_draws_losing", r->share_draws_losing, r->share_draws_losing - 1.96 * r->share_draws_losing_se,
+            r->share_draws_losing + 1.96 * r->share_draws_losing_se, "probability (interval: Monte Carlo error)");
+    return out_commit(f, tmp, dir, "rollout.csv", d);
+}
+
+static json_t *summary_json(const stat_summary *s, double scale)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "mean", out_json_number(s->mean / scale));
+    json_object_set_new(o, "ci_low", out_json_number(s->ci_low / scale));
+    json_object_set_new(o, "ci_high", out_json_number(s->ci_high / scale));
+    return o;
+}
+
+static int write_json(const char *dir, const rollout_result *r, diag *d)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    json_error_t err;
+    json_t *root = json_load_file(path, 0, &err);
+    if (!root)
+        root = json_object();
+    json_t *o = json_object();
+    const char *lever[LEVER_COUNT] = { "rate", "dropout", "spend" };
+    json_t *lev = json_object();
+    for (int k = 0; k < LEVER_COUNT; k++) {
+        json_t *l = json_object();
+        json_object_set_new(l, "estimated", json_boolean(r->lev.estimated[k]));
+        json_object_set_new(l, "log_ratio", out_json_number(r->lev.log_ratio[k]));
+        json_object_set_new(l, "se", out_json_number(r->lev.se[k]));
+        json_object_set_new(lev, lever[k], l);
+    }
+    json_object_set_new(o, "effect_source", json_string(r->lev.source ? r->lev.source : ""));
+    json_object_set_new(o, "levers", lev);
+    json_object_set_new(o, "model", json_string(r->model));
+    json_object_set_new(o, "horizon_days", json_integer(r->horizon_days));
+    json_object_set_new(o, "replications", json_integer(r->reps));
+    json_object_set_new(o, "parameter_draws", json_integer(r->draws));
+    json_object_set_new(o, "cost_per_use", out_json_number(r->cost_per_use));
+    json_object_set_new(o, "cost_per_customer_month", out_json_number(r->cost_per_customer_month));
+    json_object_set_new(o, "cost_given", json_boolean(r->cost_given));
+    json_object_set_new(o, "gross_margin", out_json_number(r->gross_margin));
+    json_object_set_new(o, "gross_margin_given", json_boolean(r->margin_given));
+    json_object_set_new(o, "incremental_profit_total", summary_json(&r->dprofit, 1));
+    json_object_set_new(o, "incremental_profit_per_month", summary_json(&r->dprofit, r->months));
+    json_object_set_new(o, "break_even_cost_per_use", summary_json(&r->breakeven, 1));
+    json_object_set_new(o, "p_loss", out_json_number(r->p_loss));
+    json_object_set_new(o, "share_of_draws_losing", out_json_number(r->share_draws_losing));
+    json_object_set_new(o, "share_of_draws_losing_mc_se", out_json_number(r->share_draws_losing_se));
+    const char *v = r->verdict == VERDICT_UP ? "roll out" : r->verdict == VERDICT_DOWN ? "do not roll out"
+                                                                                       : "inconclusive";
+    json_object_set_new(o, "decision", json_string(v));
+    char line[512];
+    rollout_verdict_line(r, LANG_EN, line, sizeof line);
+    json_object_set_new(o, "verdict", json_string(line));
+    json_object_set_new(root, "rollout", o);
+    return out_json_commit(root, dir, "summary.json", d);
+}
+
+int rollout_run(const char *dir, const char *log, const translog *t, const int *group,
+                const pilot_result *r, const pilot_levers *lev, const rollout_opts *o,
+                rollout_result *out, diag *d)
+{
+    memset(out, 0, sizeof *out);
+    out->lev = *lev;
+    out->horizon_days = o->horizon_days;
+    out->months = o->horizon_days / ROLLOUT_DAYS_PER_MONTH;
+    out->cost_per_use = o->cost_per_use;
+    out->cost_per_customer_month = o->cost_per_customer_month;
+    out->cost_given = o->cost_given;
+    out->gross_margin = o->gross_margin;
+    out->margin_given = o->margin_given;
+    out->material = o->material;
+    int status;
+    if ((status = fit_base(dir, log, t, group, r->end, o->horizon_days, out->model, sizeof out->model, d))
+        || (status = write_inis(dir, log, lev, o, d)))
+        return status;
+    if ((status = run_pair(dir, o, out, d)))
+        return status;
+    out->customers = 0;
+    for (int i = 0; i < t->ncust; i++)
+        out->customers += t->day[t->first[i]] <= r->end;
+    if ((status = write_csv(dir, out, d)) || (status = write_json(dir, out, d)))
+        return status;
+    return 0;
+}
+
+/* "+38,000" with thousands separated; whole units from 100 on */
+static void money(double x, char *buf, size_t cap)
+{
+    if (isnan(x)) {
+        snprintf(buf, cap, "n/a");
+        return;
+    }
+    if (fabs(x) < 100) {
+        snprintf(buf, cap, "%+.1f", x);
+        return;
+    }
+    char digits[64];
+    snprintf(digits, sizeof digits, "%.0f", fabs(x));
+    size_t n = strlen(digits), o = 0;
+    char tmp[96];
+    tmp[o++] = x < 0 ? '-' : '+';
+    for (size_t i = 0; i < n && o + 2 < sizeof tmp; i++) {
+        if (i > 0 && (n - i) % 3 == 0)
+            tmp[o++] = ',';
+        tmp[o++] = digits[i];
+    }
+    tmp[o] = '\0';
+    snprintf(buf, cap, "%s", tmp);
+}
+
+void rollout_verdict_line(const rollout_result *r, lang_id L, char *buf, size_t cap)
+{
+    char m[48], lo[48], hi[48];
+    /* a year's worth when the horizon is a year; else the horizon's total */
+    money(r->dprofit.mean, m, sizeof m);
+    money(r->dprofit.ci_low, lo, sizeof lo);
+    money(r->dprofit.ci_high, hi, sizeof hi);
+    const char *what = r->verdict == VERDICT_UP     ? tr(L, "roll out")
+                       : r->verdict == VERDICT_DOWN ? tr(L, "do not roll out")
+                                                    : tr(L, "inconclusive");
+    double pct = 100 * r->p_loss;
+    char chance[32];
+    if (pct > 0 && pct < 1)
+        snprintf(chance, sizeof chance, "<1");
+    else
+        snprintf(chance, sizeof chance, "%.0f", pct);
+    snprintf(buf, cap, tr(L, "%s: %s over %d days [%s, %s]; %s %% chance it loses money"), what, m,
+             r->horizon_days, lo, hi, chance);
+}
+
+void rollout_print(const rollout_result *r)
+{
+    lang_id L = lang_ui();
+    const char *name[LEVER_COUNT] = { N_("purchase rate"), N_("dropout"), N_("spend per visit") };
+    printf(tr(L, "rollout to the whole base (%d customers, %s fitted on the control group, %d days, %d "
+                 "replications, %d parameter draws):\n"),
+           r->customers, r->model, r->horizon_days, r->reps, r->draws);
+    printf(tr(L, "  measured effect (%s estimate):"), r->lev.source);
+    for (int k = 0; k < LEVER_COUNT; k++) {
+        if (r->lev.estimated[k])
+            printf(" %s x %.3f [%.3f, %.3f]", tr(L, name[k]), exp(r->lev.log_ratio[k]),
+                   exp(r->lev.log_ratio[k] - 1.96 * r->lev.se[k]), exp(r->lev.log_ratio[k] + 1.96 * r->lev.se[k]));
+        else
+            printf(tr(L, " %s not estimated (x 1)"), tr(L, name[k]));
+        putchar(k + 1 < LEVER_COUNT ? ';' : '\n');
+    }
+    if (!r->cost_given)
+        printf(tr(L, "  cost: none given (--cost-per-use, --cost-per-customer-month): the rollout is assumed "
+                     "free\n"));
+    else
+        printf(tr(L, "  cost: %g per use, %g per customer and month\n"), r->cost_per_use,
+               r->cost_per_customer_month);
+    if (!r->margin_given)
+        printf(tr(L, "  gross margin %.0f %% assumed (--gross-margin to set yours)\n"), 100 * r->gross_margin);
+    char a[48], b[48], c[48];
+    money(r->dprofit.mean / r->months, a, sizeof a);
+    money(r->dprofit.ci_low / r->months, b, sizeof b);
+    money(r->dprofit.ci_high / r->months, c, sizeof c);
+    printf(tr(L, "  incremental profit per month: %s [%s, %s]\n"), a, b, c);
+    money(r->dprofit.mean, a, sizeof a);
+    money(r->dprofit.ci_low, b, sizeof b);
+    money(r->dprofit.ci_high, c, sizeof c);
+    printf(tr(L, "  incremental profit over %d days: %s [%s, %s]\n"), r->horizon_days, a, b, c);
+    printf(tr(L, "  break-even cost per use: %.2f [%.2f, %.2f]\n"), r->breakeven.mean, r->breakeven.ci_low,
+           r->breakeven.ci_high);
+    printf(tr(L, "  chance it loses money: %.1f %% (share of parameter draws losing money: %.1f %% +- %.1f)\n"),
+           100 * r->p_loss, 100 * r->share_draws_losing, 100 * r->share_draws_losing_se);
+    char line[512];
+    rollout_verdict_line(r, L, line, sizeof line);
+    printf("  %s\n", line);
+}
