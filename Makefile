@@ -7,7 +7,7 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototy
 CSTD     := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 OPT      ?= -O2 -g
 CFLAGS   += $(CSTD) $(WARN) $(OPT) -fopenmp -MMD -MP
-LDLIBS   := -lgsl -lgslcblas -liniparser -ljansson -lcsv -lm -fopenmp
+LDLIBS   := -lgsl -lgslcblas -liniparser -ljansson -lcsv -lnlopt -lm -fopenmp
 ASANFLAGS:= -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 LIB_SRC  := $(wildcard sim/*.c) $(wildcard models/*.c) $(wildcard fit/*.c) $(wildcard present/*.c) \

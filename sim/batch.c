@@ -1,4 +1,5 @@
 #include "batch.h"
+#include "calibration.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -48,6 +49,9 @@ void batch_advise(const batch *b, FILE *f)
         char msg[1024];
         if (m->advise && m->advise(params, msg, sizeof msg))
             fprintf(f, tr(lang_ui(), "retsim: warning: %s: %s\n"), b->sc[i]->path, msg);
+        char note[1024];
+        if (calibration_note(b->sc[i], note, sizeof note))
+            fprintf(f, tr(lang_ui(), "retsim: note: %s: %s\n"), b->sc[i]->path, note);
     }
 }
 
