@@ -695,8 +695,8 @@ int calib_run(calib_problem *p, calib_result *r, diag *d)
         nlopt_set_lower_bounds(opt, lb);
         nlopt_set_upper_bounds(opt, ub);
         nlopt_set_min_objective(opt, nl_objective, &c);
-        nlopt_set_xtol_abs1(opt, 1e-3);
-        nlopt_set_ftol_abs(opt, 1e-3);
+        nlopt_set_xtol_abs1(opt, 2e-3);
+        nlopt_set_ftol_abs(opt, 1e-2);
         nlopt_set_maxeval(opt, p->o.max_evals);
         nlopt_set_initial_step1(opt, 0.1);
         double fval = HUGE_VAL;

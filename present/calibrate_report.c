@@ -50,6 +50,14 @@ static int count_weak_keys(const calib_problem *p, const calib_result *r, int i)
     return n;
 }
 
+static int is_used(const calib_problem *p, int m)
+{
+    for (int i = 0; i < p->nuse; i++)
+        if (p->use[i] == m)
+            return 1;
+    return 0;
+}
+
 void calib_print(FILE *f, const calib_problem *p, const calib_result *r)
 {
     lang_id l = lang_ui();
@@ -90,6 +98,15 @@ void calib_print(FILE *f, const calib_problem *p, const calib_result *r)
                              "barely changes the moments\n"),
                     words);
         }
+    char dropped[1200] = "";
+    size_t used = 0;
+    for (int m = 0; m < MOM_N; m++)
+        if (!is_used(p, m) && used < sizeof dropped)
+            used += (size_t)snprintf(dropped + used, sizeof dropped - used, "%s%s (%ld)", used ? ", " : "",
+                                     moments_name(m), p->mdata.support[m]);
+    if (used)
+        fprintf(f, tr(l, "  moments left out, too few customers (gaps, visits) behind them in the log: %s\n"),
+                dropped);
     if (p->regularised)
         fprintf(f, tr(l, "  note: the data moments' covariance was nearly singular; %d of its eigenvalues were "
                          "raised to %g of the largest\n"),
@@ -110,14 +127,6 @@ static int write_estimates(const char *dir, const calib_problem *p, const calib_
                 r->determined[k]);
     }
     return out_commit(f, tmp, dir, "estimates.csv", d);
-}
-
-static int is_used(const calib_problem *p, int m)
-{
-    for (int i = 0; i < p->nuse; i++)
-        if (p->use[i] == m)
-            return 1;
-    return 0;
 }
 
 static int write_moments(const char *dir, const calib_problem *p, const calib_result *r, diag *d)
