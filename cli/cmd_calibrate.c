@@ -35,6 +35,7 @@ static const help_option cal_options[] = {
     { "--customer COL", N_("customer id column of the log (default: detected)"), 0 },
     { "--date COL", N_("purchase date column (default: detected)"), 0 },
     { "--amount COL", N_("amount column (default: detected)"), 0 },
+    /* xgettext:no-c-format */
     { "--date-format FMT", N_("e.g. %Y-%m-%d (default: detected)"), 0 },
     { "--holdout-from D", N_("calibrate on the purchases before date D only"), 0 },
     { "-r, --reps R", N_("simulated samples of the log's size per evaluation (default 10)"), 0 },
