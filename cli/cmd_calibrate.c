@@ -238,6 +238,8 @@ static int cal_run(int argc, char **argv, diag *d)
         status = diag_set(d, DIAG_RUNTIME, "out of memory");
     if (!status)
         status = calib_setup(p, o.files[0], o.sets, o.nsets, o.spec, o.nspec, log, w0, w1, &o.c, d);
+    if (!status)
+        p->hold_end = log->max_day;
     if (!status && !o.quiet)
         fprintf(stderr, tr(lang_ui(), "retsim: calibrating %d keys on %d moments of %ld customers; %d "
                                       "replications per evaluation\n"),

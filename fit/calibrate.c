@@ -32,9 +32,6 @@
  * theta moves moments in jumps of one customer), narrow enough for the
  * moments to be near linear over it. */
 #define CALIB_FD_STEP 0.025
-/* A key is determined by the data when its standard error is at most this
- * share of its search range. */
-#define CALIB_DETERMINED 0.25
 
 /* ---- the simulated log ---- */
 
@@ -727,7 +724,78 @@ int calib_run(calib_problem *p, calib_result *r, diag *d)
         return c.status;
     if (!isfinite(r->q))
         return diag_set(d, DIAG_RUNTIME, "the optimiser found no admissible point from %d starts", S);
-    if (calib_objective(p, r->theta, &r->q, &r->msim, d))
+    if (calib_objective(p, r->theta, &r->q, &r->msim, d) || inference(p, r, d))
         return d->status;
-    return inference(p, r, d);
+    return p->hold_end > p->w1 ? calib_holdout(p, r, d) : 0;
+}
+
+int calib_holdout(calib_problem *p, calib_result *r, diag *d)
+{
+    /* the actual: purchases after the calibration window by customers first
+     * seen in it */
+    const translog *t = p->data;
+    r->holdout_days = p->hold_end - p->w1;
+    r->holdout_actual = 0;
+    for (int c = 0; c < t->ncust; c++) {
+        int a = t->first[c], b = t->first[c + 1];
+        while (a < b && t->day[a] < p->w0)
+            a++;
+        if (a == b || t->day[a] > p->w1)
+            continue;
+        for (int x = a; x < b; x++)
+            r->holdout_actual += t->day[x] > p->w1 && t->day[x] <= p->hold_end;
+    }
+    /* the simulation at the estimates, run on to the holdout's end */
+    const char *sets[CALIB_MAX_SETS + CALIB_MAX_FREE + 1];
+    char val[CALIB_MAX_FREE][220], hz[64];
+    int n = 0;
+    for (int i = 0; i < p->nsets; i++)
+        sets[n++] = p->sets[i];
+    for (int k = 0; k < p->nfree; k++) {
+        snprintf(val[k], sizeof val[k], "%s=%.17g", p->key[k].name, r->theta[k]);
+        sets[n++] = val[k];
+    }
+    snprintf(hz, sizeof hz, "scenario.horizon_days=%d", p->hold_end - p->w0 + 1);
+    sets[n++] = hz;
+    scenario *sc = scen_load(p->path, sets, n, d);
+    if (!sc)
+        return d->status;
+    engine *e = engine_prepare(sc, d);
+    if (!e) {
+        scen_free(sc);
+        return d->status;
+    }
+    int R = p->o.reps, status = 0;
+    double *per = calloc((size_t)R, sizeof *per);
+    if (!per)
+        status = diag_set(d, DIAG_RUNTIME, "out of memory");
+    int cut = p->w1 - p->w0; /* the window's last simulated day */
+    for (int rep = 0; rep < R && !status; rep++) {
+        rep_buf b = { 0 };
+        status = simulate_rep(e, p->o.seed, rep, &b, d);
+        long cust = 0, hold = 0;
+        for (long i = 0; !status && i < b.n; i++) {
+            int new_cust = i == 0 || b.tx[i].id != b.tx[i - 1].id;
+            cust += new_cust;
+            /* one visit a day, as the log merges them */
+            if (b.tx[i].day > cut && (new_cust || b.tx[i].day != b.tx[i - 1].day))
+                hold++;
+        }
+        /* as many customers as the log: the replication's count rescaled */
+        per[rep] = cust ? (double)hold * (double)p->mdata.ncust / (double)cust : 0;
+        free(b.tx);
+    }
+    if (!status) {
+        double m = 0, v = 0;
+        for (int i = 0; i < R; i++)
+            m += per[i] / R;
+        for (int i = 0; i < R; i++)
+            v += (per[i] - m) * (per[i] - m);
+        r->holdout_sim = m;
+        r->holdout_sim_se = R > 1 ? sqrt(v / (R - 1) / R) : NAN;
+    }
+    free(per);
+    engine_free(e);
+    scen_free(sc);
+    return status;
 }

@@ -33,6 +33,10 @@
 #include "translog.h"
 
 #define CALIB_MAX_FREE 16
+/* A key (or a direction of keys) is determined by the data when its
+ * standard error is at most this share of its search range: its 95 %
+ * interval (+/- 1.96 SE) then covers at most half the range. */
+#define CALIB_DETERMINED 0.125
 #define CALIB_MAX_SETS 64
 
 typedef struct calib_key {
@@ -74,6 +78,7 @@ typedef struct calib_problem {
     double Whalf[MOM_N * MOM_N];            /* its symmetric square root */
     calib_opts o;
     long evals;
+    int hold_end;               /* > w1: the holdout's last day, forecast at the estimates */
 } calib_problem;
 
 typedef struct calib_result {
@@ -93,6 +98,12 @@ typedef struct calib_result {
     double sv_vec[CALIB_MAX_FREE * CALIB_MAX_FREE]; /* right singular vectors, column i for sv[i] */
     double condition;
     int determined[CALIB_MAX_FREE];         /* 1: the data pin key i down */
+    /* with a holdout (hold_end > w1): its purchases by the log's customers,
+     * actual and simulated at the estimates (scaled to the log's customer
+     * count; se: Monte Carlo, over the R replications) */
+    int holdout_days;
+    long holdout_actual;
+    double holdout_sim, holdout_sim_se;
 } calib_result;
 
 /* Checks the free keys against the scenario (numeric, known, bounds that
@@ -113,6 +124,10 @@ int calib_simulate(const engine *e, uint64_t seed, int reps, int threads, transl
 int calib_moments_at(calib_problem *p, const double *theta, moments *m, diag *d);
 /* Q(theta); m (may be NULL) gets the simulated moments. */
 int calib_objective(calib_problem *p, const double *theta, double *q, moments *m, diag *d);
+
+/* The holdout forecast at r->theta (p->hold_end > p->w1): fills r's
+ * holdout fields. */
+int calib_holdout(calib_problem *p, calib_result *r, diag *d);
 
 /* Minimises Q from p->o.starts starts, then the inference at the best. */
 int calib_run(calib_problem *p, calib_result *r, diag *d);

@@ -14,12 +14,12 @@
 
 /* A direction of the free keys the data barely see: crossing the whole
  * search range along it moves the moments by so little that the standard
- * error along it is more than a quarter of the range (the same rule as
- * one key's, calibrate.c's CALIB_DETERMINED). */
+ * error along it is more than CALIB_DETERMINED of the range (the same
+ * rule as one key's). */
 static int weak_direction(const calib_problem *p, const calib_result *r, int i)
 {
     double corr = sqrt(1.0 + 1.0 / p->o.reps);
-    return !(r->sv[i] > 0) || corr / r->sv[i] > 0.25;
+    return !(r->sv[i] > 0) || corr / r->sv[i] > CALIB_DETERMINED;
 }
 
 /* "a + b", "a - b": the keys of right singular vector i that matter. */
@@ -87,7 +87,7 @@ void calib_print(FILE *f, const calib_problem *p, const calib_result *r)
         if (r->determined[k])
             fprintf(f, tr(l, "    %s: determined by the data\n"), p->key[k].name);
         else
-            fprintf(f, tr(l, "    %s: NOT determined by the data (its standard error is over a quarter of "
+            fprintf(f, tr(l, "    %s: NOT determined by the data (its 95%% interval would cover over half "
                              "its range %g to %g); it stays an assumption at %g\n"),
                     p->key[k].name, p->key[k].lo, p->key[k].hi, p->key[k].start);
     for (int i = 0; i < p->nfree; i++)
@@ -98,6 +98,13 @@ void calib_print(FILE *f, const calib_problem *p, const calib_result *r)
                              "barely changes the moments\n"),
                     words);
         }
+    if (r->holdout_days > 0)
+        fprintf(f, tr(l, "  holdout (%d days after the window): %.0f purchases simulated at the estimates "
+                         "(Monte Carlo 95%% interval [%.0f, %.0f]), %ld actual (%+.1f %%)\n"),
+                r->holdout_days, r->holdout_sim, r->holdout_sim - 1.96 * r->holdout_sim_se,
+                r->holdout_sim + 1.96 * r->holdout_sim_se, r->holdout_actual,
+                r->holdout_actual ? 100.0 * (r->holdout_sim - (double)r->holdout_actual) / (double)r->holdout_actual
+                                  : 0.0);
     char dropped[1200] = "";
     size_t used = 0;
     for (int m = 0; m < MOM_N; m++)
@@ -358,6 +365,14 @@ static int write_summary(const char *dir, const calib_problem *p, const calib_re
     json_object_set_new(id, "indistinguishable_combinations", combos);
     json_object_set_new(id, "covariance_regularised_eigenvalues", json_integer(p->regularised));
     json_object_set_new(root, "identifiability", id);
+    if (r->holdout_days > 0) {
+        json_t *h = json_object();
+        json_object_set_new(h, "days", json_integer(r->holdout_days));
+        json_object_set_new(h, "actual_purchases", json_integer(r->holdout_actual));
+        json_object_set_new(h, "simulated_purchases", out_json_number(r->holdout_sim));
+        json_object_set_new(h, "simulated_se_monte_carlo", out_json_number(r->holdout_sim_se));
+        json_object_set_new(root, "holdout", h);
+    }
     json_t *moms = json_array();
     for (int i = 0; i < p->nuse; i++)
         json_array_append_new(moms, json_string(moments_name(p->use[i])));
