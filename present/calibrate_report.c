@@ -157,31 +157,33 @@ static int write_moments(const char *dir, const calib_problem *p, const calib_re
     if (!f)
         return d->status;
     fprintf(f, "moment,data,data_low,data_high,simulated\n");
-    static const char *const short_names[] = { "after 1", "after 2", "after 3", "after 4", "after 5",
-                                               "after 6", "after 7", "after 8" };
+    /* in percent: the bars' value labels are whole numbers */
+    static const char *const short_names[] = { "k=1", "k=2", "k=3", "k=4", "k=5", "k=6", "k=7", "k=8" };
     for (int m = MOM_CONT; m < MOM_CONT + 8; m++) {
         double se = sqrt(fmax(0, p->cov[m * MOM_ALL + m]));
-        fprintf(f, "%s,%.6g,%.6g,%.6g,%.6g\n", short_names[m - MOM_CONT], p->mdata.v[m],
-                fmax(0, p->mdata.v[m] - 1.96 * se), fmin(1, p->mdata.v[m] + 1.96 * se), r->msim.v[m]);
+        fprintf(f, "%s,%.6g,%.6g,%.6g,%.6g\n", short_names[m - MOM_CONT], 100 * p->mdata.v[m],
+                100 * fmax(0, p->mdata.v[m] - 1.96 * se), 100 * fmin(1, p->mdata.v[m] + 1.96 * se),
+                100 * r->msim.v[m]);
     }
-    static const char *const rep_names[] = { "2nd <=30d", "2nd <=60d", "2nd <=90d", "2nd <=180d", "2nd <=365d" };
+    static const char *const rep_names[] = { "30d", "60d", "90d", "180d", "365d" };
     for (int m = MOM_REPEAT; m < MOM_REPEAT + 5; m++) {
         if (p->mdata.support[m] == 0)
             continue;
         double se = sqrt(fmax(0, p->cov[m * MOM_ALL + m]));
-        fprintf(f, "%s,%.6g,%.6g,%.6g,%.6g\n", rep_names[m - MOM_REPEAT], p->mdata.v[m],
-                fmax(0, p->mdata.v[m] - 1.96 * se), fmin(1, p->mdata.v[m] + 1.96 * se), r->msim.v[m]);
+        fprintf(f, "%s,%.6g,%.6g,%.6g,%.6g\n", rep_names[m - MOM_REPEAT], 100 * p->mdata.v[m],
+                100 * fmax(0, p->mdata.v[m] - 1.96 * se), 100 * fmin(1, p->mdata.v[m] + 1.96 * se),
+                100 * r->msim.v[m]);
     }
     if (out_commit(f, tmp, dir, "moments_fit_plot.csv", d))
         return d->status;
-    plot_series ser[] = { { .legend = "data (95 % bootstrap interval)" }, { .legend = "simulated at the estimates" } };
+    plot_series ser[] = { { .legend = "the log" }, { .legend = "simulated at the estimates" } };
     if (figures_series(dir, "moments_fit_plot.csv", "moment", "data", "data_low", "data_high", &ser[0], d)
         || figures_series(dir, "moments_fit_plot.csv", "moment", "simulated", NULL, NULL, &ser[1], d))
         return d->status;
     plot_spec sp = { "moments_fit", PLOT_BARS, PLOT_PNG,
                      "Calibration: the log's moments against the simulation at the estimates",
-                     "moment (chance of another purchase after the k-th; share buying again within D days)",
-                     "probability (share of customers)", ser, 2, 0, NULL, 0, 1 };
+                     "k=1..8: another purchase after the k-th;  30d..365d: a 2nd purchase within D days",
+                     "share of customers (%)", ser, 2, 0, NULL, 0, 100, "the log's 95 % bootstrap interval" };
     return figures_render(dir, &sp, PLOT_PNG, LANG_EN, d);
 }
 
