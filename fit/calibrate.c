@@ -35,28 +35,15 @@
 
 /* ---- the simulated log ---- */
 
-typedef struct sim_tx {
-    uint64_t id;
-    long seq;
-    int day;
-    double bill;
-} sim_tx;
-
-typedef struct rep_buf {
-    sim_tx *tx;
-    long n, cap;
-    int oom;
-} rep_buf;
-
 static void collect(void *ctx, uint64_t customer, double day, double bill, int group)
 {
     (void)group;
-    rep_buf *b = ctx;
+    calib_rep *b = ctx;
     if (b->oom)
         return;
     if (b->n == b->cap) {
         long cap = b->cap ? 2 * b->cap : 4096;
-        sim_tx *t = realloc(b->tx, (size_t)cap * sizeof *t);
+        calib_tx *t = realloc(b->tx, (size_t)cap * sizeof *t);
         if (!t) {
             b->oom = 1;
             return;
@@ -64,21 +51,19 @@ static void collect(void *ctx, uint64_t customer, double day, double bill, int g
         b->tx = t;
         b->cap = cap;
     }
-    b->tx[b->n] = (sim_tx){ customer, b->n, (int)floor(day), bill };
+    b->tx[b->n] = (calib_tx){ customer, b->n, (int)floor(day), bill };
     b->n++;
 }
 
 static int by_customer(const void *a, const void *b)
 {
-    const sim_tx *x = a, *y = b;
+    const calib_tx *x = a, *y = b;
     if (x->id != y->id)
         return x->id < y->id ? -1 : 1;
     return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
-/* One replication's purchases, sorted by customer then time: the unit of
- * work a distributed run would hand out by index. */
-static int simulate_rep(const engine *e, uint64_t seed, int rep, rep_buf *b, diag *d)
+int calib_simulate_rep(const engine *e, uint64_t seed, int rep, calib_rep *b, diag *d)
 {
     engine_work *w = engine_work_alloc(e);
     rep_result *out = rep_alloc(engine_horizon(e));
@@ -101,7 +86,7 @@ static int simulate_rep(const engine *e, uint64_t seed, int rep, rep_buf *b, dia
 int calib_simulate(const engine *e, uint64_t seed, int reps, int threads, translog **out, diag *d)
 {
     *out = NULL;
-    rep_buf *buf = calloc((size_t)reps, sizeof *buf);
+    calib_rep *buf = calloc((size_t)reps, sizeof *buf);
     diag *rd = calloc((size_t)reps, sizeof *rd);
     int *st = calloc((size_t)reps, sizeof *st);
     if (!buf || !rd || !st) {
@@ -114,13 +99,27 @@ int calib_simulate(const engine *e, uint64_t seed, int reps, int threads, transl
      * below: the same log for any thread count */
 #pragma omp parallel for schedule(dynamic) num_threads(threads > 0 ? threads : omp_get_max_threads())
     for (int r = 0; r < reps; r++)
-        st[r] = simulate_rep(e, seed, r, &buf[r], &rd[r]);
+        st[r] = calib_simulate_rep(e, seed, r, &buf[r], &rd[r]);
     int status = 0;
     for (int r = 0; r < reps && !status; r++)
         if (st[r]) {
             *d = rd[r];
             status = st[r];
         }
+    if (!status)
+        status = calib_pool(buf, reps, out, d);
+    for (int r = 0; r < reps; r++)
+        free(buf[r].tx);
+    free(buf);
+    free(rd);
+    free(st);
+    return status;
+}
+
+int calib_pool(const calib_rep *buf, int reps, translog **out, diag *d)
+{
+    *out = NULL;
+    int status = 0;
     translog *t = NULL;
     long ntx = 0;
     for (int r = 0; r < reps; r++)
@@ -140,7 +139,7 @@ int calib_simulate(const engine *e, uint64_t seed, int reps, int threads, transl
         t->max_day = 0;
         for (int r = 0; r < reps; r++)
             for (long i = 0; i < buf[r].n; i++) {
-                const sim_tx *x = &buf[r].tx[i];
+                const calib_tx *x = &buf[r].tx[i];
                 int new_cust = i == 0 || x->id != buf[r].tx[i - 1].id;
                 if (new_cust)
                     t->first[nc++] = nt;
@@ -163,11 +162,6 @@ int calib_simulate(const engine *e, uint64_t seed, int reps, int threads, transl
         *out = t;
     } else
         translog_free(t);
-    for (int r = 0; r < reps; r++)
-        free(buf[r].tx);
-    free(buf);
-    free(rd);
-    free(st);
     return status;
 }
 
@@ -771,8 +765,8 @@ int calib_holdout(calib_problem *p, calib_result *r, diag *d)
         status = diag_set(d, DIAG_RUNTIME, "out of memory");
     int cut = p->w1 - p->w0; /* the window's last simulated day */
     for (int rep = 0; rep < R && !status; rep++) {
-        rep_buf b = { 0 };
-        status = simulate_rep(e, p->o.seed, rep, &b, d);
+        calib_rep b = { 0 };
+        status = calib_simulate_rep(e, p->o.seed, rep, &b, d);
         long cust = 0, hold = 0;
         for (long i = 0; !status && i < b.n; i++) {
             int new_cust = i == 0 || b.tx[i].id != b.tx[i - 1].id;

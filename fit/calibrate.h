@@ -115,6 +115,29 @@ int calib_setup(calib_problem *p, const char *path, const char *const *sets, int
                 char *const *spec, int nspec, const translog *data, int w0, int w1,
                 const calib_opts *o, diag *d);
 
+/* One replication's purchases (one visit per customer and day is merged
+ * when pooled), sorted by customer, then in time order. */
+typedef struct calib_tx {
+    uint64_t id;
+    long seq;
+    int day;
+    double bill;
+} calib_tx;
+
+typedef struct calib_rep {
+    calib_tx *tx;
+    long n, cap;
+    int oom;
+} calib_rep;
+
+/* The unit of work of an evaluation: replication rep of seed on engine e
+ * into b (zeroed before; free(b->tx) after).  A distributed run hands
+ * replications out by index and pools them in replication order with
+ * calib_pool: the same log as calib_simulate. */
+int calib_simulate_rep(const engine *e, uint64_t seed, int rep, calib_rep *b, diag *d);
+/* Pools replications 0..reps-1 (in that order) into one log. */
+int calib_pool(const calib_rep *buf, int reps, translog **out, diag *d);
+
 /* The simulated log of R replications of engine e (seed, replications
  * 0..R-1), pooled in replication order into one log whose day 0 is the
  * simulation's day 0: the same whatever the thread count. */
