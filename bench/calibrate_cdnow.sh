@@ -7,8 +7,9 @@
 #    models') forecast of the repeat purchases in the 39 holdout weeks
 #    (models.csv: holdout_predicted), against the 1,882 actual;
 # 3. retsim calibrate of bench/cdnow_satisfaction.ini, six keys of the
-#    satisfaction model (churn mean and polarisation, the visit cycle and
-#    its shape, stickiness's maximum, the spend), on the weeks before the
+#    satisfaction model (churn mean and polarisation, loyalty, the visit
+#    cycle and its shape, stickiness's maximum; the spend stays at the
+#    scenario's 36 dollars, the log's mean), on the weeks before the
 #    holdout, timed; its holdout forecast at the estimates;
 # 4. prints the table.
 #
@@ -29,7 +30,7 @@ awk 'BEGIN { print "customer,date,amount" } { print $2 "," $3 "," $5 }' "$DATA/C
 "$RETSIM" fit "$OUT/cdnow.csv" --holdout-from 1997-10-01 --param-uncertainty off --quiet --force --out "$OUT/fit"
 t0=$(date +%s.%N)
 "$RETSIM" calibrate bench/cdnow_satisfaction.ini "$OUT/cdnow.csv" --holdout-from 1997-10-01 \
-    --free churn.mean,churn.polarisation=0.01:0.95,visits.cycle_days=5:400,visits.shape=0.2:10,stickiness.max,spend.mean=10:100 \
+    --free churn.mean,churn.polarisation=0.01:0.95,loyalty.mean=0:0.95,visits.cycle_days=5:400,visits.shape=0.2:10,stickiness.max \
     --reps "$REPS" --starts "$STARTS" --max-evals "$EVALS" --force --out "$OUT/cal" > "$OUT/calibrate.txt"
 t1=$(date +%s.%N)
 cat "$OUT/calibrate.txt"

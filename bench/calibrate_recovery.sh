@@ -13,7 +13,8 @@
 # the time per calibration.
 #
 # Environment: RETSIM (default ./retsim), N (default 50), REPS (default 5:
-# simulated samples per evaluation), OUT (default out/calibrate_recovery).
+# simulated samples per evaluation), OUT (default out/calibrate_recovery),
+# START (default 1: a later value resumes a study, appending to its rows).
 set -eu
 cd "$(dirname "$0")/.."
 RETSIM=${RETSIM:-./retsim}
@@ -22,8 +23,8 @@ REPS=${REPS:-5}
 OUT=${OUT:-out/calibrate_recovery}
 mkdir -p "$OUT"
 rows="$OUT/estimates.csv"
-echo "rep,key,estimate,se,J,p,seconds" > "$rows"
-i=1
+i=${START:-1}
+[ "$i" -gt 1 ] || echo "rep,key,estimate,se,J,p,seconds" > "$rows"
 while [ "$i" -le "$N" ]; do
     seed=$((1000 + i))
     "$RETSIM" run bench/calibrate_truth.ini --reps 2 --seed "$seed" --quiet --force \
