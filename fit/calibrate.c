@@ -289,7 +289,7 @@ static int check_keys(calib_problem *p, const scenario *sc, char *const *spec, i
             return diag_set(d, DIAG_USAGE, "--free %s: the scenario gives it no value; write one in the "
                                            "scenario or with --set %s=VALUE, to start from",
                             name, name);
-        snprintf(k->name, sizeof k->name, "%s", name);
+        snprintf(k->name, sizeof k->name, "%.159s", name);
         k->key = sk;
         k->start = cur;
         double lo = sk->min, hi = sk->max;
