@@ -14,12 +14,14 @@
 #
 # Environment: RETSIM (default ./retsim), N (default 50), REPS (default 5:
 # simulated samples per evaluation), OUT (default out/calibrate_recovery),
-# START (default 1: a later value resumes a study, appending to its rows).
+# START (default 1: a later value resumes a study, appending to its rows),
+# EVALS (default 60: evaluations per start).
 set -eu
 cd "$(dirname "$0")/.."
 RETSIM=${RETSIM:-./retsim}
 N=${N:-50}
 REPS=${REPS:-5}
+EVALS=${EVALS:-60}
 OUT=${OUT:-out/calibrate_recovery}
 mkdir -p "$OUT"
 rows="$OUT/estimates.csv"
@@ -31,7 +33,7 @@ while [ "$i" -le "$N" ]; do
         --out "$OUT/run" --write-log "$OUT/log.csv" --log-start 2024-01-01
     t0=$(date +%s.%N)
     "$RETSIM" calibrate bench/calibrate_truth.ini "$OUT/log.csv" --free churn.mean,stickiness.max \
-        --set churn.mean=0.35 --set stickiness.max=0.65 --reps "$REPS" --starts 2 --max-evals 60 \
+        --set churn.mean=0.35 --set stickiness.max=0.65 --reps "$REPS" --starts 2 --max-evals "$EVALS" \
         --quiet --force --out "$OUT/cal"
     t1=$(date +%s.%N)
     secs=$(echo "$t0 $t1" | awk '{ printf "%.2f", $2 - $1 }')
