@@ -257,3 +257,26 @@ Test(calibrate, the_command_exits_2_on_bad_input, .init = make_tmpdir, .fini = r
     cr_assert_eq(tu_system(cmd), 2, "%s", cmd);
     cr_assert_neq(access(cmd, F_OK), 0);
 }
+
+/* every what-if on a calibrated scenario says which keys are assumptions */
+Test(calibrate, a_run_on_a_calibrated_scenario_names_the_assumed_keys, .init = make_tmpdir, .fini = remove_tmpdir)
+{
+    char ini[128], cmd[1024], errp[160];
+    snprintf(ini, sizeof ini, "%s/cal.ini", tmpdir);
+    snprintf(errp, sizeof errp, "%s/err.txt", tmpdir);
+    char text[2048];
+    snprintf(text, sizeof text, "%s[calibration]\nlog = sales.csv\nestimated = churn.mean\n"
+                                "assumed = stickiness.max,economics.gross_margin\n", truth_ini);
+    write_file(ini, text);
+    snprintf(cmd, sizeof cmd, "%s run %s --reps 2 --quiet --out %s/o 2> %s", tu_bin(), ini, tmpdir, errp);
+    cr_assert_eq(tu_system(cmd), 0, "%s", cmd);
+    FILE *f = fopen(errp, "r");
+    cr_assert(f);
+    char buf[4096] = "";
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    cr_assert(strstr(buf, "calibrated to sales.csv; estimated from it: churn.mean; NOT determined by the data, "
+                          "still assumptions: stickiness.max,economics.gross_margin"),
+              "stderr: %s", buf);
+}
