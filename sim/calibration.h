@@ -1,7 +1,8 @@
 /* calibration: the [calibration] section retsim calibrate writes into
  * calibrated.ini, so that every what-if run on a calibrated scenario says
  * which of its keys the data determined and which are still assumptions
- * (issue 13).  The engine ignores it; run and compare print its note. */
+ * (issue 13).  The engine ignores it; run, compare, sweep and sensitivity
+ * print its note (sim/batch.h). */
 #ifndef RETSIM_CALIBRATION_H
 #define RETSIM_CALIBRATION_H
 
