@@ -1,10 +1,7 @@
-/* moments: see moments.h.  Quantiles are GSL's (gsl_stats_quantile_from_
- * sorted_data: linear interpolation between order statistics, Hyndman and
- * Fan's definition 7). */
+/* moments: see moments.h. */
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_sort.h>
-#include <gsl/gsl_statistics_double.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +35,27 @@ static const char *const labels[MOM_ALL] = {
     N_("share of customers with 5 purchases"), N_("share of customers with 6 purchases"),
     N_("share of customers with 7 or more purchases")
 };
+
+/* The p-quantile of whole-day gaps (sorted), each gap g read as spread
+ * evenly over [g - 1/2, g + 1/2): the continuity correction for a quantile
+ * of counts.  The plain order statistic of whole days moves in jumps of a
+ * day, so its bootstrap variance (and the weight W gives it) is wrong and
+ * the simulated one is a step function of the keys; this one moves a
+ * little with every customer, in the data and the simulation alike. */
+static double gap_quantile(const double *g, long n, double p)
+{
+    double r = p * (double)n;
+    long below = 0;
+    while (below < n) {
+        long end = below;
+        while (end < n && g[end] == g[below])
+            end++;
+        if (r < (double)end || end == n)
+            return g[below] - 0.5 + fmin(1.0, (r - (double)below) / (double)(end - below));
+        below = end;
+    }
+    return 0;
+}
 
 const char *moments_name(int i) { return i >= 0 && i < MOM_ALL ? names[i] : "?"; }
 const char *moments_label(int i) { return i >= 0 && i < MOM_ALL ? labels[i] : "?"; }
@@ -94,7 +112,7 @@ void moments_compute(const translog *t, const int *idx, int n, int w0, int w1, m
     if (gaps && ngap) {
         gsl_sort(gaps, 1, (size_t)ngap);
         for (int q = 0; q < 4; q++)
-            m->v[MOM_GAP + q] = gsl_stats_quantile_from_sorted_data(gaps, 1, (size_t)ngap, gap_q[q]);
+            m->v[MOM_GAP + q] = gap_quantile(gaps, ngap, gap_q[q]);
     }
     for (int q = 0; q < 4; q++)
         m->support[MOM_GAP + q] = ngap;

@@ -7,7 +7,8 @@
  *   - the chance of another purchase after the k-th, k = 1..8:
  *     #customers with >= k+1 purchases / #with >= k;
  *   - the quantiles 25/50/75/90 % of the days between two purchases of one
- *     customer (every gap, pooled);
+ *     customer (every gap, pooled; a gap of g days read as spread over
+ *     g +/- 1/2, see moments.c);
  *   - the cohort repeat curve: of the customers first seen at least D days
  *     before w1, the share with a 2nd purchase within D days, D = 30, 60,
  *     90, 180, 365;

@@ -64,11 +64,12 @@ Test(calibrate, moments_of_a_known_log, .init = make_tmpdir, .fini = remove_tmpd
     cr_assert_float_eq(m.v[MOM_CONT + 2], 0.0, 1e-12);
     cr_assert_eq(m.support[MOM_CONT + 2], 1);
     cr_assert_eq(m.support[MOM_CONT + 3], 0);
-    /* gaps 1, 10, 20: quantiles by linear interpolation (Hyndman-Fan 7) */
-    cr_assert_float_eq(m.v[MOM_GAP + 0], 5.5, 1e-12);
+    /* gaps 1, 10, 20, each spread over +/- half a day: the p-quantile is
+     * at rank 3p, e.g. 0.75 of the way through [0.5, 1.5) for p = 0.25 */
+    cr_assert_float_eq(m.v[MOM_GAP + 0], 1.25, 1e-12);
     cr_assert_float_eq(m.v[MOM_GAP + 1], 10.0, 1e-12);
-    cr_assert_float_eq(m.v[MOM_GAP + 2], 15.0, 1e-12);
-    cr_assert_float_eq(m.v[MOM_GAP + 3], 18.0, 1e-12);
+    cr_assert_float_eq(m.v[MOM_GAP + 2], 19.75, 1e-12);
+    cr_assert_float_eq(m.v[MOM_GAP + 3], 20.2, 1e-12);
     /* only a was first seen 30 days before the end; it came back on day 10 */
     cr_assert_eq(m.support[MOM_REPEAT + 0], 1);
     cr_assert_float_eq(m.v[MOM_REPEAT + 0], 1.0, 1e-12);
