@@ -182,6 +182,7 @@ static int sensitivity_run(int argc, char **argv, diag *d)
     if ((status = outdir_check(outdir, o.force, d)) /* before the work, not after */
         || (status = batch_add(b, o.files[0], o.sets, o.nsets, NULL, d)))
         goto done;
+    batch_note(b, 0, stderr);
     const scenario *sc = b->sc[0];
     for (int i = 0; i < sc->ninst; i++) {
         const scen_instance *in = &sc->inst[i];

@@ -120,6 +120,7 @@ static int sweep_run(int argc, char **argv, diag *d)
     }
     if (status)
         goto done;
+    batch_note(b, 0, stderr);
     char outbuf[4096];
     const char *outdir = o.out;
     if (!outdir) {

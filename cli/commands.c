@@ -6,7 +6,7 @@
 #include "commands.h"
 
 const command *const retsim_commands[] = { &cmd_run,     &cmd_compare, &cmd_sweep,  &cmd_sensitivity,
-                                           &cmd_fit,     &cmd_pilot,   &cmd_optimize, &cmd_explain, &cmd_lesson, &cmd_report,
+                                            &cmd_fit,     &cmd_calibrate, &cmd_pilot,   &cmd_optimize, &cmd_explain, &cmd_lesson, &cmd_report,
                                            &cmd_keys,    &cmd_man,     NULL };
 
 /* Statuses 130 and 143 are 128 + the signal number, as a shell reports a

@@ -17,7 +17,7 @@ typedef struct command {
 } command;
 
 extern const command cmd_run, cmd_compare, cmd_sweep, cmd_sensitivity, cmd_fit, cmd_explain,
-    cmd_lesson, cmd_report, cmd_keys, cmd_man, cmd_pilot;
+    cmd_lesson, cmd_report, cmd_keys, cmd_man, cmd_pilot, cmd_calibrate;
 extern const command cmd_optimize;
 
 /* Every command, in the order `retsim --help` and the man page list them;

@@ -1,4 +1,5 @@
 #include "batch.h"
+#include "calibration.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -48,7 +49,15 @@ void batch_advise(const batch *b, FILE *f)
         char msg[1024];
         if (m->advise && m->advise(params, msg, sizeof msg))
             fprintf(f, tr(lang_ui(), "retsim: warning: %s: %s\n"), b->sc[i]->path, msg);
+        batch_note(b, i, f);
     }
+}
+
+void batch_note(const batch *b, int i, FILE *f)
+{
+    char note[1024];
+    if (i < b->n && calibration_note(b->sc[i], note, sizeof note))
+        fprintf(f, tr(lang_ui(), "retsim: note: %s: %s\n"), b->sc[i]->path, note);
 }
 
 void batch_safe_name(const char *name, char *out, size_t cap)

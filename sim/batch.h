@@ -29,6 +29,10 @@ void batch_free(batch *b);
  * customer model advises against its parameters (model_type.advise), e.g.
  * every first visit beyond the response curve.  Not an error: the run goes on. */
 void batch_advise(const batch *b, FILE *f);
+/* The note of scenario i's [calibration] (sim/calibration.h): which keys
+ * were estimated and which are still assumptions; nothing without one.
+ * batch_advise writes it too. */
+void batch_note(const batch *b, int i, FILE *f);
 
 /* A name safe for file names: letters, digits, '-' and '_'. */
 void batch_safe_name(const char *name, char *out, size_t cap);

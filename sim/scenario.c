@@ -1542,3 +1542,54 @@ void scen_write_resolved(FILE *f, const scenario *sc)
         }
     }
 }
+
+/* A key named "section.key" or "section.LABEL.key" (as --set takes it),
+ * for the commands that vary keys themselves (retsim calibrate). */
+const scen_key *scen_find_key(const scenario *sc, const char *dotted, const char *opt,
+                              const void **params, diag *d)
+{
+    char buf[512];
+    if (strlen(dotted) >= sizeof buf)
+        return diag_set(d, DIAG_USAGE, "%s %.40s...: too long", opt, dotted), NULL;
+    snprintf(buf, sizeof buf, "%s", dotted);
+    for (char *p = buf; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    char *dot = strrchr(buf, '.');
+    if (!dot || dot == buf || !dot[1])
+        return diag_set(d, DIAG_USAGE, "%s %s: expected section.key (e.g. churn.mean)", opt, dotted), NULL;
+    *dot = '\0';
+    const char *secname = buf, *keyname = dot + 1;
+    char label[SCEN_TEXT_MAX];
+    const scen_section *s = find_section(secname, label, sizeof label);
+    if (!s) {
+        const char *names[128];
+        section_names(names, 128);
+        const scen_section *bare = bare_repeatable(secname);
+        if (bare)
+            return diag_set(d, DIAG_USAGE, "%s %s: name the %s: %s.NAME.%s (NAME as in [%s.NAME])", opt,
+                            dotted, bare->name, bare->name, keyname, bare->name), NULL;
+        const char *near = diag_nearest(secname, names);
+        if (near)
+            return diag_set(d, DIAG_USAGE, "%s %s: unknown section [%s] (did you mean [%s]?)", opt, dotted,
+                            secname, near), NULL;
+        return diag_set(d, DIAG_USAGE, "%s %s: unknown section [%s]", opt, dotted, secname), NULL;
+    }
+    const scen_key *k = find_key(s, keyname);
+    if (!k) {
+        char where[600];
+        snprintf(where, sizeof where, "%s [%s]", opt, secname);
+        unknown_key(where, s, keyname, d);
+        return NULL;
+    }
+    const void *p = NULL;
+    for (int i = 0; i < sc->ninst && !p; i++)
+        if (sc->inst[i].section == s && !strcmp(sc->inst[i].label, label))
+            p = sc->inst[i].params;
+    if (!p && s->max_instances == 1)
+        p = scen_get(sc, s);
+    if (!p)
+        return diag_set(d, DIAG_USAGE, "%s %s: the scenario has no [%s.%s] section", opt, dotted, s->name,
+                        label), NULL;
+    *params = p;
+    return k;
+}

@@ -161,6 +161,13 @@ scenario *scen_draw(const scenario *sc, uint64_t seed, int draw, diag *d);
 /* The distribution's text, e.g. "beta(2, 18)" or "0.05..0.15". */
 void scen_dist_format(const scen_dist *dist, char *buf, size_t len);
 
+/* The key "section.key" or "section.LABEL.key" (as --set names it) and
+ * the params it lives in (the section's defaults when the file left the
+ * section out); NULL with d set (DIAG_USAGE, naming opt, with "did you
+ * mean") for an unknown section or key. */
+const scen_key *scen_find_key(const scenario *sc, const char *dotted, const char *opt,
+                              const void **params, diag *d);
+
 /* The scenario's display name ([scenario] name, or the file's base name). */
 const char *scen_name(const scenario *sc);
 /* Its currency label ([scenario] currency, default yuan). */

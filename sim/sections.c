@@ -1,4 +1,5 @@
 #include "sections.h"
+#include "calibration.h"
 #include "basefile.h"
 #include "lang.h"
 
@@ -192,6 +193,7 @@ const scen_section *const engine_sections[] = {
     &section_base,     /* sim/basefile.c */
     &section_uncertainty, /* sim/uncertain.c */
     &section_pilot,    /* sim/pilot.c */
+    &section_calibration, /* sim/calibration.c */
     NULL
 };
 

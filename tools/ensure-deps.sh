@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs the Debian packages retsim needs, only those missing, and says so.
 # Usage: tools/ensure-deps.sh [build|test|fuzz|all]
-#   build: compiler, GSL, iniparser, jansson, libcsv, gnuplot (for the
+#   build: compiler, GSL, iniparser, jansson, libcsv, NLopt (calibrate),
+#          gnuplot (for the
 #          plots), a CJK font (for the Chinese labels of --lang zh plots),
 #          gettext (msgfmt builds the Chinese catalogue, po/zh_CN.po, into
 #          retsim.mo; xgettext and msgmerge for make pot, check-po)
@@ -29,7 +30,7 @@ need() {
   esac
 }
 
-build_pkgs="gcc make libgsl-dev libiniparser-dev libjansson-dev libcsv-dev gnuplot-nox fonts-noto-cjk gettext libnlopt-dev"
+build_pkgs="gcc make libgsl-dev libiniparser-dev libjansson-dev libcsv-dev libnlopt-dev gnuplot-nox fonts-noto-cjk gettext"
 for p in $build_pkgs; do need "$p"; done
 case "$want" in
   build) ;;

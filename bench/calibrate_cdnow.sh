@@ -1,0 +1,55 @@
+#!/bin/sh
+# bench/calibrate_cdnow.sh - the CDNOW holdout comparison and the speed of
+# a 6-key calibration (issue 13; docs/calibrate.md records the numbers).
+#
+# 1. turns ../shared/data/CDNOW_sample.txt into a CSV (as the README);
+# 2. retsim fit with the holdout from 1997-10-01: BG/NBD's (and the other
+#    models') forecast of the repeat purchases in the 39 holdout weeks
+#    (models.csv: holdout_predicted), against the 1,882 actual;
+# 3. retsim calibrate of bench/cdnow_satisfaction.ini, six keys of the
+#    satisfaction model (churn mean and polarisation, loyalty, the visit
+#    cycle and its shape, stickiness's maximum; the spend stays at the
+#    scenario's 36 dollars, the log's mean), on the weeks before the
+#    holdout, timed; its holdout forecast at the estimates;
+# 4. prints the table.
+#
+# Environment: RETSIM (default ./retsim), DATA (default ../shared/data),
+# OUT (default out/calibrate_cdnow), REPS (default 5), EVALS (default 200),
+# STARTS (default 3).
+set -eu
+cd "$(dirname "$0")/.."
+RETSIM=${RETSIM:-./retsim}
+DATA=${DATA:-../shared/data}
+OUT=${OUT:-out/calibrate_cdnow}
+REPS=${REPS:-5}
+EVALS=${EVALS:-200}
+STARTS=${STARTS:-3}
+[ -f "$DATA/CDNOW_sample.txt" ] || { echo "bench/calibrate_cdnow.sh: $DATA/CDNOW_sample.txt is missing" >&2; exit 1; }
+mkdir -p "$OUT"
+awk 'BEGIN { print "customer,date,amount" } { print $2 "," $3 "," $5 }' "$DATA/CDNOW_sample.txt" > "$OUT/cdnow.csv"
+"$RETSIM" fit "$OUT/cdnow.csv" --holdout-from 1997-10-01 --param-uncertainty off --quiet --force --out "$OUT/fit"
+t0=$(date +%s.%N)
+"$RETSIM" calibrate bench/cdnow_satisfaction.ini "$OUT/cdnow.csv" --holdout-from 1997-10-01 \
+    --free churn.mean,churn.polarisation=0.01:0.95,loyalty.mean=0:0.95,visits.cycle_days=5:400,visits.shape=0.2:10,stickiness.max \
+    --reps "$REPS" --starts "$STARTS" --max-evals "$EVALS" --force --out "$OUT/cal" > "$OUT/calibrate.txt"
+t1=$(date +%s.%N)
+cat "$OUT/calibrate.txt"
+/usr/bin/python3 - "$OUT" "$t0" "$t1" <<'PY'
+import csv, json, sys
+out, t0, t1 = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
+s = json.load(open(out + "/cal/summary.json"))
+h = s["holdout"]
+actual = h["actual_purchases"]
+print("\n| model | holdout purchases forecast | error |")
+print("|---|---|---|")
+for row in csv.DictReader(open(out + "/fit/models.csv")):
+    p = float(row["holdout_predicted"])
+    print("| %s (retsim fit) | %.0f | %+.1f %% |" % (row["label"], p, 100 * (p - actual) / actual))
+print("| satisfaction model (retsim calibrate, %d keys) | %.0f (MC se %.0f) | %+.1f %% |" % (
+    len(s["estimates"]), h["simulated_purchases"], h["simulated_se_monte_carlo"],
+    100 * (h["simulated_purchases"] - actual) / actual))
+print("| actual | %d | |" % actual)
+print("\ncalibration: %.0f s, %d evaluations, J = %.1f on %d df (p = %.2g)" % (
+    t1 - t0, s["simulation"]["evaluations"], s["overidentification"]["J"], s["overidentification"]["df"],
+    s["overidentification"]["p_value"]))
+PY

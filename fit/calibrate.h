@@ -1,0 +1,158 @@
+/* calibrate: the method of simulated moments (issue 13).  Chosen keys of a
+ * scenario are fitted so that its simulated history reproduces a
+ * transaction log's moments (fit/moments.h):
+ *
+ *   Q(theta) = (m_sim(theta) - m_data)' W (m_sim(theta) - m_data),
+ *
+ * W the inverse of the bootstrap covariance S of the data's moments
+ * (customers resampled; eigenvalues floored when S is near singular, and
+ * the result says so), m_sim on common random numbers (the same seed and
+ * replications for every theta, so Q is a deterministic function),
+ * minimised by NLopt from several starts within the keys' bounds.
+ * Inference follows McFadden (1989) and Pakes and Pollard (1989): with R
+ * simulated samples of the data's size,
+ *   V = (1 + 1/R) (G'WG)^-1 G'W S W G (G'WG)^-1,
+ * G the moments' Jacobian (central differences on common random numbers),
+ * and J = Q / (1 + 1/R) is chi-squared with (#moments - #keys) degrees of
+ * freedom when the model is right (Hansen 1982).
+ *
+ * The simulation is made comparable to the log (docs/calibrate.md): it
+ * runs for the log's calibration window, its channels bring customers in
+ * over the span in which the log's customers made their first purchase
+ * (from day 0 to the last first purchase, at the scenario's own daily
+ * pattern), scaled so that one replication expects as many customers as the
+ * log has; R replications are pooled into one simulated log. */
+#ifndef RETSIM_FIT_CALIBRATE_H
+#define RETSIM_FIT_CALIBRATE_H
+
+#include <stdint.h>
+
+#include "../sim/engine.h"
+#include "../sim/scenario.h"
+#include "moments.h"
+#include "translog.h"
+
+#define CALIB_MAX_FREE 16
+/* A key (or a direction of keys) is determined by the data when its
+ * standard error is at most this share of its search range: its 95 %
+ * interval (+/- 1.96 SE) then covers at most half the range. */
+#define CALIB_DETERMINED 0.125
+#define CALIB_MAX_SETS 64
+
+typedef struct calib_key {
+    char name[160];             /* section.key as given */
+    const scen_key *key;        /* its table entry */
+    double lo, hi;              /* the search bounds */
+    double start;               /* the scenario's value */
+} calib_key;
+
+typedef struct calib_opts {
+    uint64_t seed;
+    int reps;                   /* R: simulated samples of the data's size per evaluation */
+    int threads;                /* 0: OpenMP's default */
+    int starts;                 /* optimiser starts: the scenario's values, then Sobol points */
+    int max_evals;              /* objective evaluations per start */
+    int bootstrap;              /* resamples for S */
+    int algorithm;              /* 0: Sbplx, 1: BOBYQA */
+    int progress;               /* report each start (and each evaluation on a terminal) on stderr */
+} calib_opts;
+
+typedef struct calib_problem {
+    const char *path;                       /* the scenario */
+    const char *sets[CALIB_MAX_SETS];       /* the user's --set, then the window's overrides */
+    char own[CALIB_MAX_SETS][200];          /* storage of the window's overrides */
+    int nuser_sets, nsets;
+    int nfree;
+    calib_key key[CALIB_MAX_FREE];
+    const translog *data;
+    int w0, w1;                 /* the data's calibration window (days since 1970-01-01) */
+    int horizon;                /* w1 - w0 + 1 */
+    double acq_days;            /* span of the data's first purchases, days */
+    double scale;               /* channels' prospects multiplied by this */
+    moments mdata;
+    double cov[MOM_ALL * MOM_ALL];          /* bootstrap covariance of every moment */
+    int use[MOM_N];                         /* matched moments, in order */
+    int nuse;
+    int regularised;                        /* eigenvalues of S floored */
+    double W[MOM_N * MOM_N];                /* nuse x nuse */
+    double Whalf[MOM_N * MOM_N];            /* its symmetric square root */
+    calib_opts o;
+    long evals;
+    int hold_end;               /* > w1: the holdout's last day, forecast at the estimates */
+} calib_problem;
+
+typedef struct calib_result {
+    double theta[CALIB_MAX_FREE];
+    double q;                               /* Q at theta */
+    moments msim;                           /* the simulated moments at theta */
+    double start_q[16];                     /* best Q of each start */
+    double start_theta[16][CALIB_MAX_FREE];
+    int nstarts;
+    /* inference */
+    double G[MOM_N * CALIB_MAX_FREE];       /* nuse x nfree */
+    double se[CALIB_MAX_FREE];
+    double cov_theta[CALIB_MAX_FREE * CALIB_MAX_FREE];
+    double j, j_p;                          /* over-identification test (df > 0) */
+    int df;
+    double sv[CALIB_MAX_FREE];              /* singular values of W^1/2 G D, D = diag(hi - lo) */
+    double sv_vec[CALIB_MAX_FREE * CALIB_MAX_FREE]; /* right singular vectors, column i for sv[i] */
+    double condition;
+    int determined[CALIB_MAX_FREE];         /* 1: the data pin key i down */
+    /* with a holdout (hold_end > w1): its purchases by the log's customers,
+     * actual and simulated at the estimates (scaled to the log's customer
+     * count; se: Monte Carlo, over the R replications) */
+    int holdout_days;
+    long holdout_actual;
+    double holdout_sim, holdout_sim_se;
+} calib_result;
+
+/* Checks the free keys against the scenario (numeric, known, bounds that
+ * hold the current value), reads the data's moments over [w0, w1], drops
+ * those the log is too small for, bootstraps S, builds W and the window's
+ * overrides.  spec[i] is "section.key" or "section.key=LOW:HIGH".
+ * DIAG_USAGE with d set on bad input. */
+int calib_setup(calib_problem *p, const char *path, const char *const *sets, int nsets,
+                char *const *spec, int nspec, const translog *data, int w0, int w1,
+                const calib_opts *o, diag *d);
+
+/* One replication's purchases (one visit per customer and day is merged
+ * when pooled), sorted by customer, then in time order. */
+typedef struct calib_tx {
+    uint64_t id;
+    long seq;
+    int day;
+    double bill;
+} calib_tx;
+
+typedef struct calib_rep {
+    calib_tx *tx;
+    long n, cap;
+    int oom;
+} calib_rep;
+
+/* The unit of work of an evaluation: replication rep of seed on engine e
+ * into b (zeroed before; free(b->tx) after).  A distributed run hands
+ * replications out by index and pools them in replication order with
+ * calib_pool: the same log as calib_simulate. */
+int calib_simulate_rep(const engine *e, uint64_t seed, int rep, calib_rep *b, diag *d);
+/* Pools replications 0..reps-1 (in that order) into one log. */
+int calib_pool(const calib_rep *buf, int reps, translog **out, diag *d);
+
+/* The simulated log of R replications of engine e (seed, replications
+ * 0..R-1), pooled in replication order into one log whose day 0 is the
+ * simulation's day 0: the same whatever the thread count. */
+int calib_simulate(const engine *e, uint64_t seed, int reps, int threads, translog **out, diag *d);
+
+/* The simulated moments at theta (the free keys' values, in order). */
+int calib_moments_at(calib_problem *p, const double *theta, moments *m, diag *d);
+/* Q(theta); m (may be NULL) gets the simulated moments. */
+int calib_objective(calib_problem *p, const double *theta, double *q, moments *m, diag *d);
+
+/* The holdout forecast at r->theta (p->hold_end > p->w1): fills r's
+ * holdout fields. */
+int calib_holdout(calib_problem *p, calib_result *r, diag *d);
+
+/* Minimises Q from p->o.starts starts, then the inference at the best. */
+int calib_run(calib_problem *p, calib_result *r, diag *d);
+
+#endif
