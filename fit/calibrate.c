@@ -534,9 +534,12 @@ static double nl_objective(unsigned n, const double *u, double *grad, void *data
     }
     if (q < c->best)
         c->best = q;
-    if (c->p->o.progress && isatty(2))
-        fprintf(stderr, tr(lang_ui(), "\r  start %d/%d, evaluation %ld: objective %.4g (best %.4g)   "),
+    if (c->p->o.progress && isatty(2)) {
+        /* the carriage return outside the message: a catalogue holds no control characters */
+        fputc('\r', stderr);
+        fprintf(stderr, tr(lang_ui(), "  start %d/%d, evaluation %ld: objective %.4g (best %.4g)   "),
                 c->start + 1, c->nstarts, c->p->evals, q, c->best);
+    }
     return q;
 }
 
