@@ -717,21 +717,22 @@ static void visit(rep_ctx *c, uint32_t who, double t)
     double *pstate = w->pslots ? w->pstate + (size_t)who * (size_t)w->pslots : NULL;
     int acts = pilot_acts(e, cu->group, t);
 
+    /* the key up to this visit once; each purpose's stream from it (rng.h) */
+    uint64_t vkey = rng_visit_key(cu->key, (uint64_t)v.purchase_no);
     rng_stream s;
-    rng_stream_from_key(&s, cu->key, (uint64_t)v.purchase_no, RNG_VISIT);
+    rng_stream_from_visit(&s, vkey, RNG_VISIT);
     v.bill = e->model->draw_bill(e->mparams, cu->state, &v, &s.rng);
     v.cash = v.revenue = v.bill;
     for (int i = 0; i < e->npromo; i++)
         if (e->promo[i]->at_till && module_acts(e, i, acts)) {
-            rng_stream_from_key(&s, cu->key, (uint64_t)v.purchase_no, e->pstream[i][RNG_HOOK_AT_TILL]);
+            rng_stream_from_visit(&s, vkey, e->pstream[i][RNG_HOOK_AT_TILL]);
             e->promo[i]->at_till(e->pparams[i], pstate + e->poffset[i], &v, &s.rng);
         }
-    rng_stream_from_key(&s, cu->key, (uint64_t)v.purchase_no, RNG_EXPERIENCE);
+    rng_stream_from_visit(&s, vkey, RNG_EXPERIENCE);
     e->model->experience(e->mparams, cu->state, &v, &s.rng);
     for (int i = 0; i < e->npromo; i++)
         if (e->promo[i]->after_visit && module_acts(e, i, acts)) {
-            rng_stream_from_key(&s, cu->key, (uint64_t)v.purchase_no,
-                                e->pstream[i][RNG_HOOK_AFTER_VISIT]);
+            rng_stream_from_visit(&s, vkey, e->pstream[i][RNG_HOOK_AFTER_VISIT]);
             e->promo[i]->after_visit(e->pparams[i], pstate + e->poffset[i], &v, &s.rng);
         }
     if (v.churn > 1)
@@ -776,11 +777,11 @@ static void visit(rep_ctx *c, uint32_t who, double t)
         cu->last_month = month;
     }
 
-    rng_stream_from_key(&s, cu->key, (uint64_t)v.purchase_no, RNG_DECISION);
+    rng_stream_from_visit(&s, vkey, RNG_DECISION);
     int stays = gsl_rng_uniform(&s.rng) >= v.churn;
     double next = INFINITY;
     if (stays) {
-        rng_stream_from_key(&s, cu->key, (uint64_t)v.purchase_no, RNG_INTERVAL);
+        rng_stream_from_visit(&s, vkey, RNG_INTERVAL);
         /* the pace lever: a rate multiplier of 0 or below stops purchasing */
         double interval = e->model->draw_interval(e->mparams, cu->state, &s.rng);
         next = v.rate_multiplier > 0 ? t + interval / v.rate_multiplier : INFINITY;
@@ -792,8 +793,7 @@ static void visit(rep_ctx *c, uint32_t who, double t)
         if (e->promo[i]->after_decision && module_acts(e, i, acts)) {
             module_call call = { c, who, i, v.purchase_no, acts };
             promo_services svc = services(&call);
-            rng_stream_from_key(&s, cu->key, (uint64_t)v.purchase_no,
-                                e->pstream[i][RNG_HOOK_AFTER_DECISION]);
+            rng_stream_from_visit(&s, vkey, e->pstream[i][RNG_HOOK_AFTER_DECISION]);
             e->promo[i]->after_decision(e->pparams[i], pstate + e->poffset[i], &v, &nv, &s.rng, &svc);
         }
     /* a next visit past the horizon is not simulated, but says whether the
