@@ -48,6 +48,13 @@ int engine_promotions(const engine *e, const char **names, char descriptions[][2
  * wait.  Only a scenario with [capacity] has a queue to fix. */
 void engine_fix_wait(engine *e, double minutes);
 
+/* 1: always simulate with the event calendar, even when no module couples
+ * the customers and the engine would otherwise simulate them one after
+ * another, each's whole life at once (the same counts, and sums equal up
+ * to floating-point rounding: tests/test_engine.c checks it); for tests
+ * and benchmarks. */
+void engine_use_calendar(engine *e, int on);
+
 engine_work *engine_work_alloc(const engine *e);
 void engine_work_free(engine_work *w);
 
