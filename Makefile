@@ -200,7 +200,13 @@ $(BUILD)/bench/engine_bench: bench/engine_bench.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
 
-bench: retsim $(BUILD)/bench/engine_bench
+BDEPS_STAMP := $(BUILD)/.deps-bench
+$(BDEPS_STAMP): tools/ensure-deps.sh | $(DEPS_STAMP)
+	@mkdir -p $(BUILD)
+	@sh tools/ensure-deps.sh bench
+	@touch $@
+
+bench: retsim $(BUILD)/bench/engine_bench | $(BDEPS_STAMP)
 	@sh bench/run.sh
 	@sh bench/extra.sh
 
