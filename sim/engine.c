@@ -752,7 +752,10 @@ static void visit(rep_ctx *c, customer *cu, uint32_t who, double t)
     rep_result *out = c->out;
     if (cu->visits > 0 && queue_turns_away(c, cu, who, t))
         return;
-    visit_ctx v = { 0 };
+    /* copied from a zero constant: `= { 0 }` compiles to a rep stos here,
+     * whose start-up was 2 % of the textbook case's time */
+    static const visit_ctx zero_visit;
+    visit_ctx v = zero_visit;
     v.t = t;
     v.rate_multiplier = 1.0;
     v.purchase_no = ++cu->visits;
