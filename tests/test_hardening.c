@@ -179,14 +179,16 @@ Test(hard_input, hundred_thousand_sections_refused_in_milliseconds)
 
 Test(hard_input, fifty_gigabyte_run_refused_with_its_estimate)
 {
+    /* every prospect buys: 3.65e9 customers; nothing couples them, so 16
+     * bytes each (sim/engine.c, fold_customer): 54 GiB */
     static const char huge[] = "[scenario]\nhorizon_days = 3650\n"
-                               "[channel.ads]\nprospects_per_day = 1000000\nstep_conversion = 0.3\n";
+                               "[channel.ads]\nprospects_per_day = 1000000\nstep_conversion = 1\n";
     put("huge.ini", huge, sizeof huge - 1);
     result r;
     run("run huge.ini --threads 1 --max-memory 8G --out out", &r);
     cr_expect_eq(r.status, 2, "status %d: %s", r.status, r.err);
-    /* 1e6 x 0.3 x 3650 = 1.095e9 customers */
-    cr_expect(strstr(r.err, "1.1e+09 customers a replication"), "stderr: %s", r.err);
+    /* 1e6 x 1 x 3650 = 3.65e9 customers */
+    cr_expect(strstr(r.err, "3.65e+09 customers a replication"), "stderr: %s", r.err);
     cr_expect(strstr(r.err, "this run needs about") && strstr(r.err, "GiB"), "stderr: %s", r.err);
     cr_expect(strstr(r.err, "more than --max-memory, 8.0 GiB"), "stderr: %s", r.err);
     cr_expect_lt(r.seconds, 1.0, "took %.2f s", r.seconds);
