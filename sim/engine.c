@@ -295,6 +295,18 @@ void engine_use_calendar(engine *e, int on)
     e->calendar_forced = on;
 }
 
+static int independent_customers(const engine *e);
+
+void engine_same_path(engine *const *engines, int n)
+{
+    int calendar = 0;
+    for (int k = 0; k < n; k++)
+        calendar |= !independent_customers(engines[k]);
+    if (calendar)
+        for (int k = 0; k < n; k++)
+            engines[k]->calendar_forced = 1;
+}
+
 /* Customers are independent of each other when nothing couples them: no
  * module (word of mouth refers prospects and suppresses others, a
  * campaign reads the whole base, a programme books events), no queue
@@ -1646,7 +1658,10 @@ engine *engine_prepare_replica(const engine *proto, const scenario *drawn, diag 
 {
     /* the drawn scenario differs from proto's in parameter values only: a
      * fitted base's customers file is the same, and is not read again */
-    return prepare(drawn, proto->base, d);
+    engine *e = prepare(drawn, proto->base, d);
+    if (e)
+        e->calendar_forced = proto->calendar_forced;  /* the path of the prototype (engine_same_path) */
+    return e;
 }
 
 const scenario *engine_scenario(const engine *e)

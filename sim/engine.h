@@ -55,6 +55,12 @@ void engine_fix_wait(engine *e, double minutes);
  * and benchmarks. */
 void engine_use_calendar(engine *e, int on);
 
+/* The scenarios of one comparison (compare, sweep, sensitivity) on one
+ * path: the calendar for all when one of them needs it.  The two paths'
+ * money sums differ in their last bits (the order of additions), and a
+ * paired difference must be exactly 0 where the worlds do not differ. */
+void engine_same_path(engine *const *engines, int n);
+
 engine_work *engine_work_alloc(const engine *e);
 void engine_work_free(engine_work *w);
 
