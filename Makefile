@@ -195,7 +195,18 @@ asan: retsim-asan tests/run_tests-asan
 	ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=tests/lsan.supp RETSIM_BIN=./retsim-asan \
 	  sh tests/run.sh ./tests/run_tests-asan -j2
 
-bench: retsim $(BUILD)/bench/pilot_coverage
+# The engine alone (no files, no plots), timed in CPU seconds: bench/engine_bench.c.
+$(BUILD)/bench/engine_bench: bench/engine_bench.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
+
+BDEPS_STAMP := $(BUILD)/.deps-bench
+$(BDEPS_STAMP): tools/ensure-deps.sh | $(DEPS_STAMP)
+	@mkdir -p $(BUILD)
+	@sh tools/ensure-deps.sh bench
+	@touch $@
+
+bench: retsim $(BUILD)/bench/engine_bench $(BUILD)/bench/pilot_coverage | $(BDEPS_STAMP)
 	@sh bench/run.sh
 	@sh bench/extra.sh
 	@sh bench/pilot_coverage.sh

@@ -1,34 +1,45 @@
 #!/bin/sh
 # bench/run.sh - what `make bench` runs (docs/benchmarks.md says what it means).
 #
-# 1. builds the yardstick bench/bare_loop.c into build/bench/ and runs it in
-#    its two modes: the engine's random draws for the textbook case with no
-#    model logic, from one fast generator (the yardstick), and the same draws
-#    from the engine's keyed per-visit streams;
-# 2. runs the textbook case (bench/textbook.ini: about 100,000 customers over
-#    730 days) for 100 replications with ./retsim on 1 thread, then on 2,
-#    timing each end to end (start-up, simulation, CSV and plot output);
-# 3. reads the visits and customers per replication from summary.json and
-#    prints visits per second, the speed-up from 1 to 2 threads, the engine's
-#    cost against the bare loop, whether the 1- and 2-thread outputs are
-#    bit-identical, and the 2-thread run's peak memory.
+# The textbook case (bench/textbook.ini: about 100,000 customers over 730
+# days) run by retsim and by its peers, in interleaved rounds, each figure
+# the median over the rounds, every ratio between figures of the same run:
 #
-# POSIX sh and tools only (awk, sed, cmp, date); GNU /usr/bin/time -v is used
-# for the peak memory when present.  Exits non-zero if a run fails, the
-# outputs differ between thread counts, or there are well under 100,000
-# customers per replication (137 a day for 730 days: 100,010 on average).
+#  1. the peers, one core, CPU seconds of the simulation alone:
+#     - bench/bare_loop.c, plain: the engine's draws from one GSL generator,
+#       no model logic (the yardstick), and keyed: the same draws from the
+#       engine's own keyed streams;
+#     - bench/textbook_numpy.py: the model vectorised as an analyst would
+#       write it in numpy (Debian's python3-numpy, /usr/bin/python3);
+#     - build/bench/engine_bench (bench/engine_bench.c): retsim's engine on
+#       the same scenario, no files and no plots, on the path the engine
+#       chooses itself (customer after customer: nothing couples them) and
+#       forced onto the event calendar;
+#  2. the engine on 2 threads (wall time: the speed-up from 1 to 2 threads;
+#     its checksum of every replication's results must equal 1 thread's);
+#  3. the engine at 10,000 and 1,000,000 customers a replication (the
+#     arrival rate scaled by --set): the cost per visit, and the peak memory
+#     per customer of the 1,000,000 case;
+#  4. ./retsim run end to end (start-up, simulation, CSV files, plots) on 1
+#     and 2 threads: the 1- and 2-thread outputs must be byte-identical.
 #
-# Environment: RETSIM (default ./retsim), CC (default gcc), REPS (default
-# 100), ROUNDS (default 1): with ROUNDS=3 each program runs three times and the
-# fastest time counts, which steadies the numbers on a machine shared with
-# other work.
+# POSIX sh and tools only (awk, sed, cmp, sort, date); GNU /usr/bin/time -v
+# gives the end-to-end peak memory when present.  Exits non-zero if a run
+# fails, the outputs or checksums differ between thread counts, or there
+# are well under 100,000 customers per replication.
+#
+# Environment: RETSIM (default ./retsim), ENGINE_BENCH (default
+# build/bench/engine_bench), CC (default gcc), PYTHON (default
+# /usr/bin/python3), REPS (default 20), ROUNDS (default 3).
 set -eu
 
 cd "$(dirname "$0")/.."
 RETSIM=${RETSIM:-./retsim}
+ENGINE_BENCH=${ENGINE_BENCH:-build/bench/engine_bench}
 CC=${CC:-gcc}
-REPS=${REPS:-100}
-ROUNDS=${ROUNDS:-1}
+PYTHON=${PYTHON:-/usr/bin/python3}
+REPS=${REPS:-20}
+ROUNDS=${ROUNDS:-3}
 SCEN=bench/textbook.ini
 OUT=build/bench
 SEED=1
@@ -37,6 +48,7 @@ say() { printf '%s\n' "bench: $*"; }
 die() { printf '%s\n' "bench: $*" >&2; exit 1; }
 
 [ -x "$RETSIM" ] || die "$RETSIM is not built (run make)"
+[ -x "$ENGINE_BENCH" ] || die "$ENGINE_BENCH is not built (run make bench)"
 command -v "$CC" >/dev/null 2>&1 || CC=cc
 mkdir -p "$OUT"
 
@@ -69,8 +81,16 @@ json_mean() {
         sed -n 's/.*"'"$2"'": *{[^}]*"mean": *\([-+0-9.eE]*\).*/\1/p'
 }
 
-# The smaller of two times (a best-of-ROUNDS timing keeps the fastest).
-min() { awk -v a="$1" -v b="$2" 'BEGIN { print ((a == "" || b + 0 < a + 0) ? b : a) }'; }
+# Figures are kept one a line in $OUT/fig.NAME, one line a round; med NAME
+# is their median.
+rm -f "$OUT"/fig.*
+keep() { printf '%s\n' "$2" >>"$OUT/fig.$1"; }
+med() {
+    [ -s "$OUT/fig.$1" ] || { echo ""; return; }
+    sort -g "$OUT/fig.$1" | awk '{ v[NR] = $1 } END { printf "%.6g", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+# KEY=VALUE from a one-line output file
+field() { tr ' ' '\n' <"$1" | sed -n "s/^$2=//p"; }
 
 # ---- 1. the bare loop --------------------------------------------------------
 say "building $OUT/bare_loop (gcc -O2, GSL)"
@@ -111,21 +131,57 @@ run() {  # THREADS; sets elapsed (seconds)
     say "  $elapsed s"
 }
 
-plain_secs="" keyed_secs="" t1="" t2=""
+numpy_ok=0
+if "$PYTHON" -c 'import numpy' 2>/dev/null; then
+    numpy_ok=1
+else
+    say "note: $PYTHON has no numpy (Debian: python3-numpy; tools/ensure-deps.sh bench installs it): the numpy peer is skipped"
+fi
+
+engine() {  # NAME THREADS PATH [SETS...]; keeps NAME's figures
+    name=$1 threads=$2 path=$3
+    shift 3
+    "$ENGINE_BENCH" "$SCEN" "$ereps" "$threads" "$path" "$@" >"$OUT/engine_$name.txt" ||
+        die "engine_bench $name failed"
+    cat "$OUT/engine_$name.txt"
+    keep "$name.vps" "$(field "$OUT/engine_$name.txt" visits_per_second)"
+    keep "$name.ns" "$(field "$OUT/engine_$name.txt" ns_per_visit)"
+    keep "$name.wall" "$(field "$OUT/engine_$name.txt" wall_seconds)"
+    keep "$name.kb" "$(field "$OUT/engine_$name.txt" peak_kb_per_1k_customers)"
+    field "$OUT/engine_$name.txt" checksum >"$OUT/sum.$name"
+    field "$OUT/engine_$name.txt" path >"$OUT/path.$name"
+}
+
 round=1
 while [ "$round" -le "$ROUNDS" ]; do
-    [ "$ROUNDS" -gt 1 ] && say "round $round of $ROUNDS"
+    say "round $round of $ROUNDS"
     bare plain
-    plain_secs=$(min "$plain_secs" "$secs")
-    plain_visits=$visits_bare
+    keep plain.vps "$(awk -v v="$visits_bare" -v s="$secs" 'BEGIN { print v / s }')"
     plain_gen=$gen
     bare keyed
-    keyed_secs=$(min "$keyed_secs" "$secs")
+    keep keyed.vps "$(awk -v v="$visits_bare" -v s="$secs" 'BEGIN { print v / s }')"
     keyed_visits=$visits_bare
+    if [ "$numpy_ok" -eq 1 ]; then
+        say "running bench/textbook_numpy.py: the model in numpy, rounds of visits as arrays, $REPS replications"
+        OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 "$PYTHON" bench/textbook_numpy.py "$REPS" "$SEED" \
+            >"$OUT/numpy.txt" || die "bench/textbook_numpy.py failed"
+        cat "$OUT/numpy.txt"
+        keep numpy.vps "$(field "$OUT/numpy.txt" visits_per_second)"
+    fi
+    say "running the engine alone ($ENGINE_BENCH): 1 thread, 2 threads, the calendar, 10,000 and 1,000,000 customers"
+    ereps=$REPS
+    engine e1 1 auto
+    engine e2 2 auto
+    engine cal 1 calendar
+    ereps=$((REPS * 5))
+    engine small 1 auto channel.walkin.prospects_per_day=13.7
+    ereps=$(( (REPS + 9) / 10 ))
+    [ "$ereps" -ge 2 ] || ereps=2
+    engine large 1 auto channel.walkin.prospects_per_day=1370
     run 1
-    t1=$(min "$t1" "$elapsed")
+    keep t1 "$elapsed"
     run 2
-    t2=$(min "$t2" "$elapsed")
+    keep t2 "$elapsed"
     round=$((round + 1))
 done
 
@@ -142,6 +198,10 @@ same() {
 ret_same=$(same retention.csv)
 prof_same=$(same profit.csv)
 [ "$ret_same" = identical ] && [ "$prof_same" = identical ] || status=1
+sum_same=DIFFERENT
+cmp -s "$OUT/sum.e1" "$OUT/sum.e2" && sum_same=identical
+[ "$sum_same" = identical ] || status=1
+engine_path=$(cat "$OUT/path.e1")
 
 rss="not measured (GNU /usr/bin/time is not installed)"
 if [ -n "$gnu_time" ] && [ -f "$OUT/t2.time" ]; then
@@ -154,8 +214,12 @@ cores=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo "?")
 
 # ---- 3. the table --------------------------------------------------------------
 awk -v reps="$REPS" -v rounds="$ROUNDS" -v visits="$visits" -v customers="$customers" \
-    -v t1="$t1" -v t2="$t2" -v pv="$plain_visits" -v ps="$plain_secs" -v gen="$plain_gen" \
-    -v kv="$keyed_visits" -v ks="$keyed_secs" \
+    -v t1="$(med t1)" -v t2="$(med t2)" -v gen="$plain_gen" \
+    -v plain="$(med plain.vps)" -v keyed="$(med keyed.vps)" -v numpy="$(med numpy.vps)" \
+    -v e1="$(med e1.vps)" -v e2w="$(med e2.wall)" -v e1w="$(med e1.wall)" -v cal="$(med cal.vps)" \
+    -v ns_small="$(med small.ns)" -v ns_mid="$(med e1.ns)" -v ns_large="$(med large.ns)" \
+    -v kb_large="$(med large.kb)" -v kb_cal="$(med cal.kb)" -v path="$engine_path" \
+    -v kv="$keyed_visits" -v same_s="$sum_same" \
     -v same_r="$ret_same" -v same_p="$prof_same" -v rss="$rss" -v cpu="${cpu:-unknown CPU}" \
     -v cores="$cores" '
 function grp(x,    s, r) {   # 12345678 -> 12,345,678
@@ -163,33 +227,36 @@ function grp(x,    s, r) {   # 12345678 -> 12,345,678
     while (length(s) > 3) { r = "," substr(s, length(s) - 2) r; s = substr(s, 1, length(s) - 3) }
     return s r
 }
+function verdict(ok) { return ok ? "met" : "NOT met" }
 BEGIN {
     total = visits * reps
-    r1 = total / t1; r2 = total / t2
-    plain = pv / ps; keyed = kv / ks
-    ratio = plain / r1
     print ""
-    printf "retsim benchmark: bench/textbook.ini, %d replications of 730 days, seed 1", reps
-    if (rounds > 1) printf "; best of %d rounds", rounds
-    print ""
+    printf "retsim benchmark: bench/textbook.ini, %d replications of 730 days, seed 1; medians of %d interleaved rounds\n", reps, rounds
     printf "machine: %s, %s cores\n", cpu, cores
     printf "customers per replication: %s (at least 100,000: %s)\n", grp(customers), (customers >= 100000 ? "yes" : "NO, by chance: 137 a day for 730 days is 100,010 on average")
     printf "visits per replication:    %s; in all %s\n", grp(visits), grp(total)
     print  ""
-    printf "  %-52s %9s %14s\n", "run", "seconds", "visits/second"
-    printf "  %-52s %9.2f %14s\n", "bare loop, one " gen " generator (the yardstick)", ps, grp(plain)
-    printf "  %-52s %9.2f %14s\n", "bare loop, the engine'"'"'s keyed streams", ks, grp(keyed)
-    printf "  %-52s %9.2f %14s\n", "retsim, 1 thread", t1, grp(r1)
-    printf "  %-52s %9.2f %14s\n", "retsim, 2 threads", t2, grp(r2)
+    print  "  one core, CPU time of the simulation alone             visits/second"
+    printf "  %-54s %14s\n", "bare loop, one " gen " generator (the yardstick)", grp(plain)
+    printf "  %-54s %14s\n", "bare loop, the engine'"'"'s keyed streams", grp(keyed)
+    printf "  %-54s %14s\n", "numpy, rounds of visits as arrays", (numpy != "" ? grp(numpy) : "skipped")
+    printf "  %-54s %14s\n", "retsim engine (" path ")", grp(e1)
+    printf "  %-54s %14s\n", "retsim engine, on the event calendar", grp(cal)
     print  ""
-    printf "speed-up from 1 to 2 threads:          %.2fx\n", t1 / t2
-    printf "retsim (1 thread) against the bare loop: %.1fx its time, %.1fx the keyed loop'"'"'s\n", ratio, keyed / r1
-    print  "aim: the model'"'"'s own logic costs no more than its draws, i.e. retsim takes at most 2x the draws'"'"' time:"
-    printf "  against the plain bare loop: %s; against the keyed draws the engine makes: %s\n", (ratio <= 2 ? "met" : "NOT met"), (keyed / r1 <= 2 ? "met" : "NOT met")
+    if (numpy != "")
+        printf "retsim / numpy:                 %.2fx  (target >= 2x: %s)\n", e1 / numpy, verdict(e1 / numpy >= 2)
+    printf "retsim / bare loop:             %.2fx  (target >= 0.7x: %s); / keyed bare loop %.2fx\n", e1 / plain, verdict(e1 / plain >= 0.7), e1 / keyed
+    printf "customer by customer / calendar: %.2fx\n", e1 / cal
+    printf "speed-up 1 -> 2 threads, engine (wall): %.2fx  (target >= 1.9x: %s)\n", e1w / e2w, verdict(e1w / e2w >= 1.9)
+    printf "speed-up 1 -> 2 threads, retsim run end to end (wall): %.2fx\n", t1 / t2
+    printf "cost per visit (CPU): %.0f ns at 10,000 customers, %.0f at 100,000, %.0f at 1,000,000: 1M / 10k %.2fx  (target <= 1.2x: %s)\n", ns_small, ns_mid, ns_large, ns_large / ns_small, verdict(ns_large / ns_small <= 1.2)
+    printf "memory: %.0f bytes per customer won at 1,000,000 customers (" path "; peak growth)\n", kb_large * 1024 / 1000
+    printf "        %.0f bytes per customer won at 100,000 on the event calendar\n", kb_cal * 1024 / 1000
     printf "keyed bare loop draws the engine'"'"'s numbers: %s\n", (kv == total ? "yes (same visit count)" : "NO: bench/bare_loop.c no longer mirrors the engine'"'"'s streams")
-    printf "1- and 2-thread outputs bit-identical: retention.csv %s, profit.csv %s\n", same_r, same_p
-    printf "peak memory, 2 threads: %s\n", rss
-    print  "(retsim times are end to end: start-up, simulation, CSV and plot output)"
+    printf "1- and 2-thread results bit-identical: engine checksum %s, retention.csv %s, profit.csv %s\n", same_s, same_r, same_p
+    printf "retsim run end to end: 1 thread %.2f s (%s visits/s), 2 threads %.2f s\n", t1, grp(total / t1), t2
+    printf "peak memory, retsim run on 2 threads: %s\n", rss
+    print  "(a machine shared with other work stretches every figure; the ratios are of figures measured in the same rounds)"
 }'
 [ "$status" -eq 0 ] || die "the 1- and 2-thread outputs differ: results must not depend on the thread count"
 # 137 a day for 730 days is 100,010 customers on average; the mean over 100

@@ -31,6 +31,7 @@
 
 #include "../sim/model.h"
 #include "../sim/queue.h"
+#include "../sim/sections.h"
 #include "../sim/lang.h"
 #include "../sim/text.h"
 #include "satisfaction.h"
@@ -363,6 +364,8 @@ const scen_section sat_section_spend = {
 
 /* ---- the model ---- */
 
+static double sat_interval_discount(const sat_visits_params *v, double delta);
+
 static void *sat_prepare(const scenario *sc, diag *d)
 {
     sat_params *p = malloc(sizeof *p);
@@ -391,6 +394,10 @@ static void *sat_prepare(const scenario *sc, diag *d)
         p->loyalty_a = l->mean * k;
         p->loyalty_b = (1.0 - l->mean) * k;
     }
+    /* the engine's daily rate, computed as it does (sim/engine.c) */
+    const economics_params *econ = scen_get(sc, &section_economics);
+    p->cont_delta = log1p(econ->discount_rate) / 365.0;
+    p->cont_interval_discount = sat_interval_discount(&p->visits, p->cont_delta);
     return p;
 }
 
@@ -545,6 +552,18 @@ static double sat_mean_interval(const void *params)
  * projection for a young customer is on the low side).  Intervals: fixed
  * c gives exp(-delta c), exponential 1 / (1 + delta c), Gamma(shape k,
  * mean c) (1 + delta c / k)^-k; bills of mean spend.mean. */
+static double sat_interval_discount(const sat_visits_params *v, double delta)
+{
+    switch (v->distribution) {
+    case INTERVAL_GAMMA:
+        return pow(1.0 + delta * v->cycle_days / v->shape, -v->shape);
+    case INTERVAL_EXPONENTIAL:
+        return 1.0 / (1.0 + delta * v->cycle_days);
+    default:
+        return exp(-delta * v->cycle_days);
+    }
+}
+
 static void sat_continuation(const void *params, const double *state, double last_churn,
                              double delta, model_continuation *out)
 {
@@ -553,16 +572,8 @@ static void sat_continuation(const void *params, const double *state, double las
     const sat_visits_params *v = &p->visits;
     out->bill = p->spend.mean;
     out->churn = last_churn;
-    switch (v->distribution) {
-    case INTERVAL_GAMMA:
-        out->interval_discount = pow(1.0 + delta * v->cycle_days / v->shape, -v->shape);
-        break;
-    case INTERVAL_EXPONENTIAL:
-        out->interval_discount = 1.0 / (1.0 + delta * v->cycle_days);
-        break;
-    default:
-        out->interval_discount = exp(-delta * v->cycle_days);
-    }
+    out->interval_discount = delta == p->cont_delta ? p->cont_interval_discount
+                                                    : sat_interval_discount(v, delta);
     out->exact = !p->response.enabled && !p->stickiness.enabled;
 }
 

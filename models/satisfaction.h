@@ -62,6 +62,9 @@ typedef struct sat_params {
     double benefit_at_mean_bill, nonmoney_cost;
     double wait_cost_per_minute, wait_minutes_accepted;  /* [capacity], sim/queue.h */
     double loyalty_a, loyalty_b;
+    /* the continuation's interval discount at the scenario's own daily
+     * discount rate, computed once (a pow a customer otherwise) */
+    double cont_delta, cont_interval_discount;
 } sat_params;
 
 extern const scen_section sat_section_churn, sat_section_loyalty,

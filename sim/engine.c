@@ -54,6 +54,7 @@ struct engine {
      * without one; owned unless borrowed from another engine */
     base_customers *base;
     int base_borrowed;
+    int calendar_forced;         /* engine_use_calendar: never the customer-by-customer path */
 };
 
 /* An existing customer's id: the top bit apart from every prospect's
@@ -122,8 +123,12 @@ struct engine_work {
     int surv_followed, obs_followed;  /* the longest follow-up, in days of age */
     double *active_diff, *silent_diff, *dormant_diff;
     double *margin;              /* per day */
-    double *sortbuf;
-    size_t capsort;
+    /* every new customer's value and revenue, folded in as the customer
+     * is done with (fold_customer): the quantiles and the top fifth's
+     * share need them all, the rest of the record none */
+    double *fold_value, *fold_revenue;
+    size_t nfold, capfold;
+    customer scratch;            /* the one customer in flight, customer by customer */
     double cohort_count[COHORT_CELLS];
     double cohort_size[COHORT_MONTHS];
     engine_visit_observer observer;
@@ -145,6 +150,11 @@ typedef struct rep_ctx {
      * the replication's tallies; all 0 without [capacity] */
     double wait_today, balk_today;
     double queue_wait_sum, queue_served, queue_balked;
+    /* 1: customer after customer, each's whole life at once, no calendar
+     * (independent_customers); 0: the calendar */
+    int independent;
+    /* end-of-run tallies over the new customers (fold_customer) */
+    double repeaters, funnel3, funnel5, clv_sum, liability, future_sum;
 } rep_ctx;
 
 static engine *prepare(const scenario *sc, base_customers *borrowed_base, diag *d);
@@ -280,6 +290,38 @@ void engine_fix_wait(engine *e, double minutes)
     e->fixed_wait = minutes;
 }
 
+void engine_use_calendar(engine *e, int on)
+{
+    e->calendar_forced = on;
+}
+
+static int independent_customers(const engine *e);
+
+void engine_same_path(engine *const *engines, int n)
+{
+    int calendar = 0;
+    for (int k = 0; k < n; k++)
+        calendar |= !independent_customers(engines[k]);
+    if (calendar)
+        for (int k = 0; k < n; k++)
+            engines[k]->calendar_forced = 1;
+}
+
+/* Customers are independent of each other when nothing couples them: no
+ * module (word of mouth refers prospects and suppresses others, a
+ * campaign reads the whole base, a programme books events), no queue
+ * (one customer's visit lengthens another's wait), no pilot (its start
+ * reaches every customer on the books), no fitted base (its customers are
+ * seeded before day 0).  Then each customer's whole life can be simulated
+ * at once, customer after customer, with no calendar: the same draws
+ * (every stream is keyed by customer, visit and purpose, never by the
+ * order of events), the same counts, and sums that differ from the
+ * calendar's only by the order of floating-point additions. */
+static int independent_customers(const engine *e)
+{
+    return !e->calendar_forced && e->npromo == 0 && !e->queue_on && !e->pilot_on && !e->base;
+}
+
 const model_type *engine_model(const engine *e, const void **params)
 {
     *params = e->mparams;
@@ -391,7 +433,8 @@ void engine_work_free(engine_work *w)
     free(w->silent_diff);
     free(w->dormant_diff);
     free(w->margin);
-    free(w->sortbuf);
+    free(w->fold_value);
+    free(w->fold_revenue);
     free(w);
 }
 
@@ -464,9 +507,20 @@ static int day_of(const engine *e, double t)
 
 /* Adds weight (1, or -1 to take a span back) to days i with a <= i < b
  * (snapshot at the start of day i), within the horizon, as differences. */
+/* ceil without the library call (x86-64's baseline has no rounding
+ * instruction, and add_days runs three times a visit): exact for |x| <
+ * 2^52, where a double converts to an integer exactly; beyond, ceil. */
+static inline double ceil_days(double x)
+{
+    if (!(fabs(x) < 0x1p52))
+        return ceil(x);
+    double t = (double)(int64_t)x;
+    return t < x ? t + 1.0 : t;
+}
+
 static void add_days(double *diff, int horizon, double a, double b, double weight)
 {
-    double lo = ceil(a), hi = ceil(b);
+    double lo = ceil_days(a), hi = ceil_days(b);
     if (lo < 0)
         lo = 0;
     if (hi > horizon)
@@ -532,6 +586,11 @@ static int module_acts(const engine *e, int i, int acts)
 static customer *new_customer(rep_ctx *c, uint64_t id, int channel, double t)
 {
     engine_work *w = c->w;
+    customer *cu;
+    if (c->independent) {
+        cu = &w->scratch;
+        goto fill;
+    }
     if (w->ncust == w->capcust) {
         size_t cap = w->capcust ? 2 * w->capcust : 4096;
         customer *p = realloc(w->cust, cap * sizeof *p);
@@ -552,7 +611,8 @@ static customer *new_customer(rep_ctx *c, uint64_t id, int channel, double t)
     }
     if (w->pslots)
         memset(w->pstate + w->ncust * (size_t)w->pslots, 0, (size_t)w->pslots * sizeof(double));
-    customer *cu = &w->cust[w->ncust++];
+    cu = &w->cust[w->ncust++];
+fill:
     memset(cu, 0, sizeof *cu);
     cu->id = id;
     cu->key = rng_key(c->rep_key, id);
@@ -697,15 +757,17 @@ static promo_services services(module_call *m)
     return (promo_services){ m, svc_schedule, svc_touch, svc_count, svc_refer, svc_suppress };
 }
 
-static void visit(rep_ctx *c, uint32_t who, double t)
+static void visit(rep_ctx *c, customer *cu, uint32_t who, double t)
 {
     const engine *e = c->e;
     engine_work *w = c->w;
     rep_result *out = c->out;
-    customer *cu = &w->cust[who];
     if (cu->visits > 0 && queue_turns_away(c, cu, who, t))
         return;
-    visit_ctx v = { 0 };
+    /* copied from a zero constant: `= { 0 }` compiles to a rep stos here,
+     * whose start-up was 2 % of the textbook case's time */
+    static const visit_ctx zero_visit;
+    visit_ctx v = zero_visit;
     v.t = t;
     v.rate_multiplier = 1.0;
     v.purchase_no = ++cu->visits;
@@ -717,21 +779,22 @@ static void visit(rep_ctx *c, uint32_t who, double t)
     double *pstate = w->pslots ? w->pstate + (size_t)who * (size_t)w->pslots : NULL;
     int acts = pilot_acts(e, cu->group, t);
 
+    /* the key up to this visit once; each purpose's stream from it (rng.h) */
+    uint64_t vkey = rng_visit_key(cu->key, (uint64_t)v.purchase_no);
     rng_stream s;
-    rng_stream_from_key(&s, cu->key, (uint64_t)v.purchase_no, RNG_VISIT);
+    rng_stream_from_visit(&s, vkey, RNG_VISIT);
     v.bill = e->model->draw_bill(e->mparams, cu->state, &v, &s.rng);
     v.cash = v.revenue = v.bill;
     for (int i = 0; i < e->npromo; i++)
         if (e->promo[i]->at_till && module_acts(e, i, acts)) {
-            rng_stream_from_key(&s, cu->key, (uint64_t)v.purchase_no, e->pstream[i][RNG_HOOK_AT_TILL]);
+            rng_stream_from_visit(&s, vkey, e->pstream[i][RNG_HOOK_AT_TILL]);
             e->promo[i]->at_till(e->pparams[i], pstate + e->poffset[i], &v, &s.rng);
         }
-    rng_stream_from_key(&s, cu->key, (uint64_t)v.purchase_no, RNG_EXPERIENCE);
+    rng_stream_from_visit(&s, vkey, RNG_EXPERIENCE);
     e->model->experience(e->mparams, cu->state, &v, &s.rng);
     for (int i = 0; i < e->npromo; i++)
         if (e->promo[i]->after_visit && module_acts(e, i, acts)) {
-            rng_stream_from_key(&s, cu->key, (uint64_t)v.purchase_no,
-                                e->pstream[i][RNG_HOOK_AFTER_VISIT]);
+            rng_stream_from_visit(&s, vkey, e->pstream[i][RNG_HOOK_AFTER_VISIT]);
             e->promo[i]->after_visit(e->pparams[i], pstate + e->poffset[i], &v, &s.rng);
         }
     if (v.churn > 1)
@@ -776,11 +839,11 @@ static void visit(rep_ctx *c, uint32_t who, double t)
         cu->last_month = month;
     }
 
-    rng_stream_from_key(&s, cu->key, (uint64_t)v.purchase_no, RNG_DECISION);
+    rng_stream_from_visit(&s, vkey, RNG_DECISION);
     int stays = gsl_rng_uniform(&s.rng) >= v.churn;
     double next = INFINITY;
     if (stays) {
-        rng_stream_from_key(&s, cu->key, (uint64_t)v.purchase_no, RNG_INTERVAL);
+        rng_stream_from_visit(&s, vkey, RNG_INTERVAL);
         /* the pace lever: a rate multiplier of 0 or below stops purchasing */
         double interval = e->model->draw_interval(e->mparams, cu->state, &s.rng);
         next = v.rate_multiplier > 0 ? t + interval / v.rate_multiplier : INFINITY;
@@ -792,8 +855,7 @@ static void visit(rep_ctx *c, uint32_t who, double t)
         if (e->promo[i]->after_decision && module_acts(e, i, acts)) {
             module_call call = { c, who, i, v.purchase_no, acts };
             promo_services svc = services(&call);
-            rng_stream_from_key(&s, cu->key, (uint64_t)v.purchase_no,
-                                e->pstream[i][RNG_HOOK_AFTER_DECISION]);
+            rng_stream_from_visit(&s, vkey, e->pstream[i][RNG_HOOK_AFTER_DECISION]);
             e->promo[i]->after_decision(e->pparams[i], pstate + e->poffset[i], &v, &nv, &s.rng, &svc);
         }
     /* a next visit past the horizon is not simulated, but says whether the
@@ -801,7 +863,8 @@ static void visit(rep_ctx *c, uint32_t who, double t)
     next = cu->t_next = nv.next;
     cu->last_churn = v.churn;
     lifecycle_spans(c, t, next, 1.0);
-    schedule(c, next, who, EV_VISIT);
+    if (!c->independent)
+        schedule(c, next, who, EV_VISIT);
 }
 
 /* One of a module's own calendar events: the module may bring the
@@ -964,6 +1027,8 @@ static double expected_conversion(const engine *e, int channel, int referred, in
            + (1.0 - e->pilot.share) * control;
 }
 
+static void fold_customer(rep_ctx *c, const customer *cu, const double *pstate);
+
 static void prospect_arrives(rep_ctx *c, uint64_t id, int channel, int referred, int rewarded,
                              double t)
 {
@@ -1004,7 +1069,16 @@ static void prospect_arrives(rep_ctx *c, uint64_t id, int channel, int referred,
     int cohort = (int)(t / DAYS_PER_MONTH);
     if (cohort < COHORT_MONTHS)
         c->w->cohort_size[cohort] += 1;
-    visit(c, (uint32_t)(cu - c->w->cust), t);
+    if (!c->independent) {
+        visit(c, cu, (uint32_t)(cu - c->w->cust), t);
+        return;
+    }
+    /* the customer's whole life at once (independent_customers): the
+     * visits the calendar would have reached, up to the horizon */
+    visit(c, cu, 0, t);
+    while (cu->t_next < e->horizon && !c->oom)
+        visit(c, cu, 0, cu->t_next);
+    fold_customer(c, cu, NULL);
 }
 
 static double channel_rate(const channel_params *ch, int day)
@@ -1154,7 +1228,7 @@ static void queue_metrics(rep_ctx *c)
 static void reset_work(engine_work *w)
 {
     size_t n = (size_t)w->horizon + 2;
-    w->ncust = w->nheap = w->npros = 0;
+    w->ncust = w->nheap = w->npros = w->nfold = 0;
     w->today = -1;
     memset(w->bucket_n, 0, (size_t)w->horizon * sizeof *w->bucket_n);
     memset(w->suppress_diff, 0, n * sizeof(double));
@@ -1210,18 +1284,6 @@ static double select_kth(double *a, size_t n, size_t k)
             hi = j;
     }
     return a[k];
-}
-
-static int ensure_sortbuf(engine_work *w)
-{
-    if (w->capsort >= w->ncust)
-        return 0;
-    double *p = realloc(w->sortbuf, w->ncust * sizeof *p);
-    if (!p)
-        return -1;
-    w->sortbuf = p;
-    w->capsort = w->ncust;
-    return 0;
 }
 
 /* ---- retention by age: Kaplan-Meier on days of age ----
@@ -1306,6 +1368,63 @@ static double projected_future(const engine *e, const customer *cu)
     return margin * discount(e, cu->t_next - cu->t_first) / visits;
 }
 
+/* A new customer's part of the end-of-run summaries, once nothing more
+ * happens to them (at the horizon; on the customer-by-customer path, as
+ * soon as their life is simulated): after this only their value and
+ * revenue are kept.  pstate: their promotions' state (NULL without). */
+static void fold_customer(rep_ctx *c, const customer *cu, const double *pstate)
+{
+    const engine *e = c->e;
+    engine_work *w = c->w;
+    rep_result *out = c->out;
+    int H = e->horizon;
+    if (w->nfold == w->capfold) {
+        size_t cap = w->capfold ? 2 * w->capfold : 4096;
+        double *v = realloc(w->fold_value, cap * sizeof *v);
+        if (v)
+            w->fold_value = v;
+        double *r = realloc(w->fold_revenue, cap * sizeof *r);
+        if (r)
+            w->fold_revenue = r;
+        if (!v || !r) {
+            c->oom = 1;
+            return;
+        }
+        w->capfold = cap;
+    }
+    w->fold_value[w->nfold] = cu->value;
+    w->fold_revenue[w->nfold] = cu->revenue;
+    w->nfold++;
+    /* survival: the simulator knows who is lost for good (no next
+     * visit, not even after the horizon), and at what age */
+    double final_age = isfinite(cu->t_next) ? INFINITY : cu->t_last - cu->t_first;
+    km_add(w->surv_risk, w->surv_lost, &w->surv_followed, days_followed(H, cu->t_first, 0), final_age);
+    /* the business's view: lost at the first purchase followed by
+     * lost_after days of silence, judged lost_after days after it */
+    double lapse_age = cu->lapse_age;
+    if (isinf(lapse_age) && H - cu->t_last >= e->life.lost_after)
+        lapse_age = cu->t_last - cu->t_first;
+    km_add(w->obs_risk, w->obs_lost, &w->obs_followed, days_followed(H, cu->t_first, e->life.lost_after),
+           lapse_age);
+    if (cu->visits >= 2)
+        c->repeaters += 1;
+    c->future_sum += projected_future(e, cu);
+    for (int p = 0; p < e->npromo; p++)
+        if (e->promo[p]->liability)
+            c->liability += e->promo[p]->liability(e->pparams[p], pstate + e->poffset[p]);
+    c->funnel3 += cu->visits >= 3;
+    c->funnel5 += cu->visits >= 5;
+    c->clv_sum += cu->value;
+
+    double since = H - cu->t_last;
+    int r = since < e->life.silent_after ? 0
+            : since < e->life.dormant_after ? 1
+            : since < e->life.lost_after ? 2 : 3;
+    int f = cu->visits == 1 ? 0 : cu->visits == 2 ? 1 : cu->visits <= 4 ? 2 : 3;
+    out->rfm[r * RFM_FREQUENCY + f] += 1;
+    out->frequency[cu->visits >= FREQ_BINS ? FREQ_BINS - 1 : cu->visits - 1] += 1;
+}
+
 /* Per-customer summaries, once the horizon is reached. */
 static int finish(rep_ctx *c)
 {
@@ -1313,13 +1432,7 @@ static int finish(rep_ctx *c)
     engine_work *w = c->w;
     rep_result *out = c->out;
     int H = e->horizon;
-    /* the existing customers of a fitted base come first (seed_base) */
-    size_t first_new = e->base ? (size_t)e->base->n : 0;
-    if (first_new > w->ncust)
-        first_new = w->ncust;
-    size_t n = w->ncust - first_new;    /* customers won within the horizon */
-    double repeaters = 0, funnel3 = 0, funnel5 = 0, clv_sum = 0, liability = 0;
-    double future_sum = 0, base_returning = 0, base_alive_end = 0;
+    double base_returning = 0, base_alive_end = 0;
 
     for (size_t i = 0; i < w->ncust; i++) {
         const customer *cu = &w->cust[i];
@@ -1329,8 +1442,8 @@ static int finish(rep_ctx *c)
             base_alive_end += isfinite(cu->t_next);
             for (int p = 0; p < e->npromo; p++)
                 if (e->promo[p]->liability)
-                    liability += e->promo[p]->liability(e->pparams[p],
-                                                        w->pstate + i * (size_t)w->pslots + e->poffset[p]);
+                    c->liability += e->promo[p]->liability(e->pparams[p],
+                                                           w->pstate + i * (size_t)w->pslots + e->poffset[p]);
             double since_last = H - cu->t_last;
             int rr = since_last < e->life.silent_after ? 0
                      : since_last < e->life.dormant_after ? 1
@@ -1339,35 +1452,9 @@ static int finish(rep_ctx *c)
             out->rfm[rr * RFM_FREQUENCY + ff] += 1;
             continue;
         }
-        /* survival: the simulator knows who is lost for good (no next
-         * visit, not even after the horizon), and at what age */
-        double final_age = isfinite(cu->t_next) ? INFINITY : cu->t_last - cu->t_first;
-        km_add(w->surv_risk, w->surv_lost, &w->surv_followed, days_followed(H, cu->t_first, 0), final_age);
-        /* the business's view: lost at the first purchase followed by
-         * lost_after days of silence, judged lost_after days after it */
-        double lapse_age = cu->lapse_age;
-        if (isinf(lapse_age) && H - cu->t_last >= e->life.lost_after)
-            lapse_age = cu->t_last - cu->t_first;
-        km_add(w->obs_risk, w->obs_lost, &w->obs_followed, days_followed(H, cu->t_first, e->life.lost_after),
-               lapse_age);
-        if (cu->visits >= 2)
-            repeaters += 1;
-        future_sum += projected_future(e, cu);
-        for (int p = 0; p < e->npromo; p++)
-            if (e->promo[p]->liability)
-                liability += e->promo[p]->liability(e->pparams[p],
-                                                    w->pstate + i * (size_t)w->pslots + e->poffset[p]);
-        funnel3 += cu->visits >= 3;
-        funnel5 += cu->visits >= 5;
-        clv_sum += cu->value;
-
-        double since = H - cu->t_last;
-        int r = since < e->life.silent_after ? 0
-                : since < e->life.dormant_after ? 1
-                : since < e->life.lost_after ? 2 : 3;
-        int f = cu->visits == 1 ? 0 : cu->visits == 2 ? 1 : cu->visits <= 4 ? 2 : 3;
-        out->rfm[r * RFM_FREQUENCY + f] += 1;
-        out->frequency[cu->visits >= FREQ_BINS ? FREQ_BINS - 1 : cu->visits - 1] += 1;
+        fold_customer(c, cu, w->pslots ? w->pstate + i * (size_t)w->pslots : NULL);
+        if (c->oom)
+            return -1;
     }
 
     km_curve(w->surv_risk, w->surv_lost, w->surv_followed, H, out->curve[CUR_RETENTION]);
@@ -1403,8 +1490,11 @@ static int finish(rep_ctx *c)
     }
 
     double *m = out->metric;
+    size_t n = w->nfold;                /* customers won within the horizon */
+    double repeaters = c->repeaters, funnel3 = c->funnel3, funnel5 = c->funnel5;
+    double clv_sum = c->clv_sum, future_sum = c->future_sum;
     m[MET_PROFIT] = cum_profit;
-    m[MET_LIABILITY_END] = liability;
+    m[MET_LIABILITY_END] = c->liability;
     m[MET_PROFIT_NPV] = cum_npv;
     m[MET_ACTIVE_END] = out->curve[CUR_ACTIVE][H];
     static const int ages[] = { 30, 90, 180, 365 };
@@ -1442,36 +1532,32 @@ static int finish(rep_ctx *c)
                 (size > 0 && inside) ? w->cohort_count[a * COHORT_MONTHS + b] / size : NAN;
         }
 
-    if (ensure_sortbuf(w))
-        return -1;
     if (n > 0) {
         /* quantiles and the top fifth by selection, not a full sort: the
          * same values in O(n) */
-        for (size_t i = 0; i < n; i++)
-            w->sortbuf[i] = w->cust[first_new + i].value;
+        double *vals = w->fold_value;
         for (int q = 0; q < CLV_QUANTILES; q++) {
             double pos = clv_quantile_levels[q] * (double)(n - 1);
             size_t lo = (size_t)pos;
-            double x_lo = select_kth(w->sortbuf, n, lo);
+            double x_lo = select_kth(vals, n, lo);
             /* after selecting lo, the next order statistic is the least of the rest */
             double x_hi = x_lo;
             if (lo + 1 < n) {
-                x_hi = w->sortbuf[lo + 1];
+                x_hi = vals[lo + 1];
                 for (size_t i = lo + 2; i < n; i++)
-                    if (w->sortbuf[i] < x_hi)
-                        x_hi = w->sortbuf[i];
+                    if (vals[i] < x_hi)
+                        x_hi = vals[i];
             }
             out->clv_quantile[q] = x_lo + (pos - lo) * (x_hi - x_lo);
         }
-        for (size_t i = 0; i < n; i++)
-            w->sortbuf[i] = w->cust[first_new + i].revenue;
+        double *revs = w->fold_revenue;
         size_t top = (n + 4) / 5;
-        select_kth(w->sortbuf, n, n - top);
+        select_kth(revs, n, n - top);
         double top_sum = 0, all = 0;
         for (size_t i = 0; i < n; i++) {
-            all += w->sortbuf[i];
+            all += revs[i];
             if (i >= n - top)
-                top_sum += w->sortbuf[i];
+                top_sum += revs[i];
         }
         m[MET_TOP20_SHARE] = all > 0 ? top_sum / all : NAN;
     } else {
@@ -1486,6 +1572,8 @@ int engine_replicate(const engine *e, engine_work *w, uint64_t seed, int rep,
                      rep_result *out, diag *d)
 {
     rep_ctx c = { e, w, out, seed, (uint64_t)rep, rng_key(rng_key_seed(seed), (uint64_t)rep), 0, 0, 0 };
+    /* a visit observer (--write-log) sees purchases in time order: the calendar's */
+    c.independent = independent_customers(e) && !w->observer;
     reset_work(w);
     reset_result(out);
     if (e->base)
@@ -1510,7 +1598,7 @@ int engine_replicate(const engine *e, engine_work *w, uint64_t seed, int rep,
             if (ev.kind == EV_VISIT) {
                 /* a visit a calendar event has since brought forward is stale */
                 if (ev.t == w->cust[ev.who].t_next)
-                    visit(&c, ev.who, ev.t);
+                    visit(&c, &w->cust[ev.who], ev.who, ev.t);
             } else if (ev.kind == EV_PROSPECT) {
                 prospect_arrives(&c, w->pros[ev.who].id, w->pros[ev.who].channel,
                                  w->pros[ev.who].referred, w->pros[ev.who].rewarded, ev.t);
@@ -1530,13 +1618,17 @@ int engine_replicate(const engine *e, engine_work *w, uint64_t seed, int rep,
 
 size_t engine_bytes_per_customer(const engine *e)
 {
-    /* the record, its promotion slots, its sort key at the end of a
-     * replication (sortbuf), its one pending visit in the calendar and one
-     * pending event for each module that keeps events of its own */
+    /* customer by customer, only a customer's value and revenue stay */
+    if (independent_customers(e))
+        return 2 * sizeof(double);
+    /* the record, its promotion slots, its value and revenue kept for the
+     * end of the replication (fold_customer), its one pending visit in the
+     * calendar and one pending event for each module that keeps events of
+     * its own */
     size_t events = 1;
     for (int i = 0; i < e->npromo; i++)
         events += e->promo[i]->on_event != NULL;
-    return sizeof(customer) + (size_t)e->pslots * sizeof(double) + sizeof(double)
+    return sizeof(customer) + (size_t)e->pslots * sizeof(double) + 2 * sizeof(double)
            + events * sizeof(event);
 }
 
@@ -1566,7 +1658,10 @@ engine *engine_prepare_replica(const engine *proto, const scenario *drawn, diag 
 {
     /* the drawn scenario differs from proto's in parameter values only: a
      * fitted base's customers file is the same, and is not read again */
-    return prepare(drawn, proto->base, d);
+    engine *e = prepare(drawn, proto->base, d);
+    if (e)
+        e->calendar_forced = proto->calendar_forced;  /* the path of the prototype (engine_same_path) */
+    return e;
 }
 
 const scenario *engine_scenario(const engine *e)

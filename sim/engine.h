@@ -48,6 +48,19 @@ int engine_promotions(const engine *e, const char **names, char descriptions[][2
  * wait.  Only a scenario with [capacity] has a queue to fix. */
 void engine_fix_wait(engine *e, double minutes);
 
+/* 1: always simulate with the event calendar, even when no module couples
+ * the customers and the engine would otherwise simulate them one after
+ * another, each's whole life at once (the same counts, and sums equal up
+ * to floating-point rounding: tests/test_engine.c checks it); for tests
+ * and benchmarks. */
+void engine_use_calendar(engine *e, int on);
+
+/* The scenarios of one comparison (compare, sweep, sensitivity) on one
+ * path: the calendar for all when one of them needs it.  The two paths'
+ * money sums differ in their last bits (the order of additions), and a
+ * paired difference must be exactly 0 where the worlds do not differ. */
+void engine_same_path(engine *const *engines, int n);
+
 engine_work *engine_work_alloc(const engine *e);
 void engine_work_free(engine_work *w);
 

@@ -38,23 +38,36 @@ static void seed_state(uint64_t *s, uint64_t key)
 
 static void xo_set(void *state, unsigned long seed)
 {
-    seed_state(state, (uint64_t)seed);
+    rng_state *st = state;
+    st->pending = 0;
+    seed_state(st->s, (uint64_t)seed);
+}
+
+/* The deferred seeding of a stream (rng.h): the purpose's round, then the
+ * state's four. */
+static inline uint64_t *live(rng_state *st)
+{
+    if (__builtin_expect(st->pending, 0)) {
+        st->pending = 0;
+        seed_state(st->s, rng_mix(st->key));
+    }
+    return st->s;
 }
 
 /* 32-bit integers keep GSL's integer routines on their tested path. */
 static unsigned long xo_get(void *state)
 {
-    return (unsigned long)(next64(state) >> 32);
+    return (unsigned long)(next64(live(state)) >> 32);
 }
 
 /* 53 bits: the full double mantissa, in [0, 1). */
 static double xo_get_double(void *state)
 {
-    return (double)(next64(state) >> 11) * 0x1.0p-53;
+    return (double)(next64(live(state)) >> 11) * 0x1.0p-53;
 }
 
 static const gsl_rng_type xoshiro_type = {
-    "xoshiro256**", 0xffffffffUL, 0, sizeof(uint64_t[4]),
+    "xoshiro256**", 0xffffffffUL, 0, sizeof(rng_state),
     xo_set, xo_get, xo_get_double
 };
 
@@ -70,13 +83,23 @@ uint64_t rng_key(uint64_t key, uint64_t word)
     return rng_mix(key ^ word);
 }
 
+uint64_t rng_visit_key(uint64_t key, uint64_t c)
+{
+    return rng_mix(key ^ c);
+}
+
+void rng_stream_from_visit(rng_stream *s, uint64_t visit_key, uint64_t purpose)
+{
+    /* seeded at the first draw (live, above) */
+    s->state.key = visit_key ^ purpose;
+    s->state.pending = 1;
+    s->rng.type = &xoshiro_type;
+    s->rng.state = &s->state;
+}
+
 void rng_stream_from_key(rng_stream *s, uint64_t key, uint64_t c, uint64_t purpose)
 {
-    key = rng_mix(key ^ c);
-    key = rng_mix(key ^ purpose);
-    seed_state(s->state, key);
-    s->rng.type = &xoshiro_type;
-    s->rng.state = s->state;
+    rng_stream_from_visit(s, rng_visit_key(key, c), purpose);
 }
 
 void rng_stream_init(rng_stream *s, uint64_t seed, uint64_t a, uint64_t b,

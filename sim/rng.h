@@ -59,10 +59,22 @@ typedef enum {
 
 uint64_t rng_module_purpose(const char *name, rng_module_hook hook);
 
+/* The generator's state.  A stream is seeded at its first draw, not when
+ * it is made: most visits make streams that draw nothing (the experience
+ * of a model without noise, a promotion's hook that does not draw), and
+ * the splitmix64 rounds of seeding were most of a stream's cost.  `pending`
+ * holds the last word of the key until then; the numbers are the same as
+ * with eager seeding. */
+typedef struct rng_state {
+    uint64_t s[4];
+    uint64_t key;       /* while pending: the key still to be mixed with the purpose */
+    int pending;
+} rng_state;
+
 /* A stream that lives on the caller's stack: no allocation per draw site. */
 typedef struct rng_stream {
     gsl_rng rng;        /* pass &s.rng to gsl_ran_* */
-    uint64_t state[4];
+    rng_state state;
 } rng_stream;
 
 /* Mixes a 64-bit value (splitmix64 finaliser); also used to make ids. */
@@ -79,5 +91,13 @@ void rng_stream_init(rng_stream *s, uint64_t seed, uint64_t a, uint64_t b,
 uint64_t rng_key_seed(uint64_t seed);
 uint64_t rng_key(uint64_t key, uint64_t word);
 void rng_stream_from_key(rng_stream *s, uint64_t key, uint64_t c, uint64_t purpose);
+
+/* One visit makes several streams (bill, experience, decision, interval,
+ * the modules' hooks) that share (seed, replication, customer, visit): the
+ * key up to the visit is computed once, and each purpose's stream from it:
+ * rng_stream_from_key(s, key, c, p) ==
+ * rng_stream_from_visit(s, rng_visit_key(key, c), p). */
+uint64_t rng_visit_key(uint64_t key, uint64_t c);
+void rng_stream_from_visit(rng_stream *s, uint64_t visit_key, uint64_t purpose);
 
 #endif

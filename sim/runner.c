@@ -185,6 +185,7 @@ int sim_run(engine *const *engines, int nscen, const run_opts *o,
             return diag_set(d, DIAG_USAGE,
                             "scenarios to compare must share the horizon: %d days against %d",
                             engine_horizon(engines[k]), horizon);
+    engine_same_path(engines, nscen);  /* paired worlds on one engine path */
     /* refused before anything is allocated or written */
     if (mem_check(engines, nscen, threads, reps, o->max_memory, d))
         return d->status;

@@ -179,14 +179,16 @@ Test(hard_input, hundred_thousand_sections_refused_in_milliseconds)
 
 Test(hard_input, fifty_gigabyte_run_refused_with_its_estimate)
 {
+    /* every prospect buys: 3.65e9 customers; nothing couples them, so 16
+     * bytes each (sim/engine.c, fold_customer): 54 GiB */
     static const char huge[] = "[scenario]\nhorizon_days = 3650\n"
-                               "[channel.ads]\nprospects_per_day = 1000000\nstep_conversion = 0.3\n";
+                               "[channel.ads]\nprospects_per_day = 1000000\nstep_conversion = 1\n";
     put("huge.ini", huge, sizeof huge - 1);
     result r;
     run("run huge.ini --threads 1 --max-memory 8G --out out", &r);
     cr_expect_eq(r.status, 2, "status %d: %s", r.status, r.err);
-    /* 1e6 x 0.3 x 3650 = 1.095e9 customers */
-    cr_expect(strstr(r.err, "1.1e+09 customers a replication"), "stderr: %s", r.err);
+    /* 1e6 x 1 x 3650 = 3.65e9 customers */
+    cr_expect(strstr(r.err, "3.65e+09 customers a replication"), "stderr: %s", r.err);
     cr_expect(strstr(r.err, "this run needs about") && strstr(r.err, "GiB"), "stderr: %s", r.err);
     cr_expect(strstr(r.err, "more than --max-memory, 8.0 GiB"), "stderr: %s", r.err);
     cr_expect_lt(r.seconds, 1.0, "took %.2f s", r.seconds);
@@ -208,12 +210,14 @@ Test(hard_input, fifty_gigabyte_run_refused_with_its_estimate)
 
 Test(hard_input, a_small_run_fits_and_a_tiny_limit_refuses_it)
 {
-    /* 2000 x 0.3 x 30 = 18,000 customers of some 140 bytes: above 1 MiB */
-    static const char medium[] = "[scenario]\nhorizon_days = 30\n[channel.walkin]\n"
+    /* 2000 x 0.3 x 365 = 219,000 customers; nothing couples them, so the
+     * engine keeps 16 bytes of each (sim/engine.c, fold_customer): 3.3 MiB,
+     * above 1 MiB */
+    static const char medium[] = "[scenario]\nhorizon_days = 365\n[channel.walkin]\n"
                                  "prospects_per_day = 2000\n";
     put("medium.ini", medium, sizeof medium - 1);
     expect_refused("run medium.ini --reps 2 --threads 1 --max-memory 1M --out out",
-                   "more than --max-memory, 1.0 MiB", "1.8e+04 customers");
+                   "more than --max-memory, 1.0 MiB", "2.19e+05 customers");
     put("ok.ini", MINIMAL, strlen(MINIMAL));
     result r;
     run("run ok.ini --reps 2 --quiet --max-memory 64M --out out", &r);

@@ -299,6 +299,7 @@ static double *per_replication(const scenario *sc, const char *what)
     diag d = { 0 };
     engine *e = engine_prepare(sc, &d);
     cr_assert(e, "%s: %s", what, d.msg);
+    engine_use_calendar(e, tu_calendar);
     engine_work *w = engine_work_alloc(e);
     rep_result *out = rep_alloc(engine_horizon(e));
     double *all = malloc((size_t)REPS * MET_COUNT * sizeof *all);
@@ -702,6 +703,8 @@ Test(registry, one_and_two_threads_agree_bit_for_bit)
 
 Test(registry, pilot_share_1_is_the_promotion_and_share_0_the_control_world)
 {
+    /* the control world without promotions would run customer by customer (tests/util.h) */
+    tu_calendar = 1;
     every_module(check_pilot);
 }
 

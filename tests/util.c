@@ -27,11 +27,14 @@ scenario *tu_scenario(const char *ini_text)
     return sc;
 }
 
+int tu_calendar;
+
 run_result *tu_run(const scenario *sc, int reps, uint64_t seed, int threads)
 {
     diag d = { 0 };
     engine *e = engine_prepare(sc, &d);
     cr_assert(e != NULL, "engine_prepare: %s", d.msg);
+    engine_use_calendar(e, tu_calendar);
     run_opts o = { seed, reps, threads, 0 };
     run_result *r = NULL;
     int status = sim_run(&e, 1, &o, &r, &d);
@@ -71,6 +74,7 @@ double *tu_per_replication(const scenario *sc, int reps, uint64_t seed, int requ
     diag d = { 0 };
     engine *e = engine_prepare(sc, &d);
     cr_assert(e != NULL, "engine_prepare: %s", d.msg);
+    engine_use_calendar(e, tu_calendar);
     engine_work *w = engine_work_alloc(e);
     rep_result *out = rep_alloc(engine_horizon(e));
     double *all = malloc((size_t)reps * MET_COUNT * sizeof *all);

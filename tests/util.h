@@ -15,6 +15,14 @@ scenario *tu_scenario(const char *ini_text);
 /* Runs reps replications of one scenario with the given seed and threads. */
 run_result *tu_run(const scenario *sc, int reps, uint64_t seed, int threads);
 
+/* 1: tu_run and tu_per_replication put every engine on the event calendar
+ * (engine_use_calendar).  For a test that compares, bit for bit, a world
+ * without modules (which the engine would simulate customer by customer)
+ * with one that needs the calendar: the two paths' money sums differ in
+ * their last bits, as retsim compare avoids with engine_same_path.  Each
+ * Criterion test runs in its own process, so setting it affects one test. */
+extern int tu_calendar;
+
 /* Mean and standard error of the mean of scalar metric m. */
 void tu_metric(const run_result *r, int m, double *mean, double *se);
 /* The same for point t of curve c. */

@@ -1,14 +1,16 @@
 #!/bin/sh
 # Installs the Debian packages retsim needs, only those missing, and says so.
-# Usage: tools/ensure-deps.sh [build|test|fuzz|all]
-#   build: compiler, GSL, iniparser, jansson, libcsv, NLopt (calibrate),
-#          gnuplot (for the
+# Usage: tools/ensure-deps.sh [build|test|fuzz|bench|all]
+#   build: compiler, GSL, iniparser, jansson, libcsv, NLopt (calibrate,
+#          optimize), gnuplot (for the
 #          plots), a CJK font (for the Chinese labels of --lang zh plots),
 #          gettext (msgfmt builds the Chinese catalogue, po/zh_CN.po, into
 #          retsim.mo; xgettext and msgmerge for make pot, check-po)
 #   test:  build + Criterion (the test framework), valgrind, and Chromium
 #          (the report test renders report.html headless)
 #   fuzz:  build + clang and its sanitizer runtime (libFuzzer)
+#   bench: build + numpy for Debian's python3 (make bench times retsim against
+#          bench/textbook_numpy.py, the model as an analyst would write it)
 #
 # A package that dpkg lists but has not finished installing (half-installed,
 # half-configured, unpacked: seen with chromium after an interrupted
@@ -36,8 +38,9 @@ case "$want" in
   build) ;;
   test) for p in libcriterion-dev valgrind chromium; do need "$p"; done ;;
   fuzz) for p in clang libclang-rt-14-dev; do need "$p"; done ;;
-  all) for p in libcriterion-dev valgrind chromium clang libclang-rt-14-dev; do need "$p"; done ;;
-  *) echo "usage: tools/ensure-deps.sh [build|test|fuzz|all]" >&2; exit 2 ;;
+  bench) need python3-numpy ;;
+  all) for p in libcriterion-dev valgrind chromium clang libclang-rt-14-dev python3-numpy; do need "$p"; done ;;
+  *) echo "usage: tools/ensure-deps.sh [build|test|fuzz|bench|all]" >&2; exit 2 ;;
 esac
 
 [ -z "$need_pkgs" ] && exit 0
