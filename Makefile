@@ -8,6 +8,17 @@ CSTD     := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 OPT      ?= -O2 -g
 CFLAGS   += $(CSTD) $(WARN) $(OPT) -fopenmp -MMD -MP
 LDLIBS   := -lgsl -lgslcblas -liniparser -ljansson -lcsv -lm -fopenmp
+# Open MPI (docs/mpi.md): MPI=1 compiles sim/dist.c, the only file that
+# includes <mpi.h>, with mpicc's flags and -DRETSIM_MPI and links libmpi;
+# MPI=0 builds the one-process stub.  By default MPI is used when Open MPI's
+# mpicc is installed (tools/ensure-deps.sh mpi; the test group installs it).
+# Either way ./retsim runs as one plain process unless mpirun starts it.
+MPICC    ?= mpicc
+MPI      ?= $(if $(shell $(MPICC) --showme:compile 2>/dev/null),1,0)
+ifeq ($(MPI),1)
+MPI_CFLAGS := -DRETSIM_MPI $(patsubst -I%,-isystem %,$(shell $(MPICC) --showme:compile))
+LDLIBS   += $(shell $(MPICC) --showme:link)
+endif
 ASANFLAGS:= -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 LIB_SRC  := $(wildcard sim/*.c) $(wildcard models/*.c) $(wildcard fit/*.c) $(wildcard present/*.c) \
@@ -243,6 +254,13 @@ $(DATADIR_STAMP): FORCE
 FORCE:
 $(BUILD)/rel/cli/datadir.o $(BUILD)/asan/cli/datadir.o: $(DATADIR_STAMP)
 $(BUILD)/rel/cli/datadir.o $(BUILD)/asan/cli/datadir.o: CSTD += -DRETSIM_DATADIR='"$(DATADIR)"'
+# dist.o is rebuilt when MPI changes (MPI=0 after MPI=1 and back).
+MPI_STAMP := $(BUILD)/.mpi
+$(MPI_STAMP): FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(MPI) $(MPI_CFLAGS)' | cmp -s - $@ || echo '$(MPI) $(MPI_CFLAGS)' > $@
+$(BUILD)/rel/sim/dist.o $(BUILD)/asan/sim/dist.o: $(MPI_STAMP)
+$(BUILD)/rel/sim/dist.o $(BUILD)/asan/sim/dist.o: CSTD += $(MPI_CFLAGS)
 # The catalogue's installed place, compiled into sim/lang.c the same way.
 $(BUILD)/rel/sim/lang.o $(BUILD)/asan/sim/lang.o: $(DATADIR_STAMP)
 $(BUILD)/rel/sim/lang.o $(BUILD)/asan/sim/lang.o: CSTD += -DRETSIM_LOCALEDIR='"$(LOCALEDIR)"'
