@@ -37,7 +37,7 @@ ATEST_OBJ:= $(TEST_SRC:%.c=$(BUILD)/asan/%.o)
 DEPS_STAMP := $(BUILD)/.deps-build
 TDEPS_STAMP := $(BUILD)/.deps-test
 
-.PHONY: all pot update-po check-po demo test test-fresh test-plots test-signals asan bench docs check-docs valgrind clean deps fuzz fuzz-replay
+.PHONY: all pot update-po check-po demo test test-fresh test-plots test-signals test-mpi asan bench docs check-docs valgrind clean deps fuzz fuzz-replay
 
 all: retsim
 
@@ -144,6 +144,13 @@ test-fresh: | $(TDEPS_STAMP)
 	@echo "retsim: checking the install order on a simulated fresh machine (tests/fresh_machine.sh)"
 	@sh tests/fresh_machine.sh
 
+# One process against 1, 2 and 3 MPI ranks: byte-identical outputs for run,
+# compare, sweep and sensitivity, and more ranks than work refused with
+# exit 2 (tests/mpi.sh; skipped, saying so, without mpirun or an MPI build).
+test-mpi: retsim
+	@echo "retsim: one process against 1, 2 and 3 MPI ranks (tests/mpi.sh)"
+	@RETSIM_BIN=./retsim sh tests/mpi.sh
+
 # SIGINT and SIGTERM at random moments of run, compare, sweep and fit: the
 # output folder is always the old one or a complete new one
 # (tests/signals.sh; SIGNAL_TRIES per command, SIGNAL_SEED).
@@ -196,7 +203,7 @@ fuzz-replay: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/replay_%)
 	done
 
 # The test suite; the CLI tests run the freshly built ./retsim.
-test: retsim tests/run_tests check-docs check-po test-plots test-fresh test-signals fuzz-replay
+test: retsim tests/run_tests check-docs check-po test-plots test-fresh test-signals test-mpi fuzz-replay
 	@echo "retsim: running the test suite (Criterion)"
 	RETSIM_BIN=./retsim sh tests/run.sh ./tests/run_tests -j2
 
@@ -209,6 +216,7 @@ asan: retsim-asan tests/run_tests-asan
 bench: retsim
 	@sh bench/run.sh
 	@sh bench/extra.sh
+	@sh bench/mpi.sh
 
 # docs/scenarios.md is generated from the key tables; check-docs fails when it is stale.
 docs: retsim
