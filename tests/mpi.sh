@@ -40,12 +40,12 @@ trap 'rm -rf "$work"' EXIT
 # and they are checked the same way (their outputs must hold no timings).
 mpi_cases() {
     cat <<'CASES'
-run|run scenarios/clinic.ini --reps 70 --seed 11
+run|run scenarios/clinic.ini --reps 40 --seed 11
 precision|run scenarios/restaurant.ini --reps 400 --precision 0.004
 uncertain|run scenarios/restaurant.ini --reps 24 --set churn.mean=beta(10,10)
 compare|compare scenarios/restaurant.ini scenarios/restaurant_recharge.ini --reps 37 --report
 sweep|sweep scenarios/restaurant_recharge.ini --param recharge.multiple=1:3:1 --reps 20
-sensitivity|sensitivity scenarios/restaurant_small.ini --reps 6
+sensitivity|sensitivity scenarios/restaurant_small.ini --reps 4
 CASES
 }
 
@@ -55,12 +55,13 @@ while IFS='|' read -r name args; do
     [ -n "$name" ] || continue
     ncases=$((ncases + 1))
     # shellcheck disable=SC2086 # the arguments are words
-    "$bin" $args --threads 2 --out "$work/$name.ref" > "$work/$name.ref.txt" 2>&1 ||
+    "$bin" $args --threads 2 --out "$work/$name.ref" < /dev/null > "$work/$name.ref.txt" 2>&1 ||
         fail "$name: one process failed: $(cat "$work/$name.ref.txt")"
     sed -i "s|$work/$name.ref|OUT|g" "$work/$name.ref.txt"
     for n in $ranks; do
         # shellcheck disable=SC2086
-        $mpirun -np "$n" "$bin" $args --threads 1 --out "$work/$name.$n" > "$work/$name.$n.txt" 2>&1 ||
+        # (mpirun reads stdin: from /dev/null, not from the list of cases)
+        $mpirun -np "$n" "$bin" $args --threads 1 --out "$work/$name.$n" < /dev/null > "$work/$name.$n.txt" 2>&1 ||
             fail "$name: $n ranks failed: $(cat "$work/$name.$n.txt")"
         sed -i "s|$work/$name.$n|OUT|g" "$work/$name.$n.txt"
         diff -r -I '^  "threads": [0-9]*,$' "$work/$name.ref" "$work/$name.$n" > "$work/diff" ||
@@ -70,11 +71,12 @@ while IFS='|' read -r name args; do
     done
     echo "mpi: $name: one process and $ranks ranks agree byte for byte"
 done < "$work/cases"
-[ "$ncases" -gt 0 ] || fail "no case was run"
+expected=$(grep -c '|' "$work/cases")
+[ "$ncases" -gt 0 ] && [ "$ncases" -eq "$expected" ] || fail "$ncases cases run of $expected"
 
 # more ranks than the work: a clear message, once, and 2 everywhere
 set +e
-$mpirun -np 3 "$bin" run scenarios/clinic.ini --reps 2 --threads 1 --out "$work/toomany" > "$work/toomany.txt" 2>&1
+$mpirun -np 3 "$bin" run scenarios/clinic.ini --reps 2 --threads 1 --out "$work/toomany" < /dev/null > "$work/toomany.txt" 2>&1
 rc=$?
 set -e
 [ "$rc" -eq 2 ] || fail "3 ranks for 2 replications: exit $rc, expected 2: $(cat "$work/toomany.txt")"
