@@ -6,7 +6,8 @@
 # folders must be identical (diff -r; only summary.json's "threads" line,
 # which records the thread count, may differ) and so must what rank 0
 # printed.  Then the bad input: more ranks than replications must exit 2 on
-# every rank, with one clear message.
+# every rank, with one clear message; and a rank that fails alone must end
+# the job with its status and its message.
 #
 # Skips, saying so, when mpirun is missing or retsim was built without MPI
 # (retsim --version).  Usage: tests/mpi.sh  (RETSIM_BIN: default ./retsim;
@@ -84,3 +85,17 @@ count=$(grep -c 'MPI ranks but only 2 replications' "$work/toomany.txt" || true)
 [ "$count" -eq 1 ] || fail "3 ranks for 2 replications: the message came $count times: $(cat "$work/toomany.txt")"
 [ ! -e "$work/toomany" ] || fail "3 ranks for 2 replications: an output folder was written"
 echo "mpi: more ranks than replications: exit 2, one message"
+
+# a rank that fails alone (here: rank 1 reads another, missing file, while
+# rank 0 waits for it in the run): its message, then MPI_Abort with its
+# status, after the 10 s dist_settle gives the others to agree
+set +e
+$mpirun -np 1 "$bin" run scenarios/clinic.ini --reps 8 --threads 1 --out "$work/alone" \
+    : -np 1 "$bin" run "$work/missing.ini" --reps 8 --threads 1 --out "$work/alone" < /dev/null > "$work/alone.txt" 2>&1
+rc=$?
+set -e
+[ "$rc" -eq 2 ] || fail "a rank failing alone: exit $rc, expected 2: $(cat "$work/alone.txt")"
+grep -q "MPI rank 1 of 2: .*missing.ini" "$work/alone.txt" ||
+    fail "a rank failing alone did not say so: $(cat "$work/alone.txt")"
+[ ! -e "$work/alone" ] || fail "a rank failing alone: an output folder was written"
+echo "mpi: a rank failing alone: its message, exit 2"
