@@ -74,6 +74,19 @@ static double now_seconds(void)
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
+/* Waits for a nonblocking collective with short naps: the ranks that
+ * finish their share first wait here for the slowest, and MPI_Wait would
+ * spin, taking processor time from the ranks still working on the same
+ * machine (a millisecond of latency per group is nothing beside it). */
+static void wait_politely(MPI_Request *req)
+{
+    int done = 0;
+    while (MPI_Test(req, &done, MPI_STATUS_IGNORE) == MPI_SUCCESS && !done) {
+        struct timespec nap = { 0, 1000 * 1000 };
+        nanosleep(&nap, NULL);
+    }
+}
+
 static void speak(const diag *d)
 {
     fflush(stderr);
@@ -91,20 +104,19 @@ int dist_settle(int status, const diag *d)
     int mine[2] = { status, status ? world_size - world_rank : 0 }, all[2] = { 0, 0 };
     MPI_Request req;
     MPI_Iallreduce(mine, all, 2, MPI_INT, MPI_MAX, settle_comm, &req);
-    if (!status) {
-        MPI_Wait(&req, MPI_STATUS_IGNORE);
-    } else {
-        double until = now_seconds() + SETTLE_WAIT_SECONDS;
-        int done = 0;
-        while (MPI_Test(&req, &done, MPI_STATUS_IGNORE) == MPI_SUCCESS && !done && now_seconds() < until) {
-            struct timespec nap = { 0, 10 * 1000 * 1000 };
-            nanosleep(&nap, NULL);
-        }
-        if (!done) {
-            if (world_rank != 0)
-                speak(d);
-            MPI_Abort(MPI_COMM_WORLD, status);
-        }
+    /* polled with naps, not MPI_Wait, which spins: the ranks done first
+     * would take processor time from rank 0 writing the outputs */
+    double until = now_seconds() + SETTLE_WAIT_SECONDS;
+    int done = 0;
+    while (MPI_Test(&req, &done, MPI_STATUS_IGNORE) == MPI_SUCCESS && !done
+           && (!status || now_seconds() < until)) {
+        struct timespec nap = { 0, 10 * 1000 * 1000 };
+        nanosleep(&nap, NULL);
+    }
+    if (!done) {
+        if (world_rank != 0)
+            speak(d);
+        MPI_Abort(MPI_COMM_WORLD, status ? status : DIAG_RUNTIME);
     }
     /* rank 0 printed its own error in main; another rank speaks only when
      * rank 0 had none to print */
@@ -170,7 +182,9 @@ int dist_allgather(double *buf, long n, size_t rec, diag *d)
     MPI_Datatype record;
     MPI_Type_contiguous((int)rec, MPI_DOUBLE, &record);
     MPI_Type_commit(&record);
-    MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buf, counts, displs, record, MPI_COMM_WORLD);
+    MPI_Request req;
+    MPI_Iallgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buf, counts, displs, record, MPI_COMM_WORLD, &req);
+    wait_politely(&req);
     MPI_Type_free(&record);
     free(counts);
     return 0;
@@ -181,7 +195,11 @@ int dist_agree(diag *d)
     if (dist_workers() == 1)
         return d->status;
     int first = d->status ? world_rank : world_size;
-    MPI_Allreduce(MPI_IN_PLACE, &first, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    /* the first collective after a share of work: the ranks wait here for
+     * the slowest */
+    MPI_Request req;
+    MPI_Iallreduce(MPI_IN_PLACE, &first, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD, &req);
+    wait_politely(&req);
     if (first == world_size)
         return 0;
     MPI_Bcast(&d->status, 1, MPI_INT, first, MPI_COMM_WORLD);
