@@ -216,10 +216,28 @@ int dist_bcast_int(int x)
 
 #else /* one process: every call a no-op */
 
+#include <stdlib.h>
+
+/* A build without MPI started by mpirun: every process would run the whole
+ * job and write the same output folder.  Refused, said once (by the
+ * process mpirun calls rank 0), exit 2 from all. */
 void dist_init(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
+    const char *size = getenv("OMPI_COMM_WORLD_SIZE"), *rank = getenv("OMPI_COMM_WORLD_RANK");
+    if (!size) {
+        size = getenv("PMI_SIZE");
+        rank = getenv("PMI_RANK");
+    }
+    if (!size || atoi(size) < 2)
+        return;
+    if (!rank || atoi(rank) == 0)
+        fprintf(stderr, tr(lang_ui(), "retsim: started as %d MPI ranks, but this retsim was built without MPI, "
+                                      "so each would run the whole job; rebuild it with make MPI=1 (Open MPI "
+                                      "installed), or run it without mpirun\n"),
+                atoi(size));
+    exit(DIAG_USAGE);
 }
 
 int dist_settle(int status, const diag *d)

@@ -21,13 +21,20 @@ if ! command -v mpirun >/dev/null 2>&1; then
     echo "mpi: mpirun not found: MPI tests skipped (tools/ensure-deps.sh test installs Open MPI)"
     exit 0
 fi
-if ! "$bin" --version | grep -q '^MPI: yes'; then
-    echo "mpi: $bin was built without MPI: MPI tests skipped (make MPI=1)"
-    exit 0
-fi
 # as root Open MPI wants to be told; --oversubscribe: more ranks than cores here
 mpirun="mpirun --oversubscribe"
 [ "$(id -u)" -eq 0 ] && mpirun="$mpirun --allow-run-as-root"
+if ! "$bin" --version | grep -q '^MPI: yes'; then
+    # a build without MPI refuses to run as several ranks (each would run the whole job)
+    set +e
+    out=$($mpirun -np 2 "$bin" run scenarios/clinic.ini --reps 4 --out "${TMPDIR:-/tmp}/retsim-mpi-nompi.$$" < /dev/null 2>&1)
+    rc=$?
+    set -e
+    [ "$rc" -eq 2 ] && echo "$out" | grep -q 'built without MPI' ||
+        fail "a build without MPI under mpirun -np 2: exit $rc, expected 2 and a message: $out"
+    echo "mpi: $bin was built without MPI: it refuses mpirun -np 2 (exit 2); MPI tests skipped (make MPI=1)"
+    exit 0
+fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/retsim-mpi.XXXXXX")
 trap 'rm -rf "$work"' EXIT
