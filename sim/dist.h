@@ -25,7 +25,8 @@
 #include "diag.h"
 
 /* Starts MPI when run by mpirun or srun; otherwise one rank.  Call once,
- * first thing in main. */
+ * first thing in main.  A build without MPI started as several ranks
+ * exits 2 here, saying so once (each would run the whole job). */
 void dist_init(int *argc, char ***argv);
 
 /* Agrees the exit status of every rank and ends MPI (main's last call,
