@@ -8,6 +8,17 @@ CSTD     := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 OPT      ?= -O2 -g
 CFLAGS   += $(CSTD) $(WARN) $(OPT) -fopenmp -MMD -MP
 LDLIBS   := -lgsl -lgslcblas -liniparser -ljansson -lcsv -lnlopt -lm -fopenmp
+# Open MPI (docs/mpi.md): MPI=1 compiles sim/dist.c, the only file that
+# includes <mpi.h>, with mpicc's flags and -DRETSIM_MPI and links libmpi;
+# MPI=0 builds the one-process stub.  By default MPI is used when Open MPI's
+# mpicc is installed (tools/ensure-deps.sh mpi; the test group installs it).
+# Either way ./retsim runs as one plain process unless mpirun starts it.
+MPICC    ?= mpicc
+MPI      ?= $(if $(shell $(MPICC) --showme:compile 2>/dev/null),1,0)
+ifeq ($(MPI),1)
+MPI_CFLAGS := -DRETSIM_MPI $(patsubst -I%,-isystem %,$(shell $(MPICC) --showme:compile))
+LDLIBS   += $(shell $(MPICC) --showme:link)
+endif
 ASANFLAGS:= -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 LIB_SRC  := $(wildcard sim/*.c) $(wildcard models/*.c) $(wildcard fit/*.c) $(wildcard present/*.c) \
@@ -26,7 +37,7 @@ ATEST_OBJ:= $(TEST_SRC:%.c=$(BUILD)/asan/%.o)
 DEPS_STAMP := $(BUILD)/.deps-build
 TDEPS_STAMP := $(BUILD)/.deps-test
 
-.PHONY: all pot update-po check-po demo test test-fresh test-plots test-signals asan bench pilot-coverage docs check-docs valgrind clean deps fuzz fuzz-replay
+.PHONY: all pot update-po check-po demo test test-all test-fresh test-plots test-signals test-mpi asan bench pilot-coverage docs check-docs valgrind clean deps fuzz fuzz-replay
 
 all: retsim
 
@@ -133,6 +144,13 @@ test-fresh: | $(TDEPS_STAMP)
 	@echo "retsim: checking the install order on a simulated fresh machine (tests/fresh_machine.sh)"
 	@sh tests/fresh_machine.sh
 
+# One process against 1, 2 and 3 MPI ranks: byte-identical outputs for run,
+# compare, sweep and sensitivity, and more ranks than work refused with
+# exit 2 (tests/mpi.sh; skipped, saying so, without mpirun or an MPI build).
+test-mpi: retsim
+	@echo "retsim: one process against 1, 2 and 3 MPI ranks (tests/mpi.sh)"
+	@RETSIM_BIN=./retsim sh tests/mpi.sh
+
 # SIGINT and SIGTERM at random moments of run, compare, sweep and fit: the
 # output folder is always the old one or a complete new one
 # (tests/signals.sh; SIGNAL_TRIES per command, SIGNAL_SEED).
@@ -184,8 +202,15 @@ fuzz-replay: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/replay_%)
 	  $(BUILD)/fuzz/replay_$$t fuzz/corpus/$$t fuzz/regressions/$$t || exit 1; \
 	done
 
-# The test suite; the CLI tests run the freshly built ./retsim.
-test: retsim tests/run_tests check-docs check-po test-plots test-fresh test-signals fuzz-replay
+# The test suite; the CLI tests run the freshly built ./retsim.  `make test`
+# first installs what the tests need, then runs them in a new make: Open MPI
+# comes with the test packages, and only a make started after its install
+# sees mpicc and builds retsim with MPI (MPI above), so that on a fresh
+# machine the MPI tests run on the first `make test`, not the second.
+test: | $(TDEPS_STAMP)
+	@$(MAKE) --no-print-directory test-all
+
+test-all: retsim tests/run_tests check-docs check-po test-plots test-fresh test-signals test-mpi fuzz-replay
 	@echo "retsim: running the test suite (Criterion)"
 	RETSIM_BIN=./retsim sh tests/run.sh ./tests/run_tests -j2
 
@@ -209,6 +234,7 @@ $(BDEPS_STAMP): tools/ensure-deps.sh | $(DEPS_STAMP)
 bench: retsim $(BUILD)/bench/engine_bench $(BUILD)/bench/pilot_coverage | $(BDEPS_STAMP)
 	@sh bench/run.sh
 	@sh bench/extra.sh
+	@sh bench/mpi.sh
 	@sh bench/pilot_coverage.sh
 
 # The coverage study of retsim pilot's levers (bench/pilot_coverage.c,
@@ -263,6 +289,13 @@ $(DATADIR_STAMP): FORCE
 FORCE:
 $(BUILD)/rel/cli/datadir.o $(BUILD)/asan/cli/datadir.o: $(DATADIR_STAMP)
 $(BUILD)/rel/cli/datadir.o $(BUILD)/asan/cli/datadir.o: CSTD += -DRETSIM_DATADIR='"$(DATADIR)"'
+# dist.o is rebuilt when MPI changes (MPI=0 after MPI=1 and back).
+MPI_STAMP := $(BUILD)/.mpi
+$(MPI_STAMP): FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(MPI) $(MPI_CFLAGS)' | cmp -s - $@ || echo '$(MPI) $(MPI_CFLAGS)' > $@
+$(BUILD)/rel/sim/dist.o $(BUILD)/asan/sim/dist.o: $(MPI_STAMP)
+$(BUILD)/rel/sim/dist.o $(BUILD)/asan/sim/dist.o: CSTD += $(MPI_CFLAGS)
 # The catalogue's installed place, compiled into sim/lang.c the same way.
 $(BUILD)/rel/sim/lang.o $(BUILD)/asan/sim/lang.o: $(DATADIR_STAMP)
 $(BUILD)/rel/sim/lang.o $(BUILD)/asan/sim/lang.o: CSTD += -DRETSIM_LOCALEDIR='"$(LOCALEDIR)"'
@@ -302,7 +335,7 @@ test-install: retsim docs/retsim.1
 	@echo "retsim: checking make install and uninstall (tests/install.sh)"
 	@MAKE='$(MAKE)' CC='$(CC)' CFLAGS='$(CSTD) $(WARN) $(OPT) -fopenmp' LDLIBS='$(LDLIBS)' \
 	  OBJS='$(filter-out $(BUILD)/rel/cli/datadir.o,$(LIB_OBJ)) $(MAIN_OBJ)' sh tests/install.sh
-test: test-install
+test-all: test-install
 # ---- end of install --------------------------------------------------------
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../sim/batch.h"
+#include "../sim/dist.h"
 #include "cli.h"
 #include "commands.h"
 #include "../present/compare.h"
@@ -101,6 +102,8 @@ static int compare_run(int argc, char **argv, diag *d)
     }
     t->seed = o.run.seed;
     t->material = o.material;
+    if (!dist_is_root()) /* under MPI rank 0 writes and prints (sim/dist.h) */
+        goto done;
     /* every scenario's folder inside the one temporary folder: all or nothing */
     outdir_txn *od = outdir_begin(outdir, o.force, d);
     if (!od) {
@@ -143,4 +146,4 @@ done:
 }
 
 const command cmd_compare = { "compare", "compare a base scenario with variants (paired, with CIs)",
-                              compare_run, &compare_help };
+                              compare_run, &compare_help, 1 };

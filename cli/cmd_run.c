@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "../sim/dates.h"
+#include "../sim/dist.h"
 #include "../sim/basefile.h"
 #include "../sim/batch.h"
 #include "../sim/interrupt.h"
@@ -228,6 +229,11 @@ static int run_run(int argc, char **argv, diag *d)
     batch_advise(&b, stderr);
     run_result *res = NULL;
     int status = sim_run(b.e, 1, &o.run, &res, d);
+    if (!status && !dist_is_root()) { /* under MPI rank 0 writes and prints (sim/dist.h) */
+        run_result_free(res);
+        batch_free(&b);
+        return 0;
+    }
     outdir_txn *od = NULL;
     if (!status && !(od = outdir_begin(outdir, o.force, d)))
         status = d->status;
@@ -280,4 +286,4 @@ static int run_run(int argc, char **argv, diag *d)
 }
 
 const command cmd_run = { "run", "simulate a scenario: retention and profit with confidence bands",
-                          run_run, &run_help };
+                          run_run, &run_help, 1 };

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "../sim/batch.h"
+#include "../sim/dist.h"
 #include "../sim/lang.h"
 #include "cli.h"
 #include "commands.h"
@@ -286,6 +287,8 @@ static int sensitivity_run(int argc, char **argv, diag *d)
         q->swing = lo > hi ? lo : hi;
     }
     qsort(p, (size_t)np, sizeof *p, cmp_swing);
+    if (!dist_is_root()) /* under MPI rank 0 writes and prints (sim/dist.h) */
+        goto done;
     outdir_txn *od = outdir_begin(outdir, o.force, d);
     if (!od) {
         status = d->status;
@@ -308,4 +311,4 @@ done:
 }
 
 const command cmd_sensitivity = { "sensitivity", "which parameters move profit most (tornado chart)",
-                                  sensitivity_run, &sensitivity_help };
+                                  sensitivity_run, &sensitivity_help, 1 };

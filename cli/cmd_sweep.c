@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../sim/batch.h"
+#include "../sim/dist.h"
 #include "cli.h"
 #include "commands.h"
 #include "outdir.h"
@@ -132,6 +133,8 @@ static int sweep_run(int argc, char **argv, diag *d)
         goto done;
     if ((status = sim_run(b->e, b->n, &o.run, &res, d)))
         goto done;
+    if (!dist_is_root()) /* under MPI rank 0 writes and prints (sim/dist.h) */
+        goto done;
     outdir_txn *od = outdir_begin(outdir, o.force, d);
     if (!od) {
         status = d->status;
@@ -153,4 +156,4 @@ done:
 }
 
 const command cmd_sweep = { "sweep", "every metric against one parameter (e.g. the recharge multiple)",
-                            sweep_run, &sweep_help };
+                            sweep_run, &sweep_help, 1 };

@@ -14,6 +14,10 @@ typedef struct command {
     const char *summary;
     int (*run)(int argc, char **argv, diag *d);
     const help_page *help;   /* its --help, and its part of the man page */
+    /* 1: spreads its simulations over the ranks of an MPI job (its
+     * simulations go through sim_run, and only rank 0 writes: sim/dist.h).
+     * 0: under mpirun rank 0 alone runs it, the other ranks wait. */
+    int spreads;
 } command;
 
 extern const command cmd_run, cmd_compare, cmd_sweep, cmd_sensitivity, cmd_fit, cmd_explain,

@@ -2,12 +2,14 @@
  * main only dispatches the verb and turns its status into the exit code:
  * 0 success, 1 runtime failure, 2 usage or scenario error, 128 + N when
  * ended by signal N (130 SIGINT, 143 SIGTERM; see sim/interrupt.h).
+ * Under MPI it starts and ends the job (sim/dist.h).
  * It also hands the engine library the built-in models and promotions. */
 #include <gsl/gsl_errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "commands.h"
+#include "../sim/dist.h"
 #include "../sim/interrupt.h"
 #include "../sim/lang.h"
 #include "outdir.h"
@@ -15,7 +17,19 @@
 #include "../present/output.h"
 #include "../models/registry.h"
 
+static int run_main(int argc, char **argv, diag *d);
+
+/* Under mpirun every rank runs main; rank 0 alone prints and writes, and
+ * all exit with one status (sim/dist.h, docs/mpi.md). */
 int main(int argc, char **argv)
+{
+    dist_init(&argc, &argv);
+    diag d = { 0 };
+    int status = run_main(argc, argv, &d);
+    return dist_settle(status, &d);
+}
+
+static int run_main(int argc, char **argv, diag *d)
 {
     /* GSL's default handler aborts; we check results ourselves.  Set once,
      * before any parallel region. */
@@ -23,9 +37,8 @@ int main(int argc, char **argv)
     interrupt_install();
     /* errors and warnings in the user's language (a command's --lang sets it again) */
     lang_set_ui(lang_default());
-    diag d = { 0 };
-    if (sim_use_plugins(&retsim_builtin_plugins, &d)) {
-        fprintf(stderr, "retsim: %s\n", d.msg);
+    if (sim_use_plugins(&retsim_builtin_plugins, d)) {
+        fprintf(stderr, "retsim: %s\n", d->msg);
         return DIAG_RUNTIME;
     }
     if (argc < 2) {
@@ -38,11 +51,22 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "--version")) {
         printf("retsim %s\ndata directory: %s\n", RETSIM_VERSION, retsim_datadir());
+        printf("MPI: %s\n", dist_built() ? "yes (mpirun -np N retsim ...: docs/mpi.md)" : "no (built without Open MPI)");
         return 0;
     }
     for (int i = 0; retsim_commands[i]; i++)
         if (!strcmp(argv[1], retsim_commands[i]->name)) {
-            int status = retsim_commands[i]->run(argc - 1, argv + 1, &d);
+            const command *c = retsim_commands[i];
+            int status = 0;
+            /* under mpirun: a command that spreads runs on every rank; any
+             * other on rank 0 alone, as one process, the others waiting */
+            if (c->spreads || dist_workers() == 1) {
+                status = c->run(argc - 1, argv + 1, d);
+            } else if (dist_is_root()) {
+                dist_local_begin();
+                status = c->run(argc - 1, argv + 1, d);
+                dist_local_end();
+            }
             outdir_abort_active(); /* an error path that forgot its output folder */
             int sig = interrupt_pending();
             if (sig) {
@@ -60,7 +84,7 @@ int main(int argc, char **argv)
                 return 128 + sig;
             }
             if (status)
-                fprintf(stderr, "retsim %s: %s\n", retsim_commands[i]->name, d.msg);
+                fprintf(stderr, "retsim %s: %s\n", retsim_commands[i]->name, d->msg);
             return status;
         }
     const char *names[32];

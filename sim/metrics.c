@@ -253,6 +253,42 @@ void rep_free(rep_result *r)
     free(r);
 }
 
+size_t rep_record_size(int horizon)
+{
+    return MET_COUNT + (size_t)CUR_COUNT * ((size_t)horizon + 1) + COHORT_CELLS + RFM_CELLS
+           + CLV_QUANTILES + FREQ_BINS;
+}
+
+/* memcpy of n doubles: every bit, NAN payloads included */
+static void rec_move(double *dst, const double *src, size_t n)
+{
+    memcpy(dst, src, n * sizeof(double));
+}
+
+void rep_pack(const rep_result *r, double *rec)
+{
+    size_t pts = (size_t)r->horizon + 1;
+    rec_move(rec, r->metric, MET_COUNT), rec += MET_COUNT;
+    for (int c = 0; c < CUR_COUNT; c++)
+        rec_move(rec, r->curve[c], pts), rec += pts;
+    rec_move(rec, r->cohort, COHORT_CELLS), rec += COHORT_CELLS;
+    rec_move(rec, r->rfm, RFM_CELLS), rec += RFM_CELLS;
+    rec_move(rec, r->clv_quantile, CLV_QUANTILES), rec += CLV_QUANTILES;
+    rec_move(rec, r->frequency, FREQ_BINS);
+}
+
+void rep_unpack(rep_result *r, const double *rec)
+{
+    size_t pts = (size_t)r->horizon + 1;
+    rec_move(r->metric, rec, MET_COUNT), rec += MET_COUNT;
+    for (int c = 0; c < CUR_COUNT; c++)
+        rec_move(r->curve[c], rec, pts), rec += pts;
+    rec_move(r->cohort, rec, COHORT_CELLS), rec += COHORT_CELLS;
+    rec_move(r->rfm, rec, RFM_CELLS), rec += RFM_CELLS;
+    rec_move(r->clv_quantile, rec, CLV_QUANTILES), rec += CLV_QUANTILES;
+    rec_move(r->frequency, rec, FREQ_BINS);
+}
+
 int metric_index(const char *name, diag *d)
 {
     const char *names[MET_COUNT + 1];

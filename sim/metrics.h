@@ -178,4 +178,12 @@ typedef struct rep_result {
 rep_result *rep_alloc(int horizon);
 void rep_free(rep_result *r);
 
+/* A replication as a flat record of doubles, so that it travels as values
+ * (between MPI ranks, sim/dist.h): rep_record_size(horizon) doubles, the
+ * fields in the order of the struct, curves inline.  Unpacking a packed
+ * record gives back every bit. */
+size_t rep_record_size(int horizon);
+void rep_pack(const rep_result *r, double *rec);
+void rep_unpack(rep_result *r, const double *rec);
+
 #endif

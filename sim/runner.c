@@ -7,11 +7,21 @@
 #include <string.h>
 #include <time.h>
 
+#include "dist.h"
 #include "interrupt.h"
 #include "lang.h"
 #include "memory.h"
 
 #define BLOCK_REPS 32   /* even: a pair of replications never straddles two blocks */
+/* Under MPI (sim/dist.h) the ranks take a group of whole blocks at a time,
+ * about GROUP_REPS_PER_RANK replications each, within GROUP_BYTES of
+ * records: one exchange per group, and a cluster's ranks are not left idle
+ * by a block of 32.  Results are fed to the accumulators block by block in
+ * replication order, and --precision is judged after each block as on one
+ * process (replications of the group past the stopping block are simply
+ * not used), so the output does not depend on the group. */
+#define GROUP_REPS_PER_RANK 4
+#define GROUP_BYTES (256.0 * 1024 * 1024)
 #define BATCH_MAX_RUN 512
 
 /* Every vector of s in pairs (stats.h): the scenario's own when drawn,
@@ -186,16 +196,35 @@ int sim_run(engine *const *engines, int nscen, const run_opts *o,
                             "scenarios to compare must share the horizon: %d days against %d",
                             engine_horizon(engines[k]), horizon);
     engine_same_path(engines, nscen);  /* paired worlds on one engine path */
-    /* refused before anything is allocated or written */
-    if (mem_check(engines, nscen, threads, reps, o->max_memory, d))
+    /* MPI: every rank takes replications by index (sim/dist.h) */
+    int workers = dist_workers();
+    if (workers > reps)
+        return diag_set(d, DIAG_USAGE,
+                        "%d MPI ranks but only %d replications to share among them: start at most %d "
+                        "ranks (mpirun -np %d), or ask for at least %d replications (--reps %d)",
+                        workers, reps, reps, reps, workers, workers);
+    size_t rec = rep_record_size(horizon) * (size_t)nscen; /* one replication of every scenario */
+    int group = BLOCK_REPS;
+    if (workers > 1) {
+        double fit = GROUP_BYTES / ((double)rec * sizeof(double) * 2 * BLOCK_REPS);
+        int blocks = (GROUP_REPS_PER_RANK * workers + BLOCK_REPS - 1) / BLOCK_REPS;
+        if (blocks > fit)
+            blocks = fit >= 1 ? (int)fit : 1;
+        group = BLOCK_REPS * blocks;
+    }
+    /* refused before anything is allocated or written; the memory available
+     * differs between machines, so the ranks agree on the verdict */
+    mem_check(engines, nscen, threads, reps, o->max_memory, d);
+    if (dist_agree(d))
         return d->status;
 
     run_result *res = calloc(1, sizeof *res);
-    rep_result **block = calloc((size_t)BLOCK_REPS * nscen, sizeof *block);
+    rep_result **block = calloc((size_t)group * nscen, sizeof *block);
     engine_work **work = calloc((size_t)threads * nscen, sizeof *work);
     double *scratch = malloc(((size_t)horizon + 1 + MET_COUNT) * sizeof(double));
+    double *flat = workers > 1 ? malloc((size_t)group * rec * sizeof(double)) : NULL;
     int status = 0;
-    if (!res || !block || !work || !scratch)
+    if (!res || !block || !work || !scratch || (workers > 1 && !flat))
         goto oom;
     res->nscen = nscen;
     res->reps = reps;
@@ -213,7 +242,7 @@ int sim_run(engine *const *engines, int nscen, const run_opts *o,
         s->uncertain = drawn[k] ? 1 : s->uncertain_keys > 0 ? -1 : 0;
         s->diff_uncertain = k > 0 && (drawn[k] || drawn[0]);
     }
-    for (int i = 0; i < BLOCK_REPS * nscen; i++)
+    for (int i = 0; i < group * nscen; i++)
         if (!(block[i] = rep_alloc(horizon)))
             goto oom;
     for (int t = 0; t < threads; t++)
@@ -224,66 +253,89 @@ int sim_run(engine *const *engines, int nscen, const run_opts *o,
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
     double started = start.tv_sec + start.tv_nsec * 1e-9;
-    int done = 0;
-    diag thread_diag = { 0 };
-    for (int first = 0; first < reps && !status; first += BLOCK_REPS) {
-        int count = reps - first < BLOCK_REPS ? reps - first : BLOCK_REPS;
+    int done = 0, stop = 0;
+    for (int first = 0; first < reps && !status && !stop; first += group) {
+        int count = reps - first < group ? reps - first : group;
+        long lo, hi;
+        dist_share(count, &lo, &hi); /* this rank's replications first + [lo, hi) */
+        diag thread_diag = { 0 };
         /* only while an output is open does a signal wait for us (interrupt.h) */
         if (interrupt_pending()) {
-            status = diag_set(d, DIAG_RUNTIME, "interrupted");
-            break;
+            diag_set(&thread_diag, DIAG_RUNTIME, "interrupted");
+            hi = lo;
         }
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
-        for (int i = 0; i < count; i++) {
+        for (long i = lo; i < hi; i++) {
             int t = omp_get_thread_num();
             for (int k = 0; k < nscen; k++) {
                 diag local = { 0 };
                 if (drawn[k]) {
-                    if (replicate_drawn(engines[k], o->seed, first + i, block[i * nscen + k],
+                    if (replicate_drawn(engines[k], o->seed, first + (int)i, block[i * nscen + k],
                                         &local)) {
 #pragma omp critical(runner_error)
                         diag_set(&thread_diag, local.status, "%s", local.msg);
                     }
                 } else if (engine_replicate(engines[k], work[t * nscen + k], o->seed,
-                                            first + i, block[i * nscen + k], &local)) {
+                                            first + (int)i, block[i * nscen + k], &local)) {
 #pragma omp critical(runner_error)
                     diag_set(&thread_diag, local.status, "%s", local.msg);
                 }
             }
-            if (o->progress) {
+            if (o->progress && workers == 1) {
 #pragma omp critical(runner_progress)
                 draw_progress(++done, reps, started);
             }
         }
-        if (thread_diag.status) {
+        /* an error on any rank stops every rank, with its message */
+        if (dist_agree(&thread_diag)) {
             status = diag_set(d, thread_diag.status, "%s", thread_diag.msg);
             break;
         }
-        for (int i = 0; i < count; i++) {
-            accumulate(res, &block[i * nscen], scratch);
-            if (o->on_replication) {
-                const double *metric[BATCH_MAX_RUN];
+        if (workers > 1) {
+            /* the results travel as values: every rank gets the whole group */
+            for (long i = lo; i < hi; i++)
                 for (int k = 0; k < nscen; k++)
-                    metric[k] = block[i * nscen + k]->metric;
-                o->on_replication(o->on_replication_ctx, first + i, metric, nscen);
-            }
+                    rep_pack(block[i * nscen + k], flat + (size_t)i * rec + (size_t)k * (rec / nscen));
+            if ((status = dist_allgather(flat, count, rec, d)))
+                break;
+            for (long i = 0; i < count; i++)
+                if (i < lo || i >= hi)
+                    for (int k = 0; k < nscen; k++)
+                        rep_unpack(block[i * nscen + k], flat + (size_t)i * rec + (size_t)k * (rec / nscen));
+            if (o->progress && dist_is_root())
+                draw_progress(first + count, reps, started);
         }
-        res->reps = first + count;
-        if (o->precision > 0 && precise_enough(res, o->precision)) {
-            res->precision_reached = 1;
-            if (o->progress)
-                fprintf(stderr, "\n");
-            break;
+        /* block by block, in replication order, as on one process */
+        for (int b0 = 0; b0 < count && !stop; b0 += BLOCK_REPS) {
+            int bc = count - b0 < BLOCK_REPS ? count - b0 : BLOCK_REPS;
+            for (int i = b0; i < b0 + bc; i++) {
+                accumulate(res, &block[i * nscen], scratch);
+                if (o->on_replication) {
+                    const double *metric[BATCH_MAX_RUN];
+                    for (int k = 0; k < nscen; k++)
+                        metric[k] = block[i * nscen + k]->metric;
+                    o->on_replication(o->on_replication_ctx, first + i, metric, nscen);
+                }
+            }
+            res->reps = first + b0 + bc;
+            /* rank 0's verdict, so that every rank stops at the same block */
+            if (o->precision > 0 && dist_bcast_int(precise_enough(res, o->precision))) {
+                res->precision_reached = 1;
+                stop = 1;
+                if (o->progress)
+                    fprintf(stderr, "\n");
+            }
         }
     }
     res->draws = any_drawn ? res->reps / 2 : 0;
-    for (int i = 0; i < BLOCK_REPS * nscen; i++)
+    for (int i = 0; i < group * nscen; i++)
         rep_free(block[i]);
     for (int i = 0; i < threads * nscen; i++)
         engine_work_free(work[i]);
     free(block);
     free(work);
     free(scratch);
+    free(flat);
     if (status) {
         run_result_free(res);
         return status;
@@ -292,7 +344,7 @@ int sim_run(engine *const *engines, int nscen, const run_opts *o,
     return 0;
 oom:
     if (block)
-        for (int i = 0; i < BLOCK_REPS * nscen; i++)
+        for (int i = 0; i < group * nscen; i++)
             rep_free(block[i]);
     if (work)
         for (int i = 0; i < threads * nscen; i++)
@@ -300,6 +352,9 @@ oom:
     free(block);
     free(work);
     free(scratch);
+    free(flat);
     run_result_free(res);
-    return diag_set(d, DIAG_RUNTIME, "out of memory setting up %d replications", reps);
+    diag_set(d, DIAG_RUNTIME, "out of memory setting up %d replications", reps);
+    /* the other ranks meet this in the first group's dist_agree, and stop too */
+    return dist_agree(d);
 }

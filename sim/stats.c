@@ -75,6 +75,44 @@ void stat_vec_add(stat_vec *s, const double *x)
     }
 }
 
+/* One moment pair (count, mean, m2) of b into a (Chan, Golub and LeVeque 1979):
+ *   n = na + nb, delta = mean_b - mean_a,
+ *   mean = mean_a + delta nb / n,  m2 = m2_a + m2_b + delta^2 na nb / n. */
+static void merge_moments(long *na, double *ma, double *m2a, long nb, double mb, double m2b)
+{
+    if (nb == 0)
+        return;
+    if (*na == 0) {
+        *na = nb;
+        *ma = mb;
+        *m2a = m2b;
+        return;
+    }
+    double n = (double)*na + (double)nb, delta = mb - *ma;
+    *ma += delta * (double)nb / n;
+    *m2a += m2b + delta * delta * (double)*na * (double)nb / n;
+    *na += nb;
+}
+
+int stat_vec_merge(stat_vec *into, const stat_vec *from)
+{
+    if (into->n != from->n || !into->pairs != !from->pairs)
+        return -1;
+    if (into->pairs && (into->adds % 2 || from->adds % 2))
+        return -1; /* a pair open in either would be split */
+    for (size_t i = 0; i < into->n; i++) {
+        merge_moments(&into->count[i], &into->mean[i], &into->m2[i], from->count[i], from->mean[i],
+                      from->m2[i]);
+        if (into->pairs) {
+            merge_moments(&into->pairs[i], &into->pair_mean[i], &into->pair_m2[i], from->pairs[i],
+                          from->pair_mean[i], from->pair_m2[i]);
+            into->within[i] += from->within[i];
+        }
+    }
+    into->adds += from->adds;
+    return 0;
+}
+
 /* The interval of a metric's expected value when each pair of replications
  * shares one parameter draw (issue 11).
  *

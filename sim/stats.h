@@ -47,6 +47,17 @@ void stat_vec_free(stat_vec *s);
  * parameter draw i.  0, or -1 out of memory. */
 int stat_vec_pair(stat_vec *s);
 void stat_vec_add(stat_vec *s, const double *x);
+/* Merges the values of from into into, as if into had been fed them too
+ * (both from the same n and mode): the parallel update of the mean and the
+ * sum of squared deviations of Chan, Golub and LeVeque ("Updating formulae
+ * and a pairwise algorithm for computing sample variances", Stanford
+ * CS-79-773, 1979), per quantity, and in paired mode of the pairs' moments,
+ * which need no pair open in either.  Equal to feeding the values in
+ * order up to rounding, not bit for bit: the runner, which must be exact,
+ * feeds every value in replication order instead (sim/dist.h); this is for
+ * summaries computed apart (on separate ranks or machines) and combined.
+ * 0, or -1 when the two do not match. */
+int stat_vec_merge(stat_vec *into, const stat_vec *from);
 /* 95 % confidence interval of the mean, Student t with n-1 degrees of
  * freedom; NAN fields when fewer than 2 values.  In paired mode the
  * interval includes the parameters' uncertainty (stats.c). */

@@ -1,13 +1,16 @@
 #!/bin/sh
 # Installs the Debian packages retsim needs, only those missing, and says so.
-# Usage: tools/ensure-deps.sh [build|test|fuzz|bench|all]
+# Usage: tools/ensure-deps.sh [build|test|mpi|fuzz|bench|all]
 #   build: compiler, GSL, iniparser, jansson, libcsv, NLopt (calibrate,
 #          optimize), gnuplot (for the
 #          plots), a CJK font (for the Chinese labels of --lang zh plots),
 #          gettext (msgfmt builds the Chinese catalogue, po/zh_CN.po, into
 #          retsim.mo; xgettext and msgmerge for make pot, check-po)
-#   test:  build + Criterion (the test framework), valgrind, and Chromium
-#          (the report test renders report.html headless)
+#   test:  build + Criterion (the test framework), valgrind, Chromium
+#          (the report test renders report.html headless), and Open MPI
+#          (tests/mpi.sh runs retsim on 1, 2 and 3 ranks)
+#   mpi:   build + Open MPI alone (libopenmpi-dev, openmpi-bin), for an MPI
+#          build (make MPI=1) on a machine that will not run the tests
 #   fuzz:  build + clang and its sanitizer runtime (libFuzzer)
 #   bench: build + numpy for Debian's python3 (make bench times retsim against
 #          bench/textbook_numpy.py, the model as an analyst would write it)
@@ -36,11 +39,12 @@ build_pkgs="gcc make libgsl-dev libiniparser-dev libjansson-dev libcsv-dev libnl
 for p in $build_pkgs; do need "$p"; done
 case "$want" in
   build) ;;
-  test) for p in libcriterion-dev valgrind chromium; do need "$p"; done ;;
+  test) for p in libcriterion-dev valgrind chromium libopenmpi-dev openmpi-bin; do need "$p"; done ;;
+  mpi) for p in libopenmpi-dev openmpi-bin; do need "$p"; done ;;
   fuzz) for p in clang libclang-rt-14-dev; do need "$p"; done ;;
   bench) need python3-numpy ;;
-  all) for p in libcriterion-dev valgrind chromium clang libclang-rt-14-dev python3-numpy; do need "$p"; done ;;
-  *) echo "usage: tools/ensure-deps.sh [build|test|fuzz|bench|all]" >&2; exit 2 ;;
+  all) for p in libcriterion-dev valgrind chromium libopenmpi-dev openmpi-bin clang libclang-rt-14-dev python3-numpy; do need "$p"; done ;;
+  *) echo "usage: tools/ensure-deps.sh [build|test|mpi|fuzz|bench|all]" >&2; exit 2 ;;
 esac
 
 [ -z "$need_pkgs" ] && exit 0
