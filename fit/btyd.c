@@ -340,7 +340,7 @@ int bgnbd_fit_run(const cust_summary *c, int n, bgnbd_fit *out, diag *d)
     double st[16][MLE_MAXP];
     char tried[200];
     int ns = bgnbd_start_grid(D.sx / D.sT, st, tried, sizeof tried);
-    mle_problem P = { 4, bg_nll, bg_nll_grad, &D, D.n, MLE_NATURAL };
+    mle_problem P = { 4, bg_nll, bg_nll_grad, &D, D.n, MLE_NATURAL, MLE_SCREEN_FINISH };
     mle_result R;
     mle_fit(&P, (const double(*)[MLE_MAXP])st, ns, &R);
     cust_groups_free(&D);

@@ -13,6 +13,7 @@
 
 #define MLE_MAXP 4              /* parameters of the largest model */
 #define MLE_MAX_STARTS 32
+#define MLE_SCREEN_FINISH 4     /* BG/NBD, MBG/NBD, Pareto/NBD: starts finished after screening */
 
 typedef double (*nll_fn)(const double *theta, void *ctx);
 /* the same with its gradient (natural parameters) into grad */
@@ -36,6 +37,9 @@ typedef struct mle_problem {
     void *ctx;
     double nobs;            /* observations, to scale the gradient test */
     mle_scheme scheme;
+    int finish;             /* 0: every start run to convergence; else every start
+                               screened by a few iterations and only the best
+                               finish taken on (mle.c, "Starts") */
 } mle_problem;
 
 typedef struct mle_result {

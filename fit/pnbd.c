@@ -365,7 +365,7 @@ int pnbd_fit_run(const cust_summary *c, int n, pnbd_fit *out, diag *d)
         cust_groups_free(&D);
         return diag_set(d, DIAG_RUNTIME, "%s fit: out of memory", "Pareto/NBD");
     }
-    mle_problem P = { 4, pn_nll, NULL, &data, D.n, MLE_LOG };
+    mle_problem P = { 4, pn_nll, NULL, &data, D.n, MLE_LOG, MLE_SCREEN_FINISH };
     mle_result R;
     mle_fit(&P, (const double(*)[MLE_MAXP])st, ns, &R);
     pn_data_free(&data);
