@@ -1519,12 +1519,15 @@ static void pending_free(pending_plot *q)
     free(q->name);
 }
 
-/* Waits for the oldest background gnuplot and judges its picture. */
-static plot_status wait_oldest(char *err, size_t errlen)
+/* Waits for the oldest background gnuplot and judges its picture; its
+   name into failed (when not NULL) if it failed. */
+static plot_status wait_oldest(char *err, size_t errlen, char *failed, size_t failedlen)
 {
     pending_plot q = pending[0];
     int status = 0;
     plot_status rc;
+    if (failed && failedlen)
+        snprintf(failed, failedlen, "%s", q.name);
     memmove(pending, pending + 1, (size_t)(npending - 1) * sizeof *pending);
     npending--;
     while (waitpid(q.pid, &status, 0) < 0) {
@@ -1540,17 +1543,21 @@ static plot_status wait_oldest(char *err, size_t errlen)
     return rc;
 }
 
-plot_status plot_wait(char *err, size_t errlen)
+plot_status plot_wait(char *err, size_t errlen, char *failed, size_t failedlen)
 {
     plot_status rc = PLOT_OK;
-    char one[1024];
+    char one[1024], name[256];
     if (err && errlen)
         err[0] = '\0';
+    if (failed && failedlen)
+        failed[0] = '\0';
     while (npending > 0) {
-        plot_status st = wait_oldest(one, sizeof one);
+        plot_status st = wait_oldest(one, sizeof one, name, sizeof name);
         if (st == PLOT_ERROR && rc != PLOT_ERROR) {
             rc = PLOT_ERROR;
             set_err(err, errlen, "%s", one);
+            if (failed && failedlen)
+                snprintf(failed, failedlen, "%s", name);
         } else if (st == PLOT_NO_GNUPLOT && rc == PLOT_OK) {
             rc = PLOT_NO_GNUPLOT;
         }
@@ -1640,7 +1647,7 @@ static plot_status run_gnuplot(const char *outdir, const render_ctx *c, const ch
 
     if (bg_jobs > 0) {
         pending_plot q = { 0 };
-        if (npending >= bg_jobs && wait_oldest(err, errlen) == PLOT_ERROR)
+        if (npending >= bg_jobs && wait_oldest(err, errlen, NULL, 0) == PLOT_ERROR)
             goto out;
         if (npending == cap_pending) {
             int cap = cap_pending ? 2 * cap_pending : 8;

@@ -111,8 +111,9 @@ plot_status plot_render(const char *outdir, const plot_spec *spec, char *err, si
 int plot_set_background(int jobs);
 /* Waits for every gnuplot started in the background and puts each picture
    in place as plot_render would; PLOT_ERROR with the first failure (in the
-   order they were started) in err, PLOT_NO_GNUPLOT if gnuplot vanished. */
-plot_status plot_wait(char *err, size_t errlen);
+   order they were started) in err and its plot's NAME in failed (either may
+   be NULL), PLOT_NO_GNUPLOT if gnuplot vanished. */
+plot_status plot_wait(char *err, size_t errlen, char *failed, size_t failedlen);
 /* Stops (SIGTERM) and reaps the background gnuplots, removing their
    temporary images: for an output being abandoned. */
 void plot_discard(void);

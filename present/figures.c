@@ -22,32 +22,6 @@ static void warn_no_gnuplot(void)
     warned = 1;
 }
 
-void figures_background(int jobs)
-{
-    plot_set_background(jobs);
-}
-
-int figures_pending(void)
-{
-    return plot_pending();
-}
-
-int figures_wait(diag *d)
-{
-    char err[1024] = "";
-    plot_status st = plot_wait(err, sizeof err);
-    if (st == PLOT_NO_GNUPLOT)
-        warn_no_gnuplot();
-    if (st == PLOT_ERROR)
-        return diag_set(d, DIAG_RUNTIME, "plot: %s", err);
-    return 0;
-}
-
-void figures_discard(void)
-{
-    plot_discard();
-}
-
 int figures_render(const char *dir, plot_spec *spec, plot_format fmt, lang_id lang, diag *d)
 {
     char err[512] = "";
@@ -71,6 +45,32 @@ int figures_render(const char *dir, plot_spec *spec, plot_format fmt, lang_id la
     if (st == PLOT_ERROR)
         return diag_set(d, DIAG_RUNTIME, "plot %s: %s", spec->name, err);
     return 0;
+}
+
+void figures_background(int jobs)
+{
+    plot_set_background(jobs);
+}
+
+int figures_pending(void)
+{
+    return plot_pending();
+}
+
+int figures_wait(diag *d)
+{
+    char err[1024] = "", name[256] = "";
+    plot_status st = plot_wait(err, sizeof err, name, sizeof name);
+    if (st == PLOT_NO_GNUPLOT)
+        warn_no_gnuplot();
+    if (st == PLOT_ERROR)
+        return diag_set(d, DIAG_RUNTIME, "plot %s: %s", name, err);
+    return 0;
+}
+
+void figures_discard(void)
+{
+    plot_discard();
 }
 
 static const char *money_label(char *buf, size_t cap, const char *what, const char *currency, lang_id lang)

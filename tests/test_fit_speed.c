@@ -105,7 +105,7 @@ Test(fit_speed, background_plots_are_in_place_once_waited_for)
         cr_assert_eq(plot_render(dir, &sp, err, sizeof err), PLOT_OK, "%s", err);
         cr_expect_leq(plot_pending(), 2, "more gnuplots at once than asked for");
     }
-    cr_expect_eq(plot_wait(err, sizeof err), PLOT_OK, "%s", err);
+    cr_expect_eq(plot_wait(err, sizeof err, NULL, 0), PLOT_OK, "%s", err);
     cr_expect_eq(plot_pending(), 0);
     for (int i = 0; i < 4; i++) {
         char png[32], tmp[32];
@@ -127,12 +127,14 @@ Test(fit_speed, background_plots_are_in_place_once_waited_for)
     /* gnuplot cannot open its output: a folder stands where bad.png.tmp goes */
     snprintf(path, sizeof path, "%s/bad.png.tmp", dir);
     cr_assert_eq(mkdir(path, 0700), 0);
+    char failed[64] = "";
     plot_status st = plot_render(dir, &sp, err, sizeof err);
     if (st == PLOT_OK)
-        st = plot_wait(err, sizeof err);
+        st = plot_wait(err, sizeof err, failed, sizeof failed);
     plot_set_background(old);
     cr_expect_eq(st, PLOT_ERROR, "a broken script was not reported");
     cr_expect(strstr(err, "bad.png") != NULL, "the error does not name the plot: %s", err);
+    cr_expect_str_eq(failed, "bad");
     char cmd[200];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     tu_system(cmd);
