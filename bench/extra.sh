@@ -1,7 +1,13 @@
 #!/bin/sh
 # bench/extra.sh: the what-if and fitting benchmarks (docs/benchmarks.md).
 #  1. a paired compare of two scenarios against the two plain runs it replaces;
-#  2. retsim fit on a log of 100,000 customers (made by bench/make_log.c).
+#  2. retsim fit on a log of 100,000 customers (made by bench/make_log.c),
+#     against the target of 1 s (issue 14);
+#  3. the forward baseline on the full CDNOW file;
+#  4. the plots' share of a 20-replication run, drawn one after another
+#     (before) and in the background (now); PLOT_ROUNDS interleaved rounds;
+#  5. the chain of 15 clinics (bench/chain15.ini): CHAIN_REPS replications,
+#     time and peak memory.
 set -eu
 cd "$(dirname "$0")/.."
 RETSIM=${RETSIM:-./retsim}

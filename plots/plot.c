@@ -1647,6 +1647,15 @@ static plot_status run_gnuplot(const char *outdir, const render_ctx *c, const ch
 
     if (bg_jobs > 0) {
         pending_plot q = { 0 };
+        /* the same picture drawn again (same folder, same name) must not
+           share its temporary file with the one still drawing */
+        for (int i = 0; i < npending; i++)
+            if (!strcmp(pending[i].imgpath, imgpath)) {
+                while (i-- >= 0)
+                    if (wait_oldest(err, errlen, NULL, 0) == PLOT_ERROR)
+                        goto out;
+                break;
+            }
         if (npending >= bg_jobs && wait_oldest(err, errlen, NULL, 0) == PLOT_ERROR)
             goto out;
         if (npending == cap_pending) {
