@@ -14,13 +14,19 @@
  *    parallel (OpenMP; each has its own minimiser and the likelihoods only
  *    read their data); the best is picked in start order afterwards, so the
  *    number of threads does not change the result.  The expensive fits on
- *    many customers (BG/NBD, MBG/NBD, Pareto/NBD: mle_problem.finish =
- *    MLE_SCREEN_FINISH) screen their starts: each runs a few iterations
- *    (8 of BFGS, 60 of Nelder-Mead), and only the 4 lowest (ties in start
- *    order) are run on to the tests below from where they stopped, with a
- *    first step of 0.1 in u.  The starts of a grid mostly fall into the
- *    same basin; the screen spends the work on those already nearest its
- *    bottom (issue 14: 16 full starts were most of `retsim fit`'s time).
+ *    many customers (BG/NBD and MBG/NBD always, Pareto/NBD from 10,000
+ *    customers: mle_problem.finish = MLE_SCREEN_FINISH) screen their
+ *    starts: each runs a few iterations (8 of BFGS, 40 of Nelder-Mead), and
+ *    only the 4 lowest (ties in start order) are run on to the tests below
+ *    from where they stopped (BFGS with a first step of 0.1 in u, Nelder-
+ *    Mead with a fresh simplex of 0.5).  The starts of a grid mostly fall
+ *    into the same basin; the screen spends the work on those already
+ *    nearest its bottom (issue 14: 16 full starts were most of `retsim
+ *    fit`'s time).  Pareto/NBD screens only large data: on the 400
+ *    customers of the thread-count test a screened fit's restart stalled
+ *    on a flat ridge (its Nelder-Mead never reached 1e-7), so small fits
+ *    run every start in full, as their published and tested values were
+ *    made.
  *
  *  - Minimiser.  With an analytic gradient (BG/NBD, MBG/NBD): BFGS
  *    (vector_bfgs2, first step 0.1, line-search tolerance 0.1), at most 500
@@ -109,7 +115,7 @@
 #define PENALTY 1e300          /* negative log-likelihood outside the domain */
 #define LOG_BOUND 40.0         /* |u| beyond this: outside the domain */
 #define POLISH_STEPS 8
-#define SCREEN_NM_IT 150        /* Nelder-Mead iterations of a screened start */
+#define SCREEN_NM_IT 40         /* Nelder-Mead iterations of a screened start */
 #define SCREEN_BFGS_IT 8        /* BFGS iterations of a screened start */
 
 /* ---------------------------------------------------------------- */
@@ -271,9 +277,8 @@ static double opt_run(const mle_problem *p, const double *u0, int restart, doubl
 
 /* The screening of the starts (mle_problem.finish): a few iterations of
  * the start's own minimiser, then the best finish of them are taken on from
- * where they stopped by opt_continue, a fresh minimiser with a smaller first
- * step (0.1 in u rather than the start's 0.5 simplex: the screened point is
- * already near an optimum). */
+ * where they stopped by opt_continue, a fresh minimiser (see the top
+ * comment for its first step). */
 static double opt_screen(const mle_problem *p, const double *u0, double *ubest)
 {
     int ok;
@@ -288,7 +293,7 @@ static double opt_continue(const mle_problem *p, const double *u0, double *ubest
         return bfgs_run(p, u0, 0.1, BFGS_MAXIT, ubest, ok);
     if (p->scheme == MLE_LOG)
         return nm_run(p, u0, 0.5, NM_START_TOL, NM_START_MAXIT, ubest, ok);
-    return nm_run(p, u0, 0.1, NM_SIZE_TOL, nm_maxit(p), ubest, ok);
+    return nm_run(p, u0, 0.5, NM_SIZE_TOL, nm_maxit(p), ubest, ok);
 }
 
 /* ---------------------------------------------------------------- */

@@ -13,7 +13,7 @@
 
 #define MLE_MAXP 4              /* parameters of the largest model */
 #define MLE_MAX_STARTS 32
-#define MLE_SCREEN_FINISH 4     /* BG/NBD, MBG/NBD, Pareto/NBD: starts finished after screening */
+#define MLE_SCREEN_FINISH 4     /* BG/NBD, MBG/NBD, large Pareto/NBD: starts finished after screening */
 
 typedef double (*nll_fn)(const double *theta, void *ctx);
 /* the same with its gradient (natural parameters) into grad */

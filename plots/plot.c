@@ -1647,6 +1647,9 @@ static plot_status run_gnuplot(const char *outdir, const render_ctx *c, const ch
 
     if (bg_jobs > 0) {
         pending_plot q = { 0 };
+        /* exec: the shell becomes gnuplot, so that plot_discard's SIGTERM
+           reaches gnuplot itself and leaves no orphan drawing on */
+        sprintf(cmd, "exec gnuplot >'%s' 2>&1", logpath);
         /* the same picture drawn again (same folder, same name) must not
            share its temporary file with the one still drawing */
         for (int i = 0; i < npending; i++)
