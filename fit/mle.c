@@ -14,18 +14,20 @@
  *    parallel (OpenMP; each has its own minimiser and the likelihoods only
  *    read their data); the best is picked in start order afterwards, so the
  *    number of threads does not change the result.  The expensive fits on
- *    many customers (BG/NBD and MBG/NBD always, Pareto/NBD from 10,000
- *    customers: mle_problem.finish = MLE_SCREEN_FINISH) screen their
+ *    many customers (BG/NBD, MBG/NBD and Pareto/NBD from 10,000 customers,
+ *    MLE_SCREEN_FROM: mle_problem.finish = MLE_SCREEN_FINISH) screen their
  *    starts: each runs a few iterations (8 of BFGS, 40 of Nelder-Mead), and
  *    only the 4 lowest (ties in start order) are run on to the tests below
  *    from where they stopped (BFGS with a first step of 0.1 in u, Nelder-
  *    Mead with a fresh simplex of 0.5).  The starts of a grid mostly fall
  *    into the same basin; the screen spends the work on those already
  *    nearest its bottom (issue 14: 16 full starts were most of `retsim
- *    fit`'s time).  Pareto/NBD screens only large data: on the 400
- *    customers of the thread-count test a screened fit's restart stalled
- *    on a flat ridge (its Nelder-Mead never reached 1e-7), so small fits
- *    run every start in full, as their published and tested values were
+ *    fit`'s time).  Only large data are screened: on small samples the
+ *    likelihood is flatter and a screened fit can end elsewhere (on the
+ *    400 customers of a thread-count test Pareto/NBD's restart stalled on
+ *    a flat ridge; one of 400 BG/NBD fits of 1,000 customers ended with a
+ *    covariance that is not positive definite), so small fits run every
+ *    start in full, exactly as their published and tested values were
  *    made.
  *
  *  - Minimiser.  With an analytic gradient (BG/NBD, MBG/NBD): BFGS

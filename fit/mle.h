@@ -13,7 +13,8 @@
 
 #define MLE_MAXP 4              /* parameters of the largest model */
 #define MLE_MAX_STARTS 32
-#define MLE_SCREEN_FINISH 4     /* BG/NBD, MBG/NBD, large Pareto/NBD: starts finished after screening */
+#define MLE_SCREEN_FINISH 4     /* starts finished after screening (mle.c, "Starts") */
+#define MLE_SCREEN_FROM 10000   /* customers: BG/NBD, MBG/NBD, Pareto/NBD screen from here */
 
 typedef double (*nll_fn)(const double *theta, void *ctx);
 /* the same with its gradient (natural parameters) into grad */

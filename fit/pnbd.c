@@ -65,7 +65,6 @@
 #define SERIES_MAXTERMS 1000000L
 #define SERIES_PREDICTED 5000.0
 #define QAG_LIMIT 1000
-#define PNBD_SCREEN_FROM 10000  /* customers: below, every start is run to convergence */
 
 /* log 2F1(1, ap; c; z), 0 <= z < 1, 0 < ap < c; NaN when the series needs
  * more than SERIES_MAXTERMS terms */
@@ -370,7 +369,7 @@ int pnbd_fit_run(const cust_summary *c, int n, pnbd_fit *out, diag *d)
      * is: on a few thousand customers every start runs to convergence, as
      * the published and tested values were made */
     mle_problem P = { 4, pn_nll, NULL, &data, D.n, MLE_LOG,
-                      D.n >= PNBD_SCREEN_FROM ? MLE_SCREEN_FINISH : 0 };
+                      D.n >= MLE_SCREEN_FROM ? MLE_SCREEN_FINISH : 0 };
     mle_result R;
     mle_fit(&P, (const double(*)[MLE_MAXP])st, ns, &R);
     pn_data_free(&data);
