@@ -256,6 +256,18 @@ static int run_run(int argc, char **argv, diag *d)
             logf = NULL;
         }
     }
+    /* the numbers first: the plots may still be drawing in the background
+     * (present/figures.h); the folder is put in place once they are done */
+    int shown = 0;
+    if (!status && !o.quiet) {
+        out_print_summary(stdout, b.sc[0], b.e[0], res, 0, (lang_id)o.lang);
+        if (o.precision > 0)
+            printf(tr((lang_id)o.lang, "  precision %g %s after %d replications\n"), o.precision,
+                   res->precision_reached ? tr((lang_id)o.lang, "reached") : tr((lang_id)o.lang, "NOT reached (cap)"),
+                   res->reps);
+        fflush(stdout);
+        shown = 1;
+    }
     if (status)
         outdir_abort(od);
     else
@@ -270,12 +282,7 @@ static int run_run(int argc, char **argv, diag *d)
     }
     if (o.write_log)
         interrupt_leave();
-    if (!status && !o.quiet) {
-        out_print_summary(stdout, b.sc[0], b.e[0], res, 0, (lang_id)o.lang);
-        if (o.precision > 0)
-            printf(tr((lang_id)o.lang, "  precision %g %s after %d replications\n"), o.precision,
-                   res->precision_reached ? tr((lang_id)o.lang, "reached") : tr((lang_id)o.lang, "NOT reached (cap)"),
-                   res->reps);
+    if (!status && shown) {
         printf(tr((lang_id)o.lang, "  wrote %s/ (summary.json, CSV files, plots)\n"), outdir);
         if (o.write_log)
             printf(tr((lang_id)o.lang, "  wrote %s (the purchases of replication 0)\n"), o.write_log);

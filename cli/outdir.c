@@ -11,6 +11,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "../present/figures.h"
 #include "../sim/interrupt.h"
 #include "../sim/lang.h"
 
@@ -534,6 +535,7 @@ void outdir_abort(outdir_txn *od)
 {
     if (!od)
         return;
+    figures_discard(); /* no gnuplot left writing into the folder removed */
     if (od->path[0])
         remove_tree(od->path);
     for (int i = od->nmade - 1; i >= 0; i--)
@@ -548,6 +550,12 @@ void outdir_abort_active(void)
 
 int outdir_commit(outdir_txn *od, diag *d)
 {
+    /* the plots drawn in the background are part of the folder */
+    int pst = figures_wait(d);
+    if (pst) {
+        outdir_abort(od);
+        return pst;
+    }
     if (interrupt_pending()) {
         outdir_abort(od);
         return diag_set(d, DIAG_RUNTIME, "interrupted");

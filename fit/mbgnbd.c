@@ -123,7 +123,9 @@ int mbgnbd_fit_run(const cust_summary *c, int n, mbgnbd_fit *out, diag *d)
     double st[16][MLE_MAXP];
     char tried[200];
     int ns = bgnbd_start_grid(D.sx / D.sT, st, tried, sizeof tried);
-    mle_problem P = { 4, mbg_nll, mbg_nll_grad, &D, D.n, MLE_LOG };
+    /* the starts screened on large data only (mle.h, MLE_SCREEN_FROM) */
+    mle_problem P = { 4, mbg_nll, mbg_nll_grad, &D, D.n, MLE_LOG,
+                      D.n >= MLE_SCREEN_FROM ? MLE_SCREEN_FINISH : 0 };
     mle_result R;
     mle_fit(&P, (const double(*)[MLE_MAXP])st, ns, &R);
     cust_groups_free(&D);

@@ -13,6 +13,8 @@
 
 #define MLE_MAXP 6              /* parameters of the largest model (pilot_model.c's) */
 #define MLE_MAX_STARTS 32
+#define MLE_SCREEN_FINISH 4     /* starts finished after screening (mle.c, "Starts") */
+#define MLE_SCREEN_FROM 10000   /* customers: BG/NBD, MBG/NBD, Pareto/NBD screen from here */
 
 typedef double (*nll_fn)(const double *theta, void *ctx);
 /* the same with its gradient (natural parameters) into grad */
@@ -36,6 +38,9 @@ typedef struct mle_problem {
     void *ctx;
     double nobs;            /* observations, to scale the gradient test */
     mle_scheme scheme;
+    int finish;             /* 0: every start run to convergence; else every start
+                               screened by a few iterations and only the best
+                               finish taken on (mle.c, "Starts") */
 } mle_problem;
 
 typedef struct mle_result {

@@ -1,5 +1,7 @@
 #include "purchase_fit.h"
 
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "btyd.h"
@@ -97,4 +99,81 @@ const purchase_fit_type *purchase_fit_find(const char *name)
         if (!strcmp(purchase_fit_types[i]->name, name))
             return purchase_fit_types[i];
     return NULL;
+}
+
+/* ---- the holdout's prediction, grouped (issue 14) ---- */
+
+typedef struct xtt {
+    double x, t_x, T;
+} xtt;
+
+static int xtt_cmp(const void *pa, const void *pb)
+{
+    const xtt *a = pa, *b = pb;
+    if (a->x != b->x)
+        return (a->x > b->x) - (a->x < b->x);
+    if (a->T != b->T)
+        return (a->T > b->T) - (a->T < b->T);
+    return (a->t_x > b->t_x) - (a->t_x < b->t_x);
+}
+
+void purchase_groups_free(purchase_groups *g)
+{
+    free(g->x), free(g->t_x), free(g->T), free(g->w), free(g->e);
+    memset(g, 0, sizeof *g);
+}
+
+int purchase_groups_build(const cust_summary *c, int n, purchase_groups *g)
+{
+    memset(g, 0, sizeof *g);
+    size_t m = n > 0 ? (size_t)n : 1;
+    xtt *k = malloc(m * sizeof *k);
+    g->x = malloc(m * sizeof(double));
+    g->t_x = malloc(m * sizeof(double));
+    g->T = malloc(m * sizeof(double));
+    g->w = malloc(m * sizeof(double));
+    g->e = malloc(m * sizeof(double));
+    if (!k || !g->x || !g->t_x || !g->T || !g->w || !g->e) {
+        free(k);
+        purchase_groups_free(g);
+        return -1;
+    }
+    for (int i = 0; i < n; i++)
+        k[i] = (xtt){ c[i].x, c[i].t_x, c[i].T };
+    qsort(k, (size_t)n, sizeof *k, xtt_cmp);
+    for (int i = 0; i < n; i++) {
+        if (i > 0 && !xtt_cmp(&k[i], &k[i - 1])) {
+            g->w[g->n - 1] += 1;
+            continue;
+        }
+        g->x[g->n] = k[i].x;
+        g->t_x[g->n] = k[i].t_x;
+        g->T[g->n] = k[i].T;
+        g->w[g->n++] = 1;
+    }
+    free(k);
+    return 0;
+}
+
+double purchase_groups_expected_sum(purchase_groups *g, const purchase_fit *f, double t)
+{
+    const purchase_fit_type *ty = f->type;
+    double *e = g->e;
+#pragma omp parallel for schedule(dynamic, 64)
+    for (int j = 0; j < g->n; j++)
+        e[j] = ty->expected_conditional(f, g->x[j], g->t_x[j], g->T[j], t);
+    double sum = 0;
+    for (int j = 0; j < g->n; j++)
+        sum += g->w[j] * e[j];
+    return sum;
+}
+
+double purchase_fit_expected_sum(const purchase_fit *f, const cust_summary *c, int n, double t)
+{
+    purchase_groups g;
+    if (purchase_groups_build(c, n, &g))
+        return NAN;
+    double sum = purchase_groups_expected_sum(&g, f, t);
+    purchase_groups_free(&g);
+    return sum;
 }

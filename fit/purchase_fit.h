@@ -62,6 +62,25 @@ extern const purchase_fit_type *const purchase_fit_types[];
 struct bgnbd_fit;
 void purchase_fit_to_bgnbd(const purchase_fit *f, struct bgnbd_fit *out);
 
+/* Customers grouped by distinct (x, t_x, T), with how many share each
+ * (many do, in data rounded to days or weeks), for sums over customers. */
+typedef struct purchase_groups {
+    int n;                                  /* distinct (x, t_x, T) */
+    double *x, *t_x, *T, *w;
+    double *e;                              /* scratch: one expectation each */
+} purchase_groups;
+
+/* 0, or -1 when out of memory (nothing to free then). */
+int purchase_groups_build(const cust_summary *c, int n, purchase_groups *g);
+void purchase_groups_free(purchase_groups *g);
+/* The sum over the customers of f's expected purchases in (T, T + t]: the
+ * holdout's prediction.  Each distinct (x, t_x, T) is computed once, spread
+ * over OpenMP threads, and the sum is taken in one fixed order, so the
+ * result is the same for any number of threads. */
+double purchase_groups_expected_sum(purchase_groups *g, const purchase_fit *f, double t);
+/* The same in one call (grouping, then the sum); NAN when out of memory. */
+double purchase_fit_expected_sum(const purchase_fit *f, const cust_summary *c, int n, double t);
+
 /* The type of that name, or NULL. */
 const purchase_fit_type *purchase_fit_find(const char *name);
 

@@ -1443,6 +1443,184 @@ static void log_reason(const char *logpath, char *buf, size_t buflen)
         snprintf(buf, buflen, "%s", first);
 }
 
+/* ---------------------------------------------------------------- drawing in the background */
+
+/* With plot_set_background(jobs > 0) plot_render starts gnuplot and returns
+   at once: the script goes down the pipe (a few kB, well under a pipe's
+   buffer, so the write does not wait for gnuplot) and the process is kept
+   here until plot_wait, which judges and renames its picture exactly as the
+   synchronous path does.  At most jobs run at once: one more waits for the
+   oldest.  Waiting in start order keeps the first error reported the same
+   whatever the timing. */
+typedef struct pending_plot {
+    pid_t pid;
+    char *image, *tmppath, *imgpath, *logpath, *name;
+} pending_plot;
+
+static pending_plot *pending;
+static int npending, cap_pending, bg_jobs;
+
+int plot_set_background(int jobs)
+{
+    int old = bg_jobs;
+    bg_jobs = jobs > 0 ? jobs : 0;
+    return old;
+}
+
+int plot_pending(void)
+{
+    return npending;
+}
+
+/* What gnuplot's exit status means for NAME's picture: renames the
+   temporary image into place on success (see plot_render). */
+static plot_status judge_gnuplot(int status, const char *name, const char *image, const char *tmppath,
+                                 const char *imgpath, const char *logpath, char *err, size_t errlen)
+{
+    struct stat st;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
+        /* The shell could not find gnuplot after all (PATH changed since the check). */
+        unlink(tmppath);
+        unlink(logpath);
+        return PLOT_NO_GNUPLOT;
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        char reason[512];
+        log_reason(logpath, reason, sizeof reason);
+        if (WIFEXITED(status))
+            set_err(err, errlen, "gnuplot exited with status %d while drawing %s: %s (script %s.gp, log %s)",
+                    WEXITSTATUS(status), image, reason, name, logpath);
+        else
+            set_err(err, errlen, "gnuplot was killed by signal %d while drawing %s (log %s)",
+                    WIFSIGNALED(status) ? WTERMSIG(status) : -1, image, logpath);
+        unlink(tmppath);
+        return PLOT_ERROR;
+    }
+    if (stat(tmppath, &st) != 0 || st.st_size == 0) {
+        set_err(err, errlen, "gnuplot exited normally but wrote no %s (log %s)", image, logpath);
+        unlink(tmppath);
+        return PLOT_ERROR;
+    }
+    if (rename(tmppath, imgpath) != 0) {
+        set_err(err, errlen, "cannot rename %s to %s: %s", tmppath, imgpath, strerror(errno));
+        unlink(tmppath);
+        return PLOT_ERROR;
+    }
+    unlink(logpath);
+    return PLOT_OK;
+}
+
+static void pending_free(pending_plot *q)
+{
+    free(q->image);
+    free(q->tmppath);
+    free(q->imgpath);
+    free(q->logpath);
+    free(q->name);
+}
+
+/* Waits for the oldest background gnuplot and judges its picture; its
+   name into failed (when not NULL) if it failed. */
+static plot_status wait_oldest(char *err, size_t errlen, char *failed, size_t failedlen)
+{
+    pending_plot q = pending[0];
+    int status = 0;
+    plot_status rc;
+    if (failed && failedlen)
+        snprintf(failed, failedlen, "%s", q.name);
+    memmove(pending, pending + 1, (size_t)(npending - 1) * sizeof *pending);
+    npending--;
+    while (waitpid(q.pid, &status, 0) < 0) {
+        if (errno == EINTR)
+            continue;
+        set_err(err, errlen, "cannot wait for gnuplot while drawing %s: %s", q.image, strerror(errno));
+        unlink(q.tmppath);
+        pending_free(&q);
+        return PLOT_ERROR;
+    }
+    rc = judge_gnuplot(status, q.name, q.image, q.tmppath, q.imgpath, q.logpath, err, errlen);
+    pending_free(&q);
+    return rc;
+}
+
+plot_status plot_wait(char *err, size_t errlen, char *failed, size_t failedlen)
+{
+    plot_status rc = PLOT_OK;
+    char one[1024], name[256];
+    if (err && errlen)
+        err[0] = '\0';
+    if (failed && failedlen)
+        failed[0] = '\0';
+    while (npending > 0) {
+        plot_status st = wait_oldest(one, sizeof one, name, sizeof name);
+        if (st == PLOT_ERROR && rc != PLOT_ERROR) {
+            rc = PLOT_ERROR;
+            set_err(err, errlen, "%s", one);
+            if (failed && failedlen)
+                snprintf(failed, failedlen, "%s", name);
+        } else if (st == PLOT_NO_GNUPLOT && rc == PLOT_OK) {
+            rc = PLOT_NO_GNUPLOT;
+        }
+    }
+    return rc;
+}
+
+void plot_discard(void)
+{
+    for (int i = 0; i < npending; i++)
+        kill(pending[i].pid, SIGTERM);
+    while (npending > 0) {
+        pending_plot q = pending[--npending];
+        while (waitpid(q.pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+        unlink(q.tmppath);
+        pending_free(&q);
+    }
+}
+
+/* Starts gnuplot reading its script from a pipe, without waiting for it:
+   the same shell command as the synchronous path's popen. */
+static plot_status start_gnuplot(const char *outdir, const render_ctx *c, const char *cmd,
+                                 const char *tmpimg, char *err, size_t errlen, pid_t *pid)
+{
+    int fds[2];
+    struct sigaction ign, old;
+    FILE *p;
+    if (pipe(fds) != 0) {
+        set_err(err, errlen, "cannot start gnuplot: %s", strerror(errno));
+        return PLOT_ERROR;
+    }
+    fflush(NULL); /* nothing buffered is written twice by the child */
+    *pid = fork();
+    if (*pid < 0) {
+        set_err(err, errlen, "cannot start gnuplot: %s", strerror(errno));
+        close(fds[0]);
+        close(fds[1]);
+        return PLOT_ERROR;
+    }
+    if (*pid == 0) {
+        dup2(fds[0], STDIN_FILENO);
+        close(fds[0]);
+        close(fds[1]);
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    close(fds[0]);
+    memset(&ign, 0, sizeof ign);
+    ign.sa_handler = SIG_IGN;
+    sigemptyset(&ign.sa_mask);
+    sigaction(SIGPIPE, &ign, &old);
+    p = fdopen(fds[1], "w");
+    if (p) {
+        emit_script(p, c, tmpimg, outdir);
+        fclose(p);
+    } else {
+        close(fds[1]);
+    }
+    sigaction(SIGPIPE, &old, NULL);
+    return PLOT_OK;
+}
+
 static plot_status run_gnuplot(const char *outdir, const render_ctx *c, const char *image,
                                char *err, size_t errlen)
 {
@@ -1453,7 +1631,6 @@ static plot_status run_gnuplot(const char *outdir, const render_ctx *c, const ch
     char *logpath = path_of(outdir, name, ".gp.log");
     char *cmd = NULL;
     struct sigaction ign, old;
-    struct stat st;
     FILE *p;
     int status;
     plot_status rc = PLOT_ERROR;
@@ -1467,6 +1644,51 @@ static plot_status run_gnuplot(const char *outdir, const render_ctx *c, const ch
     sprintf(cmd, "gnuplot >'%s' 2>&1", logpath);
     /* A stale temp from a crashed run must not pass for fresh output. */
     unlink(tmppath);
+
+    if (bg_jobs > 0) {
+        pending_plot q = { 0 };
+        /* exec: the shell becomes gnuplot, so that plot_discard's SIGTERM
+           reaches gnuplot itself and leaves no orphan drawing on */
+        sprintf(cmd, "exec gnuplot >'%s' 2>&1", logpath);
+        /* the same picture drawn again (same folder, same name) must not
+           share its temporary file with the one still drawing */
+        for (int i = 0; i < npending; i++)
+            if (!strcmp(pending[i].imgpath, imgpath)) {
+                while (i-- >= 0)
+                    if (wait_oldest(err, errlen, NULL, 0) == PLOT_ERROR)
+                        goto out;
+                break;
+            }
+        if (npending >= bg_jobs && wait_oldest(err, errlen, NULL, 0) == PLOT_ERROR)
+            goto out;
+        if (npending == cap_pending) {
+            int cap = cap_pending ? 2 * cap_pending : 8;
+            pending_plot *m = realloc(pending, (size_t)cap * sizeof *m);
+            if (!m)
+                goto oom;
+            pending = m;
+            cap_pending = cap;
+        }
+        q.image = concat(image, "");
+        q.name = concat(name, "");
+        if (!q.image || !q.name) {
+            free(q.image);
+            free(q.name);
+            goto oom;
+        }
+        if (start_gnuplot(outdir, c, cmd, tmpimg, err, errlen, &q.pid) != PLOT_OK) {
+            free(q.image);
+            free(q.name);
+            goto out;
+        }
+        q.tmppath = tmppath;
+        q.imgpath = imgpath;
+        q.logpath = logpath;
+        tmppath = imgpath = logpath = NULL; /* the pending entry owns them now */
+        pending[npending++] = q;
+        rc = PLOT_OK;
+        goto out;
+    }
 
     /* gnuplot quits at its first error while we may still be writing; without
        this the resulting SIGPIPE would kill the whole simulator. */
@@ -1489,37 +1711,7 @@ static plot_status run_gnuplot(const char *outdir, const render_ctx *c, const ch
         unlink(tmppath);
         goto out;
     }
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
-        /* The shell could not find gnuplot after all (PATH changed since the check). */
-        unlink(tmppath);
-        unlink(logpath);
-        rc = PLOT_NO_GNUPLOT;
-        goto out;
-    }
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        char reason[512];
-        log_reason(logpath, reason, sizeof reason);
-        if (WIFEXITED(status))
-            set_err(err, errlen, "gnuplot exited with status %d while drawing %s: %s (script %s.gp, log %s)",
-                    WEXITSTATUS(status), image, reason, name, logpath);
-        else
-            set_err(err, errlen, "gnuplot was killed by signal %d while drawing %s (log %s)",
-                    WIFSIGNALED(status) ? WTERMSIG(status) : -1, image, logpath);
-        unlink(tmppath);
-        goto out;
-    }
-    if (stat(tmppath, &st) != 0 || st.st_size == 0) {
-        set_err(err, errlen, "gnuplot exited normally but wrote no %s (log %s)", image, logpath);
-        unlink(tmppath);
-        goto out;
-    }
-    if (rename(tmppath, imgpath) != 0) {
-        set_err(err, errlen, "cannot rename %s to %s: %s", tmppath, imgpath, strerror(errno));
-        unlink(tmppath);
-        goto out;
-    }
-    unlink(logpath);
-    rc = PLOT_OK;
+    rc = judge_gnuplot(status, name, image, tmppath, imgpath, logpath, err, errlen);
     goto out;
 oom:
     set_err(err, errlen, "out of memory");

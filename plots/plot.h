@@ -102,6 +102,24 @@ typedef enum { PLOT_OK = 0, PLOT_NO_GNUPLOT = 1, PLOT_ERROR = -1 } plot_status;
    On a gnuplot failure its output is kept in outdir/NAME.gp.log; on success that log is removed. */
 plot_status plot_render(const char *outdir, const plot_spec *spec, char *err, size_t errlen);
 
+/* Drawing in the background, so that gnuplot runs while the caller writes
+   its other outputs and several gnuplots run side by side (issue 14).  With
+   jobs > 0, plot_render writes NAME.gp, starts gnuplot and returns PLOT_OK
+   without waiting; at most jobs gnuplots run at once (one more waits for the
+   oldest).  jobs 0: plot_render waits, as by default.  Returns the previous
+   setting.  The pictures are in place only after plot_wait. */
+int plot_set_background(int jobs);
+/* Waits for every gnuplot started in the background and puts each picture
+   in place as plot_render would; PLOT_ERROR with the first failure (in the
+   order they were started) in err and its plot's NAME in failed (either may
+   be NULL), PLOT_NO_GNUPLOT if gnuplot vanished. */
+plot_status plot_wait(char *err, size_t errlen, char *failed, size_t failedlen);
+/* Stops (SIGTERM) and reaps the background gnuplots, removing their
+   temporary images: for an output being abandoned. */
+void plot_discard(void);
+/* gnuplots started in the background and not yet waited for. */
+int plot_pending(void);
+
 /* 1 if a usable gnuplot is on PATH (checked once and cached; no stdout noise). */
 int plot_gnuplot_available(void);
 

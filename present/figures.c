@@ -11,9 +11,19 @@
 /* money axes read best with SI prefixes: 5.2 M rather than 5.2x10^6 */
 #define MONEY_FORMAT "%.1s %c"
 
+static int warned; /* the missing gnuplot, said once a run */
+
+static void warn_no_gnuplot(void)
+{
+    if (!warned)
+        /* not dir: that is the temporary folder (outdir.h), renamed later */
+        fprintf(stderr, "retsim: warning: gnuplot not found; wrote the CSV files and the *.gp "
+                        "scripts but no pictures (install gnuplot-nox)\n");
+    warned = 1;
+}
+
 int figures_render(const char *dir, plot_spec *spec, plot_format fmt, lang_id lang, diag *d)
 {
-    static int warned;
     char err[512] = "";
     if (interrupt_pending()) /* a plot can take a while: stop between them */
         return diag_set(d, DIAG_RUNTIME, "interrupted");
@@ -22,18 +32,45 @@ int figures_render(const char *dir, plot_spec *spec, plot_format fmt, lang_id la
     spec->thin_band_note = spec->kind == PLOT_BARS
                                ? tr(lang, /* xgettext:no-c-format */ "(95 % CI too narrow to draw)")
                                : tr(lang, "(95 % band narrower than the line)");
+    /* the report's SVG pictures are read back at once (report.c): drawn
+     * while it waits; PNG pictures in the background when main asked */
+    int jobs = fmt == PLOT_SVG ? plot_set_background(0) : -1;
     plot_status st = plot_render(dir, spec, err, sizeof err);
+    if (jobs >= 0)
+        plot_set_background(jobs);
     if (st == PLOT_NO_GNUPLOT) {
-        if (!warned)
-            /* not dir: that is the temporary folder (outdir.h), renamed later */
-            fprintf(stderr, "retsim: warning: gnuplot not found; wrote the CSV files and the *.gp "
-                            "scripts but no pictures (install gnuplot-nox)\n");
-        warned = 1;
+        warn_no_gnuplot();
         return 0;
     }
     if (st == PLOT_ERROR)
         return diag_set(d, DIAG_RUNTIME, "plot %s: %s", spec->name, err);
     return 0;
+}
+
+void figures_background(int jobs)
+{
+    plot_set_background(jobs);
+}
+
+int figures_pending(void)
+{
+    return plot_pending();
+}
+
+int figures_wait(diag *d)
+{
+    char err[1024] = "", name[256] = "";
+    plot_status st = plot_wait(err, sizeof err, name, sizeof name);
+    if (st == PLOT_NO_GNUPLOT)
+        warn_no_gnuplot();
+    if (st == PLOT_ERROR)
+        return diag_set(d, DIAG_RUNTIME, "plot %s: %s", name, err);
+    return 0;
+}
+
+void figures_discard(void)
+{
+    plot_discard();
 }
 
 static const char *money_label(char *buf, size_t cap, const char *what, const char *currency, lang_id lang)

@@ -14,6 +14,19 @@
  * CSV files and the .gp scripts are still there. */
 int figures_render(const char *dir, plot_spec *spec, plot_format fmt, lang_id lang, diag *d);
 
+/* PNG pictures drawn in the background, at most jobs gnuplots at once
+ * (plots/plot.h; 0: each waited for, the default); SVG ones are always
+ * waited for.  Whatever drew in the background must figures_wait before its
+ * folder is put in place (cli/outdir.c does) or figures_discard when
+ * abandoning it. */
+void figures_background(int jobs);
+/* gnuplots still drawing */
+int figures_pending(void);
+/* Waits for them and puts their pictures in place; DIAG_RUNTIME naming the
+ * first failure. */
+int figures_wait(diag *d);
+void figures_discard(void);
+
 /* Every figure reads its CSV files back by column name, never by position
  * (present/csvcols.h).  Points s at dir/file (s->csv = file, which must
  * outlive s; legend and panel untouched): x and y the columns so named,

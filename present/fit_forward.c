@@ -96,9 +96,7 @@ int fit_forward_models(fit_state *s, const cust_summary *fit_cs, int n, diag *d)
         f->bic = -2 * f->loglik + t->npar * log((double)n);
         f->holdout_predicted = f->holdout_error = NAN;
         if (s->holdout_days) {
-            double pred = 0, horizon = s->holdout_days / o->period_days;
-            for (int k = 0; k < n; k++)
-                pred += t->expected_conditional(f, fit_cs[k].x, fit_cs[k].t_x, fit_cs[k].T, horizon);
+            double pred = purchase_fit_expected_sum(f, fit_cs, n, s->holdout_days / o->period_days);
             f->holdout_predicted = pred;
             f->holdout_error = actual > 0 ? (pred - actual) / actual : NAN;
         }

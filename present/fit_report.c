@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "describe.h"
 #include "figures.h"
@@ -325,20 +326,39 @@ static int write_holdout(const char *dir, fit_state *s, diag *d)
         return d->status;
     }
     fprintf(f, "period,actual,predicted,actual_cumulative,predicted_cumulative\n");
+    /* the BG/NBD expectation of every customer at every period's end:
+     * computed once per distinct (x, t_x, T) (fit/purchase_fit.h) */
+    purchase_fit bgf = { 0 };
+    bgf.type = purchase_fit_find("bgnbd");
+    bgf.par[0] = s->bg.r;
+    bgf.par[1] = s->bg.alpha;
+    bgf.par[2] = s->bg.a;
+    bgf.par[3] = s->bg.b;
+    cust_summary *fc = malloc((size_t)(t->ncust > 0 ? t->ncust : 1) * sizeof *fc);
+    int nf = 0;
+    purchase_groups pg;
+    if (fc)
+        for (int i = 0; i < t->ncust; i++)
+            if (s->cs[i].T > 0)
+                fc[nf++] = s->cs[i];
+    if (!fc || purchase_groups_build(fc, nf, &pg)) {
+        free(fc);
+        free(actual);
+        fclose(f);
+        unlink(tmp);
+        return diag_set(d, DIAG_RUNTIME, "out of memory");
+    }
+    free(fc);
     double cum_a = 0, prev_p = 0, abs_err = 0;
     for (int w = 1; w <= L; w++) {
-        double pred = 0;
         double horizon = fmin(w * P, (double)s->holdout_days) / P;
-        for (int i = 0; i < t->ncust; i++) {
-            const cust_summary *c = &s->cs[i];
-            if (c->T > 0)
-                pred += bgnbd_expected_conditional(&s->bg, c->x, c->t_x, c->T, horizon);
-        }
+        double pred = purchase_groups_expected_sum(&pg, &bgf, horizon);
         cum_a += actual[w];
         fprintf(f, "%d,%.0f,%.3f,%.0f,%.3f\n", w, actual[w], pred - prev_p, cum_a, pred);
         abs_err += fabs(pred - cum_a);
         prev_p = pred;
     }
+    purchase_groups_free(&pg);
     free(actual);
     s->holdout_actual = cum_a;
     s->holdout_predicted = prev_p;
