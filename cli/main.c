@@ -95,7 +95,7 @@ static int run_main(int argc, char **argv, diag *d)
             outdir_abort_active(); /* an error path that forgot its output folder */
             /* pictures drawn outside an output folder: in place before exit */
             if (!status && !interrupt_pending())
-                status = figures_wait(&d);
+                status = figures_wait(d);
             else
                 figures_discard();
             int sig = interrupt_pending();
