@@ -226,6 +226,17 @@ static int pilot_run(int argc, char **argv, diag *d)
     if (status || (status = pilot_estimate(t, group, start, end, &r, d))
         || (status = pilot_model_estimate(t, group, start, end, &r, !o.model_free, &m, d)))
         goto done;
+    if (r.no_history && o.rollout.on) {
+        /* the levers were measured on new customers' first weeks, without
+         * dropout; the rollout simulates the fitted base over a horizon:
+         * applying the one to the other would be a guess (docs/pilot.md) */
+        status = diag_set(d, DIAG_USAGE,
+                          "--rollout: no purchase history before the start, so the effect was measured on "
+                          "the customers who arrived since the start, without dropout: it does not describe "
+                          "the customer base the rollout simulates; run without --rollout for the estimate, "
+                          "or start the pilot later so the customers have a history");
+        goto done;
+    }
     outdir_txn *od = outdir_begin(outdir, o.force, d);
     if (!od) {
         status = d->status;

@@ -106,11 +106,24 @@ int pilot_estimate(const translog *t, const int *group, int start, int end, pilo
             }
         }
     }
-    if (r->n[PILOT_T] < 2 || r->n[PILOT_C] < 2)
-        return diag_set(d, DIAG_USAGE,
-                        "the %s group has %d customer(s) with a purchase before the start: a comparison "
-                        "needs at least 2 in each group",
-                        r->n[PILOT_T] < 2 ? "treatment" : "control", r->n[r->n[PILOT_T] < 2 ? PILOT_T : PILOT_C]);
+    if (r->n[PILOT_T] < 2 || r->n[PILOT_C] < 2) {
+        /* no history to speak of (e.g. a welcome offer tried on new
+         * customers only): the customers who arrived since the start can
+         * still be compared, without CUPED (nothing before the start to
+         * adjust with) and without the balance table (no pre-period) */
+        if (r->n_new[PILOT_T] < 2 || r->n_new[PILOT_C] < 2) {
+            int g = r->n[PILOT_T] < 2 ? PILOT_T : PILOT_C;
+            int gn = r->n_new[PILOT_T] < 2 ? PILOT_T : PILOT_C;
+            return diag_set(d, DIAG_USAGE,
+                            "the %s group has %d customer(s) with a purchase before the start and the %s "
+                            "group %d new customer(s) since it: a comparison needs at least 2 in each group, "
+                            "among the customers with history or among the new ones",
+                            g == PILOT_T ? "treatment" : "control", r->n[g],
+                            gn == PILOT_T ? "treatment" : "control", r->n_new[gn]);
+        }
+        r->no_history = 1;
+        n = r->n_new[PILOT_T] + r->n_new[PILOT_C];
+    }
     r->nweeks = r->post_days / 7 > 0 ? r->post_days / 7 : 1;   /* whole weeks; a pilot under one: that */
     enum { YP, YR, XP, XR, BP, BS, BD, ADJ, TMP, NV };
     double *v[NV];
@@ -130,7 +143,8 @@ int pilot_estimate(const translog *t, const int *group, int start, int end, pilo
     }
     int m = 0;
     for (int i = 0; i < t->ncust; i++) {
-        if (t->day[t->first[i]] >= start)
+        int first = t->day[t->first[i]];
+        if (r->no_history ? first < start || first > end : first >= start)
             continue;
         g[m] = group[i];
         int last = t->min_day;
@@ -159,6 +173,9 @@ int pilot_estimate(const translog *t, const int *group, int start, int end, pilo
     balance(&r->bal[0], "purchases", v[BP], g, n, v[TMP]);
     balance(&r->bal[1], "spend", v[BS], g, n, v[TMP]);
     balance(&r->bal[2], "days_since_last_purchase", v[BD], g, n, v[TMP]);
+    if (r->no_history)   /* all zero before the start: nothing to compare */
+        for (int j = 0; j < PILOT_NBAL; j++)
+            r->bal[j].mean[0] = r->bal[j].mean[1] = r->bal[j].sd[0] = r->bal[j].sd[1] = r->bal[j].smd = 0;
     for (int j = 0; j < PILOT_NBAL; j++)
         r->unbalanced |= fabs(r->bal[j].smd) > 0.1;
     for (int k = 0; k < 2; k++) {

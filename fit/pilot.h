@@ -44,6 +44,10 @@ typedef struct pilot_result {
     int post_days, pre_days;     /* lengths of the period since the start and of the one before */
     int n[2];                    /* the existing base: first purchase before the start */
     int n_new[2];                /* customers whose first purchase is on or after the start */
+    int no_history;              /* 1: fewer than 2 per group bought before the start, so the
+                                    estimate is over the new customers (first purchase from the
+                                    start to the end), raw only: the CUPED rows equal the raw ones
+                                    (theta 0) and the balance is all zero; writers say so */
     double new_purchases[2], new_revenue[2];
     pilot_balance bal[PILOT_NBAL];
     int unbalanced;              /* some |smd| > 0.1 */
@@ -53,8 +57,9 @@ typedef struct pilot_result {
 } pilot_result;
 
 /* The estimate over customers with a first purchase before start, on the
- * days start .. end; DIAG_USAGE when a group is empty or has a single
- * customer.  pilot_result_free frees the weeks. */
+ * days start .. end; when a group has fewer than 2 of them, over the
+ * customers whose first purchase is from start to end instead (no_history);
+ * DIAG_USAGE when neither gives 2 customers in each group.  pilot_result_free frees the weeks. */
 int pilot_estimate(const translog *t, const int *group, int start, int end, pilot_result *r,
                    diag *d);
 void pilot_result_free(pilot_result *r);

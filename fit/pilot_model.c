@@ -739,7 +739,7 @@ void pilot_levers_model_free(const pilot_result *mf, const pm_customer *c, int n
     /* rate: ln of CUPED's adjusted purchases per customer, treated over
      * control; var = (se_t/m_t)^2 + (se_c/m_c)^2 (delta method, the groups
      * independent) */
-    const pilot_effect *e = &mf->eff[1];
+    const pilot_effect *e = &mf->eff[mf->no_history ? 0 : 1];   /* no history: no CUPED, raw */
     double mt = e->mean[PILOT_T], mc = e->mean[PILOT_C];
     if (mt > 0 && mc > 0) {
         lev->log_ratio[LEVER_RATE] = log(mt / mc);
@@ -788,19 +788,59 @@ void pilot_levers_model_free(const pilot_result *mf, const pm_customer *c, int n
 /* ---------------------------------------------------------------- */
 /* For retsim pilot                                                  */
 
+/* The customers new since the start (first purchase from start to end),
+ * for the model-free levers when there is no history (mf->no_history):
+ * only treated, n2 and S2 are set, over all their purchases to the end (the
+ * first included: it is in the pilot too). */
+static int new_customers(const translog *t, const int *group, int start, int end, pm_customer **out,
+                         int *n, diag *d)
+{
+    int m = 0;
+    for (int i = 0; i < t->ncust; i++)
+        m += t->day[t->first[i]] >= start && t->day[t->first[i]] <= end;
+    pm_customer *c = calloc((size_t)(m > 0 ? m : 1), sizeof *c);
+    if (!c)
+        return diag_set(d, DIAG_RUNTIME, "out of memory");
+    int j = 0;
+    for (int i = 0; i < t->ncust; i++) {
+        int f = t->day[t->first[i]];
+        if (f < start || f > end)
+            continue;
+        pm_customer *x = &c[j++];
+        x->treated = group[i] == PILOT_T;
+        for (int k = t->first[i]; k < t->first[i + 1] && t->day[k] <= end; k++)
+            if (t->amount[k] > 0) {
+                x->n2++;
+                x->S2 += t->amount[k];
+            }
+    }
+    *out = c;
+    *n = m;
+    return 0;
+}
+
 int pilot_model_estimate(const translog *t, const int *group, int start, int end,
                          const pilot_result *mf, int use_model, pilot_model *m, diag *d)
 {
     memset(m, 0, sizeof *m);
     pm_customer *c = NULL;
     int n = 0;
-    if (pilot_model_customers(t, group, start, end, &c, &n, &m->median_interval_days, d))
+    if (mf->no_history) {
+        m->median_interval_days = NAN;   /* no purchases before the start to measure it on */
+        if (new_customers(t, group, start, end, &c, &n, d))
+            return d->status;
+    } else if (pilot_model_customers(t, group, start, end, &c, &n, &m->median_interval_days, d)) {
         return d->status;
+    }
     diag fd = { 0 };
     m->extra = m->extra_se = m->agree_z = NAN;
-    if (!use_model)
+    if (mf->no_history)
+        diag_set(&fd, DIAG_USAGE, "no purchase history before the start: the levers compare the customers "
+                                  "who arrived since the start (purchases per customer and revenue per "
+                                  "purchase; dropout not estimated)");
+    else if (!use_model)
         diag_set(&fd, DIAG_USAGE, "not asked for (--model-free)");
-    if (!use_model || pilot_model_fit(c, n, m, &fd)) {
+    if (mf->no_history || !use_model || pilot_model_fit(c, n, m, &fd)) {
         m->fallback = 1;
         snprintf(m->fallback_why, sizeof m->fallback_why, "%s", fd.msg);
         pilot_levers_model_free(mf, c, n, &m->lev);

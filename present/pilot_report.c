@@ -68,6 +68,8 @@ static int write_effect(const char *dir, const pilot_result *r, const pilot_mode
                "variance_reduction\n");
     for (int k = 0; k < 4; k++) {
         const pilot_effect *e = &r->eff[k];
+        if (r->no_history && k % 2)   /* no history: no CUPED (its rows would repeat the raw ones) */
+            continue;
         fprintf(f, "%s_per_customer,%s,%.6g,%.6g,%.6g", e->metric, e->method, e->diff, e->ci_low,
                 e->ci_high);
         out_csv_number(f, e->relative);
@@ -227,27 +229,39 @@ static int write_summary(const char *dir, const char *log, const char *group_col
         json_object_set_new(o, "standardized_difference", out_json_number(b->smd));
         json_object_set_new(bal, b->variable, o);
     }
-    json_object_set_new(root, "balance", bal);
-    json_object_set_new(root, "balanced", json_boolean(!r->unbalanced));
+    if (r->no_history) {   /* no pre-period: no balance to show */
+        json_decref(bal);
+        json_object_set_new(root, "balance", json_null());
+        json_object_set_new(root, "balanced", json_null());
+    } else {
+        json_object_set_new(root, "balance", bal);
+        json_object_set_new(root, "balanced", json_boolean(!r->unbalanced));
+    }
+    json_object_set_new(root, "no_history", json_boolean(r->no_history));
     json_t *eff = json_object();
     for (int k = 0; k < 2; k++) {
         json_t *mj = json_object();
         json_object_set_new(mj, "raw", effect_json(&r->eff[2 * k]));
-        json_object_set_new(mj, "cuped", effect_json(&r->eff[2 * k + 1]));
+        json_object_set_new(mj, "cuped", r->no_history ? json_null() : effect_json(&r->eff[2 * k + 1]));
         json_object_set_new(eff, k ? "revenue_per_customer" : "purchases_per_customer", mj);
     }
     json_object_set_new(root, "effect", eff);
     json_object_set_new(root, "model", model_json(r, m));
     json_object_set_new(root, "note",
-                        json_string("the estimate covers the existing base (first purchase before the "
-                                    "start); new customers since the start are described apart"));
+                        json_string(r->no_history
+                                        ? "no purchase history before the start (fewer than 2 customers per "
+                                          "group bought before it): the estimate compares the customers who "
+                                          "arrived since the start, raw (no CUPED, no balance, no purchase "
+                                          "model)"
+                                        : "the estimate covers the existing base (first purchase before the "
+                                          "start); new customers since the start are described apart"));
     return out_json_commit(root, dir, "summary.json", d);
 }
 
 int pilot_report_write(const char *dir, const char *log, const char *group_col,
                        const pilot_result *r, const pilot_model *m, diag *d)
 {
-    if (write_balance(dir, r, d) || write_effect(dir, r, m, d) || write_levers(dir, m, d)
+    if ((!r->no_history && write_balance(dir, r, d)) || write_effect(dir, r, m, d) || write_levers(dir, m, d)
         || write_weekly(dir, r, d) || write_summary(dir, log, group_col, r, m, d))
         return d->status;
     return 0;
@@ -268,6 +282,8 @@ static void print_effect(lang_id L, const char *label, const pilot_effect *raw, 
     char b1[32], b2[32];
     printf(tr(L, "  %s: %+.3g [%+.3g, %+.3g] (%s; raw difference, Welch)\n"), label, raw->diff,
            raw->ci_low, raw->ci_high, relative_text(L, raw->relative, b1, sizeof b1));
+    if (!cu)   /* no history: no CUPED */
+        return;
     printf(tr(L, "  %s: %+.3g [%+.3g, %+.3g] (%s; CUPED, %.0f %% less variance)\n"), label, cu->diff,
            cu->ci_low, cu->ci_high, relative_text(L, cu->relative, b2, sizeof b2), 100 * cu->var_reduction);
 }
@@ -317,6 +333,26 @@ void pilot_report_print(const pilot_result *r, const pilot_model *m, const char 
     char s[16], e[16];
     date_format(r->start, s, sizeof s);
     date_format(r->end, e, sizeof e);
+    if (r->no_history) {
+        printf(tr(L, "pilot from %s to %s (%d days): %d treated and %d control customers arrived since the "
+                     "start\n"),
+               s, e, r->post_days, r->n_new[PILOT_T], r->n_new[PILOT_C]);
+        printf(tr(L, "  warning: no purchase history before the start (%d treated and %d control customers "
+                     "bought before it), so no CUPED adjustment, no balance table and no purchase model: the "
+                     "estimate compares the customers who arrived since the start, by group, from their first "
+                     "purchase to the end\n"),
+               r->n[PILOT_T], r->n[PILOT_C]);
+        printf(tr(L, "  since the start, per new customer (treatment / control): purchases %.3f / %.3f, "
+                     "revenue %.2f / %.2f\n"),
+               r->eff[0].mean[PILOT_T], r->eff[0].mean[PILOT_C], r->eff[2].mean[PILOT_T],
+               r->eff[2].mean[PILOT_C]);
+        print_effect(L, tr(L, "purchases per customer"), &r->eff[0], NULL);
+        print_effect(L, tr(L, "revenue per customer"), &r->eff[2], NULL);
+        print_model(L, r, m);
+        printf(tr(L, "  wrote %s/ (summary.json, effect.csv, levers.csv, pilot_weekly.csv, pilot_weekly.png)\n"),
+               outdir);
+        return;
+    }
     printf(tr(L, "pilot from %s to %s (%d days): %d treated and %d control customers bought before the "
                  "start\n"),
            s, e, r->post_days, r->n[PILOT_T], r->n[PILOT_C]);
