@@ -15,6 +15,7 @@
 #include "commands.h"
 #include "outdir.h"
 #include "../present/optimize_output.h"
+#include "../sim/dist.h"
 #include "../sim/lang.h"
 #include "../sim/metrics.h"
 #include "../sim/optimize.h"
@@ -425,6 +426,8 @@ static int optimize_run(int argc, char **argv, diag *d)
             goto done;
         }
     }
+    if (!dist_is_root()) /* under MPI rank 0 writes and prints (sim/dist.h) */
+        goto done;
     outdir_txn *od = outdir_begin(outdir, o.force, d);
     if (!od) {
         status = d->status;
@@ -445,4 +448,4 @@ done:
 }
 
 const command cmd_optimize = { "optimize", "the best terms of a promotion (search, then a paired final "
-                                           "comparison)", optimize_run, &optimize_help };
+                                           "comparison)", optimize_run, &optimize_help, 1 };
