@@ -29,8 +29,8 @@ run) ARGS="run $SCEN --reps $REPS"; what="$SCEN, $REPS replications" ;;
 calibrate)
     [ -f "$DATA/CDNOW_sample.txt" ] || { echo "bench/mpi.sh: $DATA/CDNOW_sample.txt is missing" >&2; exit 1; }
     awk 'BEGIN { print "customer,date,amount" } { print $2 "," $3 "," $5 }' "$DATA/CDNOW_sample.txt" > "$OUT/cdnow.csv"
-    CAL_REPS=${CAL_REPS:-8}
-    ARGS="calibrate bench/cdnow_satisfaction.ini $OUT/cdnow.csv --holdout-from 1997-10-01 --free churn.mean,stickiness.max,visits.cycle_days=5:400 --reps $CAL_REPS --starts 2 --max-evals 20"
+    CAL_REPS=${CAL_REPS:-16}
+    ARGS="calibrate bench/cdnow_satisfaction.ini $OUT/cdnow.csv --holdout-from 1997-10-01 --free churn.mean,stickiness.max,visits.cycle_days=5:400 --reps $CAL_REPS --starts 3 --max-evals 40"
     what="a calibration of 3 keys to the CDNOW sample, $CAL_REPS replications an evaluation" ;;
 *) echo "bench/mpi.sh: WHAT=$WHAT: expected run or calibrate" >&2; exit 2 ;;
 esac
