@@ -109,7 +109,7 @@ static int exchange(calib_rep *buf, int reps, diag *d)
         if ((long)len[r] > most)
             most = (long)len[r];
     size_t rec = 3 * (size_t)most + 1;
-    double *flat = malloc((size_t)reps * rec * sizeof *flat);
+    double *flat = calloc((size_t)reps * rec, sizeof *flat); /* the padding sent is zeros */
     if (!flat)
         diag_set(d, DIAG_RUNTIME, "out of memory gathering %d replications of up to %ld purchases", reps, most);
     for (int r = 0; r < reps && flat && !d->status; r++)
@@ -148,7 +148,6 @@ static int exchange(calib_rep *buf, int reps, diag *d)
 int calib_simulate(const engine *e, uint64_t seed, int reps, int threads, translog **out, diag *d)
 {
     *out = NULL;
-
     calib_rep *buf = calloc((size_t)reps, sizeof *buf);
     diag *rd = calloc((size_t)reps, sizeof *rd);
     int *st = calloc((size_t)reps, sizeof *st);
