@@ -379,6 +379,13 @@ static int optimize_run(int argc, char **argv, diag *d)
         }
         scen_free(bs);
     }
+    if (dist_workers() > p.run.reps) { /* said before any work, in the runner's words */
+        status = diag_set(d, DIAG_USAGE,
+                          "%d MPI ranks but only %d replications to share among them: start at most %d "
+                          "ranks (mpirun -np %d), or ask for at least %d replications (--reps %d)",
+                          dist_workers(), p.run.reps, p.run.reps, p.run.reps, dist_workers(), dist_workers());
+        goto done;
+    }
     char outbuf[4096];
     const char *outdir = o.out;
     if (!outdir) {

@@ -5,9 +5,10 @@
 # then under mpirun with 1, 2 and 3 ranks of 1 thread each; the output
 # folders must be identical (diff -r; only summary.json's "threads" line,
 # which records the thread count, may differ) and so must what rank 0
-# printed.  Then the bad input: more ranks than replications must exit 2 on
-# every rank, with one clear message; and a rank that fails alone must end
-# the job with its status and its message.
+# printed.  Then the bad input: more ranks than replications (run,
+# calibrate, optimize) must exit 2 on every rank, with one clear message;
+# and a rank that fails alone must end the job with its status and its
+# message.
 #
 # Skips, saying so, when mpirun is missing or retsim was built without MPI
 # (retsim --version).  Usage: tests/mpi.sh  (RETSIM_BIN: default ./retsim;
@@ -111,6 +112,19 @@ count=$(grep -c 'MPI ranks but only 2 replications per evaluation' "$work/tooman
 [ "$count" -eq 1 ] || fail "calibrate, 3 ranks for 2 replications: the message came $count times: $(cat "$work/toomany_cal.txt")"
 [ ! -e "$work/toomany_cal" ] || fail "calibrate, 3 ranks for 2 replications: an output folder was written"
 echo "mpi: calibrate with more ranks than replications: exit 2, one message"
+
+# and for optimize, refused before the search starts
+set +e
+$mpirun -np 3 "$bin" optimize scenarios/restaurant_stamp_card.ini --param stamp_card.purchases=2:5 --reps 2 \
+    --threads 1 --out "$work/toomany_opt" < /dev/null > "$work/toomany_opt.txt" 2>&1
+rc=$?
+set -e
+[ "$rc" -eq 2 ] || fail "optimize, 3 ranks for 2 replications: exit $rc, expected 2: $(cat "$work/toomany_opt.txt")"
+count=$(grep -c 'MPI ranks but only 2 replications' "$work/toomany_opt.txt" || true)
+[ "$count" -eq 1 ] || fail "optimize, 3 ranks for 2 replications: the message came $count times: $(cat "$work/toomany_opt.txt")"
+grep -q 'full grid' "$work/toomany_opt.txt" && fail "optimize, 3 ranks for 2 replications: the search began"
+[ ! -e "$work/toomany_opt" ] || fail "optimize, 3 ranks for 2 replications: an output folder was written"
+echo "mpi: optimize with more ranks than replications: exit 2, one message, no search"
 
 # a rank that fails alone (here: rank 1 reads another, missing file, while
 # rank 0 waits for it in the run): its message, then MPI_Abort with its
