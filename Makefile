@@ -235,6 +235,7 @@ bench: retsim $(BUILD)/bench/engine_bench $(BUILD)/bench/pilot_coverage | $(BDEP
 	@sh bench/run.sh
 	@sh bench/extra.sh
 	@sh bench/mpi.sh
+	@WHAT=calibrate sh bench/mpi.sh
 	@sh bench/pilot_coverage.sh
 
 # The coverage study of retsim pilot's levers (bench/pilot_coverage.c,

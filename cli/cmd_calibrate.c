@@ -11,6 +11,7 @@
 #include "../fit/calibrate.h"
 #include "../fit/translog.h"
 #include "../present/calibrate_report.h"
+#include "../sim/dist.h"
 #include "../sim/input.h"
 #include "../sim/interrupt.h"
 #include "../sim/lang.h"
@@ -205,6 +206,12 @@ static int cal_run(int argc, char **argv, diag *d)
     if (o.nspec == 0)
         return diag_set(d, DIAG_USAGE, "which keys? --free KEY,KEY,... (e.g. --free churn.mean,stickiness.max; "
                                        "retsim keys lists them)");
+    /* MPI: the ranks share each evaluation's replications (sim/dist.h) */
+    if (dist_workers() > o.c.reps)
+        return diag_set(d, DIAG_USAGE,
+                        "%d MPI ranks but only %d replications per evaluation to share among them: start at "
+                        "most %d ranks (mpirun -np %d), or ask for at least %d replications (--reps %d)",
+                        dist_workers(), o.c.reps, o.c.reps, o.c.reps, dist_workers(), dist_workers());
     char outbuf[4096];
     const char *outdir = o.out;
     if (!outdir) {
@@ -246,6 +253,12 @@ static int cal_run(int argc, char **argv, diag *d)
                 p->nfree, p->nuse, p->mdata.ncust, p->o.reps);
     if (!status)
         status = calib_run(p, r, d);
+    if (!status && !dist_is_root()) { /* under MPI rank 0 writes and prints (sim/dist.h) */
+        free(p);
+        free(r);
+        translog_free(log);
+        return 0;
+    }
     if (!status) {
         interrupt_enter();
         outdir_txn *od = outdir_begin(outdir, o.force, d);
@@ -270,4 +283,4 @@ static int cal_run(int argc, char **argv, diag *d)
 }
 
 const command cmd_calibrate = { "calibrate", "fit a scenario's keys to a transaction log (simulated moments)",
-                                cal_run, &cal_help };
+                                cal_run, &cal_help, 1 };

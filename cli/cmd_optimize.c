@@ -15,6 +15,7 @@
 #include "commands.h"
 #include "outdir.h"
 #include "../present/optimize_output.h"
+#include "../sim/dist.h"
 #include "../sim/lang.h"
 #include "../sim/metrics.h"
 #include "../sim/optimize.h"
@@ -378,6 +379,13 @@ static int optimize_run(int argc, char **argv, diag *d)
         }
         scen_free(bs);
     }
+    if (dist_workers() > p.run.reps) { /* said before any work, in the runner's words */
+        status = diag_set(d, DIAG_USAGE,
+                          "%d MPI ranks but only %d replications to share among them: start at most %d "
+                          "ranks (mpirun -np %d), or ask for at least %d replications (--reps %d)",
+                          dist_workers(), p.run.reps, p.run.reps, p.run.reps, dist_workers(), dist_workers());
+        goto done;
+    }
     char outbuf[4096];
     const char *outdir = o.out;
     if (!outdir) {
@@ -425,6 +433,8 @@ static int optimize_run(int argc, char **argv, diag *d)
             goto done;
         }
     }
+    if (!dist_is_root()) /* under MPI rank 0 writes and prints (sim/dist.h) */
+        goto done;
     outdir_txn *od = outdir_begin(outdir, o.force, d);
     if (!od) {
         status = d->status;
@@ -445,4 +455,4 @@ done:
 }
 
 const command cmd_optimize = { "optimize", "the best terms of a promotion (search, then a paired final "
-                                           "comparison)", optimize_run, &optimize_help };
+                                           "comparison)", optimize_run, &optimize_help, 1 };

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "../sim/basefile.h"
+#include "../sim/dist.h"
 #include "../sim/lang.h"
 #include "../sim/metrics.h"
 #include "../sim/sections.h"
@@ -83,6 +84,67 @@ int calib_simulate_rep(const engine *e, uint64_t seed, int rep, calib_rep *b, di
     return status;
 }
 
+/* Under MPI: every rank simulates its share of the replications (by
+ * index, sim/dist.h), and the replications travel as flat records of
+ * doubles, padded to the longest: per purchase the customer's ordinal in
+ * its replication (pooling only asks whether two neighbours are one
+ * customer), the day and the bill, all exact as doubles.  Every rank then
+ * holds every replication and pools them in replication order: the log of
+ * one process, bit for bit. */
+static int exchange(calib_rep *buf, int reps, diag *d)
+{
+    long lo, hi;
+    dist_share(reps, &lo, &hi);
+    double *len = calloc((size_t)reps, sizeof *len);
+    if (!len)
+        diag_set(d, DIAG_RUNTIME, "out of memory");
+    if (dist_agree(d))
+        return free(len), d->status;
+    for (long r = lo; r < hi; r++)
+        len[r] = (double)buf[r].n;
+    if (dist_allgather(len, reps, 1, d))
+        return free(len), d->status;
+    long most = 0;
+    for (int r = 0; r < reps; r++)
+        if ((long)len[r] > most)
+            most = (long)len[r];
+    size_t rec = 3 * (size_t)most + 1;
+    double *flat = calloc((size_t)reps * rec, sizeof *flat); /* the padding sent is zeros */
+    if (!flat)
+        diag_set(d, DIAG_RUNTIME, "out of memory gathering %d replications of up to %ld purchases", reps, most);
+    for (int r = 0; r < reps && flat && !d->status; r++)
+        if ((r < lo || r >= hi) && !(buf[r].tx = malloc(((size_t)len[r] + 1) * sizeof *buf[r].tx)))
+            diag_set(d, DIAG_RUNTIME, "out of memory gathering %d replications of up to %ld purchases", reps,
+                     most);
+    if (dist_agree(d)) {
+        free(flat);
+        free(len);
+        return d->status;
+    }
+    for (long r = lo; r < hi; r++) {
+        double *x = flat + (size_t)r * rec;
+        long cust = 0;
+        for (long i = 0; i < buf[r].n; i++) {
+            cust += i > 0 && buf[r].tx[i].id != buf[r].tx[i - 1].id;
+            x[3 * i] = (double)cust;
+            x[3 * i + 1] = buf[r].tx[i].day;
+            x[3 * i + 2] = buf[r].tx[i].bill;
+        }
+    }
+    int status = dist_allgather(flat, reps, rec, d);
+    for (int r = 0; r < reps && !status; r++) {
+        if (r >= lo && r < hi)
+            continue;
+        const double *x = flat + (size_t)r * rec;
+        buf[r].n = buf[r].cap = (long)len[r];
+        for (long i = 0; i < buf[r].n; i++)
+            buf[r].tx[i] = (calib_tx){ (uint64_t)x[3 * i], i, (int)x[3 * i + 1], x[3 * i + 2] };
+    }
+    free(flat);
+    free(len);
+    return status;
+}
+
 int calib_simulate(const engine *e, uint64_t seed, int reps, int threads, translog **out, diag *d)
 {
     *out = NULL;
@@ -96,16 +158,22 @@ int calib_simulate(const engine *e, uint64_t seed, int reps, int threads, transl
         return diag_set(d, DIAG_RUNTIME, "out of memory");
     }
     /* each replication into its own buffer, pooled in replication order
-     * below: the same log for any thread count */
+     * below: the same log for any thread count; under MPI this rank's
+     * share, then exchanged */
+    long lo, hi;
+    dist_share(reps, &lo, &hi);
+    int first = (int)lo, last = (int)hi;
 #pragma omp parallel for schedule(dynamic) num_threads(threads > 0 ? threads : omp_get_max_threads())
-    for (int r = 0; r < reps; r++)
+    for (int r = first; r < last; r++)
         st[r] = calib_simulate_rep(e, seed, r, &buf[r], &rd[r]);
     int status = 0;
-    for (int r = 0; r < reps && !status; r++)
+    for (int r = first; r < last && !status; r++)
         if (st[r]) {
             *d = rd[r];
             status = st[r];
         }
+    if (dist_workers() > 1)
+        status = exchange(buf, reps, d);
     if (!status)
         status = calib_pool(buf, reps, out, d);
     for (int r = 0; r < reps; r++)
@@ -767,7 +835,10 @@ int calib_holdout(calib_problem *p, calib_result *r, diag *d)
     if (!per)
         status = diag_set(d, DIAG_RUNTIME, "out of memory");
     int cut = p->w1 - p->w0; /* the window's last simulated day */
-    for (int rep = 0; rep < R && !status; rep++) {
+    /* under MPI each rank its share of the replications, gathered below */
+    long lo = 0, hi = R;
+    dist_share(R, &lo, &hi);
+    for (int rep = (int)lo; rep < hi && !status; rep++) {
         calib_rep b = { 0 };
         status = calib_simulate_rep(e, p->o.seed, rep, &b, d);
         long cust = 0, hold = 0;
@@ -782,6 +853,10 @@ int calib_holdout(calib_problem *p, calib_result *r, diag *d)
         per[rep] = cust ? (double)hold * (double)p->mdata.ncust / (double)cust : 0;
         free(b.tx);
     }
+    if (!dist_agree(d))
+        status = dist_allgather(per, R, 1, d);
+    else
+        status = d->status;
     if (!status) {
         double m = 0, v = 0;
         for (int i = 0; i < R; i++)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dist.h"
 #include "engine.h"
 #include "lang.h"
 #include "metrics.h"
@@ -528,25 +529,61 @@ int opt_final_run(const opt_problem *p, const opt_search *s, opt_final *f, diag 
     ro.reps = OPT_BLOCK_REPS;
     ro.progress = 0;
     ro.precision = 0;
-    for (int b = 0; b < blocks && !status; b++) {
-        ro.seed = rng_mix(f->seed + (uint64_t)b);
-        run_result *r = NULL;
-        if ((status = sim_run(e, cols, &ro, &r, d)))
-            break;
-        for (int j = 0; j < cols; j++) {
-            obj[b * cols + j] = stat_vec_get(r->scen[j].metric, (size_t)p->objective).mean;
-            for (int c = 0; c < p->ncons; c++)
-                con[(b * cols + j) * OPT_MAX_CONS + c] =
-                    stat_vec_get(r->scen[j].metric, (size_t)p->cons[c].metric).mean;
-        }
-        if (b == 0)
-            f->reps = 0;
-        f->reps += r->reps;
-        run_result_free(r);
-        if (p->progress && ((b + 1) % 10 == 0 || b + 1 == blocks))
-            fprintf(stderr, tr(lang_ui(), "  final comparison: %d/%d blocks of %d replications\n"),
-                    b + 1, blocks, OPT_BLOCK_REPS);
+    /* Under MPI the ranks share the blocks, not a block's few replications
+     * (sim/dist.h): rank r runs its share of each group of blocks on its
+     * own, and a block's results (per candidate: the objective, the
+     * constraints; then the replications run) travel as a flat record.
+     * Every rank holds every block, in block order: the statistics below,
+     * their bootstrap included (seeded by f->seed), are one process's, and
+     * so is the progress, printed per group. */
+    size_t rec = (size_t)cols * (1 + OPT_MAX_CONS) + 1;
+    int group = 10 * dist_workers();
+    double *flat = malloc((size_t)group * rec * sizeof *flat);
+    if (!flat)
+        diag_set(d, DIAG_RUNTIME, "out of memory");
+    if ((status = dist_agree(d))) {
+        free(flat);
+        goto done;
     }
+    f->reps = 0;
+    for (int g0 = 0; g0 < blocks && !status; g0 += group) {
+        int n = blocks - g0 < group ? blocks - g0 : group;
+        long lo, hi;
+        dist_share(n, &lo, &hi);
+        dist_local_begin();
+        for (long i = lo; i < hi && !status; i++) {
+            ro.seed = rng_mix(f->seed + (uint64_t)(g0 + i));
+            run_result *r = NULL;
+            if ((status = sim_run(e, cols, &ro, &r, d)))
+                break;
+            double *x = flat + (size_t)i * rec;
+            for (int j = 0; j < cols; j++) {
+                x[j * (1 + OPT_MAX_CONS)] = stat_vec_get(r->scen[j].metric, (size_t)p->objective).mean;
+                for (int c = 0; c < OPT_MAX_CONS; c++)
+                    x[j * (1 + OPT_MAX_CONS) + 1 + c] =
+                        c < p->ncons ? stat_vec_get(r->scen[j].metric, (size_t)p->cons[c].metric).mean : 0;
+            }
+            x[rec - 1] = r->reps;
+            run_result_free(r);
+        }
+        dist_local_end();
+        if ((status = dist_agree(d)) || (status = dist_allgather(flat, n, rec, d)))
+            break;
+        for (int i = 0; i < n; i++) {
+            int b = g0 + i;
+            const double *x = flat + (size_t)i * rec;
+            for (int j = 0; j < cols; j++) {
+                obj[b * cols + j] = x[j * (1 + OPT_MAX_CONS)];
+                for (int c = 0; c < p->ncons; c++)
+                    con[(b * cols + j) * OPT_MAX_CONS + c] = x[j * (1 + OPT_MAX_CONS) + 1 + c];
+            }
+            f->reps += (int)x[rec - 1];
+            if (p->progress && ((b + 1) % 10 == 0 || b + 1 == blocks))
+                fprintf(stderr, tr(lang_ui(), "  final comparison: %d/%d blocks of %d replications\n"),
+                        b + 1, blocks, OPT_BLOCK_REPS);
+        }
+    }
+    free(flat);
     if (!status) {
         int idx[OPT_MAX_TOP];
         memcpy(idx, f->idx, sizeof idx);

@@ -5,9 +5,10 @@
 # then under mpirun with 1, 2 and 3 ranks of 1 thread each; the output
 # folders must be identical (diff -r; only summary.json's "threads" line,
 # which records the thread count, may differ) and so must what rank 0
-# printed.  Then the bad input: more ranks than replications must exit 2 on
-# every rank, with one clear message; and a rank that fails alone must end
-# the job with its status and its message.
+# printed.  Then the bad input: more ranks than replications (run,
+# calibrate, optimize) must exit 2 on every rank, with one clear message;
+# and a rank that fails alone must end the job with its status and its
+# message.
 #
 # Skips, saying so, when mpirun is missing or retsim was built without MPI
 # (retsim --version).  Usage: tests/mpi.sh  (RETSIM_BIN: default ./retsim;
@@ -41,19 +42,26 @@ trap 'rm -rf "$work"' EXIT
 
 # The commands compared: NAME|ARGUMENTS, one a line (--out and --threads
 # are added).  Small runs, but each spans several groups of replications
-# or a --precision stop after the first block.
-# HOOK for retsim calibrate and optimize (issue 13): once merged, add e.g.
-#   calibrate|calibrate scenarios/cdnow.ini ../shared/data/... --free KEY,KEY --reps 8
-#   optimize|optimize scenarios/restaurant_recharge.ini --param recharge.multiple=1:4 --reps 8
-# and they are checked the same way (their outputs must hold no timings).
+# or a --precision stop after the first block; calibrate and optimize are
+# cut to a few evaluations (their outputs hold no timings): calibrate's
+# replications of every evaluation, its Jacobian and its holdout forecast
+# are shared among the ranks, optimize's search runs through the runner
+# (a grid, then NLopt Sbplx) and its final comparison shares its blocks.
+data=../shared/data
+[ -f "$data/CDNOW_sample.txt" ] || fail "$data/CDNOW_sample.txt is missing: the calibrate case needs it"
+awk 'BEGIN { print "customer,date,amount" } { print $2 "," $3 "," $5 }' "$data/CDNOW_sample.txt" > "$work/cdnow.csv"
 mpi_cases() {
-    cat <<'CASES'
+    # unquoted: $work names the log written above
+    cat <<CASES
 run|run scenarios/clinic.ini --reps 40 --seed 11
 precision|run scenarios/restaurant.ini --reps 400 --precision 0.004
 uncertain|run scenarios/restaurant.ini --reps 24 --set churn.mean=beta(10,10)
 compare|compare scenarios/restaurant.ini scenarios/restaurant_recharge.ini --reps 37 --report
 sweep|sweep scenarios/restaurant_recharge.ini --param recharge.multiple=1:3:1 --reps 20
 sensitivity|sensitivity scenarios/restaurant_small.ini --reps 4
+calibrate|calibrate bench/cdnow_satisfaction.ini $work/cdnow.csv --holdout-from 1997-10-01 --free churn.mean,stickiness.max --reps 6 --starts 2 --max-evals 8 --bootstrap 50
+optimize_grid|optimize scenarios/restaurant_stamp_card.ini --param stamp_card.purchases=2:5 --reps 6 --final-reps 24 --top 3
+optimize_sbplx|optimize scenarios/restaurant_recharge_optimize.ini --param recharge.multiple=1:4 --reps 4 --evals 10 --final-reps 16 --top 3
 CASES
 }
 
@@ -92,6 +100,31 @@ count=$(grep -c 'MPI ranks but only 2 replications' "$work/toomany.txt" || true)
 [ "$count" -eq 1 ] || fail "3 ranks for 2 replications: the message came $count times: $(cat "$work/toomany.txt")"
 [ ! -e "$work/toomany" ] || fail "3 ranks for 2 replications: an output folder was written"
 echo "mpi: more ranks than replications: exit 2, one message"
+
+# the same for calibrate, whose replications of one evaluation are shared
+set +e
+$mpirun -np 3 "$bin" calibrate bench/cdnow_satisfaction.ini "$work/cdnow.csv" --free churn.mean --reps 2 \
+    --threads 1 --out "$work/toomany_cal" < /dev/null > "$work/toomany_cal.txt" 2>&1
+rc=$?
+set -e
+[ "$rc" -eq 2 ] || fail "calibrate, 3 ranks for 2 replications: exit $rc, expected 2: $(cat "$work/toomany_cal.txt")"
+count=$(grep -c 'MPI ranks but only 2 replications per evaluation' "$work/toomany_cal.txt" || true)
+[ "$count" -eq 1 ] || fail "calibrate, 3 ranks for 2 replications: the message came $count times: $(cat "$work/toomany_cal.txt")"
+[ ! -e "$work/toomany_cal" ] || fail "calibrate, 3 ranks for 2 replications: an output folder was written"
+echo "mpi: calibrate with more ranks than replications: exit 2, one message"
+
+# and for optimize, refused before the search starts
+set +e
+$mpirun -np 3 "$bin" optimize scenarios/restaurant_stamp_card.ini --param stamp_card.purchases=2:5 --reps 2 \
+    --threads 1 --out "$work/toomany_opt" < /dev/null > "$work/toomany_opt.txt" 2>&1
+rc=$?
+set -e
+[ "$rc" -eq 2 ] || fail "optimize, 3 ranks for 2 replications: exit $rc, expected 2: $(cat "$work/toomany_opt.txt")"
+count=$(grep -c 'MPI ranks but only 2 replications' "$work/toomany_opt.txt" || true)
+[ "$count" -eq 1 ] || fail "optimize, 3 ranks for 2 replications: the message came $count times: $(cat "$work/toomany_opt.txt")"
+grep -q 'full grid' "$work/toomany_opt.txt" && fail "optimize, 3 ranks for 2 replications: the search began"
+[ ! -e "$work/toomany_opt" ] || fail "optimize, 3 ranks for 2 replications: an output folder was written"
+echo "mpi: optimize with more ranks than replications: exit 2, one message, no search"
 
 # a rank that fails alone (here: rank 1 reads another, missing file, while
 # rank 0 waits for it in the run): its message, then MPI_Abort with its
