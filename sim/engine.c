@@ -351,6 +351,19 @@ int engine_promotions(const engine *e, const char **names, char descriptions[][2
         e->promo[i]->describe(e->pparams[i], descriptions[n], 256, lang);
         if (!descriptions[n][0])
             continue;
+        /* with a [pilot], a promotion reaches only the treated share from
+         * its start day: say so, or the line reads as if everyone got it */
+        if (e->pilot_on && !e->promo[i]->standing) {
+            size_t used = strlen(descriptions[n]);
+            if (e->pilot.stop_day < e->horizon)
+                snprintf(descriptions[n] + used, 256 - used,
+                         tr(lang, " (pilot: %.0f %% of customers, days %d to %d)"), 100 * e->pilot.share,
+                         e->pilot.start_day, e->pilot.stop_day - 1);
+            else
+                snprintf(descriptions[n] + used, 256 - used,
+                         tr(lang, " (pilot: %.0f %% of customers, from day %d)"), 100 * e->pilot.share,
+                         e->pilot.start_day);
+        }
         names[n] = e->promo[i]->name;
         n++;
     }

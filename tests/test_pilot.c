@@ -456,3 +456,45 @@ Test(pilot, bad_keys_and_options_exit_2)
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     tu_system(cmd);
 }
+
+/* The applied line says the promotion reached only the treated share, from
+ * its start day (and to its stop day): without it a pilot's run reads as if
+ * every customer got the promotion. */
+Test(pilot, the_applied_line_names_the_treated_share_and_days)
+{
+    const struct { const char *stop; const char *want; } cases[] = {
+        { NULL, "(pilot: 50 % of customers, from day 100)" },
+        { "pilot.stop_day=200", "(pilot: 50 % of customers, days 100 to 199)" },
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        scenario *sc = load_with(PROMO, "pilot.share=0.5", "pilot.start_day=100", cases[k].stop);
+        diag d = { 0 };
+        engine *e = engine_prepare(sc, &d);
+        cr_assert(e, "%s", d.msg);
+        const char *names[16];
+        char desc[16][256];
+        int np = engine_promotions(e, names, desc, 16, LANG_EN);
+        int checked = 0;
+        for (int i = 0; i < np; i++)
+            if (!strcmp(names[i], "stamp_card")) {
+                cr_expect(strstr(desc[i], cases[k].want), "applied '%s' lacks '%s'", desc[i], cases[k].want);
+                checked++;
+            }
+        cr_assert_eq(checked, 1, "%s: no stamp card among the applied promotions", PROMO);
+        engine_free(e);
+        scen_free(sc);
+    }
+    /* without [pilot], nothing is added */
+    scenario *sc = tu_load(PROMO);
+    diag d = { 0 };
+    engine *e = engine_prepare(sc, &d);
+    cr_assert(e, "%s", d.msg);
+    const char *names[16];
+    char desc[16][256];
+    int np = engine_promotions(e, names, desc, 16, LANG_EN);
+    cr_assert_gt(np, 0);
+    for (int i = 0; i < np; i++)
+        cr_expect(!strstr(desc[i], "pilot:"), "applied '%s' names a pilot without [pilot]", desc[i]);
+    engine_free(e);
+    scen_free(sc);
+}
