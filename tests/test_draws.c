@@ -1,5 +1,4 @@
-/* sim/draws.h's prepared gamma and beta, and sim/discount.h's hoisted
- * discount factor.
+/* sim/draws.h's prepared gamma and beta.
  *
  * The draws must be GSL's own numbers (bit for bit, so that switching a
  * call site over changed no output) and must follow their distributions:
@@ -12,13 +11,11 @@
 #include <criterion/criterion.h>
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
-#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../sim/discount.h"
 #include "../sim/draws.h"
 #include "../sim/rng.h"
 
@@ -239,40 +236,4 @@ Test(draws, lognormal_bill_follows_its_distribution)
     cr_expect(ks < KS_CRIT, "lognormal: KS sqrt(n) D = %.3f", ks);
     cr_expect(ks_wrong >= KS_CRIT, "lognormal: KS does not tell mu + 0.01 (%.3f)", ks_wrong);
     free(x);
-}
-
-Test(draws, discount_factor_is_exp_to_rounding)
-{
-    static const double yearly[] = { 0.0, 0.1, 0.35, 1.0 };
-    for (size_t r = 0; r < sizeof yearly / sizeof *yearly; r++) {
-        double rate = log1p(yearly[r]) / 365.0;
-        discount_table t;
-        cr_assert_eq(discount_table_init(&t, rate, 730), 0);
-        cr_assert_eq(t.n, 731, "the rate %g a day should have a table", rate);
-        rng_stream s;
-        rng_stream_init(&s, 9, r, 0, 0, RNG_PARAM);
-        double worst = 0;
-        for (int i = 0; i < 100000; i++) {
-            double days = 731.0 * gsl_rng_uniform(&s.rng);
-            if (i < 731)
-                days = i;   /* whole days too */
-            double want = exp(-rate * days), got = discount_factor(&t, days);
-            double rel = fabs(got - want) / want;
-            if (rel > worst)
-                worst = rel;
-        }
-        /* the table's entry and libm's exp each within half a unit in the
-         * last place (2^-53 relative), the polynomial's term and the sum
-         * within one more: 2 DBL_EPSILON */
-        cr_expect(worst <= 2 * DBL_EPSILON, "yearly %g: worst relative error %.3g", yearly[r], worst);
-        /* beyond the table: exp itself */
-        cr_expect_eq(bits(discount_factor(&t, 800.25)), bits(exp(-rate * 800.25)));
-        discount_table_free(&t);
-    }
-    /* a rate beyond the polynomial's bound: no table, exp */
-    discount_table big;
-    cr_assert_eq(discount_table_init(&big, 0.01, 730), 0);
-    cr_expect_eq(big.n, 0);
-    cr_expect_eq(bits(discount_factor(&big, 12.5)), bits(exp(-0.01 * 12.5)));
-    discount_table_free(&big);
 }
