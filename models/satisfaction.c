@@ -398,6 +398,16 @@ static void *sat_prepare(const scenario *sc, diag *d)
     const economics_params *econ = scen_get(sc, &section_economics);
     p->cont_delta = log1p(econ->discount_rate) / 365.0;
     p->cont_interval_discount = sat_interval_discount(&p->visits, p->cont_delta);
+    if (p->visits.distribution == INTERVAL_GAMMA)
+        draw_gamma_prepare(&p->interval_gamma, p->visits.shape,
+                           p->visits.cycle_days / p->visits.shape);
+    if (p->spend.distribution == SPEND_GAMMA)
+        draw_gamma_prepare(&p->spend_gamma, (p->spend.mean / p->spend.sd) * (p->spend.mean / p->spend.sd),
+                           p->spend.sd * p->spend.sd / p->spend.mean);
+    if (p->churn.heterogeneous)
+        draw_beta_prepare(&p->churn_beta, p->churn.a, p->churn.b);
+    if (l->mean > 0 && l->polarisation > 0)
+        draw_beta_prepare(&p->loyalty_beta, p->loyalty_a, p->loyalty_b);
     return p;
 }
 
@@ -409,10 +419,10 @@ static void sat_release(void *params)
 static void sat_customer_init(const void *params, double *state, gsl_rng *r)
 {
     const sat_params *p = params;
-    state[ST_THETA] = p->churn.heterogeneous ? gsl_ran_beta(r, p->churn.a, p->churn.b)
+    state[ST_THETA] = p->churn.heterogeneous ? draw_beta(&p->churn_beta, r)
                                              : p->churn.mean;
     if (p->loyalty.mean > 0 && p->loyalty.polarisation > 0)
-        state[ST_LOYALTY] = gsl_ran_beta(r, p->loyalty_a, p->loyalty_b);
+        state[ST_LOYALTY] = draw_beta(&p->loyalty_beta, r);
     else
         state[ST_LOYALTY] = p->loyalty.mean;
     double taste = 1.0;
@@ -427,14 +437,14 @@ static double sat_draw_bill(const void *params, const double *state,
 {
     (void)state;
     (void)v;
-    const sat_spend_params *s = &((const sat_params *)params)->spend;
+    const sat_params *p = params;
+    const sat_spend_params *s = &p->spend;
     switch (s->distribution) {
     case SPEND_LOGNORMAL:
         return s->sigma > 0 ? exp(s->mu + s->sigma * gsl_ran_gaussian_ziggurat(r, 1.0))
                             : s->mean;
     case SPEND_GAMMA:
-        return gsl_ran_gamma(r, (s->mean / s->sd) * (s->mean / s->sd),
-                             s->sd * s->sd / s->mean);
+        return draw_gamma(&p->spend_gamma, r);
     default:
         return s->mean;
     }
@@ -523,10 +533,11 @@ static void sat_experience(const void *params, double *state, visit_ctx *v, gsl_
 static double sat_draw_interval(const void *params, const double *state, gsl_rng *r)
 {
     (void)state;
-    const sat_visits_params *v = &((const sat_params *)params)->visits;
+    const sat_params *p = params;
+    const sat_visits_params *v = &p->visits;
     switch (v->distribution) {
     case INTERVAL_GAMMA:
-        return gsl_ran_gamma(r, v->shape, v->cycle_days / v->shape);
+        return draw_gamma(&p->interval_gamma, r);
     case INTERVAL_EXPONENTIAL:
         return gsl_ran_exponential(r, v->cycle_days);
     default:

@@ -3,6 +3,7 @@
 #ifndef RETSIM_SATISFACTION_H
 #define RETSIM_SATISFACTION_H
 
+#include "../sim/draws.h"
 #include "../sim/model.h"
 
 typedef struct sat_churn_params {
@@ -65,6 +66,10 @@ typedef struct sat_params {
     /* the continuation's interval discount at the scenario's own daily
      * discount rate, computed once (a pow a customer otherwise) */
     double cont_delta, cont_interval_discount;
+    /* the hot path's variates, prepared once (sim/draws.h): the same
+     * numbers as gsl_ran_gamma / gsl_ran_beta, with fewer calls */
+    draw_gamma_t interval_gamma, spend_gamma;
+    draw_beta_t churn_beta, loyalty_beta;
 } sat_params;
 
 extern const scen_section sat_section_churn, sat_section_loyalty,

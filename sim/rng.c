@@ -45,12 +45,16 @@ static void xo_set(void *state, unsigned long seed)
 
 /* The deferred seeding of a stream (rng.h): the purpose's round, then the
  * state's four. */
+void rng_seed_pending(rng_state *st)
+{
+    st->pending = 0;
+    seed_state(st->s, rng_mix(st->key));
+}
+
 static inline uint64_t *live(rng_state *st)
 {
-    if (__builtin_expect(st->pending, 0)) {
-        st->pending = 0;
-        seed_state(st->s, rng_mix(st->key));
-    }
+    if (__builtin_expect(st->pending, 0))
+        rng_seed_pending(st);
     return st->s;
 }
 

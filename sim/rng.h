@@ -100,4 +100,35 @@ void rng_stream_from_key(rng_stream *s, uint64_t key, uint64_t c, uint64_t purpo
 uint64_t rng_visit_key(uint64_t key, uint64_t c);
 void rng_stream_from_visit(rng_stream *s, uint64_t visit_key, uint64_t purpose);
 
+/* Seeds a stream whose seeding was deferred (used by rng_uniform_pos). */
+void rng_seed_pending(rng_state *st);
+
+/* gsl_rng_uniform_pos(r), a uniform in (0, 1), with the xoshiro256** draw
+ * inlined when r is one of these streams: the same numbers, without GSL's
+ * two calls through function pointers (sim/draws.h's hot loops). */
+static inline double rng_uniform_pos(gsl_rng *r)
+{
+    if (r->type != rng_xoshiro256)
+        return gsl_rng_uniform_pos(r);
+    rng_state *st = r->state;
+    if (__builtin_expect(st->pending, 0))
+        rng_seed_pending(st);
+    uint64_t *s = st->s;
+    double x;
+    do {
+        /* xoshiro256** (Blackman and Vigna), as sim/rng.c's next64 */
+        uint64_t m = s[1] * 5;
+        uint64_t result = ((m << 7) | (m >> 57)) * 9;
+        uint64_t t = s[1] << 17;
+        s[2] ^= s[0];
+        s[3] ^= s[1];
+        s[1] ^= s[2];
+        s[0] ^= s[3];
+        s[2] ^= t;
+        s[3] = (s[3] << 45) | (s[3] >> 19);
+        x = (double)(result >> 11) * 0x1.0p-53;
+    } while (x == 0);
+    return x;
+}
+
 #endif

@@ -1,0 +1,239 @@
+/* sim/draws.h's prepared gamma and beta.
+ *
+ * The draws must be GSL's own numbers (bit for bit, so that switching a
+ * call site over changed no output) and must follow their distributions:
+ * mean and variance within 4 standard errors of the closed forms, and a
+ * Kolmogorov-Smirnov test against GSL's CDF at a fixed seed (critical
+ * value 1.95 / sqrt(n), the 0.1 % level; Marsaglia, Tsang and Wang,
+ * "Evaluating Kolmogorov's distribution", J. Stat. Softw. 8(18), 2003).
+ * Each KS check is paired with a control that the same test rejects a
+ * nearby wrong distribution, so that it cannot pass by being blind. */
+#include <criterion/criterion.h>
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_randist.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../sim/draws.h"
+#include "../sim/rng.h"
+
+#define N_DIST 200000
+#define KS_CRIT 1.95
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* sqrt(n) times the largest gap between the empirical CDF of the sorted x
+ * and cdf */
+static double ks_stat(const double *sorted, int n, double (*cdf)(double, const double *),
+                      const double *par)
+{
+    double dmax = 0;
+    for (int i = 0; i < n; i++) {
+        double f = cdf(sorted[i], par);
+        double lo = f - (double)i / n, hi = (double)(i + 1) / n - f;
+        if (lo > dmax)
+            dmax = lo;
+        if (hi > dmax)
+            dmax = hi;
+    }
+    return dmax * sqrt((double)n);
+}
+
+static double cdf_gamma(double x, const double *p) { return gsl_cdf_gamma_P(x, p[0], p[1]); }
+static double cdf_beta(double x, const double *p) { return gsl_cdf_beta_P(x, p[0], p[1]); }
+static double cdf_lognormal(double x, const double *p)
+{
+    return gsl_cdf_lognormal_P(x, p[0], p[1]);
+}
+
+static uint64_t bits(double x)
+{
+    uint64_t b;
+    memcpy(&b, &x, sizeof b);
+    return b;
+}
+
+/* n draws of `what` as mean, variance: checks both against the closed
+ * forms within 4 SE (the variance's SE from the fourth central moment,
+ * sigma^2 sqrt((kurtosis - 1) / n), kurtosis = 3 + excess) */
+static void expect_moments(const double *x, int n, double mean, double var, double excess,
+                           const char *what)
+{
+    double s = 0, ss = 0;
+    for (int i = 0; i < n; i++)
+        s += x[i];
+    double m = s / n;
+    for (int i = 0; i < n; i++)
+        ss += (x[i] - m) * (x[i] - m);
+    double v = ss / (n - 1);
+    double se_m = sqrt(var / n), se_v = var * sqrt((2 + excess) / n);
+    cr_expect(fabs(m - mean) <= 4 * se_m, "%s: mean %.6g, closed form %.6g (%.2f SE)", what, m,
+              mean, fabs(m - mean) / se_m);
+    cr_expect(fabs(v - var) <= 4 * se_v, "%s: variance %.6g, closed form %.6g (%.2f SE)", what,
+              v, var, fabs(v - var) / se_v);
+}
+
+static const double shapes[] = { 0.3, 0.704, 1.0, 1.182, 4.0, 25.5 };
+static const double scales[] = { 1.0, 7.5 };
+
+Test(draws, gamma_is_gsl_ran_gamma_bit_for_bit)
+{
+    int compared = 0;
+    for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++)
+        for (size_t j = 0; j < sizeof scales / sizeof *scales; j++) {
+            draw_gamma_t g;
+            draw_gamma_prepare(&g, shapes[i], scales[j]);
+            /* retsim's stream (the inline uniforms) */
+            rng_stream a, b;
+            rng_stream_init(&a, 11, i, j, 3, RNG_INTERVAL);
+            rng_stream_init(&b, 11, i, j, 3, RNG_INTERVAL);
+            /* and another generator (the fallback through GSL) */
+            gsl_rng *ta = gsl_rng_alloc(gsl_rng_taus2), *tb = gsl_rng_alloc(gsl_rng_taus2);
+            gsl_rng_set(ta, 100 + i * 7 + j);
+            gsl_rng_set(tb, 100 + i * 7 + j);
+            for (int k = 0; k < 20000; k++) {
+                double x = draw_gamma(&g, &a.rng), y = gsl_ran_gamma(&b.rng, shapes[i], scales[j]);
+                cr_assert_eq(bits(x), bits(y), "shape %g scale %g draw %d: %.17g, GSL %.17g",
+                             shapes[i], scales[j], k, x, y);
+                x = draw_gamma(&g, ta);
+                y = gsl_ran_gamma(tb, shapes[i], scales[j]);
+                cr_assert_eq(bits(x), bits(y), "taus2, shape %g scale %g draw %d: %.17g, GSL %.17g",
+                             shapes[i], scales[j], k, x, y);
+                compared += 2;
+            }
+            gsl_rng_free(ta);
+            gsl_rng_free(tb);
+        }
+    cr_expect_eq(compared, 6 * 2 * 20000 * 2);
+}
+
+Test(draws, beta_is_gsl_ran_beta_bit_for_bit)
+{
+    static const double ab[][2] = { { 0.704, 1.182 }, { 0.5, 0.5 }, { 2, 3 }, { 0.3, 5 }, { 1, 1 } };
+    int compared = 0;
+    for (size_t i = 0; i < sizeof ab / sizeof *ab; i++) {
+        draw_beta_t bt;
+        draw_beta_prepare(&bt, ab[i][0], ab[i][1]);
+        rng_stream a, b;
+        rng_stream_init(&a, 5, i, 0, 0, RNG_CUSTOMER);
+        rng_stream_init(&b, 5, i, 0, 0, RNG_CUSTOMER);
+        for (int k = 0; k < 20000; k++) {
+            double x = draw_beta(&bt, &a.rng), y = gsl_ran_beta(&b.rng, ab[i][0], ab[i][1]);
+            cr_assert_eq(bits(x), bits(y), "beta(%g, %g) draw %d: %.17g, GSL %.17g", ab[i][0],
+                         ab[i][1], k, x, y);
+            compared++;
+        }
+    }
+    cr_expect_eq(compared, 5 * 20000);
+}
+
+/* the rng_uniform_pos of retsim's stream is GSL's uniform on it */
+Test(draws, inline_uniform_is_gsl_uniform_pos)
+{
+    rng_stream a, b;
+    rng_stream_init(&a, 3, 1, 4, 1, RNG_DECISION);
+    rng_stream_init(&b, 3, 1, 4, 1, RNG_DECISION);
+    for (int k = 0; k < 100000; k++) {
+        double x = rng_uniform_pos(&a.rng), y = gsl_rng_uniform_pos(&b.rng);
+        cr_assert_eq(bits(x), bits(y), "draw %d: %.17g, GSL %.17g", k, x, y);
+        cr_assert(x > 0 && x < 1);
+    }
+}
+
+/* one stream per draw, as the engine keys them (customer, visit) */
+static double *gamma_sample(double shape, double scale, uint64_t seed)
+{
+    double *x = malloc(N_DIST * sizeof *x);
+    cr_assert(x);
+    draw_gamma_t g;
+    draw_gamma_prepare(&g, shape, scale);
+    for (int i = 0; i < N_DIST; i++) {
+        rng_stream s;
+        rng_stream_init(&s, seed, 0, (uint64_t)i / 8, (uint64_t)i % 8, RNG_INTERVAL);
+        x[i] = draw_gamma(&g, &s.rng);
+    }
+    return x;
+}
+
+static void check_gamma(double shape, double scale)
+{
+    double *x = gamma_sample(shape, scale, 2026);
+    expect_moments(x, N_DIST, shape * scale, shape * scale * scale, 6.0 / shape, "gamma");
+    qsort(x, N_DIST, sizeof *x, cmp_double);
+    double par[2] = { shape, scale };
+    double ks = ks_stat(x, N_DIST, cdf_gamma, par);
+    cr_expect(ks < KS_CRIT, "gamma(%g, %g): KS sqrt(n) D = %.3f >= %.2f", shape, scale, ks,
+              KS_CRIT);
+    /* the control: a shape 2 % off must be rejected */
+    double wrong[2] = { shape * 1.02, scale };
+    double ks_wrong = ks_stat(x, N_DIST, cdf_gamma, wrong);
+    cr_expect(ks_wrong >= KS_CRIT, "gamma(%g, %g): KS does not tell shape %g (%.3f)", shape,
+              scale, wrong[0], ks_wrong);
+    free(x);
+}
+
+/* the textbook case's interval: shape 4, mean 30 days */
+Test(draws, gamma_shape_4_follows_its_distribution)
+{
+    check_gamma(4.0, 7.5);
+}
+
+/* below 1 (the boost), as in the textbook's Beta(0.704, 1.182) */
+Test(draws, gamma_shape_below_1_follows_its_distribution)
+{
+    check_gamma(0.704, 1.0);
+}
+
+Test(draws, beta_follows_its_distribution)
+{
+    const double a = 0.704, b = 1.182;
+    draw_beta_t bt;
+    draw_beta_prepare(&bt, a, b);
+    double *x = malloc(N_DIST * sizeof *x);
+    cr_assert(x);
+    for (int i = 0; i < N_DIST; i++) {
+        rng_stream s;
+        rng_stream_init(&s, 77, 0, (uint64_t)i, 0, RNG_CUSTOMER);
+        x[i] = draw_beta(&bt, &s.rng);
+    }
+    double mean = a / (a + b), var = a * b / ((a + b) * (a + b) * (a + b + 1));
+    double excess = 6 * ((a - b) * (a - b) * (a + b + 1) - a * b * (a + b + 2))
+                    / (a * b * (a + b + 2) * (a + b + 3));
+    expect_moments(x, N_DIST, mean, var, excess, "beta");
+    qsort(x, N_DIST, sizeof *x, cmp_double);
+    double par[2] = { a, b }, wrong[2] = { a * 1.02, b };
+    double ks = ks_stat(x, N_DIST, cdf_beta, par), ks_wrong = ks_stat(x, N_DIST, cdf_beta, wrong);
+    cr_expect(ks < KS_CRIT, "beta: KS sqrt(n) D = %.3f", ks);
+    cr_expect(ks_wrong >= KS_CRIT, "beta: KS does not tell a = %g (%.3f)", wrong[0], ks_wrong);
+    free(x);
+}
+
+/* the bill: exp of GSL's ziggurat normal (models/satisfaction.c) */
+Test(draws, lognormal_bill_follows_its_distribution)
+{
+    const double mu = 5, sigma = 0.5;
+    double *x = malloc(N_DIST * sizeof *x);
+    cr_assert(x);
+    for (int i = 0; i < N_DIST; i++) {
+        rng_stream s;
+        rng_stream_init(&s, 31, 0, (uint64_t)i, 0, RNG_VISIT);
+        x[i] = exp(mu + sigma * gsl_ran_gaussian_ziggurat(&s.rng, 1.0));
+    }
+    double s2 = sigma * sigma, w = exp(s2);
+    double mean = exp(mu + s2 / 2), var = (w - 1) * exp(2 * mu + s2);
+    double excess = w * w * w * w + 2 * w * w * w + 3 * w * w - 6;
+    expect_moments(x, N_DIST, mean, var, excess, "lognormal");
+    qsort(x, N_DIST, sizeof *x, cmp_double);
+    double par[2] = { mu, sigma }, wrong[2] = { mu + 0.01, sigma };
+    double ks = ks_stat(x, N_DIST, cdf_lognormal, par);
+    double ks_wrong = ks_stat(x, N_DIST, cdf_lognormal, wrong);
+    cr_expect(ks < KS_CRIT, "lognormal: KS sqrt(n) D = %.3f", ks);
+    cr_expect(ks_wrong >= KS_CRIT, "lognormal: KS does not tell mu + 0.01 (%.3f)", ks_wrong);
+    free(x);
+}
