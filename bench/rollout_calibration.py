@@ -208,6 +208,10 @@ def table(rows):
     print("\nBrier score %.4f over %d pilots (expected under calibration %.4f; Spiegelhalter z %+.2f); "
           "mean stated %.3f, share lost %.3f" % (brier, n, expect, zs, sum(r["p_loss"] for r in rows) / n,
                                                  sum(r["lost"] for r in rows) / n))
+    # calibration in the large: share lost against mean stated, SE under the statements
+    zl = (sum(r["lost"] for r in rows) - sum(r["p_loss"] for r in rows)) / (n * expect) ** 0.5 if expect > 0 else 0
+    print("share lost - mean stated: %+.3f (z %+.2f under the statements)" %
+          ((sum(r["lost"] for r in rows) - sum(r["p_loss"] for r in rows)) / n, zl))
     print("pilots whose true incremental profit is within 2 Monte Carlo SE of 0: %d" % near)
     print("levers (estimate - truth) / se: rate mean %+.2f sd %.2f; dropout mean %+.2f sd %.2f" %
           (mz("rate_z") + mz("dropout_z")))
