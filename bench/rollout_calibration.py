@@ -145,6 +145,7 @@ def main():
     os.makedirs(WORK, exist_ok=True)
     rng = random.Random(12)
     jobs = [(i, rng.uniform(*LOG_RATE), rng.uniform(*LOG_DROPOUT)) for i in range(K)]
+    jobs = jobs[int(os.environ.get("START", "0")):]   # to extend a stopped study (same draws)
     rows, failed = [], []
     out = open(os.path.join(WORK, "calibration.csv"), "w")
     out.write(",".join(COLS) + "\n")
