@@ -37,7 +37,7 @@ ATEST_OBJ:= $(TEST_SRC:%.c=$(BUILD)/asan/%.o)
 DEPS_STAMP := $(BUILD)/.deps-build
 TDEPS_STAMP := $(BUILD)/.deps-test
 
-.PHONY: all pot update-po check-po demo test test-all test-fresh test-plots test-signals test-mpi asan bench pilot-coverage docs check-docs valgrind clean deps fuzz fuzz-replay
+.PHONY: all pot update-po check-po demo test test-all test-fresh test-plots test-signals test-mpi asan bench pilot-coverage rollout-calibration docs check-docs valgrind clean deps fuzz fuzz-replay
 
 all: retsim
 
@@ -237,6 +237,7 @@ bench: retsim $(BUILD)/bench/engine_bench $(BUILD)/bench/pilot_coverage | $(BDEP
 	@sh bench/mpi.sh
 	@WHAT=calibrate sh bench/mpi.sh
 	@sh bench/pilot_coverage.sh
+	@$(MAKE) --no-print-directory rollout-calibration
 
 # The coverage study of retsim pilot's levers (bench/pilot_coverage.c,
 # docs/pilot.md): simulated pilots with known effects, 200 per design.
@@ -245,6 +246,15 @@ $(BUILD)/bench/pilot_coverage: bench/pilot_coverage.c tests/pilot_sim.c tests/pi
 	$(CC) $(CFLAGS) -o $@ bench/pilot_coverage.c tests/pilot_sim.c $(LIB_OBJ) $(LDLIBS)
 pilot-coverage: $(BUILD)/bench/pilot_coverage
 	@sh bench/pilot_coverage.sh
+
+# The calibration of retsim pilot --rollout's P(loss) (bench/rollout_calibration.py,
+# docs/pilot.md): ROLLOUT_K simulated pilots, two at a time; a short check here
+# (fails only on gross miscalibration); the full study is
+#   /usr/bin/python3 bench/rollout_calibration.py 300
+ROLLOUT_K ?= 16
+rollout-calibration: retsim
+	@echo "bench: calibration of retsim pilot's P(loss), $(ROLLOUT_K) simulated pilots"
+	@/usr/bin/python3 bench/rollout_calibration.py $(ROLLOUT_K) $(BUILD)/bench/rollout_calibration
 
 # docs/scenarios.md is generated from the key tables; check-docs fails when it is stale.
 docs: retsim

@@ -1,6 +1,8 @@
 /* rollout: the pilot's effect on the fitted base, paired (see rollout.h). */
 #include "rollout.h"
 
+#include "../sim/plugins.h"
+
 #include <gsl/gsl_cdf.h>
 #include <jansson.h>
 #include <math.h>
@@ -11,6 +13,7 @@
 #include "../fit/btyd.h"
 #include "../sim/engine.h"
 #include "../sim/metrics.h"
+#include "../sim/plugins.h"
 #include "../sim/runner.h"
 #include "../sim/scenario.h"
 #include "describe.h"
@@ -120,9 +123,34 @@ static int write_margin(FILE *o, const char *text, double margin)
     return done;
 }
 
-static void write_effect_key(FILE *f, const char *key, const pilot_levers *lev, int k)
+/* The largest ratio [measured_effect] takes: its key table's, the one
+ * source of truth (models/promo_measured_effect.c), found through the
+ * promotions in use; every ratio key has the same range. */
+static double ratio_max(void)
 {
-    if (!lev->estimated[k])
+    const sim_plugins *p = sim_plugins_in_use();
+    for (int i = 0; p && p->promotions[i]; i++)
+        if (!strcmp(p->promotions[i]->name, "measured_effect"))
+            for (const scen_key *k = p->promotions[i]->section->keys; k->name; k++)
+                if (!strcmp(k->name, "rate_ratio"))
+                    return k->max;
+    return 100;
+}
+
+int rollout_lever_usable(double log_ratio, double se)
+{
+    /* 6.1 sd: past the loader's 1e-9 tail (6.0 sd), with a margin */
+    return isfinite(log_ratio) && isfinite(se) && log_ratio + 6.1 * se < log(ratio_max());
+}
+
+static void write_effect_key(FILE *f, const char *key, const rollout_result *rr, int k)
+{
+    const pilot_levers *lev = &rr->lev;
+    if (rr->too_wide[k])
+        fprintf(f, "; %s: the pilot measured x %.4g [%.4g, %.4g], too uncertain to run: held at 1\n", key,
+                exp(rr->wide_log_ratio[k]), exp(rr->wide_log_ratio[k] - 1.96 * rr->wide_se[k]),
+                exp(rr->wide_log_ratio[k] + 1.96 * rr->wide_se[k]));
+    else if (!lev->estimated[k])
         fprintf(f, "; %s: not estimated by the %s estimate, held at 1\n", key, lev->source);
     else if (lev->se[k] > 0)
         fprintf(f, "%s = lognormal(%.10g, %.10g)\n", key, lev->log_ratio[k], lev->se[k]);
@@ -130,7 +158,7 @@ static void write_effect_key(FILE *f, const char *key, const pilot_levers *lev, 
         fprintf(f, "%s = %.10g\n", key, exp(lev->log_ratio[k]));
 }
 
-static int write_inis(const char *dir, const char *log, const pilot_levers *lev, const rollout_opts *o,
+static int write_inis(const char *dir, const char *log, const rollout_result *rr, const rollout_opts *o,
                       diag *d)
 {
     char path[4200];
@@ -161,13 +189,13 @@ static int write_inis(const char *dir, const char *log, const pilot_levers *lev,
             "; customer, as the pilot measured it (the %s estimate): each ratio treated / control is\n"
             "; lognormal(log ratio, its standard error), drawn once per pair of replications.\n"
             ";   retsim compare fitted.ini rollout.ini\n\n",
-            log, lev->source);
+            log, rr->lev.source);
     write_margin(f, text, o->gross_margin);
     free(text);
     fprintf(f, "\n[measured_effect]\n");
-    write_effect_key(f, "rate_ratio", lev, LEVER_RATE);
-    write_effect_key(f, "dropout_ratio", lev, LEVER_DROPOUT);
-    write_effect_key(f, "spend_ratio", lev, LEVER_SPEND);
+    write_effect_key(f, "rate_ratio", rr, LEVER_RATE);
+    write_effect_key(f, "dropout_ratio", rr, LEVER_DROPOUT);
+    write_effect_key(f, "spend_ratio", rr, LEVER_SPEND);
     if (!o->cost_given)
         fprintf(f, "; no cost given (--cost-per-use, --cost-per-customer-month): the rollout is assumed free\n");
     fprintf(f, "cost_per_use = %.10g\ncost_per_customer_month = %.10g\n", o->cost_per_use,
@@ -331,7 +359,8 @@ static int write_csv(const char *dir, const rollout_result *r, diag *d)
         if (r->lev.estimated[k])
             csv_row(f, lever[k], exp(lr), exp(lr - 1.96 * se), exp(lr + 1.96 * se), "ratio");
         else
-            fprintf(f, "%s,1,,,ratio (not estimated)\n", lever[k]);
+            fprintf(f, "%s,1,,,%s\n", lever[k],
+                    r->too_wide[k] ? "ratio (too uncertain to use: held at 1)" : "ratio (not estimated)");
     }
     const stat_summary *p = &r->dprofit;
     csv_row(f, "incremental_profit_total", p->mean, p->ci_low, p->ci_high, "currency");
@@ -371,6 +400,8 @@ static int write_json(const char *dir, const rollout_result *r, diag *d)
     for (int k = 0; k < LEVER_COUNT; k++) {
         json_t *l = json_object();
         json_object_set_new(l, "estimated", json_boolean(r->lev.estimated[k]));
+        /* estimated by the pilot, but too loosely to run: held at 1 */
+        json_object_set_new(l, "too_uncertain", json_boolean(r->too_wide[k]));
         json_object_set_new(l, "log_ratio", out_json_number(r->lev.log_ratio[k]));
         json_object_set_new(l, "se", out_json_number(r->lev.se[k]));
         json_object_set_new(lev, lever[k], l);
@@ -408,6 +439,15 @@ int rollout_run(const char *dir, const char *log, const translog *t, const int *
 {
     memset(out, 0, sizeof *out);
     out->lev = *lev;
+    for (int k = 0; k < LEVER_COUNT; k++)
+        if (lev->estimated[k] && !rollout_lever_usable(lev->log_ratio[k], lev->se[k])) {
+            out->too_wide[k] = 1;
+            out->wide_log_ratio[k] = lev->log_ratio[k];
+            out->wide_se[k] = lev->se[k];
+            out->lev.estimated[k] = 0;
+            out->lev.log_ratio[k] = 0;
+            out->lev.se[k] = 0;
+        }
     out->horizon_days = o->horizon_days;
     out->months = o->horizon_days / ROLLOUT_DAYS_PER_MONTH;
     out->cost_per_use = o->cost_per_use;
@@ -418,7 +458,7 @@ int rollout_run(const char *dir, const char *log, const translog *t, const int *
     out->material = o->material;
     int status;
     if ((status = fit_base(dir, log, t, group, r->end, o->horizon_days, out->model, sizeof out->model, d))
-        || (status = write_inis(dir, log, lev, o, d)))
+        || (status = write_inis(dir, log, out, o, d)))
         return status;
     if ((status = run_pair(dir, o, out, d)))
         return status;
@@ -487,6 +527,10 @@ void rollout_print(const rollout_result *r)
         if (r->lev.estimated[k])
             printf(" %s x %.3f [%.3f, %.3f]", tr(L, name[k]), exp(r->lev.log_ratio[k]),
                    exp(r->lev.log_ratio[k] - 1.96 * r->lev.se[k]), exp(r->lev.log_ratio[k] + 1.96 * r->lev.se[k]));
+        else if (r->too_wide[k])
+            printf(tr(L, " %s too uncertain to use (x %.3g [%.3g, %.3g]): held at 1"), tr(L, name[k]),
+                   exp(r->wide_log_ratio[k]), exp(r->wide_log_ratio[k] - 1.96 * r->wide_se[k]),
+                   exp(r->wide_log_ratio[k] + 1.96 * r->wide_se[k]));
         else
             printf(tr(L, " %s not estimated (x 1)"), tr(L, name[k]));
         putchar(k + 1 < LEVER_COUNT ? ';' : '\n');

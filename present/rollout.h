@@ -45,8 +45,18 @@ typedef struct rollout_opts {
 /* The defaults above. */
 void rollout_opts_default(rollout_opts *o);
 
+/* 1 when a lever estimated as log_ratio with standard error se can be run
+ * as lognormal(log_ratio, se): its draws (all but 1e-9 of them, the range
+ * the scenario loader checks) stay within the [measured_effect] ratios'
+ * allowed 0 to 100.  A pilot that barely moves a lever (dropout, on a short
+ * pilot) can give an interval of x 1e-4 to x 1e4; such a lever is held at 1
+ * and the rollout says so, rather than failing on its own rollout.ini. */
+int rollout_lever_usable(double log_ratio, double se);
+
 typedef struct rollout_result {
-    pilot_levers lev;
+    pilot_levers lev;                 /* as run: a lever too uncertain to use is not estimated here */
+    int too_wide[LEVER_COUNT];        /* 1: the pilot estimated it, but too loosely (rollout_lever_usable) */
+    double wide_log_ratio[LEVER_COUNT], wide_se[LEVER_COUNT];   /* that estimate, for the messages */
     char model[32];                   /* the base's purchase model */
     int customers;                    /* customers in the base */
     int horizon_days, reps, draws;

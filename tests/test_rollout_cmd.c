@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "util.h"
+#include "../present/rollout.h"
 
 #define LOG "examples/pilot_loyalty_sms.csv"
 #define WALK "pilot " LOG " --group group --start 2025-01-03 --rollout --cost-per-use 1.5"
@@ -292,4 +293,21 @@ Test(rollout_cmd, bad_plans_exit_2_and_write_nothing, .timeout = 120)
         free(err);
     }
     rmdir_all(t);
+}
+
+/* A lever the pilot barely pinned down (seen: dropout x 0.069 with a log
+ * standard error of 4.48 on a 16-week pilot) cannot be run as a lognormal
+ * within [measured_effect]'s ratios (at most 100): the rollout holds it at 1
+ * and says so instead of refusing its own rollout.ini.  The boundary is the
+ * key table's maximum at 6.1 sd. */
+Test(rollout_cmd, a_lever_too_uncertain_to_run_is_recognised)
+{
+    cr_expect(!rollout_lever_usable(-2.67, 4.48), "lognormal(-2.67, 4.48) reaches far past x 100");
+    cr_expect(rollout_lever_usable(0.245, 0.0556), "the walk-through's rate lever is usable");
+    cr_expect(rollout_lever_usable(-0.59, 0.34), "the walk-through's dropout lever is usable");
+    double edge = log(100.0) / 6.1;
+    cr_expect(rollout_lever_usable(0, edge * 0.999), "just inside x 100 at 6.1 sd");
+    cr_expect(!rollout_lever_usable(0, edge * 1.001), "just past x 100 at 6.1 sd");
+    cr_expect(!rollout_lever_usable(NAN, 0.1), "a NaN estimate is not usable");
+    cr_expect(!rollout_lever_usable(0.1, INFINITY), "an infinite standard error is not usable");
 }
