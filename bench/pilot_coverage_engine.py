@@ -34,12 +34,12 @@ whether the model's extra purchases per customer agree with CUPED's
 each one's 95 % interval covers 0.
 
 usage: bench/pilot_coverage_engine.py [K] [WORKDIR]   (from the project
-root; default K = 200, WORKDIR = build/bench/pilot_coverage_engine).
+root; default K = 200, WORKDIR = build/bench/pilot_coverage_engine;
+`--summary [WORKDIR]` prints the table of the rows so far).
 Two pilots run at a time (one thread each).  Each pilot's row is appended
 to WORKDIR/rows_DESIGN.csv as it finishes and a rerun skips the pilots
-already there, so a long run can be stopped and resumed; `--summary`
-prints the table from the rows so far.  About 1 s of CPU a pilot.  Exits
-1 when a coverage is outside 93-97 % by more than two binomial standard
+already there, so a long run can be stopped and resumed.  About 1 s of
+CPU a pilot.  Exits 1 when a coverage is outside 93-97 % by more than two binomial standard
 errors (at 95 %), or a pilot fails.
 """
 import concurrent.futures
@@ -181,8 +181,8 @@ def summarise(work):
 
 def main():
     args = [a for a in sys.argv[1:] if a != "--summary"]
-    k = int(args[0]) if args else 200
-    work = args[1] if len(args) > 1 else "build/bench/pilot_coverage_engine"
+    k = int(args.pop(0)) if args and args[0].isdigit() else 200
+    work = args[0] if args else "build/bench/pilot_coverage_engine"
     if not os.access(BIN, os.X_OK):
         sys.exit("bench: ./retsim is not built (make retsim)")
     os.makedirs(work, exist_ok=True)
