@@ -4,7 +4,7 @@
 bench/pilot_coverage.c measures coverage on pilots simulated straight from
 the purchase model (tests/pilot_sim.c).  This study makes every pilot with
 the engine instead, as a user would: scenarios/pilot_loyalty_sms.ini (a
-BG/NBD base with Gamma-Gamma spend, about 740 customers before the start)
+BG/NBD base with Gamma-Gamma spend, about 735 customers before the start)
 with a [pilot] on a random half of the customers from day 368
 (2025-01-03) to the horizon (day 480, 16 weeks), its [measured_effect] set
 to known ratios, `retsim run --write-log` (replication 0's purchases with
@@ -141,7 +141,9 @@ def summarise(work):
         rows = read_rows(work, design)
         ok = [r for r in rows if r["status"] == "ok"]
         failed = len(rows) - len(ok)
-        bad |= failed > 0
+        if failed:
+            print("bench: %s: %d pilots failed (rows_%s.csv, status)" % (design, failed, design), file=sys.stderr)
+            bad = 1
         for lever, t in zip(LEVERS, truth):
             lt = math.log(t)
             est = [r for r in ok if r.get(lever + "_estimated") == "1"]
@@ -160,6 +162,8 @@ def summarise(work):
                   % (design, lever, n, fits, 100 * cov, 100 * math.sqrt(cov * (1 - cov) / n), cover, n, m, lt,
                      m - lt, sd / math.sqrt(n) if n > 1 else float("nan"), mse, sd, mse / sd if sd else float("nan")))
             if abs(cov - 0.95) > 0.02 + 2 * math.sqrt(0.95 * 0.05 / n):
+                print("bench: %s, %s: coverage %.1f %% is outside 93-97 %% by more than two binomial standard errors"
+                      % (design, lever, 100 * cov), file=sys.stderr)
                 bad = 1
         z = [num(r["z"]) for r in ok if num(r["z"]) is not None]
         agree = sum(1 for r in ok if r["agree"] == "1")
