@@ -238,6 +238,7 @@ bench: retsim $(BUILD)/bench/engine_bench $(BUILD)/bench/pilot_coverage | $(BDEP
 	@WHAT=calibrate sh bench/mpi.sh
 	@sh bench/pilot_coverage.sh
 	@$(MAKE) --no-print-directory rollout-calibration
+	@rm -rf $(BUILD)/bench/pilot_coverage_engine && /usr/bin/python3 bench/pilot_coverage_engine.py 20 $(BUILD)/bench/pilot_coverage_engine
 
 # The coverage study of retsim pilot's levers (bench/pilot_coverage.c,
 # docs/pilot.md): simulated pilots with known effects, 200 per design.
