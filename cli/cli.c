@@ -285,3 +285,17 @@ int cli_parse_lang(const char *text, lang_id *out, diag *d)
     lang_set_ui(*out);
     return 0;
 }
+
+int cli_parse_number(const char *text, size_t len, double *out)
+{
+    char buf[64];
+    if (len == 0 || len >= sizeof buf)
+        return -1;
+    memcpy(buf, text, len);
+    buf[len] = '\0';
+    char *end;
+    errno = 0;
+    *out = strtod(buf, &end);
+    /* strtod also reads hexadecimal ("0x1p3"), which nobody types for a day */
+    return (*end || errno || !isfinite(*out) || strpbrk(buf, "xX")) ? -1 : 0;
+}

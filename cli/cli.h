@@ -65,4 +65,9 @@ void cli_print_common_help(int allowed);
  * language chosen is also the UI language (sim/lang.h) from then on. */
 int cli_parse_lang(const char *text, lang_id *out, diag *d);
 
+/* The finite decimal number of text[0..len) (a field of "KEY=LOW:HIGH" or
+ * "FROM:TO:STEP"): 0, or -1 for an empty, over-long, hexadecimal,
+ * infinite, NaN or trailing-garbage field. */
+int cli_parse_number(const char *text, size_t len, double *out);
+
 #endif

@@ -146,19 +146,6 @@ static int take_own(int argc, char **argv, opt_args *a, char **rest, int *nrest,
     return 0;
 }
 
-static int parse_bound(const char *text, size_t len, double *out)
-{
-    char buf[64];
-    if (len == 0 || len >= sizeof buf)
-        return -1;
-    memcpy(buf, text, len);
-    buf[len] = '\0';
-    char *end;
-    errno = 0;
-    *out = strtod(buf, &end);
-    return (*end || errno || !isfinite(*out) || strpbrk(buf, "xXnN")) ? -1 : 0;
-}
-
 /* The key's table entry: "channel.walkin.step_conversion" is key
  * step_conversion of section channel (label walkin).  NULL when none. */
 static const scen_key *find_key(const char *dotted)
@@ -212,8 +199,8 @@ static int parse_param(const char *text, const char *path, const cli_opts *o, op
     for (char *c = out->key; *c; c++)
         *c = (char)(*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
     const char *colon = strchr(eq + 1, ':');
-    if (!colon || strchr(colon + 1, ':') || parse_bound(eq + 1, (size_t)(colon - eq - 1), &out->low)
-        || parse_bound(colon + 1, strlen(colon + 1), &out->high))
+    if (!colon || strchr(colon + 1, ':') || cli_parse_number(eq + 1, (size_t)(colon - eq - 1), &out->low)
+        || cli_parse_number(colon + 1, strlen(colon + 1), &out->high))
         return diag_set(d, DIAG_USAGE, "--param %s: %s", text, hint);
     const scen_key *k = find_key(out->key);
     if (!k) {
@@ -275,7 +262,7 @@ static int parse_constraint(const char *text, opt_constraint *c, diag *d)
     snprintf(name, sizeof name, "%.*s", (int)(op - text), text);
     if (metric_named("--constraint", name, &c->metric, d))
         return d->status;
-    if (parse_bound(op + 2, strlen(op + 2), &c->limit))
+    if (cli_parse_number(op + 2, strlen(op + 2), &c->limit))
         return diag_set(d, DIAG_USAGE, "--constraint %s: '%s' is not a number; expected METRIC<=X, "
                                        "e.g. --constraint 'liability_end<=50000'", text, op + 2);
     return 0;

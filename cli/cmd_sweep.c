@@ -42,19 +42,6 @@ static const help_page sweep_help = {
     .examples = sweep_examples,
 };
 
-static int parse_number(const char *text, size_t len, double *out)
-{
-    char buf[64];
-    if (len == 0 || len >= sizeof buf)
-        return -1;
-    memcpy(buf, text, len);
-    buf[len] = '\0';
-    char *end;
-    errno = 0;
-    *out = strtod(buf, &end);
-    return (*end || errno || !isfinite(*out) || strpbrk(buf, "xX")) ? -1 : 0;
-}
-
 /* "recharge.multiple=1:6:1" -> key "recharge.multiple", values */
 static int parse_param(const char *param, char *key, size_t keycap, double *values, int *n,
                        diag *d)
@@ -66,8 +53,8 @@ static int parse_param(const char *param, char *key, size_t keycap, double *valu
     snprintf(key, keycap, "%.*s", (int)(eq - param), param);
     const char *a = eq + 1, *c1 = strchr(a, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
     double from, to, step;
-    if (!c1 || !c2 || strchr(c2 + 1, ':') || parse_number(a, (size_t)(c1 - a), &from)
-        || parse_number(c1 + 1, (size_t)(c2 - c1 - 1), &to) || parse_number(c2 + 1, strlen(c2 + 1), &step))
+    if (!c1 || !c2 || strchr(c2 + 1, ':') || cli_parse_number(a, (size_t)(c1 - a), &from)
+        || cli_parse_number(c1 + 1, (size_t)(c2 - c1 - 1), &to) || cli_parse_number(c2 + 1, strlen(c2 + 1), &step))
         return diag_set(d, DIAG_USAGE, "--param %s: %s", param, hint);
     if (step <= 0)
         return diag_set(d, DIAG_USAGE, "--param %s: STEP must be above 0", param);

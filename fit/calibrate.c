@@ -235,25 +235,32 @@ int calib_pool(const calib_rep *buf, int reps, translog **out, diag *d)
 
 /* ---- the objective ---- */
 
-int calib_moments_at(calib_problem *p, const double *theta, moments *m, diag *d)
+#define CALIB_SET_TEXT 220   /* "section.key=value" of one free key */
+
+/* The overrides of a simulation at theta: the problem's own, then each
+ * free key at its value (val holds the texts); returns their count. */
+static int sets_at(const calib_problem *p, const double *theta, const char **sets,
+                   char val[][CALIB_SET_TEXT])
 {
-    const char *sets[CALIB_MAX_SETS + CALIB_MAX_FREE];
-    char val[CALIB_MAX_FREE][220];
     int n = 0;
     for (int i = 0; i < p->nsets; i++)
         sets[n++] = p->sets[i];
     for (int k = 0; k < p->nfree; k++) {
-        snprintf(val[k], sizeof val[k], "%s=%.17g", p->key[k].name, theta[k]);
+        snprintf(val[k], CALIB_SET_TEXT, "%s=%.17g", p->key[k].name, theta[k]);
         sets[n++] = val[k];
     }
-    scenario *sc = scen_load(p->path, sets, n, d);
-    if (!sc)
+    return n;
+}
+
+int calib_moments_at(calib_problem *p, const double *theta, moments *m, diag *d)
+{
+    const char *sets[CALIB_MAX_SETS + CALIB_MAX_FREE];
+    char val[CALIB_MAX_FREE][CALIB_SET_TEXT];
+    int n = sets_at(p, theta, sets, val);
+    scenario *sc;
+    engine *e = engine_load(p->path, sets, n, &sc, d);
+    if (!e)
         return d->status;
-    engine *e = engine_prepare(sc, d);
-    if (!e) {
-        scen_free(sc);
-        return d->status;
-    }
     translog *t = NULL;
     int status = calib_simulate(e, p->o.seed, p->o.reps, p->o.threads, &t, d);
     if (!status)
@@ -487,14 +494,10 @@ static int window_overrides(calib_problem *p, const scenario *sc, diag *d)
     }
     /* the expected customers of one replication under these, then every
      * channel scaled to the log's count */
-    scenario *s2 = scen_load(p->path, p->sets, p->nsets, d);
-    if (!s2)
+    scenario *s2;
+    engine *e = engine_load(p->path, p->sets, p->nsets, &s2, d);
+    if (!e)
         return d->status;
-    engine *e = engine_prepare(s2, d);
-    if (!e) {
-        scen_free(s2);
-        return d->status;
-    }
     double expected = engine_expected_customers(e);
     engine_free(e);
     scen_free(s2);
@@ -812,24 +815,14 @@ int calib_holdout(calib_problem *p, calib_result *r, diag *d)
     }
     /* the simulation at the estimates, run on to the holdout's end */
     const char *sets[CALIB_MAX_SETS + CALIB_MAX_FREE + 1];
-    char val[CALIB_MAX_FREE][220], hz[64];
-    int n = 0;
-    for (int i = 0; i < p->nsets; i++)
-        sets[n++] = p->sets[i];
-    for (int k = 0; k < p->nfree; k++) {
-        snprintf(val[k], sizeof val[k], "%s=%.17g", p->key[k].name, r->theta[k]);
-        sets[n++] = val[k];
-    }
+    char val[CALIB_MAX_FREE][CALIB_SET_TEXT], hz[64];
+    int n = sets_at(p, r->theta, sets, val);
     snprintf(hz, sizeof hz, "scenario.horizon_days=%d", p->hold_end - p->w0 + 1);
     sets[n++] = hz;
-    scenario *sc = scen_load(p->path, sets, n, d);
-    if (!sc)
+    scenario *sc;
+    engine *e = engine_load(p->path, sets, n, &sc, d);
+    if (!e)
         return d->status;
-    engine *e = engine_prepare(sc, d);
-    if (!e) {
-        scen_free(sc);
-        return d->status;
-    }
     int R = p->o.reps, status = 0;
     double *per = calloc((size_t)R, sizeof *per);
     if (!per)

@@ -541,14 +541,10 @@ int fit_forward_holdout(const char *dir, fit_state *s, diag *d)
     snprintf(path, sizeof path, "%s/fitted.ini", dir);
     /* the holdout's check is of the point estimate: parameter draws off */
     const char *sets[] = { "channel.observed.prospects_per_day=0" };
-    scenario *sc = scen_load(path, s->new_per_day > 0 ? sets : NULL, s->new_per_day > 0 ? 1 : 0, d);
-    if (!sc)
+    scenario *sc;
+    engine *e = engine_load(path, s->new_per_day > 0 ? sets : NULL, s->new_per_day > 0 ? 1 : 0, &sc, d);
+    if (!e)
         return d->status;
-    engine *e = engine_prepare(sc, d);
-    if (!e) {
-        scen_free(sc);
-        return d->status;
-    }
     const translog *t = s->log;
     /* the base's rows in file order: customers with a first purchase by the calibration end */
     int nbase = 0;

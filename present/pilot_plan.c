@@ -43,10 +43,7 @@ static engine *load(const plan_opts *o, double ratio, int horizon, scenario **sc
     snprintf(set[0], sizeof set[0], "scenario.horizon_days=%d", horizon);
     snprintf(set[1], sizeof set[1], "measured_effect.rate_ratio=%.10g", ratio);
     const char *sets[2] = { set[0], set[1] };
-    *sc = scen_load(o->fitted, sets, 2, d);
-    if (!*sc)
-        return NULL;
-    return engine_prepare(*sc, d);
+    return engine_load(o->fitted, sets, 2, sc, d);
 }
 
 int pilot_plan_run(const plan_opts *o, plan_result *r, diag *d)

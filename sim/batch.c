@@ -18,14 +18,10 @@ int batch_add(batch *b, const char *path, const char *const *sets, int nsets, co
         all[i] = sets[i];
     if (extra)
         all[nsets++] = extra;
-    scenario *sc = scen_load(path, all, nsets, d);
-    if (!sc)
+    scenario *sc;
+    engine *e = engine_load(path, all, nsets, &sc, d);
+    if (!e)
         return d->status;
-    engine *e = engine_prepare(sc, d);
-    if (!e) {
-        scen_free(sc);
-        return d->status;
-    }
     b->sc[b->n] = sc;
     b->e[b->n] = e;
     b->n++;

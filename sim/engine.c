@@ -1671,6 +1671,19 @@ size_t engine_bytes_per_work(const engine *e)
 
 /* ---- parameter uncertainty (issue 11): one engine per drawn scenario ---- */
 
+engine *engine_load(const char *path, const char *const *sets, int nsets, scenario **sc, diag *d)
+{
+    *sc = scen_load(path, sets, nsets, d);
+    if (!*sc)
+        return NULL;
+    engine *e = engine_prepare(*sc, d);
+    if (!e) {
+        scen_free(*sc);
+        *sc = NULL;
+    }
+    return e;
+}
+
 engine *engine_prepare_replica(const engine *proto, const scenario *drawn, diag *d)
 {
     /* the drawn scenario differs from proto's in parameter values only: a

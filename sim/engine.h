@@ -19,6 +19,12 @@ typedef struct engine engine;           /* read-only once prepared: shared by th
 typedef struct engine_work engine_work; /* one per thread */
 
 engine *engine_prepare(const scenario *sc, diag *d);
+/* The scenario at path with the overrides sets[0..nsets) ("section.key=value",
+ * as --set) loaded into *sc, and its engine prepared: what every command
+ * that simulates a scenario file does first.  NULL with d set (and nothing
+ * left to free) when either step fails; else free both with engine_free and
+ * scen_free. */
+engine *engine_load(const char *path, const char *const *sets, int nsets, scenario **sc, diag *d);
 void engine_free(engine *e);
 /* The engine of one parameter draw (scen_draw's copy of proto's scenario)
  * for one replication.  For now engine_prepare(drawn); the hook where it

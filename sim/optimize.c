@@ -18,7 +18,7 @@
 /* ---- one candidate ---- */
 
 /* The scenario at x: p's sets, then one "key=value" per searched key. */
-static scenario *load_at(const char *path, const opt_problem *p, const double *x, diag *d)
+static engine *load_at(const char *path, const opt_problem *p, const double *x, scenario **sc, diag *d)
 {
     const char *all[SCEN_MAX_SETS + OPT_MAX_PARAMS];
     char buf[OPT_MAX_PARAMS][320];
@@ -32,7 +32,7 @@ static scenario *load_at(const char *path, const opt_problem *p, const double *x
             snprintf(buf[j], sizeof buf[j], "%s=%.17g", p->param[j].key, x[j]);
         all[n++] = buf[j];
     }
-    return scen_load(path, all, n, d);
+    return engine_load(path, all, n, sc, d);
 }
 
 static double metric_se(const stat_summary *s)
@@ -59,14 +59,10 @@ double opt_violation(const opt_problem *p, const double *con)
 int opt_evaluate(void *ctx, const opt_problem *p, const double *x, opt_point *out, diag *d)
 {
     (void)ctx;
-    scenario *sc = load_at(p->path, p, x, d);
-    if (!sc)
+    scenario *sc;
+    engine *e = load_at(p->path, p, x, &sc, d);
+    if (!e)
         return d->status;
-    engine *e = engine_prepare(sc, d);
-    if (!e) {
-        scen_free(sc);
-        return d->status;
-    }
     run_opts ro = p->run;
     ro.progress = 0;
     ro.precision = 0;
@@ -515,8 +511,7 @@ int opt_final_run(const opt_problem *p, const opt_search *s, opt_final *f, diag 
         goto done;
     }
     for (int j = 0; j < cols && !status; j++) {
-        sc[j] = load_at(j ? p->path : p->base_path, p, j ? s->pts[f->idx[j - 1]].x : NULL, d);
-        e[j] = sc[j] ? engine_prepare(sc[j], d) : NULL;
+        e[j] = load_at(j ? p->path : p->base_path, p, j ? s->pts[f->idx[j - 1]].x : NULL, &sc[j], d);
         if (!e[j])
             status = d->status;
     }
