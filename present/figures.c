@@ -130,17 +130,23 @@ static int curve_bands(const char *dir, plot_series *series, const curve_id *cur
     return 0;
 }
 
-int figures_run(const char *dir, const char *name, const char *currency, lang_id lang,
-                plot_format fmt, diag *d)
+int figures_run(const char *dir, const char *name, const char *currency, int lost_after,
+                lang_id lang, plot_format fmt, diag *d)
 {
-    char title[512], ylabel[256];
+    char title[512], ylabel[256], observed[256];
+    if (lost_after > 0)
+        snprintf(observed, sizeof observed,
+                 tr(lang, "as the business sees it (lost after %d silent days)"), lost_after);
+    else
+        snprintf(observed, sizeof observed, "%s",
+                 tr(lang, "as the business sees it (lost after a long silence)"));
     /* retention.csv and observed_retention.csv: by age, each curve's mean and band */
     static const curve_id ret_curves[] = { CUR_RETENTION, CUR_OBSERVED_RETENTION };
     plot_series ret[] = {
         { "retention.csv",
           .legend = tr(lang, "still a customer (survival, as simulated)") },
         { "observed_retention.csv",
-          .legend = tr(lang, "as the business sees it (lost after lost_after silent days)") },
+          .legend = observed },
     };
     int nret = csv_has_rows(dir, "observed_retention.csv") ? 2 : 1;
     /* retention by age, cohorts and purchases per customer are about the

@@ -39,9 +39,11 @@ int figures_series(const char *dir, const char *file, const char *x, const char 
 int figures_band(const char *dir, const char *file, const char *x, const char *stem,
                  plot_series *s, diag *d);
 
-/* retention, profit, customers, cohorts from a run's CSV files in dir. */
-int figures_run(const char *dir, const char *name, const char *currency, lang_id lang,
-                plot_format fmt, diag *d);
+/* retention, profit, customers, cohorts from a run's CSV files in dir;
+ * lost_after: the scenario's [lifecycle] lost_after in days, named in the
+ * observed curve's legend (0 when unknown: the legend then names no number). */
+int figures_run(const char *dir, const char *name, const char *currency, int lost_after,
+                lang_id lang, plot_format fmt, diag *d);
 /* Overlays of n scenarios whose run outputs are in dir/subdirs[k]; and, for
  * paired runs, profit_difference from dir/diff.csv. */
 int figures_compare(const char *dir, const char *const *names, const char subdirs[][160], int n,

@@ -502,6 +502,9 @@ static int write_summary_json(const char *dir, const scenario *sc, const engine 
     json_object_set_new(root, "replications", json_integer(res->reps));
     json_object_set_new(root, "threads", json_integer(res->threads));
     json_object_set_new(root, "horizon_days", json_integer(s->horizon));
+    /* what observed_retention.csv means: a customer silent this long is lost */
+    json_object_set_new(root, "lost_after_days",
+                        json_integer(((const lifecycle_params *)scen_get(sc, &section_lifecycle))->lost_after));
     if (scen_present(sc, &section_base)) {
         const base_params *bp = scen_get(sc, &section_base);
         char end[32];
@@ -536,11 +539,13 @@ static int write_summary_json(const char *dir, const scenario *sc, const engine 
     for (int i = 0; i < 2; i++) {
         int last = by_age_last(s, by_age[i]);
         char note[300];
+        char judged[120] = "";
+        if (by_age[i] == CUR_OBSERVED_RETENTION)
+            snprintf(judged, sizeof judged, " (a purchase is judged %d days after it: [lifecycle] lost_after)",
+                     ((const lifecycle_params *)scen_get(sc, &section_lifecycle))->lost_after);
         if (last < s->horizon)
             snprintf(note, sizeof note, "ages 0 to %d days; older ages omitted: no customer is "
-                     "followed that far within the %d-day horizon%s", last, s->horizon,
-                     by_age[i] == CUR_OBSERVED_RETENTION
-                         ? " (a purchase is judged lost_after days after it)" : "");
+                     "followed that far within the %d-day horizon%s", last, s->horizon, judged);
         else
             snprintf(note, sizeof note, "ages 0 to %d days", last);
         json_object_set_new(ages, curve_table[by_age[i]].name, json_string(note));
@@ -603,8 +608,9 @@ int out_write_run(const char *dir, const scenario *sc, const engine *e, const ru
         return d->status;
     if (out_write_scenario(dir, sc, d))
         return d->status;
-    return figures_run(dir, scen_name(sc), scen_currency(sc), lang, PLOT_PNG,
-                       d);
+    return figures_run(dir, scen_name(sc), scen_currency(sc),
+                       ((const lifecycle_params *)scen_get(sc, &section_lifecycle))->lost_after, lang,
+                       PLOT_PNG, d);
 }
 
 void out_print_uncertainty(FILE *f, const run_result *res, int k, lang_id lang)

@@ -986,7 +986,9 @@ static int report_run(page *p, json_t *sum, diag *d)
                                               "frequency.csv" };
         for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++)
             link_input(p, inputs[i]);
-        figures_run(p->scratch, name, currency_label(p), lang, PLOT_SVG, &fd);
+        figures_run(p->scratch, name, currency_label(p),
+                    (int)json_integer_value(json_object_get(sum, "lost_after_days")), lang, PLOT_SVG,
+                    &fd);
     }
     figure_problem(p, &fd);
     if (has_new)

@@ -195,7 +195,7 @@ const char *metric_omitted_note(metric_id m, int horizon, char *buf, size_t cap)
     int age = metric_retention_age(m);
     if (age > 0 && (m == MET_OBSERVED_RETENTION_90 || m == MET_OBSERVED_RETENTION_365))
         snprintf(buf, cap, "omitted: no customer's purchases at age %d days can be judged within the "
-                 "%d-day horizon (a purchase is judged lost_after days later); lengthen the horizon "
+                 "%d-day horizon (a purchase is judged [lifecycle] lost_after days later); lengthen the horizon "
                  "or see retention_%d", age, horizon, age);
     else if (age > 0)
         snprintf(buf, cap, "omitted: no customer is followed to age %d days within the %d-day "

@@ -110,7 +110,7 @@ Test(csvcols, figures_follow_the_names_of_a_run, .init = make_dir, .fini = drop_
     write_file("profit.csv", profit);
 
     diag d = { 0 };
-    int status = figures_run(dir, "salon", "yuan", LANG_EN, PLOT_PNG, &d);
+    int status = figures_run(dir, "salon", "yuan", 365, LANG_EN, PLOT_PNG, &d);
     const char *gp = read_file("retention.gp");
     cr_expect(strstr(gp, "'retention.csv' skip 1 using 5:2:1 with filledcurves"),
               "the band does not follow the names:\n%s", gp);
