@@ -79,10 +79,10 @@ static const scen_key campaign_keys[] = {
       N_("Share of the customers in the audience the message reaches (valid numbers, opt-ins).") },
     { "cost_per_message", KEY_REAL, offsetof(campaign_params, cost_per_message), 0.5, 0, 1e6, 0,
       "currency", NULL, N_("Cost of one message sent, whether or not it works.") },
-    { "response", KEY_REAL, offsetof(campaign_params, response), 0.15, 0, 1, 0, "probability", NULL,
+    { "response", KEY_REAL, offsetof(campaign_params, response), 0.15, 0, 1, KEY_EFFECT, "probability", NULL,
       N_("Share of the customers reached whose next visit would fall after the window who come within "
       "it instead.") },
-    { "lapsed_response", KEY_REAL, offsetof(campaign_params, lapsed_response), 0.02, 0, 1, 0,
+    { "lapsed_response", KEY_REAL, offsetof(campaign_params, lapsed_response), 0.02, 0, 1, KEY_EFFECT,
       "probability", NULL,
       N_("Share of the customers reached who would never come back who return within the window.") },
     { "audience", KEY_CHOICE, offsetof(campaign_params, audience), AUDIENCE_ACTIVE_SILENT, 0, 0, 0,

@@ -22,7 +22,7 @@ static const char *const mode_names[] = { "relative", "points", NULL };
 static const scen_key churn_cut_keys[] = {
     { "mode", KEY_CHOICE, offsetof(churn_cut_params, mode), CUT_RELATIVE, 0, 0, 0, "", mode_names,
       N_("relative: churn x (1 - amount); points: retention + amount (churn - amount).") },
-    { "amount", KEY_REAL, offsetof(churn_cut_params, amount), 0.05, 0, 1, 0, "share", NULL,
+    { "amount", KEY_REAL, offsetof(churn_cut_params, amount), 0.05, 0, 1, KEY_EFFECT, "share", NULL,
       N_("Size of the cut: 0.05 is 5 % (relative) or 5 percentage points.") },
     { 0 }
 };

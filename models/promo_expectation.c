@@ -45,7 +45,7 @@ static const scen_key expectation_management_keys[] = {
       "currency", NO_CHOICES,
       N_("The [experience] promise under which the channels' conversion was measured (default: its default).") },
     { "conversion_per_promise", KEY_REAL,
-      offsetof(expectation_management_params, conversion_per_promise), 1, 0, 100, 0,
+      offsetof(expectation_management_params, conversion_per_promise), 1, 0, 100, KEY_EFFECT,
       "per mean bill", NO_CHOICES,
       N_("Relative rise in conversion per average bill promised above the reference (fall below it).") },
     { 0 }

@@ -56,7 +56,7 @@ typedef struct package_params {
 } package_params;
 
 static const scen_key package_keys[] = {
-    { "take_up", KEY_REAL, offsetof(package_params, take_up), 0.2, 0, 1, 0, "probability",
+    { "take_up", KEY_REAL, offsetof(package_params, take_up), 0.2, 0, 1, KEY_EFFECT, "probability",
       NO_CHOICES, N_("Chance a new customer takes the package at the first visit.") },
     { "term_days", KEY_REAL, offsetof(package_params, term_days), 365, 0, 36500, KEY_MIN_OPEN,
       "days", NO_CHOICES, N_("Length of the term from the first visit (seed 004: 2 years; seed 001: 1 year).") },
@@ -76,7 +76,7 @@ static const scen_key package_keys[] = {
       N_("Equal payments at the first visits within the term (1 = all up front; seed 001: 12 monthly).") },
     { "visits_included", KEY_INT, offsetof(package_params, visits_included), 12, 0, 100000, 0,
       "visits", NO_CHOICES, N_("Visits within the term the package covers (0 = unlimited).") },
-    { "lock_in", KEY_REAL, offsetof(package_params, lock_in), 0.5, 0, 1, 0, "share", NO_CHOICES,
+    { "lock_in", KEY_REAL, offsetof(package_params, lock_in), 0.5, 0, 1, KEY_EFFECT, "share", NO_CHOICES,
       N_("Share of churn removed during the term (1 = the customer cannot leave).") },
     { 0 }
 };

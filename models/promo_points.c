@@ -55,7 +55,7 @@ typedef struct points_mall_params {
 } points_mall_params;
 
 static const scen_key points_mall_keys[] = {
-    { "membership", KEY_REAL, offsetof(points_mall_params, membership), 0.5, 0, 1, 0, "share",
+    { "membership", KEY_REAL, offsetof(points_mall_params, membership), 0.5, 0, 1, KEY_EFFECT, "share",
       NO_CHOICES, N_("Share of new customers who join the mall (decided at the first visit).") },
     { "points_per_currency", KEY_REAL, offsetof(points_mall_params, points_per_currency), 1, 0,
       1e6, 0, "points per currency", NO_CHOICES,
@@ -71,7 +71,7 @@ static const scen_key points_mall_keys[] = {
     { "redemption_cost", KEY_REAL, offsetof(points_mall_params, redemption_cost), 0, 0, 1e9, 0,
       "currency", NO_CHOICES,
       N_("Cost of the goods or activity given per redemption; 0 if the value is a pure discount.") },
-    { "redeem_chance", KEY_REAL, offsetof(points_mall_params, redeem_chance), 0.5, 0, 1, 0,
+    { "redeem_chance", KEY_REAL, offsetof(points_mall_params, redeem_chance), 0.5, 0, 1, KEY_EFFECT,
       "probability", NO_CHOICES,
       N_("Chance a member with enough points redeems at a visit; points never redeemed are breakage.") },
     { "tier2_points", KEY_REAL, offsetof(points_mall_params, tier2_points), 5000, 0, 1e12,
@@ -80,14 +80,14 @@ static const scen_key points_mall_keys[] = {
       KEY_MIN_OPEN, "points", NO_CHOICES, N_("Points ever earned to reach tier 3 (seed 004: 10k).") },
     { "tier4_points", KEY_REAL, offsetof(points_mall_params, tier4_points), 50000, 0, 1e12,
       KEY_MIN_OPEN, "points", NO_CHOICES, N_("Points ever earned to reach tier 4 (seed 004: 50k).") },
-    { "tier1_churn", KEY_REAL, offsetof(points_mall_params, tier1_churn), 0.95, 0, 1, 0,
+    { "tier1_churn", KEY_REAL, offsetof(points_mall_params, tier1_churn), 0.95, 0, 1, KEY_EFFECT,
       "x churn", NO_CHOICES,
       N_("Churn multiplier of a member below tier 2: the contact the mall keeps between visits.") },
-    { "tier2_churn", KEY_REAL, offsetof(points_mall_params, tier2_churn), 0.9, 0, 1, 0,
+    { "tier2_churn", KEY_REAL, offsetof(points_mall_params, tier2_churn), 0.9, 0, 1, KEY_EFFECT,
       "x churn", NO_CHOICES, N_("Churn multiplier of a tier-2 member.") },
-    { "tier3_churn", KEY_REAL, offsetof(points_mall_params, tier3_churn), 0.85, 0, 1, 0,
+    { "tier3_churn", KEY_REAL, offsetof(points_mall_params, tier3_churn), 0.85, 0, 1, KEY_EFFECT,
       "x churn", NO_CHOICES, N_("Churn multiplier of a tier-3 member.") },
-    { "tier4_churn", KEY_REAL, offsetof(points_mall_params, tier4_churn), 0.8, 0, 1, 0,
+    { "tier4_churn", KEY_REAL, offsetof(points_mall_params, tier4_churn), 0.8, 0, 1, KEY_EFFECT,
       "x churn", NO_CHOICES, N_("Churn multiplier of a tier-4 member.") },
     { 0 }
 };

@@ -48,20 +48,20 @@ typedef struct referral_programme_params {
 } referral_programme_params;
 
 static const scen_key referral_programme_keys[] = {
-    { "ask_rate", KEY_REAL, offsetof(referral_programme_params, ask_rate), 0.05, 0, 100, 0,
+    { "ask_rate", KEY_REAL, offsetof(referral_programme_params, ask_rate), 0.05, 0, 100, KEY_EFFECT,
       "prospects/visit", NO_CHOICES,
       N_("Extra referred prospects per promoter visit because advisors ask after a good visit.") },
     { "referrer_reward", KEY_REAL, offsetof(referral_programme_params, referrer_reward), 20, 0,
       1e9, 0, "currency", NO_CHOICES,
       N_("Cost to the business of the points and coupons given to the referrer per referred customer who buys.") },
     { "reward_response", KEY_REAL, offsetof(referral_programme_params, reward_response), 0, 0,
-      100, 0, "prospects/visit per mean bill", NO_CHOICES,
+      100, KEY_EFFECT, "prospects/visit per mean bill", NO_CHOICES,
       N_("Extra referrals per promoter visit for each average bill of referrer reward (seed 004: 0, rewards do not move them).") },
     { "referee_discount", KEY_REAL, offsetof(referral_programme_params, referee_discount), 0.2,
       0, 1, 0, "share of the bill", NO_CHOICES,
       N_("Share of a referred customer's first bill taken off (what is left of it after other promotions).") },
     { "referee_conversion_lift", KEY_REAL,
-      offsetof(referral_programme_params, referee_conversion_lift), 1.2, 1, 100, 0, "factor",
+      offsetof(referral_programme_params, referee_conversion_lift), 1.2, 1, 100, KEY_EFFECT, "factor",
       NO_CHOICES,
       N_("Referred prospects' conversion is multiplied by this thanks to the discount (capped at 1); "
       "1 when referee_discount = 0 unless set.") },

@@ -51,13 +51,13 @@ static const scen_key welcome_vouchers_keys[] = {
     { "validity_days", KEY_REAL, offsetof(welcome_vouchers_params, validity_days), 60, 0, 3650,
       KEY_MIN_OPEN, "days", NO_CHOICES,
       N_("Vouchers can be used until this many days after the first visit; then the rest expire.") },
-    { "registration", KEY_REAL, offsetof(welcome_vouchers_params, registration), 0.8, 0, 1, 0,
+    { "registration", KEY_REAL, offsetof(welcome_vouchers_params, registration), 0.8, 0, 1, KEY_EFFECT,
       "share", NO_CHOICES,
       N_("Share of new customers who register as members at the first visit and get the vouchers.") },
     { "min_bill", KEY_REAL, offsetof(welcome_vouchers_params, min_bill), 0, 0, 1e9, 0,
       "currency", NO_CHOICES,
       N_("A voucher applies only to a bill (list price) of at least this much; 0: any bill.") },
-    { "pull", KEY_REAL, offsetof(welcome_vouchers_params, pull), 0.2, 0, 1, 0, "share",
+    { "pull", KEY_REAL, offsetof(welcome_vouchers_params, pull), 0.2, 0, 1, KEY_EFFECT, "share",
       NO_CHOICES, N_("Share of churn removed while the customer holds a valid voucher.") },
     { 0 }
 };

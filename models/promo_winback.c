@@ -76,11 +76,11 @@ static const scen_key winback_keys[] = {
     { "respond_within_days", KEY_INT, offsetof(winback_params, respond_within_days), 14, 1, 365, 0,
       "days", NO_CHOICES,
       N_("A customer who answers the message comes within this many days of it (uniformly).") },
-    { "response", KEY_REAL, offsetof(winback_params, response), 0.1, 0, 1, 0, "probability",
+    { "response", KEY_REAL, offsetof(winback_params, response), 0.1, 0, 1, KEY_EFFECT, "probability",
       NO_CHOICES,
       N_("Share of the customers who would come back later anyway who come within respond_within_days "
       "of the message instead.") },
-    { "lapsed_response", KEY_REAL, offsetof(winback_params, lapsed_response), 0.05, 0, 1, 0,
+    { "lapsed_response", KEY_REAL, offsetof(winback_params, lapsed_response), 0.05, 0, 1, KEY_EFFECT,
       "probability", NO_CHOICES,
       N_("Share of the customers who would never come back who return within respond_within_days of "
       "the message: whom a win-back is mainly for.") },

@@ -422,11 +422,7 @@ void compare_print_verdicts(FILE *f, const batch *b, const compare_table *t, lan
                                     "value; intervals are Monte Carlo noise only)"));
     for (int k = 1; k < t->nscen; k++) {
         fprintf(f, "%s:\n", scen_name(b->sc[k]));
-        const char *names[16];
-        char desc[16][256];
-        int np = engine_promotions(b->e[k], names, desc, 16, lang);
-        for (int i = 0; i < np; i++)
-            fprintf(f, "  %s %s\n", tr(lang, "applied:"), desc[i]);
+        out_print_applied(f, b->e[k], lang);
         for (size_t i = 0; i < nkey; i++) {
             int m = key[i];
             double rel, lo, hi;

@@ -14,6 +14,7 @@
 #include "figures.h"
 #include "../sim/basefile.h"
 #include "../sim/interrupt.h"
+#include "../sim/promotion.h"
 #include "../sim/sections.h"
 #include "../sim/uncertain.h"
 
@@ -132,16 +133,45 @@ json_t *out_json_number(double x)
     return isnan(x) ? json_null() : json_real(x);
 }
 
+/* The effect keys of the applied promotion named name (scen_effects_text):
+ * how customers are assumed to respond, unless a pilot measured it. */
+static int applied_effects(const engine *e, const char *name, char *buf, size_t cap, lang_id lang)
+{
+    buf[0] = '\0';
+    for (int i = 0; i < engine_promotion_count(e); i++) {
+        const void *params;
+        const promo_type *pt = engine_promotion(e, i, &params);
+        if (!strcmp(pt->name, name))
+            return scen_effects_text(engine_scenario(e), pt->section, buf, cap, lang);
+    }
+    return 0;
+}
+
+void out_print_applied(FILE *f, const engine *e, lang_id lang)
+{
+    const char *names[16];
+    char desc[16][256], effects[1024];
+    int np = engine_promotions(e, names, desc, 16, lang);
+    for (int i = 0; i < np; i++) {
+        fprintf(f, "  %s %s\n", tr(lang, "applied:"), desc[i]);
+        if (applied_effects(e, names[i], effects, sizeof effects, lang))
+            fprintf(f, "    %s %s\n",
+                    tr(lang, "assumed effects (not measured; retsim pilot measures them):"), effects);
+    }
+}
+
 json_t *out_json_promotions(const engine *e)
 {
     const char *names[16];
-    char desc[16][256];
+    char desc[16][256], effects[1024];
     int np = engine_promotions(e, names, desc, 16, LANG_EN);
     json_t *promos = json_array();
     for (int i = 0; i < np; i++) {
         json_t *p = json_object();
         json_object_set_new(p, "name", json_string(names[i]));
         json_object_set_new(p, "applied", json_string(desc[i]));
+        if (applied_effects(e, names[i], effects, sizeof effects, LANG_EN))
+            json_object_set_new(p, "assumed_effects", json_string(effects));
         json_array_append_new(promos, p);
     }
     return promos;
@@ -671,11 +701,7 @@ void out_print_summary(FILE *f, const scenario *sc, const engine *e, const run_r
     const scen_stats *s = &res->scen[k];
     const char *cur = scen_currency(sc);
     fprintf(f, tr(lang, "%s: %d replications over %d days\n"), scen_name(sc), res->reps, s->horizon);
-    const char *names[16];
-    char desc[16][256];
-    int np = engine_promotions(e, names, desc, 16, lang);
-    for (int i = 0; i < np; i++)
-        fprintf(f, "  %s %s\n", tr(lang, "applied:"), desc[i]);
+    out_print_applied(f, e, lang);
     out_print_uncertainty(f, res, k, lang);
     print_metric(f, s, MET_PROFIT, N_("profit"), cur, 0, lang);
     print_metric(f, s, MET_REVENUE, N_("revenue"), cur, 0, lang);

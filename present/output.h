@@ -37,6 +37,9 @@ int out_json_commit(struct json_t *root, const char *dir, const char *name, diag
 struct json_t *out_json_number(double x);
 /* The promotions an engine applies, as a JSON array of {name, applied}. */
 struct json_t *out_json_promotions(const engine *e);
+/* One "applied:" line per promotion the engine applies, each followed by its
+ * assumed effects (the KEY_EFFECT keys: how customers respond, not measured). */
+void out_print_applied(FILE *f, const engine *e, lang_id lang);
 
 /* dir/scenario.ini: the scenario as run (bases and overrides resolved), so
  * that an output can be reproduced. */

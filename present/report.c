@@ -553,6 +553,7 @@ static const char page_css[] =
     "background:var(--soft);border:1px solid var(--line);border-radius:8px;padding:12px 14px;margin:8px 0 16px}\n"
     "pre.cmd{background:#1f2733;color:#f2f5f9;border-color:#1f2733;font-size:.85rem}\n"
     ".note{border-left:4px solid #d89b00;background:#fff7df;padding:8px 12px;border-radius:4px;font-size:.92rem}\n"
+    ".assumed{font-size:.88rem;color:#8a5a00}\n"
     ".explanation{line-height:1.6}\n"
     ".explanation h2{font-size:1.12rem;border:0;margin:1.4em 0 .4em;padding:0}\n"
     ".explanation h3{font-size:1rem;margin:1.2em 0 .4em}\n"
@@ -737,6 +738,15 @@ static void promotions_list(page *p, const json_t *promos, const char *sub)
         fputs("</b>: ", f);
         int same = (int)i < nd && !strcmp(names[i], jstr(v, "name", "?"));
         text_escape_html(f, same ? desc[i] : jstr(v, "applied", ""));
+        const char *assumed = jstr(v, "assumed_effects", NULL);
+        if (assumed) {
+            /* a verdict resting on an assumed response must say so where it is read */
+            fputs("<br><span class=\"assumed\">", f);
+            text_escape_html(f, tr(p->lang, "assumed effects (not measured; retsim pilot measures them):"));
+            fputc(' ', f);
+            text_escape_html(f, assumed);
+            fputs("</span>", f);
+        }
         fputs("</li>\n", f);
     }
     fputs("</ul>\n", f);

@@ -1401,6 +1401,43 @@ int scen_is_set(const scenario *sc, const scen_section *sec, const char *label,
     return 0;
 }
 
+int scen_effects_text(const scenario *sc, const scen_section *sec, char *buf, size_t cap, int lang)
+{
+    int n = 0;
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < sc->ninst; i++) {
+        const scen_instance *in = &sc->inst[i];
+        if (in->section != sec || !in->present)
+            continue;
+        for (const scen_key *k = sec->keys; k->name; k++) {
+            if (!(k->flags & KEY_EFFECT) || k->kind != KEY_REAL || used + 1 >= cap)
+                continue;
+            size_t idx = (size_t)(k - sec->keys);
+            double v = *(const double *)((const char *)in->params + k->offset);
+            char value[32], note[128] = "";
+            format_number(value, sizeof value, v);
+            const scen_dist *dist = in->dist ? &in->dist[idx] : NULL;
+            if (dist && dist->kind != DIST_NONE) {
+                char lo[32], hi[32];
+                format_number(lo, sizeof lo, dist_quantile(dist, k, 0.025));
+                format_number(hi, sizeof hi, dist_quantile(dist, k, 0.975));
+                snprintf(note, sizeof note, tr((lang_id)lang, " (uncertain: 95 %% within %s to %s)"), lo, hi);
+            } else if (!((in->set_mask >> idx) & 1))
+                snprintf(note, sizeof note, " %s", tr((lang_id)lang, "(default)"));
+            int w = snprintf(buf + used, cap - used, "%s%s%s%s = %s%s", n ? ", " : "", in->label,
+                             in->label[0] ? "." : "", k->name, value, note);
+            if (w < 0 || (size_t)w >= cap - used) {
+                buf[used] = '\0';
+                break;
+            }
+            used += (size_t)w;
+            n++;
+        }
+    }
+    return n;
+}
+
 int scen_count(const scenario *sc, const scen_section *sec)
 {
     int n = 0;
@@ -1466,8 +1503,12 @@ void scen_write_reference(FILE *f, int markdown)
             format_default(k, def, sizeof def, markdown ? LANG_EN : ui);
             const char *type = k->kind == KEY_CHOICE ? "choice" : kind_name(k);
             if (markdown)
-                fprintf(f, "| `%s` | %s | %s | %s | %s | %s |\n", k->name, type,
-                        def, range, k->unit ? k->unit : "", k->help);
+                fprintf(f, "| `%s` | %s | %s | %s | %s | %s%s |\n", k->name, type,
+                        def, range, k->unit ? k->unit : "",
+                        (k->flags & KEY_EFFECT) ? "*Assumed effect* (how customers respond; "
+                                                  "measure it with `retsim pilot`): "
+                                                : "",
+                        k->help);
             else {
                 char unit[128] = "";
                 if (k->unit && *k->unit)
@@ -1476,6 +1517,9 @@ void scen_write_reference(FILE *f, int markdown)
                         k->name, k->kind == KEY_CHOICE ? trc(ui, "key kind", "choice")
                                                        : trc(ui, "key kind", type),
                         def, range, unit, tr(ui, k->help));
+                if (k->flags & KEY_EFFECT)
+                    fprintf(f, "      %s\n",
+                            tr(ui, "(an assumed effect: how customers respond; measure it with retsim pilot)"));
             }
         }
         fprintf(f, "\n");

@@ -20,7 +20,12 @@ typedef enum { KEY_REAL, KEY_INT, KEY_BOOL, KEY_CHOICE, KEY_TEXT } scen_key_kind
  * (money keys only): def is a multiple of the business's average bill, so
  * one default fits a 40-yuan haircut and a 2,800-yuan treatment alike; a
  * value written in the file stays an absolute amount. */
-enum { KEY_MIN_OPEN = 1, KEY_MAX_OPEN = 2, KEY_OPTIONAL = 4, KEY_PER_BILL = 8 };
+enum { KEY_MIN_OPEN = 1, KEY_MAX_OPEN = 2, KEY_OPTIONAL = 4, KEY_PER_BILL = 8, KEY_EFFECT = 16 };
+/* KEY_EFFECT: the key is how customers respond to a promotion (a take-up,
+ * a share of churn removed, a response rate), not a term the business sets.
+ * Its value is an assumption until measured (retsim pilot writes measured
+ * effects as [measured_effect]); runs and comparisons name every effect key
+ * of an applied promotion so a verdict never hides that it rests on one. */
 
 typedef struct scen_key {
     const char *name;
@@ -133,6 +138,11 @@ int scen_present(const scenario *sc, const scen_section *sec);
  * check() tell a contradiction from a default. */
 int scen_is_set(const scenario *sc, const scen_section *sec, const char *label,
                 const char *key);
+/* The effect keys (KEY_EFFECT) of section sec's instances in sc, written
+ * "key = value" (label.key for a [name.LABEL] instance), each followed by
+ * " (default)" when the file did not set it, or " (uncertain: ...)" when
+ * it holds a distribution; joined by ", " into buf.  Returns how many. */
+int scen_effects_text(const scenario *sc, const scen_section *sec, char *buf, size_t cap, int lang);
 /* Instances of a repeatable section, in file order. */
 int scen_count(const scenario *sc, const scen_section *sec);
 const void *scen_nth(const scenario *sc, const scen_section *sec, int i,
