@@ -133,9 +133,7 @@ json_t *out_json_number(double x)
     return isnan(x) ? json_null() : json_real(x);
 }
 
-/* The effect keys of the applied promotion named name (scen_effects_text):
- * how customers are assumed to respond, unless a pilot measured it. */
-static int applied_effects(const engine *e, const char *name, char *buf, size_t cap, lang_id lang)
+int out_applied_effects(const engine *e, const char *name, char *buf, size_t cap, lang_id lang)
 {
     buf[0] = '\0';
     for (int i = 0; i < engine_promotion_count(e); i++) {
@@ -154,7 +152,7 @@ void out_print_applied(FILE *f, const engine *e, lang_id lang)
     int np = engine_promotions(e, names, desc, 16, lang);
     for (int i = 0; i < np; i++) {
         fprintf(f, "  %s %s\n", tr(lang, "applied:"), desc[i]);
-        if (applied_effects(e, names[i], effects, sizeof effects, lang))
+        if (out_applied_effects(e, names[i], effects, sizeof effects, lang))
             fprintf(f, "    %s %s\n",
                     tr(lang, "assumed effects (not measured; retsim pilot measures them):"), effects);
     }
@@ -170,7 +168,7 @@ json_t *out_json_promotions(const engine *e)
         json_t *p = json_object();
         json_object_set_new(p, "name", json_string(names[i]));
         json_object_set_new(p, "applied", json_string(desc[i]));
-        if (applied_effects(e, names[i], effects, sizeof effects, LANG_EN))
+        if (out_applied_effects(e, names[i], effects, sizeof effects, LANG_EN))
             json_object_set_new(p, "assumed_effects", json_string(effects));
         json_array_append_new(promos, p);
     }

@@ -40,6 +40,9 @@ struct json_t *out_json_promotions(const engine *e);
 /* One "applied:" line per promotion the engine applies, each followed by its
  * assumed effects (the KEY_EFFECT keys: how customers respond, not measured). */
 void out_print_applied(FILE *f, const engine *e, lang_id lang);
+/* The effect keys of the applied promotion named name (scen_effects_text):
+ * how customers are assumed to respond, unless a pilot measured it. */
+int out_applied_effects(const engine *e, const char *name, char *buf, size_t cap, lang_id lang);
 
 /* dir/scenario.ini: the scenario as run (bases and overrides resolved), so
  * that an output can be reproduced. */

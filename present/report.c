@@ -709,7 +709,7 @@ static void promotions_list(page *p, const json_t *promos, const char *sub)
 {
     FILE *f = p->f;
     const char *names[16];
-    char desc[16][256];
+    char desc[16][256], effects[16][1024];
     int nd = 0;
     if (p->lang != LANG_EN) {
         char path[PATH_MAX + 300];
@@ -719,6 +719,8 @@ static void promotions_list(page *p, const json_t *promos, const char *sub)
         engine *e = sc ? engine_prepare(sc, &d) : NULL;
         if (e)
             nd = engine_promotions(e, names, desc, 16, p->lang);
+        for (int i = 0; i < nd; i++)
+            out_applied_effects(e, names[i], effects[i], sizeof effects[i], p->lang);
         engine_free(e);
         scen_free(sc);
     }
@@ -739,6 +741,8 @@ static void promotions_list(page *p, const json_t *promos, const char *sub)
         int same = (int)i < nd && !strcmp(names[i], jstr(v, "name", "?"));
         text_escape_html(f, same ? desc[i] : jstr(v, "applied", ""));
         const char *assumed = jstr(v, "assumed_effects", NULL);
+        if (assumed && same && effects[i][0])
+            assumed = effects[i];
         if (assumed) {
             /* a verdict resting on an assumed response must say so where it is read */
             fputs("<br><span class=\"assumed\">", f);
