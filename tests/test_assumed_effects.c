@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "../present/output.h"
 #include "../sim/plugins.h"
@@ -30,17 +29,10 @@ static const char base_text[] = "[scenario]\nname = effects\nhorizon_days = 200\
  * load alone (expectation management needs a promise), and say so. */
 static scenario *with_section(const scen_section *sec, const char *extra, diag *d)
 {
-    char text[4096], path[] = "/tmp/retsim-effects-XXXXXX.ini";
+    char text[4096];
     snprintf(text, sizeof text, "%s[%s%s]\n%s", base_text, sec->name,
              sec->max_instances > 1 ? ".x" : "", extra ? extra : "");
-    int fd = mkstemps(path, 4);
-    cr_assert(fd >= 0);
-    FILE *f = fdopen(fd, "w");
-    fputs(text, f);
-    fclose(f);
-    scenario *sc = scen_load(path, NULL, 0, d);
-    unlink(path);
-    return sc;
+    return tu_try_scenario(text, d);
 }
 
 /* What a run prints under "applied:" for the scenario (NULL: no engine). */

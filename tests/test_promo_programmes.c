@@ -111,23 +111,10 @@ static void expect_count(double got, double want, double var, const char *what)
     cr_expect(fabs(z) <= 4, "%s: %.0f against %.1f expected, z = %.2f", what, got, want, z);
 }
 
-static scenario *try_load(const char *text, diag *d)
-{
-    char path[] = "/tmp/retsim-promo-XXXXXX.ini";
-    int fd = mkstemps(path, 4);
-    cr_assert(fd >= 0, "cannot create a temp scenario");
-    FILE *f = fdopen(fd, "w");
-    fputs(text, f);
-    fclose(f);
-    scenario *sc = scen_load(path, NULL, 0, d);
-    unlink(path);
-    return sc;
-}
-
 static void expect_rejected(const char *text, const char *needle)
 {
     diag d = { 0 };
-    scenario *sc = try_load(text, &d);
+    scenario *sc = tu_try_scenario(text, &d);
     cr_expect(sc == NULL, "accepted, should be rejected for '%s'", needle);
     cr_expect(d.status == DIAG_USAGE, "status %d, expected DIAG_USAGE (%s)", d.status, d.msg);
     cr_expect(strstr(d.msg, needle) != NULL, "message \"%s\" does not mention \"%s\"", d.msg,

@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-scenario *tu_scenario(const char *ini_text)
+scenario *tu_try_scenario(const char *ini_text, diag *d)
 {
     char path[] = "/tmp/retsim-test-XXXXXX.ini";
     int fd = mkstemps(path, 4);
@@ -20,9 +20,15 @@ scenario *tu_scenario(const char *ini_text)
     FILE *f = fdopen(fd, "w");
     fputs(ini_text, f);
     fclose(f);
-    diag d = { 0 };
-    scenario *sc = scen_load(path, NULL, 0, &d);
+    scenario *sc = scen_load(path, NULL, 0, d);
     unlink(path);
+    return sc;
+}
+
+scenario *tu_scenario(const char *ini_text)
+{
+    diag d = { 0 };
+    scenario *sc = tu_try_scenario(ini_text, &d);
     cr_assert(sc != NULL, "test scenario rejected: %s", d.msg);
     return sc;
 }

@@ -11,6 +11,8 @@
 /* Loads a scenario from INI text (written to a temp file); aborts the test
  * with the loader's message on failure. */
 scenario *tu_scenario(const char *ini_text);
+/* The same without asserting: NULL and d set when the text does not load. */
+scenario *tu_try_scenario(const char *ini_text, diag *d);
 
 /* Runs reps replications of one scenario with the given seed and threads. */
 run_result *tu_run(const scenario *sc, int reps, uint64_t seed, int threads);
