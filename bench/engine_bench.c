@@ -17,6 +17,11 @@
  *               (meaningful on one thread, with customers in the 10^5 and more)
  *   checksum    a hash of every replication's metrics, bit for bit, in
  *               replication order: equal for any thread count
+ *   records     customer records in use at the peak of a replication, the
+ *               largest over the replications (engine_work_records: the
+ *               customers still active on the calendar; 0 customer by customer)
+ *   kb_per_1k_records  the peak growth per 1,000 of those records (one
+ *               thread): the bytes each customer still active costs
  *
  * Usage: engine_bench SCENARIO REPS THREADS [calendar|auto] [SECTION.KEY=VALUE ...]
  * (the overrides are retsim's --set). */
@@ -85,6 +90,7 @@ int main(int argc, char **argv)
     uint64_t *sums = calloc((size_t)reps, sizeof *sums);
     double *cust = calloc((size_t)reps, sizeof *cust), *vis = calloc((size_t)reps, sizeof *vis);
     int fail = 0;
+    size_t records = 0;
     long kb0 = peak_kb();
     double c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID), w0 = clock_s(CLOCK_MONOTONIC);
 #pragma omp parallel num_threads(threads)
@@ -104,6 +110,10 @@ int main(int argc, char **argv)
                 h = hash_doubles(h, r->curve[k], (size_t)H + 1);
             h = hash_doubles(h, r->clv_quantile, CLV_QUANTILES);
             sums[i] = h;
+            size_t in_use = engine_work_records(w);
+#pragma omp critical(engine_bench_records)
+            if (in_use > records)
+                records = in_use;
             cust[i] = r->metric[MET_NEW_CUSTOMERS];
             vis[i] = r->metric[MET_VISITS];
         }
@@ -129,9 +139,10 @@ int main(int argc, char **argv)
                        : engine_bytes_per_customer(e) == 2 * sizeof(double) ? "independent" : "calendar";
     printf("engine_bench: path=%s reps=%d threads=%d customers=%.1f visits=%.0f cpu_seconds=%.3f "
            "wall_seconds=%.3f ns_per_visit=%.1f visits_per_second=%.0f "
-           "peak_kb_per_1k_customers=%.1f checksum=%016" PRIx64 "\n",
+           "peak_kb_per_1k_customers=%.1f checksum=%016" PRIx64 " records=%zu kb_per_1k_records=%.1f\n",
            path, reps, threads, customers / reps, visits, cpu, wall, 1e9 * cpu / visits,
-           visits / cpu, customers > 0 ? 1000.0 * (double)(kb1 - kb0) / (customers / reps) : 0.0, h);
+           visits / cpu, customers > 0 ? 1000.0 * (double)(kb1 - kb0) / (customers / reps) : 0.0, h,
+           records, records > 0 ? 1000.0 * (double)(kb1 - kb0) / (double)records : 0.0);
     free(sums);
     free(cust);
     free(vis);

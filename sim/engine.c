@@ -72,15 +72,30 @@ typedef struct customer {
     double revenue;
     double value;                /* discounted to t_first: margin - costs */
     int visits;
-    int channel;                 /* -1: an existing customer of a fitted base, on the calendar
-                                    from day 0 (t_first and t_last before it) */
-    int last_month;              /* last calendar month counted in the cohort table */
-    /* two shorts in the place of the one int referred was: the record keeps
-     * its size, so the memory estimate of a run without [pilot] is unchanged */
-    short referred;
-    short group;                 /* PILOT_NONE without [pilot], else PILOT_CONTROL or PILOT_TREATMENT */
+    /* the customer's place in the order of creation (a fitted base's
+     * customers first, then every customer won, in the calendar's order):
+     * the index the record had before records were recycled, so it breaks
+     * the calendar's ties and places the customer's value in the fold
+     * arrays as the index did (fold_customer).  In a free record, the next
+     * free one (recycle_record). */
+    uint32_t seq;
+    short last_month;            /* last calendar month counted in the cohort table */
+    uint16_t pending;            /* events on the calendar for this record (schedule);
+                                    UINT16_MAX sticks: never recycled */
+    /* 8-bit fields where ints were, so that seq and pending fit in the same
+     * 16 bytes: the record keeps its size (136 bytes) */
+    signed char channel;         /* -1: an existing customer of a fitted base, on the calendar
+                                    from day 0 (t_first and t_last before it);
+                                    SLOT_FREE: a recycled record */
+    signed char referred;
+    signed char group;           /* PILOT_NONE without [pilot], else PILOT_CONTROL or PILOT_TREATMENT */
     double state[MODEL_STATE_MAX];
 } customer;
+
+/* customer.channel of a record on the free list */
+#define SLOT_FREE (-2)
+/* the end of the free list */
+#define NO_SLOT UINT32_MAX
 
 /* A module's calendar event has kind EV_MODULE + (module << 16 | tag). */
 enum { EV_VISIT = 0, EV_PROSPECT = 1, EV_MODULE = 2 };
@@ -101,8 +116,19 @@ typedef struct prospect {
 
 struct engine_work {
     int horizon;
+    /* On the calendar, a record per customer still in play: a customer
+     * lost for good (no next visit, not even after the horizon) whom no
+     * event on the calendar names any more is folded into the aggregates
+     * at once (fold_customer) and their record goes on a free list for the
+     * next customer won (recycle_record), so the records follow the
+     * customers still active, not every customer ever won.  ncust is the
+     * records in use at the peak (engine_work_records). */
     customer *cust;
     size_t ncust, capcust;
+    uint32_t free_head;          /* the free list, through the free records' seq; NO_SLOT ends it */
+    uint32_t nseq;               /* customers created in this replication (customer.seq) */
+    uint32_t nbase;              /* of which a fitted base's, created first and never recycled */
+    int recycle;                 /* 0 while a pilot's start may still reach a lost customer */
     /* promotions' per-customer state, pslots a customer, kept apart so that
      * a scenario without promotions keeps its customer records small */
     double *pstate;
@@ -127,6 +153,11 @@ struct engine_work {
      * is done with (fold_customer): the quantiles and the top fifth's
      * share need them all, the rest of the record none */
     double *fold_value, *fold_revenue;
+    /* and what each promotion with a liability leaves owed by them, nliab
+     * a customer: the sum at the end runs in the order of creation, as
+     * when every record was kept to the horizon */
+    double *fold_liability;
+    int nliab;
     size_t nfold, capfold;
     customer scratch;            /* the one customer in flight, customer by customer */
     double cohort_count[COHORT_CELLS];
@@ -153,8 +184,10 @@ typedef struct rep_ctx {
     /* 1: customer after customer, each's whole life at once, no calendar
      * (independent_customers); 0: the calendar */
     int independent;
-    /* end-of-run tallies over the new customers (fold_customer) */
-    double repeaters, funnel3, funnel5, clv_sum, liability, future_sum;
+    /* end-of-run tallies over the new customers (fold_customer); the
+     * lifetime values and liabilities are summed at the end, from the
+     * fold arrays */
+    double repeaters, funnel3, funnel5, future_sum;
 } rep_ctx;
 
 static engine *prepare(const scenario *sc, base_customers *borrowed_base, diag *d);
@@ -396,6 +429,8 @@ engine_work *engine_work_alloc(const engine *e)
     size_t n = (size_t)e->horizon + 2;
     w->horizon = e->horizon;
     w->pslots = e->pslots;
+    for (int i = 0; i < e->npromo; i++)
+        w->nliab += e->promo[i]->liability != NULL;
     w->bucket = calloc((size_t)e->horizon, sizeof *w->bucket);
     w->bucket_n = calloc((size_t)e->horizon, sizeof *w->bucket_n);
     w->bucket_cap = calloc((size_t)e->horizon, sizeof *w->bucket_cap);
@@ -448,18 +483,56 @@ void engine_work_free(engine_work *w)
     free(w->margin);
     free(w->fold_value);
     free(w->fold_revenue);
+    free(w->fold_liability);
     free(w);
+}
+
+void engine_work_trim(engine_work *w)
+{
+    /* what grows with the customers of a replication; the per-day arrays
+     * stay (their size is the horizon's) */
+    free(w->cust);
+    free(w->pstate);
+    free(w->heap);
+    free(w->pros);
+    free(w->fold_value);
+    free(w->fold_revenue);
+    free(w->fold_liability);
+    w->cust = NULL;
+    w->pstate = NULL;
+    w->heap = NULL;
+    w->pros = NULL;
+    w->fold_value = w->fold_revenue = w->fold_liability = NULL;
+    w->capcust = w->capheap = w->cappros = w->capfold = 0;
+    w->ncust = w->nheap = w->npros = w->nfold = 0;
+    if (w->bucket)
+        for (int d = 0; d < w->horizon; d++) {
+            free(w->bucket[d]);
+            w->bucket[d] = NULL;
+            w->bucket_n[d] = w->bucket_cap[d] = 0;
+        }
+}
+
+size_t engine_work_records(const engine_work *w)
+{
+    return w->ncust;
 }
 
 /* ---- the calendar: a binary min-heap on time ---- */
 
-static int event_before(const event *a, const event *b)
+/* Ties in time and kind go by the customer's order of creation (seq),
+ * not their record's index, which recycling reuses: the calendar's order
+ * is then the same as when every customer kept their own record.  A
+ * prospect's index is its own (never reused). */
+static int event_before(const engine_work *w, const event *a, const event *b)
 {
     if (a->t != b->t)
         return a->t < b->t;
     if (a->kind != b->kind)
         return a->kind < b->kind;
-    return a->who < b->who;
+    if (a->kind == EV_PROSPECT)
+        return a->who < b->who;
+    return w->cust[a->who].seq < w->cust[b->who].seq;
 }
 
 static int heap_push(engine_work *w, event ev)
@@ -475,7 +548,7 @@ static int heap_push(engine_work *w, event ev)
     size_t i = w->nheap++;
     while (i > 0) {
         size_t parent = (i - 1) / 2;
-        if (!event_before(&ev, &w->heap[parent]))
+        if (!event_before(w, &ev, &w->heap[parent]))
             break;
         w->heap[i] = w->heap[parent];
         i = parent;
@@ -493,9 +566,9 @@ static event heap_pop(engine_work *w)
         size_t child = 2 * i + 1;
         if (child >= n)
             break;
-        if (child + 1 < n && event_before(&w->heap[child + 1], &w->heap[child]))
+        if (child + 1 < n && event_before(w, &w->heap[child + 1], &w->heap[child]))
             child++;
-        if (!event_before(&w->heap[child], &last))
+        if (!event_before(w, &w->heap[child], &last))
             break;
         w->heap[i] = w->heap[child];
         i = child;
@@ -608,6 +681,16 @@ static customer *new_customer(rep_ctx *c, uint64_t id, int channel, double t)
         cu = &w->scratch;
         goto fill;
     }
+    if (w->nseq == NO_SLOT) {
+        c->oom = 1;             /* a customer's seq and an event's who are 32 bits */
+        return NULL;
+    }
+    size_t slot;
+    if (w->free_head != NO_SLOT) {
+        slot = w->free_head;
+        w->free_head = w->cust[slot].seq;
+        goto place;
+    }
     if (w->ncust == w->capcust) {
         size_t cap = w->capcust ? 2 * w->capcust : 4096;
         customer *p = realloc(w->cust, cap * sizeof *p);
@@ -626,11 +709,14 @@ static customer *new_customer(rep_ctx *c, uint64_t id, int channel, double t)
         }
         w->capcust = cap;
     }
+    slot = w->ncust++;
+place:
     if (w->pslots)
-        memset(w->pstate + w->ncust * (size_t)w->pslots, 0, (size_t)w->pslots * sizeof(double));
-    cu = &w->cust[w->ncust++];
+        memset(w->pstate + slot * (size_t)w->pslots, 0, (size_t)w->pslots * sizeof(double));
+    cu = &w->cust[slot];
 fill:
     memset(cu, 0, sizeof *cu);
+    cu->seq = w->nseq++;
     cu->id = id;
     cu->key = rng_key(c->rep_key, id);
     cu->t_first = cu->t_last = t;
@@ -651,6 +737,9 @@ static void schedule(rep_ctx *c, double t, uint32_t who, uint32_t kind)
     event ev = { t, who, kind };
     engine_work *w = c->w;
     int day = (int)t;
+    /* a record named by an event stays its customer's (recycle_record) */
+    if (kind != EV_PROSPECT && w->cust[who].pending != UINT16_MAX)
+        w->cust[who].pending++;
     if (day <= w->today) {
         if (heap_push(w, ev))
             c->oom = 1;
@@ -677,7 +766,11 @@ static void open_day(rep_ctx *c, int day)
     for (uint32_t i = 0; i < w->bucket_n[day] && !c->oom; i++)
         if (heap_push(w, w->bucket[day][i]))
             c->oom = 1;
-    w->bucket_n[day] = 0;
+    /* the day's bucket is done with: kept, the buckets of past days would
+     * hold room for every visit of the replication */
+    free(w->bucket[day]);
+    w->bucket[day] = NULL;
+    w->bucket_n[day] = w->bucket_cap[day] = 0;
 }
 
 /* the queue, below */
@@ -1045,6 +1138,7 @@ static double expected_conversion(const engine *e, int channel, int referred, in
 }
 
 static void fold_customer(rep_ctx *c, const customer *cu, const double *pstate);
+static void recycle_record(rep_ctx *c, uint32_t who);
 
 static void prospect_arrives(rep_ctx *c, uint64_t id, int channel, int referred, int rewarded,
                              double t)
@@ -1087,7 +1181,9 @@ static void prospect_arrives(rep_ctx *c, uint64_t id, int channel, int referred,
     if (cohort < COHORT_MONTHS)
         c->w->cohort_size[cohort] += 1;
     if (!c->independent) {
-        visit(c, cu, (uint32_t)(cu - c->w->cust), t);
+        uint32_t who = (uint32_t)(cu - c->w->cust);
+        visit(c, cu, who, t);
+        recycle_record(c, who);  /* lost at the first purchase */
         return;
     }
     /* the customer's whole life at once (independent_customers): the
@@ -1246,6 +1342,8 @@ static void reset_work(engine_work *w)
 {
     size_t n = (size_t)w->horizon + 2;
     w->ncust = w->nheap = w->npros = w->nfold = 0;
+    w->free_head = NO_SLOT;
+    w->nseq = w->nbase = 0;
     w->today = -1;
     memset(w->bucket_n, 0, (size_t)w->horizon * sizeof *w->bucket_n);
     memset(w->suppress_diff, 0, n * sizeof(double));
@@ -1386,31 +1484,43 @@ static double projected_future(const engine *e, const customer *cu)
 }
 
 /* A new customer's part of the end-of-run summaries, once nothing more
- * happens to them (at the horizon; on the customer-by-customer path, as
- * soon as their life is simulated): after this only their value and
- * revenue are kept.  pstate: their promotions' state (NULL without). */
+ * happens to them (on the calendar, when they are lost for good and no
+ * event names them, else at the horizon; on the customer-by-customer path,
+ * as soon as their life is simulated): after this only their value,
+ * revenue and liabilities are kept, at their place in the order of
+ * creation, so that every sum over them runs in the order it always has,
+ * whenever each customer is folded.  The other tallies are counts (exact
+ * in any order) and the projected future, which is exactly 0 for a
+ * customer lost for good; finish folds the others in the order of
+ * creation.  pstate: their promotions' state (NULL without). */
 static void fold_customer(rep_ctx *c, const customer *cu, const double *pstate)
 {
     const engine *e = c->e;
     engine_work *w = c->w;
     rep_result *out = c->out;
     int H = e->horizon;
-    if (w->nfold == w->capfold) {
+    size_t k = (size_t)(cu->seq - w->nbase);
+    if (k >= w->capfold) {
         size_t cap = w->capfold ? 2 * w->capfold : 4096;
+        while (cap <= k)
+            cap *= 2;
         double *v = realloc(w->fold_value, cap * sizeof *v);
         if (v)
             w->fold_value = v;
         double *r = realloc(w->fold_revenue, cap * sizeof *r);
         if (r)
             w->fold_revenue = r;
-        if (!v || !r) {
+        double *l = w->nliab ? realloc(w->fold_liability, cap * (size_t)w->nliab * sizeof *l) : NULL;
+        if (l)
+            w->fold_liability = l;
+        if (!v || !r || (w->nliab && !l)) {
             c->oom = 1;
             return;
         }
         w->capfold = cap;
     }
-    w->fold_value[w->nfold] = cu->value;
-    w->fold_revenue[w->nfold] = cu->revenue;
+    w->fold_value[k] = cu->value;
+    w->fold_revenue[k] = cu->revenue;
     w->nfold++;
     /* survival: the simulator knows who is lost for good (no next
      * visit, not even after the horizon), and at what age */
@@ -1426,12 +1536,12 @@ static void fold_customer(rep_ctx *c, const customer *cu, const double *pstate)
     if (cu->visits >= 2)
         c->repeaters += 1;
     c->future_sum += projected_future(e, cu);
-    for (int p = 0; p < e->npromo; p++)
+    for (int p = 0, j = 0; p < e->npromo; p++)
         if (e->promo[p]->liability)
-            c->liability += e->promo[p]->liability(e->pparams[p], pstate + e->poffset[p]);
+            w->fold_liability[k * (size_t)w->nliab + (size_t)j++] =
+                e->promo[p]->liability(e->pparams[p], pstate + e->poffset[p]);
     c->funnel3 += cu->visits >= 3;
     c->funnel5 += cu->visits >= 5;
-    c->clv_sum += cu->value;
 
     double since = H - cu->t_last;
     int r = since < e->life.silent_after ? 0
@@ -1440,6 +1550,33 @@ static void fold_customer(rep_ctx *c, const customer *cu, const double *pstate)
     int f = cu->visits == 1 ? 0 : cu->visits == 2 ? 1 : cu->visits <= 4 ? 2 : 3;
     out->rfm[r * RFM_FREQUENCY + f] += 1;
     out->frequency[cu->visits >= FREQ_BINS ? FREQ_BINS - 1 : cu->visits - 1] += 1;
+}
+
+/* On the calendar: a new customer lost for good (no next visit, not even
+ * after the horizon) whom no event names any more is done with: nothing
+ * can happen to them again (a module's event could bring a visit back,
+ * hence the wait for the last one), so they are folded now and their
+ * record and promotion slots go to the next customer won.  Not while a
+ * pilot's start is still to come (pilot_opens reaches every treated
+ * customer on the books, lost ones too), nor a fitted base's customers
+ * (few, and finish reads their records). */
+static void recycle_record(rep_ctx *c, uint32_t who)
+{
+    engine_work *w = c->w;
+    customer *cu = &w->cust[who];
+    if (!w->recycle || cu->channel < 0 || cu->pending || isfinite(cu->t_next))
+        return;
+    fold_customer(c, cu, w->pslots ? w->pstate + (size_t)who * (size_t)w->pslots : NULL);
+    cu->channel = SLOT_FREE;
+    cu->seq = w->free_head;
+    w->free_head = who;
+}
+
+/* qsort by the order of creation (finish) */
+static int by_seq(const void *a, const void *b)
+{
+    uint32_t x = ((const uint32_t *)a)[0], y = ((const uint32_t *)b)[0];
+    return (x > y) - (x < y);
 }
 
 /* Per-customer summaries, once the horizon is reached. */
@@ -1451,28 +1588,47 @@ static int finish(rep_ctx *c)
     int H = e->horizon;
     double base_returning = 0, base_alive_end = 0;
 
-    for (size_t i = 0; i < w->ncust; i++) {
-        const customer *cu = &w->cust[i];
-        if (cu->channel < 0) {
-            /* an existing customer: the business's view (RFM) and the base's own tallies */
-            base_returning += cu->visits > e->base->h[i].repeat_purchases + 1;
-            base_alive_end += isfinite(cu->t_next);
-            for (int p = 0; p < e->npromo; p++)
-                if (e->promo[p]->liability)
-                    c->liability += e->promo[p]->liability(e->pparams[p],
-                                                           w->pstate + i * (size_t)w->pslots + e->poffset[p]);
-            double since_last = H - cu->t_last;
-            int rr = since_last < e->life.silent_after ? 0
-                     : since_last < e->life.dormant_after ? 1
-                     : since_last < e->life.lost_after ? 2 : 3;
-            int ff = cu->visits == 1 ? 0 : cu->visits == 2 ? 1 : cu->visits <= 4 ? 2 : 3;
-            out->rfm[rr * RFM_FREQUENCY + ff] += 1;
-            continue;
+    double liability = 0;
+    /* the records still in use: a fitted base's customers (the first
+     * nbase, never recycled) and new customers not lost for good; the new
+     * ones are folded in the order of creation (their projected futures
+     * are summed in it), pairs of (seq, record) sorted */
+    size_t nlive = 0;
+    for (size_t i = 0; i < w->ncust; i++)
+        nlive += w->cust[i].channel >= 0;
+    uint32_t *order = malloc((nlive ? nlive : 1) * 2 * sizeof *order);
+    if (!order)
+        return -1;
+    for (size_t i = 0, j = 0; i < w->ncust; i++)
+        if (w->cust[i].channel >= 0) {
+            order[2 * j] = w->cust[i].seq;
+            order[2 * j + 1] = (uint32_t)i;
+            j++;
         }
-        fold_customer(c, cu, w->pslots ? w->pstate + i * (size_t)w->pslots : NULL);
-        if (c->oom)
-            return -1;
+    qsort(order, nlive, 2 * sizeof *order, by_seq);
+    for (size_t i = 0; i < w->nbase && i < w->ncust; i++) {
+        /* an existing customer: the business's view (RFM) and the base's own tallies */
+        const customer *cu = &w->cust[i];
+        base_returning += cu->visits > e->base->h[i].repeat_purchases + 1;
+        base_alive_end += isfinite(cu->t_next);
+        for (int p = 0; p < e->npromo; p++)
+            if (e->promo[p]->liability)
+                liability += e->promo[p]->liability(e->pparams[p],
+                                                    w->pstate + i * (size_t)w->pslots + e->poffset[p]);
+        double since_last = H - cu->t_last;
+        int rr = since_last < e->life.silent_after ? 0
+                 : since_last < e->life.dormant_after ? 1
+                 : since_last < e->life.lost_after ? 2 : 3;
+        int ff = cu->visits == 1 ? 0 : cu->visits == 2 ? 1 : cu->visits <= 4 ? 2 : 3;
+        out->rfm[rr * RFM_FREQUENCY + ff] += 1;
     }
+    for (size_t j = 0; j < nlive && !c->oom; j++) {
+        size_t i = order[2 * j + 1];
+        fold_customer(c, &w->cust[i], w->pslots ? w->pstate + i * (size_t)w->pslots : NULL);
+    }
+    free(order);
+    if (c->oom)
+        return -1;
 
     km_curve(w->surv_risk, w->surv_lost, w->surv_followed, H, out->curve[CUR_RETENTION]);
     km_curve(w->obs_risk, w->obs_lost, w->obs_followed, H, out->curve[CUR_OBSERVED_RETENTION]);
@@ -1509,9 +1665,13 @@ static int finish(rep_ctx *c)
     double *m = out->metric;
     size_t n = w->nfold;                /* customers won within the horizon */
     double repeaters = c->repeaters, funnel3 = c->funnel3, funnel5 = c->funnel5;
-    double clv_sum = c->clv_sum, future_sum = c->future_sum;
+    double clv_sum = 0, future_sum = c->future_sum;
+    for (size_t i = 0; i < n; i++)
+        clv_sum += w->fold_value[i];
+    for (size_t i = 0; i < n * (size_t)w->nliab; i++)
+        liability += w->fold_liability[i];
     m[MET_PROFIT] = cum_profit;
-    m[MET_LIABILITY_END] = c->liability;
+    m[MET_LIABILITY_END] = liability;
     m[MET_PROFIT_NPV] = cum_npv;
     m[MET_ACTIVE_END] = out->curve[CUR_ACTIVE][H];
     static const int ages[] = { 30, 90, 180, 365 };
@@ -1595,14 +1755,23 @@ int engine_replicate(const engine *e, engine_work *w, uint64_t seed, int rep,
     reset_result(out);
     if (e->base)
         seed_base(&c);
+    w->nbase = w->nseq;
+    /* a pilot's start reaches the lost customers too (pilot_opens): no
+     * record is recycled before it */
+    w->recycle = !e->pilot_on || e->pilot.start_day <= 0;
     double suppressed = 0;
     for (int day = 0; day < e->horizon && !c.oom; day++) {
         suppressed += w->suppress_diff[day];
         open_day(&c, day);
         /* a pilot starting after day 0: its promotions open for the treated
          * customers already on the books (day 0's are seed_base's) */
-        if (e->pilot_on && day == e->pilot.start_day && day > 0)
+        if (e->pilot_on && day == e->pilot.start_day && day > 0) {
             pilot_opens(&c, day);
+            /* from now on, lost is lost: fold those lost so far */
+            w->recycle = 1;
+            for (size_t i = 0; i < w->ncust && !c.oom; i++)
+                recycle_record(&c, (uint32_t)i);
+        }
         if (e->queue_on)
             queue_open_day(&c, day, suppressed);
         arrivals(&c, day, suppressed);
@@ -1612,16 +1781,22 @@ int engine_replicate(const engine *e, engine_work *w, uint64_t seed, int rep,
              * while this one is processed */
             if (w->nheap > 0 && w->heap[0].kind == EV_VISIT)
                 __builtin_prefetch(&w->cust[w->heap[0].who]);
-            if (ev.kind == EV_VISIT) {
-                /* a visit a calendar event has since brought forward is stale */
-                if (ev.t == w->cust[ev.who].t_next)
-                    visit(&c, &w->cust[ev.who], ev.who, ev.t);
-            } else if (ev.kind == EV_PROSPECT) {
+            if (ev.kind == EV_PROSPECT) {
                 prospect_arrives(&c, w->pros[ev.who].id, w->pros[ev.who].channel,
                                  w->pros[ev.who].referred, w->pros[ev.who].rewarded, ev.t);
+                continue;
+            }
+            customer *cu = &w->cust[ev.who];
+            if (cu->pending != UINT16_MAX)
+                cu->pending--;
+            if (ev.kind == EV_VISIT) {
+                /* a visit a calendar event has since brought forward is stale */
+                if (ev.t == cu->t_next)
+                    visit(&c, cu, ev.who, ev.t);
             } else {
                 module_event(&c, ev);
             }
+            recycle_record(&c, ev.who);
         }
     }
     if (c.oom || finish(&c))
@@ -1638,15 +1813,24 @@ size_t engine_bytes_per_customer(const engine *e)
     /* customer by customer, only a customer's value and revenue stay */
     if (independent_customers(e))
         return 2 * sizeof(double);
-    /* the record, its promotion slots, its value and revenue kept for the
-     * end of the replication (fold_customer), its one pending visit in the
-     * calendar and one pending event for each module that keeps events of
-     * its own */
-    size_t events = 1;
-    for (int i = 0; i < e->npromo; i++)
+    /* every customer won leaves their value, revenue and liabilities
+     * (fold_customer); a customer still in play has a record, its
+     * promotion slots, its one pending visit on the calendar and one
+     * pending event for each module that keeps events of its own, and at
+     * the end a place in finish's order.  A record is recycled once its
+     * customer is lost for good, so the records follow the customers still
+     * active; how many that is depends on the churn the run draws, so the
+     * estimate counts a record for every customer won: a bound, reached
+     * when nobody is lost. */
+    size_t events = 1, liabilities = 0;
+    for (int i = 0; i < e->npromo; i++) {
         events += e->promo[i]->on_event != NULL;
-    return sizeof(customer) + (size_t)e->pslots * sizeof(double) + 2 * sizeof(double)
-           + events * sizeof(event);
+        liabilities += e->promo[i]->liability != NULL;
+    }
+    size_t folded = (2 + liabilities) * sizeof(double);
+    size_t record = sizeof(customer) + (size_t)e->pslots * sizeof(double) + events * sizeof(event)
+                    + 2 * sizeof(uint32_t);
+    return folded + record;
 }
 
 double engine_expected_customers(const engine *e)

@@ -70,6 +70,19 @@ void engine_same_path(engine *const *engines, int n);
 engine_work *engine_work_alloc(const engine *e);
 void engine_work_free(engine_work *w);
 
+/* Frees what a replication grew (customer records, calendar, folded
+ * values), keeping the arrays sized by the horizon: a thread that runs
+ * replications of several scenarios in turn (compare, sweep) then holds
+ * one scenario's customers at a time, not every scenario's at once. */
+void engine_work_trim(engine_work *w);
+
+/* Customer records in use at the peak of the last replication on the
+ * calendar: a customer lost for good is folded into the aggregates and
+ * their record reused, so this follows the customers still active, not
+ * every customer won (0 on the customer-by-customer path, which keeps
+ * one record in flight).  For tests and benchmarks. */
+size_t engine_work_records(const engine_work *w);
+
 /* Called for every purchase, in time order within a replication: for
  * exporting a simulated transaction log (retsim run --write-log, the
  * fitting tests).  bill is what was served (before discounts); group is

@@ -8,24 +8,30 @@
 #include "metrics.h"
 #include "stats.h"
 
-/* runner.c's block of replications simulated before they are aggregated */
-#define BLOCK_REPS 32
-
 void mem_estimate_run(engine *const *engines, int nscen, int threads, int reps,
                       mem_estimate *m)
 {
     memset(m, 0, sizeof *m);
     m->in_flight = threads < reps ? threads : reps;
-    double points = 0;
+    double points = 0, largest = 0;
     for (int k = 0; k < nscen; k++) {
         double n = engine_expected_customers(engines[k]);
-        m->customers += n;
-        m->customer_bytes += n * (double)engine_bytes_per_customer(engines[k]);
+        double bytes = n * (double)engine_bytes_per_customer(engines[k]);
+        /* a thread runs the scenarios of a replication one after another,
+         * and frees each one's customers before the next (engine_work_trim):
+         * the largest is what it holds at once */
+        if (bytes > largest) {
+            largest = bytes;
+            m->customers = n;
+        }
         m->fixed_bytes += (double)m->in_flight * (double)engine_bytes_per_work(engines[k]);
         points += engine_horizon(engines[k]) + 1;
     }
-    /* each stat_vec point: mean, m2 and a count; paired curves double it */
-    double curve_point = CUR_COUNT * (BLOCK_REPS * sizeof(double)
+    m->customer_bytes = largest;
+    /* each stat_vec point: mean, m2 and a count; paired curves double it;
+     * and the results of the replications held before they are
+     * accumulated (mem_group_reps of every scenario) */
+    double curve_point = CUR_COUNT * (mem_group_reps(threads, nscen) * sizeof(double)
                                       + 2 * (2 * sizeof(double) + sizeof(long)));
     m->fixed_bytes += points * curve_point;
     m->total = (double)m->in_flight * m->customer_bytes + m->fixed_bytes;

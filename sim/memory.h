@@ -6,12 +6,17 @@
  *
  *   customers      = sum over channels of prospects_per_day x conversion
  *                    x days the channel is open within the horizon
- *   per replication= customers x bytes per customer (record, promotion
- *                    slots, sort key, one calendar event)
+ *   per replication= customers x bytes per customer (engine_bytes_per_customer:
+ *                    value and revenue kept for the end of the run; on the
+ *                    calendar, a record, promotion slots and pending events,
+ *                    counted for every customer although a customer lost for
+ *                    good gives their record back: a bound)
  *   in flight      = min(threads, reps): each thread holds one replication
- *                    of every scenario compared, and keeps its arrays
- *   curves         = block of 32 replications x scenarios x curves x
- *                    (horizon + 1) doubles, plus the accumulators
+ *                    of one scenario at a time (several scenarios: the
+ *                    largest), and keeps its per-day arrays for each
+ *   curves         = the replications held before they are accumulated
+ *                    (mem_group_reps) x scenarios x curves x (horizon + 1)
+ *                    doubles, plus the accumulators
  *
  * It counts organic customers only (word of mouth adds referred ones) and
  * the expected number, not its Poisson spread: it is meant to refuse a run
@@ -22,9 +27,28 @@
 #include "diag.h"
 #include "engine.h"
 
+/* The replications a run simulates before it accumulates them (sim/runner.c),
+ * each holding a result of every scenario: a block of 32, the unit
+ * --precision is judged on; for several scenarios (compare, sweep,
+ * sensitivity) on one process, a few per thread, a power of two that
+ * divides the block, so that the results held do not grow with the number
+ * of scenarios beyond a block's worth. */
+#define MEM_BLOCK_REPS 32
+static inline int mem_group_reps(int threads, int nscen)
+{
+    if (nscen <= 1)
+        return MEM_BLOCK_REPS;
+    int g = 2;
+    while (g < 2 * threads && g < MEM_BLOCK_REPS)
+        g *= 2;
+    while (g > 2 && g * nscen > MEM_BLOCK_REPS)
+        g /= 2;
+    return g;
+}
+
 typedef struct mem_estimate {
-    double customers;           /* expected per replication, all scenarios */
-    double customer_bytes;      /* customers x bytes each, one replication of each scenario */
+    double customers;           /* expected per replication, the largest scenario */
+    double customer_bytes;      /* customers x bytes each, one replication of it */
     int in_flight;              /* replications held at once */
     double fixed_bytes;         /* curves, accumulators, per-thread arrays */
     double total;

@@ -12,7 +12,7 @@
 #include "lang.h"
 #include "memory.h"
 
-#define BLOCK_REPS 32   /* even: a pair of replications never straddles two blocks */
+#define BLOCK_REPS MEM_BLOCK_REPS   /* even: a pair of replications never straddles two blocks */
 /* Under MPI (sim/dist.h) the ranks take a group of whole blocks at a time,
  * about GROUP_REPS_PER_RANK replications each, within GROUP_BYTES of
  * records: one exchange per group, and a cluster's ranks are not left idle
@@ -204,7 +204,9 @@ int sim_run(engine *const *engines, int nscen, const run_opts *o,
                         "ranks (mpirun -np %d), or ask for at least %d replications (--reps %d)",
                         workers, reps, reps, reps, workers, workers);
     size_t rec = rep_record_size(horizon) * (size_t)nscen; /* one replication of every scenario */
-    int group = BLOCK_REPS;
+    /* the replications simulated before they are accumulated: a block, or
+     * for several scenarios on one process a few per thread (memory.h) */
+    int group = mem_group_reps(threads, nscen);
     if (workers > 1) {
         double fit = GROUP_BYTES / ((double)rec * sizeof(double) * 2 * BLOCK_REPS);
         int blocks = (GROUP_REPS_PER_RANK * workers + BLOCK_REPS - 1) / BLOCK_REPS;
@@ -280,6 +282,10 @@ int sim_run(engine *const *engines, int nscen, const run_opts *o,
 #pragma omp critical(runner_error)
                     diag_set(&thread_diag, local.status, "%s", local.msg);
                 }
+                /* several scenarios: the thread holds one's customers at a
+                 * time, not all of them (a sweep's peak near one run's) */
+                if (nscen > 1)
+                    engine_work_trim(work[t * nscen + k]);
             }
             if (o->progress && workers == 1) {
 #pragma omp critical(runner_progress)
@@ -305,7 +311,8 @@ int sim_run(engine *const *engines, int nscen, const run_opts *o,
             if (o->progress && dist_is_root())
                 draw_progress(first + count, reps, started);
         }
-        /* block by block, in replication order, as on one process */
+        /* block by block, in replication order, as on one process (a group
+         * smaller than a block is part of one) */
         for (int b0 = 0; b0 < count && !stop; b0 += BLOCK_REPS) {
             int bc = count - b0 < BLOCK_REPS ? count - b0 : BLOCK_REPS;
             for (int i = b0; i < b0 + bc; i++) {
@@ -318,8 +325,11 @@ int sim_run(engine *const *engines, int nscen, const run_opts *o,
                 }
             }
             res->reps = first + b0 + bc;
-            /* rank 0's verdict, so that every rank stops at the same block */
-            if (o->precision > 0 && dist_bcast_int(precise_enough(res, o->precision))) {
+            /* --precision is judged at the end of each block of BLOCK_REPS
+             * replications (and at the last), whatever the group; rank 0's
+             * verdict, so that every rank stops at the same block */
+            int block_end = res->reps % BLOCK_REPS == 0 || res->reps == reps;
+            if (o->precision > 0 && block_end && dist_bcast_int(precise_enough(res, o->precision))) {
                 res->precision_reached = 1;
                 stop = 1;
                 if (o->progress)
