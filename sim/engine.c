@@ -164,6 +164,11 @@ engine *engine_prepare(const scenario *sc, diag *d)
     return prepare(sc, NULL, d);
 }
 
+engine *engine_prepare_with_base(const scenario *sc, base_customers *base, diag *d)
+{
+    return prepare(sc, base, d);
+}
+
 /* borrowed_base: the existing customers another engine of the same
  * scenario has read (a replica with drawn parameters, below), used as they
  * are instead of reading the file again. */
