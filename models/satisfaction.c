@@ -37,7 +37,12 @@
 #include "../sim/text.h"
 #include "satisfaction.h"
 
-enum { ST_THETA, ST_LOYALTY, ST_TASTE, ST_EXPECTATION };
+enum { ST_THETA, ST_LOYALTY, ST_TASTE, ST_EXPECTATION, ST_CYCLE };
+
+/* No customer's own mean cycle below this many days (about a quarter of an
+ * hour), so that a far tail of the rate spread cannot make one customer
+ * visit without end; no realistic rate_cv comes near it. */
+#define SAT_MIN_CYCLE 0.01
 
 #define NO_CHOICES NULL
 
@@ -301,12 +306,29 @@ static const scen_key visits_keys[] = {
       0, 0, "", interval_names, N_("Distribution of the days between visits.") },
     { "shape", KEY_REAL, offsetof(sat_visits_params, shape), 4, 0, 1000, KEY_MIN_OPEN,
       "", NO_CHOICES, N_("Gamma shape: higher is more regular (4 gives a coefficient of variation of 0.5).") },
+    { "rate_cv", KEY_REAL, offsetof(sat_visits_params, rate_cv), 0, 0, 10, 0, "", NO_CHOICES,
+      N_("How much customers differ in how often they come: the coefficient of variation of their own "
+      "visit rates, drawn once from a gamma (0 = one cycle for all; BG/NBD's r is 1/rate_cv^2). "
+      "cycle_days is then the cycle at the average rate.") },
     { 0 }
 };
 
+static int check_visits(void *params, const char *label, const scenario *sc, diag *d)
+{
+    (void)label;
+    (void)sc;
+    const sat_visits_params *v = params;
+    if (v->rate_cv > 0 && v->distribution == INTERVAL_FIXED)
+        return diag_set(d, DIAG_USAGE,
+                        "[visits] rate_cv = %g with distribution = fixed: customers whose own cycles differ "
+                        "need a random interval; use distribution = gamma (or exponential), or rate_cv = 0",
+                        v->rate_cv);
+    return 0;
+}
+
 const scen_section sat_section_visits = {
     "visits", N_("The time between visits of a customer who comes back."),
-    sizeof(sat_visits_params), 1, visits_keys, NULL
+    sizeof(sat_visits_params), 1, visits_keys, check_visits
 };
 
 /* ---- [spend] ---- */
@@ -431,6 +453,16 @@ static void sat_customer_init(const void *params, double *state, gsl_rng *r)
         taste += gsl_ran_gaussian_ziggurat(r, p->experience.taste_sd);
     state[ST_TASTE] = taste > 0 ? taste : 0;
     state[ST_EXPECTATION] = p->experience.promise;
+    /* the customer's own mean cycle: the rate 1/cycle ~ Gamma(shape 1/cv^2,
+     * mean 1/cycle_days), BG/NBD's spread of purchase rates (Fader, Hardie
+     * and Lee 2005); drawn only when on, so the streams of a scenario
+     * without it are unchanged */
+    state[ST_CYCLE] = p->visits.cycle_days;
+    if (p->visits.rate_cv > 0) {
+        double rs = 1.0 / (p->visits.rate_cv * p->visits.rate_cv);
+        double rate = gsl_ran_gamma(r, rs, 1.0 / (rs * p->visits.cycle_days));
+        state[ST_CYCLE] = rate > 1.0 / SAT_MIN_CYCLE ? SAT_MIN_CYCLE : 1.0 / rate;
+    }
 }
 
 static double sat_draw_bill(const void *params, const double *state,
@@ -533,14 +565,16 @@ static void sat_experience(const void *params, double *state, visit_ctx *v, gsl_
 
 static double sat_draw_interval(const void *params, const double *state, gsl_rng *r)
 {
-    (void)state;
     const sat_params *p = params;
     const sat_visits_params *v = &p->visits;
     switch (v->distribution) {
     case INTERVAL_GAMMA:
-        return draw_gamma(&p->interval_gamma, r);
+        /* the customer's own cycle scales the shared draw (a factor of
+         * exactly 1 without rate_cv: the same numbers as before) */
+        return v->rate_cv > 0 ? draw_gamma(&p->interval_gamma, r) * (state[ST_CYCLE] / v->cycle_days)
+                              : draw_gamma(&p->interval_gamma, r);
     case INTERVAL_EXPONENTIAL:
-        return gsl_ran_exponential(r, v->cycle_days);
+        return gsl_ran_exponential(r, v->rate_cv > 0 ? state[ST_CYCLE] : v->cycle_days);
     default:
         return v->cycle_days;
     }
@@ -579,13 +613,17 @@ static double sat_interval_discount(const sat_visits_params *v, double delta)
 static void sat_continuation(const void *params, const double *state, double last_churn,
                              double delta, model_continuation *out)
 {
-    (void)state;
     const sat_params *p = params;
     const sat_visits_params *v = &p->visits;
     out->bill = p->spend.mean;
     out->churn = last_churn;
-    out->interval_discount = delta == p->cont_delta ? p->cont_interval_discount
-                                                    : sat_interval_discount(v, delta);
+    if (v->rate_cv > 0) {
+        sat_visits_params own = *v;
+        own.cycle_days = state[ST_CYCLE];
+        out->interval_discount = sat_interval_discount(&own, delta);
+    } else
+        out->interval_discount = delta == p->cont_delta ? p->cont_interval_discount
+                                                        : sat_interval_discount(v, delta);
     out->exact = !p->response.enabled && !p->stickiness.enabled;
 }
 
@@ -604,9 +642,17 @@ static void sat_continuation(const void *params, const double *state, double las
  * new-customer rule at k = 1), S the survival function of the days between
  * visits (the next visit not yet made after e days), e = T - t_x + 1/2 (the
  * last purchase taken at the middle of its day; the simulation's day 0
- * starts the day after the as-of date).  The days between the purchases
- * themselves have a density that is the same for every customer (one
- * visit cycle for all), so it cancels from the weights below.
+ * starts the day after the as-of date).  Without rate_cv the days between
+ * the purchases themselves have a density that is the same for every
+ * customer (one visit cycle for all), so it cancels from the weights below.
+ * With rate_cv each customer has their own rate lambda = 1/cycle, and the
+ * x gaps (Gamma of shape k and rate k lambda, summing to t_x) add the factor
+ * lambda^(xk) e^(-k lambda t_x): with the Gamma(rs, rate rs cycle_days)
+ * prior (rs = 1/rate_cv^2) that is conjugate, as in BG/NBD (Fader, Hardie
+ * and Lee 2005), so a candidate's rate is drawn from Gamma(rs + x k, rate
+ * rs cycle_days + k t_x), the posterior given the gaps alone, and that
+ * factor leaves the weights (importance sampling with the partial
+ * posterior as the proposal); S(e) is then the candidate's own.
  *
  * c_k depends on the hidden traits (theta, loyalty, taste) and on each
  * visit's own noise (the bill, the benefit noise, through satisfaction and
@@ -719,7 +765,15 @@ static int sat_from_history(const void *params, const customer_history *h, doubl
     if (t_x > T)
         t_x = T;
     double elapsed = T - t_x + 0.5;
-    double log_s = sat_log_survival(&p->visits, elapsed);
+    const sat_visits_params *vp = &p->visits;
+    sat_visits_params own = *vp;   /* the candidate's own cycle, with rate_cv */
+    double log_s = sat_log_survival(vp, elapsed);
+    /* with rate_cv, the rate's proposal: its conjugate posterior given the
+     * x gaps alone, Gamma(rs + x k, rate rs cycle + k t_x) (gamma intervals
+     * of shape k and rate k lambda; the prior Gamma(rs, rate rs cycle)) */
+    double rs = 0, k_shape = vp->distribution == INTERVAL_GAMMA ? vp->shape : 1.0;
+    if (vp->rate_cv > 0)
+        rs = 1.0 / (vp->rate_cv * vp->rate_cv);
 
     double kept[MODEL_STATE_MAX] = { 0 }, kept_alive = 0;
     double top = -INFINITY, wsum = 0, wsq = 0;   /* weights scaled by exp(-top) */
@@ -727,6 +781,12 @@ static int sat_from_history(const void *params, const customer_history *h, doubl
     for (int m = 0; m < SAT_HIST_MAX; m++) {
         double st[MODEL_STATE_MAX] = { 0 };
         sat_customer_init(p, st, r);
+        if (rs > 0) {
+            double rate = gsl_ran_gamma(r, rs + x * k_shape, 1.0 / (rs * vp->cycle_days + k_shape * t_x));
+            st[ST_CYCLE] = rate > 1.0 / SAT_MIN_CYCLE ? SAT_MIN_CYCLE : 1.0 / rate;
+            own.cycle_days = st[ST_CYCLE];
+            log_s = sat_log_survival(&own, elapsed);
+        }
         double logw = 0, churn = 0;
         for (int k = 1; k <= x + 1; k++) {
             visit_ctx v = { 0 };
@@ -765,8 +825,9 @@ static int sat_from_history(const void *params, const customer_history *h, doubl
             break;
     }
     memcpy(state, kept, sizeof kept);
-    int alive = any ? gsl_rng_uniform(r) < kept_alive : log_s > -INFINITY;
-    *next_days = alive ? sat_residual(&p->visits, elapsed, r) : INFINITY;
+    own.cycle_days = rs > 0 ? state[ST_CYCLE] : vp->cycle_days;
+    int alive = any ? gsl_rng_uniform(r) < kept_alive : sat_log_survival(&own, elapsed) > -INFINITY;
+    *next_days = alive ? sat_residual(&own, elapsed, r) : INFINITY;
     return alive;
 }
 
@@ -872,6 +933,7 @@ static void sx_typical(const sat_params *p, sat_params *calm, double *state)
     calm->loyalty.polarisation = 0;
     calm->experience.taste_sd = 0;
     calm->experience.benefit_sd = 0;
+    calm->visits.rate_cv = 0;
     sat_customer_init(calm, state, NULL);
 }
 
