@@ -20,7 +20,12 @@
  *
  * With the response, the new-customer rule, stickiness and loyalty off,
  * churn is theta: retention after k cycles is (1 - theta)^k, or
- * B(a, b + k) / B(a, b) with heterogeneity (tests prove both). */
+ * B(a, b + k) / B(a, b) with heterogeneity (tests prove both).
+ *
+ * Visits come at the customer's own pace: one cycle for all, or with
+ * [visits] rate_cv each customer's own rate, drawn once (BG/NBD's gamma
+ * spread of purchase rates).  An existing customer of a [base] has their
+ * hidden traits drawn given their history (sat_from_history, below). */
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_sf_gamma.h>
 #include <math.h>
