@@ -233,7 +233,8 @@ static engine *prepare(const scenario *sc, base_customers *borrowed_base, diag *
             diag_set(d, DIAG_USAGE,
                      "%s: [base] starts from existing customers, but the %s customer model cannot "
                      "draw a customer from their history; use a fitted purchase model "
-                     "(retsim fit writes one) or remove [base]",
+                     "(retsim fit writes one), the satisfaction model (retsim calibrate writes one) "
+                     "or remove [base]",
                      sc->path, e->model->name);
             engine_free(e);
             return NULL;
