@@ -490,7 +490,7 @@ static int write_summary(const char *dir, const calib_problem *p, const calib_re
         json_t *groups = json_array();
         for (int g = 0; g < CALIB_GROUPS; g++) {
             json_t *o = json_object();
-            char name[8];
+            char name[16];
             snprintf(name, sizeof name, "%d%s", g, g == CALIB_GROUPS - 1 ? "+" : "");
             json_object_set_new(o, "repeat_purchases_in_window", json_string(name));
             json_object_set_new(o, "customers", json_integer(r->holdout_group_n[g]));
