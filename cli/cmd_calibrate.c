@@ -277,8 +277,9 @@ static int cal_run(int argc, char **argv, diag *d)
     if (!status && !o.quiet) {
         calib_print(stdout, p, r);
         printf(tr(lang_ui(), "  wrote %s/ (estimates.csv, moments_fit.csv/.png, identifiability.csv, "
-                             "summary.json, calibrated.ini, customers_base.csv%s)\n"),
-               outdir, r->holdout_days > 0 ? ", holdout_by_frequency.csv" : "");
+                             "summary.json, calibrated.ini%s%s)\n"),
+               outdir, p->warm_start ? ", customers_base.csv" : "",
+               r->holdout_days > 0 && r->holdout_warm ? ", holdout_by_frequency.csv" : "");
     }
     free(p);
     free(r);

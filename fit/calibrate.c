@@ -500,6 +500,10 @@ static int window_overrides(calib_problem *p, const scenario *sc, diag *d)
     if (!e)
         return d->status;
     double expected = engine_expected_customers(e);
+    /* a customer model that can draw a customer from their history starts
+     * calibrated.ini and the holdout from today's customers */
+    const void *mparams;
+    p->warm_start = engine_model(e, &mparams)->customer_from_history != NULL;
     engine_free(e);
     scen_free(s2);
     if (!(expected > 0))
@@ -931,6 +935,7 @@ int calib_forward_rep(const engine *e, uint64_t seed, int rep, int nrows, double
 
 int calib_holdout(calib_problem *p, calib_result *r, diag *d)
 {
+    r->holdout_warm = p->warm_start;
     /* the actual: purchases after the calibration window by customers first
      * seen in it, by their repeat purchases in it */
     const translog *t = p->data;
@@ -955,6 +960,15 @@ int calib_holdout(calib_problem *p, calib_result *r, diag *d)
         r->holdout_group_actual[calib_group(x)] += hold;
     }
 
+    for (int g = 0; g < CALIB_GROUPS; g++)
+        r->holdout_group_sim[g] = r->holdout_group_se[g] = NAN;
+    if (!p->warm_start) {
+        /* a model that cannot start from history: the earlier forecast */
+        int status = holdout_new_customers(p, r, d);
+        r->holdout_sim = r->holdout_new_sim;
+        r->holdout_sim_se = r->holdout_new_sim_se;
+        return status;
+    }
     /* today's customers: the scenario at the estimates from the log's
      * customers on the window's last day, over the holdout, no new ones */
     base_customers base;

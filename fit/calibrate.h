@@ -82,6 +82,8 @@ typedef struct calib_problem {
     calib_opts o;
     long evals;
     int hold_end;               /* > w1: the holdout's last day, forecast at the estimates */
+    int warm_start;             /* the customer model has customer_from_history: calibrated.ini
+                                   and the holdout start from the log's customers */
 } calib_problem;
 
 typedef struct calib_result {
@@ -105,6 +107,7 @@ typedef struct calib_result {
      * actual and simulated at the estimates (scaled to the log's customer
      * count; se: Monte Carlo, over the R replications) */
     int holdout_days;
+    int holdout_warm;                       /* 1: from today's customers; 0: the earlier forecast */
     long holdout_actual;
     double holdout_sim, holdout_sim_se;     /* from today's customers (warm start) */
     /* the same by calibration repeat purchases (CALIB_GROUPS) */

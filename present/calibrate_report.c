@@ -99,7 +99,15 @@ void calib_print(FILE *f, const calib_problem *p, const calib_result *r)
                              "barely changes the moments\n"),
                     words);
         }
-    if (r->holdout_days > 0) {
+    if (r->holdout_days > 0 && !r->holdout_warm)
+        fprintf(f, tr(l, "  holdout (%d days after the window): %.0f purchases simulated at the estimates, the "
+                         "window re-simulated with new customers (the customer model cannot start from a "
+                         "customer's history) (Monte Carlo 95%% interval [%.0f, %.0f]), %ld actual (%+.1f %%)\n"),
+                r->holdout_days, r->holdout_sim, r->holdout_sim - 1.96 * r->holdout_sim_se,
+                r->holdout_sim + 1.96 * r->holdout_sim_se, r->holdout_actual,
+                r->holdout_actual ? 100.0 * (r->holdout_sim - (double)r->holdout_actual) / (double)r->holdout_actual
+                                  : 0.0);
+    if (r->holdout_days > 0 && r->holdout_warm) {
         fprintf(f, tr(l, "  holdout (%d days after the window), from today's customers (each log customer's "
                          "hidden traits drawn given their history): %.0f purchases simulated at the estimates "
                          "(Monte Carlo 95%% interval [%.0f, %.0f]), %ld actual (%+.1f %%)\n"),
@@ -369,7 +377,7 @@ static int write_calibrated(const char *dir, const calib_problem *p, const calib
     int n = 0;
     char checksum[17];
     int count = 0;
-    if (write_base_customers(dir, p, checksum, &count, d))
+    if (p->warm_start && write_base_customers(dir, p, checksum, &count, d))
         return d->status;
     int y, mo, dd;
     translog_civil_from_days(p->w1, &y, &mo, &dd);
@@ -398,7 +406,7 @@ static int write_calibrated(const char *dir, const calib_problem *p, const calib
     snprintf(bset[1], sizeof bset[1], "base.as_of=%04d-%02d-%02d", y, mo, dd);
     snprintf(bset[2], sizeof bset[2], "base.count=%d", count);
     snprintf(bset[3], sizeof bset[3], "base.checksum=%s", checksum);
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 4 && p->warm_start; i++)
         sets[n++] = bset[i];
     scenario *sc = scen_load(p->path, sets, n, d);
     if (!sc)
@@ -413,11 +421,15 @@ static int write_calibrated(const char *dir, const calib_problem *p, const calib
     fprintf(f, "; estimated keys hold their estimate's uncertainty (estimates.csv);\n");
     fprintf(f, "; [calibration] assumed lists the free keys the data could not determine:\n");
     fprintf(f, "; they keep the scenario's value, and every run on this file says so.\n");
-    fprintf(f, "; It starts from today's customers: the %d of customers_base.csv as they stand on\n"
-               "; %04d-%02d-%02d ([base]), each one's hidden traits (churn, loyalty, taste, expectation)\n"
-               "; drawn given their own history by the satisfaction model (docs/calibrate.md);\n"
-               "; new customers arrive as the scenario's channels say.\n",
-            count, y, mo, dd);
+    if (p->warm_start)
+        fprintf(f, "; It starts from today's customers: the %d of customers_base.csv as they stand on\n"
+                   "; %04d-%02d-%02d ([base]), each one's hidden traits drawn given their own history\n"
+                   "; by the customer model (docs/calibrate.md); new customers arrive as the\n"
+                   "; scenario's channels say.\n",
+                count, y, mo, dd);
+    else
+        fprintf(f, "; The customer model cannot draw a customer from their history, so this starts\n"
+                   "; with new customers only, as the scenario's channels say.\n");
     scen_write_resolved(f, sc);
     scen_free(sc);
     return out_commit(f, tmp, dir, "calibrated.ini", d);
@@ -486,7 +498,8 @@ static int write_summary(const char *dir, const calib_problem *p, const calib_re
         json_object_set_new(h, "actual_purchases", json_integer(r->holdout_actual));
         json_object_set_new(h, "simulated_purchases", out_json_number(r->holdout_sim));
         json_object_set_new(h, "simulated_se_monte_carlo", out_json_number(r->holdout_sim_se));
-        json_object_set_new(h, "start", json_string("today's customers (warm start)"));
+        json_object_set_new(h, "start", json_string(r->holdout_warm ? "today's customers (warm start)"
+                                                                    : "new customers (no warm start)"));
         json_t *groups = json_array();
         for (int g = 0; g < CALIB_GROUPS; g++) {
             json_t *o = json_object();
@@ -515,7 +528,7 @@ int calib_write(const char *dir, const calib_problem *p, const calib_result *r, 
 {
     if (write_estimates(dir, p, r, d) || write_moments(dir, p, r, d) || write_identifiability(dir, p, r, d)
         || write_summary(dir, p, r, log, d) || write_calibrated(dir, p, r, log, d)
-        || (r->holdout_days > 0 && write_holdout_groups(dir, r, d)))
+        || (r->holdout_days > 0 && r->holdout_warm && write_holdout_groups(dir, r, d)))
         return d->status;
     return 0;
 }

@@ -345,3 +345,39 @@ Test(calibrate, calibrated_ini_starts_from_todays_customers, .init = make_tmpdir
     snprintf(want, sizeof want, "\"base_customers\"");
     cr_assert(strstr(text, want), "the run's summary.json has no base_customers");
 }
+
+/* A customer model that cannot draw a customer from their history (sBG):
+ * calibrated.ini starts with new customers only (no [base], no
+ * customers_base.csv), the holdout is the earlier forecast, and a run on it
+ * works. */
+Test(calibrate, a_model_without_history_starts_with_new_customers, .init = make_tmpdir, .fini = remove_tmpdir,
+     .timeout = 300)
+{
+    char ini[128], sbg[128], logp[128], cmd[2048], path[256];
+    snprintf(ini, sizeof ini, "%s/truth.ini", tmpdir);
+    snprintf(sbg, sizeof sbg, "%s/sbg.ini", tmpdir);
+    snprintf(logp, sizeof logp, "%s/log.csv", tmpdir);
+    write_file(ini, truth_ini);
+    write_file(sbg, "[scenario]\nname = s\nhorizon_days = 365\n[customer]\nmodel = sbg\n"
+                    "[channel.walk_in]\nprospects_per_day = 10\nfunnel_steps = 1\nstep_conversion = 0.5\n");
+    snprintf(cmd, sizeof cmd, "%s run %s --reps 2 --seed 99 --quiet --write-log %s --out %s/w", tu_bin(), ini,
+             logp, tmpdir);
+    cr_assert_eq(tu_system(cmd), 0, "%s", cmd);
+    snprintf(cmd, sizeof cmd,
+             "%s calibrate %s %s --free sbg.alpha=0.1:10 --holdout-from 2024-10-01 --reps 2 --starts 1 "
+             "--max-evals 6 --bootstrap 40 --quiet --out %s/cal",
+             tu_bin(), sbg, logp, tmpdir);
+    cr_assert_eq(tu_system(cmd), 0, "%s", cmd);
+    snprintf(path, sizeof path, "%s/cal/customers_base.csv", tmpdir);
+    cr_assert_neq(access(path, F_OK), 0, "customers_base.csv written for a model that cannot use it");
+    snprintf(path, sizeof path, "%s/cal/calibrated.ini", tmpdir);
+    FILE *f = fopen(path, "r");
+    cr_assert(f);
+    char text[16384];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    cr_assert_null(strstr(text, "[base]"), "calibrated.ini has a [base]:\n%s", text);
+    snprintf(cmd, sizeof cmd, "%s run %s --reps 2 --quiet --out %s/r 2>/dev/null", tu_bin(), path, tmpdir);
+    cr_assert_eq(tu_system(cmd), 0, "%s", cmd);
+}
