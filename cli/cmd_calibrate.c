@@ -62,8 +62,12 @@ static const help_page cal_help = {
                       "several starts. Says which keys the data determine and which stay assumptions."),
     .options = cal_options,
     .writes = N_("writes: estimates.csv (with standard errors), moments_fit.csv/.png (data, band, simulated), "
-                 "identifiability.csv, summary.json (with the over-identification test) and calibrated.ini "
-                 "(the scenario with the estimates as uncertain values; retsim run DIR/calibrated.ini)"),
+                 "identifiability.csv, summary.json (with the over-identification test), calibrated.ini "
+                 "(the scenario with the estimates as uncertain values, starting from today's customers: "
+                 "retsim run DIR/calibrated.ini), customers_base.csv (the log's customers as they stand at "
+                 "the window's end, its [base]) and, with --holdout-from, holdout_by_frequency.csv (the "
+                 "holdout's purchases by calibration repeat purchases, actual against the forecast from "
+                 "today's customers)"),
     .examples = cal_examples,
     .note = N_("docs/calibrate.md: the moments, the weighting, the standard errors, how the simulation is "
                "made comparable to the log."),
@@ -273,8 +277,9 @@ static int cal_run(int argc, char **argv, diag *d)
     if (!status && !o.quiet) {
         calib_print(stdout, p, r);
         printf(tr(lang_ui(), "  wrote %s/ (estimates.csv, moments_fit.csv/.png, identifiability.csv, "
-                             "summary.json, calibrated.ini)\n"),
-               outdir);
+                             "summary.json, calibrated.ini%s%s)\n"),
+               outdir, p->warm_start ? ", customers_base.csv" : "",
+               r->holdout_days > 0 && r->holdout_warm ? ", holdout_by_frequency.csv" : "");
     }
     free(p);
     free(r);

@@ -1,6 +1,7 @@
 /* calibrate: the method of simulated moments; see calibrate.h and
  * docs/calibrate.md. */
 #include <errno.h>
+#include <limits.h>
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_eigen.h>
 #include <gsl/gsl_linalg.h>
@@ -499,6 +500,10 @@ static int window_overrides(calib_problem *p, const scenario *sc, diag *d)
     if (!e)
         return d->status;
     double expected = engine_expected_customers(e);
+    /* a customer model that can draw a customer from their history starts
+     * calibrated.ini and the holdout from today's customers */
+    const void *mparams;
+    p->warm_start = engine_model(e, &mparams)->customer_from_history != NULL;
     engine_free(e);
     scen_free(s2);
     if (!(expected > 0))
@@ -797,22 +802,11 @@ int calib_run(calib_problem *p, calib_result *r, diag *d)
     return p->hold_end > p->w1 ? calib_holdout(p, r, d) : 0;
 }
 
-int calib_holdout(calib_problem *p, calib_result *r, diag *d)
+/* The earlier forecast: the window re-simulated with new customers and run
+ * on to the holdout's end; their purchases after the window, scaled to the
+ * log's customer count. */
+static int holdout_new_customers(calib_problem *p, calib_result *r, diag *d)
 {
-    /* the actual: purchases after the calibration window by customers first
-     * seen in it */
-    const translog *t = p->data;
-    r->holdout_days = p->hold_end - p->w1;
-    r->holdout_actual = 0;
-    for (int c = 0; c < t->ncust; c++) {
-        int a = t->first[c], b = t->first[c + 1];
-        while (a < b && t->day[a] < p->w0)
-            a++;
-        if (a == b || t->day[a] > p->w1)
-            continue;
-        for (int x = a; x < b; x++)
-            r->holdout_actual += t->day[x] > p->w1 && t->day[x] <= p->hold_end;
-    }
     /* the simulation at the estimates, run on to the holdout's end */
     const char *sets[CALIB_MAX_SETS + CALIB_MAX_FREE + 1];
     char val[CALIB_MAX_FREE][CALIB_SET_TEXT], hz[64];
@@ -856,11 +850,220 @@ int calib_holdout(calib_problem *p, calib_result *r, diag *d)
             m += per[i] / R;
         for (int i = 0; i < R; i++)
             v += (per[i] - m) * (per[i] - m);
-        r->holdout_sim = m;
-        r->holdout_sim_se = R > 1 ? sqrt(v / (R - 1) / R) : NAN;
+        r->holdout_new_sim = m;
+        r->holdout_new_sim_se = R > 1 ? sqrt(v / (R - 1) / R) : NAN;
     }
     free(per);
     engine_free(e);
     scen_free(sc);
     return status;
+}
+
+int calib_group(int x)
+{
+    return x < 0 ? 0 : x >= CALIB_GROUPS - 1 ? CALIB_GROUPS - 1 : x;
+}
+
+int calib_history(const translog *t, int w0, int w1, base_customers *b, diag *d)
+{
+    memset(b, 0, sizeof *b);
+    snprintf(b->path, sizeof b->path, "%s", "(the log)");
+    b->h = malloc(((size_t)t->ncust + 1) * sizeof *b->h);
+    if (!b->h)
+        return diag_set(d, DIAG_RUNTIME, "out of memory");
+    for (int c = 0; c < t->ncust; c++) {
+        int a = t->first[c], e = t->first[c + 1];
+        while (a < e && t->day[a] < w0)
+            a++;
+        if (a == e || t->day[a] > w1)
+            continue;
+        int x = 0, last = t->day[a];
+        double repeat = 0;
+        for (int j = a + 1; j < e && t->day[j] <= w1; j++) {
+            x++;
+            repeat += t->amount[j];
+            last = t->day[j];
+        }
+        b->h[b->n++] = (customer_history){ x, (double)(last - t->day[a]), (double)(w1 - t->day[a]),
+                                           x ? repeat / x : 0.0 };
+    }
+    return 0;
+}
+
+typedef struct forward_count {
+    double *purchases;
+    int *last_day;
+    int nrows;
+} forward_count;
+
+static void count_base_purchase(void *ctx, uint64_t customer, double day, double bill, int group)
+{
+    (void)bill;
+    (void)group;
+    forward_count *f = ctx;
+    if (!(customer >> 63))
+        return;   /* a new customer */
+    uint64_t row = customer & ~(1ull << 63);
+    int whole = (int)floor(day);
+    if (row >= (uint64_t)f->nrows || f->last_day[row] == whole)
+        return;   /* one purchase a day, as a log merges them */
+    f->last_day[row] = whole;
+    f->purchases[row] += 1;
+}
+
+int calib_forward_rep(const engine *e, uint64_t seed, int rep, int nrows, double *purchases, diag *d)
+{
+    engine_work *w = engine_work_alloc(e);
+    rep_result *out = rep_alloc(engine_horizon(e));
+    forward_count f = { purchases, malloc(((size_t)nrows + 1) * sizeof(int)), nrows };
+    int status = 0;
+    if (!w || !out || !f.last_day)
+        status = diag_set(d, DIAG_RUNTIME, "out of memory");
+    if (!status) {
+        for (int i = 0; i < nrows; i++) {
+            purchases[i] = 0;
+            f.last_day[i] = INT_MIN;
+        }
+        engine_work_observe(w, count_base_purchase, &f);
+        status = engine_replicate(e, w, seed, rep, out, d);
+    }
+    free(f.last_day);
+    rep_free(out);
+    engine_work_free(w);
+    return status;
+}
+
+int calib_holdout(calib_problem *p, calib_result *r, diag *d)
+{
+    r->holdout_warm = p->warm_start;
+    /* the actual: purchases after the calibration window by customers first
+     * seen in it, by their repeat purchases in it */
+    const translog *t = p->data;
+    r->holdout_days = p->hold_end - p->w1;
+    r->holdout_actual = 0;
+    memset(r->holdout_group_n, 0, sizeof r->holdout_group_n);
+    memset(r->holdout_group_actual, 0, sizeof r->holdout_group_actual);
+    for (int c = 0; c < t->ncust; c++) {
+        int a = t->first[c], b = t->first[c + 1];
+        while (a < b && t->day[a] < p->w0)
+            a++;
+        if (a == b || t->day[a] > p->w1)
+            continue;
+        int x = 0;
+        long hold = 0;
+        for (int j = a + 1; j < b; j++) {
+            x += t->day[j] <= p->w1;
+            hold += t->day[j] > p->w1 && t->day[j] <= p->hold_end;
+        }
+        r->holdout_actual += hold;
+        r->holdout_group_n[calib_group(x)]++;
+        r->holdout_group_actual[calib_group(x)] += hold;
+    }
+
+    for (int g = 0; g < CALIB_GROUPS; g++)
+        r->holdout_group_sim[g] = r->holdout_group_se[g] = NAN;
+    if (!p->warm_start) {
+        /* a model that cannot start from history: the earlier forecast */
+        int status = holdout_new_customers(p, r, d);
+        r->holdout_sim = r->holdout_new_sim;
+        r->holdout_sim_se = r->holdout_new_sim_se;
+        return status;
+    }
+    /* today's customers: the scenario at the estimates from the log's
+     * customers on the window's last day, over the holdout, no new ones */
+    base_customers base;
+    if (calib_history(t, p->w0, p->w1, &base, d))
+        return d->status;
+    int *group = malloc(((size_t)base.n + 1) * sizeof *group);
+    if (!group) {
+        free(base.h);
+        return diag_set(d, DIAG_RUNTIME, "out of memory");
+    }
+    for (int i = 0; i < base.n; i++)
+        group[i] = calib_group(base.h[i].repeat_purchases);
+    const char *sets[CALIB_MAX_SETS + CALIB_MAX_FREE + 8 + 8];
+    char val[CALIB_MAX_FREE][CALIB_SET_TEXT], hz[64], asof[64], none[8][200];
+    int n = 0;
+    for (int i = 0; i < p->nuser_sets; i++)
+        sets[n++] = p->sets[i];
+    for (int k = 0; k < p->nfree; k++) {
+        snprintf(val[k], CALIB_SET_TEXT, "%s=%.17g", p->key[k].name, r->theta[k]);
+        sets[n++] = val[k];
+    }
+    char date[16];
+    int y, mo, dd;
+    translog_civil_from_days(p->w1, &y, &mo, &dd);
+    snprintf(date, sizeof date, "%04d-%02d-%02d", y, mo, dd);
+    snprintf(hz, sizeof hz, "scenario.horizon_days=%d", r->holdout_days);
+    snprintf(asof, sizeof asof, "base.as_of=%s", date);
+    sets[n++] = hz;
+    sets[n++] = "base.customers=(the log)";
+    sets[n++] = asof;
+    diag ld = { 0 };
+    scenario *sc = scen_load(p->path, sets, n, &ld);
+    int status = 0;
+    if (!sc)
+        status = (*d = ld, d->status);
+    int nch = sc ? scen_count(sc, &section_channel) : 0;
+    if (!status && nch > 8)
+        status = diag_set(d, DIAG_USAGE, "%s: the holdout forecast handles at most 8 channels", p->path);
+    for (int i = 0; !status && i < nch; i++) {
+        const char *label;
+        scen_nth(sc, &section_channel, i, &label);
+        snprintf(none[i], sizeof none[i], "channel.%s.prospects_per_day=0", label);
+        sets[n++] = none[i];
+    }
+    if (sc && !status) {
+        scen_free(sc);
+        sc = scen_load(p->path, sets, n, d);
+        if (!sc)
+            status = d->status;
+    }
+    engine *e = NULL;
+    if (!status && !(e = engine_prepare_with_base(sc, &base, d)))
+        status = d->status;
+    int R = p->o.reps;
+    size_t rec = CALIB_GROUPS + 1;
+    double *per = calloc((size_t)R * rec, sizeof *per);
+    double *bought = malloc(((size_t)base.n + 1) * sizeof *bought);
+    if (!status && (!per || !bought))
+        status = diag_set(d, DIAG_RUNTIME, "out of memory");
+    long lo = 0, hi = R;
+    dist_share(R, &lo, &hi);
+    for (int rep = (int)lo; rep < hi && !status; rep++) {
+        status = calib_forward_rep(e, p->o.seed, rep, base.n, bought, d);
+        double *row = per + (size_t)rep * rec;
+        for (int i = 0; !status && i < base.n; i++) {
+            row[group[i]] += bought[i];
+            row[CALIB_GROUPS] += bought[i];
+        }
+    }
+    if (!dist_agree(d))
+        status = dist_allgather(per, R, rec, d);
+    else
+        status = d->status;
+    if (!status) {
+        for (size_t g = 0; g < rec; g++) {
+            double m = 0, v = 0;
+            for (int i = 0; i < R; i++)
+                m += per[(size_t)i * rec + g] / R;
+            for (int i = 0; i < R; i++)
+                v += (per[(size_t)i * rec + g] - m) * (per[(size_t)i * rec + g] - m);
+            double se = R > 1 ? sqrt(v / (R - 1) / R) : NAN;
+            if (g == CALIB_GROUPS) {
+                r->holdout_sim = m;
+                r->holdout_sim_se = se;
+            } else {
+                r->holdout_group_sim[g] = m;
+                r->holdout_group_se[g] = se;
+            }
+        }
+    }
+    free(per);
+    free(bought);
+    free(group);
+    engine_free(e);
+    scen_free(sc);
+    free(base.h);
+    return status ? status : holdout_new_customers(p, r, d);
 }

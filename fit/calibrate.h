@@ -38,6 +38,9 @@
  * interval (+/- 1.96 SE) then covers at most half the range. */
 #define CALIB_DETERMINED 0.125
 #define CALIB_MAX_SETS 64
+/* customers grouped by their repeat purchases in the calibration window:
+ * 0, 1, ..., 6, 7+ (the BTYD holdout check, Fader, Hardie and Lee 2005) */
+#define CALIB_GROUPS 8
 
 typedef struct calib_key {
     char name[160];             /* section.key as given */
@@ -79,6 +82,8 @@ typedef struct calib_problem {
     calib_opts o;
     long evals;
     int hold_end;               /* > w1: the holdout's last day, forecast at the estimates */
+    int warm_start;             /* the customer model has customer_from_history: calibrated.ini
+                                   and the holdout start from the log's customers */
 } calib_problem;
 
 typedef struct calib_result {
@@ -102,8 +107,16 @@ typedef struct calib_result {
      * actual and simulated at the estimates (scaled to the log's customer
      * count; se: Monte Carlo, over the R replications) */
     int holdout_days;
+    int holdout_warm;                       /* 1: from today's customers; 0: the earlier forecast */
     long holdout_actual;
-    double holdout_sim, holdout_sim_se;
+    double holdout_sim, holdout_sim_se;     /* from today's customers (warm start) */
+    /* the same by calibration repeat purchases (CALIB_GROUPS) */
+    int holdout_group_n[CALIB_GROUPS];
+    long holdout_group_actual[CALIB_GROUPS];
+    double holdout_group_sim[CALIB_GROUPS], holdout_group_se[CALIB_GROUPS];
+    /* the earlier forecast, for comparison: the log's window re-simulated
+     * with new customers and run on (no warm start) */
+    double holdout_new_sim, holdout_new_sim_se;
 } calib_result;
 
 /* Checks the free keys against the scenario (numeric, known, bounds that
@@ -148,8 +161,28 @@ int calib_moments_at(calib_problem *p, const double *theta, moments *m, diag *d)
 /* Q(theta); m (may be NULL) gets the simulated moments. */
 int calib_objective(calib_problem *p, const double *theta, double *q, moments *m, diag *d);
 
+/* The log's customers first seen in [w0, w1], as they stand at the end of
+ * day w1 (model.h's customer_history, days: x, t_x, T = w1 - first day,
+ * the mean amount of the repeat purchases), in the log's customer order;
+ * b->h is allocated (free it), b->path names the log.  The [base] customers
+ * of calibrated.ini and of the holdout forecast. */
+struct base_customers;
+int calib_history(const translog *t, int w0, int w1, struct base_customers *b, diag *d);
+/* The group (0 .. CALIB_GROUPS - 1) of a customer with x repeat purchases. */
+int calib_group(int x);
+
+/* Replication rep of engine e, a scenario with [base] (engine_prepare_with_base
+ * or a customers file), seed seed: purchases[i] gets the purchases of the
+ * base's row i over the horizon, one a day at most (as a log merges them);
+ * nrows is the base's row count. */
+int calib_forward_rep(const engine *e, uint64_t seed, int rep, int nrows, double *purchases, diag *d);
+
 /* The holdout forecast at r->theta (p->hold_end > p->w1): fills r's
- * holdout fields. */
+ * holdout fields.  The forecast starts from today's customers: the
+ * scenario at the estimates with [base] = the log's customers as they stand
+ * on the window's last day (calib_history; the model's
+ * customer_from_history draws each one's hidden traits given their
+ * history), simulated over the holdout; no new customers. */
 int calib_holdout(calib_problem *p, calib_result *r, diag *d);
 
 /* Minimises Q from p->o.starts starts, then the inference at the best. */

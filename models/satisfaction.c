@@ -20,8 +20,14 @@
  *
  * With the response, the new-customer rule, stickiness and loyalty off,
  * churn is theta: retention after k cycles is (1 - theta)^k, or
- * B(a, b + k) / B(a, b) with heterogeneity (tests prove both). */
+ * B(a, b + k) / B(a, b) with heterogeneity (tests prove both).
+ *
+ * Visits come at the customer's own pace: one cycle for all, or with
+ * [visits] rate_cv each customer's own rate, drawn once (BG/NBD's gamma
+ * spread of purchase rates).  An existing customer of a [base] has their
+ * hidden traits drawn given their history (sat_from_history, below). */
 #include <gsl/gsl_randist.h>
+#include <gsl/gsl_sf_gamma.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -36,7 +42,12 @@
 #include "../sim/text.h"
 #include "satisfaction.h"
 
-enum { ST_THETA, ST_LOYALTY, ST_TASTE, ST_EXPECTATION };
+enum { ST_THETA, ST_LOYALTY, ST_TASTE, ST_EXPECTATION, ST_CYCLE };
+
+/* No customer's own mean cycle below this many days (about a quarter of an
+ * hour), so that a far tail of the rate spread cannot make one customer
+ * visit without end; no realistic rate_cv comes near it. */
+#define SAT_MIN_CYCLE 0.01
 
 #define NO_CHOICES NULL
 
@@ -300,12 +311,29 @@ static const scen_key visits_keys[] = {
       0, 0, "", interval_names, N_("Distribution of the days between visits.") },
     { "shape", KEY_REAL, offsetof(sat_visits_params, shape), 4, 0, 1000, KEY_MIN_OPEN,
       "", NO_CHOICES, N_("Gamma shape: higher is more regular (4 gives a coefficient of variation of 0.5).") },
+    { "rate_cv", KEY_REAL, offsetof(sat_visits_params, rate_cv), 0, 0, 10, 0, "", NO_CHOICES,
+      N_("How much customers differ in how often they come: the coefficient of variation of their own "
+      "visit rates, drawn once from a gamma (0 = one cycle for all; BG/NBD's r is 1/rate_cv^2). "
+      "cycle_days is then the cycle at the average rate.") },
     { 0 }
 };
 
+static int check_visits(void *params, const char *label, const scenario *sc, diag *d)
+{
+    (void)label;
+    (void)sc;
+    const sat_visits_params *v = params;
+    if (v->rate_cv > 0 && v->distribution == INTERVAL_FIXED)
+        return diag_set(d, DIAG_USAGE,
+                        "[visits] rate_cv = %g with distribution = fixed: customers whose own cycles differ "
+                        "need a random interval; use distribution = gamma (or exponential), or rate_cv = 0",
+                        v->rate_cv);
+    return 0;
+}
+
 const scen_section sat_section_visits = {
     "visits", N_("The time between visits of a customer who comes back."),
-    sizeof(sat_visits_params), 1, visits_keys, NULL
+    sizeof(sat_visits_params), 1, visits_keys, check_visits
 };
 
 /* ---- [spend] ---- */
@@ -430,6 +458,16 @@ static void sat_customer_init(const void *params, double *state, gsl_rng *r)
         taste += gsl_ran_gaussian_ziggurat(r, p->experience.taste_sd);
     state[ST_TASTE] = taste > 0 ? taste : 0;
     state[ST_EXPECTATION] = p->experience.promise;
+    /* the customer's own mean cycle: the rate 1/cycle ~ Gamma(shape 1/cv^2,
+     * mean 1/cycle_days), BG/NBD's spread of purchase rates (Fader, Hardie
+     * and Lee 2005); drawn only when on, so the streams of a scenario
+     * without it are unchanged */
+    state[ST_CYCLE] = p->visits.cycle_days;
+    if (p->visits.rate_cv > 0) {
+        double rs = 1.0 / (p->visits.rate_cv * p->visits.rate_cv);
+        double rate = gsl_ran_gamma(r, rs, 1.0 / (rs * p->visits.cycle_days));
+        state[ST_CYCLE] = rate > 1.0 / SAT_MIN_CYCLE ? SAT_MIN_CYCLE : 1.0 / rate;
+    }
 }
 
 static double sat_draw_bill(const void *params, const double *state,
@@ -532,14 +570,16 @@ static void sat_experience(const void *params, double *state, visit_ctx *v, gsl_
 
 static double sat_draw_interval(const void *params, const double *state, gsl_rng *r)
 {
-    (void)state;
     const sat_params *p = params;
     const sat_visits_params *v = &p->visits;
     switch (v->distribution) {
     case INTERVAL_GAMMA:
-        return draw_gamma(&p->interval_gamma, r);
+        /* the customer's own cycle scales the shared draw (a factor of
+         * exactly 1 without rate_cv: the same numbers as before) */
+        return v->rate_cv > 0 ? draw_gamma(&p->interval_gamma, r) * (state[ST_CYCLE] / v->cycle_days)
+                              : draw_gamma(&p->interval_gamma, r);
     case INTERVAL_EXPONENTIAL:
-        return gsl_ran_exponential(r, v->cycle_days);
+        return gsl_ran_exponential(r, v->rate_cv > 0 ? state[ST_CYCLE] : v->cycle_days);
     default:
         return v->cycle_days;
     }
@@ -578,14 +618,222 @@ static double sat_interval_discount(const sat_visits_params *v, double delta)
 static void sat_continuation(const void *params, const double *state, double last_churn,
                              double delta, model_continuation *out)
 {
-    (void)state;
     const sat_params *p = params;
     const sat_visits_params *v = &p->visits;
     out->bill = p->spend.mean;
     out->churn = last_churn;
-    out->interval_discount = delta == p->cont_delta ? p->cont_interval_discount
-                                                    : sat_interval_discount(v, delta);
+    if (v->rate_cv > 0) {
+        sat_visits_params own = *v;
+        own.cycle_days = state[ST_CYCLE];
+        out->interval_discount = sat_interval_discount(&own, delta);
+    } else
+        out->interval_discount = delta == p->cont_delta ? p->cont_interval_discount
+                                                        : sat_interval_discount(v, delta);
     out->exact = !p->response.enabled && !p->stickiness.enabled;
+}
+
+/* ---- an existing customer: hidden traits drawn given their history ----
+ *
+ * A log customer stands on the as-of date with x repeat purchases, the
+ * last one t_x days after the first, T days since the first (model.h,
+ * customer_history).  What the model makes observable of a customer is
+ * that they came back after each of their first x purchases, and neither
+ * came back nor (visibly) left in the e days since the last:
+ *
+ *   L(traits, path) = prod_{k=1..x} (1 - c_k) * [c_{x+1} + (1 - c_{x+1}) S(e)]
+ *
+ * c_k the churn the model applies after purchase k (sat_judge: theta, the
+ * response to that visit's satisfaction, stickiness at k, loyalty, the
+ * new-customer rule at k = 1), S the survival function of the days between
+ * visits (the next visit not yet made after e days), e = T - t_x + 1/2 (the
+ * last purchase taken at the middle of its day; the simulation's day 0
+ * starts the day after the as-of date).  Without rate_cv the days between
+ * the purchases themselves have a density that is the same for every
+ * customer (one visit cycle for all), so it cancels from the weights below.
+ * With rate_cv each customer has their own rate lambda = 1/cycle, and the
+ * x gaps (Gamma of shape k and rate k lambda, summing to t_x) add the factor
+ * lambda^(xk) e^(-k lambda t_x): with the Gamma(rs, rate rs cycle_days)
+ * prior (rs = 1/rate_cv^2) that is conjugate, as in BG/NBD (Fader, Hardie
+ * and Lee 2005), so a candidate's rate is drawn from Gamma(rs + x k, rate
+ * rs cycle_days + k t_x), the posterior given the gaps alone, and that
+ * factor leaves the weights (importance sampling with the partial
+ * posterior as the proposal); S(e) is then the candidate's own.
+ *
+ * c_k depends on the hidden traits (theta, loyalty, taste) and on each
+ * visit's own noise (the bill, the benefit noise, through satisfaction and
+ * the expectation it teaches), which no closed form integrates.  So each
+ * candidate is a whole draw from the population: customer_init's traits
+ * and one path of x + 1 visits through the model's own draw_bill and
+ * experience.  Weighting candidates by L and resampling one is sampling
+ * importance resampling (Rubin 1988; Smith and Gelfand 1992, "Bayesian
+ * statistics without tears") on the joint of traits and path: the resampled
+ * candidate is a draw from the posterior of both given the history, and
+ * its expectation after the x + 1 visits comes with it.  L given the path
+ * is exact; using one simulated path per candidate is the pseudo-marginal
+ * argument (Beaumont 2003; Andrieu and Roberts 2009): an unbiased estimate
+ * of the likelihood of the traits leaves the target unchanged.
+ *
+ * Candidates are drawn until the weights' effective sample size
+ * (sum w)^2 / sum w^2 (Kong, Liu and Wong 1994) reaches SAT_HIST_ESS, at
+ * least SAT_HIST_MIN and at most SAT_HIST_MAX of them; one is kept by
+ * weighted reservoir sampling (no candidate array, a uniform each).  With
+ * it the customer is alive with probability (1 - c_{x+1}) S(e) / [c_{x+1} +
+ * (1 - c_{x+1}) S(e)], and then buys next after the residual of the
+ * interval: a Gamma interval conditioned to exceed e, less e.
+ *
+ * Limits (docs/calibrate.md): the history is taken as lived under the
+ * scenario's own offer without promotions or queues (no at_till or
+ * after_visit hook, no wait); the amounts of the past purchases are not
+ * conditioned on (the bill is drawn afresh per visit, as for everyone, so
+ * a customer's past spend says nothing about their future spend in this
+ * model); two visits on one day count as one purchase in a log and as two
+ * here. */
+
+#define SAT_HIST_MIN 100
+#define SAT_HIST_MAX 5000
+#define SAT_HIST_ESS 100.0
+
+/* log S(e): the chance that the days to the next visit exceed e.  The
+ * Gamma tail by GSL's regularised incomplete gamma where it cannot
+ * underflow; beyond, its leading asymptotic term x^(a-1) e^-x / Gamma(a)
+ * (Abramowitz and Stegun 6.5.32), in logs. */
+static double sat_log_survival(const sat_visits_params *v, double e)
+{
+    if (e <= 0)
+        return 0.0;
+    switch (v->distribution) {
+    case INTERVAL_GAMMA: {
+        double a = v->shape, x = e * a / v->cycle_days;
+        double lead = (a - 1.0) * log(x) - x - gsl_sf_lngamma(a);
+        if (lead < -600.0)
+            return lead;
+        double q = gsl_sf_gamma_inc_Q(a, x);
+        return q > 0 ? log(q) : lead;
+    }
+    case INTERVAL_EXPONENTIAL:
+        return -e / v->cycle_days;
+    default:
+        return e < v->cycle_days ? 0.0 : -INFINITY;
+    }
+}
+
+/* Days from e to the next visit, for an interval known to exceed e: by
+ * inversion, the interval y with log S(y) = log S(e) + log u, found by
+ * bisection on sat_log_survival (monotone; no GSL inverse that might fail
+ * to converge in the far tail). */
+static double sat_residual(const sat_visits_params *v, double e, gsl_rng *r)
+{
+    if (e < 0)
+        e = 0;
+    switch (v->distribution) {
+    case INTERVAL_GAMMA: {
+        double target = sat_log_survival(v, e) + log(1.0 - gsl_rng_uniform(r));
+        double lo = e, step = v->cycle_days, hi = e + step;
+        while (sat_log_survival(v, hi) > target && hi < 1e9) {
+            lo = hi;
+            step *= 2;
+            hi = e + step;
+        }
+        for (int i = 0; i < 200 && hi - lo > 1e-6 * (1.0 + lo); i++) {
+            double mid = 0.5 * (lo + hi);
+            if (sat_log_survival(v, mid) > target)
+                lo = mid;
+            else
+                hi = mid;
+        }
+        return 0.5 * (lo + hi) - e;
+    }
+    case INTERVAL_EXPONENTIAL:
+        return gsl_ran_exponential(r, v->cycle_days);
+    default:
+        return v->cycle_days > e ? v->cycle_days - e : 0.0;
+    }
+}
+
+/* log(exp(a) + exp(b)) */
+static double log_add(double a, double b)
+{
+    if (a == -INFINITY)
+        return b;
+    if (b == -INFINITY)
+        return a;
+    return a > b ? a + log1p(exp(b - a)) : b + log1p(exp(a - b));
+}
+
+static int sat_from_history(const void *params, const customer_history *h, double *state,
+                            double *next_days, gsl_rng *r)
+{
+    const sat_params *p = params;
+    int x = h->repeat_purchases > 0 ? h->repeat_purchases : 0;
+    double T = isfinite(h->age) && h->age > 0 ? h->age : 0;
+    double t_x = x > 0 && isfinite(h->last_age) && h->last_age > 0 ? h->last_age : 0;
+    if (t_x > T)
+        t_x = T;
+    double elapsed = T - t_x + 0.5;
+    const sat_visits_params *vp = &p->visits;
+    sat_visits_params own = *vp;   /* the candidate's own cycle, with rate_cv */
+    double log_s = sat_log_survival(vp, elapsed);
+    /* with rate_cv, the rate's proposal: its conjugate posterior given the
+     * x gaps alone, Gamma(rs + x k, rate rs cycle + k t_x) (gamma intervals
+     * of shape k and rate k lambda; the prior Gamma(rs, rate rs cycle)) */
+    double rs = 0, k_shape = vp->distribution == INTERVAL_GAMMA ? vp->shape : 1.0;
+    if (vp->rate_cv > 0)
+        rs = 1.0 / (vp->rate_cv * vp->rate_cv);
+
+    double kept[MODEL_STATE_MAX] = { 0 }, kept_alive = 0;
+    double top = -INFINITY, wsum = 0, wsq = 0;   /* weights scaled by exp(-top) */
+    int any = 0;
+    for (int m = 0; m < SAT_HIST_MAX; m++) {
+        double st[MODEL_STATE_MAX] = { 0 };
+        sat_customer_init(p, st, r);
+        if (rs > 0) {
+            double rate = gsl_ran_gamma(r, rs + x * k_shape, 1.0 / (rs * vp->cycle_days + k_shape * t_x));
+            st[ST_CYCLE] = rate > 1.0 / SAT_MIN_CYCLE ? SAT_MIN_CYCLE : 1.0 / rate;
+            own.cycle_days = st[ST_CYCLE];
+            log_s = sat_log_survival(&own, elapsed);
+        }
+        double logw = 0, churn = 0;
+        for (int k = 1; k <= x + 1; k++) {
+            visit_ctx v = { 0 };
+            v.purchase_no = k;
+            v.rate_multiplier = 1.0;
+            v.bill = sat_draw_bill(p, st, &v, r);
+            v.cash = v.revenue = v.bill;
+            sat_feel feel;
+            sat_judge(p, st, &v, r, &feel);
+            churn = v.churn < 0 ? 0 : v.churn > 1 ? 1 : v.churn;
+            if (k <= x)
+                logw += log1p(-churn);
+        }
+        double stays = churn < 1 ? log1p(-churn) + log_s : -INFINITY;
+        double last = log_add(churn > 0 ? log(churn) : -INFINITY, stays);
+        logw += last;
+        if (m == 0)
+            memcpy(kept, st, sizeof kept);   /* a history the model cannot produce keeps the first */
+        if (logw == -INFINITY || isnan(logw))
+            continue;
+        any = 1;
+        if (logw > top) {
+            double scale = exp(top - logw);
+            wsum *= scale;
+            wsq *= scale * scale;
+            top = logw;
+        }
+        double w = exp(logw - top);
+        wsum += w;
+        wsq += w * w;
+        if (gsl_rng_uniform(r) * wsum < w) {
+            memcpy(kept, st, sizeof kept);
+            kept_alive = exp(stays - last);
+        }
+        if (m + 1 >= SAT_HIST_MIN && wsum * wsum >= SAT_HIST_ESS * wsq)
+            break;
+    }
+    memcpy(state, kept, sizeof kept);
+    own.cycle_days = rs > 0 ? state[ST_CYCLE] : vp->cycle_days;
+    int alive = any ? gsl_rng_uniform(r) < kept_alive : sat_log_survival(&own, elapsed) > -INFINITY;
+    *next_days = alive ? sat_residual(&own, elapsed, r) : INFINITY;
+    return alive;
 }
 
 static const scen_section *const sat_sections[] = {
@@ -690,6 +938,7 @@ static void sx_typical(const sat_params *p, sat_params *calm, double *state)
     calm->loyalty.polarisation = 0;
     calm->experience.taste_sd = 0;
     calm->experience.benefit_sd = 0;
+    calm->visits.rate_cv = 0;
     sat_customer_init(calm, state, NULL);
 }
 
@@ -1077,5 +1326,6 @@ const model_type model_satisfaction = {
     "Perceived value against expectation drives churn, with the satisfaction trap, "
     "stickiness from repeat purchases and attitudinal loyalty.",
     sat_sections, sat_prepare, sat_release, sat_mean_bill, sat_mean_interval, sat_customer_init, sat_draw_bill,
-    sat_experience, sat_draw_interval, sat_explain, sat_continuation, sat_advise
+    sat_experience, sat_draw_interval, sat_explain, sat_continuation, sat_advise,
+    sat_from_history
 };

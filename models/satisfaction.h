@@ -42,6 +42,7 @@ typedef struct sat_visits_params {
     double cycle_days;
     int distribution;
     double shape;
+    double rate_cv;         /* spread of the visit rate between customers (0: one cycle for all) */
 } sat_visits_params;
 
 enum { SPEND_LOGNORMAL, SPEND_GAMMA, SPEND_FIXED };

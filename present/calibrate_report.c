@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../plots/plot.h"
+#include "../sim/basefile.h"
 #include "../sim/lang.h"
 #include "calibrate_report.h"
 #include "figures.h"
@@ -98,13 +99,32 @@ void calib_print(FILE *f, const calib_problem *p, const calib_result *r)
                              "barely changes the moments\n"),
                     words);
         }
-    if (r->holdout_days > 0)
-        fprintf(f, tr(l, "  holdout (%d days after the window): %.0f purchases simulated at the estimates "
+    if (r->holdout_days > 0 && !r->holdout_warm)
+        fprintf(f, tr(l, "  holdout (%d days after the window): %.0f purchases simulated at the estimates, the "
+                         "window re-simulated with new customers (the customer model cannot start from a "
+                         "customer's history) (Monte Carlo 95%% interval [%.0f, %.0f]), %ld actual (%+.1f %%)\n"),
+                r->holdout_days, r->holdout_sim, r->holdout_sim - 1.96 * r->holdout_sim_se,
+                r->holdout_sim + 1.96 * r->holdout_sim_se, r->holdout_actual,
+                r->holdout_actual ? 100.0 * (r->holdout_sim - (double)r->holdout_actual) / (double)r->holdout_actual
+                                  : 0.0);
+    if (r->holdout_days > 0 && r->holdout_warm) {
+        fprintf(f, tr(l, "  holdout (%d days after the window), from today's customers (each log customer's "
+                         "hidden traits drawn given their history): %.0f purchases simulated at the estimates "
                          "(Monte Carlo 95%% interval [%.0f, %.0f]), %ld actual (%+.1f %%)\n"),
                 r->holdout_days, r->holdout_sim, r->holdout_sim - 1.96 * r->holdout_sim_se,
                 r->holdout_sim + 1.96 * r->holdout_sim_se, r->holdout_actual,
                 r->holdout_actual ? 100.0 * (r->holdout_sim - (double)r->holdout_actual) / (double)r->holdout_actual
                                   : 0.0);
+        fprintf(f, "%s", tr(l, "    by repeat purchases in the window: customers, actual, simulated (95% interval)\n"));
+        for (int g = 0; g < CALIB_GROUPS; g++)
+            fprintf(f, "    %d%s  %5d  %6ld  %8.1f  [%.1f, %.1f]\n", g, g == CALIB_GROUPS - 1 ? "+" : " ",
+                    r->holdout_group_n[g], r->holdout_group_actual[g], r->holdout_group_sim[g],
+                    r->holdout_group_sim[g] - 1.96 * r->holdout_group_se[g],
+                    r->holdout_group_sim[g] + 1.96 * r->holdout_group_se[g]);
+        fprintf(f, tr(l, "    (re-simulated as new customers instead, the window's history replayed by the model: "
+                         "%.0f purchases, Monte Carlo se %.0f)\n"),
+                r->holdout_new_sim, r->holdout_new_sim_se);
+    }
     char dropped[1200] = "";
     size_t used = 0;
     for (int m = 0; m < MOM_N; m++)
@@ -266,12 +286,101 @@ static int uncertain_value(const calib_problem *p, const calib_result *r, int k,
     return 0;
 }
 
+/* holdout_by_frequency.csv: the holdout's purchases by repeat purchases in
+ * the calibration window, actual against the forecast from today's
+ * customers (as retsim fit's file of the same name). */
+static int write_holdout_groups(const char *dir, const calib_result *r, diag *d)
+{
+    char tmp[4200];
+    FILE *f = out_open(dir, "holdout_by_frequency.csv", tmp, sizeof tmp, d);
+    if (!f)
+        return d->status;
+    fputs("repeat_purchases_in_window,customers,actual,simulated,simulated_se,simulated_lo95,simulated_hi95\n", f);
+    for (int g = 0; g <= CALIB_GROUPS; g++) {
+        int all = g == CALIB_GROUPS;
+        double sim = all ? r->holdout_sim : r->holdout_group_sim[g];
+        double se = all ? r->holdout_sim_se : r->holdout_group_se[g];
+        long actual = all ? r->holdout_actual : r->holdout_group_actual[g];
+        int n = 0;
+        for (int k = 0; k < CALIB_GROUPS; k++)
+            n += all || k == g ? r->holdout_group_n[k] : 0;
+        if (all)
+            fputs("all", f);
+        else
+            fprintf(f, "%d%s", g, g == CALIB_GROUPS - 1 ? "+" : "");
+        fprintf(f, ",%d,%ld,%.4f,%.4f,%.4f,%.4f\n", n, actual, sim, se, sim - 1.96 * se, sim + 1.96 * se);
+    }
+    return out_commit(f, tmp, dir, "holdout_by_frequency.csv", d);
+}
+
+/* customers_base.csv: the log's customers as they stand on the window's
+ * last day, in the columns retsim fit writes (sim/basefile.h reads them);
+ * its row count and checksum go into calibrated.ini's [base]. */
+static int write_base_customers(const char *dir, const calib_problem *p, char checksum[17], int *count, diag *d)
+{
+    const translog *t = p->data;
+    base_customers b;
+    if (calib_history(t, p->w0, p->w1, &b, d))
+        return d->status;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    if (!m) {
+        free(b.h);
+        return diag_set(d, DIAG_RUNTIME, "out of memory");
+    }
+    fprintf(m, "customer,%s,%s,%s,%s\n", BASE_COL_X, BASE_COL_TX, BASE_COL_T, BASE_COL_ZBAR);
+    int row = 0;
+    for (int c = 0; c < t->ncust && row < b.n; c++) {
+        int a = t->first[c], e = t->first[c + 1];
+        while (a < e && t->day[a] < p->w0)
+            a++;
+        if (a == e || t->day[a] > p->w1)
+            continue;
+        const customer_history *h = &b.h[row++];
+        /* the id quoted as CSV when it holds a comma, a quote or a line end */
+        if (strpbrk(t->ids[c], ",\"\n")) {
+            fputc('"', m);
+            for (const char *q = t->ids[c]; *q; q++) {
+                if (*q == '"')
+                    fputc('"', m);
+                fputc(*q, m);
+            }
+            fputc('"', m);
+        } else
+            fputs(t->ids[c], m);
+        fprintf(m, ",%d,%.0f,%.0f,%.4f\n", h->repeat_purchases, h->last_age, h->age, h->mean_spend);
+    }
+    *count = b.n;
+    free(b.h);
+    if (fclose(m)) {
+        free(buf);
+        return diag_set(d, DIAG_RUNTIME, "out of memory");
+    }
+    base_checksum(buf, len, checksum);
+    char tmp[4200];
+    FILE *f = out_open(dir, "customers_base.csv", tmp, sizeof tmp, d);
+    if (!f) {
+        free(buf);
+        return d->status;
+    }
+    fwrite(buf, 1, len, f);
+    free(buf);
+    return out_commit(f, tmp, dir, "customers_base.csv", d);
+}
+
 static int write_calibrated(const char *dir, const calib_problem *p, const calib_result *r, const char *log,
                             diag *d)
 {
-    const char *sets[CALIB_MAX_SETS + CALIB_MAX_FREE + 3];
-    char val[CALIB_MAX_FREE][300], meta[3][200];
+    const char *sets[CALIB_MAX_SETS + CALIB_MAX_FREE + 8];
+    char val[CALIB_MAX_FREE][300], meta[3][200], bset[4][200];
     int n = 0;
+    char checksum[17];
+    int count = 0;
+    if (p->warm_start && write_base_customers(dir, p, checksum, &count, d))
+        return d->status;
+    int y, mo, dd;
+    translog_civil_from_days(p->w1, &y, &mo, &dd);
     for (int j = 0; j < p->nuser_sets; j++)
         sets[n++] = p->sets[j];
     for (int k = 0; k < p->nfree; k++)
@@ -292,6 +401,13 @@ static int write_calibrated(const char *dir, const calib_problem *p, const calib
         snprintf(meta[2], sizeof meta[2], "calibration.assumed=%s", ass);
         sets[n++] = meta[2];
     }
+    /* today's customers: the log's, as they stand on the window's last day */
+    snprintf(bset[0], sizeof bset[0], "base.customers=customers_base.csv");
+    snprintf(bset[1], sizeof bset[1], "base.as_of=%04d-%02d-%02d", y, mo, dd);
+    snprintf(bset[2], sizeof bset[2], "base.count=%d", count);
+    snprintf(bset[3], sizeof bset[3], "base.checksum=%s", checksum);
+    for (int i = 0; i < 4 && p->warm_start; i++)
+        sets[n++] = bset[i];
     scenario *sc = scen_load(p->path, sets, n, d);
     if (!sc)
         return d->status;
@@ -305,6 +421,15 @@ static int write_calibrated(const char *dir, const calib_problem *p, const calib
     fprintf(f, "; estimated keys hold their estimate's uncertainty (estimates.csv);\n");
     fprintf(f, "; [calibration] assumed lists the free keys the data could not determine:\n");
     fprintf(f, "; they keep the scenario's value, and every run on this file says so.\n");
+    if (p->warm_start)
+        fprintf(f, "; It starts from today's customers: the %d of customers_base.csv as they stand on\n"
+                   "; %04d-%02d-%02d ([base]), each one's hidden traits drawn given their own history\n"
+                   "; by the customer model (docs/calibrate.md); new customers arrive as the\n"
+                   "; scenario's channels say.\n",
+                count, y, mo, dd);
+    else
+        fprintf(f, "; The customer model cannot draw a customer from their history, so this starts\n"
+                   "; with new customers only, as the scenario's channels say.\n");
     scen_write_resolved(f, sc);
     scen_free(sc);
     return out_commit(f, tmp, dir, "calibrated.ini", d);
@@ -373,6 +498,23 @@ static int write_summary(const char *dir, const calib_problem *p, const calib_re
         json_object_set_new(h, "actual_purchases", json_integer(r->holdout_actual));
         json_object_set_new(h, "simulated_purchases", out_json_number(r->holdout_sim));
         json_object_set_new(h, "simulated_se_monte_carlo", out_json_number(r->holdout_sim_se));
+        json_object_set_new(h, "start", json_string(r->holdout_warm ? "today's customers (warm start)"
+                                                                    : "new customers (no warm start)"));
+        json_t *groups = json_array();
+        for (int g = 0; g < CALIB_GROUPS; g++) {
+            json_t *o = json_object();
+            char name[16];
+            snprintf(name, sizeof name, "%d%s", g, g == CALIB_GROUPS - 1 ? "+" : "");
+            json_object_set_new(o, "repeat_purchases_in_window", json_string(name));
+            json_object_set_new(o, "customers", json_integer(r->holdout_group_n[g]));
+            json_object_set_new(o, "actual", json_integer(r->holdout_group_actual[g]));
+            json_object_set_new(o, "simulated", out_json_number(r->holdout_group_sim[g]));
+            json_object_set_new(o, "simulated_se_monte_carlo", out_json_number(r->holdout_group_se[g]));
+            json_array_append_new(groups, o);
+        }
+        json_object_set_new(h, "by_frequency", groups);
+        json_object_set_new(h, "new_customers_simulated_purchases", out_json_number(r->holdout_new_sim));
+        json_object_set_new(h, "new_customers_simulated_se_monte_carlo", out_json_number(r->holdout_new_sim_se));
         json_object_set_new(root, "holdout", h);
     }
     json_t *moms = json_array();
@@ -385,7 +527,8 @@ static int write_summary(const char *dir, const calib_problem *p, const calib_re
 int calib_write(const char *dir, const calib_problem *p, const calib_result *r, const char *log, diag *d)
 {
     if (write_estimates(dir, p, r, d) || write_moments(dir, p, r, d) || write_identifiability(dir, p, r, d)
-        || write_summary(dir, p, r, log, d) || write_calibrated(dir, p, r, log, d))
+        || write_summary(dir, p, r, log, d) || write_calibrated(dir, p, r, log, d)
+        || (r->holdout_days > 0 && r->holdout_warm && write_holdout_groups(dir, r, d)))
         return d->status;
     return 0;
 }

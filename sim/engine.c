@@ -197,6 +197,11 @@ engine *engine_prepare(const scenario *sc, diag *d)
     return prepare(sc, NULL, d);
 }
 
+engine *engine_prepare_with_base(const scenario *sc, base_customers *base, diag *d)
+{
+    return prepare(sc, base, d);
+}
+
 /* borrowed_base: the existing customers another engine of the same
  * scenario has read (a replica with drawn parameters, below), used as they
  * are instead of reading the file again. */
@@ -261,7 +266,8 @@ static engine *prepare(const scenario *sc, base_customers *borrowed_base, diag *
             diag_set(d, DIAG_USAGE,
                      "%s: [base] starts from existing customers, but the %s customer model cannot "
                      "draw a customer from their history; use a fitted purchase model "
-                     "(retsim fit writes one) or remove [base]",
+                     "(retsim fit writes one), the satisfaction model (retsim calibrate writes one) "
+                     "or remove [base]",
                      sc->path, e->model->name);
             engine_free(e);
             return NULL;

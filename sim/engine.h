@@ -31,6 +31,11 @@ void engine_free(engine *e);
  * will share proto's heavy read-only data (e.g. a file of existing
  * customers).  drawn must outlive the engine, as for engine_prepare. */
 engine *engine_prepare_replica(const engine *proto, const scenario *drawn, diag *d);
+/* engine_prepare for a scenario with [base] whose existing customers are
+ * given (built in memory, e.g. by retsim calibrate from a log) instead of
+ * read from [base] customers; base must outlive the engine. */
+struct base_customers;
+engine *engine_prepare_with_base(const scenario *sc, struct base_customers *base, diag *d);
 /* The scenario the engine was prepared from. */
 const scenario *engine_scenario(const engine *e);
 int engine_horizon(const engine *e);

@@ -281,3 +281,103 @@ Test(calibrate, a_run_on_a_calibrated_scenario_names_the_assumed_keys, .init = m
                           "still assumptions: stickiness.max,economics.gross_margin"),
               "stderr: %s", buf);
 }
+
+/* calibrate starts calibrated.ini from today's customers: it writes the
+ * log's customers as they stand on the window's last day (customers_base.csv,
+ * one row each, named with its count in [base]) and the holdout by
+ * calibration frequency; `retsim run` on it simulates forward from them and
+ * still says which keys are assumptions. */
+Test(calibrate, calibrated_ini_starts_from_todays_customers, .init = make_tmpdir, .fini = remove_tmpdir,
+     .timeout = 300)
+{
+    char ini[128], logp[128], cmd[2048], path[256];
+    snprintf(ini, sizeof ini, "%s/truth.ini", tmpdir);
+    snprintf(logp, sizeof logp, "%s/log.csv", tmpdir);
+    write_file(ini, truth_ini);
+    snprintf(cmd, sizeof cmd, "%s run %s --reps 2 --seed 99 --quiet --write-log %s --log-start 2024-01-01 --out %s/w",
+             tu_bin(), ini, logp, tmpdir);
+    cr_assert_eq(tu_system(cmd), 0, "%s", cmd);
+    snprintf(cmd, sizeof cmd,
+             "%s calibrate %s %s --free churn.mean,economics.gross_margin --holdout-from 2024-10-01 --reps 2 "
+             "--starts 1 --max-evals 8 --bootstrap 40 --quiet --out %s/cal",
+             tu_bin(), ini, logp, tmpdir);
+    cr_assert_eq(tu_system(cmd), 0, "%s", cmd);
+    /* customers_base.csv: one row per customer first seen before the holdout */
+    snprintf(path, sizeof path, "%s/cal/customers_base.csv", tmpdir);
+    FILE *f = fopen(path, "r");
+    cr_assert(f, "no customers_base.csv");
+    char line[512];
+    int rows = -1;
+    while (fgets(line, sizeof line, f))
+        rows++;
+    fclose(f);
+    cr_assert(rows > 1000, "customers_base.csv has %d rows", rows);
+    snprintf(path, sizeof path, "%s/cal/calibrated.ini", tmpdir);
+    f = fopen(path, "r");
+    cr_assert(f);
+    char text[16384];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    char want[128];
+    snprintf(want, sizeof want, "[base]\ncustomers = \"customers_base.csv\"\nas_of = \"2024-09-30\"\ncount = %d\n",
+             rows);
+    cr_assert(strstr(text, want), "calibrated.ini lacks %s:\n%s", want, text);
+    snprintf(path, sizeof path, "%s/cal/holdout_by_frequency.csv", tmpdir);
+    cr_assert_eq(access(path, F_OK), 0, "no holdout_by_frequency.csv");
+    /* a run on it starts from them, and names the assumed key */
+    snprintf(cmd, sizeof cmd, "%s run %s/cal/calibrated.ini --reps 2 --quiet --out %s/r 2> %s/err.txt", tu_bin(),
+             tmpdir, tmpdir, tmpdir);
+    cr_assert_eq(tu_system(cmd), 0, "%s", cmd);
+    snprintf(path, sizeof path, "%s/err.txt", tmpdir);
+    f = fopen(path, "r");
+    cr_assert(f);
+    n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    cr_assert(strstr(text, "still assumptions: economics.gross_margin"), "stderr: %s", text);
+    snprintf(path, sizeof path, "%s/r/summary.json", tmpdir);
+    f = fopen(path, "r");
+    cr_assert(f, "no summary.json from the run");
+    n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    snprintf(want, sizeof want, "\"base_customers\"");
+    cr_assert(strstr(text, want), "the run's summary.json has no base_customers");
+}
+
+/* A customer model that cannot draw a customer from their history (sBG):
+ * calibrated.ini starts with new customers only (no [base], no
+ * customers_base.csv), the holdout is the earlier forecast, and a run on it
+ * works. */
+Test(calibrate, a_model_without_history_starts_with_new_customers, .init = make_tmpdir, .fini = remove_tmpdir,
+     .timeout = 300)
+{
+    char ini[128], sbg[128], logp[128], cmd[2048], path[256];
+    snprintf(ini, sizeof ini, "%s/truth.ini", tmpdir);
+    snprintf(sbg, sizeof sbg, "%s/sbg.ini", tmpdir);
+    snprintf(logp, sizeof logp, "%s/log.csv", tmpdir);
+    write_file(ini, truth_ini);
+    write_file(sbg, "[scenario]\nname = s\nhorizon_days = 365\n[customer]\nmodel = sbg\n"
+                    "[channel.walk_in]\nprospects_per_day = 10\nfunnel_steps = 1\nstep_conversion = 0.5\n");
+    snprintf(cmd, sizeof cmd, "%s run %s --reps 2 --seed 99 --quiet --write-log %s --out %s/w", tu_bin(), ini,
+             logp, tmpdir);
+    cr_assert_eq(tu_system(cmd), 0, "%s", cmd);
+    snprintf(cmd, sizeof cmd,
+             "%s calibrate %s %s --free sbg.alpha=0.1:10 --holdout-from 2024-10-01 --reps 2 --starts 1 "
+             "--max-evals 6 --bootstrap 40 --quiet --out %s/cal",
+             tu_bin(), sbg, logp, tmpdir);
+    cr_assert_eq(tu_system(cmd), 0, "%s", cmd);
+    snprintf(path, sizeof path, "%s/cal/customers_base.csv", tmpdir);
+    cr_assert_neq(access(path, F_OK), 0, "customers_base.csv written for a model that cannot use it");
+    snprintf(path, sizeof path, "%s/cal/calibrated.ini", tmpdir);
+    FILE *f = fopen(path, "r");
+    cr_assert(f);
+    char text[16384];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    cr_assert_null(strstr(text, "[base]"), "calibrated.ini has a [base]:\n%s", text);
+    snprintf(cmd, sizeof cmd, "%s run %s --reps 2 --quiet --out %s/r 2>/dev/null", tu_bin(), path, tmpdir);
+    cr_assert_eq(tu_system(cmd), 0, "%s", cmd);
+}

@@ -279,7 +279,8 @@ Test(forward, bad_bases_are_refused)
           "nowhere.csv" },
         { "date", "[base]\ncustomers = customers_base.csv\nas_of = 2020-02-30\n[customer]\nmodel = bgnbd\n",
           "not a date" },
-        { "model", "[base]\ncustomers = customers_base.csv\nas_of = 2020-01-01\n", "cannot draw a customer" },
+        { "model", "[base]\ncustomers = customers_base.csv\nas_of = 2020-01-01\n[customer]\nmodel = sbg\n",
+          "cannot draw a customer" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         snprintf(path, sizeof path, "%s/%s.ini", dir, cases[i].name);
