@@ -115,7 +115,9 @@ void calib_print(FILE *f, const calib_problem *p, const calib_result *r)
                 r->holdout_sim + 1.96 * r->holdout_sim_se, r->holdout_actual,
                 r->holdout_actual ? 100.0 * (r->holdout_sim - (double)r->holdout_actual) / (double)r->holdout_actual
                                   : 0.0);
-        fprintf(f, "%s", tr(l, "    by repeat purchases in the window: customers, actual, simulated (95% interval)\n"));
+        fprintf(f, "%s",
+                /* xgettext:no-c-format */
+                tr(l, "    by repeat purchases in the window: customers, actual, simulated (95 % interval)\n"));
         for (int g = 0; g < CALIB_GROUPS; g++)
             fprintf(f, "    %d%s  %5d  %6ld  %8.1f  [%.1f, %.1f]\n", g, g == CALIB_GROUPS - 1 ? "+" : " ",
                     r->holdout_group_n[g], r->holdout_group_actual[g], r->holdout_group_sim[g],
