@@ -537,15 +537,17 @@ static inline double ceil_days(double x)
 
 static inline void add_days(double *diff, int horizon, double a, double b, double weight)
 {
-    double lo = ceil_days(a), hi = ceil_days(b);
-    if (lo < 0)
-        lo = 0;
-    if (hi > horizon)
-        hi = horizon;
-    if (lo >= hi)
-        return;
-    diff[(int)lo] += weight;
-    diff[(int)hi] -= weight;
+    /* without branches (whether a span is empty is a coin toss on the hot
+     * path): an empty span adds 0 at clamped days.  The differences are
+     * whole numbers, so adding 0 changes none of them. */
+    double lo = ceil_days(a), hi = ceil_days(b), H = horizon;
+    lo = lo < 0 ? 0 : lo;
+    lo = lo > H ? H : lo;
+    hi = hi > H ? H : hi;
+    hi = hi < 0 ? 0 : hi;
+    double w = lo < hi ? weight : 0.0;
+    diff[(int)lo] += w;
+    diff[(int)hi] -= w;
 }
 
 static void add_cost(rep_ctx *c, double t, double amount, double *metric)
@@ -814,8 +816,11 @@ static void visit(rep_ctx *c, customer *cu, uint32_t who, double t)
      * numbers as seeding at the first draw) */
     rng_stream decision;
     rng_stream_from_visit(&decision, vkey, RNG_DECISION);
+    rng_stream interval_stream;
+    rng_stream_from_visit(&interval_stream, vkey, RNG_INTERVAL);
     rng_stream_seed_now(&s.state);
     rng_stream_seed_now(&decision.state);
+    rng_stream_seed_now(&interval_stream.state);
     v.bill = e->model->draw_bill(e->mparams, cu->state, &v, &s.rng);
     v.cash = v.revenue = v.bill;
     for (int i = 0; i < e->npromo; i++)
@@ -875,9 +880,8 @@ static void visit(rep_ctx *c, customer *cu, uint32_t who, double t)
     int stays = rng_uniform(&decision.rng) >= v.churn;
     double next = INFINITY;
     if (stays) {
-        rng_stream_from_visit(&s, vkey, RNG_INTERVAL);
         /* the pace lever: a rate multiplier of 0 or below stops purchasing */
-        double interval = e->model->draw_interval(e->mparams, cu->state, &s.rng);
+        double interval = e->model->draw_interval(e->mparams, cu->state, &interval_stream.rng);
         next = v.rate_multiplier > 0 ? t + interval / v.rate_multiplier : INFINITY;
     }
     /* the modules' say on the next visit (a reminder, word of mouth) */
