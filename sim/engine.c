@@ -1084,7 +1084,7 @@ static void prospect_arrives(rep_ctx *c, uint64_t id, int channel, int referred,
         c->out->metric[MET_NEVER_BOUGHT] += 1;
         return;
     }
-    if (queue_balks(c, rng_key(c->rep_key, id), 0)) {
+    if (queue_balks(c, key, 0)) {  /* key: rng_key(c->rep_key, id), above */
         c->out->metric[MET_NEVER_BOUGHT] += 1;  /* walked away before a first purchase */
         return;
     }
