@@ -811,9 +811,12 @@ static void visit(rep_ctx *c, customer *cu, uint32_t who, double t)
     uint64_t vkey = rng_visit_key(cu->key, (uint64_t)v.purchase_no);
     rng_stream s;
     rng_stream_from_visit(&s, vkey, RNG_VISIT);
-    /* the bill and the decision always draw: their streams seeded here, so
-     * that the two seedings' independent splitmix rounds overlap (the same
-     * numbers as seeding at the first draw) */
+    /* the bill and the decision always draw, the interval after three
+     * visits in four on the textbook case: their streams seeded here, so
+     * that the three seedings' independent splitmix rounds overlap (the
+     * same numbers as seeding at the first draw; docs/benchmarks.md,
+     * issue 14's third round: faster than seeding the interval's only when
+     * the customer stays) */
     rng_stream decision;
     rng_stream_from_visit(&decision, vkey, RNG_DECISION);
     rng_stream interval_stream;
