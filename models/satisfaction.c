@@ -455,7 +455,7 @@ static void sat_customer_init(const void *params, double *state, gsl_rng *r)
         state[ST_LOYALTY] = p->loyalty.mean;
     double taste = 1.0;
     if (p->experience.taste_sd > 0)
-        taste += gsl_ran_gaussian_ziggurat(r, p->experience.taste_sd);
+        taste += rng_gaussian(r, p->experience.taste_sd);
     state[ST_TASTE] = taste > 0 ? taste : 0;
     state[ST_EXPECTATION] = p->experience.promise;
     /* the customer's own mean cycle: the rate 1/cycle ~ Gamma(shape 1/cv^2,
@@ -479,7 +479,7 @@ static double sat_draw_bill(const void *params, const double *state,
     const sat_spend_params *s = &p->spend;
     switch (s->distribution) {
     case SPEND_LOGNORMAL:
-        return s->sigma > 0 ? exp(s->mu + s->sigma * gsl_ran_gaussian_ziggurat(r, 1.0))
+        return s->sigma > 0 ? exp(s->mu + s->sigma * rng_gaussian(r, 1.0))
                             : s->mean;
     case SPEND_GAMMA:
         return draw_gamma(&p->spend_gamma, r);
@@ -521,12 +521,15 @@ double sat_stickiness(const sat_stickiness_params *s, int purchases)
 void sat_judge(const sat_params *p, double *state, visit_ctx *v, gsl_rng *r, sat_feel *feel)
 {
     double noise = p->experience.benefit_sd > 0
-                       ? gsl_ran_gaussian_ziggurat(r, p->experience.benefit_sd)
+                       ? rng_gaussian(r, p->experience.benefit_sd)
                        : 0.0;
     feel->benefit = p->benefit_at_mean_bill * (v->bill / p->spend.mean) * state[ST_TASTE]
                  + noise + v->extra_benefit;
+    /* the wait beyond what is accepted, 0 at least (fmax without the
+     * library call; a NaN gives 0 as fmax does) */
+    double waited = v->wait_minutes - p->wait_minutes_accepted;
     feel->cost = (v->bill - v->discount) + p->nonmoney_cost
-              + p->wait_cost_per_minute * fmax(0, v->wait_minutes - p->wait_minutes_accepted);
+              + p->wait_cost_per_minute * (waited > 0 ? waited : 0.0);
     feel->value = feel->benefit - feel->cost;
     feel->expectation = state[ST_EXPECTATION];
     feel->satisfaction = feel->value - feel->expectation;
@@ -537,9 +540,12 @@ void sat_judge(const sat_params *p, double *state, visit_ctx *v, gsl_rng *r, sat
     double value_learnt = feel->value - v->windfall;
     state[ST_EXPECTATION] += p->experience.expectation_learning * (value_learnt - feel->expectation);
 
-    double churn = state[ST_THETA] * sat_churn_multiplier(&p->response, feel->satisfaction)
-                   * (1.0 - sat_stickiness(&p->stickiness, v->purchase_no))
-                   * (1.0 - state[ST_LOYALTY]);
+    /* with the response or stickiness off their factors are 1 and 0, as
+     * the functions return them, without the calls */
+    double multiplier = p->response.enabled ? sat_churn_multiplier(&p->response, feel->satisfaction)
+                                            : 1.0;
+    double sticky = p->stickiness.enabled ? sat_stickiness(&p->stickiness, v->purchase_no) : 0.0;
+    double churn = state[ST_THETA] * multiplier * (1.0 - sticky) * (1.0 - state[ST_LOYALTY]);
     if (churn > 1.0)
         churn = 1.0;
     const sat_response_params *rp = &p->response;

@@ -46,7 +46,7 @@ static inline double draw_gamma_mt(gsl_rng *r, double d, double c)
     double x, v, u;
     for (;;) {
         do {
-            x = gsl_ran_gaussian_ziggurat(r, 1.0);
+            x = rng_gaussian(r, 1.0);
             v = 1.0 + c * x;
         } while (v <= 0);
         v = v * v * v;

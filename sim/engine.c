@@ -614,17 +614,19 @@ static inline double ceil_days(double x)
     return t < x ? t + 1.0 : t;
 }
 
-static void add_days(double *diff, int horizon, double a, double b, double weight)
+static inline void add_days(double *diff, int horizon, double a, double b, double weight)
 {
-    double lo = ceil_days(a), hi = ceil_days(b);
-    if (lo < 0)
-        lo = 0;
-    if (hi > horizon)
-        hi = horizon;
-    if (lo >= hi)
-        return;
-    diff[(int)lo] += weight;
-    diff[(int)hi] -= weight;
+    /* without branches (whether a span is empty is a coin toss on the hot
+     * path): an empty span adds 0 at clamped days.  The differences are
+     * whole numbers, so adding 0 changes none of them. */
+    double lo = ceil_days(a), hi = ceil_days(b), H = horizon;
+    lo = lo < 0 ? 0 : lo;
+    lo = lo > H ? H : lo;
+    hi = hi > H ? H : hi;
+    hi = hi < 0 ? 0 : hi;
+    double w = lo < hi ? weight : 0.0;
+    diff[(int)lo] += w;
+    diff[(int)hi] -= w;
 }
 
 static void add_cost(rep_ctx *c, double t, double amount, double *metric)
@@ -792,9 +794,18 @@ static void lifecycle_spans(rep_ctx *c, double t, double next, double weight)
     engine_work *w = c->w;
     double silent = t + e->life.silent_after, dormant = t + e->life.dormant_after;
     double lost = t + e->life.lost_after;
-    add_days(w->active_diff, e->horizon, t, fmin(next, silent), weight);
-    add_days(w->silent_diff, e->horizon, silent, fmin(next, dormant), weight);
-    add_days(w->dormant_diff, e->horizon, dormant, fmin(next, lost), weight);
+    /* next <= silent (the common case: a customer back within the silent
+     * days) leaves the silent and dormant spans empty, as add_days would
+     * find them; the spans are whole counts, so skipping changes no sum.
+     * (a < b ? a : b is fmin for the numbers here, never NaN, without the
+     * library call) */
+    add_days(w->active_diff, e->horizon, t, next < silent ? next : silent, weight);
+    if (next <= silent)
+        return;
+    add_days(w->silent_diff, e->horizon, silent, next < dormant ? next : dormant, weight);
+    if (next <= dormant)
+        return;
+    add_days(w->dormant_diff, e->horizon, dormant, next < lost ? next : lost, weight);
 }
 
 /* ---- the engine's services to a module's hooks (sim/promotion.h) ---- */
@@ -899,6 +910,19 @@ static void visit(rep_ctx *c, customer *cu, uint32_t who, double t)
     uint64_t vkey = rng_visit_key(cu->key, (uint64_t)v.purchase_no);
     rng_stream s;
     rng_stream_from_visit(&s, vkey, RNG_VISIT);
+    /* the bill and the decision always draw, the interval after three
+     * visits in four on the textbook case: their streams seeded here, so
+     * that the three seedings' independent splitmix rounds overlap (the
+     * same numbers as seeding at the first draw; docs/benchmarks.md,
+     * issue 14's third round: faster than seeding the interval's only when
+     * the customer stays) */
+    rng_stream decision;
+    rng_stream_from_visit(&decision, vkey, RNG_DECISION);
+    rng_stream interval_stream;
+    rng_stream_from_visit(&interval_stream, vkey, RNG_INTERVAL);
+    rng_stream_seed_now(&s.state);
+    rng_stream_seed_now(&decision.state);
+    rng_stream_seed_now(&interval_stream.state);
     v.bill = e->model->draw_bill(e->mparams, cu->state, &v, &s.rng);
     v.cash = v.revenue = v.bill;
     for (int i = 0; i < e->npromo; i++)
@@ -955,13 +979,11 @@ static void visit(rep_ctx *c, customer *cu, uint32_t who, double t)
         cu->last_month = month;
     }
 
-    rng_stream_from_visit(&s, vkey, RNG_DECISION);
-    int stays = gsl_rng_uniform(&s.rng) >= v.churn;
+    int stays = rng_uniform(&decision.rng) >= v.churn;
     double next = INFINITY;
     if (stays) {
-        rng_stream_from_visit(&s, vkey, RNG_INTERVAL);
         /* the pace lever: a rate multiplier of 0 or below stops purchasing */
-        double interval = e->model->draw_interval(e->mparams, cu->state, &s.rng);
+        double interval = e->model->draw_interval(e->mparams, cu->state, &interval_stream.rng);
         next = v.rate_multiplier > 0 ? t + interval / v.rate_multiplier : INFINITY;
     }
     /* the modules' say on the next visit (a reminder, word of mouth) */
@@ -1161,11 +1183,11 @@ static void prospect_arrives(rep_ctx *c, uint64_t id, int channel, int referred,
     rng_stream_from_key(&s, key, 0, RNG_CUSTOMER);
     /* one uniform against the conversion: a variant that converts more
      * converts a superset of the same prospects (common random numbers) */
-    if (gsl_rng_uniform(&s.rng) >= conversion) {
+    if (rng_uniform(&s.rng) >= conversion) {
         c->out->metric[MET_NEVER_BOUGHT] += 1;
         return;
     }
-    if (queue_balks(c, rng_key(c->rep_key, id), 0)) {
+    if (queue_balks(c, key, 0)) {  /* key: rng_key(c->rep_key, id), above */
         c->out->metric[MET_NEVER_BOUGHT] += 1;  /* walked away before a first purchase */
         return;
     }
@@ -1234,7 +1256,7 @@ static void arrivals(rep_ctx *c, int day, double suppressed)
         rng_stream_init(&s, c->seed, c->rep, (uint64_t)day, (uint64_t)ch, RNG_ARRIVALS);
         unsigned int n = gsl_ran_poisson(&s.rng, rate);
         for (unsigned int k = 0; k < n && !c->oom; k++) {
-            double t = day + gsl_rng_uniform(&s.rng);
+            double t = day + rng_uniform(&s.rng);
             uint64_t id = rng_mix(((uint64_t)day << 40) ^ ((uint64_t)ch << 32) ^ k);
             prospect_arrives(c, id, ch, 0, 0, t);
         }
@@ -1376,11 +1398,13 @@ static void reset_result(rep_result *out)
     memset(out->frequency, 0, sizeof out->frequency);
 }
 
-/* Hoare's selection (Wirth's variant): puts the k-th smallest at a[k],
- * smaller ones before it and larger ones after, and returns it. */
-static double select_kth(double *a, size_t n, size_t k)
+/* Hoare's selection (Wirth's variant) within a[first..last]: puts the
+ * k-th smallest of the whole array at a[k], smaller ones before it and
+ * larger ones after, and returns it, provided every element before first
+ * is no larger, and every one after last no smaller, than those within. */
+static double select_kth_within(double *a, size_t first, size_t last, size_t k)
 {
-    size_t lo = 0, hi = n - 1;
+    size_t lo = first, hi = last;
     while (lo < hi) {
         double pivot = a[k];
         size_t i = lo, j = hi;
@@ -1405,6 +1429,11 @@ static double select_kth(double *a, size_t n, size_t k)
             hi = j;
     }
     return a[k];
+}
+
+static double select_kth(double *a, size_t n, size_t k)
+{
+    return select_kth_within(a, 0, n - 1, k);
 }
 
 /* ---- retention by age: Kaplan-Meier on days of age ----
@@ -1719,19 +1748,39 @@ static int finish(rep_ctx *c)
         /* quantiles and the top fifth by selection, not a full sort: the
          * same values in O(n) */
         double *vals = w->fold_value;
+        /* the levels rise, so each selection works on the part above the
+         * previous one (already partitioned there); the values are the
+         * same order statistics, whatever the work */
+        size_t at[CLV_QUANTILES];
+        double pos[CLV_QUANTILES];
+        size_t from = 0;
         for (int q = 0; q < CLV_QUANTILES; q++) {
-            double pos = clv_quantile_levels[q] * (double)(n - 1);
-            size_t lo = (size_t)pos;
-            double x_lo = select_kth(vals, n, lo);
-            /* after selecting lo, the next order statistic is the least of the rest */
+            pos[q] = clv_quantile_levels[q] * (double)(n - 1);
+            at[q] = (size_t)pos[q];
+            if (at[q] >= from)
+                select_kth_within(vals, from, n - 1, at[q]);
+            if (at[q] + 1 > from)
+                from = at[q] + 1;
+        }
+        for (int q = 0; q < CLV_QUANTILES; q++) {
+            size_t lo = at[q];
+            double x_lo = vals[lo];
+            /* the next order statistic is the least of those after lo:
+             * up to the next selected position, which bounds the rest */
+            size_t end = n - 1;
+            for (int u = q + 1; u < CLV_QUANTILES; u++)
+                if (at[u] > lo) {
+                    end = at[u];
+                    break;
+                }
             double x_hi = x_lo;
             if (lo + 1 < n) {
                 x_hi = vals[lo + 1];
-                for (size_t i = lo + 2; i < n; i++)
+                for (size_t i = lo + 2; i <= end; i++)
                     if (vals[i] < x_hi)
                         x_hi = vals[i];
             }
-            out->clv_quantile[q] = x_lo + (pos - lo) * (x_hi - x_lo);
+            out->clv_quantile[q] = x_lo + (pos[q] - lo) * (x_hi - x_lo);
         }
         double *revs = w->fold_revenue;
         size_t top = (n + 4) / 5;

@@ -1,9 +1,7 @@
-#include "rng.h"
+#include <gsl/gsl_randist.h>
+#include <math.h>
 
-static inline uint64_t rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
+#include "rng.h"
 
 uint64_t rng_mix(uint64_t x)
 {
@@ -13,28 +11,9 @@ uint64_t rng_mix(uint64_t x)
     return x ^ (x >> 31);
 }
 
-static inline uint64_t next64(uint64_t *s)
-{
-    uint64_t result = rotl(s[1] * 5, 7) * 9;
-    uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
-}
-
-static void seed_state(uint64_t *s, uint64_t key)
-{
-    for (int i = 0; i < 4; i++) {
-        key += 0x9e3779b97f4a7c15ULL;
-        s[i] = rng_mix(key);
-    }
-    if (!(s[0] | s[1] | s[2] | s[3]))
-        s[0] = 1;
-}
+/* the generator's step and seeding are rng.h's inline ones */
+#define next64 rng_next64_words
+#define seed_state rng_seed_words
 
 static void xo_set(void *state, unsigned long seed)
 {
@@ -47,27 +26,19 @@ static void xo_set(void *state, unsigned long seed)
  * state's four. */
 void rng_seed_pending(rng_state *st)
 {
-    st->pending = 0;
-    seed_state(st->s, rng_mix(st->key));
-}
-
-static inline uint64_t *live(rng_state *st)
-{
-    if (__builtin_expect(st->pending, 0))
-        rng_seed_pending(st);
-    return st->s;
+    rng_stream_seed_now(st);
 }
 
 /* 32-bit integers keep GSL's integer routines on their tested path. */
 static unsigned long xo_get(void *state)
 {
-    return (unsigned long)(next64(live(state)) >> 32);
+    return (unsigned long)(rng_state_next64(state) >> 32);
 }
 
 /* 53 bits: the full double mantissa, in [0, 1). */
 static double xo_get_double(void *state)
 {
-    return (double)(next64(live(state)) >> 11) * 0x1.0p-53;
+    return (double)(rng_state_next64(state) >> 11) * 0x1.0p-53;
 }
 
 static const gsl_rng_type xoshiro_type = {
@@ -85,20 +56,6 @@ uint64_t rng_key_seed(uint64_t seed)
 uint64_t rng_key(uint64_t key, uint64_t word)
 {
     return rng_mix(key ^ word);
-}
-
-uint64_t rng_visit_key(uint64_t key, uint64_t c)
-{
-    return rng_mix(key ^ c);
-}
-
-void rng_stream_from_visit(rng_stream *s, uint64_t visit_key, uint64_t purpose)
-{
-    /* seeded at the first draw (live, above) */
-    s->state.key = visit_key ^ purpose;
-    s->state.pending = 1;
-    s->rng.type = &xoshiro_type;
-    s->rng.state = &s->state;
 }
 
 void rng_stream_from_key(rng_stream *s, uint64_t key, uint64_t c, uint64_t purpose)
@@ -120,4 +77,86 @@ uint64_t rng_module_purpose(const char *name, rng_module_hook hook)
         h *= 0x100000001b3ULL;           /* FNV prime */
     }
     return rng_mix(h ^ rng_mix((uint64_t)hook)) | (1ULL << 63);
+}
+
+/* ---- GSL's ziggurat tables, read from GSL itself (rng.h, rng_gaussian) ----
+ *
+ * GSL keeps its ziggurat's tables static.  Rather than copy them, they are
+ * read through gsl_ran_gaussian_ziggurat with a generator that returns
+ * chosen integers: with strip i and j = 1 the common case returns
+ * sigma * 1 * w[i] exactly (sigma = 1, positive sign), and k[i] is the
+ * least j for which GSL leaves the common case (it then asks for a
+ * uniform: the probe generator counts those calls), found by bisection.
+ * After a probe, the generator answers with integers of j = 0 over the
+ * strips in turn, so GSL's loop ends at the first strip whose k is not 0.
+ * Done once when the program loads, before any thread starts. */
+rng_zig_tables rng_zig;
+
+typedef struct zig_probe {
+    unsigned long first;         /* the integer under test */
+    int calls;                   /* integers asked for */
+    int uniforms;                /* uniforms asked for: the common case left */
+} zig_probe;
+
+static void probe_set(void *state, unsigned long seed)
+{
+    (void)state;
+    (void)seed;
+}
+
+static unsigned long probe_get(void *state)
+{
+    zig_probe *p = state;
+    int n = p->calls++;
+    if (n == 0)
+        return p->first;
+    /* j = 0, positive sign, strips 1..126 in turn */
+    return 0x80ul | (unsigned long)(1 + (n - 1) % 126);
+}
+
+static double probe_get_double(void *state)
+{
+    zig_probe *p = state;
+    p->uniforms++;
+    return 0.5;
+}
+
+static const gsl_rng_type probe_type = {
+    "retsim-ziggurat-probe", 0xffffffffUL, 0, sizeof(zig_probe),
+    probe_set, probe_get, probe_get_double
+};
+
+/* 1 when GSL's ziggurat stays in its common case for strip i and j */
+static int zig_common(unsigned i, unsigned long j, double *x)
+{
+    zig_probe p = { 0x80ul | i | (j << 8), 0, 0 };
+    gsl_rng r = { &probe_type, &p };
+    *x = gsl_ran_gaussian_ziggurat(&r, 1.0);
+    return p.calls == 1 && p.uniforms == 0;
+}
+
+__attribute__((constructor)) static void read_ziggurat_tables(void)
+{
+    double x;
+    for (unsigned i = 0; i < 128; i++) {
+        /* the least j in [0, 2^24] outside the common case (2^24: none) */
+        unsigned long lo = 0, hi = 1ul << 24;
+        while (lo < hi) {
+            unsigned long mid = lo + (hi - lo) / 2;
+            if (zig_common(i, mid, &x))
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        rng_zig.k[i] = (uint32_t)lo;
+        rng_zig.w[i] = 0;
+        if (lo >= 2) {
+            if (!zig_common(i, 1, &x) || !(x > 0) || !isfinite(x))
+                return;          /* not the ziggurat described: GSL alone */
+            rng_zig.w[i] = x;
+        } else if (lo == 1) {
+            rng_zig.k[i] = 0;    /* j = 0 alone: leave it to GSL */
+        }
+    }
+    rng_zig.ready = 1;
 }

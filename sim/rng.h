@@ -15,6 +15,7 @@
 #ifndef RETSIM_RNG_H
 #define RETSIM_RNG_H
 
+#include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <stdint.h>
 
@@ -97,11 +98,89 @@ void rng_stream_from_key(rng_stream *s, uint64_t key, uint64_t c, uint64_t purpo
  * key up to the visit is computed once, and each purpose's stream from it:
  * rng_stream_from_key(s, key, c, p) ==
  * rng_stream_from_visit(s, rng_visit_key(key, c), p). */
-uint64_t rng_visit_key(uint64_t key, uint64_t c);
-void rng_stream_from_visit(rng_stream *s, uint64_t visit_key, uint64_t purpose);
+static inline uint64_t rng_visit_key(uint64_t key, uint64_t c);
+static inline void rng_stream_from_visit(rng_stream *s, uint64_t visit_key, uint64_t purpose);
 
 /* Seeds a stream whose seeding was deferred (used by rng_uniform_pos). */
 void rng_seed_pending(rng_state *st);
+
+/* The generator's step (xoshiro256**, Blackman and Vigna), the seeding of
+ * a state from a key (four splitmix64 rounds) and a stream's output, inline
+ * for the engine's hot path: the same numbers as through GSL's function
+ * pointers (sim/rng.c's type uses these very functions). */
+static inline uint64_t rng_next64_words(uint64_t *s)
+{
+    uint64_t m = s[1] * 5;
+    uint64_t result = ((m << 7) | (m >> 57)) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = (s[3] << 45) | (s[3] >> 19);
+    return result;
+}
+
+static inline uint64_t rng_mix_inline(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+static inline void rng_seed_words(uint64_t *s, uint64_t key)
+{
+    /* the four rounds are independent of one another (key + i * golden
+     * ratio), so they run side by side once inlined */
+    for (int i = 0; i < 4; i++)
+        s[i] = rng_mix_inline(key + (uint64_t)(i + 1) * 0x9e3779b97f4a7c15ULL);
+    if (!(s[0] | s[1] | s[2] | s[3]))
+        s[0] = 1;
+}
+
+/* Seeds a pending stream now, inline (the numbers are the same as at the
+ * first draw): the engine seeds the streams of a visit it will draw from
+ * as soon as it knows their keys, so that the out-of-order core overlaps
+ * their splitmix rounds with the visit's other work. */
+static inline void rng_stream_seed_now(rng_state *st)
+{
+    if (st->pending) {
+        st->pending = 0;
+        rng_seed_words(st->s, rng_mix_inline(st->key));
+    }
+}
+
+static inline uint64_t rng_state_next64(rng_state *st)
+{
+    if (__builtin_expect(st->pending, 0))
+        rng_seed_pending(st);
+    return rng_next64_words(st->s);
+}
+
+/* (declared above; inline, since a visit makes several streams) */
+static inline uint64_t rng_visit_key(uint64_t key, uint64_t c)
+{
+    return rng_mix_inline(key ^ c);
+}
+
+static inline void rng_stream_from_visit(rng_stream *s, uint64_t visit_key, uint64_t purpose)
+{
+    /* seeded at the first draw, or by rng_stream_seed_now */
+    s->state.key = visit_key ^ purpose;
+    s->state.pending = 1;
+    s->rng.type = rng_xoshiro256;
+    s->rng.state = &s->state;
+}
+
+/* gsl_rng_uniform(r), in [0, 1), inline on retsim's streams. */
+static inline double rng_uniform(gsl_rng *r)
+{
+    if (r->type != rng_xoshiro256)
+        return gsl_rng_uniform(r);
+    return (double)(rng_state_next64(r->state) >> 11) * 0x1.0p-53;
+}
 
 /* gsl_rng_uniform_pos(r), a uniform in (0, 1), with the xoshiro256** draw
  * inlined when r is one of these streams: the same numbers, without GSL's
@@ -111,24 +190,63 @@ static inline double rng_uniform_pos(gsl_rng *r)
     if (r->type != rng_xoshiro256)
         return gsl_rng_uniform_pos(r);
     rng_state *st = r->state;
-    if (__builtin_expect(st->pending, 0))
-        rng_seed_pending(st);
-    uint64_t *s = st->s;
     double x;
-    do {
-        /* xoshiro256** (Blackman and Vigna), as sim/rng.c's next64 */
-        uint64_t m = s[1] * 5;
-        uint64_t result = ((m << 7) | (m >> 57)) * 9;
-        uint64_t t = s[1] << 17;
-        s[2] ^= s[0];
-        s[3] ^= s[1];
-        s[1] ^= s[2];
-        s[0] ^= s[3];
-        s[2] ^= t;
-        s[3] = (s[3] << 45) | (s[3] >> 19);
-        x = (double)(result >> 11) * 0x1.0p-53;
-    } while (x == 0);
+    do
+        x = (double)(rng_state_next64(st) >> 11) * 0x1.0p-53;
+    while (x == 0);
     return x;
+}
+
+/* gsl_ran_gaussian_ziggurat(r, sigma), the same numbers, with its common
+ * case inline on retsim's streams.  GSL's ziggurat (Marsaglia and Tsang,
+ * "The ziggurat method for generating random variables", J. Stat. Softw.
+ * 5(8), 2000; GSL's randist/gausszig.c) draws one 32-bit integer k
+ * (xoshiro's top 32 bits here), takes the strip i = k & 0x7f, the sign
+ * from bit 7 and j = k >> 8 (24 bits), and returns sign * sigma * j *
+ * w[i] when j < k[i] (about 99 % of draws); otherwise it samples the
+ * wedge or the tail, with further uniforms.  The inline code does the
+ * common case with GSL's own w[i] and k[i] (read from GSL at start-up,
+ * sim/rng.c, rng_zig) and, in the other case, puts the stream back as it
+ * was before the integer and calls GSL, which then draws that integer
+ * again and goes on exactly as it would have. */
+typedef struct rng_zig_tables {
+    int ready;                   /* 0: always GSL (the tables could not be read) */
+    uint32_t k[128];
+    double w[128];
+} rng_zig_tables;
+extern rng_zig_tables rng_zig;
+
+__attribute__((always_inline)) static inline double rng_gaussian(gsl_rng *r, double sigma)
+{
+    if (r->type == rng_xoshiro256 && __builtin_expect(rng_zig.ready, 1)) {
+        rng_state *st = r->state;
+        if (__builtin_expect(st->pending, 0))
+            rng_seed_pending(st);
+        /* the step on copies: the stream is written back only in the
+         * common case, so it is left as it was for GSL otherwise */
+        uint64_t s0 = st->s[0], s1 = st->s[1], s2 = st->s[2], s3 = st->s[3];
+        uint64_t m = s1 * 5;
+        uint32_t k = (uint32_t)((((m << 7) | (m >> 57)) * 9) >> 32);
+        uint32_t i = k & 0x7f, j = (k >> 8) & 0xffffff;
+        if (__builtin_expect(j < rng_zig.k[i], 1)) {
+            uint64_t t = s1 << 17;
+            s2 ^= s0;
+            s3 ^= s1;
+            s1 ^= s2;
+            s0 ^= s3;
+            s2 ^= t;
+            s3 = (s3 << 45) | (s3 >> 19);
+            st->s[0] = s0;
+            st->s[1] = s1;
+            st->s[2] = s2;
+            st->s[3] = s3;
+            /* GSL: sign * sigma * x, x = j * w[i] */
+            double x = (double)j * rng_zig.w[i];
+            double sign = (k & 0x80) ? 1.0 : -1.0;
+            return sign * sigma * x;
+        }
+    }
+    return gsl_ran_gaussian_ziggurat(r, sigma);
 }
 
 #endif

@@ -146,6 +146,75 @@ Test(draws, inline_uniform_is_gsl_uniform_pos)
     }
 }
 
+/* rng_uniform is gsl_rng_uniform on retsim's streams, and on another
+ * generator */
+Test(draws, inline_uniform_is_gsl_uniform)
+{
+    rng_stream a, b;
+    rng_stream_init(&a, 3, 1, 4, 2, RNG_DECISION);
+    rng_stream_init(&b, 3, 1, 4, 2, RNG_DECISION);
+    gsl_rng *ta = gsl_rng_alloc(gsl_rng_taus2), *tb = gsl_rng_alloc(gsl_rng_taus2);
+    gsl_rng_set(ta, 77);
+    gsl_rng_set(tb, 77);
+    for (int k = 0; k < 100000; k++) {
+        double x = rng_uniform(&a.rng), y = gsl_rng_uniform(&b.rng);
+        cr_assert_eq(bits(x), bits(y), "draw %d: %.17g, GSL %.17g", k, x, y);
+        x = rng_uniform(ta);
+        y = gsl_rng_uniform(tb);
+        cr_assert_eq(bits(x), bits(y), "taus2 draw %d: %.17g, GSL %.17g", k, x, y);
+    }
+    gsl_rng_free(ta);
+    gsl_rng_free(tb);
+}
+
+/* rng_gaussian (sim/rng.h: GSL's ziggurat with its common case inline,
+ * its tables read from GSL at load) is gsl_ran_gaussian_ziggurat bit for
+ * bit, in the common case and in GSL's wedge and tail (both met: counted
+ * from the integer each draw starts with), for several sigmas, with the
+ * stream left exactly where GSL leaves it (a uniform drawn after each
+ * normal must agree too) */
+Test(draws, inline_ziggurat_is_gsl_ziggurat)
+{
+    cr_assert(rng_zig.ready, "GSL's ziggurat tables were not read: rng_gaussian is GSL alone");
+    static const double sigmas[] = { 1.0, 0.5, 7.25 };
+    long common = 0, other = 0;
+    for (size_t i = 0; i < sizeof sigmas / sizeof *sigmas; i++) {
+        rng_stream a, b;
+        rng_stream_init(&a, 17, i, 2, 9, RNG_VISIT);
+        rng_stream_init(&b, 17, i, 2, 9, RNG_VISIT);
+        for (int k = 0; k < 400000; k++) {
+            /* the strip and j of the integer this draw starts with */
+            rng_state peek = a.state;
+            uint32_t top = (uint32_t)(rng_state_next64(&peek) >> 32);
+            if (((top >> 8) & 0xffffff) < rng_zig.k[top & 0x7f])
+                common++;
+            else
+                other++;
+            double x = rng_gaussian(&a.rng, sigmas[i]);
+            double y = gsl_ran_gaussian_ziggurat(&b.rng, sigmas[i]);
+            cr_assert_eq(bits(x), bits(y), "sigma %g draw %d: %.17g, GSL %.17g", sigmas[i], k, x, y);
+            if (k % 3 == 0) {
+                x = rng_uniform(&a.rng);
+                y = gsl_rng_uniform(&b.rng);
+                cr_assert_eq(bits(x), bits(y), "sigma %g, uniform after draw %d", sigmas[i], k);
+            }
+        }
+    }
+    /* about 3 % of GSL's draws leave the common case (strip 0 always) */
+    cr_expect(other > 1000 && common > 10 * other,
+              "common case %ld, wedge or tail %ld: both paths must be exercised", common, other);
+    /* and on another generator rng_gaussian is GSL's own call */
+    gsl_rng *ta = gsl_rng_alloc(gsl_rng_taus2), *tb = gsl_rng_alloc(gsl_rng_taus2);
+    gsl_rng_set(ta, 5);
+    gsl_rng_set(tb, 5);
+    for (int k = 0; k < 10000; k++) {
+        double x = rng_gaussian(ta, 2.0), y = gsl_ran_gaussian_ziggurat(tb, 2.0);
+        cr_assert_eq(bits(x), bits(y), "taus2 draw %d", k);
+    }
+    gsl_rng_free(ta);
+    gsl_rng_free(tb);
+}
+
 /* one stream per draw, as the engine keys them (customer, visit) */
 static double *gamma_sample(double shape, double scale, uint64_t seed)
 {
