@@ -533,6 +533,31 @@ static double quantile_sorted(const double *v, int n, double q)
     return lo + 1 < n ? v[lo] + (pos - lo) * (v[lo + 1] - v[lo]) : v[lo];
 }
 
+/* Replications of the holdout by simulation (issue 14).  Up to
+ * HOLDOUT_FULL_BASE base customers (the CDNOW sample's 2,357 among them):
+ * 200, and the band is the 2.5 % and 97.5 % quantiles of the replications'
+ * totals.  Beyond, the replications shrink in proportion to the base, to at
+ * least HOLDOUT_MIN_REPS (40 for 100,000 customers; each replication of
+ * them was most of `retsim fit`'s time): the Monte Carlo error per customer
+ * of the simulated mean, sd / sqrt(reps) / customers with sd of order
+ * sqrt(customers), stays below the 200 replications' of 20,000 customers
+ * (it is written beside it, simulated_mc_se).  So few replications cannot
+ * place a 2.5 % quantile (one replication below it), so the band is then
+ * the normal one, mean -/+ 1.96 sd: each total is a sum over thousands of
+ * independent customers (the smallest group of bench/make_log.c's 100,000
+ * has 1,073), normal to a good approximation by the central limit theorem. */
+#define HOLDOUT_FULL_REPS 200
+#define HOLDOUT_FULL_BASE 20000
+#define HOLDOUT_MIN_REPS 40
+
+static int holdout_reps(int nbase)
+{
+    if (nbase <= HOLDOUT_FULL_BASE)
+        return HOLDOUT_FULL_REPS;
+    double reps = ceil((double)HOLDOUT_FULL_REPS * HOLDOUT_FULL_BASE / nbase);
+    return reps > HOLDOUT_MIN_REPS ? (int)reps : HOLDOUT_MIN_REPS;
+}
+
 int fit_forward_holdout(const char *dir, fit_state *s, diag *d)
 {
     if (!s->holdout_days)
@@ -550,7 +575,11 @@ int fit_forward_holdout(const char *dir, fit_state *s, diag *d)
     int nbase = 0;
     int *group = malloc((size_t)t->ncust * sizeof *group);
     double *actual_row = malloc((size_t)t->ncust * sizeof *actual_row);
-    int reps = s->o->sim_reps > 0 ? s->o->sim_reps : 200;
+    for (int i = 0; i < t->ncust; i++)
+        nbase += s->cs[i].first_day <= s->cal_end;
+    int reps = s->o->sim_reps > 0 ? s->o->sim_reps : holdout_reps(nbase);
+    s->sim_holdout_reps = reps;
+    nbase = 0;
     double *totals = calloc((size_t)reps * (HOLDOUT_GROUPS + 1), sizeof *totals);
     if (!group || !actual_row || !totals) {
         free(group);
@@ -628,26 +657,35 @@ int fit_forward_holdout(const char *dir, fit_state *s, diag *d)
         return d->status;
     }
     fprintf(f, "calibration_repeat_purchases,customers,actual_per_customer,simulated_per_customer,"
-               "simulated_low,simulated_high,closed_form_per_customer\n");
+               "simulated_low,simulated_high,closed_form_per_customer,simulated_mc_se\n");
     double *col = malloc((size_t)reps * sizeof *col);
     for (int g = 0; g <= HOLDOUT_GROUPS && col; g++) {
-        double mean = 0;
+        double mean = 0, ss = 0;
         for (int r = 0; r < reps; r++)
             mean += col[r] = totals[(size_t)r * (HOLDOUT_GROUPS + 1) + g];
         mean /= reps;
+        for (int r = 0; r < reps; r++)
+            ss += (col[r] - mean) * (col[r] - mean);
+        double sd = reps > 1 ? sqrt(ss / (reps - 1)) : 0, mc_se = sd / sqrt(reps);
         qsort(col, (size_t)reps, sizeof *col, cmp_double);
         double lo = quantile_sorted(col, reps, 0.025), hi = quantile_sorted(col, reps, 0.975);
+        if (reps < HOLDOUT_FULL_REPS) {
+            /* see holdout_reps: the normal band */
+            lo = fmax(0, mean - 1.96 * sd);
+            hi = mean + 1.96 * sd;
+        }
         if (g == HOLDOUT_GROUPS) {
             s->sim_holdout_mean = mean;
             s->sim_holdout_lo = lo;
             s->sim_holdout_hi = hi;
+            s->sim_holdout_mc_se = mc_se;
             continue;   /* the total is in summary.json and on stdout */
         }
         double k = customers[g] > 0 ? customers[g] : 1;
         char label[8];
         snprintf(label, sizeof label, g < HOLDOUT_GROUPS - 1 ? "%d" : "%d+", g);
-        fprintf(f, "%s,%.0f,%.6f,%.6f,%.6f,%.6f,%.6f\n", label, customers[g], actual[g] / k, mean / k, lo / k,
-                hi / k, closed[g] / k);
+        fprintf(f, "%s,%.0f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f\n", label, customers[g], actual[g] / k, mean / k, lo / k,
+                hi / k, closed[g] / k, mc_se / k);
     }
     free(totals);
     if (!col) {
