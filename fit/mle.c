@@ -22,7 +22,11 @@
  *    Mead with a fresh simplex of 0.5).  The starts of a grid mostly fall
  *    into the same basin; the screen spends the work on those already
  *    nearest its bottom (issue 14: 16 full starts were most of `retsim
- *    fit`'s time).  Only large data are screened: on small samples the
+ *    fit`'s time).  A fit may screen on a subsample (mle_problem.screen_ctx:
+ *    Pareto/NBD from PNBD_SCREEN_SUBSAMPLE_FROM customers screens on a
+ *    systematic sample of about 10,000; the ranking of 16 starts after 40
+ *    iterations needs no more), and the starts left behind are then
+ *    valued on the whole data.  Only large data are screened: on small samples the
  *    likelihood is flatter and a screened fit can end elsewhere (on the
  *    400 customers of a thread-count test Pareto/NBD's restart stalled on
  *    a flat ridge; one of 400 BG/NBD fits of 1,000 customers ended with a
@@ -528,13 +532,16 @@ void mle_fit(const mle_problem *p, const double (*starts)[MLE_MAXP], int nstarts
     if (nstarts > MLE_MAX_STARTS)
         nstarts = MLE_MAX_STARTS;
     int finish = p->finish > 0 && p->finish < nstarts ? p->finish : nstarts;
+    mle_problem screen = *p;
+    if (p->screen_ctx)
+        screen.ctx = p->screen_ctx;
 #pragma omp parallel for schedule(dynamic)
     for (int s = 0; s < nstarts; s++) {
         double u0[K];
         for (int i = 0; i < k; i++)
             u0[i] = log(starts[s][i]);
         oks[s] = 0;
-        vals[s] = finish < nstarts ? opt_screen(p, u0, ubs[s]) : opt_run(p, u0, 0, ubs[s], &oks[s]);
+        vals[s] = finish < nstarts ? opt_screen(&screen, u0, ubs[s]) : opt_run(p, u0, 0, ubs[s], &oks[s]);
     }
     if (finish < nstarts) {
         /* the finish best screened starts (ties in start order), taken on
@@ -550,11 +557,14 @@ void mle_fit(const mle_problem *p, const double (*starts)[MLE_MAXP], int nstarts
             order[j] = s;
         }
 #pragma omp parallel for schedule(dynamic)
-        for (int j = 0; j < finish; j++) {
+        for (int j = 0; j < nstarts; j++) {
             int s = order[j];
             double u0[K];
             memcpy(u0, ubs[s], sizeof u0);
-            vals[s] = opt_continue(p, u0, ubs[s], &oks[s]);
+            if (j < finish)
+                vals[s] = opt_continue(p, u0, ubs[s], &oks[s]);
+            else if (p->screen_ctx)
+                vals[s] = eval_u(p, u0);    /* the subsample's value: on the whole data */
         }
     }
     for (int s = 0; s < nstarts; s++)

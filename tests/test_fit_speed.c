@@ -156,9 +156,11 @@ static cust_summary *pareto_nbd_customers(int n)
     return c;
 }
 
-Test(fit_speed, factored_pareto_nbd_fit_is_the_same_for_any_thread_count)
+/* 40,000 customers: factored, screened, and screened on a subsample
+ * (fit/pnbd.c, PNBD_SCREEN_SUBSAMPLE_FROM) */
+Test(fit_speed, factored_pareto_nbd_fit_is_the_same_for_any_thread_count, .timeout = 300)
 {
-    const int n = MLE_SCREEN_FROM;
+    const int n = 40000;
     cust_summary *c = pareto_nbd_customers(n);
     pnbd_fit f1, f2;
     diag d = { 0 };
