@@ -502,9 +502,14 @@ int fit_forward_write(const char *dir, fit_state *s, diag *d)
 
 /* ---- the holdout by simulation ---- */
 
+/* Each purchase of a base customer is counted straight into its group's
+ * total (a byte per customer to look its group up: 100 KB for 100,000
+ * customers, where a count per customer, 800 KB, missed the cache on every
+ * purchase; issue 14).  The counts are whole numbers: the same totals. */
 typedef struct holdout_obs {
-    double *purchases;          /* per base customer, this replication */
+    const unsigned char *group; /* per base customer */
     int n;
+    double tot[HOLDOUT_GROUPS]; /* this replication */
 } holdout_obs;
 
 static void observe(void *ctx, uint64_t customer, double day, double bill, int group)
@@ -517,7 +522,7 @@ static void observe(void *ctx, uint64_t customer, double day, double bill, int g
         return;                 /* a new customer, not one of the base */
     uint64_t row = customer & BASE_ID_MASK;
     if (row < (uint64_t)h->n)
-        h->purchases[row] += 1;
+        h->tot[h->group[row]] += 1;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -573,7 +578,7 @@ int fit_forward_holdout(const char *dir, fit_state *s, diag *d)
     const translog *t = s->log;
     /* the base's rows in file order: customers with a first purchase by the calibration end */
     int nbase = 0;
-    int *group = malloc((size_t)t->ncust * sizeof *group);
+    unsigned char *group = malloc((size_t)t->ncust * sizeof *group);
     double *actual_row = malloc((size_t)t->ncust * sizeof *actual_row);
     for (int i = 0; i < t->ncust; i++)
         nbase += s->cs[i].first_day <= s->cal_end;
@@ -597,7 +602,7 @@ int fit_forward_holdout(const char *dir, fit_state *s, diag *d)
         if (cs->first_day > s->cal_end)
             continue;
         int g = cs->x >= HOLDOUT_GROUPS - 1 ? HOLDOUT_GROUPS - 1 : (int)cs->x;
-        group[nbase] = g;
+        group[nbase] = (unsigned char)g;
         actual_row[nbase] = cs->n_holdout;
         actual[g] += cs->n_holdout;
         actual[HOLDOUT_GROUPS] += cs->n_holdout;
@@ -613,8 +618,8 @@ int fit_forward_holdout(const char *dir, fit_state *s, diag *d)
     {
         engine_work *w = engine_work_alloc(e);
         rep_result *out = rep_alloc(engine_horizon(e));
-        holdout_obs h = { calloc((size_t)nbase, sizeof(double)), nbase };
-        int ok = w && out && h.purchases;
+        holdout_obs h = { group, nbase, { 0 } };
+        int ok = w && out;
         if (ok)
             engine_work_observe(w, observe, &h);
 #pragma omp for schedule(dynamic)
@@ -622,23 +627,22 @@ int fit_forward_holdout(const char *dir, fit_state *s, diag *d)
             if (!ok)
                 continue;
             diag rd = { 0 };
-            memset(h.purchases, 0, (size_t)nbase * sizeof(double));
+            memset(h.tot, 0, sizeof h.tot);
             if (engine_replicate(e, w, 1, r, out, &rd)) {
 #pragma omp critical
                 status = DIAG_RUNTIME;
                 continue;
             }
             double *row = totals + (size_t)r * (HOLDOUT_GROUPS + 1);
-            for (int i = 0; i < nbase; i++) {
-                row[group[i]] += h.purchases[i];
-                row[HOLDOUT_GROUPS] += h.purchases[i];
+            for (int g = 0; g < HOLDOUT_GROUPS; g++) {
+                row[g] = h.tot[g];
+                row[HOLDOUT_GROUPS] += h.tot[g];
             }
         }
         if (!ok) {
 #pragma omp critical
             status = DIAG_RUNTIME;
         }
-        free(h.purchases);
         rep_free(out);
         engine_work_free(w);
     }
