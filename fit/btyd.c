@@ -230,21 +230,30 @@ static double bg_nll(const double *th, void *ctx)
     double r = th[0], alpha = th[1], a = th[2], b = th[3];
     double lnB0 = lnbeta(a, b), lgr = lngamma(r), la = log(alpha);
     double sum = 0;
+    /* log(alpha + T) and log(alpha + t_x) once per distinct value (the same
+     * numbers: the fit is bit for bit as before) */
+    double *lTv = malloc(sizeof(double) * (size_t)(D->nT + D->ntx));
+    if (!lTv)
+        return INFINITY;
+    double *ltv = lTv + D->nT;
+    cust_groups_logs(alpha, D->Tval, D->nT, lTv);
+    cust_groups_logs(alpha, D->txval, D->ntx, ltv);
     for (int g = 0; g < D->ng; g++) {
         double x = D->gx[g];
         double base = lngamma(r + x) - lgr + r * la + lnbeta(a, b + x) - lnB0;
         double lratio = x > 0 ? log(a / (b + x - 1)) : 0;
         double part = 0, wsum = 0;
         for (int i = D->gstart[g]; i < D->gstart[g + 1]; i++) {
-            double lT = log(alpha + D->T[i]);
+            double lT = lTv[D->iT[i]];
             double l = -(r + x) * lT;
             if (x > 0)
-                l += log1pexp(lratio + (r + x) * (lT - log(alpha + D->tx[i])));
+                l += log1pexp(lratio + (r + x) * (lT - ltv[D->itx[i]]));
             part += D->w[i] * l;
             wsum += D->w[i];
         }
         sum += wsum * base + part;
     }
+    free(lTv);
     return -sum;
 }
 
@@ -263,6 +272,12 @@ static double bg_nll_grad(const double *th, double *grad, void *ctx)
     double lnB0 = lnbeta(a, b), lgr = lngamma(r), la = log(alpha);
     double psr = gsl_sf_psi(r), psab = gsl_sf_psi(a + b), psb = gsl_sf_psi(b);
     double sum = 0, gr = 0, gal = 0, ga = 0, gb = 0;
+    double *lTv = malloc(sizeof(double) * (size_t)(D->nT + D->ntx));
+    if (!lTv)
+        return INFINITY;
+    double *ltv = lTv + D->nT;
+    cust_groups_logs(alpha, D->Tval, D->nT, lTv);
+    cust_groups_logs(alpha, D->txval, D->ntx, ltv);
     for (int g = 0; g < D->ng; g++) {
         double x = D->gx[g], rx = r + x;
         double base = lngamma(rx) - lgr + r * la + lnbeta(a, b + x) - lnB0;
@@ -270,10 +285,10 @@ static double bg_nll_grad(const double *th, double *grad, void *ctx)
         double lratio = x > 0 ? log(a / (b + x - 1)) : 0;
         double part = 0, wsum = 0, pr = 0, pal = 0, ppi = 0;
         for (int i = D->gstart[g]; i < D->gstart[g + 1]; i++) {
-            double w = D->w[i], aT = alpha + D->T[i], lT = log(aT);
+            double w = D->w[i], aT = alpha + D->T[i], lT = lTv[D->iT[i]];
             double l = -rx * lT, dr = -lT, dal = -rx / aT;
             if (x > 0) {
-                double at = alpha + D->tx[i], lt = log(at);
+                double at = alpha + D->tx[i], lt = ltv[D->itx[i]];
                 double u = lratio + rx * (lT - lt);
                 double e = exp(-fabs(u));
                 double pi = u > 0 ? 1 / (1 + e) : e / (1 + e);
@@ -297,6 +312,7 @@ static double bg_nll_grad(const double *th, double *grad, void *ctx)
             gb -= ppi / (b + x - 1);
         }
     }
+    free(lTv);
     grad[0] = -gr;
     grad[1] = -gal;
     grad[2] = -ga;

@@ -31,8 +31,50 @@ static int xkey_cmp(const void *pa, const void *pb)
 void cust_groups_free(cust_groups *G)
 {
     free(G->gx), free(G->gstart), free(G->tx), free(G->T), free(G->w);
-    G->gx = G->tx = G->T = G->w = NULL;
-    G->gstart = NULL;
+    free(G->Tval), free(G->txval), free(G->iT), free(G->itx);
+    G->gx = G->tx = G->T = G->w = G->Tval = G->txval = NULL;
+    G->gstart = G->iT = G->itx = NULL;
+}
+
+void cust_groups_logs(double alpha, const double *v, int n, double *out)
+{
+    for (int k = 0; k < n; k++)
+        out[k] = log(alpha + v[k]);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* the distinct values of v[0..n-1] into *vals (ascending, *nv of them) and
+ * each one's index into idx; -1 when out of memory */
+static int distinct_index(const double *v, int n, double **vals, int *nv, int *idx)
+{
+    double *s = malloc(sizeof(double) * (size_t)(n > 0 ? n : 1));
+    if (!s)
+        return -1;
+    memcpy(s, v, sizeof(double) * (size_t)n);
+    qsort(s, (size_t)n, sizeof *s, cmp_double);
+    int m = 0;
+    for (int i = 0; i < n; i++)
+        if (i == 0 || s[i] != s[m - 1])
+            s[m++] = s[i];
+    for (int i = 0; i < n; i++) {
+        int lo = 0, hi = m - 1;
+        while (lo < hi) {
+            int mid = (lo + hi) / 2;
+            if (s[mid] < v[i])
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        idx[i] = lo;
+    }
+    *vals = s;
+    *nv = m;
+    return 0;
 }
 
 int cust_groups_build(const cust_summary *c, int n, const char *model, cust_groups *G, diag *d)
@@ -108,5 +150,12 @@ int cust_groups_build(const cust_summary *c, int n, const char *model, cust_grou
     }
     G->gstart[G->ng] = nd;
     free(k);
+    G->iT = malloc(sizeof(int) * (size_t)nd);
+    G->itx = malloc(sizeof(int) * (size_t)nd);
+    if (!G->iT || !G->itx || distinct_index(G->T, nd, &G->Tval, &G->nT, G->iT)
+        || distinct_index(G->tx, nd, &G->txval, &G->ntx, G->itx)) {
+        cust_groups_free(G);
+        return diag_set(d, DIAG_RUNTIME, "%s fit: out of memory", model);
+    }
     return DIAG_OK;
 }

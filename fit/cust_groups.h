@@ -15,7 +15,17 @@ typedef struct cust_groups {
     double *tx, *T;         /* distinct (x, t_x, T), sorted by x, T, t_x */
     double *w;              /* customers sharing each */
     double sx, sT;          /* sums of x and of T over the customers used */
+    /* the distinct T and t_x among the entries, ascending, and each entry's
+     * index in them: log(alpha + T) and log(alpha + t_x) once a value per
+     * evaluation (BG/NBD, MBG/NBD: 84 and 547 values for bench/make_log.c's
+     * 29,807 entries; issue 14) */
+    int nT, ntx;
+    double *Tval, *txval;
+    int *iT, *itx;
 } cust_groups;
+
+/* log(alpha + v) for the n values v into out (n at least 1) */
+void cust_groups_logs(double alpha, const double *v, int n, double *out);
 
 /* Checks the customers with T > 0 (finite; x a whole number >= 0; t_x in
  * [0, T] when x > 0), needs at least 10 of them and one repeat purchase,

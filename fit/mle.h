@@ -41,6 +41,8 @@ typedef struct mle_problem {
     int finish;             /* 0: every start run to convergence; else every start
                                screened by a few iterations and only the best
                                finish taken on (mle.c, "Starts") */
+    void *screen_ctx;       /* with finish: the likelihood's data for the screening
+                               (a subsample); NULL: ctx */
 } mle_problem;
 
 typedef struct mle_result {

@@ -222,7 +222,9 @@ double pnbd_expected_unconditional(const pnbd_fit *f, double t)
 /* The likelihood's data: the customer groups, and for each entry the index
  * of its (x, t_x) and of its (x, T) among the distinct ones, so that each
  * evaluation computes A0's Gauss series once per distinct pair instead of
- * twice per customer (CDNOW_master: 23,570 customers, far fewer pairs). */
+ * twice per customer (CDNOW_master: 23,570 customers, far fewer pairs; the
+ * 100,000 customers of bench/make_log.c: 29,807 distinct (x, t_x, T), 2,884
+ * distinct (x, t_x) and 1,522 distinct (x, T)). */
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -234,6 +236,8 @@ typedef struct pn_data {
     int n1, n2;             /* distinct (x, t_x) and (x, T) */
     double *x1, *t1, *x2, *t2;
     int *i1, *i2;           /* per entry of D */
+    int *g1, *g2;           /* group g's pairs: g1[g] .. g1[g+1]-1 (t ascending), likewise g2 */
+    int factored;           /* the factored likelihood (pn_nll), from MLE_SCREEN_FROM customers */
 } pn_data;
 
 static void pn_data_free(pn_data *P)
@@ -244,6 +248,8 @@ static void pn_data_free(pn_data *P)
     free(P->t2);
     free(P->i1);
     free(P->i2);
+    free(P->g1);
+    free(P->g2);
 }
 
 /* D's entries are sorted by x, T, t_x: the distinct (x, T) come in runs;
@@ -259,14 +265,18 @@ static int pn_data_build(const cust_groups *D, pn_data *P)
     P->t2 = malloc((size_t)n * sizeof(double));
     P->i1 = malloc((size_t)n * sizeof(int));
     P->i2 = malloc((size_t)n * sizeof(int));
+    P->g1 = malloc((size_t)(D->ng + 1) * sizeof(int));
+    P->g2 = malloc((size_t)(D->ng + 1) * sizeof(int));
     double *sorted = malloc((size_t)n * sizeof(double));
-    if (!P->x1 || !P->t1 || !P->x2 || !P->t2 || !P->i1 || !P->i2 || !sorted) {
+    if (!P->x1 || !P->t1 || !P->x2 || !P->t2 || !P->i1 || !P->i2 || !P->g1 || !P->g2 || !sorted) {
         free(sorted);
         pn_data_free(P);
         return -1;
     }
     for (int g = 0; g < D->ng; g++) {
         int a = D->gstart[g], b = D->gstart[g + 1];
+        P->g1[g] = P->n1;
+        P->g2[g] = P->n2;
         for (int i = a; i < b; i++) {
             if (i == a || D->T[i] != D->T[i - 1]) {
                 P->x2[P->n2] = D->gx[g];
@@ -297,41 +307,221 @@ static int pn_data_build(const cust_groups *D, pn_data *P)
             P->i1[i] = lo;
         }
     }
+    P->g1[D->ng] = P->n1;
+    P->g2[D->ng] = P->n2;
+    P->factored = D->n >= MLE_SCREEN_FROM;
     free(sorted);
     return 0;
 }
+
+/* The Gauss series of A0's terms share their coefficients within a group
+ * of x: 2F1(1, ap; c; z) = sum_k coef_k z^k with coef_k = (ap)_k / (c)_k,
+ * and ap = w+1-b, c = w+1 depend on x and the parameters only, not on t
+ * (only z does).  So each evaluation computes the coefficients once per
+ * x, as far as the group's largest z needs them, and each distinct t sums
+ * coef_k z^k: a multiply-add a term instead of a division (issue 14: the
+ * series were a third of the Pareto/NBD likelihood's time).  The sum and
+ * its stopping rule are log_f1's; only the rounding of each term differs
+ * (a product of ratios against a ratio of products, a few ulps). */
+#define COEF_MAX 8192   /* longer: log_f1 itself (series_is_short allows about 5,000) */
+
+typedef struct coef_cache {
+    double ap, c;
+    int n;                  /* coefficients computed so far */
+    double *coef;           /* COEF_MAX of them */
+} coef_cache;
+
+static double log_f1_cached(coef_cache *cc, double z)
+{
+    if (z <= 0)
+        return 0;
+    double sum = 1, zk = 1;
+    for (int k = 1; k < COEF_MAX; k++) {
+        if (k >= cc->n) {
+            cc->coef[k] = cc->coef[k - 1] * ((cc->ap + (double)(k - 1)) / (cc->c + (double)(k - 1)));
+            cc->n = k + 1;
+        }
+        zk *= z;
+        double term = cc->coef[k] * zk;
+        sum += term;
+        if (term * z <= 1e-17 * sum * (1 - z))
+            return log(sum);
+    }
+    return log_f1(cc->ap, cc->c, z);
+}
+
+/* log_a0_term with the group's coefficients */
+static double log_a0_term_cached(coef_cache *cc, double r, double alpha, double s, double beta, double x,
+                                 double t)
+{
+    double w = r + s + x;
+    double m = fmax(alpha, beta), lo = fmin(alpha, beta);
+    double z = (m - lo) / (m + t);
+    double l1mz = log(lo + t) - log(m + t);
+    double b = alpha >= beta ? s + 1 : r + x;
+    return (1 - b) * l1mz + log_f1_cached(cc, z) - w * log(m + t);
+}
+
+/* z at or below 0.99 always gives a short series (at most about 4,350
+ * terms), so the two logarithms of series_is_short are spent only above */
+static int series_is_short_fast(double z)
+{
+    return z <= 0.99 || series_is_short(z);
+}
+
+/* The likelihood, customer entry by entry, two ways.
+ *
+ * Exact (fewer than MLE_SCREEN_FROM customers: the CDNOW sample, the
+ * tests' fits): the same floating-point operations as log_second_memo and
+ * logaddexp customer entry by customer entry, with only what does not
+ * depend on t_x taken out of the loop (log(s) - log(r+s+x) once per x, the
+ * first term once per distinct (x, T)), so the published and tested fits
+ * are made bit for bit as before.  Nelder-Mead's restart to a simplex of
+ * 1e-7 works at the likelihood's rounding noise (about 3e-12 on 400
+ * customers): any other rounding of the same sum changes where it stops,
+ * and on one of the tests' samples made it miss its 5,000 iterations.
+ *
+ * Factored (from MLE_SCREEN_FROM customers, where the fit's time is).  With
+ * F = log of the first term (alive at T), S1 = log(s/w) + l1 and
+ * S2 = log(s/w) + l2 (A0's terms at t_x and T, l2 < l1), an entry's
+ * log-likelihood beyond the terms of x is
+ *   log(e^F + e^S1 - e^S2) = F + log1p(e^(S1 - F) (1 - e^(l2 - l1))),
+ * and e^(S1 - F) = e^(S1 - c) e^(c - F) for any c: with c one value per x
+ * (the group's first F), e^(S1 - c) is one exp per distinct (x, t_x) and
+ * e^(c - F) one per distinct (x, T), so an entry costs an expm1 and a
+ * log1p (it cost three logarithms, an exp, an expm1 and a log1p), and the
+ * series use the group's coefficients (log_f1_cached).  The value is the
+ * same up to rounding (a few ulps an entry: 4e-14 relative on the 100,000
+ * customers of bench/make_log.c; tests/test_fit_speed.c checks it against
+ * pnbd_loglik_one over a grid of parameters).  An entry whose factors
+ * would overflow (|exponent| >= 700: x in the hundreds with a start far
+ * off), or whose series is long or failed, is computed the exact way. */
+#define FACTOR_MAX_EXP 700.0
 
 static double pn_nll(const double *th, void *ctx)
 {
     const pn_data *P = ctx;
     const cust_groups *D = P->D;
+    int fast = P->factored;
     double r = th[0], alpha = th[1], s = th[2], beta = th[3];
     double c0 = -lngamma(r) + r * log(alpha) + s * log(beta);
-    double *l1 = malloc((size_t)(P->n1 + P->n2) * sizeof *l1), *l2 = l1 ? l1 + P->n1 : NULL;
+    size_t nbuf = (size_t)(2 * P->n1 + 4 * P->n2) + COEF_MAX;
+    double *l1 = malloc(nbuf * sizeof *l1);
     if (!l1)
         return INFINITY;
-    /* only the terms whose series is short: a customer whose z at t_x
-     * predicts a long one goes to quadrature in log_second_memo (and a T
-     * term left out is computed there if ever needed) */
+    double *l2 = l1 + P->n1, *E1 = l2 + P->n2, *F2 = E1 + P->n1, *Q2 = F2 + P->n2, *R2 = Q2 + P->n2;
+    coef_cache cc = { 0, 0, 1, R2 + P->n2 };
+    cc.coef[0] = 1;
     double m = fmax(alpha, beta), dab = fabs(alpha - beta);
-    for (int k = 0; k < P->n1; k++)
-        l1[k] = series_is_short(dab / (m + P->t1[k])) ? log_a0_term(r, alpha, s, beta, P->x1[k], P->t1[k]) : NAN;
-    for (int k = 0; k < P->n2; k++)
-        l2[k] = series_is_short(dab / (m + P->t2[k])) ? log_a0_term(r, alpha, s, beta, P->x2[k], P->t2[k]) : NAN;
+    double lns = log(s);
     double sum = 0;
     for (int g = 0; g < D->ng; g++) {
         double x = D->gx[g], base = lngamma(r + x) + c0, part = 0, wsum = 0;
+        double w = r + s + x, b = alpha >= beta ? s + 1 : r + x;
+        double lsw = lns - log(w);
+        cc.ap = w + 1 - b;
+        cc.c = w + 1;
+        cc.n = 1;
+        /* only the terms whose series is short: a customer whose z at t_x
+         * predicts a long one goes to quadrature in log_second_memo (and a
+         * T term left out is computed there if ever needed) */
+        for (int k = P->g1[g]; k < P->g1[g + 1]; k++)
+            l1[k] = !series_is_short_fast(dab / (m + P->t1[k])) ? NAN
+                    : fast ? log_a0_term_cached(&cc, r, alpha, s, beta, x, P->t1[k])
+                           : log_a0_term(r, alpha, s, beta, x, P->t1[k]);
+        for (int k = P->g2[g]; k < P->g2[g + 1]; k++)
+            l2[k] = !series_is_short_fast(dab / (m + P->t2[k])) ? NAN
+                    : fast ? log_a0_term_cached(&cc, r, alpha, s, beta, x, P->t2[k])
+                           : log_a0_term(r, alpha, s, beta, x, P->t2[k]);
+        double cref = NAN;
+        for (int k = P->g2[g]; k < P->g2[g + 1]; k++) {
+            double T = P->t2[k];
+            F2[k] = -(r + x) * log(alpha + T) - s * log(beta + T);
+            if (!fast)
+                continue;
+            if (isnan(cref) && isfinite(F2[k]))
+                cref = F2[k];
+            double lq = cref - F2[k];
+            double lr = lsw + l2[k] - F2[k];
+            int ok = fabs(lq) < FACTOR_MAX_EXP && fabs(lr) < FACTOR_MAX_EXP;
+            Q2[k] = ok ? exp(lq) : NAN;
+            R2[k] = ok ? exp(lr) : NAN;
+        }
+        for (int k = P->g1[g]; fast && k < P->g1[g + 1]; k++) {
+            double le = lsw + l1[k] - cref;
+            E1[k] = fabs(le) < FACTOR_MAX_EXP ? exp(le) : NAN;
+        }
         for (int i = D->gstart[g]; i < D->gstart[g + 1]; i++) {
-            double T = D->T[i];
-            double first = -(r + x) * log(alpha + T) - s * log(beta + T);
-            a0_memo pre = { D->tx[i], T, l1[P->i1[i]], l2[P->i2[i]] };
-            part += D->w[i] * logaddexp(first, log_second_memo(r, alpha, s, beta, x, D->tx[i], T, &pre));
+            int k1 = P->i1[i], k2 = P->i2[i];
+            double T = D->T[i], tx = D->tx[i], v;
+            double e1q = fast ? E1[k1] * Q2[k2] : NAN;
+            if (e1q < 1e300) {      /* false for NaN: then the exact way */
+                /* l2 >= l1 only when t_x is T or within rounding of it: no second term */
+                double d = l2[k2] < l1[k1] ? e1q - R2[k2] : 0;
+                v = F2[k2] + log1p(d > 0 ? d : 0);
+            } else if (!(T > tx)) {
+                v = F2[k2];         /* logaddexp(F, -inf) */
+            } else if (isfinite(l1[k1]) && isfinite(l2[k2])) {
+                /* log_second_memo's arithmetic, log(s) - log(r+s+x) hoisted */
+                v = l2[k2] < l1[k1] ? logaddexp(F2[k2], lsw + l1[k1] + log(-expm1(l2[k2] - l1[k1])))
+                                    : F2[k2];
+            } else {
+                a0_memo pre = { tx, T, l1[k1], l2[k2] };
+                v = logaddexp(F2[k2], log_second_memo(r, alpha, s, beta, x, tx, T, &pre));
+            }
+            part += D->w[i] * v;
             wsum += D->w[i];
         }
         sum += wsum * base + part;
     }
     free(l1);
     return -sum;
+}
+
+double pnbd_loglik_sum(double r, double alpha, double s, double beta, const cust_summary *c, int n)
+{
+    cust_groups D;
+    diag d = { 0 };
+    if (cust_groups_build(c, n, "Pareto/NBD", &D, &d) != DIAG_OK)
+        return NAN;
+    pn_data data;
+    double th[4] = { r, alpha, s, beta }, ll = NAN;
+    if (!pn_data_build(&D, &data)) {
+        ll = -pn_nll(th, &data);
+        pn_data_free(&data);
+    }
+    cust_groups_free(&D);
+    return ll;
+}
+
+/* The screening's subsample (mle.h, screen_ctx): every k-th customer with
+ * T > 0, k = used / PNBD_SCREEN_SUBSAMPLE customers (a systematic sample
+ * in the file's order), from PNBD_SCREEN_SUBSAMPLE_FROM customers: the 16
+ * starts' first 40 iterations only rank them, and a tenth of 100,000
+ * customers ranks them as well at a third of the cost an evaluation (issue
+ * 14).  The subsample's data is factored like the whole's. */
+#define PNBD_SCREEN_SUBSAMPLE 10000
+#define PNBD_SCREEN_SUBSAMPLE_FROM 40000
+
+static int pn_subsample(const cust_summary *c, int n, int used, cust_groups *sub, pn_data *data, diag *d)
+{
+    int k = used / PNBD_SCREEN_SUBSAMPLE, m = 0, seen = 0;
+    cust_summary *pick = malloc((size_t)(used / k + 1) * sizeof *pick);
+    if (!pick)
+        return diag_set(d, DIAG_RUNTIME, "%s fit: out of memory", "Pareto/NBD");
+    for (int i = 0; i < n; i++)
+        if (c[i].T > 0 && seen++ % k == 0)
+            pick[m++] = c[i];
+    int rc = cust_groups_build(pick, m, "Pareto/NBD", sub, d);
+    free(pick);
+    if (rc != DIAG_OK)
+        return rc;
+    if (pn_data_build(sub, data)) {
+        cust_groups_free(sub);
+        return diag_set(d, DIAG_RUNTIME, "%s fit: out of memory", "Pareto/NBD");
+    }
+    data->factored = 1;
+    return DIAG_OK;
 }
 
 static const char *const pn_names[] = { "r", "alpha", "s", "beta" };
@@ -360,20 +550,34 @@ int pnbd_fit_run(const cust_summary *c, int n, pnbd_fit *out, diag *d)
                     st[ns][3] = ss[u] * Tm * sc[v];
                     ns++;
                 }
-    pn_data data;
+    pn_data data, sub_data;
+    cust_groups sub;
+    int subsample = D.n >= PNBD_SCREEN_SUBSAMPLE_FROM;
+    if (subsample && pn_subsample(c, n, D.n, &sub, &sub_data, d)) {
+        cust_groups_free(&D);
+        return d->status;
+    }
     if (pn_data_build(&D, &data)) {
         cust_groups_free(&D);
+        if (subsample) {
+            pn_data_free(&sub_data);
+            cust_groups_free(&sub);
+        }
         return diag_set(d, DIAG_RUNTIME, "%s fit: out of memory", "Pareto/NBD");
     }
     /* the starts screened (mle.h) on large data only, where the fit's time
      * is: on a few thousand customers every start runs to convergence, as
      * the published and tested values were made */
     mle_problem P = { 4, pn_nll, NULL, &data, D.n, MLE_LOG,
-                      D.n >= MLE_SCREEN_FROM ? MLE_SCREEN_FINISH : 0 };
+                      D.n >= MLE_SCREEN_FROM ? MLE_SCREEN_FINISH : 0, subsample ? &sub_data : NULL };
     mle_result R;
     mle_fit(&P, (const double(*)[MLE_MAXP])st, ns, &R);
     pn_data_free(&data);
     cust_groups_free(&D);
+    if (subsample) {
+        pn_data_free(&sub_data);
+        cust_groups_free(&sub);
+    }
 
     out->r = R.theta[0];
     out->alpha = R.theta[1];

@@ -28,6 +28,10 @@ typedef struct pnbd_fit {
 
 /* One customer's Pareto/NBD log-likelihood. */
 double pnbd_loglik_one(double r, double alpha, double s, double beta, double x, double t_x, double T);
+/* The log-likelihood of the customers with T > 0 as the fit computes it
+ * (grouped, each distinct pair's series once; see pnbd.c), NaN when they
+ * cannot be fitted; the sum of pnbd_loglik_one up to rounding. */
+double pnbd_loglik_sum(double r, double alpha, double s, double beta, const cust_summary *c, int n);
 /* Fits customers with T > 0.  DIAG_USAGE when there are too few to fit,
  * DIAG_RUNTIME when no start converges (saying what was tried); *out holds
  * the best point found either way. */

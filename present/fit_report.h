@@ -64,6 +64,8 @@ typedef struct fit_state {
     const cust_summary *fit_cs;
     /* the holdout by simulation (present/fit_forward.c) */
     double sim_holdout_mean, sim_holdout_lo, sim_holdout_hi;
+    double sim_holdout_mc_se; /* Monte Carlo standard error of sim_holdout_mean */
+    int sim_holdout_reps;     /* replications it was made of */
     int bootstrap_kept;       /* rows of param_draws.csv from converged bootstrap refits */
 } fit_state;
 

@@ -4,6 +4,8 @@
  * bad input refused with nothing written. */
 #include <criterion/criterion.h>
 #include <gsl/gsl_errno.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -512,6 +514,76 @@ Test(fit, holdout_by_simulation_on_cdnow, .timeout = 300)
     cr_expect_eq(n, 8, "holdout_by_frequency.csv has %d rows, expected 0..6 and 7+", n);
     free(rows);
     char cmd[1300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    tu_system(cmd);
+}
+
+/* More than 20,000 customers at the calibration end: fewer replications
+ * (200 x 20,000 / customers, present/fit_forward.c), the normal band, and
+ * the Monte Carlo SE written; the simulated total within 4 of those SEs of
+ * the chosen model's closed form.  The log is bench/make_log.c's (BG/NBD and
+ * Gamma-Gamma at CDNOW's values, first purchases over 12 weeks of 1997). */
+Test(fit, holdout_by_simulation_on_a_large_log_uses_fewer_replications, .timeout = 600)
+{
+    const int n = 25000;
+    char dir[] = "/tmp/retsim-fitbig-XXXXXX";
+    cr_assert(mkdtemp(dir));
+    char csv[1200];
+    snprintf(csv, sizeof csv, "%s/log.csv", dir);
+    FILE *f = fopen(csv, "w");
+    cr_assert(f);
+    gsl_rng *g = gsl_rng_alloc(gsl_rng_taus2);
+    gsl_rng_set(g, 14);
+    fputs("customer,date,amount\n", f);
+    for (int i = 0; i < n; i++) {
+        double start = gsl_rng_uniform(g) * 12, lambda = gsl_ran_gamma(g, 0.243, 1 / 4.414);
+        double drop = gsl_ran_beta(g, 0.793, 2.426), nu = gsl_ran_gamma(g, 3.74, 1 / 15.44);
+        for (double t = start, k = 0; t < 78; k++) {
+            time_t secs = (time_t)((9862 + floor(t * 7)) * 86400.0); /* 1997-01-01 */
+            struct tm tm;
+            gmtime_r(&secs, &tm);
+            char date[16];
+            strftime(date, sizeof date, "%Y-%m-%d", &tm);
+            fprintf(f, "%d,%s,%.2f\n", i + 1, date, gsl_ran_gamma(g, 6.25, 1 / nu));
+            if ((k > 0 && gsl_rng_uniform(g) < drop) || lambda <= 0)
+                break;
+            t += gsl_ran_exponential(g, 1 / lambda);
+        }
+    }
+    gsl_rng_free(g);
+    fclose(f);
+    char cmd[2600];
+    snprintf(cmd, sizeof cmd, "%s fit %s --holdout-from 1997-10-01 -q --out %s/f", tu_bin(), csv, dir);
+    cr_assert_eq(tu_system(cmd), 0, "%s", cmd);
+    json_t *root = fit_summary(dir);
+    int reps = (int)jnum(root, "validation", "simulated_replications");
+    cr_expect_eq(reps, 160, "%d replications for %d customers, expected 200 x 20,000 / 25,000", reps, n);
+    double sim = jnum(root, "validation", "simulated_repeat_purchases");
+    double mc_se = jnum(root, "validation", "simulated_mc_se");
+    double lo = jnum(root, "validation", "simulated_ci_low"), hi = jnum(root, "validation", "simulated_ci_high");
+    /* the normal band: mean -/+ 1.96 sd, sd = mc_se sqrt(reps) */
+    cr_expect(fabs((hi - lo) - 3.92 * mc_se * sqrt(reps)) <= 1e-9 * (hi - lo) && fabs((hi + lo) / 2 - sim) <= 1e-9 * sim,
+              "band [%g, %g] is not %g -/+ 1.96 x %g", lo, hi, sim, mc_se * sqrt(reps));
+    const char *model = json_string_value(json_object_get(json_object_get(root, "forward_baseline"), "model"));
+    cr_assert(model, "summary.json names no forward model");
+    double predicted = NAN;
+    json_t *models = json_object_get(root, "models");
+    for (size_t i = 0; i < json_array_size(models); i++) {
+        json_t *m = json_array_get(models, i);
+        if (!strcmp(json_string_value(json_object_get(m, "model")), model))
+            predicted = json_number_value(json_object_get(m, "holdout_predicted"));
+    }
+    printf("fit: %d customers, %s: simulated %.1f (MC SE %.2f, %d replications) against the closed form %.1f\n", n,
+           model, sim, mc_se, reps, predicted);
+    cr_expect(mc_se > 0 && fabs(sim - predicted) <= 4 * mc_se, "%s: simulated %.1f against its closed form %.1f (SE %.2f)",
+              model, sim, predicted, mc_se);
+    json_decref(root);
+    int rows = 0;
+    tcsv_row *r = read_rows(dir, "holdout_by_frequency.csv", &rows);
+    cr_expect_eq(rows, 8);
+    for (int i = 0; i < rows; i++)
+        cr_expect(r[i].n == 8 && atof(r[i].f[7]) > 0, "row %d: %d fields, simulated_mc_se %s", i, r[i].n, r[i].f[7]);
+    free(r);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     tu_system(cmd);
 }

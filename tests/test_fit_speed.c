@@ -1,9 +1,14 @@
 /* Issue 14's speed-ups that must not change a result: the holdout's
  * expectations summed over distinct (x, t_x, T) (fit/purchase_fit.h) against
- * the plain loop over customers, and the same for any thread count; and
+ * the plain loop over customers, and the same for any thread count; the
+ * factored Pareto/NBD likelihood of large fits (fit/pnbd.c) against
+ * pnbd_loglik_one customer by customer, and its fit the same for any thread
+ * count; and
  * plots drawn in the background (plots/plot.h) are all there, renamed into
  * place, once waited for, with a failure still reported. */
 #include <criterion/criterion.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
@@ -12,6 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../fit/mle.h"
+#include "../fit/pnbd.h"
 #include "../fit/purchase_fit.h"
 #include "../plots/plot.h"
 #include "util.h"
@@ -64,6 +71,112 @@ Test(fit_speed, grouped_holdout_sum_is_the_customer_loop_for_any_thread_count)
                   f.type->label, one, two);
         cr_expect_eq(purchase_fit_expected_sum(&f, c, n, 39), one);
     }
+    free(c);
+}
+
+/* customers in days (t_x and T in weeks at a day's resolution), as
+ * bench/make_log.c's: first purchases over 12 weeks, a 78-week log, x up to
+ * about 60, and every 997th customer with x = 400 bought in its first week
+ * (whose factored terms would overflow: computed the exact way) */
+static cust_summary *daily_customers(int n)
+{
+    cust_summary *c = calloc((size_t)n, sizeof *c);
+    cr_assert(c);
+    unsigned s = 2024;
+    for (int i = 0; i < n; i++) {
+        s = s * 1103515245u + 12345u;
+        int age_days = 462 + (int)((s >> 16) % 84);
+        c[i].T = age_days / 7.0;
+        s = s * 1103515245u + 12345u;
+        unsigned u = (s >> 16) % 1000;
+        c[i].x = u < 550 ? 0 : u < 750 ? 1 : u < 850 ? 2 : (double)(3 + u % 57);
+        s = s * 1103515245u + 12345u;
+        c[i].t_x = c[i].x > 0 ? (double)(1 + (s >> 16) % (unsigned)age_days) / 7.0 : 0;
+        if (i % 997 == 5) {
+            c[i].x = 400;
+            c[i].t_x = 6 / 7.0;
+        }
+    }
+    return c;
+}
+
+Test(fit_speed, factored_pareto_nbd_likelihood_is_the_customer_loop)
+{
+    const int n = 20000;
+    cust_summary *c = daily_customers(n);
+    cr_assert_geq(n, MLE_SCREEN_FROM, "the factored likelihood is for MLE_SCREEN_FROM customers or more");
+    /* a grid around typical fits, and two far off: alpha and beta 1,200
+     * times apart (a long series: quadrature) and a purchase rate far too
+     * low for x = 400 */
+    double par[18][4];
+    int np = 0;
+    for (int i = 0; i < 16; i++) {
+        par[np][0] = i & 1 ? 2 : 0.2;
+        par[np][1] = i & 2 ? 20 : 1;
+        par[np][2] = i & 4 ? 3 : 0.3;
+        par[np][3] = i & 8 ? 80 : 2;
+        np++;
+    }
+    const double far[2][4] = { { 0.5, 0.05, 0.8, 60 }, { 0.05, 200, 0.5, 10 } };
+    memcpy(par[np++], far[0], sizeof far[0]);
+    memcpy(par[np++], far[1], sizeof far[1]);
+    for (int k = 0; k < np; k++) {
+        const double *p = par[k];
+        double loop = 0;
+        for (int i = 0; i < n; i++)
+            loop += pnbd_loglik_one(p[0], p[1], p[2], p[3], c[i].x, c[i].t_x, c[i].T);
+        double grouped = pnbd_loglik_sum(p[0], p[1], p[2], p[3], c, n);
+        cr_expect(isfinite(loop), "(%g, %g, %g, %g): loop %g", p[0], p[1], p[2], p[3], loop);
+        /* the same sum rounded differently: a few ulps an entry */
+        cr_expect_leq(fabs(grouped - loop), 1e-11 * fabs(loop), "(%g, %g, %g, %g): grouped %.17g, loop %.17g",
+                      p[0], p[1], p[2], p[3], grouped, loop);
+    }
+    free(c);
+}
+
+/* Pareto/NBD customers (r = 0.5, alpha = 10, s = 1, beta = 27 in weeks, near
+ * the fit of bench/make_log.c's log) in days, as daily_customers */
+static cust_summary *pareto_nbd_customers(int n)
+{
+    cust_summary *c = calloc((size_t)n, sizeof *c);
+    gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
+    cr_assert(c && g);
+    gsl_rng_set(g, 14);
+    for (int i = 0; i < n; i++) {
+        double T = (462 + (int)gsl_rng_uniform_int(g, 84)) / 7.0;
+        double lam = gsl_ran_gamma(g, 0.5, 1 / 10.0), mu = gsl_ran_gamma(g, 1, 1 / 27.0);
+        double end = fmin(gsl_ran_exponential(g, 1 / mu), T);
+        for (double t = gsl_ran_exponential(g, 1 / lam); t <= end; t += gsl_ran_exponential(g, 1 / lam)) {
+            c[i].x++;
+            c[i].t_x = floor(t * 7) / 7;
+        }
+        c[i].T = T;
+    }
+    gsl_rng_free(g);
+    return c;
+}
+
+/* 40,000 customers: factored, screened, and screened on a subsample
+ * (fit/pnbd.c, PNBD_SCREEN_SUBSAMPLE_FROM) */
+Test(fit_speed, factored_pareto_nbd_fit_is_the_same_for_any_thread_count, .timeout = 300)
+{
+    const int n = 40000;
+    cust_summary *c = pareto_nbd_customers(n);
+    pnbd_fit f1, f2;
+    diag d = { 0 };
+    omp_set_num_threads(1);
+    cr_assert_eq(pnbd_fit_run(c, n, &f1, &d), DIAG_OK, "%s", d.msg);
+    omp_set_num_threads(2);
+    cr_assert_eq(pnbd_fit_run(c, n, &f2, &d), DIAG_OK, "%s", d.msg);
+    printf("fit_speed: Pareto/NBD on %d daily customers: r = %.6g, alpha = %.6g, s = %.6g, beta = %.6g, "
+           "log-likelihood %.6f\n", n, f1.r, f1.alpha, f1.s, f1.beta, f1.loglik);
+    cr_expect(f1.converged);
+    cr_expect(!memcmp(&f1, &f2, sizeof f1), "Pareto/NBD: 1 thread and 2 threads differ");
+    /* the fit's log-likelihood is the customer loop's at its estimates */
+    double loop = 0;
+    for (int i = 0; i < n; i++)
+        loop += pnbd_loglik_one(f1.r, f1.alpha, f1.s, f1.beta, c[i].x, c[i].t_x, c[i].T);
+    cr_expect_leq(fabs(f1.loglik - loop), 1e-11 * fabs(loop), "fit %.17g, loop %.17g", f1.loglik, loop);
     free(c);
 }
 
