@@ -63,8 +63,31 @@ DESIGNS = {k: v for k, v in DESIGNS.items() if k in os.environ.get("DESIGNS", "e
 LEVERS = ("purchase_rate", "dropout", "spend_per_visit")
 FIELDS = ["pilot", "seed", "status"] + ["%s_%s" % (l, f) for l in LEVERS
                                        for f in ("log_ratio", "se", "ci_low", "ci_high", "estimated", "source")] \
-    + ["model_extra", "model_se", "cuped_diff", "cuped_se", "z", "agree", "n_t", "n_c"]
-BIN = os.path.abspath("./retsim")
+    + ["model_extra", "model_se", "cuped_diff", "cuped_se", "z", "agree", "n_t", "n_c",
+       "visits_t", "days_t", "visits_c", "days_c"]
+BIN = os.path.abspath(os.environ.get("RETSIM", "./retsim"))   # RETSIM: another binary (to rebuild meanwhile)
+
+
+def visits_and_days(log):
+    """Per group, over the customers who bought before the start: the log's
+    rows since the start (one per visit: the engine writes every visit) and
+    the distinct (customer, date) among them (the purchase-days the log
+    reader, fit/translog.c, merges them into)."""
+    first = {}
+    since = []
+    with open(log) as f:
+        for r in csv.DictReader(f):
+            c, d = r["customer"], r["date"]
+            if d < START_DATE:
+                first.setdefault(c, r["group"])
+            else:
+                since.append((c, d, r["group"]))
+    out = {}
+    for g, tag in (("treatment", "t"), ("control", "c")):
+        rows = [(c, d) for c, d, gg in since if gg == g and first.get(c) == g]
+        out["visits_" + tag] = len(rows)
+        out["days_" + tag] = len(set(rows))
+    return out
 
 
 def one_pilot(design, i, work):
@@ -81,6 +104,7 @@ def one_pilot(design, i, work):
                         "--set", "measured_effect.spend_ratio=%g" % spend,
                         "--seed", str(seed), "-r", "2", "-t", "1", "-q", "--force", "-o", d + "_run",
                         "--write-log", log], check=True, stdout=subprocess.DEVNULL, env=env)
+        row.update(visits_and_days(log))
         subprocess.run([BIN, "pilot", log, "--group", "group", "--start", START_DATE, "-q", "--force",
                         "-o", d + "_pilot"], check=True, stdout=subprocess.DEVNULL, env=env)
         with open(os.path.join(d + "_pilot", "levers.csv")) as f:
@@ -129,6 +153,22 @@ def mean_sd(xs):
     return m, sd
 
 
+def visits_per_day_ratio(rows):
+    """ln of (visits per purchase-day of the treated) / (the control's) since
+    the start, pooled over the pilots (sum of visits over sum of days per
+    group), its Monte Carlo standard error (the spread of the pilots' own
+    ratios over sqrt(n)), and n; None without the columns (rows of an older run)."""
+    rs = [r for r in rows if all(num(r.get(k)) for k in ("visits_t", "days_t", "visits_c", "days_c"))]
+    if not rs:
+        return None
+    tot = {k: sum(num(r[k]) for r in rs) for k in ("visits_t", "days_t", "visits_c", "days_c")}
+    pooled = math.log(tot["visits_t"] / tot["days_t"]) - math.log(tot["visits_c"] / tot["days_c"])
+    each = [math.log(num(r["visits_t"]) / num(r["days_t"])) - math.log(num(r["visits_c"]) / num(r["days_c"]))
+            for r in rs]
+    _, sd = mean_sd(each)
+    return pooled, sd / math.sqrt(len(rs)) if len(rs) > 1 else float("nan"), len(rs)
+
+
 def summarise(work):
     """Prints the table; returns 0 when every coverage is within 93-97 % up to
     two binomial standard errors and no pilot failed, else 1."""
@@ -137,6 +177,7 @@ def summarise(work):
           "| mean ln ratio (true) | bias +- MC se | mean se | sd of estimates | se / sd |")
     print("|---|---|---|---|---|---|---|---|---|")
     agree_lines = []
+    truth_lines = []
     for design, (truth, _) in DESIGNS.items():
         rows = read_rows(work, design)
         ok = [r for r in rows if r["status"] == "ok"]
@@ -144,8 +185,18 @@ def summarise(work):
         if failed:
             print("bench: %s: %d pilots failed (rows_%s.csv, status)" % (design, failed, design), file=sys.stderr)
             bad = 1
+        vpd = visits_per_day_ratio(ok)
         for lever, t in zip(LEVERS, truth):
             lt = math.log(t)
+            if lever == "spend_per_visit" and vpd is not None:
+                # the spend lever is spend per purchase-day (the unit a dated
+                # log shows): the ratio set times the groups' visits per
+                # purchase-day since the start, treated over control
+                lt += vpd[0]
+                t = math.exp(lt)
+                truth_lines.append("%s: spend per purchase-day's true ln ratio %+.4f = ln %g %+.4f (visits per "
+                                   "purchase-day, treated over control, pooled over %d pilots; MC se %.4f)"
+                                   % (design, lt, truth[2], vpd[0], vpd[2], vpd[1]))
             est = [r for r in ok if r.get(lever + "_estimated") == "1"]
             fits = sum(1 for r in est if r[lever + "_source"].endswith("covariate"))
             n = len(est)
@@ -181,7 +232,7 @@ def summarise(work):
             line += "; 95 %% intervals covering 0: model %d of %d, CUPED %d of %d" % (c0m, len(z), c0c, len(ok))
         agree_lines.append(line)
     print()
-    for line in agree_lines:
+    for line in truth_lines + agree_lines:
         print(line)
     return bad
 
