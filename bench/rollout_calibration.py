@@ -72,7 +72,7 @@ PILOT_REPS = os.environ.get("PILOT_REPS", "200")
 JOBS = int(os.environ.get("JOBS", "2"))
 TRUE = {"bgnbd": {"r": 1.2, "alpha": 4, "a": 0.8, "b": 6, "period_days": 7},
         "gamma_gamma": {"p": 6, "q": 4, "gamma": 15}}
-BIN = os.path.abspath("./retsim")
+BIN = os.path.abspath(os.environ.get("RETSIM", "./retsim"))   # RETSIM: another binary (to rebuild meanwhile)
 ENV = dict(os.environ, OMP_NUM_THREADS="1")
 
 
@@ -174,11 +174,10 @@ def main():
 
 def report(rows):
     """all pilots, then apart those whose true rate ratio is below 1 and the
-    others: a simulated pilot lets a ratio below 1 act only from each
-    customer's next visit (models/promo_measured_effect.c: the engine does not
-    postpone the visit pending at the start), while the rollout on a fitted
-    base applies it from day 0, so below 1 the pilot measures a diluted effect
-    and its lever leans high against the truth the rollout is judged by"""
+    others: before the engine postponed the visit booked before the start
+    (sim/engine.c, pilot_opens), a ratio below 1 acted only from each
+    customer's next visit, the pilot measured a diluted effect and P(loss)
+    leaned low there; the split shows whether that is gone"""
     print("all %d pilots:" % len(rows))
     bad = table(rows)
     for name, sub in (("true rate ratio >= 1", [r for r in rows if r["log_rate"] >= 0]),
