@@ -14,7 +14,9 @@ Two designs, K pilots each, every pilot with its own --seed:
   effect  rate x 1.2, dropout x 0.8 (hazard ratio: churn c -> 1-(1-c)^0.8,
           the pilot model's own form), spend x 1.1;
   none    all three ratios 1 (the module then changes nothing, bit for bit);
-  and, with DESIGNS=spend_only in the environment, spend x 1.1 alone.
+  and, with DESIGNS=spend_only in the environment, spend x 1.1 alone;
+  DESIGNS=slower, rate x 0.85 alone (the engine postponing the visit each
+  treated customer booked before the start).
 Why these are the true values of the levers retsim pilot estimates
 (models/promo_measured_effect.c): spend multiplies every bill of a treated
 customer from the start; dropout applies to every repeat visit from the
@@ -68,6 +70,7 @@ DESIGNS = {   # name: (rate, dropout, spend), seed base
     "effect": ((1.2, 0.8, 1.1), 100000),
     "none": ((1.0, 1.0, 1.0), 200000),
     "spend_only": ((1.0, 1.0, 1.1), 300000),   # only with DESIGNS=spend_only: is spend's bias the rate's doing?
+    "slower": ((0.85, 1.0, 1.0), 400000),      # only with DESIGNS=slower: a rate ratio below 1 (the booked visit postponed)
 }
 DESIGNS = {k: v for k, v in DESIGNS.items() if k in os.environ.get("DESIGNS", "effect,none").split(",")}
 LEVERS = ("purchase_rate", "dropout", "spend_per_visit")
