@@ -14,7 +14,9 @@ Two designs, K pilots each, every pilot with its own --seed:
   effect  rate x 1.2, dropout x 0.8 (hazard ratio: churn c -> 1-(1-c)^0.8,
           the pilot model's own form), spend x 1.1;
   none    all three ratios 1 (the module then changes nothing, bit for bit);
-  and, with DESIGNS=spend_only in the environment, spend x 1.1 alone.
+  and, with DESIGNS=spend_only in the environment, spend x 1.1 alone;
+  DESIGNS=slower, rate x 0.85 alone (the engine postponing the visit each
+  treated customer booked before the start).
 Why these are the true values of the levers retsim pilot estimates
 (models/promo_measured_effect.c): spend multiplies every bill of a treated
 customer from the start; dropout applies to every repeat visit from the
@@ -23,8 +25,18 @@ customer's visit since the start, and on the start day the engine offers
 each treated customer's pending visit to the module (sim/engine.c,
 pilot_opens), which divides the remaining gap from the start by 1.2: for
 BG/NBD's exponential gaps that is exactly rate x 1.2 from the start
-(memorylessness).  Only a ratio below 1 would be attenuated (the engine
-never moves a pending visit later), and neither design has one.
+(memorylessness); a ratio below 1 postpones it the same way.
+
+Spend per purchase-day.  The log has dates, and the log reader
+(fit/translog.c) merges a customer's purchases of one day into one
+transaction, so what retsim pilot's spend lever measures on a dated log is
+spend per purchase-day, and a rate effect, which makes the treated buy
+twice on a day more often, raises it a little.  The spend lever's truth is
+therefore taken per purchase-day: the ratio set times the groups' visits
+per purchase-day since the start (customers who bought before it), treated
+over control, pooled over the design's pilots (each pilot records its
+visits and purchase-days from the log's rows, one per visit); the line
+under the table gives that factor and its Monte Carlo error.
 
 Per lever: the share of pilots whose 95 % interval (levers.csv) covers the
 true ratio, with its binomial standard error; the mean estimate of the log
@@ -58,13 +70,37 @@ DESIGNS = {   # name: (rate, dropout, spend), seed base
     "effect": ((1.2, 0.8, 1.1), 100000),
     "none": ((1.0, 1.0, 1.0), 200000),
     "spend_only": ((1.0, 1.0, 1.1), 300000),   # only with DESIGNS=spend_only: is spend's bias the rate's doing?
+    "slower": ((0.85, 1.0, 1.0), 400000),      # only with DESIGNS=slower: a rate ratio below 1 (the booked visit postponed)
 }
 DESIGNS = {k: v for k, v in DESIGNS.items() if k in os.environ.get("DESIGNS", "effect,none").split(",")}
 LEVERS = ("purchase_rate", "dropout", "spend_per_visit")
 FIELDS = ["pilot", "seed", "status"] + ["%s_%s" % (l, f) for l in LEVERS
                                        for f in ("log_ratio", "se", "ci_low", "ci_high", "estimated", "source")] \
-    + ["model_extra", "model_se", "cuped_diff", "cuped_se", "z", "agree", "n_t", "n_c"]
-BIN = os.path.abspath("./retsim")
+    + ["model_extra", "model_se", "cuped_diff", "cuped_se", "z", "agree", "n_t", "n_c",
+       "visits_t", "days_t", "visits_c", "days_c"]
+BIN = os.path.abspath(os.environ.get("RETSIM", "./retsim"))   # RETSIM: another binary (to rebuild meanwhile)
+
+
+def visits_and_days(log):
+    """Per group, over the customers who bought before the start: the log's
+    rows since the start (one per visit: the engine writes every visit) and
+    the distinct (customer, date) among them (the purchase-days the log
+    reader, fit/translog.c, merges them into)."""
+    first = {}
+    since = []
+    with open(log) as f:
+        for r in csv.DictReader(f):
+            c, d = r["customer"], r["date"]
+            if d < START_DATE:
+                first.setdefault(c, r["group"])
+            else:
+                since.append((c, d, r["group"]))
+    out = {}
+    for g, tag in (("treatment", "t"), ("control", "c")):
+        rows = [(c, d) for c, d, gg in since if gg == g and first.get(c) == g]
+        out["visits_" + tag] = len(rows)
+        out["days_" + tag] = len(set(rows))
+    return out
 
 
 def one_pilot(design, i, work):
@@ -81,6 +117,7 @@ def one_pilot(design, i, work):
                         "--set", "measured_effect.spend_ratio=%g" % spend,
                         "--seed", str(seed), "-r", "2", "-t", "1", "-q", "--force", "-o", d + "_run",
                         "--write-log", log], check=True, stdout=subprocess.DEVNULL, env=env)
+        row.update(visits_and_days(log))
         subprocess.run([BIN, "pilot", log, "--group", "group", "--start", START_DATE, "-q", "--force",
                         "-o", d + "_pilot"], check=True, stdout=subprocess.DEVNULL, env=env)
         with open(os.path.join(d + "_pilot", "levers.csv")) as f:
@@ -129,6 +166,22 @@ def mean_sd(xs):
     return m, sd
 
 
+def visits_per_day_ratio(rows):
+    """ln of (visits per purchase-day of the treated) / (the control's) since
+    the start, pooled over the pilots (sum of visits over sum of days per
+    group), its Monte Carlo standard error (the spread of the pilots' own
+    ratios over sqrt(n)), and n; None without the columns (rows of an older run)."""
+    rs = [r for r in rows if all(num(r.get(k)) for k in ("visits_t", "days_t", "visits_c", "days_c"))]
+    if not rs:
+        return None
+    tot = {k: sum(num(r[k]) for r in rs) for k in ("visits_t", "days_t", "visits_c", "days_c")}
+    pooled = math.log(tot["visits_t"] / tot["days_t"]) - math.log(tot["visits_c"] / tot["days_c"])
+    each = [math.log(num(r["visits_t"]) / num(r["days_t"])) - math.log(num(r["visits_c"]) / num(r["days_c"]))
+            for r in rs]
+    _, sd = mean_sd(each)
+    return pooled, sd / math.sqrt(len(rs)) if len(rs) > 1 else float("nan"), len(rs)
+
+
 def summarise(work):
     """Prints the table; returns 0 when every coverage is within 93-97 % up to
     two binomial standard errors and no pilot failed, else 1."""
@@ -137,6 +190,7 @@ def summarise(work):
           "| mean ln ratio (true) | bias +- MC se | mean se | sd of estimates | se / sd |")
     print("|---|---|---|---|---|---|---|---|---|")
     agree_lines = []
+    truth_lines = []
     for design, (truth, _) in DESIGNS.items():
         rows = read_rows(work, design)
         ok = [r for r in rows if r["status"] == "ok"]
@@ -144,8 +198,18 @@ def summarise(work):
         if failed:
             print("bench: %s: %d pilots failed (rows_%s.csv, status)" % (design, failed, design), file=sys.stderr)
             bad = 1
+        vpd = visits_per_day_ratio(ok)
         for lever, t in zip(LEVERS, truth):
             lt = math.log(t)
+            if lever == "spend_per_visit" and vpd is not None:
+                # the spend lever is spend per purchase-day (the unit a dated
+                # log shows): the ratio set times the groups' visits per
+                # purchase-day since the start, treated over control
+                lt += vpd[0]
+                t = math.exp(lt)
+                truth_lines.append("%s: spend per purchase-day's true ln ratio %+.4f = ln %g %+.4f (visits per "
+                                   "purchase-day, treated over control, pooled over %d pilots; MC se %.4f)"
+                                   % (design, lt, truth[2], vpd[0], vpd[2], vpd[1]))
             est = [r for r in ok if r.get(lever + "_estimated") == "1"]
             fits = sum(1 for r in est if r[lever + "_source"].endswith("covariate"))
             n = len(est)
@@ -154,6 +218,15 @@ def summarise(work):
                 continue
             cover = sum(1 for r in est if float(r[lever + "_ci_low"]) <= t <= float(r[lever + "_ci_high"]))
             cov = cover / n
+            if lever == "purchase_rate" and vpd is not None:
+                # for the record: the rate of purchase-days moves the other way
+                # (fewer days than visits, more so for the treated)
+                tp = math.exp(lt - vpd[0])
+                cp = sum(1 for r in est if float(r[lever + "_ci_low"]) <= tp <= float(r[lever + "_ci_high"]))
+                truth_lines.append("%s: against ln %g %+.4f (purchase-days rather than visits) the rate's "
+                                   "coverage would be %.1f %% (%d/%d), bias %+.4f"
+                                   % (design, truth[0], -vpd[0], 100 * cp / n, cp, n,
+                                      sum(float(r[lever + "_log_ratio"]) for r in est) / n - (lt - vpd[0])))
             lr = [float(r[lever + "_log_ratio"]) for r in est]
             se = [float(r[lever + "_se"]) for r in est]
             m, sd = mean_sd(lr)
@@ -181,7 +254,7 @@ def summarise(work):
             line += "; 95 %% intervals covering 0: model %d of %d, CUPED %d of %d" % (c0m, len(z), c0c, len(ok))
         agree_lines.append(line)
     print()
-    for line in agree_lines:
+    for line in truth_lines + agree_lines:
         print(line)
     return bad
 

@@ -527,6 +527,7 @@ int pilot_model_fit(const pm_customer *c, int n, pilot_model *m, diag *d)
         m->lever_source[j] = "not_estimated";
     }
     m->lev.source = "bgnbd_covariate";
+    m->lev.cov_rate_dropout = 0;
     m->n[0] = m->n[1] = m->n_repeat_pre = 0;
     double sx = 0, sT = 0;
     for (int i = 0; i < n; i++) {
@@ -607,6 +608,7 @@ int pilot_model_fit(const pm_customer *c, int n, pilot_model *m, diag *d)
         m->lev.se[LEVER_DROPOUT] = sqrt(R.cov_log[5 * BG_K + 5]);
         m->lev.estimated[LEVER_DROPOUT] = 1;
         m->lever_source[LEVER_DROPOUT] = "bgnbd_covariate";
+        m->lev.cov_rate_dropout = R.cov_log[4 * BG_K + 5];
     }
     if (fit_spend(c, n, m))
         m->lever_source[LEVER_SPEND] = "not_estimated";

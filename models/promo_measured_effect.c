@@ -19,9 +19,14 @@
  *                  remaining gap of an existing customer, seen from day 0,
  *                  is Exp(lambda) too: the customer buys at k x lambda.  For
  *                  other laws it scales the mean gap by 1/k (the mean rate
- *                  by k).  Within a simulated pilot ([pilot]) the engine
- *                  only lets a module bring the visit pending at the start
- *                  forward, so a ratio below 1 acts from the next visit on.
+ *                  by k).  Within a simulated pilot ([pilot]) the visit
+ *                  a treated customer booked before the start is offered
+ *                  on the start day (sim/engine.c, pilot_opens, from = the
+ *                  start) and its remaining wait divided by k, later for a
+ *                  ratio below 1 as earlier for one above: the natural
+ *                  time change (operational time runs k times as fast),
+ *                  exact for exponential gaps, so the effect acts from the
+ *                  start either way (tests/test_measured_effect.c).
  *   dropout_ratio  scales the hazard of leaving for good after a visit
  *                  (the model's churn, after_visit): P(leave) = 1 - (1 -
  *                  churn)^k, about k x churn for a small churn and never

@@ -155,6 +155,12 @@ static json_t *model_json(const pilot_result *r, const pilot_model *m)
         json_object_set_new(lev, lever_name[j], l);
     }
     json_object_set_new(o, "levers", lev);
+    /* the rate and dropout estimates' correlation (one likelihood): the
+     * rollout draws them jointly; null when either is not estimated */
+    double sr = m->lev.se[LEVER_RATE], sd = m->lev.se[LEVER_DROPOUT];
+    int both = m->lev.estimated[LEVER_RATE] && m->lev.estimated[LEVER_DROPOUT] && sr > 0 && sd > 0;
+    json_object_set_new(o, "rate_dropout_correlation",
+                        both ? out_json_number(m->lev.cov_rate_dropout / (sr * sd)) : json_null());
     json_object_set_new(o, "median_days_between_purchases", out_json_number(m->median_interval_days));
     json_object_set_new(o, "too_short", json_boolean(pilot_too_short(r, m)));
     if (!m->fallback) {

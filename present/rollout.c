@@ -4,6 +4,8 @@
 #include "../sim/plugins.h"
 
 #include <gsl/gsl_cdf.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -22,6 +24,7 @@
 #include "output.h"
 
 #define ROLLOUT_DAYS_PER_MONTH (365.25 / 12.0)
+#define ROLLOUT_DRAWS "rollout_draws.csv"
 
 void rollout_opts_default(rollout_opts *o)
 {
@@ -106,16 +109,24 @@ static char *read_text(const char *path, diag *d)
     return buf;
 }
 
-static int write_margin(FILE *o, const char *text, double margin)
+/* fitted.ini's text with gross_margin set to the user's and, when draws is
+ * not NULL, [uncertainty] draws pointing at that file instead (*draws_set
+ * says whether there was such a line) */
+static int write_margin(FILE *o, const char *text, double margin, const char *draws, int *draws_set)
 {
     const char *p = text;
     int done = 0;
+    if (draws_set)
+        *draws_set = 0;
     while (*p) {
         const char *nl = strchr(p, '\n');
         size_t n = nl ? (size_t)(nl - p + 1) : strlen(p);
         if (!strncmp(p, "gross_margin = ", 15)) {
             fprintf(o, "gross_margin = %.10g\n", margin);
             done = 1;
+        } else if (draws && !strncmp(p, "draws = ", 8)) {
+            fprintf(o, "draws = %s\n", draws);
+            *draws_set = 1;
         } else
             fwrite(p, 1, n, o);
         p += n;
@@ -152,10 +163,101 @@ static void write_effect_key(FILE *f, const char *key, const rollout_result *rr,
                 exp(rr->wide_log_ratio[k] + 1.96 * rr->wide_se[k]));
     else if (!lev->estimated[k])
         fprintf(f, "; %s: not estimated by the %s estimate, held at 1\n", key, lev->source);
+    else if (rr->joint && (k == LEVER_RATE || k == LEVER_DROPOUT))
+        fprintf(f, "; %s: lognormal(%.10g, %.10g), drawn jointly with the other from %s\n%s = %.10g\n", key,
+                lev->log_ratio[k], lev->se[k], ROLLOUT_DRAWS, key, exp(lev->log_ratio[k]));
     else if (lev->se[k] > 0)
         fprintf(f, "%s = lognormal(%.10g, %.10g)\n", key, lev->log_ratio[k], lev->se[k]);
     else
         fprintf(f, "%s = %.10g\n", key, exp(lev->log_ratio[k]));
+}
+
+int rollout_draws_jointly(const pilot_levers *lev)
+{
+    return lev->estimated[LEVER_RATE] && lev->estimated[LEVER_DROPOUT] && lev->se[LEVER_RATE] > 0
+           && lev->se[LEVER_DROPOUT] > 0 && lev->cov_rate_dropout != 0 && isfinite(lev->cov_rate_dropout);
+}
+
+/* rollout_draws.csv: param_draws.csv's rows (the base's parameters, so that
+ * the base and the rollout, which pick the same row in a draw, stay
+ * paired: scen_draw picks a row by a hash of (seed, draw) modulo the
+ * rows), each with a (rate, dropout) ratio pair drawn jointly: (ln rate,
+ * ln dropout) bivariate normal around the estimate with the estimates'
+ * covariance (the covariate BG/NBD's inverse Hessian), the rollout's
+ * counterpart of the pilot's sampling law.  Without param_draws.csv (no
+ * Hessian draws), ROLLOUT_EFFECT_ROWS rows of the pair alone.  The pairs
+ * come from their own generator seeded by --seed, one after the other, so
+ * they do not depend on the threads; antithetic in pairs of rows. */
+#define ROLLOUT_EFFECT_ROWS 1000
+static int write_effect_draws(const char *dir, const rollout_result *rr, uint64_t seed, diag *d)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/param_draws.csv", dir);
+    FILE *in = fopen(path, "r");
+    char tmp[4200];
+    FILE *f = out_open(dir, ROLLOUT_DRAWS, tmp, sizeof tmp, d);
+    if (!f) {
+        if (in)
+            fclose(in);
+        return d->status;
+    }
+    gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
+    if (!g) {
+        if (in)
+            fclose(in);
+        fclose(f);
+        remove(tmp);
+        return diag_set(d, DIAG_RUNTIME, "out of memory");
+    }
+    gsl_rng_set(g, (unsigned long)(seed ^ 0x726f6c6c6f7574ull));   /* "rollout": apart from --seed's other uses */
+    const pilot_levers *lev = &rr->lev;
+    double sr = lev->se[LEVER_RATE], sd = lev->se[LEVER_DROPOUT];
+    double rho = lev->cov_rate_dropout / (sr * sd);
+    rho = rho > 0.999 ? 0.999 : rho < -0.999 ? -0.999 : rho;   /* a degenerate Hessian's rounding */
+    double top = log(ratio_max());
+    char line[8192];
+    int rows = 0, header = 1;
+    double x = 0, y = 0;
+    for (;;) {
+        size_t n = 0;
+        if (in) {
+            if (!fgets(line, sizeof line, in))
+                break;
+            n = strcspn(line, "\r\n");
+            if (n == 0)
+                continue;
+            line[n] = '\0';
+        } else if (rows >= ROLLOUT_EFFECT_ROWS)
+            break;
+        if (header) {
+            fprintf(f, "%s%smeasured_effect.rate_ratio,measured_effect.dropout_ratio\n", in ? line : "",
+                    in ? "," : "");
+            header = 0;
+            if (in)
+                continue;
+        }
+        /* antithetic: rows 2i and 2i + 1 take (x, y) and (-x, -y), so
+         * the rows' mean is the estimate exactly, as a lognormal key's
+         * median is (a sample of 1,000 would put it up to 0.1 se off) */
+        if (rows % 2 == 0)
+            gsl_ran_bivariate_gaussian(g, sr, sd, rho, &x, &y);
+        else
+            x = -x, y = -y;
+        /* held inside [measured_effect]'s range, as a lognormal key's draw
+         * is (rollout_lever_usable keeps that 6 sd away) */
+        double lr = fmin(lev->log_ratio[LEVER_RATE] + x, top), ld = fmin(lev->log_ratio[LEVER_DROPOUT] + y, top);
+        fprintf(f, "%s%s%.10g,%.10g\n", in ? line : "", in ? "," : "", exp(lr), exp(ld));
+        rows++;
+    }
+    gsl_rng_free(g);
+    if (in)
+        fclose(in);
+    if (rows == 0) {
+        fclose(f);
+        remove(tmp);
+        return diag_set(d, DIAG_RUNTIME, "%s has a header but no rows", path);
+    }
+    return out_commit(f, tmp, dir, ROLLOUT_DRAWS, d);
 }
 
 static int write_inis(const char *dir, const char *log, const rollout_result *rr, const rollout_opts *o,
@@ -172,11 +274,15 @@ static int write_inis(const char *dir, const char *log, const rollout_result *rr
         free(text);
         return d->status;
     }
-    int ok = write_margin(f, text, o->gross_margin);
+    int ok = write_margin(f, text, o->gross_margin, NULL, NULL);
     int status = out_commit(f, tmp, dir, "fitted.ini", d);
     if (status || !ok) {
         free(text);
         return status ? status : diag_set(d, DIAG_RUNTIME, "fitted.ini has no gross_margin line to set");
+    }
+    if (rr->joint && (status = write_effect_draws(dir, rr, o->seed, d))) {
+        free(text);
+        return status;
     }
     f = out_open(dir, "rollout.ini", tmp, sizeof tmp, d);
     if (!f) {
@@ -187,12 +293,22 @@ static int write_inis(const char *dir, const char *log, const rollout_result *rr
             "; Written by `retsim pilot %s --rollout`: the fitted base of fitted.ini (the whole\n"
             "; customer base on the pilot's last day) with the promotion rolled out to every\n"
             "; customer, as the pilot measured it (the %s estimate): each ratio treated / control is\n"
-            "; lognormal(log ratio, its standard error), drawn once per pair of replications.\n"
+            "; lognormal(log ratio, its standard error), drawn once per pair of replications%s.\n"
             ";   retsim compare fitted.ini rollout.ini\n\n",
-            log, rr->lev.source);
-    write_margin(f, text, o->gross_margin);
+            log, rr->lev.source,
+            rr->joint ? "; the rate and\n; dropout ratios jointly, with their estimates' correlation, from "
+                        ROLLOUT_DRAWS : "");
+    int draws_set = 0;
+    write_margin(f, text, o->gross_margin, rr->joint ? ROLLOUT_DRAWS : NULL, &draws_set);
     free(text);
+    if (rr->joint && !draws_set)
+        fprintf(f, "\n[uncertainty]\ndraws = %s\n", ROLLOUT_DRAWS);
     fprintf(f, "\n[measured_effect]\n");
+    if (rr->joint)
+        fprintf(f, "; the rate and dropout estimates correlate %+.3f (one likelihood: more purchases by the "
+                   "treated\n; can be a higher rate or a lower dropout): each pair of replications takes "
+                   "both from a row\n; of %s, with the base's parameters\n",
+                rr->lev.cov_rate_dropout / (rr->lev.se[LEVER_RATE] * rr->lev.se[LEVER_DROPOUT]), ROLLOUT_DRAWS);
     write_effect_key(f, "rate_ratio", rr, LEVER_RATE);
     write_effect_key(f, "dropout_ratio", rr, LEVER_DROPOUT);
     write_effect_key(f, "spend_ratio", rr, LEVER_SPEND);
@@ -408,6 +524,12 @@ static int write_json(const char *dir, const rollout_result *r, diag *d)
     }
     json_object_set_new(o, "effect_source", json_string(r->lev.source ? r->lev.source : ""));
     json_object_set_new(o, "levers", lev);
+    /* rate and dropout drawn jointly (rollout_draws.csv) with this correlation */
+    json_object_set_new(o, "rate_dropout_joint", json_boolean(r->joint));
+    json_object_set_new(o, "rate_dropout_correlation",
+                        r->joint ? out_json_number(r->lev.cov_rate_dropout
+                                                   / (r->lev.se[LEVER_RATE] * r->lev.se[LEVER_DROPOUT]))
+                                 : json_null());
     json_object_set_new(o, "model", json_string(r->model));
     json_object_set_new(o, "horizon_days", json_integer(r->horizon_days));
     json_object_set_new(o, "replications", json_integer(r->reps));
@@ -448,6 +570,9 @@ int rollout_run(const char *dir, const char *log, const translog *t, const int *
             out->lev.log_ratio[k] = 0;
             out->lev.se[k] = 0;
         }
+    if (!out->lev.estimated[LEVER_RATE] || !out->lev.estimated[LEVER_DROPOUT])
+        out->lev.cov_rate_dropout = 0;
+    out->joint = rollout_draws_jointly(&out->lev);
     out->horizon_days = o->horizon_days;
     out->months = o->horizon_days / ROLLOUT_DAYS_PER_MONTH;
     out->cost_per_use = o->cost_per_use;
@@ -535,6 +660,9 @@ void rollout_print(const rollout_result *r)
             printf(tr(L, " %s not estimated (x 1)"), tr(L, name[k]));
         putchar(k + 1 < LEVER_COUNT ? ';' : '\n');
     }
+    if (r->joint)
+        printf(tr(L, "  rate and dropout drawn jointly (their estimates correlate %+.2f): %s\n"),
+               r->lev.cov_rate_dropout / (r->lev.se[LEVER_RATE] * r->lev.se[LEVER_DROPOUT]), ROLLOUT_DRAWS);
     if (!r->cost_given)
         printf(tr(L, "  cost: none given (--cost-per-use, --cost-per-customer-month): the rollout is assumed "
                      "free\n"));

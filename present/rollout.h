@@ -57,6 +57,7 @@ typedef struct rollout_result {
     pilot_levers lev;                 /* as run: a lever too uncertain to use is not estimated here */
     int too_wide[LEVER_COUNT];        /* 1: the pilot estimated it, but too loosely (rollout_lever_usable) */
     double wide_log_ratio[LEVER_COUNT], wide_se[LEVER_COUNT];   /* that estimate, for the messages */
+    int joint;                        /* 1: rate and dropout drawn jointly from rollout_draws.csv */
     char model[32];                   /* the base's purchase model */
     int customers;                    /* customers in the base */
     int horizon_days, reps, draws;
@@ -81,6 +82,11 @@ typedef struct rollout_result {
 int rollout_run(const char *dir, const char *log, const translog *t, const int *group,
                 const pilot_result *r, const pilot_levers *lev, const rollout_opts *o,
                 rollout_result *out, diag *d);
+
+/* 1 when the rollout draws the rate and dropout ratios jointly (both
+ * estimated, with a covariance): rollout.ini then takes them, with the
+ * base's parameters, from rollout_draws.csv. */
+int rollout_draws_jointly(const pilot_levers *lev);
 
 /* The verdict line, e.g. "roll out: +38,000 yuan over 365 days [+12,000,
  * +61,000]; 3 % chance it loses money". */

@@ -1103,8 +1103,11 @@ static void seed_base(rep_ctx *c)
 /* A pilot's start: every treated customer already on the books is seen by
  * the promotions as a fitted base's customer is on day 0 (seed_base): the
  * decision of their last purchase, from = the start day, existing = 1.  A
- * module may book events and touches, or bring the next visit forward
- * (never back, as from a calendar event). */
+ * module may book events and touches, or move the visit pending since
+ * before the start, forward or back (not before the start), as seed_base
+ * lets it on day 0: a rate ratio c below 1 then postpones that visit as one
+ * above 1 brings it forward (the remaining wait divided by c), so the
+ * effect acts from the start, not from the next visit. */
 static void pilot_opens(rep_ctx *c, int day)
 {
     const engine *e = c->e;
@@ -1132,7 +1135,9 @@ static void pilot_opens(rep_ctx *c, int day)
                                     e->pstream[m][RNG_HOOK_AFTER_DECISION]);
                 e->promo[m]->after_decision(e->pparams[m], pstate + e->poffset[m], &v, &nv, &s.rng, &svc);
             }
-        if (nv.next < cu->t_next && nv.next >= day) {
+        if (nv.next != cu->t_next && nv.next >= day) {
+            /* the visit booked before stays in the calendar, stale (visit():
+             * its time is no longer t_next) */
             lifecycle_spans(c, cu->t_last, cu->t_next, -1.0);
             lifecycle_spans(c, cu->t_last, nv.next, 1.0);
             cu->t_next = nv.next;

@@ -141,6 +141,70 @@ Test(measured_effect, new_customers_rate_dropout_and_spend_match_the_closed_form
     cr_expect_eq(checked, 5);
 }
 
+/* A rate ratio c from a pilot's start day S on (share 1: every customer
+ * treated), dropout and spend unchanged: the visit each customer has
+ * booked before S must be rescaled too (sim/engine.c, pilot_opens: the
+ * remaining wait divided by c), or a ratio below 1 would act only from the
+ * next visit.  Closed form: BG/NBD's purchases depend on the clock only
+ * through lambda t, and the wait pending at S is Exp(lambda) again
+ * (memorylessness), so c lambda over (S, H] is lambda over a span c (H - S)
+ * on the customer's own clock (the purchase sequence, and with it the
+ * dropouts, unchanged): a customer arriving at u makes E[X(S - u + c (H -
+ * S))] repeat purchases by H (Fader, Hardie and Lee 2005, eq. 7's
+ * integrand, by quadrature over p), and E[X(S - u)] of them before S. */
+#define PILOT_COHORT "[scenario]\nhorizon_days = 140\n[customer]\nmodel = bgnbd\n" \
+                     "[channel.once]\nprospects_per_day = 4000\nstep_conversion = 1\nstop_day = 1\n" \
+                     "[bgnbd]\nr = 1\nalpha = 2\na = 1.5\nb = 6\nperiod_days = 7\n" \
+                     "[gamma_gamma]\np = 6\nq = 4\ngamma = 15\n[pilot]\nshare = 1\nstart_day = 56\n"
+
+static double pilot_cohort_expected(double c, double S, double H, int before_only)
+{
+    const int n = 20;
+    ex_par q = { 1, 2, 1.5, 6, 1, 1, 0 };
+    double sum = 0;
+    for (int i = 0; i <= n; i++) {
+        double u = (double)i / n, w = (i == 0 || i == n) ? 1 : (i % 2 ? 4 : 2);
+        q.t = (S - u + (before_only ? 0 : c * (H - S))) / WEEK;
+        sum += w * expected_repeats(q);
+    }
+    return sum / (3.0 * n);
+}
+
+Test(measured_effect, a_pilots_rate_ratio_moves_the_visit_booked_before_the_start, .timeout = 300)
+{
+    const double ratios[] = { 0.6, 1.5 };
+    const int reps = 24;
+    int checked = 0;
+    for (size_t k = 0; k < sizeof ratios / sizeof *ratios; k++) {
+        char ini[1024];
+        snprintf(ini, sizeof ini, PILOT_COHORT "[measured_effect]\nrate_ratio = %g\n", ratios[k]);
+        scenario *sc = tu_scenario(ini);
+        double *all = tu_per_replication(sc, reps, 310 + k, 1);
+        double s = 0, s2 = 0;
+        for (int r = 0; r < reps; r++) {
+            double x = all[(size_t)r * MET_COUNT + MET_PURCHASES_PER_CUSTOMER] - 1;
+            s += x;
+            s2 += x * x;
+        }
+        /* the purchases before the start are the closed form's E[X(S - u)]
+         * on average; what the check is about is the part after it */
+        double before = pilot_cohort_expected(ratios[k], 56, 140, 1);
+        double mean = s / reps - before, se = sqrt((s2 - reps * (s / reps) * (s / reps)) / (reps - 1) / reps);
+        double want = pilot_cohort_expected(ratios[k], 56, 140, 0) - before;
+        char what[160];
+        snprintf(what, sizeof what, "pilot from day 56, rate x %g: purchases per customer after the start",
+                 ratios[k]);
+        expect_within(mean, se, want, what);
+        double none = pilot_cohort_expected(1, 56, 140, 0) - before;
+        cr_expect(fabs(mean - none) > 8 * se, "%s: %.4f is not told apart from no effect %.4f (SE %.3g)", what,
+                  mean, none, se);
+        checked++;
+        free(all);
+        scen_free(sc);
+    }
+    cr_expect_eq(checked, 2);
+}
+
 /* a small fitted base of existing customers in a temporary folder */
 typedef struct hist {
     int x;

@@ -65,6 +65,86 @@ static int line_with(const char *text, const char *needle, char *buf, size_t cap
     return 1;
 }
 
+static double lever_field(json_t *model, const char *lever, const char *field)
+{
+    return json_number_value(json_object_get(json_object_get(json_object_get(model, "levers"), lever), field));
+}
+
+/* rollout_draws.csv (present/rollout.c): param_draws.csv's rows, each with
+ * a (rate, dropout) pair drawn jointly from the estimate's law, antithetic
+ * in pairs of rows.  The pairs' log ratios: mean the estimate exactly, sd
+ * each lever's se and correlation the estimates' (summary.json, model) within
+ * 4 SE, with n = rows / 2 independent draws (sd: SE sd / sqrt(2 n); Pearson's
+ * r: SE (1 - rho^2) / sqrt(n - 1), Fisher's large-sample variance); and
+ * the correlation told apart from 0, so that independent draws fail. */
+static void check_joint_draws(const char *dir)
+{
+    char path[1200];
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    json_error_t err;
+    json_t *root = json_load_file(path, 0, &err);
+    cr_assert(root, "summary.json: %s", err.text);
+    json_t *model = json_object_get(root, "model");
+    double rho = json_number_value(json_object_get(model, "rate_dropout_correlation"));
+    double mr = lever_field(model, "purchase_rate", "log_ratio"), sr = lever_field(model, "purchase_rate", "se");
+    double md = lever_field(model, "dropout", "log_ratio"), sd = lever_field(model, "dropout", "se");
+    cr_assert(json_is_true(json_object_get(json_object_get(root, "rollout"), "rate_dropout_joint")),
+              "the walk-through's rate and dropout are not drawn jointly");
+    cr_assert(sr > 0 && sd > 0 && rho != 0, "no covariance to check: se %g, %g, correlation %g", sr, sd, rho);
+    json_decref(root);
+    snprintf(path, sizeof path, "%s/rollout_draws.csv", dir);
+    FILE *f = fopen(path, "r");
+    cr_assert(f, "%s is missing", path);
+    snprintf(path, sizeof path, "%s/param_draws.csv", dir);
+    FILE *pd = fopen(path, "r");
+    cr_assert(pd, "%s is missing", path);
+    char line[4096], base[4096];
+    cr_assert(fgets(line, sizeof line, f) && fgets(base, sizeof base, pd));
+    base[strcspn(base, "\n")] = '\0';
+    cr_expect(!strncmp(line, base, strlen(base))
+                  && !strcmp(line + strlen(base), ",measured_effect.rate_ratio,measured_effect.dropout_ratio\n"),
+              "rollout_draws.csv's header: %s", line);
+    int n = 0, unpaired = 0;
+    double s[2] = { 0 }, ss[2] = { 0 }, sxy = 0;
+    while (fgets(line, sizeof line, f)) {
+        cr_assert(fgets(base, sizeof base, pd), "rollout_draws.csv has more rows than param_draws.csv");
+        base[strcspn(base, "\n")] = '\0';
+        unpaired += strncmp(line, base, strlen(base)) != 0 || line[strlen(base)] != ',';
+        double v[2];
+        cr_assert(sscanf(line + strlen(base) + 1, "%lf,%lf", &v[0], &v[1]) == 2, "row %d: %s", n + 1, line);
+        v[0] = log(v[0]) - mr;
+        v[1] = log(v[1]) - md;
+        for (int j = 0; j < 2; j++)
+            s[j] += v[j], ss[j] += v[j] * v[j];
+        sxy += v[0] * v[1];
+        n++;
+    }
+    cr_expect(!fgets(base, sizeof base, pd), "rollout_draws.csv has fewer rows than param_draws.csv");
+    fclose(f);
+    fclose(pd);
+    cr_expect_eq(unpaired, 0, "%d rows of rollout_draws.csv do not carry param_draws.csv's row", unpaired);
+    cr_assert(n >= 100 && n % 2 == 0, "%d rows", n);
+    double m[2] = { s[0] / n, s[1] / n }, se[2] = { sr, sd }, sdv[2];
+    for (int j = 0; j < 2; j++) {
+        cr_expect(fabs(m[j]) < 1e-6 * se[j], "lever %d: the draws' mean is %g se off the estimate", j, m[j] / se[j]);
+        sdv[j] = sqrt(ss[j] / n - m[j] * m[j]);
+    }
+    double neff = n / 2.0;
+    for (int j = 0; j < 2; j++) {
+        double e = se[j] / sqrt(2 * neff);
+        cr_expect(fabs(sdv[j] - se[j]) <= 4 * e, "lever %d: the draws' sd %.5f against the se %.5f (%.1f SE)", j,
+                  sdv[j], se[j], (sdv[j] - se[j]) / e);
+    }
+    double r = (sxy / n - m[0] * m[1]) / (sdv[0] * sdv[1]);
+    double e = (1 - rho * rho) / sqrt(neff - 1);
+    cr_expect(fabs(r - rho) <= 4 * e, "the drawn pairs correlate %.4f, the estimates %.4f (%.1f SE, SE %.4f)", r,
+              rho, (r - rho) / e, e);
+    cr_expect(fabs(rho) > 4 * e, "the estimates' correlation %.4f is not told apart from independent draws (SE %.4f)",
+              rho, e);
+    cr_log_info("rollout_draws.csv: %d rows, correlation %.4f against %.4f (z %+.2f), sd %.4f/%.4f, %.4f/%.4f", n, r,
+                rho, (r - rho) / e, sdv[0], sr, sdv[1], sd);
+}
+
 Test(rollout_cmd, the_readme_walk_through_prints_what_the_readme_says, .timeout = 600)
 {
     char t[] = "/tmp/retsim-rollout-XXXXXX";
@@ -80,8 +160,9 @@ Test(rollout_cmd, the_readme_walk_through_prints_what_the_readme_says, .timeout 
     char *readme = slurp("README.md");
     cr_assert(readme, "README.md not found (run from the project root)");
     const char *needles[] = { "chance it loses money", "incremental profit per month:",
-                              "break-even cost per use:", "measured effect (bgnbd_covariate estimate):" };
-    for (int k = 0; k < 4; k++) {
+                              "break-even cost per use:", "measured effect (bgnbd_covariate estimate):",
+                              "rate and dropout drawn jointly" };
+    for (int k = 0; k < 5; k++) {
         char line[600];
         cr_assert(line_with(out, needles[k], line, sizeof line), "no '%s' in the output:\n%s", needles[k], out);
         const char *l = line;
@@ -91,8 +172,8 @@ Test(rollout_cmd, the_readme_walk_through_prints_what_the_readme_says, .timeout 
     }
     /* the files */
     const char *files[] = { "rollout.ini", "rollout.csv", "fitted.ini", "customers_base.csv", "param_draws.csv",
-                            "summary.json", "report.html", "report.zh.html" };
-    for (int k = 0; k < 8; k++) {
+                            "rollout_draws.csv", "summary.json", "report.html", "report.zh.html" };
+    for (int k = 0; k < 9; k++) {
         struct stat st;
         snprintf(path, sizeof path, "%s/out/%s", t, files[k]);
         cr_expect(stat(path, &st) == 0 && st.st_size > 0, "%s is missing or empty", path);
@@ -101,9 +182,13 @@ Test(rollout_cmd, the_readme_walk_through_prints_what_the_readme_says, .timeout 
     snprintf(path, sizeof path, "%s/out/rollout.ini", t);
     char *ini = slurp(path);
     cr_assert(ini);
-    cr_expect(strstr(ini, "[measured_effect]") && strstr(ini, "rate_ratio = lognormal(") &&
-                  strstr(ini, "cost_per_use = 1.5"),
+    /* (rate and dropout jointly through the draws file, spend alone) */
+    cr_expect(strstr(ini, "[measured_effect]") && strstr(ini, "spend_ratio = lognormal(") &&
+                  strstr(ini, "draws = rollout_draws.csv") && strstr(ini, "rate_ratio = ") &&
+                  strstr(ini, "dropout_ratio = ") && strstr(ini, "cost_per_use = 1.5"),
               "rollout.ini lacks the measured effect:\n%s", ini);
+    snprintf(path, sizeof path, "%s/out", t);
+    check_joint_draws(path);
     /* summary.json: the verdict printed, an interval around the estimate, P(loss) a probability */
     snprintf(path, sizeof path, "%s/out/summary.json", t);
     json_error_t err;
