@@ -1949,8 +1949,10 @@ int engine_replicate(const engine *e, engine_work *w, uint64_t seed, int rep,
             event ev = heap_pop(w);
             /* the next event's customer record is likely cold: fetch it
              * while this one is processed */
-            if (w->nheap > 0 && w->heap[0].kind == EV_VISIT)
+            if (w->nheap > 0 && w->heap[0].kind == EV_VISIT) {
                 __builtin_prefetch(&w->cust[w->heap[0].who]);
+                __builtin_prefetch(w->mstate + (size_t)w->heap[0].who * (size_t)w->mslots);
+            }
             if (ev.kind == EV_PROSPECT) {
                 prospect_arrives(&c, w->pros[ev.who].id, w->pros[ev.who].channel,
                                  w->pros[ev.who].referred, w->pros[ev.who].rewarded, ev.t);
@@ -1959,6 +1961,12 @@ int engine_replicate(const engine *e, engine_work *w, uint64_t seed, int rep,
             customer *cu = &w->cust[ev.who];
             if (cu->pending != UINT16_MAX)
                 cu->pending--;
+            /* its revenue and value in the fold arrays (customer_money),
+             * written at the end of the visit: fetched while it is drawn */
+            if (ev.kind == EV_VISIT && cu->channel >= 0) {
+                __builtin_prefetch(&w->fold_value[cu->seq - w->nbase], 1);
+                __builtin_prefetch(&w->fold_revenue[cu->seq - w->nbase], 1);
+            }
             if (ev.kind == EV_VISIT) {
                 /* a visit a calendar event has since brought forward is stale */
                 if (ev.t == cu->t_next)
