@@ -22,6 +22,10 @@
  *               customers still active on the calendar; 0 customer by customer)
  *   kb_per_1k_records  the peak growth per 1,000 of those records (one
  *               thread): the bytes each customer still active costs
+ *   bytes_per_record  what the engine holds for them at the peak
+ *               (engine_work_bytes_in_use: the records in use and the
+ *               calendar's room), per record in use, the replication with
+ *               the most records; on top, 16 bytes per customer won
  *
  * Usage: engine_bench SCENARIO REPS THREADS [calendar|auto] [SECTION.KEY=VALUE ...]
  * (the overrides are retsim's --set). */
@@ -90,7 +94,7 @@ int main(int argc, char **argv)
     uint64_t *sums = calloc((size_t)reps, sizeof *sums);
     double *cust = calloc((size_t)reps, sizeof *cust), *vis = calloc((size_t)reps, sizeof *vis);
     int fail = 0;
-    size_t records = 0;
+    size_t records = 0, records_bytes = 0;
     long kb0 = peak_kb();
     double c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID), w0 = clock_s(CLOCK_MONOTONIC);
 #pragma omp parallel num_threads(threads)
@@ -110,10 +114,12 @@ int main(int argc, char **argv)
                 h = hash_doubles(h, r->curve[k], (size_t)H + 1);
             h = hash_doubles(h, r->clv_quantile, CLV_QUANTILES);
             sums[i] = h;
-            size_t in_use = engine_work_records(w);
+            size_t in_use = engine_work_records(w), bytes = engine_work_bytes_in_use(w);
 #pragma omp critical(engine_bench_records)
-            if (in_use > records)
+            if (in_use > records) {
                 records = in_use;
+                records_bytes = bytes;
+            }
             cust[i] = r->metric[MET_NEW_CUSTOMERS];
             vis[i] = r->metric[MET_VISITS];
         }
@@ -139,10 +145,12 @@ int main(int argc, char **argv)
                        : engine_bytes_per_customer(e) == 2 * sizeof(double) ? "independent" : "calendar";
     printf("engine_bench: path=%s reps=%d threads=%d customers=%.1f visits=%.0f cpu_seconds=%.3f "
            "wall_seconds=%.3f ns_per_visit=%.1f visits_per_second=%.0f "
-           "peak_kb_per_1k_customers=%.1f checksum=%016" PRIx64 " records=%zu kb_per_1k_records=%.1f\n",
+           "peak_kb_per_1k_customers=%.1f checksum=%016" PRIx64 " records=%zu kb_per_1k_records=%.1f "
+           "bytes_per_record=%.1f\n",
            path, reps, threads, customers / reps, visits, cpu, wall, 1e9 * cpu / visits,
            visits / cpu, customers > 0 ? 1000.0 * (double)(kb1 - kb0) / (customers / reps) : 0.0, h,
-           records, records > 0 ? 1000.0 * (double)(kb1 - kb0) / (double)records : 0.0);
+           records, records > 0 ? 1000.0 * (double)(kb1 - kb0) / (double)records : 0.0,
+           records > 0 ? (double)records_bytes / (double)records : 0.0);
     free(sums);
     free(cust);
     free(vis);

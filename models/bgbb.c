@@ -72,7 +72,7 @@
 #include "purchase_common.h"
 #include "../sim/model.h"
 
-enum { ST_P, ST_THETA, ST_NU = PURCHASE_ST_NU };
+enum { ST_P, ST_THETA, ST_NU = PURCHASE_ST_NU, ST_SLOTS };
 
 #define NO_CHOICES NULL
 #define MAX_OPPORTUNITIES 10000000L  /* a history longer than this is read as this long */
@@ -257,5 +257,5 @@ const model_type model_bgbb = {
     "opportunity dies with their own theta, else buys with their own p; no satisfaction.",
     bgbb_sections, bgbb_prepare, purchase_release, purchase_mean_bill, bgbb_mean_interval,
     bgbb_customer_init, purchase_draw_bill, bgbb_experience, bgbb_draw_interval,
-    NULL, bgbb_continuation, NULL, bgbb_from_history
+    NULL, bgbb_continuation, NULL, bgbb_from_history, .state_slots = ST_SLOTS
 };

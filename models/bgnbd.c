@@ -63,7 +63,7 @@
 #include "purchase_common.h"
 #include "../sim/model.h"
 
-enum { ST_INTERVAL = PURCHASE_ST_INTERVAL, ST_DROPOUT = PURCHASE_ST_DROPOUT, ST_NU = PURCHASE_ST_NU };
+enum { ST_INTERVAL = PURCHASE_ST_INTERVAL, ST_DROPOUT = PURCHASE_ST_DROPOUT, ST_NU = PURCHASE_ST_NU, ST_SLOTS };
 
 #define NO_CHOICES NULL
 
@@ -177,5 +177,5 @@ const model_type model_bgnbd = {
     "dropout after each repeat purchase; no satisfaction.",
     bgnbd_sections, bgnbd_prepare, purchase_release, purchase_mean_bill, bgnbd_mean_interval,
     bgnbd_customer_init, purchase_draw_bill, bgnbd_experience, purchase_draw_interval,
-    NULL, purchase_continuation, NULL, bgnbd_from_history
+    NULL, purchase_continuation, NULL, bgnbd_from_history, .state_slots = ST_SLOTS
 };

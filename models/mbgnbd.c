@@ -60,7 +60,7 @@
 /* the slots of state: the mean gap in days, the dropout chance, Gamma-
  * Gamma's nu, the purchase rate per period */
 enum { ST_INTERVAL = PURCHASE_ST_INTERVAL, ST_DROPOUT = PURCHASE_ST_DROPOUT, ST_NU = PURCHASE_ST_NU,
-       ST_LAMBDA };
+       ST_LAMBDA, ST_SLOTS };
 
 #define NO_CHOICES NULL
 
@@ -171,5 +171,5 @@ const model_type model_mbgnbd = {
     "dropout after every purchase, the first included; no satisfaction.",
     mbgnbd_sections, mbgnbd_prepare, purchase_release, purchase_mean_bill, mbgnbd_mean_interval,
     mbgnbd_customer_init, purchase_draw_bill, purchase_experience_dropout, purchase_draw_interval,
-    NULL, purchase_continuation, NULL, mbgnbd_from_history
+    NULL, purchase_continuation, NULL, mbgnbd_from_history, .state_slots = ST_SLOTS
 };

@@ -68,7 +68,7 @@
  * the next event is death, Gamma-Gamma's nu, the purchase and death rates
  * per period */
 enum { ST_INTERVAL = PURCHASE_ST_INTERVAL, ST_DROPOUT = PURCHASE_ST_DROPOUT, ST_NU = PURCHASE_ST_NU,
-       ST_LAMBDA, ST_MU };
+       ST_LAMBDA, ST_MU, ST_SLOTS };
 
 #define NO_CHOICES NULL
 
@@ -238,5 +238,5 @@ const model_type model_pareto_nbd = {
     pareto_nbd_sections, pareto_nbd_prepare, purchase_release, purchase_mean_bill,
     pareto_nbd_mean_interval, pareto_nbd_customer_init, purchase_draw_bill,
     purchase_experience_dropout, purchase_draw_interval, NULL, purchase_continuation, NULL,
-    pareto_nbd_from_history
+    pareto_nbd_from_history, .state_slots = ST_SLOTS
 };

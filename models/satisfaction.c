@@ -42,7 +42,7 @@
 #include "../sim/text.h"
 #include "satisfaction.h"
 
-enum { ST_THETA, ST_LOYALTY, ST_TASTE, ST_EXPECTATION, ST_CYCLE };
+enum { ST_THETA, ST_LOYALTY, ST_TASTE, ST_EXPECTATION, ST_CYCLE, ST_SLOTS };
 
 /* No customer's own mean cycle below this many days (about a quarter of an
  * hour), so that a far tail of the rate spread cannot make one customer
@@ -1333,5 +1333,5 @@ const model_type model_satisfaction = {
     "stickiness from repeat purchases and attitudinal loyalty.",
     sat_sections, sat_prepare, sat_release, sat_mean_bill, sat_mean_interval, sat_customer_init, sat_draw_bill,
     sat_experience, sat_draw_interval, sat_explain, sat_continuation, sat_advise,
-    sat_from_history
+    sat_from_history, .state_slots = ST_SLOTS
 };

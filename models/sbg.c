@@ -23,7 +23,7 @@
 #include "../sim/lang.h"
 #include "../sim/model.h"
 
-enum { ST_THETA };
+enum { ST_THETA, ST_SLOTS };
 
 #define NO_CHOICES NULL
 
@@ -123,5 +123,5 @@ const model_type model_sbg = {
     "Fitted shifted-beta-geometric subscriber (contractual): pays every period, and after each payment "
     "leaves for good with their own chance theta ~ Beta(alpha, beta); no satisfaction.",
     sbg_sections, sbg_prepare, sbg_release, sbg_mean_bill, sbg_mean_interval, sbg_customer_init,
-    sbg_draw_bill, sbg_experience, sbg_draw_interval, NULL, sbg_continuation
+    sbg_draw_bill, sbg_experience, sbg_draw_interval, NULL, sbg_continuation, .state_slots = ST_SLOTS
 };

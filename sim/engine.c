@@ -39,6 +39,7 @@ struct engine {
     void *pparams[MAX_PROMOS];
     int poffset[MAX_PROMOS];     /* where each promotion's state starts in a customer's slots */
     int pslots;                  /* promotion state per customer, all promotions */
+    int mslots;                  /* the customer model's state per customer (state_slots) */
     uint64_t pstream[MAX_PROMOS][RNG_HOOK_EVENT + 1];  /* each module's purposes, by hook (sim/rng.h) */
     double referral_rate;        /* referrals per promoter visit, after programmes */
     double referral_reward;      /* paid per referred prospect who buys */
@@ -68,9 +69,10 @@ typedef struct customer {
     double t_first, t_last;
     double t_next;               /* the next visit, after the horizon too; INFINITY once lost for good */
     double last_churn;           /* the chance of leaving applied at the last visit */
-    double lapse_age;            /* age of the first purchase followed by lost_after silent days */
-    double revenue;
-    double value;                /* discounted to t_first: margin - costs */
+    /* a new customer's revenue and value (discounted to t_first: margin -
+     * costs) accumulate straight in the fold arrays at their place in the
+     * order of creation (customer_money), not in the record: the 16 bytes
+     * the end of the run keeps for every customer won are the only copy */
     int visits;
     /* the customer's place in the order of creation (a fitted base's
      * customers first, then every customer won, in the calendar's order):
@@ -79,18 +81,28 @@ typedef struct customer {
      * arrays as the index did (fold_customer).  In a free record, the next
      * free one (recycle_record). */
     uint32_t seq;
-    short last_month;            /* last calendar month counted in the cohort table */
+    /* the day of age (floor(age + TIME_SLACK), all km_add reads of it) of
+     * the first purchase followed by lost_after silent days; NO_LAPSE
+     * while there is none.  The month last counted in the cohort table is
+     * no field: it is the month of the visit before (visit). */
+    int32_t lapse_day;
     uint16_t pending;            /* events on the calendar for this record (schedule);
                                     UINT16_MAX sticks: never recycled */
-    /* 8-bit fields where ints were, so that seq and pending fit in the same
-     * 16 bytes: the record keeps its size (136 bytes) */
+    /* 8 bits and less where ints were: visits, seq, lapse_day and these
+     * fill 16 bytes */
     signed char channel;         /* -1: an existing customer of a fitted base, on the calendar
                                     from day 0 (t_first and t_last before it);
                                     SLOT_FREE: a recycled record */
-    signed char referred;
-    signed char group;           /* PILOT_NONE without [pilot], else PILOT_CONTROL or PILOT_TREATMENT */
-    double state[MODEL_STATE_MAX];
+    signed int group : 2;        /* PILOT_NONE without [pilot], else PILOT_CONTROL or PILOT_TREATMENT */
+    unsigned int referred : 1;
+    /* the customer model's state is apart (engine_work.mstate), as many
+     * doubles as the model uses (model_state): the record is one cache
+     * line's 64 bytes */
 } customer;
+
+_Static_assert(sizeof(customer) == 64, "the customer record is meant to be 64 bytes (a cache line)");
+
+#define NO_LAPSE INT32_MAX
 
 /* customer.channel of a record on the free list */
 #define SLOT_FREE (-2)
@@ -133,6 +145,11 @@ struct engine_work {
      * a scenario without promotions keeps its customer records small */
     double *pstate;
     int pslots;
+    /* the customer model's state, mslots a record (the model's
+     * state_slots), and the one customer in flight's (scratch) */
+    double *mstate;
+    int mslots;
+    double scratch_state[MODEL_STATE_MAX];
     event *heap;                 /* today's events, in time order */
     size_t nheap, capheap;
     /* later days' events, one unsorted bucket a day: the heap then holds a
@@ -159,7 +176,15 @@ struct engine_work {
     double *fold_liability;
     int nliab;
     size_t nfold, capfold;
+    /* a fitted base's customers' revenue and value, never read (the
+     * base_* metrics count their purchases and revenue as they come) */
+    double base_money[2];
     customer scratch;            /* the one customer in flight, customer by customer */
+    /* what follows the customers on the books, in bytes: the calendar's
+     * room (the heap and the days' buckets, allocated) now, and at the
+     * peak the records in use (with their promotion slots) plus that
+     * (engine_work_bytes_in_use; kept at the growth points only) */
+    size_t calendar_bytes, peak_bytes;
     double cohort_count[COHORT_CELLS];
     double cohort_size[COHORT_MONTHS];
     engine_visit_observer observer;
@@ -218,6 +243,14 @@ static engine *prepare(const scenario *sc, base_customers *borrowed_base, diag *
     const customer_params *cp = scen_get(sc, &section_customer);
     const sim_plugins *plug = sim_plugins_in_use();
     e->model = sim_model(cp->model);
+    e->mslots = e->model->state_slots > 0 ? e->model->state_slots : MODEL_STATE_MAX;
+    if (e->mslots > MODEL_STATE_MAX) {
+        diag_set(d, DIAG_RUNTIME, "customer model %s declares %d state slots, more than the %d the "
+                 "engine allows (MODEL_STATE_MAX in sim/model.h)", e->model->name,
+                 e->model->state_slots, MODEL_STATE_MAX);
+        engine_free(e);
+        return NULL;
+    }
     /* a section of another customer model would be silently ignored: say so */
     for (int m = 0; plug->models[m]; m++) {
         if (plug->models[m] == e->model)
@@ -435,6 +468,7 @@ engine_work *engine_work_alloc(const engine *e)
     size_t n = (size_t)e->horizon + 2;
     w->horizon = e->horizon;
     w->pslots = e->pslots;
+    w->mslots = e->mslots;
     for (int i = 0; i < e->npromo; i++)
         w->nliab += e->promo[i]->liability != NULL;
     w->bucket = calloc((size_t)e->horizon, sizeof *w->bucket);
@@ -470,6 +504,7 @@ void engine_work_free(engine_work *w)
         return;
     free(w->cust);
     free(w->pstate);
+    free(w->mstate);
     free(w->heap);
     if (w->bucket)
         for (int d = 0; d < w->horizon; d++)
@@ -499,6 +534,7 @@ void engine_work_trim(engine_work *w)
      * stay (their size is the horizon's) */
     free(w->cust);
     free(w->pstate);
+    free(w->mstate);
     free(w->heap);
     free(w->pros);
     free(w->fold_value);
@@ -506,11 +542,13 @@ void engine_work_trim(engine_work *w)
     free(w->fold_liability);
     w->cust = NULL;
     w->pstate = NULL;
+    w->mstate = NULL;
     w->heap = NULL;
     w->pros = NULL;
     w->fold_value = w->fold_revenue = w->fold_liability = NULL;
     w->capcust = w->capheap = w->cappros = w->capfold = 0;
     w->ncust = w->nheap = w->npros = w->nfold = 0;
+    w->calendar_bytes = 0;
     if (w->bucket)
         for (int d = 0; d < w->horizon; d++) {
             free(w->bucket[d]);
@@ -522,6 +560,31 @@ void engine_work_trim(engine_work *w)
 size_t engine_work_records(const engine_work *w)
 {
     return w->ncust;
+}
+
+size_t engine_work_bytes_in_use(const engine_work *w)
+{
+    return w->peak_bytes;
+}
+
+/* The records in use and the calendar's room, at a point where one of
+ * them grows: the peak of what follows the active customers (the records
+ * beyond ncust are room realloc made, not touched, so not resident). */
+/* The customer model's state of a record (or of the one in flight,
+ * customer by customer). */
+static inline double *model_state(engine_work *w, const customer *cu)
+{
+    if (cu == &w->scratch)
+        return w->scratch_state;
+    return w->mstate + (size_t)(cu - w->cust) * (size_t)w->mslots;
+}
+
+static void note_bytes(engine_work *w)
+{
+    size_t now = w->ncust * (sizeof(customer) + (size_t)(w->mslots + w->pslots) * sizeof(double))
+                 + w->calendar_bytes;
+    if (now > w->peak_bytes)
+        w->peak_bytes = now;
 }
 
 /* ---- the calendar: a binary min-heap on time ---- */
@@ -549,7 +612,9 @@ static int heap_push(engine_work *w, event ev)
         if (!h)
             return -1;
         w->heap = h;
+        w->calendar_bytes += (cap - w->capheap) * sizeof *h;
         w->capheap = cap;
+        note_bytes(w);
     }
     size_t i = w->nheap++;
     while (i > 0) {
@@ -681,12 +746,56 @@ static int module_acts(const engine *e, int i, int acts)
     return acts || e->promo[i]->standing;
 }
 
+/* Room in the fold arrays for the k-th new customer (in the order of
+ * creation): made when the customer is won, since their revenue and value
+ * accumulate there from the first purchase (customer_money). */
+static int fold_reserve(rep_ctx *c, size_t k)
+{
+    engine_work *w = c->w;
+    if (k < w->capfold)
+        return 0;
+    size_t cap = w->capfold ? 2 * w->capfold : 4096;
+    while (cap <= k)
+        cap *= 2;
+    double *v = realloc(w->fold_value, cap * sizeof *v);
+    if (v)
+        w->fold_value = v;
+    double *r = realloc(w->fold_revenue, cap * sizeof *r);
+    if (r)
+        w->fold_revenue = r;
+    double *l = w->nliab ? realloc(w->fold_liability, cap * (size_t)w->nliab * sizeof *l) : NULL;
+    if (l)
+        w->fold_liability = l;
+    if (!v || !r || (w->nliab && !l)) {
+        c->oom = 1;
+        return -1;
+    }
+    w->capfold = cap;
+    return 0;
+}
+
+/* Where a customer's revenue ([0]) and value ([1]) accumulate: a new
+ * customer's in the fold arrays at their place in the order of creation,
+ * a fitted base's in base_money (never read). */
+typedef struct customer_money {
+    double *revenue, *value;
+} customer_money;
+
+static inline customer_money money_of(engine_work *w, const customer *cu)
+{
+    if (cu->channel < 0)
+        return (customer_money){ &w->base_money[0], &w->base_money[1] };
+    size_t k = (size_t)(cu->seq - w->nbase);
+    return (customer_money){ &w->fold_revenue[k], &w->fold_value[k] };
+}
+
 static customer *new_customer(rep_ctx *c, uint64_t id, int channel, double t)
 {
     engine_work *w = c->w;
     customer *cu;
     if (c->independent) {
         cu = &w->scratch;
+        memset(w->scratch_state, 0, sizeof w->scratch_state);
         goto fill;
     }
     if (w->nseq == NO_SLOT) {
@@ -707,6 +816,12 @@ static customer *new_customer(rep_ctx *c, uint64_t id, int channel, double t)
             return NULL;
         }
         w->cust = p;
+        double *ms = realloc(w->mstate, cap * (size_t)w->mslots * sizeof *ms);
+        if (!ms) {
+            c->oom = 1;
+            return NULL;
+        }
+        w->mstate = ms;
         if (w->pslots) {
             double *ps = realloc(w->pstate, cap * (size_t)w->pslots * sizeof *ps);
             if (!ps) {
@@ -718,9 +833,11 @@ static customer *new_customer(rep_ctx *c, uint64_t id, int channel, double t)
         w->capcust = cap;
     }
     slot = w->ncust++;
+    note_bytes(w);
 place:
     if (w->pslots)
         memset(w->pstate + slot * (size_t)w->pslots, 0, (size_t)w->pslots * sizeof(double));
+    memset(w->mstate + slot * (size_t)w->mslots, 0, (size_t)w->mslots * sizeof(double));
     cu = &w->cust[slot];
 fill:
     memset(cu, 0, sizeof *cu);
@@ -729,11 +846,16 @@ fill:
     cu->key = rng_key(c->rep_key, id);
     cu->t_first = cu->t_last = t;
     cu->channel = channel;
-    cu->last_month = -1;
     cu->group = PILOT_NONE;
     cu->t_next = INFINITY;
-    cu->lapse_age = INFINITY;
-    cu->value = channel >= 0 ? -c->e->acq_cost_per_customer[channel] : 0.0;
+    cu->lapse_day = NO_LAPSE;
+    if (channel >= 0) {
+        size_t k = (size_t)(cu->seq - w->nbase);
+        if (fold_reserve(c, k))
+            return NULL;
+        w->fold_revenue[k] = 0.0;
+        w->fold_value[k] = -c->e->acq_cost_per_customer[channel];
+    }
     return cu;
 }
 
@@ -754,14 +876,16 @@ static void schedule(rep_ctx *c, double t, uint32_t who, uint32_t kind)
         return;
     }
     if (w->bucket_n[day] == w->bucket_cap[day]) {
-        uint32_t cap = w->bucket_cap[day] ? 2 * w->bucket_cap[day] : 64;
+        uint32_t cap = w->bucket_cap[day] ? w->bucket_cap[day] + w->bucket_cap[day] / 2 : 32;
         event *b = realloc(w->bucket[day], cap * sizeof *b);
         if (!b) {
             c->oom = 1;
             return;
         }
         w->bucket[day] = b;
+        w->calendar_bytes += (cap - w->bucket_cap[day]) * sizeof *b;
         w->bucket_cap[day] = cap;
+        note_bytes(w);
     }
     w->bucket[day][w->bucket_n[day]++] = ev;
 }
@@ -777,6 +901,7 @@ static void open_day(rep_ctx *c, int day)
     /* the day's bucket is done with: kept, the buckets of past days would
      * hold room for every visit of the replication */
     free(w->bucket[day]);
+    w->calendar_bytes -= w->bucket_cap[day] * sizeof(event);
     w->bucket[day] = NULL;
     w->bucket_n[day] = w->bucket_cap[day] = 0;
 }
@@ -832,7 +957,7 @@ static void svc_touch(void *ctx, double t, double amount)
     if (t < 0)
         return;     /* before the as-of date of a fitted base: history */
     add_cost(c, t, amount, &c->out->metric[MET_TOUCH_COST]);
-    cu->value -= amount * discount(c->e, t - cu->t_first);
+    *money_of(c->w, cu).value -= amount * discount(c->e, t - cu->t_first);
 }
 
 static void svc_count(void *ctx, int metric, double amount)
@@ -923,7 +1048,7 @@ static void visit(rep_ctx *c, customer *cu, uint32_t who, double t)
     rng_stream_seed_now(&s.state);
     rng_stream_seed_now(&decision.state);
     rng_stream_seed_now(&interval_stream.state);
-    v.bill = e->model->draw_bill(e->mparams, cu->state, &v, &s.rng);
+    v.bill = e->model->draw_bill(e->mparams, model_state(w, cu), &v, &s.rng);
     v.cash = v.revenue = v.bill;
     for (int i = 0; i < e->npromo; i++)
         if (e->promo[i]->at_till && module_acts(e, i, acts)) {
@@ -931,7 +1056,7 @@ static void visit(rep_ctx *c, customer *cu, uint32_t who, double t)
             e->promo[i]->at_till(e->pparams[i], pstate + e->poffset[i], &v, &s.rng);
         }
     rng_stream_from_visit(&s, vkey, RNG_EXPERIENCE);
-    e->model->experience(e->mparams, cu->state, &v, &s.rng);
+    e->model->experience(e->mparams, model_state(w, cu), &v, &s.rng);
     for (int i = 0; i < e->npromo; i++)
         if (e->promo[i]->after_visit && module_acts(e, i, acts)) {
             rng_stream_from_visit(&s, vkey, e->pstream[i][RNG_HOOK_AFTER_VISIT]);
@@ -954,16 +1079,22 @@ static void visit(rep_ctx *c, customer *cu, uint32_t who, double t)
     out->metric[MET_DISCOUNTS] += v.discount;
     out->metric[MET_PROMO_COST] += v.promo_cost;
     out->metric[MET_VISITS] += 1;
-    cu->revenue += v.revenue;
-    cu->value += margin * discount(e, t - cu->t_first);
+    customer_money money = money_of(w, cu);
+    *money.revenue += v.revenue;
+    *money.value += margin * discount(e, t - cu->t_first);
     if (cu->channel < 0) {
         out->metric[MET_BASE_PURCHASES] += 1;
         out->metric[MET_BASE_REVENUE] += v.revenue;
     }
     /* the business's view: the first gap of lost_after days or more marks
      * the customer lost at the purchase before it, even if they come back */
-    if (v.purchase_no > 1 && isinf(cu->lapse_age) && t - cu->t_last >= e->life.lost_after)
-        cu->lapse_age = cu->t_last - cu->t_first;
+    if (v.purchase_no > 1 && cu->lapse_day == NO_LAPSE && t - cu->t_last >= e->life.lost_after)
+        cu->lapse_day = (int32_t)floor(cu->t_last - cu->t_first + TIME_SLACK);
+    /* the month last counted in the cohort table: the previous visit's
+     * (each visit counts its month unless it is the one before's, or it
+     * is past the table, and so is every later one), none before the
+     * first */
+    int last_month = v.purchase_no == 1 ? -1 : (int)(cu->t_last / DAYS_PER_MONTH);
     if (w->observer)
         w->observer(w->observer_ctx, cu->id, t, v.bill, cu->group);
     cu->t_last = t;
@@ -973,17 +1104,15 @@ static void visit(rep_ctx *c, customer *cu, uint32_t who, double t)
 
     int month = (int)(t / DAYS_PER_MONTH);
     int cohort = (int)(cu->t_first / DAYS_PER_MONTH);
-    if (cu->channel >= 0 && month != cu->last_month && cohort < COHORT_MONTHS
-        && month - cohort < COHORT_MONTHS) {
+    if (cu->channel >= 0 && month != last_month && cohort < COHORT_MONTHS
+        && month - cohort < COHORT_MONTHS)
         w->cohort_count[cohort * COHORT_MONTHS + (month - cohort)] += 1;
-        cu->last_month = month;
-    }
 
     int stays = rng_uniform(&decision.rng) >= v.churn;
     double next = INFINITY;
     if (stays) {
         /* the pace lever: a rate multiplier of 0 or below stops purchasing */
-        double interval = e->model->draw_interval(e->mparams, cu->state, &interval_stream.rng);
+        double interval = e->model->draw_interval(e->mparams, model_state(w, cu), &interval_stream.rng);
         next = v.rate_multiplier > 0 ? t + interval / v.rate_multiplier : INFINITY;
     }
     /* the modules' say on the next visit (a reminder, word of mouth) */
@@ -1069,12 +1198,12 @@ static void seed_base(rep_ctx *c)
         cu->t_first = -h->age;
         cu->t_last = -(h->age - h->last_age);
         cu->visits = h->repeat_purchases + 1;
-        cu->group = (short)draw_group(e, cu->key);
+        cu->group = draw_group(e, cu->key);
         int acts = pilot_acts(e, cu->group, 0.0);
         rng_stream s;
         rng_stream_from_key(&s, cu->key, 0, RNG_CUSTOMER);
         double next = INFINITY;
-        int alive = e->model->customer_from_history(e->mparams, h, cu->state, &next, &s.rng);
+        int alive = e->model->customer_from_history(e->mparams, h, model_state(w, cu), &next, &s.rng);
         next = alive && next >= 0 ? next : INFINITY;
         c->out->metric[MET_BASE_CUSTOMERS] += 1;
         c->out->metric[MET_BASE_ALIVE_START] += alive;
@@ -1199,15 +1328,15 @@ static void prospect_arrives(rep_ctx *c, uint64_t id, int channel, int referred,
     customer *cu = new_customer(c, id, channel, t);
     if (!cu)
         return;
-    cu->referred = (short)referred;
-    cu->group = (short)group;
+    cu->referred = referred != 0;
+    cu->group = group;
     /* the reward is the referrer's: paid when the promotions acted on them */
     double reward = rewarded ? e->referral_reward : e->referral_reward_standing;
     if (referred && reward > 0) {
         add_cost(c, t, reward, &c->out->metric[MET_PROMO_COST]);
-        cu->value -= reward;
+        *money_of(c->w, cu).value -= reward;
     }
-    e->model->customer_init(e->mparams, cu->state, &s.rng);
+    e->model->customer_init(e->mparams, model_state(c->w, cu), &s.rng);
     c->out->metric[MET_NEW_CUSTOMERS] += 1;
     c->out->curve[CUR_NEW_CUSTOMERS][day_of(e, t)] += 1;
     int cohort = (int)(t / DAYS_PER_MONTH);
@@ -1346,7 +1475,7 @@ static int queue_turns_away(rep_ctx *c, customer *cu, uint32_t who, double t)
         return 0;
     rng_stream s;
     rng_stream_from_key(&s, key, (uint64_t)cu->visits + 1, RNG_QUEUE + 1);
-    double next = t + e->model->draw_interval(e->mparams, cu->state, &s.rng);
+    double next = t + e->model->draw_interval(e->mparams, model_state(c->w, cu), &s.rng);
     /* the lifecycle status runs on from the last purchase, through [t, next):
      * the spans up to the missed visit are taken back and laid to the new one */
     lifecycle_spans(c, cu->t_last, t, -1.0);
@@ -1375,6 +1504,12 @@ static void reset_work(engine_work *w)
 {
     size_t n = (size_t)w->horizon + 2;
     w->ncust = w->nheap = w->npros = w->nfold = 0;
+    /* the room a previous replication left (the heap's; a day's bucket
+     * left unopened) */
+    w->calendar_bytes = w->capheap * sizeof(event);
+    for (int d = 0; d < w->horizon; d++)
+        w->calendar_bytes += w->bucket_cap[d] * sizeof(event);
+    w->peak_bytes = 0;
     w->free_head = NO_SLOT;
     w->nseq = w->nbase = 0;
     w->today = -1;
@@ -1508,14 +1643,14 @@ static int days_followed(int H, double t_first, double lag)
 /* The expected discounted margin after the horizon of a customer whose
  * next visit is at t_next, discounted to their first purchase; NAN when
  * the model has no continuation, INFINITY when nothing bounds it. */
-static double projected_future(const engine *e, const customer *cu)
+static double projected_future(const engine *e, engine_work *w, const customer *cu)
 {
     if (!isfinite(cu->t_next))
         return 0.0;
     if (!e->model->continuation)
         return NAN;
     model_continuation k;
-    e->model->continuation(e->mparams, cu->state, cu->last_churn, e->discount_per_day, &k);
+    e->model->continuation(e->mparams, model_state(w, cu), cu->last_churn, e->discount_per_day, &k);
     double margin = e->econ.gross_margin * k.bill - e->econ.cost_per_visit;
     double visits = 1.0 - (1.0 - k.churn) * k.interval_discount;
     if (visits <= 0)
@@ -1539,28 +1674,7 @@ static void fold_customer(rep_ctx *c, const customer *cu, const double *pstate)
     engine_work *w = c->w;
     rep_result *out = c->out;
     int H = e->horizon;
-    size_t k = (size_t)(cu->seq - w->nbase);
-    if (k >= w->capfold) {
-        size_t cap = w->capfold ? 2 * w->capfold : 4096;
-        while (cap <= k)
-            cap *= 2;
-        double *v = realloc(w->fold_value, cap * sizeof *v);
-        if (v)
-            w->fold_value = v;
-        double *r = realloc(w->fold_revenue, cap * sizeof *r);
-        if (r)
-            w->fold_revenue = r;
-        double *l = w->nliab ? realloc(w->fold_liability, cap * (size_t)w->nliab * sizeof *l) : NULL;
-        if (l)
-            w->fold_liability = l;
-        if (!v || !r || (w->nliab && !l)) {
-            c->oom = 1;
-            return;
-        }
-        w->capfold = cap;
-    }
-    w->fold_value[k] = cu->value;
-    w->fold_revenue[k] = cu->revenue;
+    size_t k = (size_t)(cu->seq - w->nbase);  /* its room made by new_customer */
     w->nfold++;
     /* survival: the simulator knows who is lost for good (no next
      * visit, not even after the horizon), and at what age */
@@ -1568,14 +1682,15 @@ static void fold_customer(rep_ctx *c, const customer *cu, const double *pstate)
     km_add(w->surv_risk, w->surv_lost, &w->surv_followed, days_followed(H, cu->t_first, 0), final_age);
     /* the business's view: lost at the first purchase followed by
      * lost_after days of silence, judged lost_after days after it */
-    double lapse_age = cu->lapse_age;
+    /* a whole day, km_add's floor gives it back */
+    double lapse_age = cu->lapse_day == NO_LAPSE ? INFINITY : (double)cu->lapse_day;
     if (isinf(lapse_age) && H - cu->t_last >= e->life.lost_after)
         lapse_age = cu->t_last - cu->t_first;
     km_add(w->obs_risk, w->obs_lost, &w->obs_followed, days_followed(H, cu->t_first, e->life.lost_after),
            lapse_age);
     if (cu->visits >= 2)
         c->repeaters += 1;
-    c->future_sum += projected_future(e, cu);
+    c->future_sum += projected_future(e, w, cu);
     for (int p = 0, j = 0; p < e->npromo; p++)
         if (e->promo[p]->liability)
             w->fold_liability[k * (size_t)w->nliab + (size_t)j++] =
@@ -1839,8 +1954,10 @@ int engine_replicate(const engine *e, engine_work *w, uint64_t seed, int rep,
             event ev = heap_pop(w);
             /* the next event's customer record is likely cold: fetch it
              * while this one is processed */
-            if (w->nheap > 0 && w->heap[0].kind == EV_VISIT)
+            if (w->nheap > 0 && w->heap[0].kind == EV_VISIT) {
                 __builtin_prefetch(&w->cust[w->heap[0].who]);
+                __builtin_prefetch(w->mstate + (size_t)w->heap[0].who * (size_t)w->mslots);
+            }
             if (ev.kind == EV_PROSPECT) {
                 prospect_arrives(&c, w->pros[ev.who].id, w->pros[ev.who].channel,
                                  w->pros[ev.who].referred, w->pros[ev.who].rewarded, ev.t);
@@ -1849,6 +1966,12 @@ int engine_replicate(const engine *e, engine_work *w, uint64_t seed, int rep,
             customer *cu = &w->cust[ev.who];
             if (cu->pending != UINT16_MAX)
                 cu->pending--;
+            /* its revenue and value in the fold arrays (customer_money),
+             * written at the end of the visit: fetched while it is drawn */
+            if (ev.kind == EV_VISIT && cu->channel >= 0) {
+                __builtin_prefetch(&w->fold_value[cu->seq - w->nbase], 1);
+                __builtin_prefetch(&w->fold_revenue[cu->seq - w->nbase], 1);
+            }
             if (ev.kind == EV_VISIT) {
                 /* a visit a calendar event has since brought forward is stale */
                 if (ev.t == cu->t_next)
@@ -1874,8 +1997,10 @@ size_t engine_bytes_per_customer(const engine *e)
     if (independent_customers(e))
         return 2 * sizeof(double);
     /* every customer won leaves their value, revenue and liabilities
-     * (fold_customer); a customer still in play has a record, its
-     * promotion slots, its one pending visit on the calendar and one
+     * (fold_customer, and from their first purchase: customer_money); a
+     * customer still in play has a 64-byte record, the model's state
+     * (state_slots doubles), its promotion slots, its one pending visit on
+     * the calendar (with the buckets' room, up to half as much again) and one
      * pending event for each module that keeps events of its own, and at
      * the end a place in finish's order.  A record is recycled once its
      * customer is lost for good, so the records follow the customers still
@@ -1888,7 +2013,8 @@ size_t engine_bytes_per_customer(const engine *e)
         liabilities += e->promo[i]->liability != NULL;
     }
     size_t folded = (2 + liabilities) * sizeof(double);
-    size_t record = sizeof(customer) + (size_t)e->pslots * sizeof(double) + events * sizeof(event)
+    size_t record = sizeof(customer) + (size_t)(e->mslots + e->pslots) * sizeof(double)
+                    + events * sizeof(event)
                     + 2 * sizeof(uint32_t);
     return folded + record;
 }

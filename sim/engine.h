@@ -88,6 +88,15 @@ void engine_work_trim(engine_work *w);
  * one record in flight).  For tests and benchmarks. */
 size_t engine_work_records(const engine_work *w);
 
+/* The bytes that follow the customers still active, at the peak of the
+ * last replication on the calendar: the records in use with their
+ * promotion slots, and the calendar's room (the heap and each day's
+ * bucket of pending events, as allocated).  Divided by
+ * engine_work_records, the cost of a customer on the books; what every
+ * customer won leaves (the fold arrays) is apart.  For tests and
+ * benchmarks. */
+size_t engine_work_bytes_in_use(const engine_work *w);
+
 /* Called for every purchase, in time order within a replication: for
  * exporting a simulated transaction log (retsim run --write-log, the
  * fitting tests).  bill is what was served (before discounts); group is

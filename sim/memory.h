@@ -8,7 +8,8 @@
  *                    x days the channel is open within the horizon
  *   per replication= customers x bytes per customer (engine_bytes_per_customer:
  *                    value and revenue kept for the end of the run; on the
- *                    calendar, a record, promotion slots and pending events,
+ *                    calendar, a 64-byte record, the model's state (its state_slots),
+ *                    promotion slots and pending events,
  *                    counted for every customer although a customer lost for
  *                    good gives their record back: a bound)
  *   in flight      = min(threads, reps): each thread holds one replication

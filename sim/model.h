@@ -157,6 +157,11 @@ typedef struct model_type {
      * a new one. */
     int (*customer_from_history)(const void *params, const customer_history *h, double *state,
                                  double *next_days, gsl_rng *r);
+    /* The doubles of per-customer state the model uses, at most
+     * MODEL_STATE_MAX: the engine keeps that many a customer (0, the
+     * default of a table that does not say: MODEL_STATE_MAX).  The state
+     * functions above get a zeroed array of that size. */
+    int state_slots;
 } model_type;
 
 #endif

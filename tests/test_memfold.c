@@ -36,8 +36,10 @@ static const char *steady_ini =
     "[spend]\ndistribution = lognormal\nlog_mu = 5\nlog_sigma = 0.5\n";
 
 /* The records in use at the peak of one replication on the calendar, and
- * the customers won in it. */
-static void peak_records(int horizon, uint64_t seed, size_t *records, double *won, double *visits)
+ * the customers won in it; *bytes (when not NULL): what the engine held
+ * for the customers on the books at the peak (engine_work_bytes_in_use). */
+static void peak_records_bytes(int horizon, uint64_t seed, size_t *records, double *won, double *visits,
+                               size_t *bytes)
 {
     char ini[2048];
     snprintf(ini, sizeof ini, steady_ini, horizon);
@@ -51,12 +53,19 @@ static void peak_records(int horizon, uint64_t seed, size_t *records, double *wo
     cr_assert(w && r, "out of memory");
     cr_assert_eq(engine_replicate(e, w, seed, 0, r, &d), 0, "%s", d.msg);
     *records = engine_work_records(w);
+    if (bytes)
+        *bytes = engine_work_bytes_in_use(w);
     *won = r->metric[MET_NEW_CUSTOMERS];
     *visits = r->metric[MET_VISITS];
     rep_free(r);
     engine_work_free(w);
     engine_free(e);
     scen_free(sc);
+}
+
+static void peak_records(int horizon, uint64_t seed, size_t *records, double *won, double *visits)
+{
+    peak_records_bytes(horizon, seed, records, won, visits, NULL);
 }
 
 /* A customer holds a record from their first purchase to their last (at
@@ -168,4 +177,31 @@ Test(memfold, a_sweeps_peak_does_not_grow_with_its_points, .timeout = 300)
     cr_log_info("peak %ld kB for one scenario, %ld kB for six", one, six);
     cr_expect(six <= one + 8 * 1024, "peak %ld kB for one scenario, %ld kB for six (%.2fx)", one, six,
               (double)six / one);
+}
+
+/* What a customer on the books costs on the calendar: their record (64
+ * bytes: times, keys, counts), the customer model's state (the
+ * satisfaction model's 5 doubles, 40 bytes: sized by the model's
+ * state_slots, no longer MODEL_STATE_MAX's 48) and the calendar's room (a
+ * pending visit of 16 bytes each, and the room the day's buckets and the
+ * heap grew to).  Their revenue and value are no longer in the record:
+ * they accumulate in the 16 bytes kept for every customer won.  With the
+ * 136-byte record of before (value, revenue and 48 bytes of state inside)
+ * and buckets doubling, this case measured 173.5 bytes a record; now 104
+ * and the calendar's room, under a bound of 136 that allows the calendar
+ * two events' room a record (measured 131.0: one pending visit each, the
+ * day's prospects, and the room the buckets and the heap grew to).
+ * (Issue 14 asks for 100 per active customer: not met, see
+ * docs/benchmarks.md.) */
+Test(memfold, bytes_per_record_in_use)
+{
+    size_t records, bytes;
+    double won, visits;
+    peak_records_bytes(1460, 3, &records, &won, &visits, &bytes);
+    cr_assert(records > 0);
+    double per = (double)bytes / (double)records;
+    cr_log_info("%zu bytes for %zu records at the peak: %.1f a record", bytes, records, per);
+    cr_expect(per >= 104 && per <= 136,
+              "%.1f bytes a record in use (%zu bytes, %zu records), expected 104 (record and model "
+              "state) plus at most 32 of calendar room", per, bytes, records);
 }
