@@ -36,10 +36,16 @@ void cust_groups_free(cust_groups *G)
     G->gstart = G->iT = G->itx = NULL;
 }
 
-void cust_groups_logs(double alpha, const double *v, int n, double *out)
+double *cust_groups_alpha_logs(const cust_groups *G, double alpha)
 {
-    for (int k = 0; k < n; k++)
-        out[k] = log(alpha + v[k]);
+    double *out = malloc(sizeof(double) * (size_t)(G->nT + G->ntx));
+    if (!out)
+        return NULL;
+    for (int k = 0; k < G->nT; k++)
+        out[k] = log(alpha + G->Tval[k]);
+    for (int k = 0; k < G->ntx; k++)
+        out[G->nT + k] = log(alpha + G->txval[k]);
+    return out;
 }
 
 static int cmp_double(const void *a, const void *b)

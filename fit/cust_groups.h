@@ -24,8 +24,10 @@ typedef struct cust_groups {
     int *iT, *itx;
 } cust_groups;
 
-/* log(alpha + v) for the n values v into out (n at least 1) */
-void cust_groups_logs(double alpha, const double *v, int n, double *out);
+/* log(alpha + T) for G's nT distinct T, then log(alpha + t_x) for its ntx
+ * distinct t_x, in one array the caller frees (NULL when out of memory):
+ * entry i's are [iT[i]] and [nT + itx[i]]. */
+double *cust_groups_alpha_logs(const cust_groups *G, double alpha);
 
 /* Checks the customers with T > 0 (finite; x a whole number >= 0; t_x in
  * [0, T] when x > 0), needs at least 10 of them and one repeat purchase,

@@ -76,12 +76,10 @@ static double mbg_nll_grad(const double *th, double *grad, void *ctx)
     double sum = 0, gr = 0, gal = 0, ga = 0, gb = 0;
     /* log(alpha + T) and log(alpha + t_x) once per distinct value (the same
      * numbers: the fit is bit for bit as before) */
-    double *lTv = malloc(sizeof(double) * (size_t)(D->nT + D->ntx));
+    double *lTv = cust_groups_alpha_logs(D, alpha);
     if (!lTv)
         return INFINITY;
     double *ltv = lTv + D->nT;
-    cust_groups_logs(alpha, D->Tval, D->nT, lTv);
-    cust_groups_logs(alpha, D->txval, D->ntx, ltv);
     for (int g = 0; g < D->ng; g++) {
         double x = D->gx[g], rx = r + x;
         double base = lngamma(rx) - lgr + r * la + lnbeta(a, b + x + 1) - lnB0;

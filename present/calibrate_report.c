@@ -99,22 +99,23 @@ void calib_print(FILE *f, const calib_problem *p, const calib_result *r)
                              "barely changes the moments\n"),
                     words);
         }
-    if (r->holdout_days > 0 && !r->holdout_warm)
-        fprintf(f, tr(l, "  holdout (%d days after the window): %.0f purchases simulated at the estimates, the "
-                         "window re-simulated with new customers (the customer model cannot start from a "
-                         "customer's history) (Monte Carlo 95%% interval [%.0f, %.0f]), %ld actual (%+.1f %%)\n"),
-                r->holdout_days, r->holdout_sim, r->holdout_sim - 1.96 * r->holdout_sim_se,
+    if (r->holdout_days > 0) {
+        /* the same figures, said of the forecast's start: today's customers,
+         * or the window re-simulated when the model cannot start from them */
+        const char *said =
+            r->holdout_warm
+                ? tr(l, "  holdout (%d days after the window), from today's customers (each log customer's "
+                        "hidden traits drawn given their history): %.0f purchases simulated at the estimates "
+                        "(Monte Carlo 95%% interval [%.0f, %.0f]), %ld actual (%+.1f %%)\n")
+                : tr(l, "  holdout (%d days after the window): %.0f purchases simulated at the estimates, the "
+                        "window re-simulated with new customers (the customer model cannot start from a "
+                        "customer's history) (Monte Carlo 95%% interval [%.0f, %.0f]), %ld actual (%+.1f %%)\n");
+        fprintf(f, said, r->holdout_days, r->holdout_sim, r->holdout_sim - 1.96 * r->holdout_sim_se,
                 r->holdout_sim + 1.96 * r->holdout_sim_se, r->holdout_actual,
                 r->holdout_actual ? 100.0 * (r->holdout_sim - (double)r->holdout_actual) / (double)r->holdout_actual
                                   : 0.0);
+    }
     if (r->holdout_days > 0 && r->holdout_warm) {
-        fprintf(f, tr(l, "  holdout (%d days after the window), from today's customers (each log customer's "
-                         "hidden traits drawn given their history): %.0f purchases simulated at the estimates "
-                         "(Monte Carlo 95%% interval [%.0f, %.0f]), %ld actual (%+.1f %%)\n"),
-                r->holdout_days, r->holdout_sim, r->holdout_sim - 1.96 * r->holdout_sim_se,
-                r->holdout_sim + 1.96 * r->holdout_sim_se, r->holdout_actual,
-                r->holdout_actual ? 100.0 * (r->holdout_sim - (double)r->holdout_actual) / (double)r->holdout_actual
-                                  : 0.0);
         fprintf(f, "%s",
                 /* xgettext:no-c-format */
                 tr(l, "    by repeat purchases in the window: customers, actual, simulated (95 % interval)\n"));
