@@ -43,6 +43,66 @@
 #include "satisfaction.h"
 
 enum { ST_THETA, ST_LOYALTY, ST_TASTE, ST_EXPECTATION, ST_CYCLE, ST_SLOTS };
+_Static_assert(ST_SLOTS == SAT_TRAITS, "sat_params.slot has a place for every trait");
+
+/* A trait the parameters make the same for every customer, for good
+ * (sat_state_layout): what sat_customer_init would have set it to. */
+static double sat_fixed_trait(const sat_params *p, int k)
+{
+    switch (k) {
+    case ST_THETA:
+        return p->churn.mean;
+    case ST_LOYALTY:
+        return p->loyalty.mean;
+    case ST_TASTE:
+        return 1.0;
+    case ST_EXPECTATION:
+        return p->experience.promise;
+    default:
+        return p->visits.cycle_days;
+    }
+}
+
+/* A customer's trait k: from their state where it is kept, else the
+ * parameters' one value. */
+static inline double trait(const sat_params *p, const double *state, int k)
+{
+    int at = p->slot[k];
+    return at >= 0 ? state[at] : sat_fixed_trait(p, k);
+}
+
+static inline void set_trait(const sat_params *p, double *state, int k, double x)
+{
+    int at = p->slot[k];
+    if (at >= 0)
+        state[at] = x;
+}
+
+/* Which traits a customer's state keeps: those that differ between
+ * customers (a churn, loyalty, taste or visit rate drawn for each) or move
+ * (expectation, when it learns).  The others are the same number for every
+ * customer throughout (sat_fixed_trait), so the engine keeps no room for
+ * them: the textbook case keeps 1 double a customer, not 5 (docs/
+ * benchmarks.md, issue 14's memory target).  Every draw is made as before,
+ * so the numbers do not move. */
+static void sat_state_layout(sat_params *p)
+{
+    int varies[ST_SLOTS] = {
+        [ST_THETA] = p->churn.heterogeneous,
+        [ST_LOYALTY] = p->loyalty.mean > 0 && p->loyalty.polarisation > 0,
+        [ST_TASTE] = p->experience.taste_sd > 0,
+        [ST_EXPECTATION] = p->experience.expectation_learning != 0,
+        [ST_CYCLE] = p->visits.rate_cv > 0,
+    };
+    p->nslots = 0;
+    for (int k = 0; k < ST_SLOTS; k++)
+        p->slot[k] = (signed char)(varies[k] ? p->nslots++ : -1);
+}
+
+static int sat_state_slots_used(const void *params)
+{
+    return ((const sat_params *)params)->nslots;
+}
 
 /* No customer's own mean cycle below this many days (about a quarter of an
  * hour), so that a far tail of the rate spread cannot make one customer
@@ -436,6 +496,7 @@ static void *sat_prepare(const scenario *sc, diag *d)
         draw_beta_prepare(&p->churn_beta, p->churn.a, p->churn.b);
     if (l->mean > 0 && l->polarisation > 0)
         draw_beta_prepare(&p->loyalty_beta, p->loyalty_a, p->loyalty_b);
+    sat_state_layout(p);
     return p;
 }
 
@@ -447,26 +508,26 @@ static void sat_release(void *params)
 static void sat_customer_init(const void *params, double *state, gsl_rng *r)
 {
     const sat_params *p = params;
-    state[ST_THETA] = p->churn.heterogeneous ? draw_beta(&p->churn_beta, r)
-                                             : p->churn.mean;
+    set_trait(p, state, ST_THETA, p->churn.heterogeneous ? draw_beta(&p->churn_beta, r)
+                                                         : p->churn.mean);
     if (p->loyalty.mean > 0 && p->loyalty.polarisation > 0)
-        state[ST_LOYALTY] = draw_beta(&p->loyalty_beta, r);
+        set_trait(p, state, ST_LOYALTY, draw_beta(&p->loyalty_beta, r));
     else
-        state[ST_LOYALTY] = p->loyalty.mean;
+        set_trait(p, state, ST_LOYALTY, p->loyalty.mean);
     double taste = 1.0;
     if (p->experience.taste_sd > 0)
         taste += rng_gaussian(r, p->experience.taste_sd);
-    state[ST_TASTE] = taste > 0 ? taste : 0;
-    state[ST_EXPECTATION] = p->experience.promise;
+    set_trait(p, state, ST_TASTE, taste > 0 ? taste : 0);
+    set_trait(p, state, ST_EXPECTATION, p->experience.promise);
     /* the customer's own mean cycle: the rate 1/cycle ~ Gamma(shape 1/cv^2,
      * mean 1/cycle_days), BG/NBD's spread of purchase rates (Fader, Hardie
      * and Lee 2005); drawn only when on, so the streams of a scenario
      * without it are unchanged */
-    state[ST_CYCLE] = p->visits.cycle_days;
+    set_trait(p, state, ST_CYCLE, p->visits.cycle_days);
     if (p->visits.rate_cv > 0) {
         double rs = 1.0 / (p->visits.rate_cv * p->visits.rate_cv);
         double rate = gsl_ran_gamma(r, rs, 1.0 / (rs * p->visits.cycle_days));
-        state[ST_CYCLE] = rate > 1.0 / SAT_MIN_CYCLE ? SAT_MIN_CYCLE : 1.0 / rate;
+        set_trait(p, state, ST_CYCLE, rate > 1.0 / SAT_MIN_CYCLE ? SAT_MIN_CYCLE : 1.0 / rate);
     }
 }
 
@@ -523,7 +584,7 @@ void sat_judge(const sat_params *p, double *state, visit_ctx *v, gsl_rng *r, sat
     double noise = p->experience.benefit_sd > 0
                        ? rng_gaussian(r, p->experience.benefit_sd)
                        : 0.0;
-    feel->benefit = p->benefit_at_mean_bill * (v->bill / p->spend.mean) * state[ST_TASTE]
+    feel->benefit = p->benefit_at_mean_bill * (v->bill / p->spend.mean) * trait(p, state, ST_TASTE)
                  + noise + v->extra_benefit;
     /* the wait beyond what is accepted, 0 at least (fmax without the
      * library call; a NaN gives 0 as fmax does) */
@@ -531,21 +592,25 @@ void sat_judge(const sat_params *p, double *state, visit_ctx *v, gsl_rng *r, sat
     feel->cost = (v->bill - v->discount) + p->nonmoney_cost
               + p->wait_cost_per_minute * (waited > 0 ? waited : 0.0);
     feel->value = feel->benefit - feel->cost;
-    feel->expectation = state[ST_EXPECTATION];
+    feel->expectation = trait(p, state, ST_EXPECTATION);
     feel->satisfaction = feel->value - feel->expectation;
     /* Expectation learns from the experience without its one-off gifts: a
      * free meal or a voucher pleases this once but does not teach the
      * customer to expect the next meal free; a standing price (a package)
      * is learnt like any other part of the offer. */
     double value_learnt = feel->value - v->windfall;
-    state[ST_EXPECTATION] += p->experience.expectation_learning * (value_learnt - feel->expectation);
+    /* (not kept when it does not learn: adding 0 x the gap changes nothing) */
+    if (p->slot[ST_EXPECTATION] >= 0)
+        state[p->slot[ST_EXPECTATION]] += p->experience.expectation_learning
+                                          * (value_learnt - feel->expectation);
 
     /* with the response or stickiness off their factors are 1 and 0, as
      * the functions return them, without the calls */
     double multiplier = p->response.enabled ? sat_churn_multiplier(&p->response, feel->satisfaction)
                                             : 1.0;
     double sticky = p->stickiness.enabled ? sat_stickiness(&p->stickiness, v->purchase_no) : 0.0;
-    double churn = state[ST_THETA] * multiplier * (1.0 - sticky) * (1.0 - state[ST_LOYALTY]);
+    double churn = trait(p, state, ST_THETA) * multiplier * (1.0 - sticky)
+                   * (1.0 - trait(p, state, ST_LOYALTY));
     if (churn > 1.0)
         churn = 1.0;
     const sat_response_params *rp = &p->response;
@@ -582,10 +647,10 @@ static double sat_draw_interval(const void *params, const double *state, gsl_rng
     case INTERVAL_GAMMA:
         /* the customer's own cycle scales the shared draw (a factor of
          * exactly 1 without rate_cv: the same numbers as before) */
-        return v->rate_cv > 0 ? draw_gamma(&p->interval_gamma, r) * (state[ST_CYCLE] / v->cycle_days)
+        return v->rate_cv > 0 ? draw_gamma(&p->interval_gamma, r) * (trait(p, state, ST_CYCLE) / v->cycle_days)
                               : draw_gamma(&p->interval_gamma, r);
     case INTERVAL_EXPONENTIAL:
-        return gsl_ran_exponential(r, v->rate_cv > 0 ? state[ST_CYCLE] : v->cycle_days);
+        return gsl_ran_exponential(r, v->rate_cv > 0 ? trait(p, state, ST_CYCLE) : v->cycle_days);
     default:
         return v->cycle_days;
     }
@@ -630,7 +695,7 @@ static void sat_continuation(const void *params, const double *state, double las
     out->churn = last_churn;
     if (v->rate_cv > 0) {
         sat_visits_params own = *v;
-        own.cycle_days = state[ST_CYCLE];
+        own.cycle_days = trait(p, state, ST_CYCLE);
         out->interval_discount = sat_interval_discount(&own, delta);
     } else
         out->interval_discount = delta == p->cont_delta ? p->cont_interval_discount
@@ -794,8 +859,8 @@ static int sat_from_history(const void *params, const customer_history *h, doubl
         sat_customer_init(p, st, r);
         if (rs > 0) {
             double rate = gsl_ran_gamma(r, rs + x * k_shape, 1.0 / (rs * vp->cycle_days + k_shape * t_x));
-            st[ST_CYCLE] = rate > 1.0 / SAT_MIN_CYCLE ? SAT_MIN_CYCLE : 1.0 / rate;
-            own.cycle_days = st[ST_CYCLE];
+            set_trait(p, st, ST_CYCLE, rate > 1.0 / SAT_MIN_CYCLE ? SAT_MIN_CYCLE : 1.0 / rate);
+            own.cycle_days = trait(p, st, ST_CYCLE);
             log_s = sat_log_survival(&own, elapsed);
         }
         double logw = 0, churn = 0;
@@ -835,8 +900,9 @@ static int sat_from_history(const void *params, const customer_history *h, doubl
         if (m + 1 >= SAT_HIST_MIN && wsum * wsum >= SAT_HIST_ESS * wsq)
             break;
     }
-    memcpy(state, kept, sizeof kept);
-    own.cycle_days = rs > 0 ? state[ST_CYCLE] : vp->cycle_days;
+    /* the doubles the engine keeps (sat_state_layout), no more */
+    memcpy(state, kept, (size_t)p->nslots * sizeof *kept);
+    own.cycle_days = rs > 0 ? trait(p, state, ST_CYCLE) : vp->cycle_days;
     int alive = any ? gsl_rng_uniform(r) < kept_alive : sat_log_survival(&own, elapsed) > -INFINITY;
     *next_days = alive ? sat_residual(&own, elapsed, r) : INFINITY;
     return alive;
@@ -992,8 +1058,8 @@ static int sat_explain(const void *params, const model_explain_env *env, FILE *f
               "Follow one typical customer: the average bill (%s %s), average taste, no luck either way, "
               "the average chance of never coming back (%.0f %%) and average loyalty (%.0f %%). Every "
               "number below is computed by the model's own code, the code the simulation runs."),
-            sx_money(m1, sizeof m1, p->spend.mean, digits), cur, 100 * state[ST_THETA],
-            100 * state[ST_LOYALTY]);
+            sx_money(m1, sizeof m1, p->spend.mean, digits), cur, 100 * trait(&calm, state, ST_THETA),
+            100 * trait(&calm, state, ST_LOYALTY));
 
     /* 1. value */
     text_paraf(f, html,
@@ -1108,7 +1174,7 @@ static int sat_explain(const void *params, const model_explain_env *env, FILE *f
             tr(lang,
               "Visit by visit (the chance to come back = 1 - churn; churn = own churn %.2f x resp., the "
               "response curve's multiplier, x (1 - stickiness) x (1 - loyalty %.2f)%s):"),
-            state[ST_THETA], state[ST_LOYALTY],
+            trait(&calm, state, ST_THETA), trait(&calm, state, ST_LOYALTY),
             rp->enabled && rp->new_customer_rule
                 ? tr(lang, ", and the new-customer rule at the first visit")
                 : "");
@@ -1333,5 +1399,5 @@ const model_type model_satisfaction = {
     "stickiness from repeat purchases and attitudinal loyalty.",
     sat_sections, sat_prepare, sat_release, sat_mean_bill, sat_mean_interval, sat_customer_init, sat_draw_bill,
     sat_experience, sat_draw_interval, sat_explain, sat_continuation, sat_advise,
-    sat_from_history, .state_slots = ST_SLOTS
+    sat_from_history, .state_slots = ST_SLOTS, .state_slots_used = sat_state_slots_used
 };

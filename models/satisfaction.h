@@ -53,6 +53,8 @@ typedef struct sat_spend_params {
     double mu, sigma;       /* derived lognormal parameters */
 } sat_spend_params;
 
+#define SAT_TRAITS 5
+
 typedef struct sat_params {
     sat_churn_params churn;
     sat_loyalty_params loyalty;
@@ -71,6 +73,13 @@ typedef struct sat_params {
      * numbers as gsl_ran_gamma / gsl_ran_beta, with fewer calls */
     draw_gamma_t interval_gamma, spend_gamma;
     draw_beta_t churn_beta, loyalty_beta;
+    /* where each of a customer's SAT_TRAITS traits (churn, loyalty, taste,
+     * expectation, own cycle) is in their state: its index among the
+     * doubles kept, or -1 when the parameters make it one number for
+     * every customer throughout, which is then not kept (satisfaction.c,
+     * sat_state_layout); nslots kept in all */
+    signed char slot[SAT_TRAITS];
+    int nslots;
 } sat_params;
 
 extern const scen_section sat_section_churn, sat_section_loyalty,

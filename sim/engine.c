@@ -294,6 +294,13 @@ static engine *prepare(const scenario *sc, base_customers *borrowed_base, diag *
         engine_free(e);
         return NULL;
     }
+    /* the doubles a customer of these parameters uses, when the model
+     * keeps fewer than it declares (traits the same for everyone) */
+    if (e->model->state_slots_used) {
+        int used = e->model->state_slots_used(e->mparams);
+        if (used >= 0 && used < e->mslots)
+            e->mslots = used;
+    }
     if (scen_present(sc, &section_base)) {
         if (!e->model->customer_from_history) {
             diag_set(d, DIAG_USAGE,
@@ -574,7 +581,9 @@ size_t engine_work_bytes_in_use(const engine_work *w)
  * customer by customer). */
 static inline double *model_state(engine_work *w, const customer *cu)
 {
-    if (cu == &w->scratch)
+    /* (a model that keeps nothing under these parameters is given the
+     * scratch room, which it neither writes nor reads) */
+    if (cu == &w->scratch || !w->mslots)
         return w->scratch_state;
     return w->mstate + (size_t)(cu - w->cust) * (size_t)w->mslots;
 }
@@ -816,12 +825,14 @@ static customer *new_customer(rep_ctx *c, uint64_t id, int channel, double t)
             return NULL;
         }
         w->cust = p;
-        double *ms = realloc(w->mstate, cap * (size_t)w->mslots * sizeof *ms);
-        if (!ms) {
-            c->oom = 1;
-            return NULL;
+        if (w->mslots) {
+            double *ms = realloc(w->mstate, cap * (size_t)w->mslots * sizeof *ms);
+            if (!ms) {
+                c->oom = 1;
+                return NULL;
+            }
+            w->mstate = ms;
         }
-        w->mstate = ms;
         if (w->pslots) {
             double *ps = realloc(w->pstate, cap * (size_t)w->pslots * sizeof *ps);
             if (!ps) {
@@ -837,7 +848,8 @@ static customer *new_customer(rep_ctx *c, uint64_t id, int channel, double t)
 place:
     if (w->pslots)
         memset(w->pstate + slot * (size_t)w->pslots, 0, (size_t)w->pslots * sizeof(double));
-    memset(w->mstate + slot * (size_t)w->mslots, 0, (size_t)w->mslots * sizeof(double));
+    if (w->mslots)
+        memset(w->mstate + slot * (size_t)w->mslots, 0, (size_t)w->mslots * sizeof(double));
     cu = &w->cust[slot];
 fill:
     memset(cu, 0, sizeof *cu);
@@ -1956,7 +1968,8 @@ int engine_replicate(const engine *e, engine_work *w, uint64_t seed, int rep,
              * while this one is processed */
             if (w->nheap > 0 && w->heap[0].kind == EV_VISIT) {
                 __builtin_prefetch(&w->cust[w->heap[0].who]);
-                __builtin_prefetch(w->mstate + (size_t)w->heap[0].who * (size_t)w->mslots);
+                if (w->mslots)
+                    __builtin_prefetch(w->mstate + (size_t)w->heap[0].who * (size_t)w->mslots);
             }
             if (ev.kind == EV_PROSPECT) {
                 prospect_arrives(&c, w->pros[ev.who].id, w->pros[ev.who].channel,

@@ -162,6 +162,12 @@ typedef struct model_type {
      * default of a table that does not say: MODEL_STATE_MAX).  The state
      * functions above get a zeroed array of that size. */
     int state_slots;
+    /* Optional (NULL: state_slots): how many of those doubles a customer
+     * uses under these parameters, when traits the parameters make the
+     * same for everyone are not kept (models/satisfaction.c); at most
+     * state_slots, possibly 0.  The engine then keeps that many a customer
+     * on the calendar (issue 14: memory per customer still active). */
+    int (*state_slots_used)(const void *params);
 } model_type;
 
 #endif
