@@ -64,8 +64,9 @@ struct engine {
 #define BASE_ID_BIT (1ull << 63)
 
 typedef struct customer {
-    uint64_t id;
-    uint64_t key;                /* stream key of (seed, replication, id): see rng.h */
+    /* the stream key of (seed, replication, id), rng.h; the id itself is
+     * no field: customer_id gives it back from the key */
+    uint64_t key;
     double t_first, t_last;
     double t_next;               /* the next visit, after the horizon too; INFINITY once lost for good */
     double last_churn;           /* the chance of leaving applied at the last visit */
@@ -96,11 +97,11 @@ typedef struct customer {
     signed int group : 2;        /* PILOT_NONE without [pilot], else PILOT_CONTROL or PILOT_TREATMENT */
     unsigned int referred : 1;
     /* the customer model's state is apart (engine_work.mstate), as many
-     * doubles as the model uses (model_state): the record is one cache
-     * line's 64 bytes */
+     * doubles as the model uses (model_state): the record is 56 bytes */
 } customer;
 
-_Static_assert(sizeof(customer) == 64, "the customer record is meant to be 64 bytes (a cache line)");
+_Static_assert(sizeof(customer) == 56, "the customer record is meant to be 56 bytes (issue 14: "
+               "at most 100 bytes per customer still active)");
 
 #define NO_LAPSE INT32_MAX
 
@@ -216,6 +217,16 @@ typedef struct rep_ctx {
 } rep_ctx;
 
 static engine *prepare(const scenario *sc, base_customers *borrowed_base, diag *d);
+
+/* A customer's id (a prospect's rng_mix of day, channel and number, or a
+ * fitted base's BASE_ID_BIT | row): their key is rng_key(rep_key, id) =
+ * rng_mix(rep_key ^ id), and rng_mix is a bijection, so the id comes back
+ * exactly from the key, 8 bytes a record fewer.  Read for referrals' ids
+ * and the visit log, not on every visit as the key is. */
+static inline uint64_t customer_id(const rep_ctx *c, const customer *cu)
+{
+    return rng_unmix(cu->key) ^ c->rep_key;
+}
 
 engine *engine_prepare(const scenario *sc, diag *d)
 {
@@ -854,7 +865,6 @@ place:
 fill:
     memset(cu, 0, sizeof *cu);
     cu->seq = w->nseq++;
-    cu->id = id;
     cu->key = rng_key(c->rep_key, id);
     cu->t_first = cu->t_last = t;
     cu->channel = channel;
@@ -999,7 +1009,7 @@ static void svc_refer(void *ctx, double t, int channel, unsigned k)
     /* a referred prospect's id derives from the referrer, so other
      * customers' streams do not move when referrals change */
     w->pros[w->npros] = (prospect){
-        rng_mix(w->cust[m->who].id ^ rng_mix(((uint64_t)m->purchase_no << 20) | k)), channel, 1,
+        rng_mix(customer_id(c, &w->cust[m->who]) ^ rng_mix(((uint64_t)m->purchase_no << 20) | k)), channel, 1,
         (short)m->acts
     };
     schedule(c, t, (uint32_t)w->npros, EV_PROSPECT);
@@ -1108,7 +1118,7 @@ static void visit(rep_ctx *c, customer *cu, uint32_t who, double t)
      * first */
     int last_month = v.purchase_no == 1 ? -1 : (int)(cu->t_last / DAYS_PER_MONTH);
     if (w->observer)
-        w->observer(w->observer_ctx, cu->id, t, v.bill, cu->group);
+        w->observer(w->observer_ctx, customer_id(c, cu), t, v.bill, cu->group);
     cu->t_last = t;
     c->satisfaction_sum += v.has_signal ? v.signal : 0.0;
     if (v.purchase_no == 1 && v.worth_less_than_cost)

@@ -11,6 +11,18 @@ uint64_t rng_mix(uint64_t x)
     return x ^ (x >> 31);
 }
 
+uint64_t rng_unmix(uint64_t x)
+{
+    /* x ^ (x >> s) is undone by xoring the shifts by s, 2s, ... below 64;
+     * the products by the constants' inverses modulo 2^64 */
+    x ^= (x >> 31) ^ (x >> 62);
+    x *= 0x319642b2d24d8ec3ULL;   /* 0x94d049bb133111eb^-1 */
+    x ^= (x >> 27) ^ (x >> 54);
+    x *= 0x96de1b173f119089ULL;   /* 0xbf58476d1ce4e5b9^-1 */
+    x ^= (x >> 30) ^ (x >> 60);
+    return x - 0x9e3779b97f4a7c15ULL;
+}
+
 /* the generator's step and seeding are rng.h's inline ones */
 #define next64 rng_next64_words
 #define seed_state rng_seed_words

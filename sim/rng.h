@@ -80,6 +80,12 @@ typedef struct rng_stream {
 
 /* Mixes a 64-bit value (splitmix64 finaliser); also used to make ids. */
 uint64_t rng_mix(uint64_t x);
+/* The inverse of rng_mix (splitmix64's finaliser is a bijection: an added
+ * constant, xor-shifts and products by odd constants, each undone in
+ * turn): rng_unmix(rng_mix(x)) == x for every x.  So a key
+ * rng_key(k, word) gives its word back, rng_unmix(key) ^ k, and the engine
+ * keeps a customer's key, not also their id. */
+uint64_t rng_unmix(uint64_t x);
 
 /* Points s at a stream keyed by the five words.  Never all-zero state. */
 void rng_stream_init(rng_stream *s, uint64_t seed, uint64_t a, uint64_t b,
