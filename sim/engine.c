@@ -119,6 +119,31 @@ typedef struct event {
     uint32_t kind;
 } event;
 
+/* A later day's event as that day's bucket keeps it, 12 bytes: its time
+ * (copied in and out bit for bit: uint32_t words, so no padding) and, for
+ * a visit, the record; any other kind (a prospect, a module's event, few)
+ * has its who and kind in the day's other_event list, and the entry names
+ * it by OTHER_EVENT | its place there.  The entries keep the order the
+ * events were scheduled in, so the heap receives them as before. */
+typedef struct day_entry {
+    uint32_t t_bits[2];
+    uint32_t who;
+} day_entry;
+
+typedef struct other_event {
+    uint32_t who, kind;
+} other_event;
+
+#define OTHER_EVENT (1u << 31)
+
+_Static_assert(sizeof(day_entry) == 12, "a later day's visit is meant to take 12 bytes");
+
+typedef struct day_bucket {
+    day_entry *entry;
+    other_event *other;
+    uint32_t n, cap, nother, capother;
+} day_bucket;
+
 typedef struct prospect {
     uint64_t id;
     int channel;
@@ -155,8 +180,7 @@ struct engine_work {
     size_t nheap, capheap;
     /* later days' events, one unsorted bucket a day: the heap then holds a
      * single day, small enough to stay in cache */
-    event **bucket;
-    uint32_t *bucket_n, *bucket_cap;
+    day_bucket *bucket;
     int today;
     prospect *pros;
     size_t npros, cappros;
@@ -490,8 +514,6 @@ engine_work *engine_work_alloc(const engine *e)
     for (int i = 0; i < e->npromo; i++)
         w->nliab += e->promo[i]->liability != NULL;
     w->bucket = calloc((size_t)e->horizon, sizeof *w->bucket);
-    w->bucket_n = calloc((size_t)e->horizon, sizeof *w->bucket_n);
-    w->bucket_cap = calloc((size_t)e->horizon, sizeof *w->bucket_cap);
     w->suppress_diff = calloc(n, sizeof(double));
     w->surv_risk = calloc(n, sizeof(double));
     w->surv_lost = calloc(n, sizeof(double));
@@ -501,7 +523,7 @@ engine_work *engine_work_alloc(const engine *e)
     w->silent_diff = calloc(n, sizeof(double));
     w->dormant_diff = calloc(n, sizeof(double));
     w->margin = calloc(n, sizeof(double));
-    if (!w->bucket || !w->bucket_n || !w->bucket_cap || !w->suppress_diff || !w->surv_risk || !w->surv_lost
+    if (!w->bucket || !w->suppress_diff || !w->surv_risk || !w->surv_lost
         || !w->obs_risk || !w->obs_lost || !w->active_diff
         || !w->silent_diff || !w->dormant_diff || !w->margin) {
         engine_work_free(w);
@@ -525,11 +547,11 @@ void engine_work_free(engine_work *w)
     free(w->mstate);
     free(w->heap);
     if (w->bucket)
-        for (int d = 0; d < w->horizon; d++)
-            free(w->bucket[d]);
+        for (int d = 0; d < w->horizon; d++) {
+            free(w->bucket[d].entry);
+            free(w->bucket[d].other);
+        }
     free(w->bucket);
-    free(w->bucket_n);
-    free(w->bucket_cap);
     free(w->pros);
     free(w->suppress_diff);
     free(w->surv_risk);
@@ -569,9 +591,9 @@ void engine_work_trim(engine_work *w)
     w->calendar_bytes = 0;
     if (w->bucket)
         for (int d = 0; d < w->horizon; d++) {
-            free(w->bucket[d]);
-            w->bucket[d] = NULL;
-            w->bucket_n[d] = w->bucket_cap[d] = 0;
+            free(w->bucket[d].entry);
+            free(w->bucket[d].other);
+            w->bucket[d] = (day_bucket){ 0 };
         }
 }
 
@@ -627,7 +649,7 @@ static int event_before(const engine_work *w, const event *a, const event *b)
 static int heap_push(engine_work *w, event ev)
 {
     if (w->nheap == w->capheap) {
-        size_t cap = w->capheap ? 2 * w->capheap : 1024;
+        size_t cap = w->capheap ? 2 * w->capheap : 256;
         event *h = realloc(w->heap, cap * sizeof *h);
         if (!h)
             return -1;
@@ -897,19 +919,43 @@ static void schedule(rep_ctx *c, double t, uint32_t who, uint32_t kind)
             c->oom = 1;
         return;
     }
-    if (w->bucket_n[day] == w->bucket_cap[day]) {
-        uint32_t cap = w->bucket_cap[day] ? w->bucket_cap[day] + w->bucket_cap[day] / 2 : 32;
-        event *b = realloc(w->bucket[day], cap * sizeof *b);
-        if (!b) {
+    /* a day's room grows by a quarter, from 8 entries: little left unused
+     * in the days ahead, which hold most of the pending events */
+    day_bucket *b = &w->bucket[day];
+    if (b->n == b->cap) {
+        uint32_t cap = b->cap ? b->cap + b->cap / 4 : 8;
+        day_entry *p = realloc(b->entry, cap * sizeof *p);
+        if (!p) {
             c->oom = 1;
             return;
         }
-        w->bucket[day] = b;
-        w->calendar_bytes += (cap - w->bucket_cap[day]) * sizeof *b;
-        w->bucket_cap[day] = cap;
+        b->entry = p;
+        w->calendar_bytes += (cap - b->cap) * sizeof *p;
+        b->cap = cap;
         note_bytes(w);
     }
-    w->bucket[day][w->bucket_n[day]++] = ev;
+    uint32_t tag = who;
+    if (kind != EV_VISIT || who >= OTHER_EVENT) {
+        if (b->nother == b->capother) {
+            uint32_t cap = b->capother ? 2 * b->capother : 4;
+            other_event *p = realloc(b->other, cap * sizeof *p);
+            if (!p || b->nother >= OTHER_EVENT) {
+                if (p)
+                    b->other = p;
+                c->oom = 1;
+                return;
+            }
+            b->other = p;
+            w->calendar_bytes += (cap - b->capother) * sizeof *p;
+            b->capother = cap;
+            note_bytes(w);
+        }
+        b->other[b->nother] = (other_event){ who, kind };
+        tag = OTHER_EVENT | b->nother++;
+    }
+    day_entry *de = &b->entry[b->n++];
+    memcpy(de->t_bits, &ev.t, sizeof ev.t);
+    de->who = tag;
 }
 
 /* Opens a day: its bucket goes into the (empty) heap. */
@@ -917,15 +963,28 @@ static void open_day(rep_ctx *c, int day)
 {
     engine_work *w = c->w;
     w->today = day;
-    for (uint32_t i = 0; i < w->bucket_n[day] && !c->oom; i++)
-        if (heap_push(w, w->bucket[day][i]))
+    day_bucket *b = &w->bucket[day];
+    for (uint32_t i = 0; i < b->n && !c->oom; i++) {
+        const day_entry *de = &b->entry[i];
+        event ev;
+        memcpy(&ev.t, de->t_bits, sizeof ev.t);
+        if (de->who & OTHER_EVENT) {
+            const other_event *o = &b->other[de->who & ~OTHER_EVENT];
+            ev.who = o->who;
+            ev.kind = o->kind;
+        } else {
+            ev.who = de->who;
+            ev.kind = EV_VISIT;
+        }
+        if (heap_push(w, ev))
             c->oom = 1;
+    }
     /* the day's bucket is done with: kept, the buckets of past days would
      * hold room for every visit of the replication */
-    free(w->bucket[day]);
-    w->calendar_bytes -= w->bucket_cap[day] * sizeof(event);
-    w->bucket[day] = NULL;
-    w->bucket_n[day] = w->bucket_cap[day] = 0;
+    free(b->entry);
+    free(b->other);
+    w->calendar_bytes -= b->cap * sizeof(day_entry) + b->capother * sizeof(other_event);
+    *b = (day_bucket){ 0 };
 }
 
 /* the queue, below */
@@ -1530,12 +1589,14 @@ static void reset_work(engine_work *w)
      * left unopened) */
     w->calendar_bytes = w->capheap * sizeof(event);
     for (int d = 0; d < w->horizon; d++)
-        w->calendar_bytes += w->bucket_cap[d] * sizeof(event);
+        w->calendar_bytes += w->bucket[d].cap * sizeof(day_entry)
+                             + w->bucket[d].capother * sizeof(other_event);
     w->peak_bytes = 0;
     w->free_head = NO_SLOT;
     w->nseq = w->nbase = 0;
     w->today = -1;
-    memset(w->bucket_n, 0, (size_t)w->horizon * sizeof *w->bucket_n);
+    for (int d = 0; d < w->horizon; d++)
+        w->bucket[d].n = w->bucket[d].nother = 0;
     memset(w->suppress_diff, 0, n * sizeof(double));
     w->surv_followed = w->obs_followed = 0;
     memset(w->surv_risk, 0, n * sizeof(double));
@@ -2023,8 +2084,9 @@ size_t engine_bytes_per_customer(const engine *e)
      * (fold_customer, and from their first purchase: customer_money); a
      * customer still in play has a 64-byte record, the model's state
      * (state_slots doubles), its promotion slots, its one pending visit on
-     * the calendar (with the buckets' room, up to half as much again) and one
-     * pending event for each module that keeps events of its own, and at
+     * the calendar (a day_entry, with the buckets' room, up to a quarter
+     * more) and one pending event for each module that keeps events of its
+     * own (a day_entry and an other_event), and at
      * the end a place in finish's order.  A record is recycled once its
      * customer is lost for good, so the records follow the customers still
      * active; how many that is depends on the churn the run draws, so the
@@ -2037,7 +2099,8 @@ size_t engine_bytes_per_customer(const engine *e)
     }
     size_t folded = (2 + liabilities) * sizeof(double);
     size_t record = sizeof(customer) + (size_t)(e->mslots + e->pslots) * sizeof(double)
-                    + events * sizeof(event)
+                    + sizeof(day_entry) + sizeof(day_entry) / 4
+                    + (events - 1) * (sizeof(day_entry) + sizeof(other_event))
                     + 2 * sizeof(uint32_t);
     return folded + record;
 }
@@ -2059,7 +2122,7 @@ double engine_expected_customers(const engine *e)
 size_t engine_bytes_per_work(const engine *e)
 {
     /* the per-day arrays of engine_work_alloc (buckets, curves by day) */
-    return (size_t)(e->horizon + 1) * (16 * sizeof(double) + sizeof(event *));
+    return (size_t)(e->horizon + 1) * (16 * sizeof(double) + sizeof(day_bucket));
 }
 
 /* ---- parameter uncertainty (issue 11): one engine per drawn scenario ---- */
