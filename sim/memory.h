@@ -8,7 +8,7 @@
  *                    x days the channel is open within the horizon
  *   per replication= customers x bytes per customer (engine_bytes_per_customer:
  *                    value and revenue kept for the end of the run; on the
- *                    calendar, a 64-byte record, the model's state (its state_slots),
+ *                    calendar, a 56-byte record, the model's state (the doubles it uses),
  *                    promotion slots and pending events,
  *                    counted for every customer although a customer lost for
  *                    good gives their record back: a bound)

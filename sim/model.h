@@ -160,7 +160,8 @@ typedef struct model_type {
     /* The doubles of per-customer state the model uses, at most
      * MODEL_STATE_MAX: the engine keeps that many a customer (0, the
      * default of a table that does not say: MODEL_STATE_MAX).  The state
-     * functions above get a zeroed array of that size. */
+     * functions above get a zeroed array of that size (of
+     * state_slots_used's, below, when the model has it). */
     int state_slots;
     /* Optional (NULL: state_slots): how many of those doubles a customer
      * uses under these parameters, when traits the parameters make the
