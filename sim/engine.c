@@ -381,7 +381,8 @@ static engine *prepare(const scenario *sc, base_customers *borrowed_base, diag *
         for (int h = RNG_HOOK_AT_TILL; h <= RNG_HOOK_EVENT; h++)
             e->pstream[e->npromo][h] = rng_module_purpose(pt->name, (rng_module_hook)h);
         e->npromo++;
-        slots += pt->state_slots;
+        int used = pt->state_slots_used ? pt->state_slots_used(pp) : pt->state_slots;
+        slots += used >= 0 && used < pt->state_slots ? used : pt->state_slots;
         e->pslots = slots;
         if (pt->referral) {
             double reward = 0;

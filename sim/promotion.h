@@ -144,6 +144,12 @@ typedef struct promo_type {
     void (*on_event)(const void *p, double *state, calendar_event *ev, gsl_rng *r,
                      const promo_services *s);
     int standing;
+    /* Optional (NULL: state_slots): how many of its state_slots the
+     * promotion uses under these parameters, when a part of its state
+     * that the parameters leave unread is not kept (models/
+     * promo_prepaid.c); at most state_slots.  The engine keeps that many a
+     * customer (issue 14: memory per customer still active). */
+    int (*state_slots_used)(const void *p);
 } promo_type;
 
 #define PROMO_STATE_MAX 24
