@@ -2083,8 +2083,8 @@ size_t engine_bytes_per_customer(const engine *e)
         return 2 * sizeof(double);
     /* every customer won leaves their value, revenue and liabilities
      * (fold_customer, and from their first purchase: customer_money); a
-     * customer still in play has a 64-byte record, the model's state
-     * (state_slots doubles), its promotion slots, its one pending visit on
+     * customer still in play has a 56-byte record, the model's state
+     * (the doubles it uses), the promotions' slots, its one pending visit on
      * the calendar (a day_entry, with the buckets' room, up to a quarter
      * more) and one pending event for each module that keeps events of its
      * own (a day_entry and an other_event), and at
