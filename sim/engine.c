@@ -15,6 +15,7 @@
 #include "rng.h"
 #include "lang.h"
 #include "sections.h"
+#include "stats.h"
 
 #define MAX_CHANNELS 16
 #define MAX_PROMOS 16
@@ -1036,6 +1037,30 @@ static promo_services services(module_call *m)
     return (promo_services){ m, svc_schedule, svc_touch, svc_count, svc_refer, svc_suppress };
 }
 
+/* A purchase's key (of seed, replication, customer and purchase: rng.h)
+ * and the streams every purchase draws from.  The bill and the decision
+ * always draw, the interval after three purchases in four on the textbook
+ * case: the interval's stream is seeded here in full (faster than when the
+ * customer stays: docs/benchmarks.md, issue 14's third round), the bill's
+ * and the decision's in the one word their first draw needs (rng_state;
+ * the fourth round).  The same numbers as seeding at the first draw.  The
+ * streams point into the struct: it stays where it was prepared. */
+typedef struct visit_streams {
+    uint64_t vkey;
+    rng_stream bill, decision, interval;
+} visit_streams;
+
+static inline void visit_streams_prepare(visit_streams *vs, uint64_t customer_key, int purchase_no)
+{
+    vs->vkey = rng_visit_key(customer_key, (uint64_t)purchase_no);
+    rng_stream_from_visit(&vs->bill, vs->vkey, RNG_VISIT);
+    rng_stream_from_visit(&vs->decision, vs->vkey, RNG_DECISION);
+    rng_stream_from_visit(&vs->interval, vs->vkey, RNG_INTERVAL);
+    rng_stream_seed_word1(&vs->bill.state);
+    rng_stream_seed_word1(&vs->decision.state);
+    rng_stream_seed_now(&vs->interval.state);
+}
+
 /* A purchase.  Inlined twice with constant arguments: `alone` 1 on the
  * customer-by-customer path (independent_customers: no module, no queue,
  * no pilot, no fitted base, no visit observer, so all of that drops out at
@@ -1043,9 +1068,11 @@ static promo_services services(module_call *m)
  * whether this is the customer's first purchase (customer by customer),
  * -1 when it does not.  The branches the constants remove were the
  * hot path's unpredictable ones (docs/benchmarks.md, issue 14's fourth
- * round). */
+ * round).  Customer by customer, `now` holds this purchase's streams and
+ * `ahead` is given the next one's. */
 static inline __attribute__((always_inline)) void
-visit_body(rep_ctx *c, customer *cu, uint32_t who, double t, const int alone, const int first)
+visit_body(rep_ctx *c, customer *cu, uint32_t who, double t, const int alone, const int first,
+           visit_streams *now, visit_streams *ahead)
 {
     const engine *e = c->e;
     engine_work *w = c->w;
@@ -1071,25 +1098,19 @@ visit_body(rep_ctx *c, customer *cu, uint32_t who, double t, const int alone, co
     int acts = alone ? 1 : pilot_acts(e, cu->group, t);
     double *mstate = alone ? w->scratch_state : model_state(w, cu);
 
-    /* the key up to this visit once; each purpose's stream from it (rng.h) */
-    uint64_t vkey = rng_visit_key(cu->key, (uint64_t)v.purchase_no);
-    rng_stream s;
-    rng_stream_from_visit(&s, vkey, RNG_VISIT);
-    /* the bill and the decision always draw, the interval after three
-     * visits in four on the textbook case: their streams seeded here, so
-     * that the seedings' independent splitmix rounds overlap (the same
-     * numbers as seeding at the first draw; docs/benchmarks.md, issue 14's
-     * third round: faster than seeding the interval's only when the
-     * customer stays).  The bill's and the decision's first draw needs the
-     * second state word alone (rng_state): the fourth round seeds only it */
-    rng_stream decision;
-    rng_stream_from_visit(&decision, vkey, RNG_DECISION);
-    rng_stream interval_stream;
-    rng_stream_from_visit(&interval_stream, vkey, RNG_INTERVAL);
-    rng_stream_seed_word1(&s.state);
-    rng_stream_seed_word1(&decision.state);
-    rng_stream_seed_now(&interval_stream.state);
-    v.bill = e->model->draw_bill(e->mparams, mstate, &v, &s.rng);
+    /* the visit's key and its bill's, decision's and interval's streams
+     * (visit_streams_prepare); customer by customer, prepared by the visit
+     * before (the next purchase's number is known then), so that their
+     * splitmix rounds are off the way to this visit's bill */
+    visit_streams own;
+    if (!alone)
+        visit_streams_prepare(&own, cu->key, v.purchase_no);
+    visit_streams *vs = alone ? now : &own;
+    uint64_t vkey = vs->vkey;
+    rng_stream s;   /* the experience's, and the modules' hooks' */
+    v.bill = e->model->draw_bill(e->mparams, mstate, &v, &vs->bill.rng);
+    if (alone)
+        visit_streams_prepare(ahead, cu->key, v.purchase_no + 1);
     v.cash = v.revenue = v.bill;
     for (int i = 0; i < npromo; i++)
         if (e->promo[i]->at_till && module_acts(e, i, acts)) {
@@ -1156,11 +1177,11 @@ visit_body(rep_ctx *c, customer *cu, uint32_t who, double t, const int alone, co
                   & (0 - (size_t)counted);
     w->cohort_count[cell] += (double)counted;
 
-    int stays = rng_uniform(&decision.rng) >= v.churn;
+    int stays = rng_uniform(&vs->decision.rng) >= v.churn;
     double next = INFINITY;
     if (stays) {
         /* the pace lever: a rate multiplier of 0 or below stops purchasing */
-        double interval = e->model->draw_interval(e->mparams, mstate, &interval_stream.rng);
+        double interval = e->model->draw_interval(e->mparams, mstate, &vs->interval.rng);
         /* x / 1 is x: the division (on the way to the next visit) only
          * when a lever moved the pace */
         next = v.rate_multiplier == 1.0 ? t + interval
@@ -1191,7 +1212,7 @@ visit_body(rep_ctx *c, customer *cu, uint32_t who, double t, const int alone, co
 /* A purchase on the calendar. */
 static void visit(rep_ctx *c, customer *cu, uint32_t who, double t)
 {
-    visit_body(c, cu, who, t, 0, -1);
+    visit_body(c, cu, who, t, 0, -1, NULL, NULL);
 }
 
 /* A new customer's whole life at once, customer by customer
@@ -1201,9 +1222,11 @@ static void customer_life(rep_ctx *c, customer *cu, double t)
 {
     int horizon = c->e->horizon;
     c->active_from = t;
-    visit_body(c, cu, 0, t, 1, 1);
-    while (cu->t_next < horizon && !c->oom)
-        visit_body(c, cu, 0, cu->t_next, 1, 0);
+    visit_streams streams[2];
+    visit_streams_prepare(&streams[0], cu->key, 1);
+    visit_body(c, cu, 0, t, 1, 1, &streams[0], &streams[1]);
+    for (int k = 1; cu->t_next < horizon && !c->oom; k ^= 1)
+        visit_body(c, cu, 0, cu->t_next, 1, 0, &streams[k], &streams[k ^ 1]);
 }
 
 /* One of a module's own calendar events: the module may bring the
@@ -1606,42 +1629,12 @@ static void reset_result(rep_result *out)
     memset(out->frequency, 0, sizeof out->frequency);
 }
 
-/* Hoare's selection (Wirth's variant) within a[first..last]: puts the
- * k-th smallest of the whole array at a[k], smaller ones before it and
- * larger ones after, and returns it, provided every element before first
- * is no larger, and every one after last no smaller, than those within. */
-static double select_kth_within(double *a, size_t first, size_t last, size_t k)
-{
-    size_t lo = first, hi = last;
-    while (lo < hi) {
-        double pivot = a[k];
-        size_t i = lo, j = hi;
-        do {
-            while (a[i] < pivot)
-                i++;
-            while (pivot < a[j])
-                j--;
-            if (i <= j) {
-                double t = a[i];
-                a[i] = a[j];
-                a[j] = t;
-                i++;
-                if (j == 0)
-                    break;
-                j--;
-            }
-        } while (i <= j);
-        if (j < k)
-            lo = i;
-        if (k < i)
-            hi = j;
-    }
-    return a[k];
-}
-
+/* The value quantiles and the top fifth by selection (sim/stats.h): the
+ * top fifth's sums run in the array's order after Hoare's selection, so it
+ * keeps that very selection; the quantiles take the faster one. */
 static double select_kth(double *a, size_t n, size_t k)
 {
-    return select_kth_within(a, 0, n - 1, k);
+    return stat_select_hoare(a, 0, n - 1, k);
 }
 
 /* ---- retention by age: Kaplan-Meier on days of age ----
@@ -1946,7 +1939,7 @@ static int finish(rep_ctx *c)
             pos[q] = clv_quantile_levels[q] * (double)(n - 1);
             at[q] = (size_t)pos[q];
             if (at[q] >= from)
-                select_kth_within(vals, from, n - 1, at[q]);
+                stat_select(vals, from, n - 1, at[q]);
             if (at[q] + 1 > from)
                 from = at[q] + 1;
         }
