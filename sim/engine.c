@@ -1050,7 +1050,7 @@ typedef struct visit_streams {
     rng_stream bill, decision, interval;
 } visit_streams;
 
-static inline void visit_streams_prepare(visit_streams *vs, uint64_t customer_key, int purchase_no)
+static inline __attribute__((always_inline)) void visit_streams_prepare(visit_streams *vs, uint64_t customer_key, int purchase_no)
 {
     vs->vkey = rng_visit_key(customer_key, (uint64_t)purchase_no);
     rng_stream_from_visit(&vs->bill, vs->vkey, RNG_VISIT);
@@ -1749,8 +1749,7 @@ static void fold_customer(rep_ctx *c, const customer *cu, const double *pstate)
         lapse_age = cu->t_last - cu->t_first;
     km_add(w->obs_risk, w->obs_lost, &w->obs_followed, days_followed(H, cu->t_first, e->life.lost_after),
            lapse_age);
-    if (cu->visits >= 2)
-        c->repeaters += 1;
+    c->repeaters += cu->visits >= 2;   /* a count: adding 0 changes nothing, and no branch */
     c->future_sum += projected_future(e, w, cu);
     for (int p = 0, j = 0; p < e->npromo; p++)
         if (e->promo[p]->liability)

@@ -147,9 +147,12 @@ static inline uint64_t rng_mix_inline(uint64_t x)
 static inline void rng_seed_words(uint64_t *s, uint64_t key)
 {
     /* the four rounds are independent of one another (key + i * golden
-     * ratio), so they run side by side once inlined */
-    for (int i = 0; i < 4; i++)
-        s[i] = rng_mix_inline(key + (uint64_t)(i + 1) * 0x9e3779b97f4a7c15ULL);
+     * ratio), so they run side by side once inlined; written out, since
+     * -O2 kept them a loop */
+    s[0] = rng_mix_inline(key + 1 * 0x9e3779b97f4a7c15ULL);
+    s[1] = rng_mix_inline(key + 2 * 0x9e3779b97f4a7c15ULL);
+    s[2] = rng_mix_inline(key + 3 * 0x9e3779b97f4a7c15ULL);
+    s[3] = rng_mix_inline(key + 4 * 0x9e3779b97f4a7c15ULL);
     if (!(s[0] | s[1] | s[2] | s[3]))
         s[0] = 1;
 }
