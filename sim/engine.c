@@ -217,6 +217,9 @@ typedef struct rep_ctx {
     /* customer by customer: where the active span of the current run of
      * visits started (lifecycle_spans_alone) */
     double active_from;
+    /* and the cohort month of the customer in flight and the month of
+     * their last visit (visit_body) */
+    int cohort, last_month;
 } rep_ctx;
 
 static engine *prepare(const scenario *sc, base_customers *borrowed_base, diag *d);
@@ -1158,7 +1161,16 @@ visit_body(rep_ctx *c, customer *cu, uint32_t who, double t, const int alone, co
      * (each visit counts its month unless it is the one before's, or it
      * is past the table, and so is every later one), none before the
      * first */
-    int last_month = is_first ? -1 : (int)(cu->t_last / DAYS_PER_MONTH);
+    int month = (int)(t / DAYS_PER_MONTH);
+    /* customer by customer the previous visit's month is still at hand,
+     * and the cohort is the first visit's month (t_first is its t): one
+     * division a visit instead of three, the same integers */
+    int last_month = is_first ? -1 : alone ? c->last_month : (int)(cu->t_last / DAYS_PER_MONTH);
+    int cohort = alone ? (is_first ? month : c->cohort) : (int)(cu->t_first / DAYS_PER_MONTH);
+    if (alone) {
+        c->last_month = month;
+        c->cohort = cohort;
+    }
     if (!alone && w->observer)
         w->observer(w->observer_ctx, cu->id, t, v.bill, cu->group);
     cu->t_last = t;
@@ -1167,8 +1179,6 @@ visit_body(rep_ctx *c, customer *cu, uint32_t who, double t, const int alone, co
      * toss */
     c->first_negative += (double)(is_first & (v.worth_less_than_cost != 0));
 
-    int month = (int)(t / DAYS_PER_MONTH);
-    int cohort = (int)(cu->t_first / DAYS_PER_MONTH);
     /* without branches (whether the month moved is a coin toss): a visit
      * not counted adds 0 to cell 0, which leaves that count as it is */
     int counted = (cu->channel >= 0) & (month != last_month) & (cohort < COHORT_MONTHS)
