@@ -1114,6 +1114,11 @@ visit_body(rep_ctx *c, customer *cu, uint32_t who, double t, const int alone, co
     v.bill = e->model->draw_bill(e->mparams, mstate, &v, &vs->bill.rng);
     if (alone)
         visit_streams_prepare(ahead, cu->key, v.purchase_no + 1);
+    /* the discount factor to the first purchase (at it, t is t_first and
+     * exp(-0) is exactly 1; libm's exp takes a branch of its own there,
+     * mispredicted once a customer); computed here, next to the bill's exp,
+     * so that the two overlap */
+    double to_first = first == 1 ? 1.0 : discount(e, t - cu->t_first);
     v.cash = v.revenue = v.bill;
     for (int i = 0; i < npromo; i++)
         if (e->promo[i]->at_till && module_acts(e, i, acts)) {
@@ -1146,9 +1151,7 @@ visit_body(rep_ctx *c, customer *cu, uint32_t who, double t, const int alone, co
     out->metric[MET_VISITS] += 1;
     customer_money money = money_of(w, cu);
     *money.revenue += v.revenue;
-    /* at the first purchase t is t_first: exp(-0) is exactly 1 (and libm's
-     * exp takes a branch of its own for it, mispredicted once a customer) */
-    *money.value += margin * (first == 1 ? 1.0 : discount(e, t - cu->t_first));
+    *money.value += margin * to_first;
     if (!alone && cu->channel < 0) {
         out->metric[MET_BASE_PURCHASES] += 1;
         out->metric[MET_BASE_REVENUE] += v.revenue;
