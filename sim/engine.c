@@ -921,7 +921,8 @@ static int queue_turns_away(rep_ctx *c, customer *cu, uint32_t who, double t);
  * active (from `from`, t itself but for a run of visits below), then
  * silent, then dormant (weight -1 takes the span back when a calendar
  * event moves the next visit). */
-static inline void lifecycle_spans_from(rep_ctx *c, double from, double t, double next, double weight)
+static inline void lifecycle_spans_from(rep_ctx *c, double from, double t, double next,
+                                        double weight)
 {
     const engine *e = c->e;
     engine_work *w = c->w;
@@ -1043,17 +1044,19 @@ static promo_services services(module_call *m)
 /* A purchase's key (of seed, replication, customer and purchase: rng.h)
  * and the streams every purchase draws from.  The bill and the decision
  * always draw, the interval after three purchases in four on the textbook
- * case: the interval's stream is seeded here in full (faster than when the
- * customer stays: docs/benchmarks.md, issue 14's third round), the bill's
- * and the decision's in the one word their first draw needs (rng_state;
- * the fourth round).  The same numbers as seeding at the first draw.  The
- * streams point into the struct: it stays where it was prepared. */
+ * case: the interval's stream is seeded here in full (faster than seeding
+ * it only when the customer stays: docs/benchmarks.md, issue 14's third
+ * round), the bill's and the decision's in the one word their first draw
+ * needs (rng_state; the fourth round).  The same numbers as seeding at the
+ * first draw.  The streams point into the struct: it stays where it was
+ * prepared. */
 typedef struct visit_streams {
     uint64_t vkey;
     rng_stream bill, decision, interval;
 } visit_streams;
 
-static inline __attribute__((always_inline)) void visit_streams_prepare(visit_streams *vs, uint64_t customer_key, int purchase_no)
+static inline __attribute__((always_inline)) void
+visit_streams_prepare(visit_streams *vs, uint64_t customer_key, int purchase_no)
 {
     vs->vkey = rng_visit_key(customer_key, (uint64_t)purchase_no);
     rng_stream_from_visit(&vs->bill, vs->vkey, RNG_VISIT);
@@ -1064,7 +1067,7 @@ static inline __attribute__((always_inline)) void visit_streams_prepare(visit_st
     rng_stream_seed_now(&vs->interval.state);
 }
 
-/* A purchase.  Inlined twice with constant arguments: `alone` 1 on the
+/* A purchase.  Inlined with constant arguments: `alone` 1 on the
  * customer-by-customer path (independent_customers: no module, no queue,
  * no pilot, no fitted base, no visit observer, so all of that drops out at
  * compile time), 0 on the calendar; `first` 1 or 0 when the caller knows
