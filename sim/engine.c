@@ -15,6 +15,7 @@
 #include "rng.h"
 #include "lang.h"
 #include "sections.h"
+#include "stats.h"
 
 #define MAX_CHANNELS 16
 #define MAX_PROMOS 16
@@ -238,6 +239,12 @@ typedef struct rep_ctx {
      * lifetime values and liabilities are summed at the end, from the
      * fold arrays */
     double repeaters, funnel3, funnel5, future_sum;
+    /* customer by customer: where the active span of the current run of
+     * visits started (lifecycle_spans_alone) */
+    double active_from;
+    /* and the cohort month of the customer in flight and the month of
+     * their last visit (visit_body) */
+    int cohort, last_month;
 } rep_ctx;
 
 static engine *prepare(const scenario *sc, base_customers *borrowed_base, diag *d);
@@ -993,9 +1000,11 @@ static int queue_balks(rep_ctx *c, uint64_t key, uint64_t word);
 static int queue_turns_away(rep_ctx *c, customer *cu, uint32_t who, double t);
 
 /* How the business sees a customer between a visit at t and the next one:
- * active, then silent, then dormant (weight -1 takes the span back when a
- * calendar event moves the next visit). */
-static void lifecycle_spans(rep_ctx *c, double t, double next, double weight)
+ * active (from `from`, t itself but for a run of visits below), then
+ * silent, then dormant (weight -1 takes the span back when a calendar
+ * event moves the next visit). */
+static inline void lifecycle_spans_from(rep_ctx *c, double from, double t, double next,
+                                        double weight)
 {
     const engine *e = c->e;
     engine_work *w = c->w;
@@ -1006,13 +1015,36 @@ static void lifecycle_spans(rep_ctx *c, double t, double next, double weight)
      * find them; the spans are whole counts, so skipping changes no sum.
      * (a < b ? a : b is fmin for the numbers here, never NaN, without the
      * library call) */
-    add_days(w->active_diff, e->horizon, t, next < silent ? next : silent, weight);
+    add_days(w->active_diff, e->horizon, from, next < silent ? next : silent, weight);
     if (next <= silent)
         return;
     add_days(w->silent_diff, e->horizon, silent, next < dormant ? next : dormant, weight);
     if (next <= dormant)
         return;
     add_days(w->dormant_diff, e->horizon, dormant, next < lost ? next : lost, weight);
+}
+
+static void lifecycle_spans(rep_ctx *c, double t, double next, double weight)
+{
+    lifecycle_spans_from(c, t, t, next, weight);
+}
+
+/* The same customer by customer, where a customer's visits come one after
+ * another (independent_customers): a visit whose next one falls within the
+ * silent days, and within the horizon so that it is simulated, ends its
+ * active span where the next visit starts its own, so the run of such
+ * spans is added once, from its first visit to where its last one ends.
+ * The differences are whole numbers: the +1 and -1 that the spans one by
+ * one would add at each shared day cancel exactly (an empty span adds
+ * nothing either way), so the arrays are the same, bit for bit, and most
+ * visits add nothing.  active_from: where the run started (the customer's
+ * first visit, customer_life, or the visit after the last run's end). */
+static inline void lifecycle_spans_alone(rep_ctx *c, double t, double next)
+{
+    if (next <= t + c->e->life.silent_after && next < c->e->horizon)
+        return;
+    lifecycle_spans_from(c, c->active_from, t, next, 1.0);
+    c->active_from = next;
 }
 
 /* ---- the engine's services to a module's hooks (sim/promotion.h) ---- */
@@ -1091,13 +1123,52 @@ static promo_services services(module_call *m)
     return (promo_services){ m, svc_schedule, svc_touch, svc_count, svc_refer, svc_suppress };
 }
 
-static void visit(rep_ctx *c, customer *cu, uint32_t who, double t)
+/* A purchase's key (of seed, replication, customer and purchase: rng.h)
+ * and the streams every purchase draws from.  The bill and the decision
+ * always draw, the interval after three purchases in four on the textbook
+ * case: the interval's stream is seeded here in full (faster than seeding
+ * it only when the customer stays: docs/benchmarks.md, issue 14's third
+ * round), the bill's and the decision's in the one word their first draw
+ * needs (rng_state; the fourth round).  The same numbers as seeding at the
+ * first draw.  The streams point into the struct: it stays where it was
+ * prepared. */
+typedef struct visit_streams {
+    uint64_t vkey;
+    rng_stream bill, decision, interval;
+} visit_streams;
+
+static inline __attribute__((always_inline)) void
+visit_streams_prepare(visit_streams *vs, uint64_t customer_key, int purchase_no)
+{
+    vs->vkey = rng_visit_key(customer_key, (uint64_t)purchase_no);
+    rng_stream_from_visit(&vs->bill, vs->vkey, RNG_VISIT);
+    rng_stream_from_visit(&vs->decision, vs->vkey, RNG_DECISION);
+    rng_stream_from_visit(&vs->interval, vs->vkey, RNG_INTERVAL);
+    rng_stream_seed_word1(&vs->bill.state);
+    rng_stream_seed_word1(&vs->decision.state);
+    rng_stream_seed_now(&vs->interval.state);
+}
+
+/* A purchase.  Inlined with constant arguments: `alone` 1 on the
+ * customer-by-customer path (independent_customers: no module, no queue,
+ * no pilot, no fitted base, no visit observer, so all of that drops out at
+ * compile time), 0 on the calendar; `first` 1 or 0 when the caller knows
+ * whether this is the customer's first purchase (customer by customer),
+ * -1 when it does not.  The branches the constants remove were the
+ * hot path's unpredictable ones (docs/benchmarks.md, issue 14's fourth
+ * round).  Customer by customer, `now` holds this purchase's streams and
+ * `ahead` is given the next one's. */
+static inline __attribute__((always_inline)) void
+visit_body(rep_ctx *c, customer *cu, uint32_t who, double t, const int alone, const int first,
+           visit_streams *now, visit_streams *ahead)
 {
     const engine *e = c->e;
     engine_work *w = c->w;
     rep_result *out = c->out;
-    if (cu->visits > 0 && queue_turns_away(c, cu, who, t))
+    if (!alone && cu->visits > 0 && queue_turns_away(c, cu, who, t))
         return;
+    /* none customer by customer (independent_customers) */
+    const int npromo = alone ? 0 : e->npromo;
     /* copied from a zero constant: `= { 0 }` compiles to a rep stos here,
      * whose start-up was 2 % of the textbook case's time */
     static const visit_ctx zero_visit;
@@ -1105,41 +1176,43 @@ static void visit(rep_ctx *c, customer *cu, uint32_t who, double t)
     v.t = t;
     v.rate_multiplier = 1.0;
     v.purchase_no = ++cu->visits;
+    const int is_first = first >= 0 ? first : v.purchase_no == 1;
     v.wait_minutes = c->wait_today;
     c->queue_wait_sum += c->wait_today;
     c->queue_served += 1;
 
     v.referred = cu->referred;
-    double *pstate = w->pslots ? w->pstate + (size_t)who * (size_t)w->pslots : NULL;
-    int acts = pilot_acts(e, cu->group, t);
+    double *pstate = !alone && w->pslots ? w->pstate + (size_t)who * (size_t)w->pslots : NULL;
+    int acts = alone ? 1 : pilot_acts(e, cu->group, t);
+    double *mstate = alone ? w->scratch_state : model_state(w, cu);
 
-    /* the key up to this visit once; each purpose's stream from it (rng.h) */
-    uint64_t vkey = rng_visit_key(cu->key, (uint64_t)v.purchase_no);
-    rng_stream s;
-    rng_stream_from_visit(&s, vkey, RNG_VISIT);
-    /* the bill and the decision always draw, the interval after three
-     * visits in four on the textbook case: their streams seeded here, so
-     * that the three seedings' independent splitmix rounds overlap (the
-     * same numbers as seeding at the first draw; docs/benchmarks.md,
-     * issue 14's third round: faster than seeding the interval's only when
-     * the customer stays) */
-    rng_stream decision;
-    rng_stream_from_visit(&decision, vkey, RNG_DECISION);
-    rng_stream interval_stream;
-    rng_stream_from_visit(&interval_stream, vkey, RNG_INTERVAL);
-    rng_stream_seed_now(&s.state);
-    rng_stream_seed_now(&decision.state);
-    rng_stream_seed_now(&interval_stream.state);
-    v.bill = e->model->draw_bill(e->mparams, model_state(w, cu), &v, &s.rng);
+    /* the visit's key and its bill's, decision's and interval's streams
+     * (visit_streams_prepare); customer by customer, prepared by the visit
+     * before (the next purchase's number is known then), so that their
+     * splitmix rounds are off the way to this visit's bill */
+    visit_streams own;
+    if (!alone)
+        visit_streams_prepare(&own, cu->key, v.purchase_no);
+    visit_streams *vs = alone ? now : &own;
+    uint64_t vkey = vs->vkey;
+    rng_stream s;   /* the experience's, and the modules' hooks' */
+    v.bill = e->model->draw_bill(e->mparams, mstate, &v, &vs->bill.rng);
+    if (alone)
+        visit_streams_prepare(ahead, cu->key, v.purchase_no + 1);
+    /* the discount factor to the first purchase (at it, t is t_first and
+     * exp(-0) is exactly 1; libm's exp takes a branch of its own there,
+     * mispredicted once a customer); computed here, next to the bill's exp,
+     * so that the two overlap */
+    double to_first = first == 1 ? 1.0 : discount(e, t - cu->t_first);
     v.cash = v.revenue = v.bill;
-    for (int i = 0; i < e->npromo; i++)
+    for (int i = 0; i < npromo; i++)
         if (e->promo[i]->at_till && module_acts(e, i, acts)) {
             rng_stream_from_visit(&s, vkey, e->pstream[i][RNG_HOOK_AT_TILL]);
             e->promo[i]->at_till(e->pparams[i], pstate + e->poffset[i], &v, &s.rng);
         }
     rng_stream_from_visit(&s, vkey, RNG_EXPERIENCE);
-    e->model->experience(e->mparams, model_state(w, cu), &v, &s.rng);
-    for (int i = 0; i < e->npromo; i++)
+    e->model->experience(e->mparams, mstate, &v, &s.rng);
+    for (int i = 0; i < npromo; i++)
         if (e->promo[i]->after_visit && module_acts(e, i, acts)) {
             rng_stream_from_visit(&s, vkey, e->pstream[i][RNG_HOOK_AFTER_VISIT]);
             e->promo[i]->after_visit(e->pparams[i], pstate + e->poffset[i], &v, &s.rng);
@@ -1163,44 +1236,59 @@ static void visit(rep_ctx *c, customer *cu, uint32_t who, double t)
     out->metric[MET_VISITS] += 1;
     customer_money money = money_of(w, cu);
     *money.revenue += v.revenue;
-    *money.value += margin * discount(e, t - cu->t_first);
-    if (cu->channel < 0) {
+    *money.value += margin * to_first;
+    if (!alone && cu->channel < 0) {
         out->metric[MET_BASE_PURCHASES] += 1;
         out->metric[MET_BASE_REVENUE] += v.revenue;
     }
     /* the business's view: the first gap of lost_after days or more marks
      * the customer lost at the purchase before it, even if they come back */
-    if (v.purchase_no > 1 && cu->lapse_day == NO_LAPSE && t - cu->t_last >= e->life.lost_after)
+    if (!is_first && cu->lapse_day == NO_LAPSE && t - cu->t_last >= e->life.lost_after)
         cu->lapse_day = (int32_t)floor(cu->t_last - cu->t_first + TIME_SLACK);
     /* the month last counted in the cohort table: the previous visit's
      * (each visit counts its month unless it is the one before's, or it
      * is past the table, and so is every later one), none before the
      * first */
-    int last_month = v.purchase_no == 1 ? -1 : (int)(cu->t_last / DAYS_PER_MONTH);
-    if (w->observer)
+    int month = (int)(t / DAYS_PER_MONTH);
+    /* customer by customer the previous visit's month is still at hand,
+     * and the cohort is the first visit's month (t_first is its t): one
+     * division a visit instead of three, the same integers */
+    int last_month = is_first ? -1 : alone ? c->last_month : (int)(cu->t_last / DAYS_PER_MONTH);
+    int cohort = alone ? (is_first ? month : c->cohort) : (int)(cu->t_first / DAYS_PER_MONTH);
+    if (alone) {
+        c->last_month = month;
+        c->cohort = cohort;
+    }
+    if (!alone && w->observer)
         w->observer(w->observer_ctx, customer_id(c, cu), t, v.bill, cu->group);
     cu->t_last = t;
     c->satisfaction_sum += v.has_signal ? v.signal : 0.0;
-    if (v.purchase_no == 1 && v.worth_less_than_cost)
-        c->first_negative += 1;
+    /* counts in doubles: adding 0 changes none, and the branch was a coin
+     * toss */
+    c->first_negative += (double)(is_first & (v.worth_less_than_cost != 0));
 
-    int month = (int)(t / DAYS_PER_MONTH);
-    int cohort = (int)(cu->t_first / DAYS_PER_MONTH);
-    if (cu->channel >= 0 && month != last_month && cohort < COHORT_MONTHS
-        && month - cohort < COHORT_MONTHS)
-        w->cohort_count[cohort * COHORT_MONTHS + (month - cohort)] += 1;
+    /* without branches (whether the month moved is a coin toss): a visit
+     * not counted adds 0 to cell 0, which leaves that count as it is */
+    int counted = (cu->channel >= 0) & (month != last_month) & (cohort < COHORT_MONTHS)
+                  & (month - cohort < COHORT_MONTHS);
+    size_t cell = ((size_t)cohort * COHORT_MONTHS + (size_t)month - (size_t)cohort)
+                  & (0 - (size_t)counted);
+    w->cohort_count[cell] += (double)counted;
 
-    int stays = rng_uniform(&decision.rng) >= v.churn;
+    int stays = rng_uniform(&vs->decision.rng) >= v.churn;
     double next = INFINITY;
     if (stays) {
         /* the pace lever: a rate multiplier of 0 or below stops purchasing */
-        double interval = e->model->draw_interval(e->mparams, model_state(w, cu), &interval_stream.rng);
-        next = v.rate_multiplier > 0 ? t + interval / v.rate_multiplier : INFINITY;
+        double interval = e->model->draw_interval(e->mparams, mstate, &vs->interval.rng);
+        /* x / 1 is x: the division (on the way to the next visit) only
+         * when a lever moved the pace */
+        next = v.rate_multiplier == 1.0 ? t + interval
+               : v.rate_multiplier > 0 ? t + interval / v.rate_multiplier : INFINITY;
     }
     /* the modules' say on the next visit (a reminder, word of mouth) */
     next_visit nv = { t, stays, next, e->horizon,
                       acts ? e->referral_rate : e->referral_rate_standing, t, 0 };
-    for (int i = 0; i < e->npromo && !c->oom; i++)
+    for (int i = 0; i < npromo && !c->oom; i++)
         if (e->promo[i]->after_decision && module_acts(e, i, acts)) {
             module_call call = { c, who, i, v.purchase_no, acts };
             promo_services svc = services(&call);
@@ -1211,9 +1299,32 @@ static void visit(rep_ctx *c, customer *cu, uint32_t who, double t)
      * customer was lost for good (survival) */
     next = cu->t_next = nv.next;
     cu->last_churn = v.churn;
+    if (alone) {
+        lifecycle_spans_alone(c, t, next);
+        return;
+    }
     lifecycle_spans(c, t, next, 1.0);
-    if (!c->independent)
-        schedule(c, next, who, EV_VISIT);
+    schedule(c, next, who, EV_VISIT);
+}
+
+/* A purchase on the calendar. */
+static void visit(rep_ctx *c, customer *cu, uint32_t who, double t)
+{
+    visit_body(c, cu, who, t, 0, -1, NULL, NULL);
+}
+
+/* A new customer's whole life at once, customer by customer
+ * (independent_customers): the purchases the calendar would have reached,
+ * up to the horizon; then the customer is folded. */
+static void customer_life(rep_ctx *c, customer *cu, double t)
+{
+    int horizon = c->e->horizon;
+    c->active_from = t;
+    visit_streams streams[2];
+    visit_streams_prepare(&streams[0], cu->key, 1);
+    visit_body(c, cu, 0, t, 1, 1, &streams[0], &streams[1]);
+    for (int k = 1; cu->t_next < horizon && !c->oom; k ^= 1)
+        visit_body(c, cu, 0, cu->t_next, 1, 0, &streams[k], &streams[k ^ 1]);
 }
 
 /* One of a module's own calendar events: the module may bring the
@@ -1430,11 +1541,7 @@ static void prospect_arrives(rep_ctx *c, uint64_t id, int channel, int referred,
         recycle_record(c, who);  /* lost at the first purchase */
         return;
     }
-    /* the customer's whole life at once (independent_customers): the
-     * visits the calendar would have reached, up to the horizon */
-    visit(c, cu, 0, t);
-    while (cu->t_next < e->horizon && !c->oom)
-        visit(c, cu, 0, cu->t_next);
+    customer_life(c, cu, t);
     fold_customer(c, cu, NULL);
 }
 
@@ -1622,42 +1729,12 @@ static void reset_result(rep_result *out)
     memset(out->frequency, 0, sizeof out->frequency);
 }
 
-/* Hoare's selection (Wirth's variant) within a[first..last]: puts the
- * k-th smallest of the whole array at a[k], smaller ones before it and
- * larger ones after, and returns it, provided every element before first
- * is no larger, and every one after last no smaller, than those within. */
-static double select_kth_within(double *a, size_t first, size_t last, size_t k)
-{
-    size_t lo = first, hi = last;
-    while (lo < hi) {
-        double pivot = a[k];
-        size_t i = lo, j = hi;
-        do {
-            while (a[i] < pivot)
-                i++;
-            while (pivot < a[j])
-                j--;
-            if (i <= j) {
-                double t = a[i];
-                a[i] = a[j];
-                a[j] = t;
-                i++;
-                if (j == 0)
-                    break;
-                j--;
-            }
-        } while (i <= j);
-        if (j < k)
-            lo = i;
-        if (k < i)
-            hi = j;
-    }
-    return a[k];
-}
-
+/* The value quantiles and the top fifth by selection (sim/stats.h): the
+ * top fifth's sums run in the array's order after Hoare's selection, so it
+ * keeps that very selection; the quantiles take the faster one. */
 static double select_kth(double *a, size_t n, size_t k)
 {
-    return select_kth_within(a, 0, n - 1, k);
+    return stat_select_hoare(a, 0, n - 1, k);
 }
 
 /* ---- retention by age: Kaplan-Meier on days of age ----
@@ -1772,8 +1849,7 @@ static void fold_customer(rep_ctx *c, const customer *cu, const double *pstate)
         lapse_age = cu->t_last - cu->t_first;
     km_add(w->obs_risk, w->obs_lost, &w->obs_followed, days_followed(H, cu->t_first, e->life.lost_after),
            lapse_age);
-    if (cu->visits >= 2)
-        c->repeaters += 1;
+    c->repeaters += cu->visits >= 2;   /* a count: adding 0 changes nothing, and no branch */
     c->future_sum += projected_future(e, w, cu);
     for (int p = 0, j = 0; p < e->npromo; p++)
         if (e->promo[p]->liability)
@@ -1962,7 +2038,7 @@ static int finish(rep_ctx *c)
             pos[q] = clv_quantile_levels[q] * (double)(n - 1);
             at[q] = (size_t)pos[q];
             if (at[q] >= from)
-                select_kth_within(vals, from, n - 1, at[q]);
+                stat_select(vals, from, n - 1, at[q]);
             if (at[q] + 1 > from)
                 from = at[q] + 1;
         }

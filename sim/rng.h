@@ -65,11 +65,25 @@ uint64_t rng_module_purpose(const char *name, rng_module_hook hook);
  * of a model without noise, a promotion's hook that does not draw), and
  * the splitmix64 rounds of seeding were most of a stream's cost.  `pending`
  * holds the last word of the key until then; the numbers are the same as
- * with eager seeding. */
+ * with eager seeding.
+ *
+ * Most streams that draw draw once (the visit's decision, the bill's
+ * normal in its common case), and xoshiro256**'s first output depends on
+ * the second state word alone: such a first draw computes that word only
+ * (two splitmix64 rounds instead of five, RNG_WORD1) and leaves the stream
+ * pending with its first output spent (RNG_FIRST_DRAWN); a second draw
+ * then seeds all four words and steps past the output already drawn.  The
+ * same numbers as seeding everything at the first draw. */
+enum {
+    RNG_SEEDED = 0,
+    RNG_UNSEEDED = 1,       /* key: the key still to be mixed with the purpose */
+    RNG_WORD1 = 2,          /* key: mixed; s[1] seeded, nothing drawn */
+    RNG_FIRST_DRAWN = 3     /* key: mixed; the first output is spent */
+};
 typedef struct rng_state {
     uint64_t s[4];
-    uint64_t key;       /* while pending: the key still to be mixed with the purpose */
-    int pending;
+    uint64_t key;       /* while pending: the key (see above) */
+    int pending;        /* RNG_SEEDED, or how far a pending stream is (above) */
 } rng_state;
 
 /* A stream that lives on the caller's stack: no allocation per draw site. */
@@ -139,11 +153,28 @@ static inline uint64_t rng_mix_inline(uint64_t x)
 static inline void rng_seed_words(uint64_t *s, uint64_t key)
 {
     /* the four rounds are independent of one another (key + i * golden
-     * ratio), so they run side by side once inlined */
-    for (int i = 0; i < 4; i++)
-        s[i] = rng_mix_inline(key + (uint64_t)(i + 1) * 0x9e3779b97f4a7c15ULL);
+     * ratio), so they run side by side once inlined; written out, since
+     * -O2 kept them a loop */
+    s[0] = rng_mix_inline(key + 1 * 0x9e3779b97f4a7c15ULL);
+    s[1] = rng_mix_inline(key + 2 * 0x9e3779b97f4a7c15ULL);
+    s[2] = rng_mix_inline(key + 3 * 0x9e3779b97f4a7c15ULL);
+    s[3] = rng_mix_inline(key + 4 * 0x9e3779b97f4a7c15ULL);
     if (!(s[0] | s[1] | s[2] | s[3]))
         s[0] = 1;
+}
+
+/* xoshiro256**'s output from the second state word (rng_next64_words'). */
+static inline uint64_t rng_output_of(uint64_t s1)
+{
+    uint64_t m = s1 * 5;
+    return ((m << 7) | (m >> 57)) * 9;
+}
+
+/* The second state word seeded from a mixed key (rng_seed_words' round
+ * i = 1; the all-zero fix-up touches s[0] alone). */
+static inline uint64_t rng_seed_word1(uint64_t mixed_key)
+{
+    return rng_mix_inline(mixed_key + 2 * 0x9e3779b97f4a7c15ULL);
 }
 
 /* Seeds a pending stream now, inline (the numbers are the same as at the
@@ -153,15 +184,37 @@ static inline void rng_seed_words(uint64_t *s, uint64_t key)
 static inline void rng_stream_seed_now(rng_state *st)
 {
     if (st->pending) {
-        st->pending = 0;
-        rng_seed_words(st->s, rng_mix_inline(st->key));
+        int drawn = st->pending == RNG_FIRST_DRAWN;
+        rng_seed_words(st->s, st->pending == RNG_UNSEEDED ? rng_mix_inline(st->key) : st->key);
+        st->pending = RNG_SEEDED;
+        if (drawn)
+            (void)rng_next64_words(st->s);   /* the first output, drawn already */
+    }
+}
+
+/* Seeds the second word of a stream that has drawn nothing yet (RNG_WORD1):
+ * all its first draw needs, computed early by a caller that knows the
+ * stream will draw, so that the splitmix rounds overlap other work. */
+static inline void rng_stream_seed_word1(rng_state *st)
+{
+    if (st->pending == RNG_UNSEEDED) {
+        st->key = rng_mix_inline(st->key);
+        st->s[1] = rng_seed_word1(st->key);
+        st->pending = RNG_WORD1;
     }
 }
 
 static inline uint64_t rng_state_next64(rng_state *st)
 {
-    if (__builtin_expect(st->pending, 0))
+    if (st->pending) {
+        if (st->pending != RNG_FIRST_DRAWN) {
+            /* a first draw: the second word alone (see rng_state) */
+            rng_stream_seed_word1(st);
+            st->pending = RNG_FIRST_DRAWN;
+            return rng_output_of(st->s[1]);
+        }
         rng_seed_pending(st);
+    }
     return rng_next64_words(st->s);
 }
 
@@ -175,7 +228,7 @@ static inline void rng_stream_from_visit(rng_stream *s, uint64_t visit_key, uint
 {
     /* seeded at the first draw, or by rng_stream_seed_now */
     s->state.key = visit_key ^ purpose;
-    s->state.pending = 1;
+    s->state.pending = RNG_UNSEEDED;
     s->rng.type = rng_xoshiro256;
     s->rng.state = &s->state;
 }
@@ -221,18 +274,36 @@ typedef struct rng_zig_tables {
     double w[128];
 } rng_zig_tables;
 extern rng_zig_tables rng_zig;
+/* GSL's sign, (k & 0x80) ? 1 : -1, looked up: as a conditional it
+ * compiled to a branch, mispredicted every other draw */
+static const double rng_zig_sign[2] = { -1.0, 1.0 };
 
 __attribute__((always_inline)) static inline double rng_gaussian(gsl_rng *r, double sigma)
 {
     if (r->type == rng_xoshiro256 && __builtin_expect(rng_zig.ready, 1)) {
         rng_state *st = r->state;
+        if (st->pending == RNG_UNSEEDED || st->pending == RNG_WORD1) {
+            /* a first draw (the bill's): the second word alone gives the
+             * integer; in the common case nothing else is needed, and
+             * otherwise GSL draws the same integer as its first (rng_state) */
+            rng_stream_seed_word1(st);
+            uint32_t k = (uint32_t)(rng_output_of(st->s[1]) >> 32);
+            uint32_t i = k & 0x7f, j = (k >> 8) & 0xffffff;
+            if (__builtin_expect(j < rng_zig.k[i], 1)) {
+                st->pending = RNG_FIRST_DRAWN;
+                double x = (double)j * rng_zig.w[i];
+                double sign = rng_zig_sign[(k >> 7) & 1];
+                return sign * sigma * x;
+            }
+            return gsl_ran_gaussian_ziggurat(r, sigma);
+        }
         if (__builtin_expect(st->pending, 0))
             rng_seed_pending(st);
         /* the step on copies: the stream is written back only in the
          * common case, so it is left as it was for GSL otherwise */
         uint64_t s0 = st->s[0], s1 = st->s[1], s2 = st->s[2], s3 = st->s[3];
-        uint64_t m = s1 * 5;
-        uint32_t k = (uint32_t)((((m << 7) | (m >> 57)) * 9) >> 32);
+        uint64_t k64 = rng_output_of(s1);
+        uint32_t k = (uint32_t)(k64 >> 32);
         uint32_t i = k & 0x7f, j = (k >> 8) & 0xffffff;
         if (__builtin_expect(j < rng_zig.k[i], 1)) {
             uint64_t t = s1 << 17;
@@ -248,7 +319,7 @@ __attribute__((always_inline)) static inline double rng_gaussian(gsl_rng *r, dou
             st->s[3] = s3;
             /* GSL: sign * sigma * x, x = j * w[i] */
             double x = (double)j * rng_zig.w[i];
-            double sign = (k & 0x80) ? 1.0 : -1.0;
+            double sign = rng_zig_sign[(k >> 7) & 1];
             return sign * sigma * x;
         }
     }

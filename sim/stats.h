@@ -67,4 +67,14 @@ stat_summary stat_vec_get(const stat_vec *s, size_t i);
  * shrink. */
 double stat_rel_halfwidth(const stat_summary *s);
 
+/* The k-th smallest of an array at a[k], no larger elements before it and
+ * no smaller ones after, working within a[first..last] (every element
+ * before first no larger, every one after last no smaller than those
+ * within); returns a[k].  stat_select_hoare is Hoare's selection, whose
+ * arrangement of the rest some sums depend on (the engine's top fifth);
+ * stat_select leaves another arrangement, faster (no unpredictable
+ * branches). */
+double stat_select_hoare(double *a, size_t first, size_t last, size_t k);
+double stat_select(double *a, size_t first, size_t last, size_t k);
+
 #endif

@@ -215,6 +215,73 @@ Test(draws, inline_ziggurat_is_gsl_ziggurat)
     gsl_rng_free(tb);
 }
 
+/* A stream's first draw computes the second state word alone and a
+ * second draw seeds the rest (sim/rng.h, rng_state: RNG_WORD1,
+ * RNG_FIRST_DRAWN; issue 14's fourth round): the numbers must be those of
+ * the stream seeded in full before its first draw, whatever comes first
+ * (a uniform, the ziggurat's common case or its wedge and tail, GSL's
+ * integer), whether the second word was seeded early
+ * (rng_stream_seed_word1) and whether the rest is seeded by a draw or by
+ * rng_stream_seed_now.  The reference is the plain xoshiro256** sequence
+ * from the four splitmix64 words. */
+Test(draws, a_first_draw_from_one_word_is_the_full_seeding)
+{
+    cr_assert(rng_zig.ready);
+    long zig_common = 0, zig_other = 0;
+    for (int k = 0; k < 60000; k++) {
+        uint64_t vkey = rng_visit_key(rng_key(rng_key_seed(29), (uint64_t)k / 7), (uint64_t)k % 7);
+        uint64_t purpose = k % 3 == 0 ? RNG_VISIT : k % 3 == 1 ? RNG_DECISION : RNG_INTERVAL;
+        /* the reference: seeded in full, then the generator's steps */
+        uint64_t ref[4];
+        rng_seed_words(ref, rng_mix(vkey ^ purpose));
+        rng_stream eager;
+        rng_stream_from_visit(&eager, vkey, purpose);
+        rng_stream_seed_now(&eager.state);
+        rng_stream a;
+        rng_stream_from_visit(&a, vkey, purpose);
+        int pattern = k % 6;
+        if (pattern >= 3)
+            rng_stream_seed_word1(&a.state);
+        if (pattern % 3 == 0) {
+            /* uniforms: the first from one word, the next from all four */
+            for (int j = 0; j < 4; j++) {
+                double want = (double)(rng_next64_words(ref) >> 11) * 0x1.0p-53;
+                double got = rng_uniform(&a.rng);
+                cr_assert_eq(bits(got), bits(want), "key %d pattern %d uniform %d", k, pattern, j);
+                if (j == 0 && k % 4 == 0)
+                    rng_stream_seed_now(&a.state);   /* the rest seeded by the caller */
+            }
+        } else if (pattern % 3 == 1) {
+            /* a normal first (common case or GSL's wedge and tail), then a
+             * uniform and GSL's own integer: as from the eager stream */
+            uint32_t top = (uint32_t)(rng_next64_words(ref) >> 32);
+            if (((top >> 8) & 0xffffff) < rng_zig.k[top & 0x7f])
+                zig_common++;
+            else
+                zig_other++;
+            double x = rng_gaussian(&a.rng, 1.5), y = gsl_ran_gaussian_ziggurat(&eager.rng, 1.5);
+            cr_assert_eq(bits(x), bits(y), "key %d pattern %d: normal %.17g, eager %.17g", k, pattern, x, y);
+            x = rng_uniform_pos(&a.rng);
+            y = gsl_rng_uniform_pos(&eager.rng);
+            cr_assert_eq(bits(x), bits(y), "key %d pattern %d: uniform after the normal", k, pattern);
+            cr_assert_eq(gsl_rng_get(&a.rng), gsl_rng_get(&eager.rng), "key %d pattern %d: integer", k,
+                         pattern);
+        } else {
+            /* GSL's integer first (its generator's function pointer), then
+             * the inline normal on a stream seeded by that second draw */
+            unsigned long want = (unsigned long)(rng_next64_words(ref) >> 32);
+            cr_assert_eq(gsl_rng_get(&a.rng), want, "key %d pattern %d: integer", k, pattern);
+            (void)gsl_rng_get(&eager.rng);
+            double x = rng_gaussian(&a.rng, 1.0), y = gsl_ran_gaussian_ziggurat(&eager.rng, 1.0);
+            cr_assert_eq(bits(x), bits(y), "key %d pattern %d: normal after the integer", k, pattern);
+        }
+    }
+    /* both ways out of a first normal are exercised (about 3 % leave the
+     * common case) */
+    cr_expect(zig_other > 100 && zig_common > 10 * zig_other,
+              "first normals: common case %ld, wedge or tail %ld", zig_common, zig_other);
+}
+
 /* one stream per draw, as the engine keys them (customer, visit) */
 static double *gamma_sample(double shape, double scale, uint64_t seed)
 {

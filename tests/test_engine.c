@@ -118,6 +118,75 @@ Test(stats, mean_sd_and_t_interval)
     stat_vec_free(v);
 }
 
+static int cmp_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* stat_select and stat_select_hoare (sim/stats.h, the engine's value
+ * quantiles and top fifth) against a full sort: the k-th smallest at a[k],
+ * nothing larger before it, nothing smaller after, the same multiset; the
+ * engine's way too (rising k, each on the range above the previous one).
+ * On random values, many ties (a fixed bill gives many equal values),
+ * all equal, sorted, reversed and short arrays. */
+static void check_select(double (*sel)(double *, size_t, size_t, size_t), const char *name)
+{
+    enum { N = 20001 };
+    double *a = malloc(N * sizeof *a), *sorted = malloc(N * sizeof *a), *b = malloc(N * sizeof *a);
+    cr_assert(a && sorted && b);
+    rng_stream s;
+    rng_stream_init(&s, 41, 0, 0, 0, RNG_VISIT);
+    static const size_t sizes[] = { 1, 2, 3, 17, 33, 1000, N };
+    for (int kind = 0; kind < 5; kind++)
+        for (size_t z = 0; z < sizeof sizes / sizeof *sizes; z++) {
+            size_t n = sizes[z];
+            for (size_t i = 0; i < n; i++)
+                a[i] = kind == 0   ? rng_uniform(&s.rng) * 100 - 30
+                       : kind == 1 ? floor(rng_uniform(&s.rng) * 5)
+                       : kind == 2 ? 7.5
+                       : kind == 3 ? (double)i
+                                   : (double)(n - i);
+            memcpy(sorted, a, n * sizeof *a);
+            qsort(sorted, n, sizeof *a, cmp_doubles);
+            static const double levels[] = { 0.0, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95, 0.99, 1.0 };
+            /* one k at a time on the whole array, then the engine's rising levels */
+            for (int mode = 0; mode < 2; mode++) {
+                memcpy(b, a, n * sizeof *a);
+                size_t from = 0;
+                for (size_t q = 0; q < sizeof levels / sizeof *levels; q++) {
+                    size_t k = (size_t)(levels[q] * (double)(n - 1));
+                    if (mode == 0)
+                        memcpy(b, a, n * sizeof *a);
+                    size_t first = mode == 0 ? 0 : from;
+                    if (k < first)
+                        continue;
+                    double x = sel(b, first, n - 1, k);
+                    cr_assert_eq(x, sorted[k], "%s kind %d n %zu k %zu: %g, sorted %g", name, kind, n, k,
+                                 x, sorted[k]);
+                    cr_assert_eq(b[k], sorted[k]);
+                    int ok = 1;
+                    for (size_t i = 0; i < n; i++)
+                        ok &= i < k ? b[i] <= b[k] : i > k ? b[i] >= b[k] : 1;
+                    cr_assert(ok, "%s kind %d n %zu k %zu: not partitioned at k", name, kind, n, k);
+                    from = k + 1;
+                }
+                qsort(b, n, sizeof *b, cmp_doubles);
+                cr_assert(!memcmp(b, sorted, n * sizeof *b), "%s kind %d n %zu: elements changed", name,
+                          kind, n);
+            }
+        }
+    free(a);
+    free(sorted);
+    free(b);
+}
+
+Test(stats, selection_is_the_sorted_order_statistic)
+{
+    check_select(stat_select, "stat_select");
+    check_select(stat_select_hoare, "stat_select_hoare");
+}
+
 Test(cli, run_writes_every_output_atomically)
 {
     char dir[] = "/tmp/retsim-out-XXXXXX";
