@@ -553,7 +553,7 @@ static int write_fit_summary(const char *dir, fit_state *s, const recall_totals 
     return out_json_commit(root, dir, "summary.json", d);
 }
 
-int fit_report_write(const char *dir, fit_state *s, recall_totals *rt, diag *d)
+int fit_report_write_files(const char *dir, fit_state *s, recall_totals *rt, diag *d)
 {
     int status;
     if ((status = describe_write(dir, s->log, s->cal_end, &s->top20, d))
@@ -562,10 +562,14 @@ int fit_report_write(const char *dir, fit_state *s, recall_totals *rt, diag *d)
         || (status = write_tracking(dir, s, d))
         || (status = write_frequency(dir, s, d))
         || (s->holdout_days && (status = write_holdout(dir, s, d)))
-        || (status = write_replay_ini(dir, s, d))
-        || (status = write_fit_summary(dir, s, rt, d)))
+        || (status = write_replay_ini(dir, s, d)))
         return status;
     return 0;
+}
+
+int fit_report_write_summary(const char *dir, fit_state *s, const recall_totals *rt, diag *d)
+{
+    return write_fit_summary(dir, s, rt, d);
 }
 
 /* The fit's time units, as --period names them (for the catalogue). */
