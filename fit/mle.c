@@ -22,14 +22,18 @@
  *    Mead with a fresh simplex of 0.5).  The starts of a grid mostly fall
  *    into the same basin; the screen spends the work on those already
  *    nearest its bottom (issue 14: 16 full starts were most of `retsim
- *    fit`'s time).  A fit may screen on a subsample (mle_problem.screen_ctx:
- *    Pareto/NBD from PNBD_SCREEN_SUBSAMPLE_FROM customers screens on a
- *    systematic sample of about 10,000; the ranking of 16 starts after 40
- *    iterations needs no more); its 4 best then converge on the subsample
- *    too, every start's end is valued on the whole data, and the best goes
- *    on to the Newton polish and the restart on the whole data (the
- *    subsample's optimum is a few of its standard errors from the whole's:
- *    three or four Newton steps).  Only large data are screened: on small samples the
+ *    fit`'s time).  From MLE_SCREEN_SUBSAMPLE_FROM customers (40,000)
+ *    BG/NBD, MBG/NBD and Pareto/NBD screen on a systematic subsample of
+ *    about MLE_SCREEN_SUBSAMPLE (10,000; mle_problem.screen_ctx): the
+ *    ranking of 16 starts after a few iterations needs no more.  Their 4
+ *    best then converge on the subsample too, every start's end is valued
+ *    on the whole data, and the best goes on, on the whole data, by the
+ *    Newton polish (MLE_LOG's Nelder-Mead) or by its own minimiser
+ *    continued (BFGS), before the restart: the subsample's optimum is a
+ *    few of its standard errors from the whole's, three or four Newton
+ *    steps or a few BFGS iterations (issue 14: the 4 finishes on the whole
+ *    data were most of these fits' time after the screening).  Only large
+ *    data are screened: on small samples the
  *    likelihood is flatter and a screened fit can end elsewhere (on the
  *    400 customers of a thread-count test Pareto/NBD's restart stalled on
  *    a flat ridge; one of 400 BG/NBD fits of 1,000 customers ended with a
@@ -588,6 +592,15 @@ void mle_fit(const mle_problem *p, const double (*starts)[MLE_MAXP], int nstarts
     for (int s = 0; s < nstarts; s++)
         if (vals[s] - best <= 1e-3)
             res->agree++;
+    if (p->screen_ctx && !polish && best < PENALTY) {
+        /* without a Newton polish (BFGS) the best subsample optimum
+         * converges on the whole data by its own minimiser, before the
+         * restart checks it */
+        double u0[K];
+        int ok;
+        memcpy(u0, ubest, sizeof u0);
+        best = opt_continue(p, u0, ubest, &ok);
+    }
 
     /* a screened Nelder-Mead fit (large data) stops polishing where its
      * restart's test passes, NM_SCREENED_DECREMENT: below it the steps are
