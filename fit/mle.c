@@ -23,16 +23,18 @@
  *    into the same basin; the screen spends the work on those already
  *    nearest its bottom (issue 14: 16 full starts were most of `retsim
  *    fit`'s time).  From MLE_SCREEN_SUBSAMPLE_FROM customers (40,000)
- *    BG/NBD, MBG/NBD and Pareto/NBD screen on a systematic subsample of
- *    about MLE_SCREEN_SUBSAMPLE (10,000; mle_problem.screen_ctx): the
- *    ranking of 16 starts after a few iterations needs no more.  Their 4
- *    best then converge on the subsample too, every start's end is valued
- *    on the whole data, and the best goes on, on the whole data, by the
- *    Newton polish (MLE_LOG's Nelder-Mead) or by its own minimiser
- *    continued (BFGS), before the restart: the subsample's optimum is a
- *    few of its standard errors from the whole's, three or four Newton
- *    steps or a few BFGS iterations (issue 14: the 4 finishes on the whole
- *    data were most of these fits' time after the screening).  Only large
+ *    BG/NBD, MBG/NBD and Pareto/NBD, and Gamma-Gamma from as many repeat
+ *    buyers, screen on a systematic subsample of about
+ *    MLE_SCREEN_SUBSAMPLE (10,000; mle_problem.screen_ctx): the ranking of
+ *    the starts after a few iterations needs no more.  Their 4 best then
+ *    converge on the subsample too, every start's end is valued on the
+ *    whole data, and the best goes on, on the whole data, by the Newton
+ *    polish (MLE_LOG's Nelder-Mead) or by its own minimiser continued
+ *    (BFGS; MLE_NATURAL's Nelder-Mead), before the restart: the
+ *    subsample's optimum is a few of its standard errors from the whole's,
+ *    three or four Newton steps or a few BFGS iterations (issue 14: the 4
+ *    finishes on the whole data were most of these fits' time after the
+ *    screening; Gamma-Gamma's 8 starts each ran in full).  Only large
  *    data are screened: on small samples the
  *    likelihood is flatter and a screened fit can end elsewhere (on the
  *    400 customers of a thread-count test Pareto/NBD's restart stalled on
@@ -593,9 +595,9 @@ void mle_fit(const mle_problem *p, const double (*starts)[MLE_MAXP], int nstarts
         if (vals[s] - best <= 1e-3)
             res->agree++;
     if (p->screen_ctx && !polish && best < PENALTY) {
-        /* without a Newton polish (BFGS) the best subsample optimum
-         * converges on the whole data by its own minimiser, before the
-         * restart checks it */
+        /* without a Newton polish (BFGS, MLE_NATURAL's Nelder-Mead) the
+         * best subsample optimum converges on the whole data by its own
+         * minimiser, before the restart checks it */
         double u0[K];
         int ok;
         memcpy(u0, ubest, sizeof u0);

@@ -4,7 +4,7 @@
  * factored Pareto/NBD likelihood of large fits (fit/pnbd.c) against
  * pnbd_loglik_one customer by customer, and its fit the same for any thread
  * count; the fits screened on a subsample (BG/NBD, MBG/NBD, Pareto/NBD
- * from 40,000 customers) the same for any thread count, converged, and
+ * from 40,000 customers, Gamma-Gamma from as many repeat buyers) the same for any thread count, converged, and
  * near the truth they were simulated from; and
  * plots drawn in the background (plots/plot.h) are all there, renamed into
  * place, once waited for, with a failure still reported. */
@@ -243,6 +243,47 @@ Test(fit_speed, subsample_screened_bgnbd_fits_are_the_same_for_any_thread_count,
     for (int k = 0; k < 4; k++)
         cr_expect_leq(fabs(est[k] - bg_truth[k]), 4 * b1.se[k], "BG/NBD %s = %g (se %g), simulated with %g",
                       names[k], est[k], b1.se[k], bg_truth[k]);
+    free(c);
+}
+
+/* 40,000 repeat buyers, Gamma-Gamma screened on a subsample (fit/btyd.c):
+ * each buyer's spend level nu ~ Gamma(q, gamma) (rate), x = 1 to 6 repeat
+ * purchases of value ~ Gamma(p, nu), zbar their mean (Fader, Hardie and
+ * Lee 2005, "RFM and CLV"); p = 6, q = 3.8, gamma = 16 near the fit of
+ * bench/make_log.c's log.  The same for 1 and 2 threads, converged, each
+ * parameter within 4 standard errors of the truth. */
+Test(fit_speed, subsample_screened_gamma_gamma_fit_is_the_same_for_any_thread_count, .timeout = 300)
+{
+    const int n = 40000;
+    const double truth[3] = { 6, 3.8, 16 };
+    cust_summary *c = calloc((size_t)n, sizeof *c);
+    gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
+    cr_assert(c && g);
+    gsl_rng_set(g, 1405);
+    for (int i = 0; i < n; i++) {
+        double nu = gsl_ran_gamma(g, truth[1], 1 / truth[2]), sum = 0;
+        c[i].x = 1 + (double)gsl_rng_uniform_int(g, 6);
+        for (int j = 0; j < (int)c[i].x; j++)
+            sum += gsl_ran_gamma(g, truth[0], 1 / nu);
+        c[i].zbar = sum / c[i].x;
+        c[i].T = 52;
+        c[i].t_x = 26;
+    }
+    gsl_rng_free(g);
+    gg_fit f1, f2;
+    diag d = { 0 };
+    omp_set_num_threads(1);
+    cr_assert_eq(gg_fit_run(c, n, &f1, &d), DIAG_OK, "%s", d.msg);
+    omp_set_num_threads(2);
+    cr_assert_eq(gg_fit_run(c, n, &f2, &d), DIAG_OK, "%s", d.msg);
+    printf("fit_speed: Gamma-Gamma on %d repeat buyers: p = %.6g (%.2g), q = %.6g (%.2g), gamma = %.6g (%.2g)\n",
+           n, f1.p, f1.se[0], f1.q, f1.se[1], f1.gamma, f1.se[2]);
+    cr_expect(f1.converged);
+    cr_expect(!memcmp(&f1, &f2, sizeof f1), "Gamma-Gamma: 1 thread and 2 threads differ");
+    const double est[3] = { f1.p, f1.q, f1.gamma };
+    for (int k = 0; k < 3; k++)
+        cr_expect_leq(fabs(est[k] - truth[k]), 4 * f1.se[k], "parameter %d = %g (se %g), simulated with %g", k,
+                      est[k], f1.se[k], truth[k]);
     free(c);
 }
 
