@@ -131,6 +131,7 @@
 #include <gsl/gsl_multimin.h>
 #include <gsl/gsl_vector.h>
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -531,14 +532,70 @@ static void newton_polish(const mle_problem *p, double *u, double *f, double sto
 /* ---------------------------------------------------------------- */
 /* The fit                                                           */
 
+/* The starts' runs, each independent of the others and written to its own
+ * slot, so that the order they run in does not matter. */
+typedef struct start_runs {
+    const mle_problem *p, *screen;
+    const double (*starts)[MLE_MAXP];
+    int nstarts, finish;
+    int order[MLE_MAX_STARTS];
+    double vals[MLE_MAX_STARTS], ubs[MLE_MAX_STARTS][K];
+    int oks[MLE_MAX_STARTS];
+} start_runs;
+
+/* start s from its starting point: screened, or run in full */
+static void run_start(start_runs *R, int s)
+{
+    double u0[K];
+    for (int i = 0; i < R->p->k; i++)
+        u0[i] = log(R->starts[s][i]);
+    R->oks[s] = 0;
+    R->vals[s] = R->finish < R->nstarts ? opt_screen(R->screen, u0, R->ubs[s])
+                                        : opt_run(R->p, u0, 0, R->ubs[s], &R->oks[s]);
+}
+
+/* the j-th best screened start: taken on, or (with a subsample) valued */
+static void finish_start(start_runs *R, int j)
+{
+    int s = R->order[j];
+    double u0[K];
+    memcpy(u0, R->ubs[s], sizeof u0);
+    /* with a subsample the finished starts converge on it too, and only
+     * the best of them goes on, on the whole data, by the polish and the
+     * restart below (issue 14: the four finishes on the whole data were
+     * two thirds of Pareto/NBD's evaluations on it; the subsample's
+     * optimum is within a few of its standard errors of the whole's, where
+     * the Newton polish converges in a few steps) */
+    if (j < R->finish)
+        R->vals[s] = opt_continue(R->screen, u0, R->ubs[s], &R->oks[s]);
+    if (R->p->screen_ctx)
+        R->vals[s] = eval_u(R->p, R->ubs[s]);    /* the subsample's point: valued on the whole data */
+}
+
+/* body(R, 0 .. n-1) on every thread: a team of its own when called alone;
+ * inside a parallel region (`retsim fit` runs its fits concurrently,
+ * present/fit_forward.c) as tasks of that region, which a thread done with
+ * its own work picks up instead of waiting (issue 14: Pareto/NBD's starts
+ * ran on one thread while the other, done with the other fits, waited). */
+static void for_each_start(start_runs *R, int n, void (*body)(start_runs *, int))
+{
+    if (omp_in_parallel()) {
+#pragma omp taskloop grainsize(1)
+        for (int i = 0; i < n; i++)
+            body(R, i);
+    } else {
+#pragma omp parallel for schedule(dynamic)
+        for (int i = 0; i < n; i++)
+            body(R, i);
+    }
+}
+
 void mle_fit(const mle_problem *p, const double (*starts)[MLE_MAXP], int nstarts,
              mle_result *res)
 {
     int k = p->k;
     int polish = p->scheme == MLE_LOG && !p->nll_grad;
     double best = INFINITY, ubest[K] = { 0 };
-    double vals[MLE_MAX_STARTS], ubs[MLE_MAX_STARTS][K];
-    int oks[MLE_MAX_STARTS];
     memset(res, 0, sizeof *res);
     if (nstarts > MLE_MAX_STARTS)
         nstarts = MLE_MAX_STARTS;
@@ -546,19 +603,20 @@ void mle_fit(const mle_problem *p, const double (*starts)[MLE_MAXP], int nstarts
     mle_problem screen = *p;
     if (p->screen_ctx)
         screen.ctx = p->screen_ctx;
-#pragma omp parallel for schedule(dynamic)
-    for (int s = 0; s < nstarts; s++) {
-        double u0[K];
-        for (int i = 0; i < k; i++)
-            u0[i] = log(starts[s][i]);
-        oks[s] = 0;
-        vals[s] = finish < nstarts ? opt_screen(&screen, u0, ubs[s]) : opt_run(p, u0, 0, ubs[s], &oks[s]);
-    }
+    start_runs runs, *R = &runs;
+    R->p = p;
+    R->screen = &screen;
+    R->starts = starts;
+    R->nstarts = nstarts;
+    R->finish = finish;
+    double *vals = R->vals;
+    double (*ubs)[K] = R->ubs;
+    for_each_start(R, nstarts, run_start);
     if (finish < nstarts) {
         /* the finish best screened starts (ties in start order), taken on
          * to convergence; the others keep their screened values, which are
          * above those (a minimiser never ends above where it began) */
-        int order[MLE_MAX_STARTS];
+        int *order = R->order;
         for (int s = 0; s < nstarts; s++) {
             int j = s;
             while (j > 0 && vals[order[j - 1]] > vals[s]) {
@@ -567,23 +625,7 @@ void mle_fit(const mle_problem *p, const double (*starts)[MLE_MAXP], int nstarts
             }
             order[j] = s;
         }
-#pragma omp parallel for schedule(dynamic)
-        for (int j = 0; j < nstarts; j++) {
-            int s = order[j];
-            double u0[K];
-            memcpy(u0, ubs[s], sizeof u0);
-            /* with a subsample the finished starts converge on it too, and
-             * only the best of them goes on, on the whole data, by the
-             * polish and the restart below (issue 14: the four finishes on
-             * the whole data were two thirds of Pareto/NBD's evaluations
-             * on it; the subsample's optimum is within a few of its
-             * standard errors of the whole's, where the Newton polish
-             * converges in a few steps) */
-            if (j < finish)
-                vals[s] = opt_continue(&screen, u0, ubs[s], &oks[s]);
-            if (p->screen_ctx)
-                vals[s] = eval_u(p, ubs[s]);    /* the subsample's point: valued on the whole data */
-        }
+        for_each_start(R, nstarts, finish_start);
     }
     for (int s = 0; s < nstarts; s++)
         if (vals[s] < best) {
