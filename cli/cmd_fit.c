@@ -271,11 +271,8 @@ static int write_report_files(void *ctx, diag *d)
     return fit_report_write_files(j->dir, j->s, j->rt, d);
 }
 
-#include <sys/time.h>
-static double tnow(void){struct timespec ts;clock_gettime(CLOCK_MONOTONIC,&ts);return ts.tv_sec+1e-9*ts.tv_nsec;}
-#define TMARK(lbl) do{ if(getenv("FITT")) fprintf(stderr,"T %-12s %.3f\n",lbl,tnow()-t0_);}while(0)
 static int fit_transactions(const fit_opts *o, const char *outdir, diag *d)
-{ double t0_=tnow();
+{
     fit_state s = { 0 };
     s.o = o;
     int status = 0;
@@ -283,7 +280,7 @@ static int fit_transactions(const fit_opts *o, const char *outdir, diag *d)
     s.log = translog_read(o->file, &o->log, d);
     if (!s.log)
         return d->status;
-    s.cal_end = s.log->max_day; TMARK("read");
+    s.cal_end = s.log->max_day;
     if (o->as_of) {
         int day;
         const char *fmt = o->log.date_format ? o->log.date_format : "%Y-%m-%d";
@@ -348,8 +345,8 @@ static int fit_transactions(const fit_opts *o, const char *outdir, diag *d)
     /* every purchase model, the forward baseline's chosen among them, and
      * Gamma-Gamma; the recall list and the other scores stay BG/NBD's
      * (fit_report.c) */
-    s.fit_cs = fit_cs; TMARK("describe");
-    status = fit_forward_models(&s, fit_cs, s.n, d); TMARK("models");
+    s.fit_cs = fit_cs;
+    status = fit_forward_models(&s, fit_cs, s.n, d);
     if (!status) {
         for (int i = 0; i < s.nfits; i++)
             if (!strcmp(s.fits[i].type->name, "bgnbd"))
@@ -373,19 +370,18 @@ static int fit_transactions(const fit_opts *o, const char *outdir, diag *d)
         status = d->status;
         goto done;
     }
-    TMARK("gg");status = fit_forward_write(od->path, &s, d);TMARK("fwrite");
+    status = fit_forward_write(od->path, &s, d);
     /* the report's files are written while the holdout is simulated */
     report_job job = { od->path, &s, &rt };
     const fit_side_job side = { write_report_files, &job };
     if (!status)
-        {status = fit_forward_holdout(od->path, &s, &side, d);TMARK("holdout");}
+        status = fit_forward_holdout(od->path, &s, &side, d);
     if (!status)
-        {status = fit_report_write_summary(od->path, &s, &rt, d);TMARK("report");}
+        status = fit_report_write_summary(od->path, &s, &rt, d);
     free(fit_cs);
     s.fit_cs = NULL;
     if (status || (status = outdir_commit(od, d)))
         goto done;
-    TMARK("commit");
     if (!o->quiet) {
         fit_report_print(&s, &rt);
         fit_forward_print(&s);
