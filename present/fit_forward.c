@@ -147,12 +147,17 @@ int fit_forward_models(fit_state *s, const cust_summary *fit_cs, int n, diag *d)
         status_of[j] = i >= 0 ? s->fits[i].type->fit(fit_cs, n, &s->fits[i], &diag_of[j])
                               : gg_fit_run(fit_cs, n, &s->gg, &diag_of[j]);
     }
+    /* the customers grouped once for every model's holdout prediction */
+    purchase_groups groups;
+    int grouped = s->holdout_days && !purchase_groups_build(fit_cs, n, &groups);
     for (int i = 0; i < s->nfits; i++) {
         const purchase_fit_type *t = s->fits[i].type;
         purchase_fit *f = &s->fits[i];
         int j = s->nfits - 1 - i, status = status_of[j];
         if (status == DIAG_USAGE) {
             /* too few customers for any model: the log cannot be fitted */
+            if (grouped)
+                purchase_groups_free(&groups);
             *d = diag_of[j];
             return status;
         }
@@ -163,11 +168,15 @@ int fit_forward_models(fit_state *s, const cust_summary *fit_cs, int n, diag *d)
         f->bic = -2 * f->loglik + t->npar * log((double)n);
         f->holdout_predicted = f->holdout_error = NAN;
         if (s->holdout_days) {
-            double pred = purchase_fit_expected_sum(f, fit_cs, n, s->holdout_days / o->period_days);
+            double t_hold = s->holdout_days / o->period_days;
+            double pred = grouped ? purchase_groups_expected_sum(&groups, f, t_hold)
+                                  : purchase_fit_expected_sum(f, fit_cs, n, t_hold);
             f->holdout_predicted = pred;
             f->holdout_error = actual > 0 ? (pred - actual) / actual : NAN;
         }
     }
+    if (grouped)
+        purchase_groups_free(&groups);
     int status = choose_model(s, actual, d);
     if (!status && status_of[njobs - 1]) {
         *d = diag_of[njobs - 1];
