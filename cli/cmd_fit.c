@@ -259,6 +259,18 @@ static int parse_fit_opts(int argc, char **argv, fit_opts *o, int *help, diag *d
 
 /* ---- transaction mode ---- */
 
+typedef struct report_job {
+    const char *dir;
+    fit_state *s;
+    recall_totals *rt;
+} report_job;
+
+static int write_report_files(void *ctx, diag *d)
+{
+    report_job *j = ctx;
+    return fit_report_write_files(j->dir, j->s, j->rt, d);
+}
+
 static int fit_transactions(const fit_opts *o, const char *outdir, diag *d)
 {
     fit_state s = { 0 };
@@ -330,15 +342,15 @@ static int fit_transactions(const fit_opts *o, const char *outdir, diag *d)
     for (int i = 0; i < s.log->ncust; i++)
         if (s.cs[i].T > 0)
             fit_cs[s.n++] = s.cs[i];
-    /* every purchase model, the forward baseline's chosen among them; the
-     * recall list and the other scores stay BG/NBD's (fit_report.c) */
+    /* every purchase model, the forward baseline's chosen among them, and
+     * Gamma-Gamma; the recall list and the other scores stay BG/NBD's
+     * (fit_report.c) */
     s.fit_cs = fit_cs;
     status = fit_forward_models(&s, fit_cs, s.n, d);
     if (!status) {
         for (int i = 0; i < s.nfits; i++)
             if (!strcmp(s.fits[i].type->name, "bgnbd"))
                 purchase_fit_to_bgnbd(&s.fits[i], &s.bg);
-        status = gg_fit_run(fit_cs, s.n, &s.gg, d);
     }
     if (status) {
         free(fit_cs);
@@ -359,10 +371,13 @@ static int fit_transactions(const fit_opts *o, const char *outdir, diag *d)
         goto done;
     }
     status = fit_forward_write(od->path, &s, d);
+    /* the report's files are written while the holdout is simulated */
+    report_job job = { od->path, &s, &rt };
+    const fit_side_job side = { write_report_files, &job };
     if (!status)
-        status = fit_forward_holdout(od->path, &s, d);
+        status = fit_forward_holdout(od->path, &s, &side, d);
     if (!status)
-        status = fit_report_write(od->path, &s, &rt, d);
+        status = fit_report_write_summary(od->path, &s, &rt, d);
     free(fit_cs);
     s.fit_cs = NULL;
     if (status || (status = outdir_commit(od, d)))

@@ -165,3 +165,19 @@ int cust_groups_build(const cust_summary *c, int n, const char *model, cust_grou
     }
     return DIAG_OK;
 }
+
+int cust_groups_subsample(const cust_summary *c, int n, int used, int target, const char *model,
+                          cust_groups *G, diag *d)
+{
+    memset(G, 0, sizeof *G);
+    int every = target > 0 && used / target > 1 ? used / target : 1, m = 0, seen = 0;
+    cust_summary *pick = malloc((size_t)(used / every + 1) * sizeof *pick);
+    if (!pick)
+        return diag_set(d, DIAG_RUNTIME, "%s fit: out of memory", model);
+    for (int i = 0; i < n && m < used / every + 1; i++)
+        if (c[i].T > 0 && seen++ % every == 0)
+            pick[m++] = c[i];
+    int rc = cust_groups_build(pick, m, model, G, d);
+    free(pick);
+    return rc;
+}

@@ -37,4 +37,11 @@ double *cust_groups_alpha_logs(const cust_groups *G, double alpha);
 int cust_groups_build(const cust_summary *c, int n, const char *model, cust_groups *G, diag *d);
 void cust_groups_free(cust_groups *G);
 
+/* The same of a systematic subsample of the customers with T > 0 (used of
+ * them, as cust_groups_build counted): every (used / target)-th in c's
+ * order, about target customers, for the screening of a fit's starts
+ * (mle.h, MLE_SCREEN_SUBSAMPLE). */
+int cust_groups_subsample(const cust_summary *c, int n, int used, int target, const char *model,
+                          cust_groups *G, diag *d);
+
 #endif

@@ -131,12 +131,21 @@ int mbgnbd_fit_run(const cust_summary *c, int n, mbgnbd_fit *out, diag *d)
     double st[16][MLE_MAXP];
     char tried[200];
     int ns = bgnbd_start_grid(D.sx / D.sT, st, tried, sizeof tried);
-    /* the starts screened on large data only (mle.h, MLE_SCREEN_FROM) */
+    /* the starts screened on large data only (mle.h, MLE_SCREEN_FROM),
+     * on a subsample of very large data (MLE_SCREEN_SUBSAMPLE_FROM) */
+    cust_groups sub;
+    int subsample = D.n >= MLE_SCREEN_SUBSAMPLE_FROM;
+    if (subsample && (rc = cust_groups_subsample(c, n, D.n, MLE_SCREEN_SUBSAMPLE, "MBG/NBD", &sub, d))) {
+        cust_groups_free(&D);
+        return rc;
+    }
     mle_problem P = { 4, mbg_nll, mbg_nll_grad, &D, D.n, MLE_LOG,
-                      D.n >= MLE_SCREEN_FROM ? MLE_SCREEN_FINISH : 0 };
+                      D.n >= MLE_SCREEN_FROM ? MLE_SCREEN_FINISH : 0, subsample ? &sub : NULL };
     mle_result R;
     mle_fit(&P, (const double(*)[MLE_MAXP])st, ns, &R);
     cust_groups_free(&D);
+    if (subsample)
+        cust_groups_free(&sub);
 
     out->r = R.theta[0];
     out->alpha = R.theta[1];

@@ -15,6 +15,10 @@
 #define MLE_MAX_STARTS 32
 #define MLE_SCREEN_FINISH 4     /* starts finished after screening (mle.c, "Starts") */
 #define MLE_SCREEN_FROM 10000   /* customers: BG/NBD, MBG/NBD, Pareto/NBD screen from here */
+/* customers from which the screening runs on a systematic subsample of
+ * about MLE_SCREEN_SUBSAMPLE of them (mle_problem.screen_ctx; mle.c) */
+#define MLE_SCREEN_SUBSAMPLE 10000
+#define MLE_SCREEN_SUBSAMPLE_FROM 40000
 
 typedef double (*nll_fn)(const double *theta, void *ctx);
 /* the same with its gradient (natural parameters) into grad */

@@ -494,26 +494,14 @@ double pnbd_loglik_sum(double r, double alpha, double s, double beta, const cust
     return ll;
 }
 
-/* The screening's subsample (mle.h, screen_ctx): every k-th customer with
- * T > 0, k = used / PNBD_SCREEN_SUBSAMPLE customers (a systematic sample
- * in the file's order), from PNBD_SCREEN_SUBSAMPLE_FROM customers: the 16
- * starts' first 40 iterations only rank them, and a tenth of 100,000
- * customers ranks them as well at a third of the cost an evaluation (issue
- * 14).  The subsample's data is factored like the whole's. */
-#define PNBD_SCREEN_SUBSAMPLE 10000
-#define PNBD_SCREEN_SUBSAMPLE_FROM 40000
-
+/* The screening's subsample (mle.h, screen_ctx, MLE_SCREEN_SUBSAMPLE):
+ * the 16 starts' first 40 iterations only rank them, and a tenth of
+ * 100,000 customers ranks them as well at a third of the cost an
+ * evaluation (issue 14).  The subsample's data is factored like the
+ * whole's. */
 static int pn_subsample(const cust_summary *c, int n, int used, cust_groups *sub, pn_data *data, diag *d)
 {
-    int k = used / PNBD_SCREEN_SUBSAMPLE, m = 0, seen = 0;
-    cust_summary *pick = malloc((size_t)(used / k + 1) * sizeof *pick);
-    if (!pick)
-        return diag_set(d, DIAG_RUNTIME, "%s fit: out of memory", "Pareto/NBD");
-    for (int i = 0; i < n; i++)
-        if (c[i].T > 0 && seen++ % k == 0)
-            pick[m++] = c[i];
-    int rc = cust_groups_build(pick, m, "Pareto/NBD", sub, d);
-    free(pick);
+    int rc = cust_groups_subsample(c, n, used, MLE_SCREEN_SUBSAMPLE, "Pareto/NBD", sub, d);
     if (rc != DIAG_OK)
         return rc;
     if (pn_data_build(sub, data)) {
@@ -552,7 +540,7 @@ int pnbd_fit_run(const cust_summary *c, int n, pnbd_fit *out, diag *d)
                 }
     pn_data data, sub_data;
     cust_groups sub;
-    int subsample = D.n >= PNBD_SCREEN_SUBSAMPLE_FROM;
+    int subsample = D.n >= MLE_SCREEN_SUBSAMPLE_FROM;
     if (subsample && pn_subsample(c, n, D.n, &sub, &sub_data, d)) {
         cust_groups_free(&D);
         return d->status;

@@ -57,50 +57,11 @@ static double actual_holdout_repeats(const fit_state *s)
     return actual;
 }
 
-int fit_forward_models(fit_state *s, const cust_summary *fit_cs, int n, diag *d)
+/* s->chosen and s->chosen_why from the fits: o->model, else the smallest
+ * holdout error, else the smallest BIC, among those that converged. */
+static int choose_model(fit_state *s, double actual, diag *d)
 {
     const fit_opts *o = s->o;
-    if (o->model && !purchase_fit_find(o->model)) {
-        char names[256] = "";
-        for (int i = 0; purchase_fit_types[i]; i++)
-            snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "",
-                     purchase_fit_types[i]->name);
-        return !strcmp(o->model, "bgbb")
-                   ? diag_set(d, DIAG_USAGE,
-                              "--model bgbb: BG/BB is for discrete opportunities (a yearly appeal, a "
-                              "season), not purchases on any day; give it the compressed table "
-                              "(columns frequency, recency, periods, count), or choose one of %s",
-                              names)
-                   : diag_set(d, DIAG_USAGE,
-                              "--model %s: not a purchase model retsim fits; expected one of %s", o->model,
-                              names);
-    }
-    double actual = s->holdout_days ? actual_holdout_repeats(s) : NAN;
-    s->nfits = 0;
-    for (int i = 0; purchase_fit_types[i] && s->nfits < (int)(sizeof s->fits / sizeof s->fits[0]); i++) {
-        const purchase_fit_type *t = purchase_fit_types[i];
-        purchase_fit *f = &s->fits[s->nfits++];
-        memset(f, 0, sizeof *f);
-        f->type = t;
-        diag fd = { 0 };
-        int status = t->fit(fit_cs, n, f, &fd);
-        if (status == DIAG_USAGE) {
-            /* too few customers for any model: the log cannot be fitted */
-            *d = fd;
-            return status;
-        }
-        if (status) {
-            f->converged = 0;
-            snprintf(f->note, sizeof f->note, "%s", fd.msg);
-        }
-        f->bic = -2 * f->loglik + t->npar * log((double)n);
-        f->holdout_predicted = f->holdout_error = NAN;
-        if (s->holdout_days) {
-            double pred = purchase_fit_expected_sum(f, fit_cs, n, s->holdout_days / o->period_days);
-            f->holdout_predicted = pred;
-            f->holdout_error = actual > 0 ? (pred - actual) / actual : NAN;
-        }
-    }
     s->chosen = -1;
     if (o->model) {
         for (int i = 0; i < s->nfits; i++)
@@ -139,6 +100,89 @@ int fit_forward_models(fit_state *s, const cust_summary *fit_cs, int n, diag *d)
                                "--holdout-from to choose by holdout error)"),
                  c->bic);
     return 0;
+}
+
+int fit_forward_models(fit_state *s, const cust_summary *fit_cs, int n, diag *d)
+{
+    const fit_opts *o = s->o;
+    if (o->model && !purchase_fit_find(o->model)) {
+        char names[256] = "";
+        for (int i = 0; purchase_fit_types[i]; i++)
+            snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "",
+                     purchase_fit_types[i]->name);
+        return !strcmp(o->model, "bgbb")
+                   ? diag_set(d, DIAG_USAGE,
+                              "--model bgbb: BG/BB is for discrete opportunities (a yearly appeal, a "
+                              "season), not purchases on any day; give it the compressed table "
+                              "(columns frequency, recency, periods, count), or choose one of %s",
+                              names)
+                   : diag_set(d, DIAG_USAGE,
+                              "--model %s: not a purchase model retsim fits; expected one of %s", o->model,
+                              names);
+    }
+    double actual = s->holdout_days ? actual_holdout_repeats(s) : NAN;
+    s->nfits = 0;
+    for (int i = 0; purchase_fit_types[i] && s->nfits < (int)(sizeof s->fits / sizeof s->fits[0]); i++) {
+        purchase_fit *f = &s->fits[s->nfits++];
+        memset(f, 0, sizeof *f);
+        f->type = purchase_fit_types[i];
+    }
+    /* The fits are independent of one another, Gamma-Gamma's too: they run
+     * concurrently, one a thread (issue 14: each fit alone, parallel over
+     * its starts, left a core idle in its serial parts: the restart, the
+     * Newton polish, the Hessian).  Inside this region a fit's own parallel
+     * loops run on the thread that has it (OpenMP's nesting is off), and a
+     * fit's result does not depend on its number of threads, so the
+     * results are those of the fits one after another.  Job 0 is the last
+     * model of the registry, Pareto/NBD, the longest (its Nelder-Mead):
+     * started first, the other thread meanwhile takes the rest. */
+    int njobs = s->nfits + 1, status_of[sizeof s->fits / sizeof s->fits[0] + 1];
+    /* (the same failures win as when Gamma-Gamma was fitted after the
+     * purchase models, by the callers: the purchase models' first) */
+    diag diag_of[sizeof s->fits / sizeof s->fits[0] + 1];
+    memset(diag_of, 0, sizeof diag_of);
+#pragma omp parallel for schedule(dynamic, 1)
+    for (int j = 0; j < njobs; j++) {
+        int i = s->nfits - 1 - j;   /* -1: Gamma-Gamma */
+        status_of[j] = i >= 0 ? s->fits[i].type->fit(fit_cs, n, &s->fits[i], &diag_of[j])
+                              : gg_fit_run(fit_cs, n, &s->gg, &diag_of[j]);
+    }
+    /* the customers grouped once for every model's holdout prediction */
+    purchase_groups groups;
+    int grouped = s->holdout_days && !purchase_groups_build(fit_cs, n, &groups);
+    for (int i = 0; i < s->nfits; i++) {
+        const purchase_fit_type *t = s->fits[i].type;
+        purchase_fit *f = &s->fits[i];
+        int j = s->nfits - 1 - i, status = status_of[j];
+        if (status == DIAG_USAGE) {
+            /* too few customers for any model: the log cannot be fitted */
+            if (grouped)
+                purchase_groups_free(&groups);
+            *d = diag_of[j];
+            return status;
+        }
+        if (status) {
+            f->converged = 0;
+            snprintf(f->note, sizeof f->note, "%s", diag_of[j].msg);
+        }
+        f->bic = -2 * f->loglik + t->npar * log((double)n);
+        f->holdout_predicted = f->holdout_error = NAN;
+        if (s->holdout_days) {
+            double t_hold = s->holdout_days / o->period_days;
+            double pred = grouped ? purchase_groups_expected_sum(&groups, f, t_hold)
+                                  : purchase_fit_expected_sum(f, fit_cs, n, t_hold);
+            f->holdout_predicted = pred;
+            f->holdout_error = actual > 0 ? (pred - actual) / actual : NAN;
+        }
+    }
+    if (grouped)
+        purchase_groups_free(&groups);
+    int status = choose_model(s, actual, d);
+    if (!status && status_of[njobs - 1]) {
+        *d = diag_of[njobs - 1];
+        status = status_of[njobs - 1];
+    }
+    return status;
 }
 
 /* ---- customers_base.csv ---- */
@@ -563,10 +607,10 @@ static int holdout_reps(int nbase)
     return reps > HOLDOUT_MIN_REPS ? (int)reps : HOLDOUT_MIN_REPS;
 }
 
-int fit_forward_holdout(const char *dir, fit_state *s, diag *d)
+int fit_forward_holdout(const char *dir, fit_state *s, const fit_side_job *alongside, diag *d)
 {
     if (!s->holdout_days)
-        return 0;
+        return alongside ? alongside->run(alongside->ctx, d) : 0;
     char path[4200];
     snprintf(path, sizeof path, "%s/fitted.ini", dir);
     /* the holdout's check is of the point estimate: parameter draws off */
@@ -613,9 +657,18 @@ int fit_forward_holdout(const char *dir, fit_state *s, diag *d)
         nbase++;
     }
     (void)actual_row;
-    int status = 0;
+    int status = 0, side_status = 0;
+    diag side_d = { 0 };
+    /* The side job (the report's files) on one thread while the others
+     * start on the replications; that thread joins them when it is done
+     * (issue 14: the two were one after the other, each leaving a core
+     * idle for part of its time).  The replications' totals are indexed
+     * by replication, so they are the same whichever thread makes them. */
 #pragma omp parallel
     {
+#pragma omp single nowait
+        if (alongside)
+            side_status = alongside->run(alongside->ctx, &side_d);
         engine_work *w = engine_work_alloc(e);
         rep_result *out = rep_alloc(engine_horizon(e));
         holdout_obs h = { group, nbase, { 0 } };
@@ -653,6 +706,11 @@ int fit_forward_holdout(const char *dir, fit_state *s, diag *d)
     if (status) {
         free(totals);
         return diag_set(d, DIAG_RUNTIME, "out of memory simulating the holdout");
+    }
+    if (side_status) {
+        free(totals);
+        *d = side_d;
+        return side_status;
     }
     char tmp[4200];
     FILE *f = out_open(dir, "holdout_by_frequency.csv", tmp, sizeof tmp, d);

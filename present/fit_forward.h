@@ -14,8 +14,9 @@
 
 /* Fits every purchase model to fit_cs[0..n), fills s->fits, their BIC and
  * holdout error, and chooses one (o->model, else the smallest holdout
- * error, else the smallest BIC, among those that converged).  Returns 0,
- * DIAG_USAGE for an unknown --model, DIAG_RUNTIME when none converged. */
+ * error, else the smallest BIC, among those that converged); fits
+ * Gamma-Gamma (s->gg) alongside.  Returns 0, DIAG_USAGE for an unknown
+ * --model, DIAG_RUNTIME when none converged; else Gamma-Gamma's failure. */
 int fit_forward_models(fit_state *s, const cust_summary *fit_cs, int n, diag *d);
 
 /* customers_base.csv, fitted.ini, models.csv and param_draws.csv into dir. */
@@ -28,8 +29,19 @@ int fit_forward_param_draws(const char *dir, const purchase_fit *c, const gg_fit
 /* With a holdout: runs dir/fitted.ini (which starts at the calibration's
  * end and lasts the holdout) and writes holdout_by_frequency.csv/.png:
  * repeat purchases in the holdout per customer, by number of calibration
- * repeat purchases, actual against the simulation with its 95 % band. */
-int fit_forward_holdout(const char *dir, fit_state *s, diag *d);
+ * repeat purchases, actual against the simulation with its 95 % band.
+ * alongside (may be NULL) is run meanwhile, or alone without a holdout. */
+/* Work done by one thread while the others simulate the holdout (issue 14):
+ * run(ctx, d), its status returned by fit_forward_holdout unless the
+ * simulation failed first.  It may read but not change what the
+ * simulation reads (s's data, fits and options); it may write files and
+ * draw plots: the simulation writes its own only after both are done. */
+typedef struct fit_side_job {
+    int (*run)(void *ctx, diag *d);
+    void *ctx;
+} fit_side_job;
+
+int fit_forward_holdout(const char *dir, fit_state *s, const fit_side_job *alongside, diag *d);
 
 /* A compressed table of discrete opportunities (fit/bgbb.h: frequency,
  * recency, periods, count), fitted by BG/BB: its forward baseline

@@ -82,8 +82,14 @@ typedef struct recall_totals {
 const char *fit_report_csv_quote(const char *s, char *buf, size_t cap);
 
 /* Every output file into dir but the forward baseline's (present/fit_forward.h,
- * written first: summary.json quotes it); rt is filled. */
-int fit_report_write(const char *dir, fit_state *s, recall_totals *rt, diag *d);
+ * written first: summary.json quotes it) and summary.json; rt is filled.
+ * It reads s's data and fits and writes only s->top20 and the holdout's
+ * closed-form check (s->holdout_actual, _predicted, _error), so `retsim
+ * fit` runs it alongside the holdout's simulation (fit_forward_holdout). */
+int fit_report_write_files(const char *dir, fit_state *s, recall_totals *rt, diag *d);
+/* summary.json into dir: after fit_report_write_files and the holdout's
+ * simulation, whose figures it quotes. */
+int fit_report_write_summary(const char *dir, fit_state *s, const recall_totals *rt, diag *d);
 /* The summary on stdout; then (after the forward baseline's table,
  * present/fit_forward.h) the line naming outdir, where the folder was put. */
 void fit_report_print(const fit_state *s, const recall_totals *rt);

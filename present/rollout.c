@@ -66,9 +66,7 @@ static int fit_base(const char *dir, const char *log, const translog *t, const i
         if (s.cs[i].T > 0 && group[i] == PILOT_C)
             fit_cs[s.n++] = s.cs[i];
     s.fit_cs = fit_cs;
-    int status = fit_forward_models(&s, fit_cs, s.n, d);
-    if (!status)
-        status = gg_fit_run(fit_cs, s.n, &s.gg, d);
+    int status = fit_forward_models(&s, fit_cs, s.n, d);   /* Gamma-Gamma's too */
     if (!status) {
         int recent = 0;
         for (int i = 0; i < t->ncust; i++) {

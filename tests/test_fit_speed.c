@@ -3,7 +3,9 @@
  * the plain loop over customers, and the same for any thread count; the
  * factored Pareto/NBD likelihood of large fits (fit/pnbd.c) against
  * pnbd_loglik_one customer by customer, and its fit the same for any thread
- * count; and
+ * count; the fits screened on a subsample (BG/NBD, MBG/NBD, Pareto/NBD
+ * from 40,000 customers, Gamma-Gamma from as many repeat buyers) the same for any thread count, converged, and
+ * near the truth they were simulated from; and
  * plots drawn in the background (plots/plot.h) are all there, renamed into
  * place, once waited for, with a failure still reported. */
 #include <criterion/criterion.h>
@@ -17,6 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../fit/btyd.h"
+#include "../fit/mbgnbd.h"
 #include "../fit/mle.h"
 #include "../fit/pnbd.h"
 #include "../fit/purchase_fit.h"
@@ -157,7 +161,7 @@ static cust_summary *pareto_nbd_customers(int n)
 }
 
 /* 40,000 customers: factored, screened, and screened on a subsample
- * (fit/pnbd.c, PNBD_SCREEN_SUBSAMPLE_FROM) */
+ * (fit/mle.h, MLE_SCREEN_SUBSAMPLE_FROM) */
 Test(fit_speed, factored_pareto_nbd_fit_is_the_same_for_any_thread_count, .timeout = 300)
 {
     const int n = 40000;
@@ -177,6 +181,109 @@ Test(fit_speed, factored_pareto_nbd_fit_is_the_same_for_any_thread_count, .timeo
     for (int i = 0; i < n; i++)
         loop += pnbd_loglik_one(f1.r, f1.alpha, f1.s, f1.beta, c[i].x, c[i].t_x, c[i].T);
     cr_expect_leq(fabs(f1.loglik - loop), 1e-11 * fabs(loop), "fit %.17g, loop %.17g", f1.loglik, loop);
+    free(c);
+}
+
+/* BG/NBD customers (r = 0.25, alpha = 4.5, a = 0.75, b = 2.25 in weeks,
+ * near the fit of bench/make_log.c's log): Poisson purchases of rate
+ * lambda ~ Gamma(r, alpha) while alive, a dropout of chance p ~ Beta(a, b)
+ * after each repeat purchase (Fader, Hardie and Lee 2005), over 66 to 78
+ * weeks, in days as daily_customers */
+static const double bg_truth[4] = { 0.25, 4.5, 0.75, 2.25 };
+
+static cust_summary *bgnbd_customers(int n)
+{
+    cust_summary *c = calloc((size_t)n, sizeof *c);
+    gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
+    cr_assert(c && g);
+    gsl_rng_set(g, 2026);
+    for (int i = 0; i < n; i++) {
+        double T = (462 + (int)gsl_rng_uniform_int(g, 84)) / 7.0;
+        double lam = gsl_ran_gamma(g, bg_truth[0], 1 / bg_truth[1]);
+        double p = gsl_ran_beta(g, bg_truth[2], bg_truth[3]);
+        for (double t = gsl_ran_exponential(g, 1 / lam); t <= T; t += gsl_ran_exponential(g, 1 / lam)) {
+            c[i].x++;
+            c[i].t_x = floor(t * 7) / 7;
+            if (gsl_rng_uniform(g) < p)
+                break;
+        }
+        c[i].T = T;
+    }
+    gsl_rng_free(g);
+    return c;
+}
+
+/* 40,000 customers, the first size screened on a subsample (fit/mle.h,
+ * MLE_SCREEN_SUBSAMPLE_FROM): BG/NBD (BFGS, the best subsample optimum
+ * continued on the whole data) and MBG/NBD (the same scheme on the
+ * log-parameters) the same for 1 and 2 threads, converged, and each BG/NBD
+ * parameter within 4 standard errors of the truth (MBG/NBD is another
+ * model: only converged) */
+Test(fit_speed, subsample_screened_bgnbd_fits_are_the_same_for_any_thread_count, .timeout = 300)
+{
+    const int n = 40000;
+    cust_summary *c = bgnbd_customers(n);
+    bgnbd_fit b1, b2;
+    mbgnbd_fit m1, m2;
+    diag d = { 0 };
+    omp_set_num_threads(1);
+    cr_assert_eq(bgnbd_fit_run(c, n, &b1, &d), DIAG_OK, "%s", d.msg);
+    cr_assert_eq(mbgnbd_fit_run(c, n, &m1, &d), DIAG_OK, "%s", d.msg);
+    omp_set_num_threads(2);
+    cr_assert_eq(bgnbd_fit_run(c, n, &b2, &d), DIAG_OK, "%s", d.msg);
+    cr_assert_eq(mbgnbd_fit_run(c, n, &m2, &d), DIAG_OK, "%s", d.msg);
+    printf("fit_speed: BG/NBD on %d daily customers: r = %.6g (%.2g), alpha = %.6g (%.2g), a = %.6g (%.2g), "
+           "b = %.6g (%.2g)\n", n, b1.r, b1.se[0], b1.alpha, b1.se[1], b1.a, b1.se[2], b1.b, b1.se[3]);
+    cr_expect(b1.converged);
+    cr_expect(m1.converged);
+    cr_expect(!memcmp(&b1, &b2, sizeof b1), "BG/NBD: 1 thread and 2 threads differ");
+    cr_expect(!memcmp(&m1, &m2, sizeof m1), "MBG/NBD: 1 thread and 2 threads differ");
+    const double est[4] = { b1.r, b1.alpha, b1.a, b1.b };
+    const char *names[4] = { "r", "alpha", "a", "b" };
+    for (int k = 0; k < 4; k++)
+        cr_expect_leq(fabs(est[k] - bg_truth[k]), 4 * b1.se[k], "BG/NBD %s = %g (se %g), simulated with %g",
+                      names[k], est[k], b1.se[k], bg_truth[k]);
+    free(c);
+}
+
+/* 40,000 repeat buyers, Gamma-Gamma screened on a subsample (fit/btyd.c):
+ * each buyer's spend level nu ~ Gamma(q, gamma) (rate), x = 1 to 6 repeat
+ * purchases of value ~ Gamma(p, nu), zbar their mean (Fader, Hardie and
+ * Lee 2005, "RFM and CLV"); p = 6, q = 3.8, gamma = 16 near the fit of
+ * bench/make_log.c's log.  The same for 1 and 2 threads, converged, each
+ * parameter within 4 standard errors of the truth. */
+Test(fit_speed, subsample_screened_gamma_gamma_fit_is_the_same_for_any_thread_count, .timeout = 300)
+{
+    const int n = 40000;
+    const double truth[3] = { 6, 3.8, 16 };
+    cust_summary *c = calloc((size_t)n, sizeof *c);
+    gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
+    cr_assert(c && g);
+    gsl_rng_set(g, 1405);
+    for (int i = 0; i < n; i++) {
+        double nu = gsl_ran_gamma(g, truth[1], 1 / truth[2]), sum = 0;
+        c[i].x = 1 + (double)gsl_rng_uniform_int(g, 6);
+        for (int j = 0; j < (int)c[i].x; j++)
+            sum += gsl_ran_gamma(g, truth[0], 1 / nu);
+        c[i].zbar = sum / c[i].x;
+        c[i].T = 52;
+        c[i].t_x = 26;
+    }
+    gsl_rng_free(g);
+    gg_fit f1, f2;
+    diag d = { 0 };
+    omp_set_num_threads(1);
+    cr_assert_eq(gg_fit_run(c, n, &f1, &d), DIAG_OK, "%s", d.msg);
+    omp_set_num_threads(2);
+    cr_assert_eq(gg_fit_run(c, n, &f2, &d), DIAG_OK, "%s", d.msg);
+    printf("fit_speed: Gamma-Gamma on %d repeat buyers: p = %.6g (%.2g), q = %.6g (%.2g), gamma = %.6g (%.2g)\n",
+           n, f1.p, f1.se[0], f1.q, f1.se[1], f1.gamma, f1.se[2]);
+    cr_expect(f1.converged);
+    cr_expect(!memcmp(&f1, &f2, sizeof f1), "Gamma-Gamma: 1 thread and 2 threads differ");
+    const double est[3] = { f1.p, f1.q, f1.gamma };
+    for (int k = 0; k < 3; k++)
+        cr_expect_leq(fabs(est[k] - truth[k]), 4 * f1.se[k], "parameter %d = %g (se %g), simulated with %g", k,
+                      est[k], f1.se[k], truth[k]);
     free(c);
 }
 
