@@ -34,7 +34,7 @@ awk 'BEGIN { print "customer,date,amount" } { print $2 "," $3 "," $5 }' "$DATA/C
 t0=$(date +%s.%N)
 "$RETSIM" calibrate "${SCENARIO:-bench/cdnow_satisfaction.ini}" "$OUT/cdnow.csv" --holdout-from 1997-10-01 \
     --free "${FREE:-churn.mean,churn.polarisation=0.01:0.95,loyalty.mean=0:0.95,visits.cycle_days=5:400,visits.shape=0.2:10,visits.rate_cv=0:4,stickiness.max}" \
-    --reps "$REPS" --starts "$STARTS" --max-evals "$EVALS" --force --out "$OUT/cal" > "$OUT/calibrate.txt"
+    --reps "$REPS" --starts "$STARTS" --max-evals "$EVALS" ${EXTRA-} --force --out "$OUT/cal" > "$OUT/calibrate.txt"
 t1=$(date +%s.%N)
 cat "$OUT/calibrate.txt"
 /usr/bin/python3 - "$OUT" "$t0" "$t1" <<'PY'

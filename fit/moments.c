@@ -18,7 +18,8 @@ static const char *const names[MOM_ALL] = {
     "gap_q25", "gap_q50", "gap_q75", "gap_q90",
     "repeat_within_30", "repeat_within_60", "repeat_within_90", "repeat_within_180",
     "repeat_within_365", "spend_per_visit",
-    "share_1", "share_2", "share_3", "share_4", "share_5", "share_6", "share_7plus"
+    "share_1", "share_2", "share_3", "share_4", "share_5", "share_6", "share_7plus",
+    "silent_90_2", "silent_90_3to6", "silent_90_7plus"
 };
 static const char *const labels[MOM_ALL] = {
     N_("chance of another purchase after the 1st"), N_("chance of another purchase after the 2nd"),
@@ -33,7 +34,10 @@ static const char *const labels[MOM_ALL] = {
     N_("share of customers with 1 purchase"), N_("share of customers with 2 purchases"),
     N_("share of customers with 3 purchases"), N_("share of customers with 4 purchases"),
     N_("share of customers with 5 purchases"), N_("share of customers with 6 purchases"),
-    N_("share of customers with 7 or more purchases")
+    N_("share of customers with 7 or more purchases"),
+    N_("share silent for over 90 days at the end, of customers with 2 purchases"),
+    N_("share silent for over 90 days at the end, of customers with 3 to 6 purchases"),
+    N_("share silent for over 90 days at the end, of customers with 7 or more purchases")
 };
 
 /* The p-quantile of whole-day gaps (sorted), each gap g read as spread
@@ -67,6 +71,7 @@ void moments_compute(const translog *t, const int *idx, int n, int w0, int w1, m
         n = t->ncust;
     long reach[10] = { 0 };               /* reach[k]: customers with >= k purchases, k <= 9 */
     long eligible[5] = { 0 }, repeated[5] = { 0 };
+    long with_n[3] = { 0 }, silent[3] = { 0 };   /* 2, 3-6, 7+ purchases */
     double spend = 0;
     double *gaps = malloc(((size_t)t->ntx + 1) * sizeof *gaps);
     long ngap = 0;
@@ -98,6 +103,11 @@ void moments_compute(const translog *t, const int *idx, int n, int w0, int w1, m
             reach[k]++;
         int bin = cnt < 7 ? cnt - 1 : 6;
         m->v[MOM_FREQ + bin] += 1;
+        if (cnt >= 2) {
+            int g = cnt == 2 ? 0 : cnt <= 6 ? 1 : 2;
+            with_n[g]++;
+            silent[g] += w1 - prev > MOM_SILENT_DAYS;
+        }
         for (int r = 0; r < 5; r++)
             if (first + repeat_days[r] <= w1) {
                 eligible[r]++;
@@ -123,6 +133,10 @@ void moments_compute(const translog *t, const int *idx, int n, int w0, int w1, m
     }
     m->support[MOM_SPEND] = m->ntx;
     m->v[MOM_SPEND] = m->ntx ? spend / (double)m->ntx : 0;
+    for (int g = 0; g < 3; g++) {
+        m->support[MOM_SILENT + g] = with_n[g];
+        m->v[MOM_SILENT + g] = with_n[g] ? (double)silent[g] / (double)with_n[g] : 0;
+    }
     for (int b = 0; b < 7; b++) {
         m->support[MOM_FREQ + b] = m->ncust;
         if (m->ncust)

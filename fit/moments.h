@@ -12,7 +12,11 @@
  *   - the cohort repeat curve: of the customers first seen at least D days
  *     before w1, the share with a 2nd purchase within D days, D = 30, 60,
  *     90, 180, 365;
- *   - the mean spend per visit.
+ *   - the mean spend per visit;
+ *   - on request (calibrate --recency), the recency: of the customers with
+ *     2, 3 to 6, 7 or more purchases, the share whose last one is more than
+ *     MOM_SILENT_DAYS days before w1 (what BG/NBD's chance of being alive
+ *     reads from a history, and what a holdout depends on).
  * The share of customers by number of purchases (1, 2, ..., 7+) is
  * computed too, for the fit report, but is not matched on its own: it is an
  * exact function of the first six continuation chances (the share with n
@@ -35,8 +39,15 @@ enum {
     MOM_SPEND = 17,          /* 1: mean spend per visit */
     MOM_N = 18,              /* the matched moments */
     MOM_FREQ = 18,           /* 7: share with 1..6 and 7+ purchases (shown only) */
-    MOM_ALL = 25
+    MOM_SILENT = 25,         /* 3: share silent > MOM_SILENT_DAYS at the window's end, by purchases
+                                (2, 3-6, 7+): matched only on request (calibrate --recency) */
+    MOM_ALL = 28,
+    MOM_MATCH_MAX = MOM_N + 3 /* the most moments a calibration matches */
 };
+
+/* The silence the recency moments count: more than this many days from a
+ * customer's last purchase to the window's last day. */
+#define MOM_SILENT_DAYS 90
 
 /* Below this many customers (or gaps, or visits) behind a moment, the data
  * say too little about it: it is left out of the match, and the report says

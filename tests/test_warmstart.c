@@ -278,3 +278,82 @@ Test(warmstart, rate_cv_spreads_visit_rates_as_a_gamma)
     check_rate_spread(0.8);
     check_rate_spread(0.0);
 }
+
+/* ---- [churn] first_purchase_factor ---- */
+
+/* With the response, stickiness and loyalty off, the same theta for all and
+ * exponential intervals of mean 20 days, a new customer comes back after
+ * the first purchase with probability 1 - f theta (f the factor) and after
+ * every later one with 1 - theta.  So, over about 20,000 customers
+ * arriving on day 0 and followed 1,500 days (the chance of a life longer
+ * than that is below 1e-8):
+ *   - the share with a second purchase within 40 days is
+ *     (1 - f theta)(1 - e^-2);
+ *   - of those with a second purchase, the share with a third is 1 - theta
+ *     (the factor leaves later visits alone);
+ *   - the mean number of purchases is 1 + (1 - f theta) / theta.
+ * Each within 4 standard errors; f = 0 is BG/NBD's customer, who cannot
+ * leave at the first purchase, f = 1 the model's default. */
+static void check_first_purchase_factor(double f)
+{
+    const double theta = 0.4;
+    char ini[1024];
+    snprintf(ini, sizeof ini,
+             "[scenario]\nname = first\nhorizon_days = 1500\n[customer]\nmodel = satisfaction\n"
+             "[channel.day0]\nprospects_per_day = 20000\nstep_conversion = 1\nstop_day = 1\n"
+             "[churn]\nmean = %g\npolarisation = 0\nfirst_purchase_factor = %g\n[response]\nenabled = false\n"
+             "[stickiness]\nenabled = false\n[loyalty]\nmean = 0\n"
+             "[visits]\ndistribution = exponential\ncycle_days = 20\n",
+             theta, f);
+    scenario *sc = tu_scenario(ini);
+    diag d = { 0 };
+    engine *e = engine_prepare(sc, &d);
+    cr_assert(e, "%s", d.msg);
+    engine_work *w = engine_work_alloc(e);
+    rep_result *out = rep_alloc(engine_horizon(e));
+    visit_log l = { 0 };
+    cr_assert(w && out);
+    engine_work_observe(w, record_visit, &l);
+    cr_assert_eq(engine_replicate(e, w, 2027, 0, out, &d), 0, "%s", d.msg);
+    qsort(l.v, l.n, sizeof *l.v, by_id_then_time);
+    long n = 0, second_soon = 0, second = 0, third = 0;
+    double s1 = 0, s2 = 0;
+    for (size_t i = 0; i < l.n;) {
+        size_t j = i + 1;
+        while (j < l.n && l.v[j].id == l.v[i].id)
+            j++;
+        double visits = (double)(j - i);
+        n++;
+        s1 += visits;
+        s2 += visits * visits;
+        second += j - i >= 2;
+        third += j - i >= 3;
+        second_soon += j - i >= 2 && l.v[i + 1].t - l.v[i].t <= 40;
+        i = j;
+    }
+    cr_assert(n > 15000, "only %ld customers", n);
+    double p_soon = (double)second_soon / n, want_soon = (1 - f * theta) * (1 - exp(-2.0));
+    double se_soon = sqrt(want_soon * (1 - want_soon) / n);
+    cr_expect(fabs(p_soon - want_soon) <= 4 * se_soon, "factor %g: second purchase within 40 days %.4f, want %.4f (%.1f SE)",
+              f, p_soon, want_soon, fabs(p_soon - want_soon) / se_soon);
+    double p_third = (double)third / (double)second, se_third = sqrt(theta * (1 - theta) / (double)second);
+    cr_expect(fabs(p_third - (1 - theta)) <= 4 * se_third, "factor %g: a third purchase after a second %.4f, want %.4f (%.1f SE)",
+              f, p_third, 1 - theta, fabs(p_third - (1 - theta)) / se_third);
+    double mean = s1 / n, se_mean = sqrt((s2 / n - mean * mean) / n), want_mean = 1 + (1 - f * theta) / theta;
+    cr_expect(fabs(mean - want_mean) <= 4 * se_mean, "factor %g: mean purchases %.4f, want %.4f (%.1f SE)", f, mean,
+              want_mean, fabs(mean - want_mean) / se_mean);
+    cr_log_info("first_purchase_factor %g: 2nd within 40 days %.4f (want %.4f), 3rd after 2nd %.4f (want %.4f), "
+                "purchases %.4f (want %.4f)", f, p_soon, want_soon, p_third, 1 - theta, mean, want_mean);
+    free(l.v);
+    rep_free(out);
+    engine_work_free(w);
+    engine_free(e);
+    scen_free(sc);
+}
+
+Test(warmstart, first_purchase_factor_scales_the_first_churn_only)
+{
+    check_first_purchase_factor(0.0);
+    check_first_purchase_factor(0.5);
+    check_first_purchase_factor(1.0);
+}
