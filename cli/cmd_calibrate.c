@@ -45,8 +45,8 @@ static const help_option cal_options[] = {
     { "--max-evals N", N_("objective evaluations per start (default 80)"), 0 },
     { "--bootstrap N", N_("resamples of customers for the data moments' covariance (default 200)"), 0 },
     { "--algorithm A", N_("sbplx or bobyqa (NLopt's derivative-free optimisers; default sbplx)"), 0 },
-    { "--recency", N_("also match the recency: of the customers with 2, 3 to 6, 7 or more purchases, the share "
-                      "silent for over 90 days at the window's end"), 0 },
+    { "--recency", N_("also match the window's own holdout: the purchases in its last 91 days of the "
+                      "customers with 1, 2, 3 to 6, 7 or more purchases before them"), 0 },
     { "-t, --threads T", N_("threads (default: all; the result is the same for any number)"), 0 },
     { "-o, --out DIR", N_("output directory (default out/NAME_calibrate; replaced whole when complete)"), 0 },
     { "--force", N_("also write into a folder that is not a retsim output"), 0 },

@@ -407,7 +407,7 @@ static int check_keys(calib_problem *p, const scenario *sc, char *const *spec, i
 
 int calib_matchable(const calib_problem *p, int m)
 {
-    return m < MOM_N || (p->o.recency && m >= MOM_SILENT && m < MOM_SILENT + 3);
+    return m < MOM_N || (p->o.recency && m >= MOM_RECENT && m < MOM_RECENT + 4);
 }
 
 /* Which moments the log is big enough for; names the others. */

@@ -19,7 +19,7 @@ static const char *const names[MOM_ALL] = {
     "repeat_within_30", "repeat_within_60", "repeat_within_90", "repeat_within_180",
     "repeat_within_365", "spend_per_visit",
     "share_1", "share_2", "share_3", "share_4", "share_5", "share_6", "share_7plus",
-    "silent_90_2", "silent_90_3to6", "silent_90_7plus"
+    "recent_after_1", "recent_after_2", "recent_after_3to6", "recent_after_7plus"
 };
 static const char *const labels[MOM_ALL] = {
     N_("chance of another purchase after the 1st"), N_("chance of another purchase after the 2nd"),
@@ -35,9 +35,10 @@ static const char *const labels[MOM_ALL] = {
     N_("share of customers with 3 purchases"), N_("share of customers with 4 purchases"),
     N_("share of customers with 5 purchases"), N_("share of customers with 6 purchases"),
     N_("share of customers with 7 or more purchases"),
-    N_("share silent for over 90 days at the end, of customers with 2 purchases"),
-    N_("share silent for over 90 days at the end, of customers with 3 to 6 purchases"),
-    N_("share silent for over 90 days at the end, of customers with 7 or more purchases")
+    N_("purchases in the last 91 days, a customer with 1 purchase before them"),
+    N_("purchases in the last 91 days, a customer with 2 purchases before them"),
+    N_("purchases in the last 91 days, a customer with 3 to 6 purchases before them"),
+    N_("purchases in the last 91 days, a customer with 7 or more purchases before them")
 };
 
 /* The p-quantile of whole-day gaps (sorted), each gap g read as spread
@@ -71,7 +72,7 @@ void moments_compute(const translog *t, const int *idx, int n, int w0, int w1, m
         n = t->ncust;
     long reach[10] = { 0 };               /* reach[k]: customers with >= k purchases, k <= 9 */
     long eligible[5] = { 0 }, repeated[5] = { 0 };
-    long with_n[3] = { 0 }, silent[3] = { 0 };   /* 2, 3-6, 7+ purchases */
+    long with_n[4] = { 0 }, recent[4] = { 0 };   /* 1, 2, 3-6, 7+ purchases before the last days */
     double spend = 0;
     double *gaps = malloc(((size_t)t->ntx + 1) * sizeof *gaps);
     long ngap = 0;
@@ -80,7 +81,7 @@ void moments_compute(const translog *t, const int *idx, int n, int w0, int w1, m
         int a = t->first[c], b = t->first[c + 1];
         while (a < b && t->day[a] < w0)
             a++;
-        int cnt = 0, prev = 0, first = 0, second = -1;
+        int cnt = 0, prev = 0, first = 0, second = -1, before = 0;
         for (int x = a; x < b && t->day[x] <= w1; x++) {
             int day = t->day[x];
             if (cnt == 0)
@@ -92,6 +93,7 @@ void moments_compute(const translog *t, const int *idx, int n, int w0, int w1, m
                     second = day;
             }
             prev = day;
+            before += day <= w1 - MOM_RECENT_DAYS;
             spend += t->amount[x];
             cnt++;
         }
@@ -103,10 +105,10 @@ void moments_compute(const translog *t, const int *idx, int n, int w0, int w1, m
             reach[k]++;
         int bin = cnt < 7 ? cnt - 1 : 6;
         m->v[MOM_FREQ + bin] += 1;
-        if (cnt >= 2) {
-            int g = cnt == 2 ? 0 : cnt <= 6 ? 1 : 2;
+        if (before >= 1) {
+            int g = before <= 2 ? before - 1 : before <= 6 ? 2 : 3;
             with_n[g]++;
-            silent[g] += w1 - prev > MOM_SILENT_DAYS;
+            recent[g] += cnt - before;
         }
         for (int r = 0; r < 5; r++)
             if (first + repeat_days[r] <= w1) {
@@ -133,9 +135,9 @@ void moments_compute(const translog *t, const int *idx, int n, int w0, int w1, m
     }
     m->support[MOM_SPEND] = m->ntx;
     m->v[MOM_SPEND] = m->ntx ? spend / (double)m->ntx : 0;
-    for (int g = 0; g < 3; g++) {
-        m->support[MOM_SILENT + g] = with_n[g];
-        m->v[MOM_SILENT + g] = with_n[g] ? (double)silent[g] / (double)with_n[g] : 0;
+    for (int g = 0; g < 4; g++) {
+        m->support[MOM_RECENT + g] = with_n[g];
+        m->v[MOM_RECENT + g] = with_n[g] ? (double)recent[g] / (double)with_n[g] : 0;
     }
     for (int b = 0; b < 7; b++) {
         m->support[MOM_FREQ + b] = m->ncust;

@@ -13,10 +13,11 @@
  *     before w1, the share with a 2nd purchase within D days, D = 30, 60,
  *     90, 180, 365;
  *   - the mean spend per visit;
- *   - on request (calibrate --recency), the recency: of the customers with
- *     2, 3 to 6, 7 or more purchases, the share whose last one is more than
- *     MOM_SILENT_DAYS days before w1 (what BG/NBD's chance of being alive
- *     reads from a history, and what a holdout depends on).
+ *   - on request (calibrate --recency), the window's own holdout: the
+ *     mean purchases in the last MOM_RECENT_DAYS days of the window of the
+ *     customers with 1, 2, 3 to 6, 7 or more purchases before them (the
+ *     BTYD holdout check by calibration frequency, inside the window: what
+ *     a forecast from today's customers depends on).
  * The share of customers by number of purchases (1, 2, ..., 7+) is
  * computed too, for the fit report, but is not matched on its own: it is an
  * exact function of the first six continuation chances (the share with n
@@ -39,15 +40,15 @@ enum {
     MOM_SPEND = 17,          /* 1: mean spend per visit */
     MOM_N = 18,              /* the matched moments */
     MOM_FREQ = 18,           /* 7: share with 1..6 and 7+ purchases (shown only) */
-    MOM_SILENT = 25,         /* 3: share silent > MOM_SILENT_DAYS at the window's end, by purchases
-                                (2, 3-6, 7+): matched only on request (calibrate --recency) */
-    MOM_ALL = 28,
-    MOM_MATCH_MAX = MOM_N + 3 /* the most moments a calibration matches */
+    MOM_RECENT = 25,         /* 4: purchases in the window's last MOM_RECENT_DAYS days, a customer,
+                                by purchases before them (1, 2, 3-6, 7+): matched only on request
+                                (calibrate --recency) */
+    MOM_ALL = 29,
+    MOM_MATCH_MAX = MOM_N + 4 /* the most moments a calibration matches */
 };
 
-/* The silence the recency moments count: more than this many days from a
- * customer's last purchase to the window's last day. */
-#define MOM_SILENT_DAYS 90
+/* The window's end the recency moments look at: its last this many days. */
+#define MOM_RECENT_DAYS 91
 
 /* Below this many customers (or gaps, or visits) behind a moment, the data
  * say too little about it: it is left out of the match, and the report says

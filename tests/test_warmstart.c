@@ -65,8 +65,8 @@ static void remove_dir(void)
 
 /* The differences actual - warm start per group (and in total, last) over
  * LOGS logs: their means and standard errors; the customers per group. */
-static void compare(const char *forward_churn, double mean[CALIB_GROUPS + 1], double se[CALIB_GROUPS + 1],
-                    long customers[CALIB_GROUPS])
+static void compare(const char *world_set, const char *forward_churn, double mean[CALIB_GROUPS + 1],
+                    double se[CALIB_GROUPS + 1], long customers[CALIB_GROUPS])
 {
     char path[128];
     snprintf(path, sizeof path, "%s/truth.ini", dir);
@@ -75,15 +75,23 @@ static void compare(const char *forward_churn, double mean[CALIB_GROUPS + 1], do
     fputs(truth_ini, f);
     fclose(f);
     diag d = { 0 };
-    scenario *tsc = scen_load(path, NULL, 0, &d);
+    /* world_set: a change to the known world itself (the world and the
+     * forward run alike) */
+    const char *world_sets[] = { world_set };
+    scenario *tsc = scen_load(path, world_sets, world_set ? 1 : 0, &d);
     cr_assert(tsc, "%s", d.msg);
     engine *truth = engine_prepare(tsc, &d);
     cr_assert(truth, "%s", d.msg);
     /* the forward run: the same scenario from [base] over the holdout, no
      * new customers (the base itself is given per log below) */
-    const char *sets[] = { "scenario.horizon_days=180", "base.customers=(the log)", "base.as_of=2024-08-27",
-                           "channel.walk_in.prospects_per_day=0", forward_churn };
-    scenario *fsc = scen_load(path, sets, forward_churn ? 5 : 4, &d);
+    const char *sets[6] = { "scenario.horizon_days=180", "base.customers=(the log)", "base.as_of=2024-08-27",
+                            "channel.walk_in.prospects_per_day=0" };
+    int nsets = 4;
+    if (world_set)
+        sets[nsets++] = world_set;
+    if (forward_churn)
+        sets[nsets++] = forward_churn;
+    scenario *fsc = scen_load(path, sets, nsets, &d);
     cr_assert(fsc, "%s", d.msg);
 
     double s[CALIB_GROUPS + 1] = { 0 }, s2[CALIB_GROUPS + 1] = { 0 };
@@ -143,12 +151,9 @@ static void compare(const char *forward_churn, double mean[CALIB_GROUPS + 1], do
     scen_free(tsc);
 }
 
-Test(warmstart, holdout_by_frequency_group_matches_the_world_continued, .init = make_dir, .fini = remove_dir,
-     .timeout = 600)
+/* Every group's mean difference (and the total's) within 4 standard errors. */
+static void expect_groups_match(const double *mean, const double *se, const long *customers)
 {
-    double mean[CALIB_GROUPS + 1], se[CALIB_GROUPS + 1];
-    long customers[CALIB_GROUPS];
-    compare(NULL, mean, se, customers);
     for (int g = 0; g <= CALIB_GROUPS; g++) {
         cr_expect(se[g] > 0, "group %d: zero standard error, the check would be vacuous", g);
         if (g < CALIB_GROUPS)
@@ -165,11 +170,41 @@ Test(warmstart, holdout_by_frequency_group_matches_the_world_continued, .init = 
     }
 }
 
+Test(warmstart, holdout_by_frequency_group_matches_the_world_continued, .init = make_dir, .fini = remove_dir,
+     .timeout = 600)
+{
+    double mean[CALIB_GROUPS + 1], se[CALIB_GROUPS + 1];
+    long customers[CALIB_GROUPS];
+    compare(NULL, NULL, mean, se, customers);
+    expect_groups_match(mean, se, customers);
+}
+
+/* The same with [churn] first_purchase_factor = 0 in the world (BG/NBD's
+ * customer, who cannot leave at the first purchase; the new-customer rule
+ * still acts): the warm start weighs each history by the churn the model
+ * applies, so the one-time buyers' chance of being alive follows.  And
+ * the check sees a forward run that ignores the factor (1). */
+Test(warmstart, holdout_matches_with_a_first_purchase_factor, .init = make_dir, .fini = remove_dir,
+     .timeout = 600)
+{
+    double mean[CALIB_GROUPS + 1], se[CALIB_GROUPS + 1];
+    long customers[CALIB_GROUPS];
+    compare("churn.first_purchase_factor=0", NULL, mean, se, customers);
+    expect_groups_match(mean, se, customers);
+    compare("churn.first_purchase_factor=0", "churn.first_purchase_factor=1", mean, se, customers);
+    double worst = 0;
+    for (int g = 0; g <= CALIB_GROUPS; g++)
+        if (se[g] > 0)
+            worst = fmax(worst, fabs(mean[g]) / se[g]);
+    cr_log_info("forward run with the factor at 1 instead of 0: largest |z| %.2f", worst);
+    cr_expect(worst > 4, "a forward run ignoring first_purchase_factor went unnoticed (largest |z| %.2f)", worst);
+}
+
 Test(warmstart, a_wrong_forward_churn_is_detected, .init = make_dir, .fini = remove_dir, .timeout = 600)
 {
     double mean[CALIB_GROUPS + 1], se[CALIB_GROUPS + 1];
     long customers[CALIB_GROUPS];
-    compare("churn.mean=0.3", mean, se, customers);
+    compare(NULL, "churn.mean=0.3", mean, se, customers);
     double worst = 0;
     for (int g = 0; g <= CALIB_GROUPS; g++)
         if (se[g] > 0)
