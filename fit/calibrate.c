@@ -407,7 +407,8 @@ static int check_keys(calib_problem *p, const scenario *sc, char *const *spec, i
 
 int calib_matchable(const calib_problem *p, int m)
 {
-    return m < MOM_N || (p->o.recency && m >= MOM_RECENT && m < MOM_RECENT + 4);
+    return m < MOM_N || (p->o.recency && m >= MOM_RECENT && m < MOM_RECENT + 4)
+           || (p->o.first_bill && m == MOM_LOW_FIRST);
 }
 
 /* Which moments the log is big enough for; names the others. */

@@ -59,6 +59,7 @@ typedef struct calib_opts {
     int algorithm;              /* 0: Sbplx, 1: BOBYQA */
     int progress;               /* report each start (and each evaluation on a terminal) on stderr */
     int recency;                /* 1: match the recency moments too (MOM_RECENT; --recency) */
+    int first_bill;             /* 1: match MOM_LOW_FIRST too (--first-bill) */
 } calib_opts;
 
 typedef struct calib_problem {
@@ -190,7 +191,8 @@ int calib_holdout(calib_problem *p, calib_result *r, diag *d);
 int calib_run(calib_problem *p, calib_result *r, diag *d);
 
 /* 1: moment m is one the calibration matches when the log supports it (the
- * first MOM_N; with --recency also the MOM_RECENT ones). */
+ * first MOM_N; with --recency also the MOM_RECENT ones,
+ * with --first-bill MOM_LOW_FIRST). */
 int calib_matchable(const calib_problem *p, int m);
 
 #endif

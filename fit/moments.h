@@ -17,7 +17,13 @@
  *     mean purchases in the last MOM_RECENT_DAYS days of the window of the
  *     customers with 1, 2, 3 to 6, 7 or more purchases before them (the
  *     BTYD holdout check by calibration frequency, inside the window: what
- *     a forecast from today's customers depends on).
+ *     a forecast from today's customers depends on);
+ *   - on request (calibrate --first-bill), the chance of another purchase
+ *     after the 1st of the customers whose first bill is below half the
+ *     mean bill per visit (of the same customers: the threshold moves with
+ *     every bootstrap resample): how much a small first purchase loses,
+ *     the satisfaction model's new-customer rule (a first visit worth less
+ *     than it cost loses most new customers).
  * The share of customers by number of purchases (1, 2, ..., 7+) is
  * computed too, for the fit report, but is not matched on its own: it is an
  * exact function of the first six continuation chances (the share with n
@@ -43,8 +49,10 @@ enum {
     MOM_RECENT = 25,         /* 4: purchases in the window's last MOM_RECENT_DAYS days, a customer,
                                 by purchases before them (1, 2, 3-6, 7+): matched only on request
                                 (calibrate --recency) */
-    MOM_ALL = 29,
-    MOM_MATCH_MAX = MOM_N + 4 /* the most moments a calibration matches */
+    MOM_LOW_FIRST = 29,      /* 1: P(another after the 1st) of customers whose first bill is below half
+                                the mean bill: matched only on request (calibrate --first-bill) */
+    MOM_ALL = 30,
+    MOM_MATCH_MAX = MOM_N + 5 /* the most moments a calibration matches */
 };
 
 /* The window's end the recency moments look at: its last this many days. */

@@ -75,6 +75,10 @@ Test(calibrate, moments_of_a_known_log, .init = make_tmpdir, .fini = remove_tmpd
     cr_assert_float_eq(m.v[MOM_REPEAT + 0], 1.0, 1e-12);
     cr_assert_eq(m.support[MOM_REPEAT + 1], 0);
     cr_assert_float_eq(m.v[MOM_SPEND], 210.0 / 6, 1e-12);
+    /* --first-bill: half the mean bill is 17.5; only a's first (10) is
+     * below it, and a came back */
+    cr_assert_eq(m.support[MOM_LOW_FIRST], 1);
+    cr_assert_float_eq(m.v[MOM_LOW_FIRST], 1.0, 1e-12);
     for (int b = 0; b < 3; b++)
         cr_assert_float_eq(m.v[MOM_FREQ + b], 1.0 / 3, 1e-12);
     /* a window ending on 01-11 cuts a's third purchase */
