@@ -20,7 +20,10 @@
  *
  * With the response, the new-customer rule, stickiness and loyalty off,
  * churn is theta: retention after k cycles is (1 - theta)^k, or
- * B(a, b + k) / B(a, b) with heterogeneity (tests prove both).
+ * B(a, b + k) / B(a, b) with heterogeneity (tests prove both).  After the
+ * first purchase theta is multiplied by [churn] first_purchase_factor (1
+ * by default; 0 makes the customer BG/NBD's, with the visit keys below set
+ * to its rates: docs/calibrate.md, the CDNOW section).
  *
  * Visits come at the customer's own pace: one cycle for all, or with
  * [visits] rate_cv each customer's own rate, drawn once (BG/NBD's gamma
