@@ -45,6 +45,10 @@ static const help_option cal_options[] = {
     { "--max-evals N", N_("objective evaluations per start (default 80)"), 0 },
     { "--bootstrap N", N_("resamples of customers for the data moments' covariance (default 200)"), 0 },
     { "--algorithm A", N_("sbplx or bobyqa (NLopt's derivative-free optimisers; default sbplx)"), 0 },
+    { "--recency", N_("also match the window's own holdout: the purchases in its last 91 days of the "
+                      "customers with 1, 2, 3 to 6, 7 or more purchases before them"), 0 },
+    { "--first-bill", N_("also match the chance of another purchase after a first bill below half the mean "
+                         "bill (what the new-customer rule acts on)"), 0 },
     { "-t, --threads T", N_("threads (default: all; the result is the same for any number)"), 0 },
     { "-o, --out DIR", N_("output directory (default out/NAME_calibrate; replaced whole when complete)"), 0 },
     { "--force", N_("also write into a folder that is not a retsim output"), 0 },
@@ -112,7 +116,8 @@ static int parse_opts(int argc, char **argv, cal_opts *o, diag *d)
         { "max-evals", required_argument, 0, 'm' }, { "bootstrap", required_argument, 0, 'b' },
         { "algorithm", required_argument, 0, 'a' }, { "threads", required_argument, 0, 't' },
         { "out", required_argument, 0, 'o' }, { "force", no_argument, 0, 'f' },
-        { "quiet", no_argument, 0, 'q' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 }
+        { "quiet", no_argument, 0, 'q' }, { "help", no_argument, 0, 'h' },
+        { "recency", no_argument, 0, 'R' }, { "first-bill", no_argument, 0, 'B' }, { 0, 0, 0, 0 }
     };
     memset(o, 0, sizeof *o);
     input_set_max_bytes(0);
@@ -178,6 +183,8 @@ static int parse_opts(int argc, char **argv, cal_opts *o, diag *d)
             break;
         case 'o': o->out = optarg; break;
         case 'f': o->force = 1; break;
+        case 'R': o->c.recency = 1; break;
+        case 'B': o->c.first_bill = 1; break;
         case 'q': o->quiet = 1; o->c.progress = 0; break;
         case 'h': o->help = 1; return 0;
         case ':': return diag_set(d, DIAG_USAGE, "%s needs a value", argv[optind - 1]);

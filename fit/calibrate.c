@@ -275,7 +275,7 @@ int calib_moments_at(calib_problem *p, const double *theta, moments *m, diag *d)
 
 static double distance(const calib_problem *p, const moments *m)
 {
-    double diff[MOM_N];
+    double diff[MOM_MATCH_MAX];
     for (int i = 0; i < p->nuse; i++)
         diff[i] = m->v[p->use[i]] - p->mdata.v[p->use[i]];
     double q = 0;
@@ -405,13 +405,21 @@ static int check_keys(calib_problem *p, const scenario *sc, char *const *spec, i
     return 0;
 }
 
+int calib_matchable(const calib_problem *p, int m)
+{
+    return m < MOM_N || (p->o.recency && m >= MOM_RECENT && m < MOM_RECENT + 4)
+           || (p->o.first_bill && m == MOM_LOW_FIRST);
+}
+
 /* Which moments the log is big enough for; names the others. */
 static int choose_moments(calib_problem *p, diag *d)
 {
     char dropped[1500] = "";
     size_t used = 0;
     p->nuse = 0;
-    for (int i = 0; i < MOM_N; i++) {
+    for (int i = 0; i < MOM_ALL; i++) {
+        if (!calib_matchable(p, i))
+            continue;
         if (p->mdata.support[i] >= MOM_MIN_SUPPORT && p->cov[i * MOM_ALL + i] > 0)
             p->use[p->nuse++] = i;
         else if (used < sizeof dropped)
@@ -686,7 +694,7 @@ static int inference(calib_problem *p, calib_result *r, diag *d)
             Ainv[a * K + b] = x * (p->key[a].hi - p->key[a].lo) * (p->key[b].hi - p->key[b].lo);
         }
     /* the sandwich's meat: G'W S W G, S unfloored (W may be floored) */
-    double WG[MOM_N * CALIB_MAX_FREE], meat[CALIB_MAX_FREE * CALIB_MAX_FREE];
+    double WG[MOM_MATCH_MAX * CALIB_MAX_FREE], meat[CALIB_MAX_FREE * CALIB_MAX_FREE];
     for (int i = 0; i < M; i++)
         for (int k = 0; k < K; k++) {
             double x = 0;

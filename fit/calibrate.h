@@ -58,6 +58,8 @@ typedef struct calib_opts {
     int bootstrap;              /* resamples for S */
     int algorithm;              /* 0: Sbplx, 1: BOBYQA */
     int progress;               /* report each start (and each evaluation on a terminal) on stderr */
+    int recency;                /* 1: match the recency moments too (MOM_RECENT; --recency) */
+    int first_bill;             /* 1: match MOM_LOW_FIRST too (--first-bill) */
 } calib_opts;
 
 typedef struct calib_problem {
@@ -74,11 +76,11 @@ typedef struct calib_problem {
     double scale;               /* channels' prospects multiplied by this */
     moments mdata;
     double cov[MOM_ALL * MOM_ALL];          /* bootstrap covariance of every moment */
-    int use[MOM_N];                         /* matched moments, in order */
+    int use[MOM_MATCH_MAX];                 /* matched moments, in order */
     int nuse;
     int regularised;                        /* eigenvalues of S floored */
-    double W[MOM_N * MOM_N];                /* nuse x nuse */
-    double Whalf[MOM_N * MOM_N];            /* its symmetric square root */
+    double W[MOM_MATCH_MAX * MOM_MATCH_MAX];     /* nuse x nuse */
+    double Whalf[MOM_MATCH_MAX * MOM_MATCH_MAX]; /* its symmetric square root */
     calib_opts o;
     long evals;
     int hold_end;               /* > w1: the holdout's last day, forecast at the estimates */
@@ -94,7 +96,7 @@ typedef struct calib_result {
     double start_theta[16][CALIB_MAX_FREE];
     int nstarts;
     /* inference */
-    double G[MOM_N * CALIB_MAX_FREE];       /* nuse x nfree */
+    double G[MOM_MATCH_MAX * CALIB_MAX_FREE]; /* nuse x nfree */
     double se[CALIB_MAX_FREE];
     double cov_theta[CALIB_MAX_FREE * CALIB_MAX_FREE];
     double j, j_p;                          /* over-identification test (df > 0) */
@@ -187,5 +189,10 @@ int calib_holdout(calib_problem *p, calib_result *r, diag *d);
 
 /* Minimises Q from p->o.starts starts, then the inference at the best. */
 int calib_run(calib_problem *p, calib_result *r, diag *d);
+
+/* 1: moment m is one the calibration matches when the log supports it (the
+ * first MOM_N; with --recency also the MOM_RECENT ones,
+ * with --first-bill MOM_LOW_FIRST). */
+int calib_matchable(const calib_problem *p, int m);
 
 #endif

@@ -18,7 +18,9 @@ static const char *const names[MOM_ALL] = {
     "gap_q25", "gap_q50", "gap_q75", "gap_q90",
     "repeat_within_30", "repeat_within_60", "repeat_within_90", "repeat_within_180",
     "repeat_within_365", "spend_per_visit",
-    "share_1", "share_2", "share_3", "share_4", "share_5", "share_6", "share_7plus"
+    "share_1", "share_2", "share_3", "share_4", "share_5", "share_6", "share_7plus",
+    "recent_after_1", "recent_after_2", "recent_after_3to6", "recent_after_7plus",
+    "another_after_1_low_first"
 };
 static const char *const labels[MOM_ALL] = {
     N_("chance of another purchase after the 1st"), N_("chance of another purchase after the 2nd"),
@@ -33,7 +35,12 @@ static const char *const labels[MOM_ALL] = {
     N_("share of customers with 1 purchase"), N_("share of customers with 2 purchases"),
     N_("share of customers with 3 purchases"), N_("share of customers with 4 purchases"),
     N_("share of customers with 5 purchases"), N_("share of customers with 6 purchases"),
-    N_("share of customers with 7 or more purchases")
+    N_("share of customers with 7 or more purchases"),
+    N_("purchases in the last 91 days, a customer with 1 purchase before them"),
+    N_("purchases in the last 91 days, a customer with 2 purchases before them"),
+    N_("purchases in the last 91 days, a customer with 3 to 6 purchases before them"),
+    N_("purchases in the last 91 days, a customer with 7 or more purchases before them"),
+    N_("chance of another purchase after a 1st below half the mean bill")
 };
 
 /* The p-quantile of whole-day gaps (sorted), each gap g read as spread
@@ -67,37 +74,55 @@ void moments_compute(const translog *t, const int *idx, int n, int w0, int w1, m
         n = t->ncust;
     long reach[10] = { 0 };               /* reach[k]: customers with >= k purchases, k <= 9 */
     long eligible[5] = { 0 }, repeated[5] = { 0 };
+    long with_n[4] = { 0 }, recent[4] = { 0 };   /* 1, 2, 3-6, 7+ purchases before the last days */
     double spend = 0;
     double *gaps = malloc(((size_t)t->ntx + 1) * sizeof *gaps);
     long ngap = 0;
+    /* each customer's first bill and whether they came back (the
+     * threshold, half the mean bill, is known only after the loop) */
+    double *first_bill = malloc(((size_t)n + 1) * sizeof *first_bill);
+    unsigned char *came_back = malloc((size_t)n + 1);
+    long nfirst = 0;
     for (int j = 0; j < n; j++) {
         int c = idx ? idx[j] : j;
         int a = t->first[c], b = t->first[c + 1];
         while (a < b && t->day[a] < w0)
             a++;
-        int cnt = 0, prev = 0, first = 0, second = -1;
+        int cnt = 0, prev = 0, first = 0, second = -1, before = 0;
+        double bill1 = 0;
         for (int x = a; x < b && t->day[x] <= w1; x++) {
             int day = t->day[x];
-            if (cnt == 0)
+            if (cnt == 0) {
                 first = day;
-            else {
+                bill1 = t->amount[x];
+            } else {
                 if (gaps)
                     gaps[ngap++] = day - prev;
                 if (cnt == 1)
                     second = day;
             }
             prev = day;
+            before += day <= w1 - MOM_RECENT_DAYS;
             spend += t->amount[x];
             cnt++;
         }
         if (!cnt)
             continue;
+        if (first_bill && came_back) {
+            first_bill[nfirst] = bill1;
+            came_back[nfirst++] = cnt >= 2;
+        }
         m->ncust++;
         m->ntx += cnt;
         for (int k = 1; k <= 9 && k <= cnt; k++)
             reach[k]++;
         int bin = cnt < 7 ? cnt - 1 : 6;
         m->v[MOM_FREQ + bin] += 1;
+        if (before >= 1) {
+            int g = before <= 2 ? before - 1 : before <= 6 ? 2 : 3;
+            with_n[g]++;
+            recent[g] += cnt - before;
+        }
         for (int r = 0; r < 5; r++)
             if (first + repeat_days[r] <= w1) {
                 eligible[r]++;
@@ -123,6 +148,20 @@ void moments_compute(const translog *t, const int *idx, int n, int w0, int w1, m
     }
     m->support[MOM_SPEND] = m->ntx;
     m->v[MOM_SPEND] = m->ntx ? spend / (double)m->ntx : 0;
+    long low = 0, low_back = 0;
+    for (long i = 0; i < nfirst; i++)
+        if (first_bill[i] < 0.5 * m->v[MOM_SPEND]) {
+            low++;
+            low_back += came_back[i];
+        }
+    free(first_bill);
+    free(came_back);
+    m->support[MOM_LOW_FIRST] = low;
+    m->v[MOM_LOW_FIRST] = low ? (double)low_back / (double)low : 0;
+    for (int g = 0; g < 4; g++) {
+        m->support[MOM_RECENT + g] = with_n[g];
+        m->v[MOM_RECENT + g] = with_n[g] ? (double)recent[g] / (double)with_n[g] : 0;
+    }
     for (int b = 0; b < 7; b++) {
         m->support[MOM_FREQ + b] = m->ncust;
         if (m->ncust)

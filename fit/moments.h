@@ -12,7 +12,18 @@
  *   - the cohort repeat curve: of the customers first seen at least D days
  *     before w1, the share with a 2nd purchase within D days, D = 30, 60,
  *     90, 180, 365;
- *   - the mean spend per visit.
+ *   - the mean spend per visit;
+ *   - on request (calibrate --recency), the window's own holdout: the
+ *     mean purchases in the last MOM_RECENT_DAYS days of the window of the
+ *     customers with 1, 2, 3 to 6, 7 or more purchases before them (the
+ *     BTYD holdout check by calibration frequency, inside the window: what
+ *     a forecast from today's customers depends on);
+ *   - on request (calibrate --first-bill), the chance of another purchase
+ *     after the 1st of the customers whose first bill is below half the
+ *     mean bill per visit (of the same customers: the threshold moves with
+ *     every bootstrap resample): how much a small first purchase loses,
+ *     the satisfaction model's new-customer rule (a first visit worth less
+ *     than it cost loses most new customers).
  * The share of customers by number of purchases (1, 2, ..., 7+) is
  * computed too, for the fit report, but is not matched on its own: it is an
  * exact function of the first six continuation chances (the share with n
@@ -35,8 +46,17 @@ enum {
     MOM_SPEND = 17,          /* 1: mean spend per visit */
     MOM_N = 18,              /* the matched moments */
     MOM_FREQ = 18,           /* 7: share with 1..6 and 7+ purchases (shown only) */
-    MOM_ALL = 25
+    MOM_RECENT = 25,         /* 4: purchases in the window's last MOM_RECENT_DAYS days, a customer,
+                                by purchases before them (1, 2, 3-6, 7+): matched only on request
+                                (calibrate --recency) */
+    MOM_LOW_FIRST = 29,      /* 1: P(another after the 1st) of customers whose first bill is below half
+                                the mean bill: matched only on request (calibrate --first-bill) */
+    MOM_ALL = 30,
+    MOM_MATCH_MAX = MOM_N + 5 /* the most moments a calibration matches */
 };
+
+/* The window's end the recency moments look at: its last this many days. */
+#define MOM_RECENT_DAYS 91
 
 /* Below this many customers (or gaps, or visits) behind a moment, the data
  * say too little about it: it is left out of the match, and the report says

@@ -20,7 +20,10 @@
  *
  * With the response, the new-customer rule, stickiness and loyalty off,
  * churn is theta: retention after k cycles is (1 - theta)^k, or
- * B(a, b + k) / B(a, b) with heterogeneity (tests prove both).
+ * B(a, b + k) / B(a, b) with heterogeneity (tests prove both).  After the
+ * first purchase theta is multiplied by [churn] first_purchase_factor (1
+ * by default; 0 makes the customer BG/NBD's, with the visit keys below set
+ * to its rates: docs/calibrate.md, the CDNOW section).
  *
  * Visits come at the customer's own pace: one cycle for all, or with
  * [visits] rate_cv each customer's own rate, drawn once (BG/NBD's gamma
@@ -161,6 +164,10 @@ static const scen_key churn_keys[] = {
       N_("Alternative to mean/polarisation: each customer's churn is drawn from Beta(beta_a, beta_b).") },
     { "beta_b", KEY_REAL, offsetof(sat_churn_params, beta_b), 0, 0, 1e6,
       KEY_MIN_OPEN | KEY_OPTIONAL, "", NO_CHOICES, N_("See beta_a.") },
+    { "first_purchase_factor", KEY_REAL, offsetof(sat_churn_params, first_purchase_factor), 1, 0, 1, 0,
+      "factor", NO_CHOICES,
+      N_("Multiplies the churn after a customer's first purchase (1 = as after any other; 0 = the first "
+      "purchase loses nobody, BG/NBD's assumption). The new-customer rule still acts on top.") },
     { 0 }
 };
 
@@ -617,6 +624,13 @@ static inline __attribute__((always_inline)) void judge(const sat_params *p, dou
                    * (1.0 - trait(p, state, ST_LOYALTY));
     if (churn > 1.0)
         churn = 1.0;
+    /* The first purchase's own share of that churn: 1 treats it as any
+     * other visit (MBG/NBD's customer, who may leave at once: Batislam,
+     * Denizel and Filiztekin 2007); 0 is BG/NBD's, who can leave only after
+     * a repeat purchase (Fader, Hardie and Lee 2005).  Skipped at 1, so a
+     * scenario without the key computes exactly what it did. */
+    if (v->purchase_no == 1 && p->churn.first_purchase_factor != 1.0)
+        churn *= p->churn.first_purchase_factor;
     const sat_response_params *rp = &p->response;
     if (rp->enabled && rp->new_customer_rule && v->purchase_no == 1) {
         switch (sat_new_customer_zone(rp, feel->value)) {
@@ -702,6 +716,23 @@ static void sat_continuation(const void *params, const double *state, double las
     const sat_visits_params *v = &p->visits;
     out->bill = p->spend.mean;
     out->churn = last_churn;
+    /* With [churn] first_purchase_factor below 1, a customer whose last
+     * visit was their first had a reduced churn that no later visit has:
+     * no later visit's churn is below theta (1 - stickiness max) (1 -
+     * loyalty), times the delighted floor with the response on, so the
+     * continuation holds at least that.  Exact (theta (1 - loyalty)) when
+     * the response and stickiness are off; a no-op for every later visit. */
+    if (p->churn.first_purchase_factor < 1.0) {
+        double floor = state[ST_THETA] * (1.0 - state[ST_LOYALTY]);
+        if (p->stickiness.enabled)
+            floor *= 1.0 - p->stickiness.max;
+        if (p->response.enabled)
+            floor *= p->response.delighted_churn_factor;
+        if (floor > 1.0)
+            floor = 1.0;
+        if (out->churn < floor)
+            out->churn = floor;
+    }
     if (v->rate_cv > 0) {
         sat_visits_params own = *v;
         own.cycle_days = trait(p, state, ST_CYCLE);

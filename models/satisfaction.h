@@ -8,6 +8,7 @@
 
 typedef struct sat_churn_params {
     double mean, polarisation, beta_a, beta_b;
+    double first_purchase_factor;   /* multiplies the churn after purchase 1 (1: as after any other) */
     double a, b;            /* derived Beta parameters */
     int heterogeneous;      /* derived: draw theta from Beta(a, b) */
 } sat_churn_params;

@@ -130,8 +130,8 @@ void calib_print(FILE *f, const calib_problem *p, const calib_result *r)
     }
     char dropped[1200] = "";
     size_t used = 0;
-    for (int m = 0; m < MOM_N; m++)
-        if (!is_used(p, m) && used < sizeof dropped)
+    for (int m = 0; m < MOM_ALL; m++)
+        if (calib_matchable(p, m) && !is_used(p, m) && used < sizeof dropped)
             used += (size_t)snprintf(dropped + used, sizeof dropped - used, "%s%s (%ld)", used ? ", " : "",
                                      moments_name(m), p->mdata.support[m]);
     if (used)

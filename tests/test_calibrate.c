@@ -75,6 +75,10 @@ Test(calibrate, moments_of_a_known_log, .init = make_tmpdir, .fini = remove_tmpd
     cr_assert_float_eq(m.v[MOM_REPEAT + 0], 1.0, 1e-12);
     cr_assert_eq(m.support[MOM_REPEAT + 1], 0);
     cr_assert_float_eq(m.v[MOM_SPEND], 210.0 / 6, 1e-12);
+    /* --first-bill: half the mean bill is 17.5; only a's first (10) is
+     * below it, and a came back */
+    cr_assert_eq(m.support[MOM_LOW_FIRST], 1);
+    cr_assert_float_eq(m.v[MOM_LOW_FIRST], 1.0, 1e-12);
     for (int b = 0; b < 3; b++)
         cr_assert_float_eq(m.v[MOM_FREQ + b], 1.0 / 3, 1e-12);
     /* a window ending on 01-11 cuts a's third purchase */
@@ -82,6 +86,19 @@ Test(calibrate, moments_of_a_known_log, .init = make_tmpdir, .fini = remove_tmpd
     moments_compute(t, NULL, 0, t->min_day, t->min_day + 10, &w);
     cr_assert_eq(w.ntx, 5);
     cr_assert_float_eq(w.v[MOM_CONT + 1], 0.0, 1e-12);
+    /* the window's own holdout (--recency): in a window of days 0-100 the
+     * last 91 are days 10-100; before them a bought once (day 0) and twice
+     * more after (days 10, 30), b once (day 4) and not after, c twice
+     * (days 1, 2) and not after */
+    cr_assert_eq(m.support[MOM_RECENT + 0], 0, "a 31-day window has no days before its last 91");
+    moments h;
+    moments_compute(t, NULL, 0, t->min_day, t->min_day + 100, &h);
+    cr_assert_eq(h.support[MOM_RECENT + 0], 2);
+    cr_assert_float_eq(h.v[MOM_RECENT + 0], 1.0, 1e-12);
+    cr_assert_eq(h.support[MOM_RECENT + 1], 1);
+    cr_assert_float_eq(h.v[MOM_RECENT + 1], 0.0, 1e-12);
+    cr_assert_eq(h.support[MOM_RECENT + 2], 0);
+    cr_assert_eq(h.support[MOM_RECENT + 3], 0);
     translog_free(t);
 }
 

@@ -296,3 +296,30 @@ Test(closed_form, projected_lifetime_value_of_beta_churn)
     run_result_free(r);
     scen_free(sc);
 }
+
+/* [churn] first_purchase_factor f: the first purchase loses f theta, every
+ * later one theta.  A horizon of 20 days with visits every 30 leaves every
+ * customer with their first purchase only, so the whole future is the
+ * continuation's: the second visit comes with probability 1 - f theta,
+ * every later one with 1 - theta, a cycle's discount D apart:
+ *   CLV = m + m (1 - f theta) D / (1 - (1 - theta) D),  D = 1 / (1 + d).
+ * Holding the first visit's reduced churn for all later visits instead
+ * (the continuation's plain rule) would give 467 here, not 266. */
+Test(closed_form, projected_lifetime_value_with_a_first_purchase_factor)
+{
+    scenario *sc = tu_scenario("[scenario]\nhorizon_days = 20\n"
+                               "[channel.once]\nprospects_per_day = 3000\nstep_conversion = 1\nstop_day = 1\n"
+                               "[response]\nenabled = false\n[stickiness]\nenabled = false\n"
+                               "[visits]\ndistribution = fixed\ncycle_days = 30\n"
+                               "[spend]\ndistribution = fixed\nmean = 100\n"
+                               "[economics]\ngross_margin = 0.5\ndiscount_rate = 0.1\n"
+                               "[churn]\nmean = 0.2\npolarisation = 0\nfirst_purchase_factor = 0.5\n");
+    run_result *r = tu_run(sc, 24, 26, 2);
+    double m = 50, theta = 0.2, f = 0.5, d = pow(1.1, 30.0 / 365.0) - 1, D = 1 / (1 + d);
+    double lifetime = m + m * (1 - f * theta) * D / (1 - (1 - theta) * D);
+    double mean, se;
+    tu_metric(r, MET_CLV_PROJECTED, &mean, &se);
+    expect_within(mean, se, lifetime, "projected CLV, first purchase factor 0.5");
+    run_result_free(r);
+    scen_free(sc);
+}

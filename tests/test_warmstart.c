@@ -65,8 +65,8 @@ static void remove_dir(void)
 
 /* The differences actual - warm start per group (and in total, last) over
  * LOGS logs: their means and standard errors; the customers per group. */
-static void compare(const char *forward_churn, double mean[CALIB_GROUPS + 1], double se[CALIB_GROUPS + 1],
-                    long customers[CALIB_GROUPS])
+static void compare(const char *world_set, const char *forward_churn, double mean[CALIB_GROUPS + 1],
+                    double se[CALIB_GROUPS + 1], long customers[CALIB_GROUPS])
 {
     char path[128];
     snprintf(path, sizeof path, "%s/truth.ini", dir);
@@ -75,15 +75,23 @@ static void compare(const char *forward_churn, double mean[CALIB_GROUPS + 1], do
     fputs(truth_ini, f);
     fclose(f);
     diag d = { 0 };
-    scenario *tsc = scen_load(path, NULL, 0, &d);
+    /* world_set: a change to the known world itself (the world and the
+     * forward run alike) */
+    const char *world_sets[] = { world_set };
+    scenario *tsc = scen_load(path, world_sets, world_set ? 1 : 0, &d);
     cr_assert(tsc, "%s", d.msg);
     engine *truth = engine_prepare(tsc, &d);
     cr_assert(truth, "%s", d.msg);
     /* the forward run: the same scenario from [base] over the holdout, no
      * new customers (the base itself is given per log below) */
-    const char *sets[] = { "scenario.horizon_days=180", "base.customers=(the log)", "base.as_of=2024-08-27",
-                           "channel.walk_in.prospects_per_day=0", forward_churn };
-    scenario *fsc = scen_load(path, sets, forward_churn ? 5 : 4, &d);
+    const char *sets[6] = { "scenario.horizon_days=180", "base.customers=(the log)", "base.as_of=2024-08-27",
+                            "channel.walk_in.prospects_per_day=0" };
+    int nsets = 4;
+    if (world_set)
+        sets[nsets++] = world_set;
+    if (forward_churn)
+        sets[nsets++] = forward_churn;
+    scenario *fsc = scen_load(path, sets, nsets, &d);
     cr_assert(fsc, "%s", d.msg);
 
     double s[CALIB_GROUPS + 1] = { 0 }, s2[CALIB_GROUPS + 1] = { 0 };
@@ -143,12 +151,9 @@ static void compare(const char *forward_churn, double mean[CALIB_GROUPS + 1], do
     scen_free(tsc);
 }
 
-Test(warmstart, holdout_by_frequency_group_matches_the_world_continued, .init = make_dir, .fini = remove_dir,
-     .timeout = 600)
+/* Every group's mean difference (and the total's) within 4 standard errors. */
+static void expect_groups_match(const double *mean, const double *se, const long *customers)
 {
-    double mean[CALIB_GROUPS + 1], se[CALIB_GROUPS + 1];
-    long customers[CALIB_GROUPS];
-    compare(NULL, mean, se, customers);
     for (int g = 0; g <= CALIB_GROUPS; g++) {
         cr_expect(se[g] > 0, "group %d: zero standard error, the check would be vacuous", g);
         if (g < CALIB_GROUPS)
@@ -165,11 +170,41 @@ Test(warmstart, holdout_by_frequency_group_matches_the_world_continued, .init = 
     }
 }
 
+Test(warmstart, holdout_by_frequency_group_matches_the_world_continued, .init = make_dir, .fini = remove_dir,
+     .timeout = 600)
+{
+    double mean[CALIB_GROUPS + 1], se[CALIB_GROUPS + 1];
+    long customers[CALIB_GROUPS];
+    compare(NULL, NULL, mean, se, customers);
+    expect_groups_match(mean, se, customers);
+}
+
+/* The same with [churn] first_purchase_factor = 0 in the world (BG/NBD's
+ * customer, who cannot leave at the first purchase; the new-customer rule
+ * still acts): the warm start weighs each history by the churn the model
+ * applies, so the one-time buyers' chance of being alive follows.  And
+ * the check sees a forward run that ignores the factor (1). */
+Test(warmstart, holdout_matches_with_a_first_purchase_factor, .init = make_dir, .fini = remove_dir,
+     .timeout = 600)
+{
+    double mean[CALIB_GROUPS + 1], se[CALIB_GROUPS + 1];
+    long customers[CALIB_GROUPS];
+    compare("churn.first_purchase_factor=0", NULL, mean, se, customers);
+    expect_groups_match(mean, se, customers);
+    compare("churn.first_purchase_factor=0", "churn.first_purchase_factor=1", mean, se, customers);
+    double worst = 0;
+    for (int g = 0; g <= CALIB_GROUPS; g++)
+        if (se[g] > 0)
+            worst = fmax(worst, fabs(mean[g]) / se[g]);
+    cr_log_info("forward run with the factor at 1 instead of 0: largest |z| %.2f", worst);
+    cr_expect(worst > 4, "a forward run ignoring first_purchase_factor went unnoticed (largest |z| %.2f)", worst);
+}
+
 Test(warmstart, a_wrong_forward_churn_is_detected, .init = make_dir, .fini = remove_dir, .timeout = 600)
 {
     double mean[CALIB_GROUPS + 1], se[CALIB_GROUPS + 1];
     long customers[CALIB_GROUPS];
-    compare("churn.mean=0.3", mean, se, customers);
+    compare(NULL, "churn.mean=0.3", mean, se, customers);
     double worst = 0;
     for (int g = 0; g <= CALIB_GROUPS; g++)
         if (se[g] > 0)
@@ -277,4 +312,83 @@ Test(warmstart, rate_cv_spreads_visit_rates_as_a_gamma)
 {
     check_rate_spread(0.8);
     check_rate_spread(0.0);
+}
+
+/* ---- [churn] first_purchase_factor ---- */
+
+/* With the response, stickiness and loyalty off, the same theta for all and
+ * exponential intervals of mean 20 days, a new customer comes back after
+ * the first purchase with probability 1 - f theta (f the factor) and after
+ * every later one with 1 - theta.  So, over about 20,000 customers
+ * arriving on day 0 and followed 1,500 days (the chance of a life longer
+ * than that is below 1e-8):
+ *   - the share with a second purchase within 40 days is
+ *     (1 - f theta)(1 - e^-2);
+ *   - of those with a second purchase, the share with a third is 1 - theta
+ *     (the factor leaves later visits alone);
+ *   - the mean number of purchases is 1 + (1 - f theta) / theta.
+ * Each within 4 standard errors; f = 0 is BG/NBD's customer, who cannot
+ * leave at the first purchase, f = 1 the model's default. */
+static void check_first_purchase_factor(double f)
+{
+    const double theta = 0.4;
+    char ini[1024];
+    snprintf(ini, sizeof ini,
+             "[scenario]\nname = first\nhorizon_days = 1500\n[customer]\nmodel = satisfaction\n"
+             "[channel.day0]\nprospects_per_day = 20000\nstep_conversion = 1\nstop_day = 1\n"
+             "[churn]\nmean = %g\npolarisation = 0\nfirst_purchase_factor = %g\n[response]\nenabled = false\n"
+             "[stickiness]\nenabled = false\n[loyalty]\nmean = 0\n"
+             "[visits]\ndistribution = exponential\ncycle_days = 20\n",
+             theta, f);
+    scenario *sc = tu_scenario(ini);
+    diag d = { 0 };
+    engine *e = engine_prepare(sc, &d);
+    cr_assert(e, "%s", d.msg);
+    engine_work *w = engine_work_alloc(e);
+    rep_result *out = rep_alloc(engine_horizon(e));
+    visit_log l = { 0 };
+    cr_assert(w && out);
+    engine_work_observe(w, record_visit, &l);
+    cr_assert_eq(engine_replicate(e, w, 2027, 0, out, &d), 0, "%s", d.msg);
+    qsort(l.v, l.n, sizeof *l.v, by_id_then_time);
+    long n = 0, second_soon = 0, second = 0, third = 0;
+    double s1 = 0, s2 = 0;
+    for (size_t i = 0; i < l.n;) {
+        size_t j = i + 1;
+        while (j < l.n && l.v[j].id == l.v[i].id)
+            j++;
+        double visits = (double)(j - i);
+        n++;
+        s1 += visits;
+        s2 += visits * visits;
+        second += j - i >= 2;
+        third += j - i >= 3;
+        second_soon += j - i >= 2 && l.v[i + 1].t - l.v[i].t <= 40;
+        i = j;
+    }
+    cr_assert(n > 15000, "only %ld customers", n);
+    double p_soon = (double)second_soon / n, want_soon = (1 - f * theta) * (1 - exp(-2.0));
+    double se_soon = sqrt(want_soon * (1 - want_soon) / n);
+    cr_expect(fabs(p_soon - want_soon) <= 4 * se_soon, "factor %g: second purchase within 40 days %.4f, want %.4f (%.1f SE)",
+              f, p_soon, want_soon, fabs(p_soon - want_soon) / se_soon);
+    double p_third = (double)third / (double)second, se_third = sqrt(theta * (1 - theta) / (double)second);
+    cr_expect(fabs(p_third - (1 - theta)) <= 4 * se_third, "factor %g: a third purchase after a second %.4f, want %.4f (%.1f SE)",
+              f, p_third, 1 - theta, fabs(p_third - (1 - theta)) / se_third);
+    double mean = s1 / n, se_mean = sqrt((s2 / n - mean * mean) / n), want_mean = 1 + (1 - f * theta) / theta;
+    cr_expect(fabs(mean - want_mean) <= 4 * se_mean, "factor %g: mean purchases %.4f, want %.4f (%.1f SE)", f, mean,
+              want_mean, fabs(mean - want_mean) / se_mean);
+    cr_log_info("first_purchase_factor %g: 2nd within 40 days %.4f (want %.4f), 3rd after 2nd %.4f (want %.4f), "
+                "purchases %.4f (want %.4f)", f, p_soon, want_soon, p_third, 1 - theta, mean, want_mean);
+    free(l.v);
+    rep_free(out);
+    engine_work_free(w);
+    engine_free(e);
+    scen_free(sc);
+}
+
+Test(warmstart, first_purchase_factor_scales_the_first_churn_only)
+{
+    check_first_purchase_factor(0.0);
+    check_first_purchase_factor(0.5);
+    check_first_purchase_factor(1.0);
 }
