@@ -723,7 +723,7 @@ static void sat_continuation(const void *params, const double *state, double las
      * continuation holds at least that.  Exact (theta (1 - loyalty)) when
      * the response and stickiness are off; a no-op for every later visit. */
     if (p->churn.first_purchase_factor < 1.0) {
-        double floor = state[ST_THETA] * (1.0 - state[ST_LOYALTY]);
+        double floor = trait(p, state, ST_THETA) * (1.0 - trait(p, state, ST_LOYALTY));
         if (p->stickiness.enabled)
             floor *= 1.0 - p->stickiness.max;
         if (p->response.enabled)
