@@ -839,7 +839,9 @@ static inline customer_money money_of(engine_work *w, const customer *cu)
     return (customer_money){ &w->fold_revenue[k], &w->fold_value[k] };
 }
 
-static customer *new_customer(rep_ctx *c, uint64_t id, int channel, double t)
+/* key: the customer's stream key, rng_key(c->rep_key, id), which the caller
+ * has already computed for its own draws */
+static customer *new_customer(rep_ctx *c, uint64_t key, int channel, double t)
 {
     engine_work *w = c->w;
     customer *cu;
@@ -895,7 +897,7 @@ place:
 fill:
     memset(cu, 0, sizeof *cu);
     cu->seq = w->nseq++;
-    cu->key = rng_key(c->rep_key, id);
+    cu->key = key;
     cu->t_first = cu->t_last = t;
     cu->channel = channel;
     cu->group = PILOT_NONE;
@@ -1384,7 +1386,7 @@ static void seed_base(rep_ctx *c)
     const base_customers *b = e->base;
     for (int i = 0; i < b->n && !c->oom; i++) {
         const customer_history *h = &b->h[i];
-        customer *cu = new_customer(c, BASE_ID_BIT | (uint64_t)i, -1, 0.0);
+        customer *cu = new_customer(c, rng_key(c->rep_key, BASE_ID_BIT | (uint64_t)i), -1, 0.0);
         if (!cu)
             return;
         uint32_t who = (uint32_t)(cu - w->cust);
@@ -1518,7 +1520,7 @@ static void prospect_arrives(rep_ctx *c, uint64_t id, int channel, int referred,
         c->out->metric[MET_NEVER_BOUGHT] += 1;  /* walked away before a first purchase */
         return;
     }
-    customer *cu = new_customer(c, id, channel, t);
+    customer *cu = new_customer(c, key, channel, t);
     if (!cu)
         return;
     cu->referred = referred != 0;

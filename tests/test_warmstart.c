@@ -246,6 +246,28 @@ static int by_id_then_time(const void *a, const void *b)
     return (x->t > y->t) - (x->t < y->t);
 }
 
+/* One replication of the scenario INI at SEED: every visit, sorted by
+ * customer and time (the caller frees .v). */
+static visit_log simulated_visits(const char *ini, uint64_t seed)
+{
+    scenario *sc = tu_scenario(ini);
+    diag d = { 0 };
+    engine *e = engine_prepare(sc, &d);
+    cr_assert(e, "%s", d.msg);
+    engine_work *w = engine_work_alloc(e);
+    rep_result *out = rep_alloc(engine_horizon(e));
+    visit_log l = { 0 };
+    cr_assert(w && out);
+    engine_work_observe(w, record_visit, &l);
+    cr_assert_eq(engine_replicate(e, w, seed, 0, out, &d), 0, "%s", d.msg);
+    qsort(l.v, l.n, sizeof *l.v, by_id_then_time);
+    rep_free(out);
+    engine_work_free(w);
+    engine_free(e);
+    scen_free(sc);
+    return l;
+}
+
 /* With churn, the response and stickiness off and exponential intervals, a
  * customer's repeat visits in their first D days are Poisson(lambda D), and
  * with lambda ~ Gamma(1/cv^2, mean 1/cycle) negative binomial: mean
@@ -263,17 +285,7 @@ static void check_rate_spread(double cv)
              "[stickiness]\nenabled = false\n[loyalty]\nmean = 0\n"
              "[visits]\ndistribution = exponential\ncycle_days = 30\nrate_cv = %g\n",
              cv);
-    scenario *sc = tu_scenario(ini);
-    diag d = { 0 };
-    engine *e = engine_prepare(sc, &d);
-    cr_assert(e, "%s", d.msg);
-    engine_work *w = engine_work_alloc(e);
-    rep_result *out = rep_alloc(engine_horizon(e));
-    visit_log l = { 0 };
-    cr_assert(w && out);
-    engine_work_observe(w, record_visit, &l);
-    cr_assert_eq(engine_replicate(e, w, 2026, 0, out, &d), 0, "%s", d.msg);
-    qsort(l.v, l.n, sizeof *l.v, by_id_then_time);
+    visit_log l = simulated_visits(ini, 2026);
     const double D = 300;
     double s1 = 0, s2 = 0, s3 = 0, s4 = 0;
     long n = 0;
@@ -302,10 +314,6 @@ static void check_rate_spread(double cv)
     cr_log_info("rate_cv %g: mean %.3f (NBD %.3f), variance %.2f (NBD %.2f, SE %.2f)", cv, mean, want_mean, var,
                 want_var, se_var);
     free(l.v);
-    rep_free(out);
-    engine_work_free(w);
-    engine_free(e);
-    scen_free(sc);
 }
 
 Test(warmstart, rate_cv_spreads_visit_rates_as_a_gamma)
@@ -340,17 +348,7 @@ static void check_first_purchase_factor(double f)
              "[stickiness]\nenabled = false\n[loyalty]\nmean = 0\n"
              "[visits]\ndistribution = exponential\ncycle_days = 20\n",
              theta, f);
-    scenario *sc = tu_scenario(ini);
-    diag d = { 0 };
-    engine *e = engine_prepare(sc, &d);
-    cr_assert(e, "%s", d.msg);
-    engine_work *w = engine_work_alloc(e);
-    rep_result *out = rep_alloc(engine_horizon(e));
-    visit_log l = { 0 };
-    cr_assert(w && out);
-    engine_work_observe(w, record_visit, &l);
-    cr_assert_eq(engine_replicate(e, w, 2027, 0, out, &d), 0, "%s", d.msg);
-    qsort(l.v, l.n, sizeof *l.v, by_id_then_time);
+    visit_log l = simulated_visits(ini, 2027);
     long n = 0, second_soon = 0, second = 0, third = 0;
     double s1 = 0, s2 = 0;
     for (size_t i = 0; i < l.n;) {
@@ -380,10 +378,6 @@ static void check_first_purchase_factor(double f)
     cr_log_info("first_purchase_factor %g: 2nd within 40 days %.4f (want %.4f), 3rd after 2nd %.4f (want %.4f), "
                 "purchases %.4f (want %.4f)", f, p_soon, want_soon, p_third, 1 - theta, mean, want_mean);
     free(l.v);
-    rep_free(out);
-    engine_work_free(w);
-    engine_free(e);
-    scen_free(sc);
 }
 
 Test(warmstart, first_purchase_factor_scales_the_first_churn_only)
